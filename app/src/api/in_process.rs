@@ -1,0 +1,42 @@
+//! Server-rendering transport: calls the `/api/v1` router in the same process.
+//!
+//! The page being rendered acts on behalf of the visitor, so the visitor's `Cookie` header is
+//! forwarded. No port, HTTP client or serialisation round trip through the kernel is needed, and
+//! the API's own middleware (authentication, limits) still runs exactly as for a browser call.
+
+use super::ApiError;
+use axum::{Router, body::Body};
+use http::{Method, Request, header};
+use leptos::prelude::use_context;
+use tower::ServiceExt;
+
+/// Largest API response the renderer will read into memory.
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The server's `/api/v1` router, placed in the rendering context by the server.
+#[derive(Clone)]
+pub struct InProcessApi(Router);
+
+impl InProcessApi {
+    /// Wraps the API router (with its state and middleware already applied).
+    pub fn new(router: Router) -> Self {
+        Self(router)
+    }
+}
+
+pub(super) async fn send(method: Method, url: &str) -> Result<(u16, Vec<u8>), ApiError> {
+    let Some(InProcessApi(router)) = use_context::<InProcessApi>() else {
+        return Err(ApiError::network("the API router is not available while rendering this page"));
+    };
+    let mut request = Request::builder().method(method).uri(url).header(header::ACCEPT, "application/json");
+    if let Some(cookie) =
+        use_context::<http::request::Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned())
+    {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let request = request.body(Body::empty()).map_err(ApiError::network)?;
+    let response = router.oneshot(request).await.map_err(ApiError::network)?;
+    let status = response.status().as_u16();
+    let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES).await.map_err(ApiError::network)?;
+    Ok((status, body.to_vec()))
+}

@@ -1,0 +1,77 @@
+//! `GET /api/v1/system`: what this Signalbox instance is and whether its storage is healthy.
+
+use super::ApiError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Version, storage health and sandbox status of the running instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SystemInfo {
+    /// Signalbox version (semver).
+    pub version: String,
+    /// When the server process started.
+    pub started_at: DateTime<Utc>,
+    /// When this answer was produced.
+    pub checked_at: DateTime<Utc>,
+    /// The data directory and the database inside it.
+    pub data_dir: DataDirHealth,
+    /// The embedded OCI sandbox.
+    pub sandbox: SandboxStatus,
+}
+
+/// Health of the data directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DataDirHealth {
+    /// Absolute path of the data directory.
+    pub path: String,
+    /// Whether a file could be written there just now.
+    pub writable: bool,
+    /// Free space on the file system holding the directory, when the platform reports it.
+    pub free_bytes: Option<u64>,
+    /// The SQLite database.
+    pub database: DatabaseHealth,
+}
+
+/// Health of the SQLite database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DatabaseHealth {
+    /// Size of the database file (without its write-ahead log).
+    pub size_bytes: u64,
+    /// SQLite journal mode; `wal` is expected.
+    pub journal_mode: String,
+    /// Highest migration applied.
+    pub schema_version: i64,
+    /// When this data directory was first initialised.
+    pub initialized_at: DateTime<Utc>,
+}
+
+/// State of the embedded OCI sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SandboxState {
+    /// The sandbox is serving requests.
+    Running,
+    /// This build does not include the sandbox yet.
+    Unavailable,
+}
+
+/// What the dashboard shows about the sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SandboxStatus {
+    /// Current state.
+    pub state: SandboxState,
+    /// Base URL the sandbox serves, when running.
+    pub url: Option<String>,
+    /// One sentence for people.
+    pub message: String,
+}
+
+/// Fetches [`SystemInfo`].
+pub async fn get_system() -> Result<SystemInfo, ApiError> {
+    super::get_json("/system").await
+}

@@ -1,0 +1,74 @@
+//! Formatting of numbers, sizes and times for people. Pure, so server and browser render the same.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// `1536` → `1.5 KB`; binary multiples with the short unit names people expect.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// A duration in the largest whole unit: `45 s`, `12 min`, `3 h`, `5 d`.
+pub fn duration(delta: TimeDelta) -> String {
+    let secs = delta.num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3_600 => format!("{} min", secs / 60),
+        3_600..86_400 => format!("{} h", secs / 3_600),
+        _ => format!("{} d", secs / 86_400),
+    }
+}
+
+/// `at` relative to `now`: `just now`, `4 min ago`, `in 2 h`.
+pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let delta = now - at;
+    if delta.num_seconds().abs() < 5 {
+        "just now".to_owned()
+    } else if delta > TimeDelta::zero() {
+        format!("{} ago", duration(delta))
+    } else {
+        format!("in {}", duration(-delta))
+    }
+}
+
+/// Absolute UTC time as people read it in a tooltip: `2026-11-30 08:27:08 UTC`.
+pub fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_use_one_decimal_below_ten_units() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1536), "1.5 KB");
+        assert_eq!(bytes(20 * 1024 * 1024), "20 MB");
+        assert_eq!(bytes(u64::MAX), "16 PB");
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z").unwrap().to_utc();
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(relative(now - TimeDelta::seconds(42), now), "42 s ago");
+        assert_eq!(relative(now - TimeDelta::minutes(4), now), "4 min ago");
+        assert_eq!(relative(now - TimeDelta::hours(30), now), "1 d ago");
+        assert_eq!(relative(now + TimeDelta::hours(2), now), "in 2 h");
+        assert_eq!(utc(now), "2026-11-30 08:00:00 UTC");
+    }
+}

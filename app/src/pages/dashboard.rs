@@ -1,0 +1,94 @@
+use crate::api::system::{SandboxState, SystemInfo, get_system};
+use crate::components::{AsyncView, Badge, Icon, IconName, PageHeader, Timestamp, Tone};
+use crate::format;
+use leptos::prelude::*;
+
+/// The landing page: the health of this instance (and, as the product grows, of every pipeline).
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let system = Resource::new(|| (), |_| get_system());
+    let refreshing = RwSignal::new(false);
+    view! {
+        <PageHeader title="Dashboard" description="Health of this Signalbox instance: its storage, its sandbox and its version.">
+            <button
+                type="button"
+                class="btn"
+                data-testid="refresh-system"
+                aria-busy=move || refreshing.get().to_string()
+                disabled=move || refreshing.get()
+                on:click=move |_| system.refetch()
+            >
+                <Icon name=IconName::Refresh />
+                {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
+            </button>
+        </PageHeader>
+        <AsyncView resource=system set_pending=refreshing.write_only() render=|info| view! { <SystemCards info /> } />
+    }
+}
+
+#[component]
+fn SystemCards(info: SystemInfo) -> impl IntoView {
+    let now = info.checked_at;
+    let db = info.data_dir.database;
+    let (sandbox_tone, sandbox_label) = match info.sandbox.state {
+        SandboxState::Running => (Tone::Ok, "RUNNING"),
+        SandboxState::Unavailable => (Tone::Muted, "NOT IN THIS BUILD"),
+    };
+    view! {
+        <div class="card-grid">
+            <section class="card" aria-labelledby="card-instance">
+                <header class="card-header">
+                    <Icon name=IconName::Instance />
+                    <h2 id="card-instance">"Instance"</h2>
+                    <Badge tone=Tone::Ok label="SERVING" />
+                </header>
+                <dl class="facts">
+                    <dt>"Version"</dt>
+                    <dd class="mono">{info.version}</dd>
+                    <dt>"Started"</dt>
+                    <dd>
+                        <Timestamp at=info.started_at now /> " · up " {format::duration(now - info.started_at)}
+                    </dd>
+                    <dt>"Last checked"</dt>
+                    <dd data-testid="checked-at">
+                        <time datetime=now.to_rfc3339()>{now.format("%H:%M:%S%.3f UTC").to_string()}</time>
+                    </dd>
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="card-storage">
+                <header class="card-header">
+                    <Icon name=IconName::Database />
+                    <h2 id="card-storage">"Storage"</h2>
+                    {if info.data_dir.writable {
+                        view! { <Badge tone=Tone::Ok label="HEALTHY" /> }
+                    } else {
+                        view! { <Badge tone=Tone::Bad label="DEGRADED" /> }
+                    }}
+                </header>
+                <dl class="facts">
+                    <dt>"Data directory"</dt>
+                    <dd class="mono truncate" title=info.data_dir.path.clone()>{info.data_dir.path.clone()}</dd>
+                    <dt>"Writable"</dt>
+                    <dd>{if info.data_dir.writable { "Yes" } else { "No: check permissions and free space" }}</dd>
+                    <dt>"Free space"</dt>
+                    <dd>{info.data_dir.free_bytes.map_or_else(|| "Unknown".to_owned(), format::bytes)}</dd>
+                    <dt>"Database"</dt>
+                    <dd>{format!("{} · {} journal · schema v{}", format::bytes(db.size_bytes), db.journal_mode.to_uppercase(), db.schema_version)}</dd>
+                    <dt>"Initialised"</dt>
+                    <dd>
+                        <Timestamp at=db.initialized_at now />
+                    </dd>
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="card-sandbox">
+                <header class="card-header">
+                    <Icon name=IconName::Sandbox />
+                    <h2 id="card-sandbox">"OCI sandbox"</h2>
+                    <Badge tone=sandbox_tone label=sandbox_label />
+                </header>
+                <p class="card-text">{info.sandbox.message}</p>
+                {info.sandbox.url.map(|url| view! { <p class="mono">{url}</p> })}
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,67 @@
+use crate::components::{EmptyState, IconName, PageHeader};
+use leptos::prelude::*;
+
+/// Sections of the console whose pages are not built yet. Each says what it will hold, so the
+/// navigation is honest about the product's shape instead of leading to a 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upcoming {
+    Pipelines,
+    Rules,
+    Topics,
+    Audit,
+    Sandbox,
+    Settings,
+}
+
+impl Upcoming {
+    fn text(self) -> (&'static str, &'static str, IconName, &'static str) {
+        match self {
+            Upcoming::Pipelines => (
+                "Pipelines",
+                "Versioned, parameterised templates of topics, subscriptions and rules, applied with a reviewed plan.",
+                IconName::Pipelines,
+                "Templates arrive with plan and apply: share a pipeline once, apply it to any compartment, and see drift.",
+            ),
+            Upcoming::Rules => (
+                "Rules",
+                "Events rules that watch resource changes and send them to topics, streams and functions.",
+                IconName::Rules,
+                "Rule management arrives with connections: list, create and test rules against sample events in the browser.",
+            ),
+            Upcoming::Topics => (
+                "Topics",
+                "Notifications topics and the subscriptions that deliver to e-mail, HTTPS, Slack and PagerDuty.",
+                IconName::Topics,
+                "Topic and subscription management arrives with connections, including the pending-confirmation view.",
+            ),
+            Upcoming::Audit => (
+                "Audit",
+                "Every change made through Signalbox: who, what, when, and whether the cloud accepted it.",
+                IconName::Audit,
+                "The tamper-evident audit trail arrives once changes can be made; every change will be recorded from then on.",
+            ),
+            Upcoming::Sandbox => (
+                "Sandbox",
+                "The embedded OCI emulator: its resources, the events it emits and everything it delivered.",
+                IconName::Sandbox,
+                "The sandbox is not part of this build yet. The dashboard shows its status.",
+            ),
+            Upcoming::Settings => (
+                "Settings",
+                "Connections to OCI tenancies, users, teams and API tokens.",
+                IconName::Settings,
+                "Connections, users and teams arrive next. Until then Signalbox runs against the built-in sandbox only.",
+            ),
+        }
+    }
+}
+
+/// A section of the console that is not available in this build yet.
+#[component]
+pub fn Section(upcoming: Upcoming) -> impl IntoView {
+    let (title, description, icon, body) = upcoming.text();
+    view! {
+        <PageHeader title=title description=description />
+        <EmptyState icon title="Not available in this build yet" body=body />
+    }
+}

@@ -1,0 +1,59 @@
+//! The HTML document, the application frame and the route table.
+
+use crate::components::Layout;
+use crate::pages::{Dashboard, NotFound, Section, Upcoming};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The whole HTML document the server sends for a page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: frame, navigation and pages.
+///
+/// Pages that load data render with `SsrMode::Async`: the server waits for the data and sends
+/// complete HTML, so a page is readable before (and without) the WebAssembly, and the browser never
+/// shows a spinner for something the server already knew.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/signalbox.css" />
+        <Title formatter=|title: String| format!("{title} · Signalbox") />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Dashboard ssr=SsrMode::Async />
+                    <Route path=path!("/pipelines") view=|| view! { <Section upcoming=Upcoming::Pipelines /> } />
+                    <Route path=path!("/rules") view=|| view! { <Section upcoming=Upcoming::Rules /> } />
+                    <Route path=path!("/topics") view=|| view! { <Section upcoming=Upcoming::Topics /> } />
+                    <Route path=path!("/audit") view=|| view! { <Section upcoming=Upcoming::Audit /> } />
+                    <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } />
+                    <Route path=path!("/settings") view=|| view! { <Section upcoming=Upcoming::Settings /> } />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,51 @@
+//! The `/api/v1` REST API: handlers, the OpenAPI document generated from them, and the JSON
+//! answers for anything under `/api` that no handler claims.
+
+mod fallback;
+pub mod health;
+mod system;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::ErrorBody;
+use axum::Json;
+use axum::Router;
+use axum::routing::{any, get};
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Signalbox API",
+        description = "The REST API behind the Signalbox console. The UI, the signalbox command and automation all use it. Errors share one body: {\"code\", \"message\"} plus \"field\" when one input is at fault.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    components(schemas(ErrorBody)),
+    tags((name = "system", description = "The Signalbox instance itself"))
+)]
+struct ApiDoc;
+
+/// The API router (state not yet applied) and its OpenAPI document.
+///
+/// Routes are registered through `OpenApiRouter`, so a handler cannot be served without appearing
+/// in the document: the document is derived from the same list, not written beside it.
+pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", OpenApiRouter::new().routes(routes!(system::get_system)))
+        .split_for_parts();
+    let doc = Arc::new(doc);
+    let served = doc.clone();
+    let router = router
+        .route("/api/v1/openapi.json", get(move || async move { Json(served) }))
+        .route("/api", any(fallback::route_not_found))
+        .route("/api/{*rest}", any(fallback::route_not_found))
+        .method_not_allowed_fallback(fallback::method_not_allowed);
+    (router, doc)
+}
+
+/// Result type of every handler.
+pub type ApiResult<T> = Result<T, AppError>;

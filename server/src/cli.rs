@@ -1,0 +1,89 @@
+//! The `signalbox` command line: parses flags (and their `SIGNALBOX_*` environment twins) into a
+//! typed [`Config`] and runs the chosen subcommand.
+
+use crate::Application;
+use crate::config::{Config, DEFAULT_MAX_BODY_BYTES, LogFormat};
+use crate::telemetry;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Signalbox: a console for event-driven pipelines on Oracle Cloud Infrastructure.
+#[derive(Debug, Parser)]
+#[command(name = "signalbox", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Log format on standard output.
+    #[arg(long, global = true, env = "SIGNALBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// What to run; `serve` when omitted.
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// `serve` options, accepted without the subcommand name too.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web console and its API (the default).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "SIGNALBOX_LISTEN", default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Directory holding the database and other state; created if missing.
+    #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Directory with the built UI assets (the `site-root` cargo-leptos writes).
+    #[arg(long, env = "SIGNALBOX_SITE_ROOT", default_value = "target/site")]
+    site_root: PathBuf,
+}
+
+impl ServeArgs {
+    fn into_config(self, log_format: LogFormat) -> Config {
+        Config {
+            listen: self.listen,
+            data_dir: self.data_dir,
+            site_root: self.site_root,
+            log_format,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+///
+/// A failure to start prints exactly one line to standard error naming the problem, so it reads
+/// well in a terminal, a systemd journal and a CI log alike.
+pub fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(format!("cannot start the async runtime: {err}")),
+    };
+    match command {
+        Command::Serve(args) => {
+            let config = args.into_config(cli.log_format);
+            telemetry::init(config.log_format);
+            runtime.block_on(async move {
+                let app = match Application::build(config).await {
+                    Ok(app) => app,
+                    Err(err) => return fail(err.to_string()),
+                };
+                match app.run_until_stopped().await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => fail(format!("server stopped with an error: {err}")),
+                }
+            })
+        }
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("signalbox: error: {message}");
+    ExitCode::FAILURE
+}

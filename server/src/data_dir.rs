@@ -1,0 +1,108 @@
+//! The data directory: where the database (and later keys and inbox payloads) live.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// File name of the SQLite database inside the data directory.
+const DATABASE_FILE: &str = "signalbox.db";
+
+/// A data directory that existed (or was created) and accepted a write when it was opened.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    path: PathBuf,
+}
+
+/// Why the data directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("data directory {path} is not usable: {reason}")]
+pub struct DataDirError {
+    path: PathBuf,
+    reason: String,
+}
+
+impl DataDir {
+    /// Creates the directory if it is missing and proves it is writable, without touching any
+    /// file that is already there.
+    pub fn prepare(path: &Path) -> Result<Self, DataDirError> {
+        let fail = |reason: String| DataDirError { path: path.to_path_buf(), reason };
+        match fs::metadata(path) {
+            Ok(meta) if !meta.is_dir() => return Err(fail("it exists but is not a directory".into())),
+            Ok(_) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(path).map_err(|err| fail(format!("cannot create it ({err})")))?;
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotADirectory => {
+                return Err(fail(format!("part of its path is a file, not a directory ({err})")));
+            }
+            Err(err) => return Err(fail(format!("cannot read it ({err})"))),
+        }
+        let path = fs::canonicalize(path).map_err(|err| fail(format!("cannot resolve it ({err})")))?;
+        let dir = Self { path };
+        dir.probe_write()
+            .map_err(|err| fail(format!("cannot write to it ({err}); check its owner and permissions")))?;
+        Ok(dir)
+    }
+
+    /// Absolute path of the directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Path of the SQLite database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.path.join(DATABASE_FILE)
+    }
+
+    /// Writes, syncs and removes a small file: the only honest test of writability (permissions,
+    /// read-only mounts and full disks all show up here).
+    pub fn probe_write(&self) -> io::Result<()> {
+        let probe = self.path.join(format!(".write-probe-{}", std::process::id()));
+        let result = OpenOptions::new().write(true).create(true).truncate(true).open(&probe).and_then(|mut file| {
+            file.write_all(b"signalbox")?;
+            file.sync_all()
+        });
+        let removed = fs::remove_file(&probe);
+        result.and(removed)
+    }
+
+    /// Bytes available to this process on the file system holding the directory.
+    pub fn free_bytes(&self) -> Option<u64> {
+        let stat = rustix::fs::statvfs(&self.path).ok()?;
+        stat.f_bavail.checked_mul(stat.f_frsize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_missing_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::prepare(&tmp.path().join("a/b")).unwrap();
+        assert!(dir.path().is_absolute());
+        assert!(dir.path().is_dir());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "the write probe is removed");
+        assert!(dir.free_bytes().is_some_and(|n| n > 0));
+    }
+
+    #[test]
+    fn refuses_a_regular_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("file");
+        fs::write(&file, "keep me").unwrap();
+        let err = DataDir::prepare(&file).unwrap_err().to_string();
+        assert!(err.contains("is not a directory"), "{err}");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn refuses_a_path_below_a_regular_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("file");
+        fs::write(&file, "keep me").unwrap();
+        let err = DataDir::prepare(&file.join("data")).unwrap_err().to_string();
+        assert!(err.contains("part of its path is a file"), "{err}");
+    }
+}

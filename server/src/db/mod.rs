@@ -1,0 +1,123 @@
+//! SQLite storage: opening the database, migrations, and one module of queries per table.
+//!
+//! Queries are plain runtime-checked `sqlx::query` calls next to their table, so a build never
+//! needs a live database. Opening is careful about existing files: a file that is not a SQLite
+//! database, or a SQLite database that Signalbox did not create, is refused and left untouched.
+
+pub mod instance;
+pub mod sqlite;
+
+use sqlx::ConnectOptions;
+use sqlx::Connection;
+use sqlx::migrate::MigrateError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The migrations in `migrations/`, embedded at compile time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// SQLite's result code for "file is not a database".
+const SQLITE_NOTADB: &str = "26";
+
+/// The one case callers branch on, and everything else.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The query matched no row.
+    #[error("no matching row")]
+    NotFound,
+    /// Any other database failure.
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            other => DbError::Other(other),
+        }
+    }
+}
+
+/// Why the database could not be opened at startup.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "database {0} is not a SQLite database or is corrupt; it was left untouched. Restore it from a backup, or move it aside to start with an empty database"
+    )]
+    NotADatabase(PathBuf),
+    #[error(
+        "database {0} is a SQLite database that Signalbox did not create; it was left untouched. Point --data-dir at a directory of its own"
+    )]
+    Foreign(PathBuf),
+    #[error("cannot open database {path}: {source}")]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error("cannot migrate database {path}: {reason}")]
+    Migrate { path: PathBuf, reason: String },
+}
+
+/// Opens (creating if missing) the database at `path` in WAL mode and applies pending migrations.
+pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+    inspect_existing(path).await?;
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|source| classify_open_error(path, source))?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|err| OpenError::Migrate { path: path.to_path_buf(), reason: explain_migrate_error(err) })?;
+    Ok(pool)
+}
+
+/// Looks at an existing file through a read-only connection, so that a file Signalbox must refuse
+/// is refused before anything (even the journal mode in its header) is changed.
+async fn inspect_existing(path: &Path) -> Result<(), OpenError> {
+    let exists = tokio::fs::try_exists(path)
+        .await
+        .map_err(|err| OpenError::Open { path: path.to_path_buf(), source: sqlx::Error::Io(err) })?;
+    if !exists {
+        return Ok(());
+    }
+    let classify = |source| classify_open_error(path, source);
+    let mut conn = SqliteConnectOptions::new().filename(path).read_only(true).connect().await.map_err(classify)?;
+    let foreign = sqlite::has_foreign_tables(&mut conn).await.map_err(classify)?;
+    conn.close().await.map_err(classify)?;
+    if foreign { Err(OpenError::Foreign(path.to_path_buf())) } else { Ok(()) }
+}
+
+fn classify_open_error(path: &Path, source: sqlx::Error) -> OpenError {
+    let not_a_database = source.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == SQLITE_NOTADB);
+    if not_a_database {
+        OpenError::NotADatabase(path.to_path_buf())
+    } else {
+        OpenError::Open { path: path.to_path_buf(), source }
+    }
+}
+
+fn explain_migrate_error(err: MigrateError) -> String {
+    match err {
+        MigrateError::VersionMissing(version) => format!(
+            "it was migrated by a newer Signalbox (migration {version} is unknown to this version); run that version or restore a backup"
+        ),
+        MigrateError::VersionMismatch(version) => {
+            format!(
+                "migration {version} differs from the one applied to this database; this build is inconsistent with the data"
+            )
+        }
+        MigrateError::Dirty(version) => {
+            format!("migration {version} was interrupted earlier; restore a backup taken before the upgrade")
+        }
+        other => other.to_string(),
+    }
+}

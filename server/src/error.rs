@@ -1,0 +1,100 @@
+//! `AppError`: the one error type of the HTTP boundary, mapped to a status and a JSON body once.
+//!
+//! The match in `into_response` is exhaustive on purpose: a new variant must choose its status and
+//! code, it cannot silently become a 500. Causes of server-side failures are logged (inside the
+//! request's tracing span, so the log line carries the method, path and request id) and never sent
+//! to the client.
+
+use crate::db::DbError;
+use app::api::{ErrorBody, ErrorCode};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A record the request names does not exist; the message says which.
+    #[error("{0}")]
+    NotFound(String),
+    /// No API route has this path.
+    #[error("no API route matches {path}; the routes are listed in /api/v1/openapi.json")]
+    RouteNotFound {
+        /// The requested path.
+        path: String,
+    },
+    /// The path exists, but not for this method.
+    #[error(
+        "{method} is not supported on {path}; the methods it accepts are in the Allow header and /api/v1/openapi.json"
+    )]
+    MethodNotAllowed {
+        /// The requested method.
+        method: String,
+        /// The requested path.
+        path: String,
+    },
+    /// A value in the request is not acceptable.
+    #[error("{message}")]
+    InvalidInput {
+        /// Which field, as a dotted path.
+        field: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The body is over the configured limit.
+    #[error("the request body is larger than the limit of {limit} bytes; send less data per request")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The database did not answer.
+    #[error("the database is not available right now; try again in a moment")]
+    Unavailable(#[source] DbError),
+    /// Any other database failure.
+    #[error("Signalbox could not complete this request; the cause is in the server log")]
+    Database(#[source] DbError),
+    /// A bug or an unexpected condition.
+    #[error("Signalbox could not complete this request; the cause is in the server log")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => AppError::NotFound("the requested record does not exist".into()),
+            DbError::Other(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => {
+                AppError::Unavailable(err)
+            }
+            other => AppError::Database(other),
+        }
+    }
+}
+
+impl AppError {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            AppError::NotFound(_) | AppError::RouteNotFound { .. } => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            AppError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            AppError::InvalidInput { .. } => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+            AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            AppError::Database(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            let cause =
+                std::error::Error::source(&self).map(|s| format!("{s:#}")).unwrap_or_else(|| format!("{self:#}"));
+            tracing::error!(error.cause = %cause, "request failed");
+        }
+        let field = match &self {
+            AppError::InvalidInput { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        (status, Json(ErrorBody { code, message: self.to_string(), field })).into_response()
+    }
+}

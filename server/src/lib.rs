@@ -1,0 +1,147 @@
+//! The Signalbox server: REST API, storage, and the server side of the UI.
+//!
+//! [`Application::build`] does everything that can fail at startup (data directory, database,
+//! migrations, listening socket) and reports it as one [`StartupError`]; once it returns, the
+//! server only needs [`Application::run_until_stopped`]. Tests use the same path with port 0.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod data_dir;
+pub mod db;
+pub mod error;
+mod routes;
+pub mod state;
+pub mod telemetry;
+
+use config::Config;
+use data_dir::{DataDir, DataDirError};
+use leptos::config::{Env, LeptosOptions};
+use sqlx::SqlitePool;
+use state::{App, AppState};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Why the server could not start. Each message is one line naming the problem and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The data directory cannot be created or written.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The database cannot be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] db::OpenError),
+    /// The listening socket cannot be bound.
+    #[error("cannot listen on {addr}: {source}{hint}")]
+    Listen {
+        /// The configured address.
+        addr: SocketAddr,
+        /// What the operating system said.
+        source: io::Error,
+        /// What to do about it.
+        hint: &'static str,
+    },
+}
+
+/// A server that has bound its socket and opened its database, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the listener, prepares the data directory and database, and builds the router.
+    ///
+    /// The socket is bound first: if the port is taken, nothing on disk is touched.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen {
+            addr: config.listen,
+            hint: match source.kind() {
+                io::ErrorKind::AddrInUse => {
+                    " (another process is using it; stop it or choose another address with --listen)"
+                }
+                io::ErrorKind::PermissionDenied => {
+                    " (ports below 1024 need privileges; choose a higher port with --listen)"
+                }
+                io::ErrorKind::AddrNotAvailable => " (no network interface has this address; use 127.0.0.1 or 0.0.0.0)",
+                _ => "",
+            },
+            source,
+        })?;
+        let data_dir = DataDir::prepare(&config.data_dir)?;
+        let pool = db::open(&data_dir.database_path()).await?;
+        let leptos_options = leptos_options(&config, listener.local_addr().unwrap_or(config.listen));
+        if !config.site_root.join("pkg").is_dir() {
+            tracing::warn!(
+                site_root = %config.site_root.display(),
+                "UI assets not found; pages render without styles or interactivity. Build them with `cargo leptos build` or set --site-root"
+            );
+        }
+        let state = AppState(Arc::new(App { config, data_dir, pool, leptos_options, started_at: chrono::Utc::now() }));
+        let router = routes::router(state.clone());
+        Ok(Self { listener, router, state })
+    }
+
+    /// The address actually bound (the real port when the configured port was 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The database pool, for tests that check side effects.
+    pub fn pool(&self) -> SqlitePool {
+        self.state.pool.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and closes the database.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then stops gracefully.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        let addr = self.listener.local_addr()?;
+        tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        self.state.pool.close().await;
+        tracing::info!("signalbox stopped");
+        Ok(())
+    }
+}
+
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("signalbox")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(if cfg!(debug_assertions) { Env::DEV } else { Env::PROD })
+        .build()
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,63 @@
+//! The route table: every URL the server answers, grouped by who calls it, and the middleware
+//! around them.
+
+use crate::api::{self, health};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::InProcessApi;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::header::CONTENT_LENGTH;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Builds the complete router for `state`.
+pub fn router(state: AppState) -> Router {
+    let (api_routes, _doc) = api::router();
+    let in_process = InProcessApi::new(api_routes.clone().with_state(state.clone()));
+    let render_context = move || provide_context(in_process.clone());
+    let options = state.leptos_options.clone();
+    let limit = state.config.max_body_bytes;
+
+    Router::new()
+        // Probes for load balancers and orchestrators.
+        .route("/healthz", get(health::get_healthz))
+        .route("/readyz", get(health::get_readyz))
+        // REST API used by the UI, the signalbox command and automation.
+        .merge(api_routes)
+        // Pages, rendered on the server with their data and hydrated in the browser.
+        .leptos_routes_with_context(&state, generate_route_list(App), render_context.clone(), move || {
+            shell(options.clone())
+        })
+        // Static assets from the site root; anything else renders the 404 page.
+        .fallback(file_and_error_handler_with_context::<AppState, _>(render_context, shell))
+        .layer(middleware::from_fn_with_state(limit, refuse_large_bodies))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Refuses a body whose declared length is over the limit before reading any of it, with the
+/// API's JSON error. Bodies without a declared length are cut off by `DefaultBodyLimit` as they
+/// are read.
+async fn refuse_large_bodies(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let declared =
+        request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > limit as u64 => AppError::PayloadTooLarge { limit }.into_response(),
+        _ => next.run(request).await,
+    }
+}

@@ -1,0 +1,43 @@
+//! The state every handler can reach.
+
+use crate::config::Config;
+use crate::data_dir::DataDir;
+use axum::extract::{FromRef, FromRequestParts, State};
+use chrono::{DateTime, Utc};
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// Cheap-to-clone handle on [`App`]; handlers take it as an extractor.
+#[derive(Clone, FromRequestParts)]
+#[from_request(via(State))]
+pub struct AppState(pub Arc<App>);
+
+/// The application's shared, long-lived parts.
+pub struct App {
+    /// Configuration as loaded at startup.
+    pub config: Config,
+    /// The data directory, already proven writable.
+    pub data_dir: DataDir,
+    /// The SQLite connection pool.
+    pub pool: SqlitePool,
+    /// Options the Leptos renderer needs (site root, output name).
+    pub leptos_options: LeptosOptions,
+    /// When this process started serving.
+    pub started_at: DateTime<Utc>,
+}
+
+impl Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,47 @@
+use crate::helpers::spawn_app;
+
+/// The dashboard is rendered on the server with the API's data already in the HTML.
+#[tokio::test]
+async fn dashboard_renders_system_data_server_side() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<title>Dashboard · Signalbox</title>"), "title");
+    let data_dir = std::fs::canonicalize(app.data_dir.path()).unwrap();
+    assert!(html.contains(&data_dir.display().to_string()), "data directory path is in the HTML");
+    assert!(html.contains(env!("CARGO_PKG_VERSION")), "version is in the HTML");
+    assert!(html.contains("WAL journal"), "database facts are in the HTML");
+    assert!(!html.contains("Loading…"), "no loading skeleton for data the server had");
+}
+
+/// Every navigation target renders a page; unknown paths render the 404 page with status 404.
+#[tokio::test]
+async fn sections_render_and_unknown_pages_are_404() {
+    let app = spawn_app().await;
+    for (path, title) in [
+        ("/pipelines", "Pipelines"),
+        ("/rules", "Rules"),
+        ("/topics", "Topics"),
+        ("/audit", "Audit"),
+        ("/sandbox", "Sandbox"),
+        ("/settings", "Settings"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.text().await.unwrap().contains(&format!("<title>{title} · Signalbox</title>")), "{path}");
+    }
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("Page not found"));
+}
+
+/// HTML is compressed for clients that accept it.
+#[tokio::test]
+async fn pages_are_compressed() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}

@@ -1,0 +1,47 @@
+use crate::helpers::spawn_app;
+use app::api::system::{SandboxState, SystemInfo};
+
+/// The system endpoint describes the running instance and the health of its storage.
+#[tokio::test]
+async fn system_reports_version_storage_and_sandbox() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/system").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let info: SystemInfo = response.json().await.expect("body matches the shared SystemInfo type");
+
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    let expected_dir = std::fs::canonicalize(app.data_dir.path()).unwrap();
+    assert_eq!(info.data_dir.path, expected_dir.display().to_string());
+    assert!(info.data_dir.writable);
+    assert!(info.data_dir.free_bytes.is_some_and(|n| n > 0));
+    let latest = server::db::MIGRATOR.iter().map(|m| m.version).max().unwrap();
+    assert_eq!(info.data_dir.database.schema_version, latest);
+    assert_eq!(info.data_dir.database.journal_mode, "wal");
+    assert!(info.data_dir.database.size_bytes > 0);
+    assert!(info.started_at <= info.checked_at);
+    assert!(info.data_dir.database.initialized_at <= info.checked_at);
+    assert_eq!(info.sandbox.state, SandboxState::Unavailable);
+    assert!(info.sandbox.url.is_none());
+}
+
+/// The answer reflects the database it reads: the initialisation time is the stored one.
+#[tokio::test]
+async fn system_reads_the_initialisation_time_from_the_database() {
+    let app = spawn_app().await;
+    sqlx::query("UPDATE instance SET initialized_at = '2026-01-02T03:04:05.000Z'").execute(&app.pool).await.unwrap();
+    let info: SystemInfo = app.get("/api/v1/system").await.json().await.unwrap();
+    assert_eq!(info.data_dir.database.initialized_at.to_rfc3339(), "2026-01-02T03:04:05+00:00");
+}
+
+/// With the database gone, the endpoint says so with a 503 in the API's error shape.
+#[tokio::test]
+async fn system_answers_503_when_the_database_is_closed() {
+    let app = spawn_app().await;
+    app.pool.close().await;
+    let response = app.get("/api/v1/system").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable");
+    assert!(body["message"].as_str().unwrap().contains("database"), "{body}");
+}
