@@ -1,0 +1,27 @@
+# Shared settings for the scripts in .ci/ (sourced, not run).
+# The cargo target directory lives outside the clone so fresh clones and CI reuse earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/signalbox/target}"
+export SIGNALBOX_TOOLS="${SIGNALBOX_TOOLS:-$HOME/.cache/signalbox/tools}"
+export PATH="$SIGNALBOX_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# cargo-leptos builds debug code with this flag; using it for test and clippy too keeps one set
+# of compiled dependencies instead of two.
+export DEBUG_RUSTFLAGS="--cfg erase_components"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+
+# stage NAME COMMAND...: runs a command, printing how long it took; stops the script on failure.
+stage() {
+  local name="$1"
+  shift
+  local start=$SECONDS
+  echo "==> $name"
+  if "$@"; then
+    echo "<== $name: ok in $((SECONDS - start)) s"
+  else
+    local status=$?
+    echo "<== $name: FAILED (exit $status) after $((SECONDS - start)) s"
+    exit "$status"
+  fi
+}
+export SITE_ROOT="${SIGNALBOX_SITE_ROOT:-$ROOT/target/site}"

@@ -1,0 +1,23 @@
+# Entry points. Each target installs what it needs first (.ci/setup checks before installing).
+SHELL := /bin/bash
+.PHONY: setup run test bench watch
+
+## Install missing tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages)
+setup:
+	.ci/setup
+
+## Build the release console and serve it on http://127.0.0.1:3000
+run: setup
+	.ci/serve
+
+## Every check: fmt, clippy (both builds), Rust tests, release build, size budget, browser tests
+test: setup
+	.ci/test
+
+## Measure first-page asset sizes and server idle memory (numbers for BENCHMARKS.md)
+bench: setup
+	.ci/bench
+
+## Rebuild and reload on every change while developing (http://127.0.0.1:3000)
+watch: setup
+	source .ci/env.sh && SIGNALBOX_SITE_ROOT="$$SITE_ROOT" cargo leptos watch

@@ -1,0 +1,32 @@
+import { test, expect } from '@playwright/test';
+
+const sections = ['Pipelines', 'Rules', 'Topics', 'Audit', 'Sandbox', 'Settings'];
+
+test('every navigation entry opens its page on the client side', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('.app-frame')).toHaveAttribute('data-hydrated', 'true');
+  for (const name of sections) {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
+    await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+    await expect(page).toHaveTitle(`${name} · Signalbox`);
+    await expect(page.getByRole('link', { name })).toHaveAttribute('aria-current', 'page');
+  }
+  await page.screenshot({ path: 'screenshots/section.png' });
+});
+
+test('unknown pages answer 404 with a way back', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+  await page.screenshot({ path: 'screenshots/not-found.png' });
+  await page.getByRole('link', { name: 'Go to the dashboard' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+});
+
+test('keyboard users can skip to the content', async ({ page }) => {
+  await page.goto('/');
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeVisible();
+});
