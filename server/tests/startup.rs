@@ -120,15 +120,7 @@ fn corrupt_database_is_left_untouched() {
 fn foreign_sqlite_database_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("signalbox.db");
-    let status = Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table notes(x)'); c.commit()",
-            db.to_str().unwrap(),
-        ])
-        .status()
-        .expect("python3 is available");
-    assert!(status.success());
+    sqlite_exec(&db, "create table notes(x)");
     let before = std::fs::read(&db).unwrap();
     let output = run(signalbox(&args(&listen_args(tmp.path()))));
     assert_fails_with(&output, "that Signalbox did not create");
@@ -142,15 +134,7 @@ fn database_from_a_newer_version_is_refused() {
     let mut child = spawn_serving(tmp.path(), &[]);
     stop(&mut child);
     let db = tmp.path().join("signalbox.db");
-    let status = Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"insert into _sqlx_migrations values (99991231000000,'future',datetime('now'),1,x'00',0)\"); c.commit()",
-            db.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sqlite_exec(&db, "insert into _sqlx_migrations values (99991231000000, 'future', datetime('now'), 1, x'00', 0)");
     let output = run(signalbox(&args(&listen_args(tmp.path()))));
     assert_fails_with(&output, "migrated by a newer Signalbox (migration 99991231000000");
 }
@@ -220,6 +204,14 @@ fn stop(child: &mut Child) -> String {
     };
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
     STDOUT.with(|cell| cell.borrow_mut().take()).expect("spawned by spawn_serving").recv().expect("log")
+}
+
+/// Runs one SQL statement with Python's sqlite3, independent of the code under test.
+fn sqlite_exec(db: &Path, sql: &str) {
+    let script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()";
+    let status =
+        Command::new("python3").args(["-c", script, db.to_str().unwrap(), sql]).status().expect("python3 runs");
+    assert!(status.success(), "sqlite3: {sql}");
 }
 
 fn http_get(addr: &str, path: &str) -> String {
