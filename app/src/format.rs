@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 /// `1536` → `1.5 KB`; binary multiples with the short unit names people expect.
 pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
     let mut value = n as f64;
     let mut unit = 0;
     while value >= 1024.0 && unit < UNITS.len() - 1 {
@@ -58,7 +58,7 @@ mod tests {
         assert_eq!(bytes(1023), "1023 B");
         assert_eq!(bytes(1536), "1.5 KB");
         assert_eq!(bytes(20 * 1024 * 1024), "20 MB");
-        assert_eq!(bytes(u64::MAX), "16 PB");
+        assert_eq!(bytes(u64::MAX), "16 EB");
     }
 
     #[test]

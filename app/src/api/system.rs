@@ -42,8 +42,10 @@ pub struct DatabaseHealth {
     pub size_bytes: u64,
     /// SQLite journal mode; `wal` is expected.
     pub journal_mode: String,
-    /// Highest migration applied.
+    /// Version (timestamp) of the newest migration applied.
     pub schema_version: i64,
+    /// Number of migrations applied.
+    pub migrations_applied: i64,
     /// When this data directory was first initialised.
     pub initialized_at: DateTime<Utc>,
 }

@@ -1,5 +1,5 @@
 use crate::api::system::{SandboxState, SystemInfo, get_system};
-use crate::components::{AsyncView, Badge, Icon, IconName, PageHeader, Timestamp, Tone};
+use crate::components::{AsyncView, Badge, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone};
 use crate::format;
 use leptos::prelude::*;
 
@@ -23,6 +23,16 @@ pub fn Dashboard() -> impl IntoView {
             </button>
         </PageHeader>
         <AsyncView resource=system set_pending=refreshing.write_only() render=|info| view! { <SystemCards info /> } />
+        <section class="section" aria-labelledby="pipeline-health">
+            <h2 id="pipeline-health" class="section-title">
+                "Pipeline health"
+            </h2>
+            <EmptyState
+                icon=IconName::Pipelines
+                title="No pipelines to watch yet"
+                body="Once a connection has rules and topics, every pipeline shows up here with one status (healthy, degraded or broken): rule, actions, topic, subscriptions and the last delivery, broken ones first."
+            />
+        </section>
     }
 }
 
@@ -47,7 +57,7 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
                     <dd class="mono">{info.version}</dd>
                     <dt>"Started"</dt>
                     <dd>
-                        <Timestamp at=info.started_at now /> " · up " {format::duration(now - info.started_at)}
+                        <Timestamp at=info.started_at now />
                     </dd>
                     <dt>"Last checked"</dt>
                     <dd data-testid="checked-at">
@@ -73,7 +83,14 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
                     <dt>"Free space"</dt>
                     <dd>{info.data_dir.free_bytes.map_or_else(|| "Unknown".to_owned(), format::bytes)}</dd>
                     <dt>"Database"</dt>
-                    <dd>{format!("{} · {} journal · schema v{}", format::bytes(db.size_bytes), db.journal_mode.to_uppercase(), db.schema_version)}</dd>
+                    <dd>{format!("{} · {} journal", format::bytes(db.size_bytes), db.journal_mode.to_uppercase())}</dd>
+                    <dt>"Schema"</dt>
+                    <dd title=format!("newest migration {}", db.schema_version)>
+                        {match db.migrations_applied {
+                            1 => "1 migration applied".to_owned(),
+                            n => format!("{n} migrations applied"),
+                        }}
+                    </dd>
                     <dt>"Initialised"</dt>
                     <dd>
                         <Timestamp at=db.initialized_at now />

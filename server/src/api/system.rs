@@ -22,10 +22,12 @@ pub async fn get_system(state: AppState) -> ApiResult<Json<SystemInfo>> {
     let (writable, free_bytes) = tokio::task::spawn_blocking(move || (dir.probe_write().is_ok(), dir.free_bytes()))
         .await
         .map_err(anyhow::Error::from)?;
+    let (schema_version, migrations_applied) = sqlite::schema_state(&state.pool).await?;
     let database = DatabaseHealth {
         size_bytes: tokio::fs::metadata(state.data_dir.database_path()).await.map(|m| m.len()).unwrap_or(0),
         journal_mode: sqlite::journal_mode(&state.pool).await.map_err(crate::error::AppError::Unavailable)?,
-        schema_version: sqlite::schema_version(&state.pool).await?,
+        schema_version,
+        migrations_applied,
         initialized_at: instance::initialized_at(&state.pool).await?,
     };
     Ok(Json(SystemInfo {

@@ -20,10 +20,10 @@ pub async fn journal_mode(pool: &SqlitePool) -> Result<String, DbError> {
     Ok(sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?)
 }
 
-/// The highest migration version successfully applied.
+/// The newest migration applied and how many have been applied.
 #[tracing::instrument(skip_all)]
-pub async fn schema_version(pool: &SqlitePool) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+pub async fn schema_state(pool: &SqlitePool) -> Result<(i64, i64), DbError> {
+    Ok(sqlx::query_as("SELECT COALESCE(MAX(version), 0), COUNT(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(pool)
         .await?)
 }

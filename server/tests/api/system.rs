@@ -17,6 +17,7 @@ async fn system_reports_version_storage_and_sandbox() {
     assert!(info.data_dir.free_bytes.is_some_and(|n| n > 0));
     let latest = server::db::MIGRATOR.iter().map(|m| m.version).max().unwrap();
     assert_eq!(info.data_dir.database.schema_version, latest);
+    assert_eq!(info.data_dir.database.migrations_applied, server::db::MIGRATOR.iter().count() as i64);
     assert_eq!(info.data_dir.database.journal_mode, "wal");
     assert!(info.data_dir.database.size_bytes > 0);
     assert!(info.started_at <= info.checked_at);
