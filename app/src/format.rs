@@ -1,22 +1,22 @@
 //! Formatting of numbers, sizes and times for people. Pure, so server and browser render the same.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 
 /// `1536` → `1.5 KB`; binary multiples with the short unit names people expect.
+///
+/// Integer arithmetic on purpose: float formatting would add its (large) machinery to the WASM.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
+    let unit = (1..UNITS.len()).take_while(|&u| u128::from(n) >= 1u128 << (10 * u)).last().unwrap_or(0);
     if unit == 0 {
-        format!("{n} B")
-    } else if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
+        return format!("{n} B");
+    }
+    let divisor = 1u128 << (10 * unit);
+    let tenths = (u128::from(n) * 10 + divisor / 2) / divisor;
+    if tenths < 100 {
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     } else {
-        format!("{value:.0} {}", UNITS[unit])
+        format!("{} {}", (tenths + 5) / 10, UNITS[unit])
     }
 }
 
@@ -44,8 +44,24 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// Absolute UTC time as people read it in a tooltip: `2026-11-30 08:27:08 UTC`.
+///
+/// Built from the date's fields rather than a `strftime` pattern, which would pull chrono's format
+/// parser into the WASM.
 pub fn utc(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// Time of day with milliseconds: `08:27:08.123 UTC`.
+pub fn clock(at: DateTime<Utc>) -> String {
+    format!("{:02}:{:02}:{:02}.{:03} UTC", at.hour(), at.minute(), at.second(), at.timestamp_subsec_millis())
 }
 
 #[cfg(test)]
@@ -56,7 +72,9 @@ mod tests {
     fn bytes_use_one_decimal_below_ten_units() {
         assert_eq!(bytes(0), "0 B");
         assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KB");
         assert_eq!(bytes(1536), "1.5 KB");
+        assert_eq!(bytes(10 * 1024 - 1), "10 KB");
         assert_eq!(bytes(20 * 1024 * 1024), "20 MB");
         assert_eq!(bytes(u64::MAX), "16 EB");
     }
@@ -70,5 +88,6 @@ mod tests {
         assert_eq!(relative(now - TimeDelta::hours(30), now), "1 d ago");
         assert_eq!(relative(now + TimeDelta::hours(2), now), "in 2 h");
         assert_eq!(utc(now), "2026-11-30 08:00:00 UTC");
+        assert_eq!(clock(now + TimeDelta::milliseconds(7)), "08:00:00.007 UTC");
     }
 }

@@ -61,7 +61,7 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
                     </dd>
                     <dt>"Last checked"</dt>
                     <dd data-testid="checked-at">
-                        <time datetime=now.to_rfc3339()>{now.format("%H:%M:%S%.3f UTC").to_string()}</time>
+                        <time datetime=now.to_rfc3339()>{format::clock(now)}</time>
                     </dd>
                 </dl>
             </section>
@@ -83,7 +83,7 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
                     <dt>"Free space"</dt>
                     <dd>{info.data_dir.free_bytes.map_or_else(|| "Unknown".to_owned(), format::bytes)}</dd>
                     <dt>"Database"</dt>
-                    <dd>{format!("{} · {} journal", format::bytes(db.size_bytes), db.journal_mode.to_uppercase())}</dd>
+                    <dd>{format!("{} · {} journal", format::bytes(db.size_bytes), db.journal_mode.to_ascii_uppercase())}</dd>
                     <dt>"Schema"</dt>
                     <dd title=format!("newest migration {}", db.schema_version)>
                         {match db.migrations_applied {
