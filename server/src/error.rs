@@ -18,14 +18,14 @@ pub enum AppError {
     #[error("{0}")]
     NotFound(String),
     /// No API route has this path.
-    #[error("no API route matches {path}; the routes are listed in /api/v1/openapi.json")]
+    #[error("No API route matches {path}. The routes are listed in /api/v1/openapi.json.")]
     RouteNotFound {
         /// The requested path.
         path: String,
     },
     /// The path exists, but not for this method.
     #[error(
-        "{method} is not supported on {path}; the methods it accepts are in the Allow header and /api/v1/openapi.json"
+        "{method} is not supported on {path}. The methods it accepts are in the Allow header and /api/v1/openapi.json."
     )]
     MethodNotAllowed {
         /// The requested method.
@@ -42,26 +42,26 @@ pub enum AppError {
         message: String,
     },
     /// The body is over the configured limit.
-    #[error("the request body is larger than the limit of {limit} bytes; send less data per request")]
+    #[error("The request body is larger than the limit of {limit} bytes. Send less data per request.")]
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
     /// The database did not answer.
-    #[error("the database is not available right now; try again in a moment")]
+    #[error("The database is not available right now. Try again in a moment.")]
     Unavailable(#[source] DbError),
     /// Any other database failure.
-    #[error("Signalbox could not complete this request; the cause is in the server log")]
+    #[error("Signalbox could not complete this request. The cause is in the server log.")]
     Database(#[source] DbError),
     /// A bug or an unexpected condition.
-    #[error("Signalbox could not complete this request; the cause is in the server log")]
+    #[error("Signalbox could not complete this request. The cause is in the server log.")]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::NotFound => AppError::NotFound("the requested record does not exist".into()),
+            DbError::NotFound => AppError::NotFound("The requested record does not exist.".into()),
             DbError::Other(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => {
                 AppError::Unavailable(err)
             }

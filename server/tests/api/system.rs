@@ -44,5 +44,5 @@ async fn system_answers_503_when_the_database_is_closed() {
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "unavailable");
-    assert!(body["message"].as_str().unwrap().contains("database"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("The database"), "{body}");
 }
