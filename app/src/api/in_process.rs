@@ -40,3 +40,38 @@ pub(super) async fn send(method: Method, url: &str) -> Result<(u16, Vec<u8>), Ap
     let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES).await.map_err(ApiError::network)?;
     Ok((status, body.to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use leptos::prelude::{Owner, provide_context};
+
+    /// The in-process call reaches the router with the visitor's cookie and decodes the answer.
+    #[tokio::test]
+    async fn forwards_the_visitors_cookie_to_the_api() {
+        let router = Router::new().route(
+            "/api/v1/echo",
+            get(|headers: http::HeaderMap| async move {
+                let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("none").to_owned();
+                axum::Json(serde_json::json!({ "cookie": cookie }))
+            }),
+        );
+        let (parts, ()) = Request::builder().header(header::COOKIE, "session=abc").body(()).unwrap().into_parts();
+        let owner = Owner::new();
+        owner.set();
+        provide_context(InProcessApi::new(router));
+        provide_context(parts);
+        let answer: serde_json::Value = crate::api::get_json("/echo").await.unwrap();
+        assert_eq!(answer["cookie"], "session=abc");
+    }
+
+    /// Without the router in context the call fails with a typed error instead of panicking.
+    #[tokio::test]
+    async fn missing_router_is_a_network_error() {
+        let owner = Owner::new();
+        owner.set();
+        let err = crate::api::get_json::<serde_json::Value>("/echo").await.unwrap_err();
+        assert_eq!(err.code(), crate::api::ErrorCode::Network);
+    }
+}
