@@ -10,6 +10,7 @@ pub mod config;
 pub mod data_dir;
 pub mod db;
 pub mod error;
+pub mod oci;
 mod routes;
 pub mod state;
 pub mod telemetry;

@@ -1,0 +1,6 @@
+//! The OCI client: request signing, credentials, endpoints, and one module per service.
+//!
+//! The sandbox (`crate::sandbox`) mirrors this module for module and reuses its wire types.
+
+pub mod key;
+pub mod signer;
