@@ -14,9 +14,10 @@ run: setup
 test: setup
 	.ci/test
 
-## Measure first-page asset sizes and server idle memory (numbers for BENCHMARKS.md)
+## Benchmarks behind BENCHMARKS.md: first-page size and idle memory; signing vs the Python SDK
 bench: setup
 	.ci/bench
+	.ci/bench-signing
 
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)
 watch: setup

@@ -109,7 +109,7 @@ impl PrivateKey {
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
-    pub(crate) fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, aws_lc_rs::error::Unspecified> {
+    pub fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, aws_lc_rs::error::Unspecified> {
         let mut signature = vec![0; self.pair.public_modulus_len()];
         // aws-lc-rs ignores the RNG for PKCS#1 v1.5, which is deterministic.
         let rng = aws_lc_rs::rand::SystemRandom::new();
