@@ -2,5 +2,7 @@
 //!
 //! The sandbox (`crate::sandbox`) mirrors this module for module and reuses its wire types.
 
+pub mod config;
 pub mod key;
+pub mod region;
 pub mod signer;

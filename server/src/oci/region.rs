@@ -1,0 +1,254 @@
+//! Regions, realms and the host names of each service.
+//!
+//! A region belongs to a realm, and the realm decides the second-level domain of every endpoint
+//! (`oraclecloud.com` for the commercial realm `oc1`, `oraclegovcloud.uk` for `oc4`, ...). Hosts
+//! follow the Python SDK's templates: Events and Functions use the `oci.` form
+//! (`events.us-ashburn-1.oci.oraclecloud.com`), Notifications and Audit do not.
+//!
+//! The region table covers the regions whose realm is documented in `oci-api.md` §2.1 and the
+//! commercial regions. Design choice (unconfirmed upstream): a well-formed region id missing from
+//! the table is assumed to be in `oc1`, as the SDK does without `OCI_DEFAULT_REALM`; the realm can
+//! be given explicitly with [`Region::with_realm`].
+
+use std::fmt;
+
+/// An OCI realm and its second-level domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Realm {
+    /// `oc1`, `oc2`, ...
+    pub id: &'static str,
+    /// `oraclecloud.com`, `oraclegovcloud.com`, ...
+    pub domain: &'static str,
+}
+
+/// Every realm in the Python SDK's table.
+pub const REALMS: &[Realm] = &[
+    Realm { id: "oc1", domain: "oraclecloud.com" },
+    Realm { id: "oc2", domain: "oraclegovcloud.com" },
+    Realm { id: "oc3", domain: "oraclegovcloud.com" },
+    Realm { id: "oc4", domain: "oraclegovcloud.uk" },
+    Realm { id: "oc8", domain: "oraclecloud8.com" },
+    Realm { id: "oc9", domain: "oraclecloud9.com" },
+    Realm { id: "oc10", domain: "oraclecloud10.com" },
+    Realm { id: "oc14", domain: "oraclecloud14.com" },
+    Realm { id: "oc15", domain: "oraclecloud15.com" },
+    Realm { id: "oc19", domain: "oraclecloud.eu" },
+    Realm { id: "oc20", domain: "oraclecloud20.com" },
+    Realm { id: "oc21", domain: "oraclecloud21.com" },
+    Realm { id: "oc23", domain: "oraclecloud23.com" },
+    Realm { id: "oc24", domain: "oraclecloud24.com" },
+    Realm { id: "oc26", domain: "oraclecloud26.com" },
+    Realm { id: "oc29", domain: "oraclecloud29.com" },
+    Realm { id: "oc35", domain: "oraclecloud35.com" },
+    Realm { id: "oc42", domain: "oraclecloud42.com" },
+    Realm { id: "oc51", domain: "oraclecloud51.com" },
+    Realm { id: "oc52", domain: "oraclecloud52.com" },
+];
+
+/// Known regions: (id, short code, realm).
+const REGIONS: &[(&str, &str, &str)] = &[
+    ("us-ashburn-1", "iad", "oc1"),
+    ("us-phoenix-1", "phx", "oc1"),
+    ("us-sanjose-1", "sjc", "oc1"),
+    ("us-chicago-1", "ord", "oc1"),
+    ("ca-toronto-1", "yyz", "oc1"),
+    ("ca-montreal-1", "yul", "oc1"),
+    ("sa-saopaulo-1", "gru", "oc1"),
+    ("sa-vinhedo-1", "vcp", "oc1"),
+    ("sa-santiago-1", "scl", "oc1"),
+    ("sa-bogota-1", "bog", "oc1"),
+    ("sa-valparaiso-1", "vap", "oc1"),
+    ("mx-queretaro-1", "qro", "oc1"),
+    ("mx-monterrey-1", "mty", "oc1"),
+    ("uk-london-1", "lhr", "oc1"),
+    ("uk-cardiff-1", "cwl", "oc1"),
+    ("eu-frankfurt-1", "fra", "oc1"),
+    ("eu-amsterdam-1", "ams", "oc1"),
+    ("eu-zurich-1", "zrh", "oc1"),
+    ("eu-milan-1", "lin", "oc1"),
+    ("eu-marseille-1", "mrs", "oc1"),
+    ("eu-stockholm-1", "arn", "oc1"),
+    ("eu-paris-1", "cdg", "oc1"),
+    ("eu-madrid-1", "mad", "oc1"),
+    ("me-jeddah-1", "jed", "oc1"),
+    ("me-dubai-1", "dxb", "oc1"),
+    ("me-abudhabi-1", "auh", "oc1"),
+    ("me-riyadh-1", "ruh", "oc1"),
+    ("il-jerusalem-1", "mtz", "oc1"),
+    ("af-johannesburg-1", "jnb", "oc1"),
+    ("ap-tokyo-1", "nrt", "oc1"),
+    ("ap-osaka-1", "kix", "oc1"),
+    ("ap-seoul-1", "icn", "oc1"),
+    ("ap-chuncheon-1", "yny", "oc1"),
+    ("ap-mumbai-1", "bom", "oc1"),
+    ("ap-hyderabad-1", "hyd", "oc1"),
+    ("ap-singapore-1", "sin", "oc1"),
+    ("ap-singapore-2", "xsp", "oc1"),
+    ("ap-sydney-1", "syd", "oc1"),
+    ("ap-melbourne-1", "mel", "oc1"),
+    ("us-langley-1", "lfi", "oc2"),
+    ("us-luke-1", "luf", "oc2"),
+    ("us-gov-ashburn-1", "ric", "oc3"),
+    ("us-gov-chicago-1", "pia", "oc3"),
+    ("us-gov-phoenix-1", "tus", "oc3"),
+    ("uk-gov-london-1", "ltn", "oc4"),
+    ("uk-gov-cardiff-1", "brs", "oc4"),
+    ("ap-chiyoda-1", "nja", "oc8"),
+    ("ap-ibaraki-1", "ukb", "oc8"),
+    ("eu-frankfurt-2", "str", "oc19"),
+    ("eu-madrid-2", "vll", "oc19"),
+];
+
+/// A region id (`us-ashburn-1`) with its realm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    id: String,
+    realm: Realm,
+}
+
+/// A region that is neither a known short code nor a well-formed region id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not an OCI region; use a region id such as us-ashburn-1 or a short code such as iad")]
+pub struct RegionError(String);
+
+/// Services the client talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// Events rules.
+    Events,
+    /// Notifications: topics (control plane), subscriptions and publishing (data plane).
+    Notifications,
+    /// Functions management (applications, functions).
+    Functions,
+    /// Audit events.
+    Audit,
+}
+
+impl Service {
+    /// Host prefix and whether the host takes the `oci.` infix.
+    fn host_parts(self) -> (&'static str, bool) {
+        match self {
+            Service::Events => ("events", true),
+            Service::Notifications => ("notification", false),
+            Service::Functions => ("functions", true),
+            Service::Audit => ("audit", false),
+        }
+    }
+
+    /// The API version path prefix the client speaks.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Service::Events | Service::Notifications | Service::Functions => "/20181201",
+            Service::Audit => "/20190901",
+        }
+    }
+}
+
+impl Region {
+    /// Accepts a region id or a short code, case-insensitively.
+    pub fn parse(text: &str) -> Result<Self, RegionError> {
+        let lower = text.trim().to_ascii_lowercase();
+        if let Some((id, _, realm)) = REGIONS.iter().find(|(id, code, _)| *id == lower || *code == lower) {
+            return Ok(Self { id: (*id).to_owned(), realm: realm_by_id(realm) });
+        }
+        if is_region_id(&lower) { Ok(Self { id: lower, realm: REALMS[0] }) } else { Err(RegionError(text.to_owned())) }
+    }
+
+    /// The same region in an explicitly named realm (for regions missing from the table).
+    pub fn with_realm(mut self, realm: Realm) -> Self {
+        self.realm = realm;
+        self
+    }
+
+    /// The region id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The realm the region belongs to.
+    pub fn realm(&self) -> Realm {
+        self.realm
+    }
+
+    /// `https://<service host>` for this region.
+    pub fn endpoint(&self, service: Service) -> String {
+        let (prefix, oci_infix) = service.host_parts();
+        let infix = if oci_infix { "oci." } else { "" };
+        format!("https://{prefix}.{}.{infix}{}", self.id, self.realm.domain)
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+fn realm_by_id(id: &str) -> Realm {
+    REALMS.iter().copied().find(|r| r.id == id).unwrap_or(REALMS[0])
+}
+
+/// `<letters>-<letters>[-<letters>]-<digits>`, the shape of every region id.
+fn is_region_id(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_match_the_sdk_templates() {
+        let iad = Region::parse("us-ashburn-1").unwrap();
+        assert_eq!(iad.endpoint(Service::Events), "https://events.us-ashburn-1.oci.oraclecloud.com");
+        assert_eq!(iad.endpoint(Service::Notifications), "https://notification.us-ashburn-1.oraclecloud.com");
+        assert_eq!(iad.endpoint(Service::Functions), "https://functions.us-ashburn-1.oci.oraclecloud.com");
+        assert_eq!(iad.endpoint(Service::Audit), "https://audit.us-ashburn-1.oraclecloud.com");
+        assert_eq!(
+            Region::parse("eu-frankfurt-2").unwrap().endpoint(Service::Audit),
+            "https://audit.eu-frankfurt-2.oraclecloud.eu"
+        );
+        assert_eq!(
+            Region::parse("uk-gov-london-1").unwrap().endpoint(Service::Functions),
+            "https://functions.uk-gov-london-1.oci.oraclegovcloud.uk"
+        );
+    }
+
+    #[test]
+    fn short_codes_and_case_are_accepted() {
+        for (text, id) in
+            [("iad", "us-ashburn-1"), ("PHX", "us-phoenix-1"), ("fra", "eu-frankfurt-1"), (" Lhr ", "uk-london-1")]
+        {
+            assert_eq!(Region::parse(text).unwrap().id(), id, "{text}");
+        }
+    }
+
+    #[test]
+    fn unknown_but_well_formed_regions_default_to_oc1() {
+        let region = Region::parse("xx-newplace-1").unwrap();
+        assert_eq!(region.realm().id, "oc1");
+        let realm = REALMS.iter().copied().find(|r| r.id == "oc19").unwrap();
+        assert_eq!(
+            region.with_realm(realm).endpoint(Service::Notifications),
+            "https://notification.xx-newplace-1.oraclecloud.eu"
+        );
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_an_example() {
+        for bad in ["", "ashburn", "us-ashburn", "us_ashburn_1", "us-ashburn-x", "https://x"] {
+            let err = Region::parse(bad).unwrap_err();
+            assert!(err.to_string().contains("us-ashburn-1"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_realm_of_the_table_is_known() {
+        for (id, _, realm) in REGIONS {
+            assert!(REALMS.iter().any(|r| r.id == *realm), "{id} names unknown realm {realm}");
+        }
+    }
+}
