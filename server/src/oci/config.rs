@@ -36,8 +36,8 @@ pub struct ConfigError {
     pub profile: Option<String>,
     /// The field at fault.
     pub field: Option<String>,
-    /// What is wrong.
-    pub problem: ConfigProblem,
+    /// What is wrong (boxed: errors travel by value through `?`, problems can be large).
+    pub problem: Box<ConfigProblem>,
 }
 
 /// What is wrong with a config file or the key it points at.
@@ -161,7 +161,7 @@ impl ConfigFile {
             line: None,
             profile: None,
             field: None,
-            problem: ConfigProblem::Read(err),
+            problem: Box::new(ConfigProblem::Read(err)),
         })?;
         Self::parse(path, &text)
     }
@@ -173,7 +173,7 @@ impl ConfigFile {
             line: Some(line),
             profile: None,
             field: None,
-            problem: ConfigProblem::Syntax(message),
+            problem: Box::new(ConfigProblem::Syntax(message)),
         };
         let mut sections: BTreeMap<String, BTreeMap<String, Entry>> = BTreeMap::new();
         let mut order = Vec::new();
@@ -242,7 +242,7 @@ impl ConfigFile {
             line,
             profile: Some(name.to_owned()),
             field: field.map(str::to_owned),
-            problem,
+            problem: Box::new(problem),
         };
         if !self.sections.contains_key(name) {
             let available = if self.order.is_empty() {
@@ -325,7 +325,7 @@ impl Profile {
             line: self.lines.get("key_file").copied(),
             profile: Some(self.name.clone()),
             field: Some("key_file".into()),
-            problem,
+            problem: Box::new(problem),
         };
         let pem = std::fs::read(&self.key_file)
             .map_err(|source| key_field_error(ConfigProblem::KeyFile { path: self.key_file.clone(), source }))?;

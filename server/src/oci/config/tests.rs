@@ -82,7 +82,7 @@ fn a_missing_key_file_names_the_file_profile_field_and_path() {
     let (dir, config) = setup(&format!("{}[PROD]\nregion=phx\n", base("nowhere.pem")));
     let err = error(&config, "PROD");
     let text = err.to_string();
-    assert!(matches!(err.problem, ConfigProblem::KeyFile { .. }));
+    assert!(matches!(*err.problem, ConfigProblem::KeyFile { .. }));
     assert_eq!(err.field.as_deref(), Some("key_file"));
     assert_eq!(err.line, Some(4));
     assert!(
@@ -97,13 +97,13 @@ fn a_wrong_or_missing_pass_phrase_is_reported_on_pass_phrase() {
     let (_dir, config) = setup(&format!("{}pass_phrase=wrong\n", base("vector_legacy_aes128.pem")));
     let err = error(&config, DEFAULT_PROFILE);
     assert_eq!(err.field.as_deref(), Some("pass_phrase"));
-    assert!(matches!(err.problem, ConfigProblem::Key { source: KeyError::WrongPassphrase, .. }), "{err}");
+    assert!(matches!(*err.problem, ConfigProblem::Key { source: KeyError::WrongPassphrase, .. }), "{err}");
     assert!(err.to_string().contains("check pass_phrase"), "{err}");
     assert!(!err.to_string().contains("wrong"), "the pass phrase itself is never printed: {err}");
 
     let (_dir, config) = setup(&base("vector_pkcs8_encrypted.pem"));
     let err = error(&config, DEFAULT_PROFILE);
-    assert!(matches!(err.problem, ConfigProblem::Key { source: KeyError::PassphraseRequired, .. }), "{err}");
+    assert!(matches!(*err.problem, ConfigProblem::Key { source: KeyError::PassphraseRequired, .. }), "{err}");
     assert!(err.to_string().contains("set pass_phrase"), "{err}");
 }
 
@@ -113,7 +113,7 @@ fn a_fingerprint_mismatch_shows_both_fingerprints() {
     let err = error(&config, DEFAULT_PROFILE);
     assert_eq!(err.field.as_deref(), Some("fingerprint"));
     assert_eq!(err.line, Some(3));
-    let ConfigProblem::FingerprintMismatch { configured, actual, .. } = &err.problem else {
+    let ConfigProblem::FingerprintMismatch { configured, actual, .. } = &*err.problem else {
         panic!("expected a mismatch, got {err}");
     };
     assert_eq!(configured.as_str(), FINGERPRINT);
@@ -156,7 +156,7 @@ fn malformed_lines_are_reported_with_their_line_number() {
 fn missing_and_invalid_fields_name_the_profile_and_field() {
     let (_dir, config) = setup("[DEFAULT]\nregion=iad\n[PROD]\nuser=ocid1.user.oc1..aaaa\n");
     let err = error(&config, "PROD");
-    assert!(matches!(err.problem, ConfigProblem::Missing));
+    assert!(matches!(*err.problem, ConfigProblem::Missing));
     assert_eq!((err.profile.as_deref(), err.field.as_deref()), (Some("PROD"), Some("tenancy")));
     assert!(
         err.to_string().ends_with("profile [PROD], tenancy: missing; add it to this profile or to [DEFAULT]"),
