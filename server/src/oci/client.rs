@@ -1,0 +1,428 @@
+//! The one path every OCI call takes: build, sign, send, read, retry.
+//!
+//! Service modules describe an operation as a [`Call`] (method, path, query, body, headers) and
+//! hand it to [`OciClient::send`]. That signs a fresh request per attempt (the `date` must be
+//! current), sends it, maps the answer, and retries with the Python SDK's default rules: at most 8
+//! attempts within 600 s, on 429, on 5xx except 501, on 409 `IncorrectState`/`LockConflict`, and on
+//! timeouts and connection failures; never on other 4xx. Delays are exponential with full jitter
+//! (`uniform(0, min(30 s, 1 s * 2^n))`), scheduled by [`FullJitter`] and driven by `backon`.
+//!
+//! Creates carry an `opc-retry-token`, generated once per call and reused by every attempt, so a
+//! create whose answer was lost cannot make a second resource. A POST without a token (publishing
+//! a message) is retried only on 429, which OCI returns before doing anything.
+//!
+//! Endpoints come from the region and realm, or from a per-service override URL: the sandbox, or
+//! a test server on loopback. The code path is the same either way.
+
+use super::error::{OciError, Operation, TransportKind, remedy};
+use super::region::{Region, Service};
+use super::signer::{ApiKey, sign};
+use backon::{BackoffBuilder, Retryable};
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use http::{Method, StatusCode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Response header with Oracle's id of the request, for support.
+pub const OPC_REQUEST_ID: HeaderName = HeaderName::from_static("opc-request-id");
+/// Request header making a create idempotent.
+pub const OPC_RETRY_TOKEN: HeaderName = HeaderName::from_static("opc-retry-token");
+/// Response header with the next page's token.
+pub const OPC_NEXT_PAGE: HeaderName = HeaderName::from_static("opc-next-page");
+/// Optimistic-concurrency request header.
+pub const IF_MATCH: HeaderName = http::header::IF_MATCH;
+/// Version tag of a resource in responses.
+pub const ETAG: HeaderName = http::header::ETAG;
+
+/// Characters escaped in query values: everything but RFC 3986's unreserved set, so spaces are
+/// `%20` as in Oracle's published vectors.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Longest error body kept in an error message.
+const MAX_ERROR_MESSAGE: usize = 2048;
+
+/// When to give up retrying and how long to wait in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included.
+    pub max_attempts: usize,
+    /// No retry starts after this much time since the first attempt.
+    pub max_elapsed: Duration,
+    /// Ceiling of the first delay; it doubles per retry.
+    pub base_delay: Duration,
+    /// Largest ceiling.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// The Python SDK's default strategy.
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            max_elapsed: Duration::from_secs(600),
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+}
+
+/// The delay schedule of [`RetryPolicy`]: delay n is `uniform(0, min(max, base * 2^n))`, stopping
+/// after `max_attempts - 1` delays or when the next delay would end past `max_elapsed`.
+#[derive(Debug, Clone)]
+pub struct FullJitter {
+    policy: RetryPolicy,
+    started: Instant,
+    retries: usize,
+}
+
+impl BackoffBuilder for RetryPolicy {
+    type Backoff = FullJitter;
+
+    fn build(self) -> FullJitter {
+        FullJitter { policy: self, started: Instant::now(), retries: 0 }
+    }
+}
+
+impl Iterator for FullJitter {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        if self.retries + 1 >= self.policy.max_attempts {
+            return None;
+        }
+        let exponent = u32::try_from(self.retries).unwrap_or(u32::MAX).min(20);
+        let ceiling = self.policy.base_delay.saturating_mul(1 << exponent).min(self.policy.max_delay);
+        let delay = ceiling.mul_f64(rand::rng().random::<f64>());
+        if self.started.elapsed() + delay > self.policy.max_elapsed {
+            return None;
+        }
+        self.retries += 1;
+        Some(delay)
+    }
+}
+
+/// One operation, as a service module describes it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Which operation, for errors and policy remedies.
+    pub operation: &'static Operation,
+    /// HTTP method.
+    pub method: Method,
+    /// Path below the service's version prefix, segments already safe (`/rules/ocid1...`).
+    pub path: String,
+    /// Query parameters (skipped when `None`).
+    pub query: Vec<(&'static str, Option<String>)>,
+    /// JSON body.
+    pub body: Option<Vec<u8>>,
+    /// `if-match` value.
+    pub if_match: Option<String>,
+    /// Whether the call is a create that takes an `opc-retry-token`.
+    pub retry_token: bool,
+}
+
+impl Call {
+    /// A call without query, body or headers.
+    pub fn new(operation: &'static Operation, method: Method, path: String) -> Self {
+        Self { operation, method, path, query: Vec::new(), body: None, if_match: None, retry_token: false }
+    }
+
+    /// Adds a query parameter when `value` is present.
+    pub fn query(mut self, name: &'static str, value: Option<impl ToString>) -> Self {
+        self.query.push((name, value.map(|v| v.to_string())));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, body: &impl serde::Serialize) -> Result<Self, OciError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|err| OciError::Request { operation: self.operation.name, detail: err.to_string() })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// Sets `if-match`.
+    pub fn if_match(mut self, etag: Option<&str>) -> Self {
+        self.if_match = etag.map(str::to_owned);
+        self
+    }
+
+    /// Marks the call as a create that must carry an `opc-retry-token`.
+    pub fn idempotent_create(mut self) -> Self {
+        self.retry_token = true;
+        self
+    }
+}
+
+/// A successful answer and the headers callers need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response<T> {
+    /// The decoded body.
+    pub body: T,
+    /// `opc-request-id`.
+    pub opc_request_id: Option<String>,
+    /// `etag`.
+    pub etag: Option<String>,
+    /// `opc-next-page`.
+    pub next_page: Option<String>,
+    /// How many attempts it took.
+    pub attempts: usize,
+}
+
+/// The signing client for one connection (credentials + region).
+#[derive(Clone)]
+pub struct OciClient {
+    http: reqwest::Client,
+    key: Arc<ApiKey>,
+    region: Region,
+    overrides: HashMap<Service, String>,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for OciClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OciClient")
+            .field("key_id", &self.key.key_id())
+            .field("region", &self.region)
+            .field("overrides", &self.overrides)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl OciClient {
+    /// A client for `region`, signing with `key`, sending through `http` (which owns timeouts,
+    /// proxies and TLS settings).
+    pub fn new(http: reqwest::Client, key: Arc<ApiKey>, region: Region) -> Self {
+        Self { http, key, region, overrides: HashMap::new(), retry: RetryPolicy::default() }
+    }
+
+    /// Sends `service` calls to `base_url` instead of the regional endpoint.
+    pub fn with_endpoint(mut self, service: Service, base_url: impl Into<String>) -> Self {
+        self.overrides.insert(service, base_url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Replaces the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The region calls go to.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// `https://host` (or the override) plus the service's API version prefix.
+    pub fn base_url(&self, service: Service) -> String {
+        let host = self.overrides.get(&service).cloned().unwrap_or_else(|| self.region.endpoint(service));
+        format!("{host}{}", service.api_version())
+    }
+
+    /// Sends `call` and decodes a JSON body.
+    pub async fn send<T: DeserializeOwned>(&self, call: Call) -> Result<Response<T>, OciError> {
+        let operation = call.operation.name;
+        let raw = self.send_raw(call).await?;
+        let body = serde_json::from_slice(&raw.body).map_err(|err| OciError::Decode {
+            operation,
+            status: 200,
+            detail: err.to_string(),
+            opc_request_id: raw.opc_request_id.clone(),
+        })?;
+        Ok(Response {
+            body,
+            opc_request_id: raw.opc_request_id,
+            etag: raw.etag,
+            next_page: raw.next_page,
+            attempts: raw.attempts,
+        })
+    }
+
+    /// Sends `call`, for operations that answer without a body (deletes, moves).
+    pub async fn send_empty(&self, call: Call) -> Result<Response<()>, OciError> {
+        let raw = self.send_raw(call).await?;
+        Ok(Response {
+            body: (),
+            opc_request_id: raw.opc_request_id,
+            etag: raw.etag,
+            next_page: raw.next_page,
+            attempts: raw.attempts,
+        })
+    }
+
+    /// Sends `call` with retries and returns the raw body.
+    pub async fn send_raw(&self, call: Call) -> Result<Response<Bytes>, OciError> {
+        let url = self.url(&call);
+        let retry_token = call.retry_token.then(new_retry_token);
+        let request_id = new_request_id();
+        let mut attempts = 0usize;
+        let may_retry = |err: &OciError| {
+            let repeat_safe = call.method != Method::POST || call.retry_token || err.status() == Some(429);
+            repeat_safe && err.is_retryable()
+        };
+        let result = (|| {
+            attempts += 1;
+            self.attempt(&call, &url, retry_token.as_deref(), &request_id)
+        })
+        .retry(self.retry)
+        .sleep(tokio::time::sleep)
+        .when(may_retry)
+        .notify(|err: &OciError, delay: Duration| {
+            tracing::warn!(operation = call.operation.name, error = %err, ?delay, "OCI call failed, retrying");
+        })
+        .await;
+        result.map(|mut response| {
+            response.attempts = attempts;
+            response
+        })
+    }
+
+    fn url(&self, call: &Call) -> String {
+        let mut url = format!("{}{}", self.base_url(call.operation.service), call.path);
+        let mut separator = '?';
+        for (name, value) in &call.query {
+            if let Some(value) = value {
+                url.push(separator);
+                url.push_str(name);
+                url.push('=');
+                url.extend(utf8_percent_encode(value, QUERY_VALUE));
+                separator = '&';
+            }
+        }
+        url
+    }
+
+    async fn attempt(
+        &self,
+        call: &Call,
+        url: &str,
+        retry_token: Option<&str>,
+        request_id: &str,
+    ) -> Result<Response<Bytes>, OciError> {
+        let operation = call.operation.name;
+        let prepare = |detail: String| OciError::Request { operation, detail };
+        let mut builder = http::Request::builder()
+            .method(call.method.clone())
+            .uri(url)
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, concat!("Signalbox/", env!("CARGO_PKG_VERSION")))
+            .header(OPC_REQUEST_ID, request_id);
+        if call.body.is_some() {
+            builder = builder.header(CONTENT_TYPE, "application/json");
+        }
+        if let Some(token) = retry_token {
+            builder = builder.header(OPC_RETRY_TOKEN, token);
+        }
+        if let Some(etag) = &call.if_match {
+            let value = HeaderValue::from_str(etag)
+                .map_err(|_| prepare(format!("etag {etag:?} is not a valid header value")))?;
+            builder = builder.header(IF_MATCH, value);
+        }
+        let mut request =
+            builder.body(Bytes::from(call.body.clone().unwrap_or_default())).map_err(|err| prepare(err.to_string()))?;
+        sign(&mut request, &self.key, chrono::Utc::now()).map_err(|err| prepare(err.to_string()))?;
+        let request = reqwest::Request::try_from(request).map_err(|err| prepare(err.to_string()))?;
+
+        let response = self.http.execute(request).await.map_err(|err| transport(operation, &err))?;
+        let status = response.status();
+        let header = |name: &HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let opc_request_id = header(&OPC_REQUEST_ID);
+        let etag = header(&ETAG);
+        let next_page = header(&OPC_NEXT_PAGE);
+        let body = response.bytes().await.map_err(|err| transport(operation, &err))?;
+        if status.is_success() {
+            return Ok(Response { body, opc_request_id, etag, next_page, attempts: 1 });
+        }
+        Err(api_error(call.operation, status, &body, opc_request_id))
+    }
+}
+
+/// Follows `opc-next-page` until the last page and returns every item.
+pub async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, OciError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Response<Vec<T>>, OciError>>,
+{
+    let mut items = Vec::new();
+    let mut page = None;
+    loop {
+        let response = fetch(page).await?;
+        items.extend(response.body);
+        match response.next_page {
+            Some(next) if !next.is_empty() => page = Some(next),
+            _ => return Ok(items),
+        }
+    }
+}
+
+fn api_error(operation: &Operation, status: StatusCode, body: &[u8], opc_request_id: Option<String>) -> OciError {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        code: Option<String>,
+        message: Option<String>,
+    }
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(parsed) => (parsed.code.unwrap_or_else(|| status_code_name(status)), parsed.message.unwrap_or_default()),
+        // Proxies and load balancers answer HTML; the SDKs surface the text as the message.
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            (status_code_name(status), text.chars().take(MAX_ERROR_MESSAGE).collect())
+        }
+    };
+    let remedy = remedy(operation, status.as_u16(), &code, &message);
+    OciError::Api { operation: operation.name, status: status.as_u16(), code, message, opc_request_id, remedy }
+}
+
+fn status_code_name(status: StatusCode) -> String {
+    status.canonical_reason().map_or_else(|| format!("HTTP{}", status.as_u16()), |r| r.replace(' ', ""))
+}
+
+fn transport(operation: &'static str, err: &reqwest::Error) -> OciError {
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(current) = source {
+        chain.push_str(&current.to_string());
+        chain.push_str(": ");
+        source = current.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    let kind = if err.is_timeout() {
+        TransportKind::Timeout
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        TransportKind::Dns
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        TransportKind::Tls
+    } else if err.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Other
+    };
+    OciError::Transport { operation, kind, detail: chain.trim_end_matches(": ").to_owned() }
+}
+
+/// 30 random alphanumerics, like the Python SDK's tokens.
+fn new_retry_token() -> String {
+    rand::rng().sample_iter(&Alphanumeric).take(30).map(char::from).collect()
+}
+
+/// 32 uppercase hex digits, like the Python SDK's request ids.
+fn new_request_id() -> String {
+    let value: u128 = rand::rng().random();
+    format!("{value:032X}")
+}
+
+#[cfg(test)]
+mod tests;
