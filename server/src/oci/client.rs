@@ -17,11 +17,11 @@
 use super::error::{OciError, Operation, TransportKind, remedy};
 use super::region::{Region, Service};
 use super::signer::{ApiKey, sign};
+use super::wire::escape;
 use backon::{BackoffBuilder, Retryable};
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{Method, StatusCode};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::de::DeserializeOwned;
@@ -39,10 +39,6 @@ pub const OPC_NEXT_PAGE: HeaderName = HeaderName::from_static("opc-next-page");
 pub const IF_MATCH: HeaderName = http::header::IF_MATCH;
 /// Version tag of a resource in responses.
 pub const ETAG: HeaderName = http::header::ETAG;
-
-/// Characters escaped in query values: everything but RFC 3986's unreserved set, so spaces are
-/// `%20` as in Oracle's published vectors.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Longest error body kept in an error message.
 const MAX_ERROR_MESSAGE: usize = 2048;
@@ -131,12 +127,29 @@ pub struct Call {
     pub if_match: Option<String>,
     /// Whether the call is a create that takes an `opc-retry-token`.
     pub retry_token: bool,
+    /// Base URL instead of the service's (Functions invoke goes to each function's endpoint).
+    pub base_url: Option<String>,
+    /// Content type of a non-JSON body.
+    pub content_type: Option<String>,
+    /// Further request headers.
+    pub headers: Vec<(HeaderName, String)>,
 }
 
 impl Call {
     /// A call without query, body or headers.
     pub fn new(operation: &'static Operation, method: Method, path: String) -> Self {
-        Self { operation, method, path, query: Vec::new(), body: None, if_match: None, retry_token: false }
+        Self {
+            operation,
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            if_match: None,
+            retry_token: false,
+            base_url: None,
+            content_type: None,
+            headers: Vec::new(),
+        }
     }
 
     /// Adds a query parameter when `value` is present.
@@ -151,6 +164,25 @@ impl Call {
             .map_err(|err| OciError::Request { operation: self.operation.name, detail: err.to_string() })?;
         self.body = Some(bytes);
         Ok(self)
+    }
+
+    /// Sets a body that is not JSON.
+    pub fn raw(mut self, body: Vec<u8>, content_type: &str) -> Self {
+        self.body = Some(body);
+        self.content_type = Some(content_type.to_owned());
+        self
+    }
+
+    /// Adds a request header.
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Sends to `base_url` (scheme, host and version prefix) instead of the service endpoint.
+    pub fn at(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into().trim_end_matches('/').to_owned());
+        self
     }
 
     /// Sets `if-match`.
@@ -291,14 +323,15 @@ impl OciClient {
     }
 
     fn url(&self, call: &Call) -> String {
-        let mut url = format!("{}{}", self.base_url(call.operation.service), call.path);
+        let base = call.base_url.clone().unwrap_or_else(|| self.base_url(call.operation.service));
+        let mut url = format!("{base}{}", call.path);
         let mut separator = '?';
         for (name, value) in &call.query {
             if let Some(value) = value {
                 url.push(separator);
                 url.push_str(name);
                 url.push('=');
-                url.extend(utf8_percent_encode(value, QUERY_VALUE));
+                url.push_str(&escape(value));
                 separator = '&';
             }
         }
@@ -321,7 +354,12 @@ impl OciClient {
             .header(USER_AGENT, concat!("Signalbox/", env!("CARGO_PKG_VERSION")))
             .header(OPC_REQUEST_ID, request_id);
         if call.body.is_some() {
-            builder = builder.header(CONTENT_TYPE, "application/json");
+            builder = builder.header(CONTENT_TYPE, call.content_type.as_deref().unwrap_or("application/json"));
+        }
+        for (name, value) in &call.headers {
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| prepare(format!("{name} {value:?} is not a valid header value")))?;
+            builder = builder.header(name, value);
         }
         if let Some(token) = retry_token {
             builder = builder.header(OPC_RETRY_TOKEN, token);

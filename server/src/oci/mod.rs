@@ -1,10 +1,18 @@
 //! The OCI client: request signing, credentials, endpoints, and one module per service.
 //!
-//! The sandbox (`crate::sandbox`) mirrors this module for module and reuses its wire types.
+//! `signer` and `key` make Oracle's HTTP signatures; `config` reads `~/.oci/config`; `region`
+//! maps regions and realms to hosts; `client` is the single send path (sign, send, retry, map
+//! errors); `events`, `ons`, `functions` and `audit` describe each service's operations and wire
+//! types. The sandbox (`crate::sandbox`) mirrors this module for module and reuses these types.
 
+pub mod audit;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod events;
+pub mod functions;
 pub mod key;
+pub mod ons;
 pub mod region;
 pub mod signer;
+pub mod wire;

@@ -1,0 +1,271 @@
+//! Functions (`/20181201`): applications and functions (read-only here) and invoking a function.
+//!
+//! Reference: <https://docs.oracle.com/iaas/api/#/en/functions/20181201/>. Management calls go to
+//! `functions.{region}.oci.{domain}`; an invoke goes to the function's own `invokeEndpoint`. Only
+//! the fields Signalbox uses are typed; unknown fields are ignored, so newer API versions parse.
+
+use super::client::{Call, OciClient, Response};
+use super::error::{OciError, Operation, Verb};
+use super::region::Service;
+use super::wire::{DefinedTags, FreeformTags, SortOrder, escape, oci_enum};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http::{HeaderName, Method};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+oci_enum! {
+    /// Lifecycle of an application or a function.
+    LifecycleState {
+        Creating = "CREATING",
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+        Updating = "UPDATING",
+        Deleting = "DELETING",
+        Deleted = "DELETED",
+        Failed = "FAILED",
+    }
+}
+
+oci_enum! {
+    /// How an invoke runs.
+    InvokeType {
+        /// Wait for the result.
+        Sync = "sync",
+        /// Return at once; the function runs in the background.
+        Detached = "detached",
+    }
+}
+
+/// An application (a group of functions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    /// Application OCID.
+    pub id: String,
+    /// Compartment OCID.
+    #[serde(default)]
+    pub compartment_id: String,
+    /// Name, unique in the compartment.
+    #[serde(default)]
+    pub display_name: String,
+    /// Lifecycle.
+    pub lifecycle_state: LifecycleState,
+    /// Configuration passed to every function.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    /// Subnets the functions run in.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    /// Free-form tags.
+    #[serde(default)]
+    pub freeform_tags: FreeformTags,
+    /// Defined tags.
+    #[serde(default)]
+    pub defined_tags: DefinedTags,
+    /// Creation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_created: Option<DateTime<Utc>>,
+    /// Last update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_updated: Option<DateTime<Utc>>,
+}
+
+/// An application in a list (the same fields; `config` comes back empty).
+pub type ApplicationSummary = Application;
+
+/// A function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Function {
+    /// Function OCID.
+    pub id: String,
+    /// Name, unique in the application.
+    #[serde(default)]
+    pub display_name: String,
+    /// Lifecycle.
+    pub lifecycle_state: LifecycleState,
+    /// Application OCID.
+    #[serde(default)]
+    pub application_id: String,
+    /// Compartment OCID.
+    #[serde(default)]
+    pub compartment_id: String,
+    /// Container image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Image digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_digest: Option<String>,
+    /// Memory limit.
+    #[serde(default, rename = "memoryInMBs", skip_serializing_if = "Option::is_none")]
+    pub memory_in_mbs: Option<u64>,
+    /// Time limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_in_seconds: Option<u32>,
+    /// Base URL for invoking it.
+    #[serde(default)]
+    pub invoke_endpoint: String,
+    /// Configuration.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    /// Free-form tags.
+    #[serde(default)]
+    pub freeform_tags: FreeformTags,
+    /// Defined tags.
+    #[serde(default)]
+    pub defined_tags: DefinedTags,
+    /// Creation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_created: Option<DateTime<Utc>>,
+    /// Last update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_updated: Option<DateTime<Utc>>,
+}
+
+/// A function in a list (the same fields; `config` comes back empty).
+pub type FunctionSummary = Function;
+
+/// Parameters of ListApplications.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListApplicationsRequest {
+    /// Compartment OCID (required).
+    pub compartment_id: String,
+    /// Page size, 1 to 50.
+    pub limit: Option<u32>,
+    /// Page token.
+    pub page: Option<String>,
+    /// Only applications in this state.
+    pub lifecycle_state: Option<LifecycleState>,
+    /// Only the application with this exact name.
+    pub display_name: Option<String>,
+    /// Sort direction.
+    pub sort_order: Option<SortOrder>,
+}
+
+/// Parameters of ListFunctions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFunctionsRequest {
+    /// Application OCID (required).
+    pub application_id: String,
+    /// Page size, 1 to 50.
+    pub limit: Option<u32>,
+    /// Page token.
+    pub page: Option<String>,
+    /// Only functions in this state.
+    pub lifecycle_state: Option<LifecycleState>,
+    /// Only the function with this exact name.
+    pub display_name: Option<String>,
+    /// Sort direction.
+    pub sort_order: Option<SortOrder>,
+}
+
+/// An invoke: the body and how to run it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeRequest {
+    /// Raw body, at most 6 MB.
+    pub body: Vec<u8>,
+    /// Its content type.
+    pub content_type: String,
+    /// Sync or detached.
+    pub invoke_type: InvokeType,
+}
+
+const fn op(name: &'static str, resource: &'static str, verb: Verb) -> Operation {
+    Operation { name, service: Service::Functions, resource, verb }
+}
+
+/// ListApplications.
+pub static LIST_APPLICATIONS: Operation = op("ListApplications", "fn-app", Verb::Inspect);
+/// GetApplication.
+pub static GET_APPLICATION: Operation = op("GetApplication", "fn-app", Verb::Read);
+/// ListFunctions.
+pub static LIST_FUNCTIONS: Operation = op("ListFunctions", "fn-function", Verb::Inspect);
+/// GetFunction.
+pub static GET_FUNCTION: Operation = op("GetFunction", "fn-function", Verb::Read);
+/// InvokeFunction.
+pub static INVOKE_FUNCTION: Operation = op("InvokeFunction", "fn-invocation", Verb::Use);
+
+/// `fn-invoke-type` header.
+const FN_INVOKE_TYPE: HeaderName = HeaderName::from_static("fn-invoke-type");
+
+impl OciClient {
+    /// [ListApplications](https://docs.oracle.com/iaas/api/#/en/functions/20181201/ApplicationSummary/ListApplications)
+    pub async fn list_applications(
+        &self,
+        request: &ListApplicationsRequest,
+    ) -> Result<Response<Vec<ApplicationSummary>>, OciError> {
+        let call = Call::new(&LIST_APPLICATIONS, Method::GET, "/applications".into())
+            .query("compartmentId", Some(&request.compartment_id))
+            .query("limit", request.limit)
+            .query("page", request.page.as_ref())
+            .query("lifecycleState", request.lifecycle_state.as_ref())
+            .query("displayName", request.display_name.as_ref())
+            .query("sortOrder", request.sort_order.as_ref());
+        self.send(call).await
+    }
+
+    /// [GetApplication](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Application/GetApplication)
+    pub async fn get_application(&self, application_id: &str) -> Result<Response<Application>, OciError> {
+        let path = format!("/applications/{}", escape(application_id));
+        self.send(Call::new(&GET_APPLICATION, Method::GET, path)).await
+    }
+
+    /// [ListFunctions](https://docs.oracle.com/iaas/api/#/en/functions/20181201/FunctionSummary/ListFunctions)
+    pub async fn list_functions(
+        &self,
+        request: &ListFunctionsRequest,
+    ) -> Result<Response<Vec<FunctionSummary>>, OciError> {
+        let call = Call::new(&LIST_FUNCTIONS, Method::GET, "/functions".into())
+            .query("applicationId", Some(&request.application_id))
+            .query("limit", request.limit)
+            .query("page", request.page.as_ref())
+            .query("lifecycleState", request.lifecycle_state.as_ref())
+            .query("displayName", request.display_name.as_ref())
+            .query("sortOrder", request.sort_order.as_ref());
+        self.send(call).await
+    }
+
+    /// [GetFunction](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Function/GetFunction)
+    pub async fn get_function(&self, function_id: &str) -> Result<Response<Function>, OciError> {
+        self.send(Call::new(&GET_FUNCTION, Method::GET, format!("/functions/{}", escape(function_id)))).await
+    }
+
+    /// [InvokeFunction](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Function/InvokeFunction),
+    /// at the function's `invokeEndpoint`. Returns the function's raw output.
+    pub async fn invoke_function(
+        &self,
+        function: &Function,
+        request: &InvokeRequest,
+    ) -> Result<Response<Bytes>, OciError> {
+        let path = format!("/functions/{}/actions/invoke", escape(&function.id));
+        let call = Call::new(&INVOKE_FUNCTION, Method::POST, path)
+            .at(format!("{}{}", function.invoke_endpoint.trim_end_matches('/'), Service::Functions.api_version()))
+            .raw(request.body.clone(), &request.content_type)
+            .header(FN_INVOKE_TYPE, request.invoke_type.as_str());
+        self.send_raw(call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_from_newer_api_versions_still_parse() {
+        let function: Function = serde_json::from_value(serde_json::json!({
+            "id": "ocid1.fnfunc.oc1.phx.x",
+            "displayName": "resize",
+            "lifecycleState": "ACTIVE",
+            "applicationId": "ocid1.fnapp.oc1.phx.a",
+            "compartmentId": "ocid1.compartment.oc1..c",
+            "memoryInMBs": 256,
+            "invokeEndpoint": "https://abc.us-phoenix-1.functions.oci.oraclecloud.com",
+            "sourceDetails": {"sourceType": "PRE_BUILT_FUNCTIONS"},
+            "detachedModeTimeoutInSeconds": 300
+        }))
+        .unwrap();
+        assert_eq!(function.memory_in_mbs, Some(256));
+        assert!(function.image.is_none());
+    }
+}
