@@ -168,16 +168,16 @@ impl ConfigFile {
 
     /// Parses `text` as the content of the file at `path` (used to resolve relative key paths).
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let syntax = |line: usize, message: String| ConfigError {
-            file: path.to_path_buf(),
-            line: Some(line),
-            profile: None,
-            field: None,
-            problem: Box::new(ConfigProblem::Syntax(message)),
-        };
         let mut sections: BTreeMap<String, BTreeMap<String, Entry>> = BTreeMap::new();
         let mut order = Vec::new();
         let mut current: Option<String> = None;
+        let error_in = |profile: &Option<String>, line: usize, message: String| ConfigError {
+            file: path.to_path_buf(),
+            line: Some(line),
+            profile: profile.clone(),
+            field: None,
+            problem: Box::new(ConfigProblem::Syntax(message)),
+        };
         let mut last_key: Option<String> = None;
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
@@ -187,7 +187,7 @@ impl ConfigFile {
             }
             if raw.starts_with([' ', '\t']) {
                 let (Some(section), Some(key)) = (&current, &last_key) else {
-                    return Err(syntax(number, "indented line with no key above it to continue".into()));
+                    return Err(error_in(&current, number, "indented line with no key above it to continue".into()));
                 };
                 if let Some(entry) = sections.get_mut(section).and_then(|s| s.get_mut(key)) {
                     entry.value.push('\n');
@@ -196,12 +196,11 @@ impl ConfigFile {
                 continue;
             }
             if let Some(rest) = trimmed.strip_prefix('[') {
-                let name =
-                    rest.strip_suffix(']').map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| {
-                        syntax(number, format!("\"{trimmed}\" is not a profile header; write [NAME]"))
-                    })?;
+                let name = rest.strip_suffix(']').map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| {
+                    error_in(&current, number, format!("\"{trimmed}\" is not a profile header; write [NAME]"))
+                })?;
                 if sections.contains_key(name) {
-                    return Err(syntax(number, format!("profile [{name}] appears twice")));
+                    return Err(error_in(&None, number, format!("profile [{name}] appears twice")));
                 }
                 sections.insert(name.to_owned(), BTreeMap::new());
                 order.push(name.to_owned());
@@ -210,19 +209,22 @@ impl ConfigFile {
                 continue;
             }
             let Some(at) = trimmed.find(['=', ':']) else {
-                return Err(syntax(number, format!("\"{trimmed}\" is not `key = value`")));
+                return Err(error_in(&current, number, format!("\"{trimmed}\" is not `key = value`")));
             };
             let key = trimmed[..at].trim().to_ascii_lowercase();
             let value = trimmed[at + 1..].trim().to_owned();
             if key.is_empty() {
-                return Err(syntax(number, "a value without a key".into()));
+                return Err(error_in(&current, number, "a value without a key".into()));
             }
             let Some(section) = &current else {
-                return Err(syntax(number, format!("`{key}` comes before any [PROFILE] header")));
+                return Err(error_in(&None, number, format!("`{key}` comes before any [PROFILE] header")));
             };
             let fields = sections.entry(section.clone()).or_default();
             if fields.contains_key(&key) {
-                return Err(syntax(number, format!("`{key}` is set twice in [{section}]")));
+                return Err(ConfigError {
+                    field: Some(key.clone()),
+                    ..error_in(&current, number, format!("`{key}` is set twice in [{section}]"))
+                });
             }
             fields.insert(key.clone(), Entry { value, line: number });
             last_key = Some(key);

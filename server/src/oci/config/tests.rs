@@ -150,6 +150,12 @@ fn malformed_lines_are_reported_with_their_line_number() {
         assert!(err.to_string().contains(needle), "{text:?}: {err}");
         assert!(err.to_string().starts_with(&config.display().to_string()), "{err}");
     }
+    let (_dir, config) = setup("[DEFAULT]\nregion=iad\n[PROD]\nregion phx\n");
+    let err = ConfigFile::load(&config).unwrap_err();
+    assert!(err.to_string().contains("line 4, profile [PROD]: \"region phx\" is not `key = value`"), "{err}");
+    let (_dir, config) = setup("[PROD]\nregion=iad\nregion=phx\n");
+    let err = ConfigFile::load(&config).unwrap_err();
+    assert_eq!((err.profile.as_deref(), err.field.as_deref()), (Some("PROD"), Some("region")));
 }
 
 #[test]
