@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod components;
+pub mod condition;
 pub mod format;
 pub mod pages;
 mod shell;
