@@ -85,9 +85,12 @@ fn matching_semantics() {
     assert!(Condition::parse("{}").unwrap().is_match_all());
 }
 
+/// Text, expected kind, (line, column), path, and a phrase the message must contain.
+type InvalidCase<'a> = (&'a str, ConditionErrorKind, (usize, usize), Option<&'a str>, &'a str);
+
 #[test]
 fn invalid_conditions_are_located() {
-    let cases: &[(&str, ConditionErrorKind, (usize, usize), Option<&str>, &str)] = &[
+    let cases: &[InvalidCase] = &[
         ("", ConditionErrorKind::Syntax, (1, 1), None, "the condition is empty"),
         ("{\"eventType\": [\"a\",]}", ConditionErrorKind::Syntax, (1, 20), None, "not valid JSON"),
         ("{\n  \"eventType\" \"a\"\n}", ConditionErrorKind::Syntax, (2, 15), None, "not valid JSON"),
