@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod oci;
 mod routes;
+pub mod sandbox;
 pub mod state;
 pub mod telemetry;
 

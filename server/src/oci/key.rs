@@ -59,6 +59,7 @@ pub enum KeyError {
 pub struct PrivateKey {
     pair: KeyPair,
     fingerprint: Fingerprint,
+    public_key_der: Vec<u8>,
 }
 
 impl fmt::Debug for PrivateKey {
@@ -100,12 +101,17 @@ impl PrivateKey {
         };
         let spki = pair.public_key().as_der().map_err(|_| KeyError::Malformed("no public key".into()))?;
         let fingerprint = Fingerprint::of_public_key_der(spki.as_ref());
-        Ok(Self { pair, fingerprint })
+        Ok(Self { pair, fingerprint, public_key_der: spki.as_ref().to_vec() })
     }
 
     /// MD5 fingerprint of the public key, as OCI shows it next to an uploaded API key.
     pub fn fingerprint(&self) -> &Fingerprint {
         &self.fingerprint
+    }
+
+    /// The public half as DER SubjectPublicKeyInfo (what is uploaded to OCI, PEM-wrapped).
+    pub fn public_key_der(&self) -> &[u8] {
+        &self.public_key_der
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.

@@ -1,0 +1,228 @@
+//! Verifying OCI request signatures: the mirror of `oci::signer`.
+//!
+//! Checks, in order, each failing with 401 NotAuthenticated and a message naming the check: an
+//! `Authorization: Signature ...` header with `version="1"`, `algorithm="rsa-sha256"`, `keyId`,
+//! `headers` and `signature`; the method's minimum header set (`date (request-target) host`, plus
+//! `content-length content-type x-content-sha256` for POST, PUT and PATCH, except Object Storage
+//! PutObject); every signed header present; `date` (or `x-date`, which wins) within 5 minutes;
+//! `content-length` and `x-content-sha256` equal to the body received; the `keyId` registered; and
+//! the RSA PKCS#1 v1.5 SHA-256 signature over the signing string rebuilt from the raw request line
+//! and header values in the order `headers` gives.
+
+use super::error::SandboxError;
+use aws_lc_rs::digest::{SHA256, digest};
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, TimeDelta, Utc};
+use http::Method;
+use http::request::Parts;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// Largest clock difference OCI tolerates.
+const MAX_SKEW: TimeDelta = TimeDelta::minutes(5);
+
+/// Public keys the sandbox trusts, by `keyId` (`tenancy/user/fingerprint`).
+#[derive(Debug, Default)]
+pub struct KeyStore {
+    keys: RwLock<HashMap<String, Vec<u8>>>,
+}
+
+/// A public key that could not be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrustError {
+    /// Not a PEM public key.
+    #[error("not a PEM public key (expected -----BEGIN PUBLIC KEY-----)")]
+    NotPem,
+    /// The key id is not `tenancy/user/fingerprint`.
+    #[error("key id \"{0}\" is not tenancy/user/fingerprint")]
+    KeyId(String),
+}
+
+impl KeyStore {
+    /// Trusts the DER public key (SubjectPublicKeyInfo or PKCS#1) for `key_id`.
+    pub fn trust_der(&self, key_id: &str, der: Vec<u8>) -> Result<(), TrustError> {
+        if key_id.split('/').count() != 3 || key_id.split('/').any(str::is_empty) {
+            return Err(TrustError::KeyId(key_id.to_owned()));
+        }
+        if let Ok(mut keys) = self.keys.write() {
+            keys.insert(key_id.to_owned(), der);
+        }
+        Ok(())
+    }
+
+    /// Trusts a PEM public key for `key_id`.
+    pub fn trust_pem(&self, key_id: &str, pem_text: &[u8]) -> Result<(), TrustError> {
+        let block = pem::parse(pem_text).map_err(|_| TrustError::NotPem)?;
+        if !matches!(block.tag(), "PUBLIC KEY" | "RSA PUBLIC KEY") {
+            return Err(TrustError::NotPem);
+        }
+        self.trust_der(key_id, block.into_contents())
+    }
+
+    fn get(&self, key_id: &str) -> Option<Vec<u8>> {
+        self.keys.read().ok().and_then(|keys| keys.get(key_id).cloned())
+    }
+}
+
+/// The parameters of an `Authorization: Signature ...` header.
+#[derive(Debug, Default)]
+struct SignatureParams {
+    version: Option<String>,
+    algorithm: Option<String>,
+    key_id: Option<String>,
+    headers: Option<String>,
+    signature: Option<String>,
+}
+
+fn parse_params(value: &str) -> Result<SignatureParams, SandboxError> {
+    let rest = value.strip_prefix("Signature ").ok_or_else(|| {
+        SandboxError::not_authenticated("The Authorization header does not use the Signature scheme.")
+    })?;
+    let mut params = SignatureParams::default();
+    let mut remaining = rest.trim();
+    while !remaining.is_empty() {
+        let (name, after) = remaining
+            .split_once('=')
+            .ok_or_else(|| SandboxError::not_authenticated("The Authorization header is malformed."))?;
+        let after = after
+            .strip_prefix('"')
+            .ok_or_else(|| SandboxError::not_authenticated(format!("Authorization parameter {name} is not quoted.")))?;
+        let (value, tail) = after.split_once('"').ok_or_else(|| {
+            SandboxError::not_authenticated(format!("Authorization parameter {name} is not terminated."))
+        })?;
+        let slot = match name.trim() {
+            "version" => &mut params.version,
+            "algorithm" => &mut params.algorithm,
+            "keyId" => &mut params.key_id,
+            "headers" => &mut params.headers,
+            "signature" => &mut params.signature,
+            _ => &mut None,
+        };
+        *slot = Some(value.to_owned());
+        remaining = tail.trim_start_matches(',').trim();
+    }
+    Ok(params)
+}
+
+/// Verifies the signature of a request whose raw body is `body`, at time `now`.
+pub fn verify(parts: &Parts, body: &[u8], keys: &KeyStore, now: DateTime<Utc>) -> Result<(), SandboxError> {
+    fn fail(message: impl Into<String>) -> SandboxError {
+        SandboxError::not_authenticated(message)
+    }
+    let authorization = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .ok_or_else(|| fail("The request is not signed: there is no Authorization header."))?
+        .to_str()
+        .map_err(|_| fail("The Authorization header is not text."))?;
+    let params = parse_params(authorization)?;
+    if params.version.as_deref() != Some("1") {
+        return Err(fail("The signature version must be \"1\"."));
+    }
+    if params.algorithm.as_deref() != Some("rsa-sha256") {
+        return Err(fail("The signature algorithm must be \"rsa-sha256\"."));
+    }
+    let key_id = params.key_id.ok_or_else(|| fail("The Authorization header has no keyId."))?;
+    let signed = params.headers.ok_or_else(|| fail("The Authorization header has no headers list."))?;
+    let signature = params.signature.ok_or_else(|| fail("The Authorization header has no signature."))?;
+    let signed: Vec<String> = signed.split_whitespace().map(str::to_ascii_lowercase).collect();
+
+    for required in required_headers(parts) {
+        let present = if required == "date" {
+            signed.iter().any(|h| h == "date" || h == "x-date")
+        } else {
+            signed.iter().any(|h| h == required)
+        };
+        if !present {
+            return Err(fail(format!("The signed headers must include {required} for {} requests.", parts.method)));
+        }
+    }
+
+    let header_text = |name: &str| -> Result<String, SandboxError> {
+        let value = if name == "host" {
+            parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        } else {
+            parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        };
+        value.ok_or_else(|| fail(format!("The signed header {name} is missing from the request.")))
+    };
+
+    let date_header = if parts.headers.contains_key("x-date") { "x-date" } else { "date" };
+    let date_text = header_text(date_header)?;
+    let date: DateTime<Utc> = httpdate::parse_http_date(&date_text)
+        .map_err(|_| fail(format!("The {date_header} header \"{date_text}\" is not an HTTP date.")))?
+        .into();
+    if (now - date).abs() > MAX_SKEW {
+        return Err(fail(format!(
+            "The {date_header} header {date_text} is more than 5 minutes from the sandbox's clock ({}); check the client's clock.",
+            httpdate::fmt_http_date(now.into())
+        )));
+    }
+
+    if signed.iter().any(|h| h == "content-length") {
+        let declared = header_text("content-length")?;
+        if declared.parse::<usize>().ok() != Some(body.len()) {
+            return Err(fail(format!(
+                "The content-length header says {declared} but the body has {} bytes.",
+                body.len()
+            )));
+        }
+    }
+    if signed.iter().any(|h| h == "x-content-sha256") {
+        let declared = header_text("x-content-sha256")?;
+        if BASE64.encode(digest(&SHA256, body)) != declared {
+            return Err(fail("The x-content-sha256 header does not match the body: it was changed or hashed wrongly."));
+        }
+    }
+
+    let target = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0)
+        .path_and_query()
+        .map_or("/", |p| p.as_str());
+    let mut lines = Vec::with_capacity(signed.len());
+    for name in &signed {
+        let value = if name == "(request-target)" {
+            format!("{} {target}", parts.method.as_str().to_ascii_lowercase())
+        } else {
+            header_text(name)?
+        };
+        lines.push(format!("{name}: {value}"));
+    }
+    let signing_string = lines.join("\n");
+
+    let public_key = keys.get(&key_id).ok_or_else(|| {
+        fail(format!("The keyId {key_id} is not registered with this sandbox; trust its public key first."))
+    })?;
+    let signature = BASE64.decode(signature).map_err(|_| fail("The signature is not base64."))?;
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_key)
+        .verify(signing_string.as_bytes(), &signature)
+        .map_err(|_| {
+            fail(format!(
+                "The signature does not verify with the key {key_id}: the request was changed after signing, or signed with another key."
+            ))
+        })
+}
+
+/// The minimum signed header set for the request's method.
+fn required_headers(parts: &Parts) -> Vec<&'static str> {
+    let mut required = vec!["date", "(request-target)", "host"];
+    let body_method = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
+    // Object Storage PutObject and UploadPart are signed without the body headers (SDK behaviour).
+    let object_upload = parts.method == Method::PUT && parts.uri.path().contains("/o/");
+    if body_method && !object_upload {
+        required.extend(["content-length", "content-type", "x-content-sha256"]);
+    }
+    required
+}
+
+#[cfg(test)]
+mod tests;
