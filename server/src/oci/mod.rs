@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod client;
+pub mod compute;
 pub mod config;
 pub mod error;
 pub mod events;

@@ -122,6 +122,8 @@ pub enum Service {
     Functions,
     /// Audit events.
     Audit,
+    /// Compute (instances), an event source in the sandbox.
+    Compute,
 }
 
 impl Service {
@@ -132,6 +134,7 @@ impl Service {
             Service::Notifications => ("notification", false),
             Service::Functions => ("functions", true),
             Service::Audit => ("audit", false),
+            Service::Compute => ("iaas", false),
         }
     }
 
@@ -140,6 +143,7 @@ impl Service {
         match self {
             Service::Events | Service::Notifications | Service::Functions => "/20181201",
             Service::Audit => "/20190901",
+            Service::Compute => "/20160918",
         }
     }
 }

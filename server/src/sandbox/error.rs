@@ -51,6 +51,15 @@ impl SandboxError {
         Self::new(StatusCode::BAD_REQUEST, "LimitExceeded", message)
     }
 
+    /// 400 TopicLimitReached (the code of the seed workflow's error table).
+    pub fn topic_limit_reached(limit: usize) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "TopicLimitReached",
+            format!("The compartment already has {limit} topics, the most it can hold."),
+        )
+    }
+
     /// 400 RelatedResourceNotAuthorizedOrNotFound.
     pub fn related_not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "RelatedResourceNotAuthorizedOrNotFound", message)

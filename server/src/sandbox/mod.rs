@@ -1,4 +1,221 @@
 //! The OCI sandbox: an embedded, OCI-compatible emulator that is also an event source.
+//!
+//! It serves every emulated service from one base URL (their paths do not collide), verifies each
+//! request's signature against registered keys (`auth`), and answers in OCI's own wire format with
+//! OCI's error codes. Each service mirrors a module of `crate::oci` and is split like moto: a thin
+//! wire half (`<service>/mod.rs`: path, query and body in, JSON or error out, reusing the client's
+//! structs) and a state half (`<service>/state.rs`, methods on [`World`] where every validation
+//! lives). Emulated resources emit events (`bus`), enabled rules route them with the same condition
+//! matcher as the UI, and topics deliver to subscriptions over real HTTP (`delivery`).
+//!
+//! Requests it does not model answer 501 NotImplemented, never an empty success.
 
 pub mod auth;
+mod bus;
+mod compute;
+mod delivery;
 pub mod error;
+mod events;
+mod ons;
+mod wire;
+pub mod world;
+
+pub use bus::EmitReport;
+pub use delivery::{Delivery, DeliveryKind, DeliveryStatus, OutboxMessage};
+
+use auth::KeyStore;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use error::SandboxError;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+use world::World;
+
+/// Largest request body (Functions invoke takes up to 6 MB).
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// How the sandbox presents itself.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Tenancy OCID.
+    pub tenancy: String,
+    /// Region id.
+    pub region: String,
+    /// Region short code, used in OCIDs.
+    pub region_code: String,
+    /// Unit of the delivery retry schedule: OCI spaces retries 1, 2, 4, 8, 16 and 32 minutes
+    /// apart; tests shrink the minute to milliseconds.
+    pub delivery_unit: Duration,
+    /// Time unit of a subscription's `maxRetryDuration` (milliseconds in OCI; tests shrink it).
+    pub retry_duration_unit: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            tenancy: "ocid1.tenancy.oc1..aaaaaaaasignalboxsandbox".into(),
+            region: "us-ashburn-1".into(),
+            region_code: "iad".into(),
+            delivery_unit: Duration::from_secs(60),
+            retry_duration_unit: Duration::from_millis(1),
+        }
+    }
+}
+
+/// A running sandbox: cheap to clone, shared by its handlers.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SandboxConfig,
+    world: Mutex<World>,
+    keys: KeyStore,
+    base_url: RwLock<String>,
+    http: reqwest::Client,
+    deliveries: Mutex<delivery::Log>,
+}
+
+impl Sandbox {
+    /// A sandbox with the preset tenancy and no trusted keys.
+    pub fn new(config: SandboxConfig) -> Self {
+        let world = World::new(&config.tenancy, &config.region, &config.region_code);
+        // Deliveries go to subscriber endpoints; the sandbox never uses a proxy for them.
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                world: Mutex::new(world),
+                keys: KeyStore::default(),
+                base_url: RwLock::new(String::new()),
+                http,
+                deliveries: Mutex::new(delivery::Log::default()),
+            }),
+        }
+    }
+
+    /// The keys whose signatures the sandbox accepts.
+    pub fn keys(&self) -> &KeyStore {
+        &self.inner.keys
+    }
+
+    /// Sets the URL clients reach the sandbox at (known once the listener is bound).
+    pub fn set_base_url(&self, url: &str) {
+        if let Ok(mut base) = self.inner.base_url.write() {
+            *base = url.trim_end_matches('/').to_owned();
+        }
+    }
+
+    /// The URL clients reach the sandbox at.
+    pub fn base_url(&self) -> String {
+        self.inner.base_url.read().map(|b| b.clone()).unwrap_or_default()
+    }
+
+    /// The sandbox tenancy's OCID.
+    pub fn tenancy(&self) -> &str {
+        &self.inner.config.tenancy
+    }
+
+    /// The state. Never held across an await.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.inner.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every delivery attempted so far, newest last.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner).deliveries()
+    }
+
+    /// E-mail and SMS messages the sandbox "sent".
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner).outbox()
+    }
+
+    /// The emulator's routes, with signature verification and OCI's response headers.
+    pub fn router(&self) -> Router {
+        let signed = Router::new()
+            // Events
+            .route("/20181201/rules", get(events::list_rules).post(events::create_rule))
+            .route("/20181201/rules/{id}", get(events::get_rule).put(events::update_rule).delete(events::delete_rule))
+            .route("/20181201/rules/{id}/actions/changeCompartment", post(events::change_rule_compartment))
+            // Notifications control plane
+            .route("/20181201/topics", get(ons::list_topics).post(ons::create_topic))
+            .route("/20181201/topics/{id}", get(ons::get_topic).put(ons::update_topic).delete(ons::delete_topic))
+            .route("/20181201/topics/{id}/actions/changeCompartment", post(ons::change_topic_compartment))
+            // Notifications data plane
+            .route("/20181201/topics/{id}/messages", post(ons::publish_message))
+            .route("/20181201/subscriptions", get(ons::list_subscriptions).post(ons::create_subscription))
+            .route(
+                "/20181201/subscriptions/{id}",
+                get(ons::get_subscription).put(ons::update_subscription).delete(ons::delete_subscription),
+            )
+            .route("/20181201/subscriptions/{id}/resendConfirmation", post(ons::resend_confirmation))
+            // Compute, as an event source
+            .route("/20160918/instances", get(compute::list_instances).post(compute::launch_instance))
+            .route(
+                "/20160918/instances/{id}",
+                get(compute::get_instance).post(compute::instance_action).delete(compute::terminate_instance),
+            )
+            // Sandbox administration
+            .route("/sandbox/v1/events", post(bus::emit_event))
+            .fallback(not_implemented)
+            .method_not_allowed_fallback(not_implemented)
+            .layer(middleware::from_fn_with_state(self.clone(), verify_signature));
+        // Links OCI mails to subscribers work without a signature.
+        let public = Router::new()
+            .route("/20181201/subscriptions/{id}/confirmation", get(ons::confirm_subscription))
+            .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe));
+        public.merge(signed).layer(middleware::from_fn(request_id)).with_state(self.clone())
+    }
+
+    fn unsubscribe_url(&self, id: &str, token: &str, protocol: &str) -> String {
+        format!("{}/20181201/subscriptions/{id}/unsubscription?token={token}&protocol={protocol}", self.base_url())
+    }
+
+    fn confirmation_url(&self, id: &str, token: &str, protocol: &str) -> String {
+        format!("{}/20181201/subscriptions/{id}/confirmation?token={token}&protocol={protocol}", self.base_url())
+    }
+}
+
+/// Answers anything the sandbox does not model.
+async fn not_implemented(method: Method, OriginalUri(uri): OriginalUri) -> SandboxError {
+    SandboxError::not_implemented(method.as_str(), uri.path())
+}
+
+/// Verifies the signature with the complete body, then hands the request on unchanged.
+async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return SandboxError::too_large(format!("The request body is over {MAX_BODY} bytes.")).into_response();
+    };
+    if let Err(err) = auth::verify(&parts, &bytes, sandbox.keys(), chrono::Utc::now()) {
+        tracing::debug!(error = %err, path = %parts.uri.path(), "sandbox refused a request signature");
+        return err.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Every answer carries an `opc-request-id`: the client's, extended with the sandbox's part.
+async fn request_id(request: Request, next: Next) -> Response {
+    let client = request.headers().get("opc-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let own = world::random_lowercase(32).to_ascii_uppercase();
+    let id = match client {
+        Some(client) => format!("{client}/{own}"),
+        None => own,
+    };
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("opc-request-id", value);
+    }
+    response
+}

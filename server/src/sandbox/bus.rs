@@ -1,0 +1,143 @@
+//! The event bus: emitted events meet enabled rules, and matching rules run their actions.
+//!
+//! An event belongs to the compartment in `data.compartmentId` (or `extensions.compartmentId`);
+//! rules in that compartment and its ancestors see it, as in OCI. Conditions are matched with
+//! `app::condition`, the code the UI uses to test drafts. ONS actions publish the whole envelope
+//! as the message body with the event type as its title; FAAS and OSS actions are recorded.
+
+use super::Sandbox;
+use super::delivery::uuid_like as uuid;
+use super::error::SandboxError;
+use super::wire;
+use super::world::World;
+use crate::oci::events::ActionTarget;
+use crate::oci::ons::MessageDetails;
+use crate::oci::wire::{DefinedTags, FreeformTags};
+use app::condition::Condition;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::Response;
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// What one emitted event caused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmitReport {
+    /// The event's `eventID`.
+    pub event_id: String,
+    /// OCIDs of the rules whose condition matched.
+    pub matched_rules: Vec<String>,
+    /// One line per action run: `ONS ocid1.onstopic... message <id>`.
+    pub actions: Vec<String>,
+}
+
+/// The facts of an event the sandbox's resources emit.
+pub(super) struct Envelope {
+    pub event_type: String,
+    pub source: &'static str,
+    pub compartment_id: String,
+    pub resource_name: String,
+    pub resource_id: String,
+    pub availability_domain: Option<String>,
+    pub freeform_tags: FreeformTags,
+    pub defined_tags: DefinedTags,
+    pub additional_details: Value,
+}
+
+impl World {
+    /// The event JSON exactly as OCI shapes it (`oci-api.md` §6.1).
+    pub(super) fn envelope(&self, facts: Envelope) -> Value {
+        let compartment_name = self.compartments.get(&facts.compartment_id).map(|c| c.name.clone()).unwrap_or_default();
+        json!({
+            "eventType": facts.event_type,
+            "cloudEventsVersion": "0.1",
+            "eventTypeVersion": "2.0",
+            "source": facts.source,
+            "eventTime": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "contentType": "application/json",
+            "data": {
+                "compartmentId": facts.compartment_id,
+                "compartmentName": compartment_name,
+                "resourceName": facts.resource_name,
+                "resourceId": facts.resource_id,
+                "availabilityDomain": facts.availability_domain,
+                "freeformTags": facts.freeform_tags,
+                "definedTags": facts.defined_tags,
+                "additionalDetails": facts.additional_details,
+            },
+            "eventID": uuid(),
+            "extensions": {"compartmentId": facts.compartment_id},
+        })
+    }
+}
+
+impl Sandbox {
+    /// Routes one event: finds the enabled rules that see and match it, and runs their enabled
+    /// actions.
+    pub fn emit(&self, mut event: Value) -> Result<EmitReport, SandboxError> {
+        let Value::Object(fields) = &mut event else {
+            return Err(SandboxError::invalid_parameter("An event is a JSON object with eventType and data."));
+        };
+        if !fields.get("eventType").is_some_and(Value::is_string) {
+            return Err(SandboxError::missing_parameter("eventType"));
+        }
+        let compartment = fields
+            .get("data")
+            .and_then(|d| d.get("compartmentId"))
+            .or_else(|| fields.get("extensions").and_then(|e| e.get("compartmentId")))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| SandboxError::missing_parameter("data.compartmentId"))?;
+        fields.entry("eventID").or_insert_with(|| Value::String(uuid()));
+        fields.entry("cloudEventsVersion").or_insert_with(|| Value::String("0.1".into()));
+        fields.entry("contentType").or_insert_with(|| Value::String("application/json".into()));
+        fields
+            .entry("eventTime")
+            .or_insert_with(|| Value::String(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
+        fields.entry("extensions").or_insert_with(|| json!({"compartmentId": compartment}));
+        let event_id = fields.get("eventID").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let event_type = fields.get("eventType").and_then(Value::as_str).unwrap_or_default().to_owned();
+
+        let rules = {
+            let mut world = self.world();
+            world.ensure_compartment(&compartment, "data.compartmentId")?;
+            let lineage = world.lineage(&compartment);
+            world.events.enabled_rules_in(&lineage)
+        };
+        let mut report = EmitReport { event_id, matched_rules: Vec::new(), actions: Vec::new() };
+        let body = event.to_string();
+        for rule in rules {
+            let Ok(condition) = Condition::parse(&rule.condition) else { continue };
+            if !condition.matches(&event) {
+                continue;
+            }
+            report.matched_rules.push(rule.id.clone());
+            for action in rule.actions.actions.iter().filter(|a| a.is_enabled) {
+                let line = match &action.target {
+                    ActionTarget::Notifications { topic_id: Some(topic_id) } => {
+                        let message = MessageDetails { title: Some(event_type.clone()), body: body.clone() };
+                        match self.publish(topic_id, &message) {
+                            Ok(message_id) => format!("ONS {topic_id} message {message_id}"),
+                            Err(err) => format!("ONS {topic_id} failed: {}", err.message),
+                        }
+                    }
+                    ActionTarget::Functions { function_id: Some(id) } => format!("FAAS {id} invocation recorded"),
+                    ActionTarget::Streaming { stream_id: Some(id) } => format!("OSS {id} message recorded"),
+                    _ => continue,
+                };
+                report.actions.push(line);
+            }
+        }
+        tracing::debug!(event_type, matched = report.matched_rules.len(), "sandbox event routed");
+        Ok(report)
+    }
+}
+
+/// Handles `POST /sandbox/v1/events`: emits the event JSON in the body, as tests and the UI's
+/// sample events do.
+pub async fn emit_event(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Response, SandboxError> {
+    let event: Value = wire::body(&body)?;
+    let report = sandbox.emit(event)?;
+    Ok(wire::json(&report, None, None))
+}

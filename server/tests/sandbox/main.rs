@@ -1,0 +1,5 @@
+//! The sandbox over real loopback HTTP, driven by Signalbox's own signing client.
+
+mod helpers;
+mod pipeline;
+mod signatures;
