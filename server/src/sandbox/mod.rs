@@ -16,12 +16,14 @@ mod compute;
 mod delivery;
 pub mod error;
 mod events;
+mod faults;
 mod ons;
 mod wire;
 pub mod world;
 
 pub use bus::EmitReport;
 pub use delivery::{Delivery, DeliveryKind, DeliveryStatus, OutboxMessage};
+pub use faults::{FaultSpec, Faults};
 
 use auth::KeyStore;
 use axum::Router;
@@ -80,6 +82,8 @@ struct Inner {
     base_url: RwLock<String>,
     http: reqwest::Client,
     deliveries: Mutex<delivery::Log>,
+    faults: RwLock<std::collections::BTreeMap<String, FaultSpec>>,
+    injected: faults::Injected,
 }
 
 impl Sandbox {
@@ -100,6 +104,8 @@ impl Sandbox {
                 base_url: RwLock::new(String::new()),
                 http,
                 deliveries: Mutex::new(delivery::Log::default()),
+                faults: RwLock::default(),
+                injected: faults::Injected::default(),
             }),
         }
     }
@@ -168,8 +174,10 @@ impl Sandbox {
             )
             // Sandbox administration
             .route("/sandbox/v1/events", post(bus::emit_event))
+            .route("/sandbox/v1/faults", get(faults::get_faults).put(faults::put_faults))
             .fallback(not_implemented)
             .method_not_allowed_fallback(not_implemented)
+            .layer(middleware::from_fn_with_state(self.clone(), faults::inject))
             .layer(middleware::from_fn_with_state(self.clone(), verify_signature));
         // Links OCI mails to subscribers work without a signature.
         let public = Router::new()

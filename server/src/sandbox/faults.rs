@@ -1,0 +1,158 @@
+//! Fault injection, set at runtime per service: added latency, a fraction of 429s, of 5xx, and of
+//! dropped connections.
+//!
+//! Throttling and server errors are decided before the operation runs (OCI refuses a throttled
+//! request before doing anything). A dropped connection happens after the operation ran, so the
+//! client never learns the result: exactly the case `opc-retry-token` exists for.
+
+use super::Sandbox;
+use super::error::SandboxError;
+use super::wire;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Faults for one service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FaultSpec {
+    /// Milliseconds added to every call.
+    pub latency_ms: u64,
+    /// Fraction of calls answered 429 TooManyRequests.
+    pub throttle_rate: f64,
+    /// Fraction of calls answered 500 InternalError.
+    pub error_rate: f64,
+    /// Fraction of calls whose connection breaks after the operation ran.
+    pub drop_rate: f64,
+}
+
+/// Faults by service name (`events`, `notifications`, `functions`, `audit`, `compute`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Faults {
+    /// The settings.
+    pub services: BTreeMap<String, FaultSpec>,
+    /// How many faults were injected so far.
+    #[serde(default)]
+    pub injected: u64,
+}
+
+/// Counter of injected faults.
+#[derive(Debug, Default)]
+pub(super) struct Injected(AtomicU64);
+
+const SERVICES: [&str; 5] = ["events", "notifications", "functions", "audit", "compute"];
+
+/// The service a sandbox path belongs to.
+fn service_of(path: &str) -> Option<&'static str> {
+    let mut parts = path.trim_start_matches('/').split('/');
+    let version = parts.next()?;
+    let collection = parts.next()?;
+    match (version, collection) {
+        ("20181201", "rules") => Some("events"),
+        ("20181201", "topics" | "subscriptions") => Some("notifications"),
+        ("20181201", "applications" | "functions") => Some("functions"),
+        ("20190901", _) => Some("audit"),
+        ("20160918", "instances") => Some("compute"),
+        _ => None,
+    }
+}
+
+impl Sandbox {
+    /// Replaces the fault settings.
+    pub fn set_faults(&self, services: BTreeMap<String, FaultSpec>) -> Result<(), SandboxError> {
+        for (name, spec) in &services {
+            if !SERVICES.contains(&name.as_str()) {
+                return Err(SandboxError::invalid_parameter(format!(
+                    "service \"{name}\" is not one of {}.",
+                    SERVICES.join(", ")
+                )));
+            }
+            for (field, rate) in
+                [("throttleRate", spec.throttle_rate), ("errorRate", spec.error_rate), ("dropRate", spec.drop_rate)]
+            {
+                if !(0.0..=1.0).contains(&rate) {
+                    return Err(SandboxError::invalid_parameter(format!("{name}.{field} must be between 0 and 1.")));
+                }
+            }
+        }
+        if let Ok(mut faults) = self.inner.faults.write() {
+            *faults = services;
+        }
+        Ok(())
+    }
+
+    /// The fault settings and how many faults were injected.
+    pub fn faults(&self) -> Faults {
+        let services = self.inner.faults.read().map(|f| f.clone()).unwrap_or_default();
+        Faults { services, injected: self.inner.injected.0.load(Ordering::Relaxed) }
+    }
+
+    fn count_fault(&self) {
+        self.inner.injected.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The middleware that applies the faults of the request's service.
+pub(super) async fn inject(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let spec = service_of(request.uri().path())
+        .and_then(|service| sandbox.inner.faults.read().ok().and_then(|f| f.get(service).copied()));
+    let Some(spec) = spec else {
+        return next.run(request).await;
+    };
+    if spec.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(spec.latency_ms)).await;
+    }
+    let roll: f64 = rand::random();
+    if roll < spec.throttle_rate {
+        sandbox.count_fault();
+        return SandboxError::too_many_requests().into_response();
+    }
+    if roll < spec.throttle_rate + spec.error_rate {
+        sandbox.count_fault();
+        return SandboxError::internal("Injected fault: the sandbox failed this request on purpose.").into_response();
+    }
+    let response = next.run(request).await;
+    if rand::random::<f64>() < spec.drop_rate {
+        sandbox.count_fault();
+        // Headers go out, then the body breaks: the client sees the connection fail mid-answer.
+        let broken = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected drop"))
+        });
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, Body::from_stream(broken));
+    }
+    response
+}
+
+/// Handles `GET /sandbox/v1/faults`.
+pub async fn get_faults(State(sandbox): State<Sandbox>) -> Response {
+    wire::json(&sandbox.faults(), None, None)
+}
+
+/// Handles `PUT /sandbox/v1/faults` with `{"services": {"notifications": {"throttleRate": 0.2}}}`.
+pub async fn put_faults(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Response, SandboxError> {
+    let faults: Faults = wire::body(&body)?;
+    sandbox.set_faults(faults.services)?;
+    Ok(wire::json(&sandbox.faults(), None, None))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_map_to_services() {
+        for (path, service) in [
+            ("/20181201/rules/ocid1.eventrule.x", Some("events")),
+            ("/20181201/topics", Some("notifications")),
+            ("/20181201/subscriptions/x/confirmation", Some("notifications")),
+            ("/20190901/auditEvents", Some("audit")),
+            ("/20160918/instances", Some("compute")),
+            ("/sandbox/v1/faults", None),
+        ] {
+            assert_eq!(super::service_of(path), service, "{path}");
+        }
+    }
+}
