@@ -3,6 +3,7 @@
 
 use crate::Application;
 use crate::config::{Config, DEFAULT_MAX_BODY_BYTES, LogFormat};
+use crate::sandbox::standalone::{self, TrustedKey};
 use crate::telemetry;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -28,6 +29,19 @@ pub struct Cli {
 enum Command {
     /// Run the web console and its API (the default).
     Serve(ServeArgs),
+    /// Run only the OCI sandbox, for OCI SDKs, the OCI CLI and scripts; prints its base URL.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+struct SandboxArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "SIGNALBOX_SANDBOX_LISTEN", default_value = "127.0.0.1:9443")]
+    listen: SocketAddr,
+    /// Trust a public key: KEY_ID=PUBLIC_KEY_PEM_FILE, KEY_ID being tenancy/user/fingerprint.
+    /// Repeatable.
+    #[arg(long = "trust-key", value_name = "KEY_ID=PEM_FILE")]
+    trust_keys: Vec<TrustedKey>,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +91,15 @@ pub fn run(cli: Cli) -> ExitCode {
                 match app.run_until_stopped().await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => fail(format!("server stopped with an error: {err}")),
+                }
+            })
+        }
+        Command::Sandbox(args) => {
+            telemetry::init(cli.log_format);
+            runtime.block_on(async move {
+                match standalone::serve(args.listen, &args.trust_keys, crate::shutdown_signal()).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => fail(err.to_string()),
                 }
             })
         }

@@ -18,6 +18,7 @@ pub mod error;
 mod events;
 mod faults;
 mod ons;
+pub mod standalone;
 mod wire;
 pub mod world;
 
