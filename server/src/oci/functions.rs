@@ -1,4 +1,5 @@
-//! Functions (`/20181201`): applications and functions (read-only here) and invoking a function.
+//! Functions (`/20181201`): applications and functions (list, get, and create for setup) and
+//! invoking a function.
 //!
 //! Reference: <https://docs.oracle.com/iaas/api/#/en/functions/20181201/>. Management calls go to
 //! `functions.{region}.oci.{domain}`; an invoke goes to the function's own `invokeEndpoint`. Only
@@ -126,6 +127,44 @@ pub struct Function {
 /// A function in a list (the same fields; `config` comes back empty).
 pub type FunctionSummary = Function;
 
+/// Body of CreateApplication (the fields Signalbox sets).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateApplicationDetails {
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Name, unique in the compartment.
+    pub display_name: String,
+    /// Subnets the functions run in.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    /// Configuration passed to every function.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<String, String>,
+}
+
+/// Body of CreateFunction (the fields Signalbox sets).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateFunctionDetails {
+    /// Application OCID.
+    pub application_id: String,
+    /// Name, unique in the application.
+    pub display_name: String,
+    /// Container image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Memory limit.
+    #[serde(rename = "memoryInMBs")]
+    pub memory_in_mbs: u64,
+    /// Time limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_in_seconds: Option<u32>,
+    /// Configuration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<String, String>,
+}
+
 /// Parameters of ListApplications.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListApplicationsRequest {
@@ -183,6 +222,10 @@ pub static GET_APPLICATION: Operation = op("GetApplication", "fn-app", Verb::Rea
 pub static LIST_FUNCTIONS: Operation = op("ListFunctions", "fn-function", Verb::Inspect);
 /// GetFunction.
 pub static GET_FUNCTION: Operation = op("GetFunction", "fn-function", Verb::Read);
+/// CreateApplication.
+pub static CREATE_APPLICATION: Operation = op("CreateApplication", "fn-app", Verb::Manage);
+/// CreateFunction.
+pub static CREATE_FUNCTION: Operation = op("CreateFunction", "fn-function", Verb::Manage);
 /// InvokeFunction.
 pub static INVOKE_FUNCTION: Operation = op("InvokeFunction", "fn-invocation", Verb::Use);
 
@@ -203,6 +246,21 @@ impl OciClient {
             .query("displayName", request.display_name.as_ref())
             .query("sortOrder", request.sort_order.as_ref());
         self.send(call).await
+    }
+
+    /// [CreateApplication](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Application/CreateApplication)
+    pub async fn create_application(
+        &self,
+        details: &CreateApplicationDetails,
+    ) -> Result<Response<Application>, OciError> {
+        let call = Call::new(&CREATE_APPLICATION, Method::POST, "/applications".into()).json(details)?;
+        self.send(call.idempotent_create()).await
+    }
+
+    /// [CreateFunction](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Function/CreateFunction)
+    pub async fn create_function(&self, details: &CreateFunctionDetails) -> Result<Response<Function>, OciError> {
+        let call = Call::new(&CREATE_FUNCTION, Method::POST, "/functions".into()).json(details)?;
+        self.send(call.idempotent_create()).await
     }
 
     /// [GetApplication](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Application/GetApplication)

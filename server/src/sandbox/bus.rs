@@ -3,7 +3,8 @@
 //! An event belongs to the compartment in `data.compartmentId` (or `extensions.compartmentId`);
 //! rules in that compartment and its ancestors see it, as in OCI. Conditions are matched with
 //! `app::condition`, the code the UI uses to test drafts. ONS actions publish the whole envelope
-//! as the message body with the event type as its title; FAAS and OSS actions are recorded.
+//! as the message body with the event type as its title; FAAS actions invoke the function with the
+//! envelope as its body; OSS actions are recorded in the report (the sandbox has no Streaming).
 
 use super::Sandbox;
 use super::delivery::uuid_like as uuid;
@@ -23,6 +24,7 @@ use serde_json::{Value, json};
 
 /// What one emitted event caused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EmitReport {
     /// The event's `eventID`.
     pub event_id: String,
@@ -122,7 +124,13 @@ impl Sandbox {
                             Err(err) => format!("ONS {topic_id} failed: {}", err.message),
                         }
                     }
-                    ActionTarget::Functions { function_id: Some(id) } => format!("FAAS {id} invocation recorded"),
+                    ActionTarget::Functions { function_id: Some(id) } => {
+                        let (sandbox, id, origin, body) =
+                            (self.clone(), id.clone(), format!("rule {}", rule.id), body.clone());
+                        let line = format!("FAAS {id} invoked");
+                        tokio::spawn(async move { sandbox.invoke(&id, origin, body.as_bytes()).await });
+                        line
+                    }
                     ActionTarget::Streaming { stream_id: Some(id) } => format!("OSS {id} message recorded"),
                     _ => continue,
                 };

@@ -5,7 +5,7 @@
 //! `ConfirmationURL` in the JSON body), then `Notification` messages whose body is the published
 //! body. Slack gets `{"text": ...}`; PagerDuty an Events API v2 `trigger` (OCI's exact PagerDuty
 //! format is unconfirmed; v2 is what PagerDuty documents today). E-mail and SMS go to an outbox
-//! readable over the API; ORACLE_FUNCTIONS deliveries are recorded as invocations.
+//! readable over the API; ORACLE_FUNCTIONS deliveries invoke the function.
 //!
 //! A failed HTTP delivery is retried at once, then 1, 2, 4, 8, 16 and 32 units apart (OCI's unit
 //! is a minute, `SandboxConfig::delivery_unit`), then every 32 units, until the subscription's
@@ -48,6 +48,7 @@ pub enum DeliveryStatus {
 
 /// One message to one subscription, with its attempts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// Delivery id.
     pub id: String,
@@ -79,6 +80,7 @@ pub struct Delivery {
 
 /// An e-mail or SMS the sandbox "sent".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OutboxMessage {
     /// EMAIL or SMS.
     pub protocol: String,
@@ -259,11 +261,26 @@ impl Sandbox {
                     d.attempts = 1;
                 });
             }
-            Protocol::OracleFunctions | Protocol::Unknown(_) => {
-                self.log().update(&delivery_id, |d| {
-                    d.status = DeliveryStatus::Delivered;
-                    d.attempts = 1;
+            Protocol::OracleFunctions => {
+                let (sandbox, function_id, origin) =
+                    (self.clone(), subscription.endpoint.clone(), format!("subscription {}", subscription.id));
+                let body = message.body.clone();
+                tokio::spawn(async move {
+                    let answer = sandbox.invoke(&function_id, origin, body.as_bytes()).await;
+                    let status = answer.as_ref().map_or(200, |(status, _)| *status);
+                    sandbox.log().update(&delivery_id, |d| {
+                        d.attempts = 1;
+                        d.last_status = Some(status);
+                        d.status = if (200..300).contains(&status) {
+                            DeliveryStatus::Delivered
+                        } else {
+                            DeliveryStatus::Failed
+                        };
+                    });
                 });
+            }
+            Protocol::Unknown(_) => {
+                self.log().update(&delivery_id, |d| d.status = DeliveryStatus::Failed);
             }
             Protocol::CustomHttps | Protocol::Https | Protocol::Slack | Protocol::PagerDuty => {
                 let (content_type, body, headers) = match &subscription.protocol {

@@ -10,6 +10,8 @@
 //!
 //! Requests it does not model answer 501 NotImplemented, never an empty success.
 
+mod admin;
+mod audit;
 pub mod auth;
 mod bus;
 mod compute;
@@ -17,6 +19,7 @@ mod delivery;
 pub mod error;
 mod events;
 mod faults;
+mod functions;
 mod ons;
 pub mod standalone;
 mod wire;
@@ -167,6 +170,14 @@ impl Sandbox {
                 get(ons::get_subscription).put(ons::update_subscription).delete(ons::delete_subscription),
             )
             .route("/20181201/subscriptions/{id}/resendConfirmation", post(ons::resend_confirmation))
+            // Functions
+            .route("/20181201/applications", get(functions::list_applications).post(functions::create_application))
+            .route("/20181201/applications/{id}", get(functions::get_application))
+            .route("/20181201/functions", get(functions::list_functions).post(functions::create_function))
+            .route("/20181201/functions/{id}", get(functions::get_function))
+            .route("/20181201/functions/{id}/actions/invoke", post(functions::invoke_function))
+            // Audit
+            .route("/20190901/auditEvents", get(audit::list_events))
             // Compute, as an event source
             .route("/20160918/instances", get(compute::list_instances).post(compute::launch_instance))
             .route(
@@ -176,8 +187,13 @@ impl Sandbox {
             // Sandbox administration
             .route("/sandbox/v1/events", post(bus::emit_event))
             .route("/sandbox/v1/faults", get(faults::get_faults).put(faults::put_faults))
+            .route("/sandbox/v1/deliveries", get(admin::list_deliveries))
+            .route("/sandbox/v1/outbox", get(admin::list_outbox))
+            .route("/sandbox/v1/invocations", get(admin::list_invocations))
+            .route("/sandbox/v1/keys", post(admin::trust_key))
             .fallback(not_implemented)
             .method_not_allowed_fallback(not_implemented)
+            .layer(middleware::from_fn_with_state(self.clone(), audit::record))
             .layer(middleware::from_fn_with_state(self.clone(), faults::inject))
             .layer(middleware::from_fn_with_state(self.clone(), verify_signature));
         // Links OCI mails to subscribers work without a signature.
@@ -214,14 +230,19 @@ async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
+/// The `opc-request-id` of the call being served.
+#[derive(Debug, Clone)]
+struct RequestId(String);
+
 /// Every answer carries an `opc-request-id`: the client's, extended with the sandbox's part.
-async fn request_id(request: Request, next: Next) -> Response {
+async fn request_id(mut request: Request, next: Next) -> Response {
     let client = request.headers().get("opc-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let own = world::random_lowercase(32).to_ascii_uppercase();
     let id = match client {
         Some(client) => format!("{client}/{own}"),
         None => own,
     };
+    request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("opc-request-id", value);

@@ -4,9 +4,11 @@
 //! action must name an existing topic) and the state is small. Handlers lock, call a method of a
 //! service's state half, and unlock; nothing awaits while holding the lock.
 
+use super::audit::state::AuditState;
 use super::compute::state::ComputeState;
 use super::error::SandboxError;
 use super::events::state::EventsState;
+use super::functions::state::FunctionsState;
 use super::ons::state::OnsState;
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -45,6 +47,10 @@ pub struct World {
     pub ons: OnsState,
     /// Compute instances.
     pub compute: ComputeState,
+    /// Functions applications, functions and invocations.
+    pub functions: FunctionsState,
+    /// Every call served.
+    pub audit: AuditState,
     /// Retry tokens seen, by (operation, token).
     retry_tokens: HashMap<(&'static str, String), RetryRecord>,
 }
@@ -76,6 +82,8 @@ impl World {
             events: EventsState::default(),
             ons: OnsState::default(),
             compute: ComputeState::default(),
+            functions: FunctionsState::default(),
+            audit: AuditState::default(),
             retry_tokens: HashMap::new(),
         };
         world

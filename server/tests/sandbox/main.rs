@@ -1,6 +1,9 @@
 //! The sandbox over real loopback HTTP, driven by Signalbox's own signing client.
 
+mod audit;
 mod faults;
+mod functions;
 mod helpers;
 mod pipeline;
 mod signatures;
+mod validation;

@@ -1,6 +1,7 @@
 //! Events rules: validation and storage (the state half).
 //!
-//! Choices where OCI documents nothing: a new rule is `ACTIVE` at once, enabled or not; a deleted
+//! Action targets must exist (topics, functions); the sandbox has no Streaming service, so an OSS
+//! target only has to be a stream OCID. Choices where OCI documents nothing: a new rule is `ACTIVE` at once, enabled or not; a deleted
 //! rule disappears (a later GET answers 404); `displayName` is 1 to 255 characters and
 //! `description` at most 1,000; the `displayName` list filter is an exact match; without `sortBy`
 //! lists are newest first.
@@ -257,9 +258,9 @@ impl World {
             }
             ActionTarget::Functions { function_id } => {
                 let id = function_id.as_deref().ok_or_else(|| missing("functionId"))?;
-                if !id.starts_with("ocid1.fnfunc.") {
+                if !self.functions.has_function(id) {
                     return Err(SandboxError::related_not_found(format!(
-                        "actions[{index}].functionId {id} is not a function OCID."
+                        "actions[{index}].functionId {id} does not exist or is not authorized."
                     )));
                 }
             }

@@ -260,6 +260,12 @@ impl World {
         }
         self.ensure_compartment(&details.compartment_id, "compartmentId")?;
         check_endpoint(&details.protocol, &details.endpoint)?;
+        if details.protocol == Protocol::OracleFunctions && !self.functions.has_function(&details.endpoint) {
+            return Err(SandboxError::related_not_found(format!(
+                "endpoint function {} does not exist.",
+                details.endpoint
+            )));
+        }
         let state = if details.protocol == Protocol::OracleFunctions {
             SubscriptionState::Active
         } else {

@@ -1,0 +1,116 @@
+//! Audit on the wire (the thin half) and the middleware that records every call served.
+//! Mirrors `crate::oci::audit` and reuses its structs.
+
+pub mod state;
+
+use super::Sandbox;
+use super::error::SandboxError;
+use super::wire;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, Uri};
+use axum::middleware::Next;
+use axum::response::Response;
+use state::AuditedCall;
+
+/// Handles `GET /20190901/auditEvents` (ListEvents).
+pub async fn list_events(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
+    let query: state::ListEventsQuery = wire::query(&uri)?;
+    let (events, next) = sandbox.world().list_audit_events(&query)?;
+    Ok(wire::json(&events, None, next))
+}
+
+/// Largest request or response body the recorder reads for compartment and resource ids.
+const MAX_INSPECTED: usize = 1024 * 1024;
+
+/// Records the call after it was served (not Audit's own reads, not the sandbox administration).
+pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let Some((source, operation)) = route.as_deref().and_then(|route| operation(request.method(), route)) else {
+        return next.run(request).await;
+    };
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query_compartment = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("compartmentId=")).map(str::to_owned));
+    let key_id = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("keyId=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned);
+    let request_id = request.extensions().get::<super::RequestId>().map(|id| id.0.clone()).unwrap_or_default();
+    let (parts, body) = request.into_parts();
+    let request_body = axum::body::to_bytes(body, MAX_INSPECTED).await.unwrap_or_default();
+    let request_json: serde_json::Value = serde_json::from_slice(&request_body).unwrap_or_default();
+    let response = next.run(Request::from_parts(parts, Body::from(request_body))).await;
+
+    let status = response.status().as_u16();
+    let (parts, body) = response.into_parts();
+    let response_body = axum::body::to_bytes(body, MAX_INSPECTED).await.unwrap_or_default();
+    let response_json: serde_json::Value = serde_json::from_slice(&response_body).unwrap_or_default();
+    let field = |name: &str| {
+        response_json.get(name).or_else(|| request_json.get(name)).and_then(|v| v.as_str()).map(str::to_owned)
+    };
+    let path_id = path.split('/').nth(3).filter(|s| s.starts_with("ocid1.")).map(str::to_owned);
+    let mut world = sandbox.world();
+    let compartment_id = field("compartmentId").or(query_compartment).unwrap_or_else(|| world.tenancy.clone());
+    world.record_call(AuditedCall {
+        source,
+        operation,
+        compartment_id,
+        resource_id: path_id.or_else(|| field("id")).or_else(|| field("topicId")),
+        resource_name: field("displayName").or_else(|| field("name")),
+        key_id,
+        request_id,
+        path,
+        method,
+        status,
+    });
+    drop(world);
+    Response::from_parts(parts, Body::from(response_body))
+}
+
+/// The Audit source and operation name of a route.
+fn operation(method: &Method, route: &str) -> Option<(&'static str, &'static str)> {
+    let name = match (method.as_str(), route) {
+        ("GET", "/20181201/rules") => ("EventsApi", "ListRules"),
+        ("POST", "/20181201/rules") => ("EventsApi", "CreateRule"),
+        ("GET", "/20181201/rules/{id}") => ("EventsApi", "GetRule"),
+        ("PUT", "/20181201/rules/{id}") => ("EventsApi", "UpdateRule"),
+        ("DELETE", "/20181201/rules/{id}") => ("EventsApi", "DeleteRule"),
+        ("POST", "/20181201/rules/{id}/actions/changeCompartment") => ("EventsApi", "ChangeRuleCompartment"),
+        ("GET", "/20181201/topics") => ("NotificationApi", "ListTopics"),
+        ("POST", "/20181201/topics") => ("NotificationApi", "CreateTopic"),
+        ("GET", "/20181201/topics/{id}") => ("NotificationApi", "GetTopic"),
+        ("PUT", "/20181201/topics/{id}") => ("NotificationApi", "UpdateTopic"),
+        ("DELETE", "/20181201/topics/{id}") => ("NotificationApi", "DeleteTopic"),
+        ("POST", "/20181201/topics/{id}/actions/changeCompartment") => ("NotificationApi", "ChangeTopicCompartment"),
+        ("POST", "/20181201/topics/{id}/messages") => ("NotificationApi", "PublishMessage"),
+        ("GET", "/20181201/subscriptions") => ("NotificationApi", "ListSubscriptions"),
+        ("POST", "/20181201/subscriptions") => ("NotificationApi", "CreateSubscription"),
+        ("GET", "/20181201/subscriptions/{id}") => ("NotificationApi", "GetSubscription"),
+        ("PUT", "/20181201/subscriptions/{id}") => ("NotificationApi", "UpdateSubscription"),
+        ("DELETE", "/20181201/subscriptions/{id}") => ("NotificationApi", "DeleteSubscription"),
+        ("POST", "/20181201/subscriptions/{id}/resendConfirmation") => {
+            ("NotificationApi", "ResendSubscriptionConfirmation")
+        }
+        ("GET", "/20181201/applications") => ("FunctionsApi", "ListApplications"),
+        ("POST", "/20181201/applications") => ("FunctionsApi", "CreateApplication"),
+        ("GET", "/20181201/applications/{id}") => ("FunctionsApi", "GetApplication"),
+        ("GET", "/20181201/functions") => ("FunctionsApi", "ListFunctions"),
+        ("POST", "/20181201/functions") => ("FunctionsApi", "CreateFunction"),
+        ("GET", "/20181201/functions/{id}") => ("FunctionsApi", "GetFunction"),
+        ("POST", "/20181201/functions/{id}/actions/invoke") => ("FunctionsApi", "InvokeFunction"),
+        ("GET", "/20160918/instances") => ("ComputeApi", "ListInstances"),
+        ("POST", "/20160918/instances") => ("ComputeApi", "LaunchInstance"),
+        ("GET", "/20160918/instances/{id}") => ("ComputeApi", "GetInstance"),
+        ("POST", "/20160918/instances/{id}") => ("ComputeApi", "InstanceAction"),
+        ("DELETE", "/20160918/instances/{id}") => ("ComputeApi", "TerminateInstance"),
+        _ => return None,
+    };
+    Some(name)
+}

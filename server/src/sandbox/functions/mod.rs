@@ -1,0 +1,93 @@
+//! Functions on the wire (the thin half): applications, functions and invoke.
+//! Mirrors `crate::oci::functions` and reuses its structs.
+
+pub mod state;
+
+use super::Sandbox;
+use super::error::SandboxError;
+use super::wire;
+use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+/// Handles `GET /20181201/applications` (ListApplications).
+pub async fn list_applications(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
+    let query: state::ListQuery = wire::query(&uri)?;
+    let (items, next) = sandbox.world().list_applications(&query)?;
+    Ok(wire::json(&items, None, next))
+}
+
+/// Handles `POST /20181201/applications` (CreateApplication).
+pub async fn create_application(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, SandboxError> {
+    let details: CreateApplicationDetails = wire::body(&body)?;
+    let application = sandbox.world().create_application(details, wire::retry_token(&headers))?;
+    Ok(wire::json(&application, None, None))
+}
+
+/// Handles `GET /20181201/applications/{applicationId}` (GetApplication).
+pub async fn get_application(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Result<Response, SandboxError> {
+    Ok(wire::json(&sandbox.world().get_application(&id)?, None, None))
+}
+
+/// Handles `GET /20181201/functions` (ListFunctions).
+pub async fn list_functions(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
+    let query: state::ListQuery = wire::query(&uri)?;
+    let (items, next) = sandbox.world().list_functions(&query)?;
+    Ok(wire::json(&items, None, next))
+}
+
+/// Handles `POST /20181201/functions` (CreateFunction).
+pub async fn create_function(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, SandboxError> {
+    let details: CreateFunctionDetails = wire::body(&body)?;
+    let endpoint = sandbox.base_url();
+    let function = sandbox.world().create_function(details, wire::retry_token(&headers), &endpoint)?;
+    Ok(wire::json(&function, None, None))
+}
+
+/// Handles `GET /20181201/functions/{functionId}` (GetFunction).
+pub async fn get_function(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Result<Response, SandboxError> {
+    Ok(wire::json(&sandbox.world().get_function(&id)?, None, None))
+}
+
+/// Handles `POST /20181201/functions/{functionId}/actions/invoke` (InvokeFunction).
+pub async fn invoke_function(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, SandboxError> {
+    sandbox.world().get_function(&id)?;
+    match sandbox.invoke(&id, "api".into(), &body).await {
+        Some((status, answer)) => {
+            Ok((StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), answer).into_response())
+        }
+        None => Ok(StatusCode::OK.into_response()),
+    }
+}
+
+impl Sandbox {
+    /// Records an invocation and, when the function names a local URL, calls it and returns its
+    /// status and body.
+    pub(super) async fn invoke(&self, function_id: &str, origin: String, body: &[u8]) -> Option<(u16, Bytes)> {
+        let url = self.world().functions.record_invocation(function_id, origin, body)?;
+        match self.inner.http.post(&url).body(body.to_vec()).send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                Some((status, response.bytes().await.unwrap_or_default()))
+            }
+            Err(err) => Some((
+                502,
+                Bytes::from(format!("the function's {} could not be reached: {err}", state::INVOKE_URL_KEY)),
+            )),
+        }
+    }
+}
