@@ -124,6 +124,10 @@ pub enum Service {
     Audit,
     /// Compute (instances), an event source in the sandbox.
     Compute,
+    /// Identity: compartments, users, policies.
+    Identity,
+    /// Object Storage (no version prefix in paths).
+    ObjectStorage,
 }
 
 impl Service {
@@ -135,6 +139,8 @@ impl Service {
             Service::Functions => ("functions", true),
             Service::Audit => ("audit", false),
             Service::Compute => ("iaas", false),
+            Service::Identity => ("identity", true),
+            Service::ObjectStorage => ("objectstorage", false),
         }
     }
 
@@ -143,7 +149,8 @@ impl Service {
         match self {
             Service::Events | Service::Notifications | Service::Functions => "/20181201",
             Service::Audit => "/20190901",
-            Service::Compute => "/20160918",
+            Service::Compute | Service::Identity => "/20160918",
+            Service::ObjectStorage => "",
         }
     }
 }

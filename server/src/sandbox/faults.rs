@@ -44,7 +44,7 @@ pub struct Faults {
 #[derive(Debug, Default)]
 pub(super) struct Injected(AtomicU64);
 
-const SERVICES: [&str; 5] = ["events", "notifications", "functions", "audit", "compute"];
+const SERVICES: [&str; 7] = ["events", "notifications", "functions", "audit", "compute", "identity", "objectstorage"];
 
 /// The service a sandbox path belongs to.
 fn service_of(path: &str) -> Option<&'static str> {
@@ -57,6 +57,8 @@ fn service_of(path: &str) -> Option<&'static str> {
         ("20181201", "applications" | "functions") => Some("functions"),
         ("20190901", _) => Some("audit"),
         ("20160918", "instances") => Some("compute"),
+        ("20160918", "compartments" | "users" | "policies") => Some("identity"),
+        ("n", _) => Some("objectstorage"),
         _ => None,
     }
 }

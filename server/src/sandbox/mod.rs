@@ -20,6 +20,8 @@ pub mod error;
 mod events;
 mod faults;
 mod functions;
+mod identity;
+mod objectstorage;
 mod ons;
 pub mod standalone;
 mod wire;
@@ -36,7 +38,7 @@ use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use error::SandboxError;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
@@ -176,6 +178,20 @@ impl Sandbox {
             .route("/20181201/functions", get(functions::list_functions).post(functions::create_function))
             .route("/20181201/functions/{id}", get(functions::get_function))
             .route("/20181201/functions/{id}/actions/invoke", post(functions::invoke_function))
+            // Identity, as an event source and for the compartment picker
+            .route("/20160918/compartments", get(identity::list_compartments))
+            .route("/20160918/users", post(identity::create_user))
+            .route("/20160918/users/{id}", put(identity::update_user).delete(identity::delete_user))
+            .route("/20160918/policies", post(identity::create_policy))
+            .route("/20160918/policies/{id}", put(identity::update_policy).delete(identity::delete_policy))
+            // Object Storage, as an event source
+            .route("/n/", get(objectstorage::get_namespace))
+            .route("/n/{namespace}/b/", post(objectstorage::create_bucket))
+            .route("/n/{namespace}/b/{bucket}", get(objectstorage::get_bucket).delete(objectstorage::delete_bucket))
+            .route(
+                "/n/{namespace}/b/{bucket}/o/{*object}",
+                get(objectstorage::get_object).put(objectstorage::put_object).delete(objectstorage::delete_object),
+            )
             // Audit
             .route("/20190901/auditEvents", get(audit::list_events))
             // Compute, as an event source

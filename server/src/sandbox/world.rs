@@ -9,6 +9,8 @@ use super::compute::state::ComputeState;
 use super::error::SandboxError;
 use super::events::state::EventsState;
 use super::functions::state::FunctionsState;
+use super::identity::state::IdentityStore;
+use super::objectstorage::state::StorageState;
 use super::ons::state::OnsState;
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -51,6 +53,10 @@ pub struct World {
     pub functions: FunctionsState,
     /// Every call served.
     pub audit: AuditState,
+    /// Users and policies.
+    pub identity: IdentityStore,
+    /// Buckets and objects.
+    pub storage: StorageState,
     /// Retry tokens seen, by (operation, token).
     retry_tokens: HashMap<(&'static str, String), RetryRecord>,
 }
@@ -84,6 +90,8 @@ impl World {
             compute: ComputeState::default(),
             functions: FunctionsState::default(),
             audit: AuditState::default(),
+            identity: IdentityStore::default(),
+            storage: StorageState::default(),
             retry_tokens: HashMap::new(),
         };
         world

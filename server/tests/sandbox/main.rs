@@ -6,4 +6,5 @@ mod functions;
 mod helpers;
 mod pipeline;
 mod signatures;
+mod sources;
 mod validation;

@@ -110,6 +110,17 @@ fn operation(method: &Method, route: &str) -> Option<(&'static str, &'static str
         ("GET", "/20160918/instances/{id}") => ("ComputeApi", "GetInstance"),
         ("POST", "/20160918/instances/{id}") => ("ComputeApi", "InstanceAction"),
         ("DELETE", "/20160918/instances/{id}") => ("ComputeApi", "TerminateInstance"),
+        ("GET", "/20160918/compartments") => ("identityControlPlane", "ListCompartments"),
+        ("POST", "/20160918/users") => ("identityControlPlane", "CreateUser"),
+        ("PUT", "/20160918/users/{id}") => ("identityControlPlane", "UpdateUser"),
+        ("DELETE", "/20160918/users/{id}") => ("identityControlPlane", "DeleteUser"),
+        ("POST", "/20160918/policies") => ("identityControlPlane", "CreatePolicy"),
+        ("PUT", "/20160918/policies/{id}") => ("identityControlPlane", "UpdatePolicy"),
+        ("DELETE", "/20160918/policies/{id}") => ("identityControlPlane", "DeletePolicy"),
+        ("POST", "/n/{namespace}/b/") => ("ObjectStorage", "CreateBucket"),
+        ("DELETE", "/n/{namespace}/b/{bucket}") => ("ObjectStorage", "DeleteBucket"),
+        ("PUT", "/n/{namespace}/b/{bucket}/o/{*object}") => ("ObjectStorage", "PutObject"),
+        ("DELETE", "/n/{namespace}/b/{bucket}/o/{*object}") => ("ObjectStorage", "DeleteObject"),
         _ => return None,
     };
     Some(name)

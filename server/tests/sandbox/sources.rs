@@ -1,0 +1,167 @@
+use crate::helpers::*;
+use server::oci::events::{ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails};
+use server::oci::identity::{CreatePolicyDetails, CreateUserDetails};
+use server::oci::objectstorage::CreateBucketDetails;
+use server::oci::ons::{CreateSubscriptionDetails, CreateTopicDetails, Protocol, SubscriptionState};
+use std::time::Duration;
+
+/// A topic with a confirmed subscription, and a rule in the tenancy sending `condition` to it.
+async fn pipeline(t: &TestSandbox, name: &str, protocol: Protocol, endpoint: &str, condition: &str) -> String {
+    let topic = t
+        .client
+        .create_topic(&CreateTopicDetails {
+            name: name.into(),
+            compartment_id: TENANCY.into(),
+            description: None,
+            freeform_tags: Default::default(),
+            defined_tags: Default::default(),
+        })
+        .await
+        .unwrap()
+        .body;
+    let subscription = t
+        .client
+        .create_subscription(&CreateSubscriptionDetails {
+            topic_id: topic.topic_id.clone(),
+            compartment_id: TENANCY.into(),
+            protocol,
+            endpoint: endpoint.into(),
+            metadata: None,
+            freeform_tags: Default::default(),
+            defined_tags: Default::default(),
+        })
+        .await
+        .unwrap()
+        .body;
+    t.client
+        .create_rule(&CreateRuleDetails {
+            display_name: format!("{name}-rule"),
+            description: None,
+            is_enabled: true,
+            condition: condition.into(),
+            compartment_id: TENANCY.into(),
+            actions: ActionDetailsList {
+                actions: vec![ActionDetails {
+                    target: ActionTarget::Notifications { topic_id: Some(topic.topic_id) },
+                    is_enabled: true,
+                    description: None,
+                }],
+            },
+            freeform_tags: Default::default(),
+            defined_tags: Default::default(),
+        })
+        .await
+        .unwrap();
+    subscription.id
+}
+
+/// IAM changes reach an e-mail subscriber through the outbox, once the address confirmed.
+#[tokio::test]
+async fn iam_changes_reach_email_subscribers() {
+    let t = spawn_sandbox().await;
+    let condition = r#"{"eventType": ["com.oraclecloud.identitycontrolplane.createuser", "com.oraclecloud.identitycontrolplane.updatepolicy"]}"#;
+    let subscription = pipeline(&t, "iam-alerts", Protocol::Email, "secops@example.com", condition).await;
+
+    // The confirmation mail carries the link; following it confirms the address.
+    let mail = t.sandbox.outbox().into_iter().next().expect("confirmation mail");
+    assert_eq!(mail.to, "secops@example.com");
+    let link = mail.body.split_whitespace().find(|w| w.contains("/confirmation?")).unwrap().to_owned();
+    assert_eq!(t.http.get(link).send().await.unwrap().status(), 200);
+    assert_eq!(t.client.get_subscription(&subscription).await.unwrap().body.lifecycle_state, SubscriptionState::Active);
+
+    let user = CreateUserDetails {
+        compartment_id: TENANCY.into(),
+        name: "mallory".into(),
+        description: "new".into(),
+        email: None,
+    };
+    t.client.create_user(&user).await.unwrap();
+    let policy = CreatePolicyDetails {
+        compartment_id: TENANCY.into(),
+        name: "ops".into(),
+        statements: vec!["Allow group ops to manage ons-topics in tenancy".into()],
+        description: "ops".into(),
+    };
+    let policy = t.client.create_policy(&policy).await.unwrap().body;
+    let update = server::oci::identity::UpdatePolicyDetails {
+        statements: Some(vec!["Allow group ops to manage all-resources in tenancy".into()]),
+        description: None,
+    };
+    t.client.update_policy(&policy.id, &update).await.unwrap();
+
+    let mails = t.sandbox.outbox();
+    let alerts: Vec<_> =
+        mails.iter().filter(|m| m.subject.starts_with("com.oraclecloud.identitycontrolplane.")).collect();
+    assert_eq!(alerts.len(), 2, "createuser and updatepolicy, not createpolicy: {mails:?}");
+    assert!(alerts[0].body.contains("\"resourceName\":\"mallory\""));
+    assert_eq!(alerts[1].subject, "com.oraclecloud.identitycontrolplane.updatepolicy");
+}
+
+/// Object events follow the bucket's objectEventsEnabled flag and the rule's bucket filter.
+#[tokio::test]
+async fn object_events_reach_https_subscribers() {
+    let t = spawn_sandbox().await;
+    let receiver = spawn_receiver().await;
+    let condition = r#"{"eventType": "com.oraclecloud.objectstorage.*object", "data": {"additionalDetails": {"bucketName": "inbound"}}}"#;
+    let subscription = pipeline(&t, "uploads", Protocol::CustomHttps, &receiver.url, condition).await;
+    assert!(
+        eventually(Duration::from_secs(5), async || t
+            .client
+            .get_subscription(&subscription)
+            .await
+            .unwrap()
+            .body
+            .lifecycle_state
+            == SubscriptionState::Active)
+        .await
+    );
+
+    let bucket = |name: &str, events: bool| CreateBucketDetails {
+        name: name.into(),
+        compartment_id: PROD.into(),
+        object_events_enabled: events,
+        freeform_tags: Default::default(),
+    };
+    t.client.create_bucket("sandboxns", &bucket("inbound", true)).await.unwrap();
+    t.client.create_bucket("sandboxns", &bucket("quiet", false)).await.unwrap();
+    t.client.put_object("sandboxns", "inbound", "reports/2026-11-30.csv", b"a,b\n".to_vec()).await.unwrap();
+    t.client.put_object("sandboxns", "inbound", "reports/2026-11-30.csv", b"a,b,c\n".to_vec()).await.unwrap();
+    t.client.put_object("sandboxns", "quiet", "x.csv", b"x".to_vec()).await.unwrap();
+    t.client.delete_object("sandboxns", "inbound", "reports/2026-11-30.csv").await.unwrap();
+
+    assert!(eventually(Duration::from_secs(5), async || receiver.notifications().len() == 3).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let types: Vec<String> = receiver
+        .notifications()
+        .iter()
+        .map(|n| serde_json::from_str::<serde_json::Value>(&n.body).unwrap()["eventType"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = types.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "com.oraclecloud.objectstorage.createobject",
+            "com.oraclecloud.objectstorage.deleteobject",
+            "com.oraclecloud.objectstorage.updateobject"
+        ]
+    );
+    let first: serde_json::Value = serde_json::from_str(&receiver.notifications()[0].body).unwrap();
+    assert_eq!(first["data"]["resourceId"], "/n/sandboxns/b/inbound/o/reports/2026-11-30.csv");
+
+    let err = t.client.delete_bucket("sandboxns", "quiet").await.unwrap_err();
+    assert_eq!(err.status(), Some(409));
+}
+
+/// The compartment tree the picker shows.
+#[tokio::test]
+async fn compartments_list_as_a_tree() {
+    let t = spawn_sandbox().await;
+    let children = t.client.list_compartments(TENANCY, false, None).await.unwrap().body;
+    let mut names: Vec<_> = children.iter().map(|c| c.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["dev", "prod", "shared"]);
+    let all = t.client.list_compartments(TENANCY, true, None).await.unwrap().body;
+    let web = all.iter().find(|c| c.name == "web").expect("subtree includes prod/web");
+    assert_eq!(web.compartment_id, PROD);
+}
