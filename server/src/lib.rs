@@ -5,6 +5,7 @@
 //! server only needs [`Application::run_until_stopped`]. Tests use the same path with port 0.
 
 pub mod api;
+pub mod builtin;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
@@ -36,6 +37,9 @@ pub enum StartupError {
     /// The database cannot be opened or migrated.
     #[error(transparent)]
     Database(#[from] db::OpenError),
+    /// The built-in sandbox connection cannot be set up.
+    #[error(transparent)]
+    Builtin(#[from] builtin::BuiltinError),
     /// The listening socket cannot be bound.
     #[error("cannot listen on {addr}: {source}{hint}")]
     Listen {
@@ -76,14 +80,17 @@ impl Application {
         })?;
         let data_dir = DataDir::prepare(&config.data_dir)?;
         let pool = db::open(&data_dir.database_path()).await?;
-        let leptos_options = leptos_options(&config, listener.local_addr().unwrap_or(config.listen));
+        let local = listener.local_addr().unwrap_or(config.listen);
+        let leptos_options = leptos_options(&config, local);
+        let builtin = builtin::Builtin::start(&data_dir, &sandbox_url(local))?;
         if !config.site_root.join("pkg").is_dir() {
             tracing::warn!(
                 site_root = %config.site_root.display(),
                 "UI assets not found; pages render without styles or interactivity. Build them with `cargo leptos build` or set --site-root"
             );
         }
-        let state = AppState(Arc::new(App { config, data_dir, pool, leptos_options, started_at: chrono::Utc::now() }));
+        let state =
+            AppState(Arc::new(App { config, data_dir, pool, leptos_options, builtin, started_at: chrono::Utc::now() }));
         let router = routes::router(state.clone());
         Ok(Self { listener, router, state })
     }
@@ -96,6 +103,11 @@ impl Application {
     /// The database pool, for tests that check side effects.
     pub fn pool(&self) -> SqlitePool {
         self.state.pool.clone()
+    }
+
+    /// The embedded sandbox and the built-in connection.
+    pub fn builtin(&self) -> builtin::Builtin {
+        self.state.builtin.clone()
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and closes the database.
@@ -112,6 +124,16 @@ impl Application {
         tracing::info!("signalbox stopped");
         Ok(())
     }
+}
+
+/// The sandbox's URL as this server reaches itself: loopback when listening on every interface.
+fn sandbox_url(local: SocketAddr) -> String {
+    let host = if local.ip().is_unspecified() {
+        SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), local.port())
+    } else {
+        local
+    };
+    format!("http://{host}{}", builtin::SANDBOX_PATH)
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {

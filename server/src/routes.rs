@@ -2,6 +2,7 @@
 //! around them.
 
 use crate::api::{self, health};
+use crate::builtin::SANDBOX_PATH;
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::InProcessApi;
@@ -26,7 +27,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let limit = state.config.max_body_bytes;
 
-    Router::new()
+    let app = Router::new()
         // Probes for load balancers and orchestrators.
         .route("/healthz", get(health::get_healthz))
         .route("/readyz", get(health::get_readyz))
@@ -40,6 +41,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(render_context, shell))
         .layer(middleware::from_fn_with_state(limit, refuse_large_bodies))
         .layer(DefaultBodyLimit::max(limit))
+        .with_state(state.clone());
+
+    Router::new()
+        // The embedded OCI sandbox: OCI's wire format, signatures and limits, not Signalbox's.
+        .nest_service(SANDBOX_PATH, state.builtin.sandbox.router())
+        .merge(app)
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -47,7 +54,6 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it, with the

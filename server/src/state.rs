@@ -1,5 +1,6 @@
 //! The state every handler can reach.
 
+use crate::builtin::Builtin;
 use crate::config::Config;
 use crate::data_dir::DataDir;
 use axum::extract::{FromRef, FromRequestParts, State};
@@ -24,6 +25,8 @@ pub struct App {
     pub pool: SqlitePool,
     /// Options the Leptos renderer needs (site root, output name).
     pub leptos_options: LeptosOptions,
+    /// The embedded OCI sandbox and the built-in connection's client.
+    pub builtin: Builtin,
     /// When this process started serving.
     pub started_at: DateTime<Utc>,
 }

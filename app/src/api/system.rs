@@ -57,7 +57,7 @@ pub struct DatabaseHealth {
 pub enum SandboxState {
     /// The sandbox is serving requests.
     Running,
-    /// This build does not include the sandbox yet.
+    /// The sandbox is not serving (switched off, or it failed to start).
     Unavailable,
 }
 

@@ -36,11 +36,9 @@ pub async fn get_system(state: AppState) -> ApiResult<Json<SystemInfo>> {
         checked_at: Utc::now(),
         data_dir: DataDirHealth { path: state.data_dir.path().display().to_string(), writable, free_bytes, database },
         sandbox: SandboxStatus {
-            state: SandboxState::Unavailable,
-            url: None,
-            message:
-                "The embedded OCI sandbox is not part of this build yet; it will be the default connection once it is."
-                    .to_owned(),
+            state: SandboxState::Running,
+            url: Some(state.builtin.sandbox.base_url()),
+            message: "The built-in connection runs against it. OCI SDKs and the OCI CLI can use this URL as their service endpoint.".to_owned(),
         },
     }))
 }

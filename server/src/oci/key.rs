@@ -104,6 +104,23 @@ impl PrivateKey {
         Ok(Self { pair, fingerprint, public_key_der: spki.as_ref().to_vec() })
     }
 
+    /// Generates a new RSA-2048 key and returns it with its PKCS#8 PEM, for keys Signalbox owns
+    /// (the built-in sandbox connection).
+    pub fn generate() -> Result<(Self, String), KeyError> {
+        let pair = KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .map_err(|_| KeyError::Malformed("key generation failed".into()))?;
+        let der = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair)
+            .map_err(|_| KeyError::Malformed("the new key could not be encoded".into()))?;
+        let pem_text = pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
+        let key = Self::from_pem(pem_text.as_bytes(), None)?;
+        Ok((key, pem_text))
+    }
+
+    /// The public half as a PEM `PUBLIC KEY` block, the form OCI's console takes.
+    pub fn public_key_pem(&self) -> String {
+        pem::encode(&pem::Pem::new("PUBLIC KEY", self.public_key_der.clone()))
+    }
+
     /// MD5 fingerprint of the public key, as OCI shows it next to an uploaded API key.
     pub fn fingerprint(&self) -> &Fingerprint {
         &self.fingerprint
@@ -292,6 +309,15 @@ mod tests {
     fn keys_below_2048_bits_are_refused() {
         let small = include_str!("testdata/oracle_test_1024.pem");
         assert_eq!(PrivateKey::from_pem(small.as_bytes(), None).unwrap_err(), KeyError::TooSmall);
+    }
+
+    #[test]
+    fn generated_keys_round_trip_through_pem() {
+        let (key, pem_text) = PrivateKey::generate().unwrap();
+        let again = PrivateKey::from_pem(pem_text.as_bytes(), None).unwrap();
+        assert_eq!(key.fingerprint(), again.fingerprint());
+        assert!(key.public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
+        assert_eq!(Fingerprint::of_public_key_der(key.public_key_der()), *key.fingerprint());
     }
 
     #[test]

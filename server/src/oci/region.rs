@@ -189,6 +189,13 @@ impl Region {
     }
 }
 
+impl Default for Region {
+    /// `us-ashburn-1`, the region the sandbox presents itself as.
+    fn default() -> Self {
+        Self { id: "us-ashburn-1".to_owned(), realm: REALMS[0] }
+    }
+}
+
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.id)

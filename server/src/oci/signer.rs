@@ -60,6 +60,11 @@ impl ApiKey {
         Self { key_id: format!("{tenancy}/{user}/{}", key.fingerprint()), key }
     }
 
+    /// The public key as PEM, for registering it (with OCI, or with the sandbox).
+    pub fn public_key_pem(&self) -> String {
+        self.key.public_key_pem()
+    }
+
     /// `<tenancy>/<user>/<fingerprint>`, as sent in the `keyId` parameter.
     pub fn key_id(&self) -> &str {
         &self.key_id

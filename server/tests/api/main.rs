@@ -5,4 +5,5 @@ mod health;
 mod helpers;
 mod openapi;
 mod pages;
+mod sandbox;
 mod system;

@@ -22,8 +22,8 @@ async fn system_reports_version_storage_and_sandbox() {
     assert!(info.data_dir.database.size_bytes > 0);
     assert!(info.started_at <= info.checked_at);
     assert!(info.data_dir.database.initialized_at <= info.checked_at);
-    assert_eq!(info.sandbox.state, SandboxState::Unavailable);
-    assert!(info.sandbox.url.is_none());
+    assert_eq!(info.sandbox.state, SandboxState::Running);
+    assert_eq!(info.sandbox.url.as_deref(), Some(format!("http://{}/oci-sandbox", app.addr).as_str()));
 }
 
 /// The answer reflects the database it reads: the initialisation time is the stored one.

@@ -1,0 +1,37 @@
+use crate::helpers::spawn_app;
+
+/// `signalbox serve` embeds the sandbox under /oci-sandbox, reachable by the built-in connection.
+#[tokio::test]
+async fn the_builtin_connection_reaches_the_embedded_sandbox() {
+    let app = spawn_app().await;
+    let client = app.builtin.client.clone();
+    let topics = client
+        .list_topics(&server::oci::ons::ListTopicsRequest {
+            compartment_id: "ocid1.compartment.oc1..sandboxprod".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(topics.body.is_empty());
+    assert!(topics.opc_request_id.is_some());
+
+    // Unsigned calls get OCI's 401, not Signalbox's error shape or a page.
+    let response = app.get("/oci-sandbox/20181201/rules?compartmentId=ocid1.compartment.oc1..sandboxprod").await;
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "NotAuthenticated");
+}
+
+/// The built-in key is created once, private to its owner, and reused on the next start.
+#[tokio::test]
+async fn the_builtin_key_is_kept_in_the_data_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let path = app.data_dir.path().join("sandbox/api_key.pem");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let first = std::fs::read(&path).unwrap();
+    let again = server::Application::build(server::config::Config::for_tests(app.data_dir.path())).await.unwrap();
+    drop(again);
+    assert!(std::fs::read(&path).unwrap() == first, "the key was not replaced");
+}
