@@ -144,6 +144,25 @@ impl World {
         out
     }
 
+    /// The compartment of any resource the sandbox holds, by OCID.
+    pub fn compartment_of(&self, id: &str) -> Option<String> {
+        if let Ok((rule, _)) = self.get_rule(id) {
+            return Some(rule.compartment_id);
+        }
+        if let Ok((topic, _)) = self.get_topic(id) {
+            return Some(topic.compartment_id);
+        }
+        [
+            self.get_subscription(id).map(|s| s.compartment_id).ok(),
+            self.get_instance(id).map(|i| i.compartment_id).ok(),
+            self.get_application(id).map(|a| a.compartment_id).ok(),
+            self.get_function(id).map(|f| f.compartment_id).ok(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
     /// A fresh OCID of `kind` in this region.
     pub fn new_ocid(&self, kind: &str) -> String {
         format!("ocid1.{kind}.oc1.{}.{}", self.region_code, random_lowercase(60))

@@ -1,6 +1,7 @@
 //! The sandbox over real loopback HTTP, driven by Signalbox's own signing client.
 
 mod audit;
+mod delivery;
 mod faults;
 mod functions;
 mod helpers;

@@ -43,6 +43,9 @@ pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, nex
         .and_then(|rest| rest.split('"').next())
         .map(str::to_owned);
     let request_id = request.extensions().get::<super::RequestId>().map(|id| id.0.clone()).unwrap_or_default();
+    let path_id = path.split('/').nth(3).filter(|s| s.starts_with("ocid1.")).map(str::to_owned);
+    // Looked up before the call: a delete leaves nothing to look up afterwards.
+    let resource_compartment = path_id.as_deref().and_then(|id| sandbox.world().compartment_of(id));
     let (parts, body) = request.into_parts();
     let request_body = axum::body::to_bytes(body, MAX_INSPECTED).await.unwrap_or_default();
     let request_json: serde_json::Value = serde_json::from_slice(&request_body).unwrap_or_default();
@@ -55,9 +58,9 @@ pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, nex
     let field = |name: &str| {
         response_json.get(name).or_else(|| request_json.get(name)).and_then(|v| v.as_str()).map(str::to_owned)
     };
-    let path_id = path.split('/').nth(3).filter(|s| s.starts_with("ocid1.")).map(str::to_owned);
     let mut world = sandbox.world();
-    let compartment_id = field("compartmentId").or(query_compartment).unwrap_or_else(|| world.tenancy.clone());
+    let compartment_id =
+        field("compartmentId").or(resource_compartment).or(query_compartment).unwrap_or_else(|| world.tenancy.clone());
     world.record_call(AuditedCall {
         source,
         operation,
