@@ -55,6 +55,9 @@ struct ServeArgs {
     /// Directory with the built UI assets (the `site-root` cargo-leptos writes).
     #[arg(long, env = "SIGNALBOX_SITE_ROOT", default_value = "target/site")]
     site_root: PathBuf,
+    /// Keep the embedded sandbox's resources in memory only (they are lost on restart).
+    #[arg(long, env = "SIGNALBOX_SANDBOX_MEMORY")]
+    sandbox_memory: bool,
 }
 
 impl ServeArgs {
@@ -65,6 +68,7 @@ impl ServeArgs {
             site_root: self.site_root,
             log_format,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            sandbox_persist: !self.sandbox_memory,
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Whether the embedded sandbox keeps its state in `sandbox.db` across restarts.
+    pub sandbox_persist: bool,
 }
 
 /// Log output format.
@@ -40,6 +42,7 @@ impl Config {
             site_root: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")),
             log_format: LogFormat::Text,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            sandbox_persist: false,
         }
     }
 }

@@ -40,6 +40,9 @@ pub enum StartupError {
     /// The built-in sandbox connection cannot be set up.
     #[error(transparent)]
     Builtin(#[from] builtin::BuiltinError),
+    /// The sandbox's saved state cannot be used.
+    #[error(transparent)]
+    SandboxState(#[from] sandbox::persist::PersistError),
     /// The listening socket cannot be bound.
     #[error("cannot listen on {addr}: {source}{hint}")]
     Listen {
@@ -83,6 +86,10 @@ impl Application {
         let local = listener.local_addr().unwrap_or(config.listen);
         let leptos_options = leptos_options(&config, local);
         let builtin = builtin::Builtin::start(&data_dir, &sandbox_url(local))?;
+        if config.sandbox_persist {
+            let store = sandbox::persist::Store::open(&data_dir.path().join("sandbox.db")).await?;
+            builtin.sandbox.persist_to(store).await?;
+        }
         if !config.site_root.join("pkg").is_dir() {
             tracing::warn!(
                 site_root = %config.site_root.display(),
@@ -120,6 +127,7 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        self.state.builtin.sandbox.save_now().await;
         self.state.pool.close().await;
         tracing::info!("signalbox stopped");
         Ok(())

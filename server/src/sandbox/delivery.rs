@@ -17,7 +17,7 @@ use super::ons::state::StoredSubscription;
 use super::world::random_lowercase;
 use crate::oci::ons::{MessageDetails, NotificationTopic, Protocol, SubscriptionState};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 const LOG_CAPACITY: usize = 10_000;
 
 /// Why something was delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryKind {
     /// The subscription confirmation request.
@@ -35,7 +35,7 @@ pub enum DeliveryKind {
 }
 
 /// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Still being attempted.
@@ -47,7 +47,7 @@ pub enum DeliveryStatus {
 }
 
 /// One message to one subscription, with its attempts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// Delivery id.
@@ -79,7 +79,7 @@ pub struct Delivery {
 }
 
 /// An e-mail or SMS the sandbox "sent".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxMessage {
     /// EMAIL or SMS.
@@ -99,7 +99,7 @@ pub struct OutboxMessage {
 }
 
 /// Deliveries and the outbox.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Log {
     deliveries: VecDeque<Delivery>,
     outbox: VecDeque<OutboxMessage>,
@@ -368,11 +368,13 @@ impl Sandbox {
                 }
             });
             if delivered {
+                self.changed();
                 return;
             }
             let wait = waits.next().unwrap_or(unit * 32);
             if started.elapsed() + wait > job.give_up_after {
                 self.log().update(&job.delivery_id, |d| d.status = DeliveryStatus::Failed);
+                self.changed();
                 return;
             }
             tokio::time::sleep(wait).await;

@@ -23,6 +23,7 @@ mod functions;
 mod identity;
 mod objectstorage;
 mod ons;
+pub mod persist;
 pub mod standalone;
 mod wire;
 pub mod world;
@@ -90,6 +91,8 @@ struct Inner {
     deliveries: Mutex<delivery::Log>,
     faults: RwLock<std::collections::BTreeMap<String, FaultSpec>>,
     injected: faults::Injected,
+    store: RwLock<Option<persist::Store>>,
+    changed: tokio::sync::Notify,
 }
 
 impl Sandbox {
@@ -112,6 +115,8 @@ impl Sandbox {
                 deliveries: Mutex::new(delivery::Log::default()),
                 faults: RwLock::default(),
                 injected: faults::Injected::default(),
+                store: RwLock::new(None),
+                changed: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -216,7 +221,11 @@ impl Sandbox {
         let public = Router::new()
             .route("/20181201/subscriptions/{id}/confirmation", get(ons::confirm_subscription))
             .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe));
-        public.merge(signed).layer(middleware::from_fn(request_id)).with_state(self.clone())
+        public
+            .merge(signed)
+            .layer(middleware::from_fn_with_state(self.clone(), note_changes))
+            .layer(middleware::from_fn(request_id))
+            .with_state(self.clone())
     }
 
     fn unsubscribe_url(&self, id: &str, token: &str, protocol: &str) -> String {
@@ -244,6 +253,18 @@ async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next
         return err.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Schedules a save after calls that can change state (writes, and the confirmation links).
+async fn note_changes(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let writes =
+        request.method() != Method::GET || path.ends_with("/confirmation") || path.ends_with("/unsubscription");
+    let response = next.run(request).await;
+    if writes {
+        sandbox.changed();
+    }
+    response
 }
 
 /// The `opc-request-id` of the call being served.

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 const RETRY_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// A compartment of the sandbox tenancy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Compartment {
     /// OCID.
     pub id: String,
@@ -32,8 +32,8 @@ pub struct Compartment {
     pub parent: Option<String>,
 }
 
-/// Everything the sandbox emulates.
-#[derive(Debug)]
+/// Everything the sandbox emulates. Serialisable, so it can be persisted as one snapshot.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct World {
     /// Tenancy OCID (the root compartment).
     pub tenancy: String,
@@ -57,7 +57,9 @@ pub struct World {
     pub identity: IdentityStore,
     /// Buckets and objects.
     pub storage: StorageState,
-    /// Retry tokens seen, by (operation, token).
+    /// Retry tokens seen, by (operation, token). Not persisted: a restart forgets them, as
+    /// their 24 hours are a promise of the running service.
+    #[serde(skip)]
     retry_tokens: HashMap<(&'static str, String), RetryRecord>,
 }
 

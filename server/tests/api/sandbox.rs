@@ -35,3 +35,36 @@ async fn the_builtin_key_is_kept_in_the_data_directory() {
     drop(again);
     assert!(std::fs::read(&path).unwrap() == first, "the key was not replaced");
 }
+
+/// With persistence on, the sandbox's resources survive a restart of `signalbox serve`.
+#[tokio::test]
+async fn sandbox_resources_survive_a_restart() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let config = server::config::Config { sandbox_persist: true, ..server::config::Config::for_tests(data_dir.path()) };
+    let details = server::oci::ons::CreateTopicDetails {
+        name: "kept".into(),
+        compartment_id: "ocid1.compartment.oc1..sandboxprod".into(),
+        description: None,
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    };
+
+    let app = server::Application::build(config.clone()).await.unwrap();
+    let client = app.builtin().client.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let topic = client.create_topic(&details).await.unwrap().body;
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+
+    let app = server::Application::build(config).await.unwrap();
+    let client = app.builtin().client.clone();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let again = client.get_topic(&topic.topic_id).await.unwrap().body;
+    assert_eq!(again.name, "kept");
+}

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 const KEPT: usize = 50_000;
 
 /// The recorded calls.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditState {
     events: VecDeque<AuditEvent>,
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 
 /// Instances by OCID.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ComputeState {
     instances: BTreeMap<String, Instance>,
 }

@@ -21,12 +21,12 @@ use std::collections::BTreeMap;
 pub const MAX_ACTIONS: usize = 10;
 
 /// Rules by OCID, with their etags.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventsState {
     rules: BTreeMap<String, StoredRule>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct StoredRule {
     rule: Rule,
     etag: String,

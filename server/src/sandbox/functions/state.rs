@@ -19,7 +19,7 @@ pub const INVOKE_URL_KEY: &str = "SANDBOX_INVOKE_URL";
 const INVOCATIONS_KEPT: usize = 10_000;
 
 /// One recorded invocation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Invocation {
     /// Function OCID.
@@ -33,7 +33,7 @@ pub struct Invocation {
 }
 
 /// Applications, functions and invocations.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FunctionsState {
     applications: BTreeMap<String, Application>,
     functions: BTreeMap<String, Function>,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// Users and policies by OCID.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IdentityStore {
     users: BTreeMap<String, User>,
     policies: BTreeMap<String, Policy>,

@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 pub const NAMESPACE: &str = "sandboxns";
 
 /// Buckets by name, and their objects.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct StorageState {
     buckets: BTreeMap<String, (Bucket, BTreeMap<String, StoredObject>)>,
 }
 
 /// An object's bytes and etag.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredObject {
     /// Content.
     pub content: Vec<u8>,

@@ -25,14 +25,14 @@ pub const TOPIC_LIMIT: usize = 100;
 pub const DEFAULT_MAX_RETRY_MS: u64 = 7_200_000;
 
 /// Topics and subscriptions by OCID.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct OnsState {
     topics: BTreeMap<String, (NotificationTopic, String)>,
     subscriptions: BTreeMap<String, StoredSubscription>,
 }
 
 /// A subscription with what only the sandbox knows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredSubscription {
     /// As OCI shows it.
     pub subscription: Subscription,

@@ -1,0 +1,134 @@
+//! Optional persistence of the sandbox's state in a SQLite file of its own.
+//!
+//! The whole [`World`] (and the delivery log and outbox) is small, so it is kept as one JSON
+//! snapshot row rather than mirrored table by table: a change schedules a save, and saves are
+//! coalesced (at most one every 250 ms), written in a transaction, and flushed once more when
+//! the server stops. Retry tokens are not persisted.
+
+use super::Sandbox;
+use super::delivery::Log;
+use super::world::World;
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use std::path::{Path, PathBuf};
+use std::sync::PoisonError;
+use std::time::Duration;
+
+/// How long changes are gathered before one save.
+const COALESCE: Duration = Duration::from_millis(250);
+
+/// What is stored.
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    world: World,
+    log: Log,
+}
+
+/// Why the sandbox store could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("sandbox state {path}: {reason}")]
+pub struct PersistError {
+    path: PathBuf,
+    reason: String,
+}
+
+/// A connection to the sandbox's SQLite file.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating) the file and its one table.
+    pub async fn open(path: &Path) -> Result<Self, PersistError> {
+        let fail = |reason: String| PersistError { path: path.to_path_buf(), reason };
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .map_err(|err| fail(err.to_string()))?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL, saved_at TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .map_err(|err| fail(err.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    async fn load(&self) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT state FROM snapshot WHERE id = 1").fetch_optional(&self.pool).await
+    }
+
+    async fn save(&self, state: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO snapshot (id, state, saved_at) VALUES (1, ?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
+        )
+        .bind(state)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+}
+
+impl Sandbox {
+    /// Restores the last snapshot from `store` (if any) and saves every later change there.
+    pub async fn persist_to(&self, store: Store) -> Result<(), PersistError> {
+        let fail = |reason: String| PersistError { path: PathBuf::from("sandbox.db"), reason };
+        if let Some(text) = store.load().await.map_err(|err| fail(err.to_string()))? {
+            let snapshot: Snapshot = serde_json::from_str(&text).map_err(|err| {
+                fail(format!("the saved state is unreadable ({err}); move the file aside to start afresh"))
+            })?;
+            *self.world() = snapshot.world;
+            *self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner) = snapshot.log;
+        }
+        if let Ok(mut slot) = self.inner.store.write() {
+            *slot = Some(store);
+        }
+        let sandbox = self.clone();
+        tokio::spawn(async move {
+            loop {
+                sandbox.inner.changed.notified().await;
+                tokio::time::sleep(COALESCE).await;
+                sandbox.save_now().await;
+            }
+        });
+        Ok(())
+    }
+
+    /// Marks the state changed; a save follows shortly when a store is attached.
+    pub(super) fn changed(&self) {
+        self.inner.changed.notify_one();
+    }
+
+    /// Writes the current state now (on shutdown, and by the coalescing task).
+    pub async fn save_now(&self) {
+        let Some(store) = self.inner.store.read().ok().and_then(|s| s.clone()) else { return };
+        let text = {
+            let world = self.world();
+            let log = self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner);
+            serde_json::to_string(&SnapshotRef { world: &world, log: &log })
+        };
+        match text {
+            Ok(text) => {
+                if let Err(err) = store.save(&text).await {
+                    tracing::error!(%err, "the sandbox state could not be saved");
+                }
+            }
+            Err(err) => tracing::error!(%err, "the sandbox state could not be serialised"),
+        }
+    }
+}
+
+/// Borrowed form of [`Snapshot`] for saving without cloning.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    world: &'a World,
+    log: &'a Log,
+}
