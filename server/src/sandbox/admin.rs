@@ -25,6 +25,12 @@ pub async fn list_invocations(State(sandbox): State<Sandbox>) -> Response {
     wire::json(&invocations, None, None)
 }
 
+/// Handles `GET /sandbox/v1/stream-messages`: what rules' OSS actions wrote, oldest first.
+pub async fn list_stream_messages(State(sandbox): State<Sandbox>) -> Response {
+    let messages: Vec<_> = sandbox.world().stream_messages.iter().cloned().collect();
+    wire::json(&messages, None, None)
+}
+
 /// Body of `POST /sandbox/v1/keys`.
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -4,7 +4,8 @@
 //! rules in that compartment and its ancestors see it, as in OCI. Conditions are matched with
 //! `app::condition`, the code the UI uses to test drafts. ONS actions publish the whole envelope
 //! as the message body with the event type as its title; FAAS actions invoke the function with the
-//! envelope as its body; OSS actions are recorded in the report (the sandbox has no Streaming).
+//! envelope as its body; OSS actions append the envelope to the stream's recorded messages (the
+//! sandbox has no Streaming service to read them from; `/sandbox/v1/stream-messages` lists them).
 
 use super::Sandbox;
 use super::delivery::uuid_like as uuid;
@@ -74,6 +75,34 @@ impl World {
     }
 }
 
+/// A message an OSS action wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamMessage {
+    /// Stream OCID.
+    pub stream_id: String,
+    /// The event envelope.
+    pub value: String,
+    /// When.
+    pub at: chrono::DateTime<Utc>,
+}
+
+/// Stream messages kept.
+const STREAM_MESSAGES_KEPT: usize = 10_000;
+
+impl World {
+    fn record_stream_message(&mut self, stream_id: &str, value: &str) {
+        if self.stream_messages.len() == STREAM_MESSAGES_KEPT {
+            self.stream_messages.pop_front();
+        }
+        self.stream_messages.push_back(StreamMessage {
+            stream_id: stream_id.to_owned(),
+            value: value.to_owned(),
+            at: Utc::now(),
+        });
+    }
+}
+
 impl Sandbox {
     /// Routes one event: finds the enabled rules that see and match it, and runs their enabled
     /// actions.
@@ -131,7 +160,10 @@ impl Sandbox {
                         tokio::spawn(async move { sandbox.invoke(&id, origin, body.as_bytes()).await });
                         line
                     }
-                    ActionTarget::Streaming { stream_id: Some(id) } => format!("OSS {id} message recorded"),
+                    ActionTarget::Streaming { stream_id: Some(id) } => {
+                        self.world().record_stream_message(id, &body);
+                        format!("OSS {id} message recorded")
+                    }
                     _ => continue,
                 };
                 report.actions.push(line);

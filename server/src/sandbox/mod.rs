@@ -211,6 +211,7 @@ impl Sandbox {
             .route("/sandbox/v1/deliveries", get(admin::list_deliveries))
             .route("/sandbox/v1/outbox", get(admin::list_outbox))
             .route("/sandbox/v1/invocations", get(admin::list_invocations))
+            .route("/sandbox/v1/stream-messages", get(admin::list_stream_messages))
             .route("/sandbox/v1/keys", post(admin::trust_key))
             .fallback(not_implemented)
             .method_not_allowed_fallback(not_implemented)

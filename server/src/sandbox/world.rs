@@ -57,6 +57,8 @@ pub struct World {
     pub identity: IdentityStore,
     /// Buckets and objects.
     pub storage: StorageState,
+    /// What OSS actions wrote.
+    pub stream_messages: std::collections::VecDeque<super::bus::StreamMessage>,
     /// Retry tokens seen, by (operation, token). Not persisted: a restart forgets them, as
     /// their 24 hours are a promise of the running service.
     #[serde(skip)]
@@ -94,6 +96,7 @@ impl World {
             audit: AuditState::default(),
             identity: IdentityStore::default(),
             storage: StorageState::default(),
+            stream_messages: Default::default(),
             retry_tokens: HashMap::new(),
         };
         world

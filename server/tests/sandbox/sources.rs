@@ -165,3 +165,35 @@ async fn compartments_list_as_a_tree() {
     let web = all.iter().find(|c| c.name == "web").expect("subtree includes prod/web");
     assert_eq!(web.compartment_id, PROD);
 }
+
+/// OSS actions record the event as a stream message (the sandbox has no Streaming service).
+#[tokio::test]
+async fn stream_actions_record_the_event() {
+    let t = spawn_sandbox().await;
+    t.client
+        .create_rule(&CreateRuleDetails {
+            display_name: "to-stream".into(),
+            description: None,
+            is_enabled: true,
+            condition: r#"{"eventType": "com.oraclecloud.identitycontrolplane.createuser"}"#.into(),
+            compartment_id: TENANCY.into(),
+            actions: ActionDetailsList {
+                actions: vec![ActionDetails {
+                    target: ActionTarget::Streaming { stream_id: Some("ocid1.stream.oc1.iad.audit".into()) },
+                    is_enabled: true,
+                    description: None,
+                }],
+            },
+            freeform_tags: Default::default(),
+            defined_tags: Default::default(),
+        })
+        .await
+        .unwrap();
+    let user =
+        CreateUserDetails { compartment_id: TENANCY.into(), name: "eve".into(), description: "x".into(), email: None };
+    t.client.create_user(&user).await.unwrap();
+    let messages: Vec<_> = t.sandbox.world().stream_messages.iter().cloned().collect();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].stream_id, "ocid1.stream.oc1.iad.audit");
+    assert!(messages[0].value.contains("\"resourceName\":\"eve\""));
+}
