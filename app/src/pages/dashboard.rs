@@ -103,8 +103,20 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
                     <h2 id="card-sandbox">"OCI sandbox"</h2>
                     <Badge tone=sandbox_tone label=sandbox_label />
                 </header>
-                <p class="card-text">{info.sandbox.message}</p>
-                {info.sandbox.url.map(|url| view! { <p class="mono">{url}</p> })}
+                {info
+                    .sandbox
+                    .url
+                    .map(|url| {
+                        view! {
+                            <dl class="facts">
+                                <dt>"Base URL"</dt>
+                                <dd class="mono truncate" title=url.clone()>
+                                    {url.clone()}
+                                </dd>
+                            </dl>
+                        }
+                    })}
+                <p class="card-text card-note">{info.sandbox.message}</p>
             </section>
         </div>
     }

@@ -44,7 +44,7 @@ impl Upcoming {
                 "Sandbox",
                 "The embedded OCI emulator: its resources, the events it emits and everything it delivered.",
                 IconName::Sandbox,
-                "The sandbox is not part of this build yet. The dashboard shows its status.",
+                "The sandbox is running (the dashboard shows its URL). Browsing its resources, the events it emitted and everything it delivered arrives with pipeline verification.",
             ),
             Upcoming::Settings => (
                 "Settings",
