@@ -1,20 +1,12 @@
 use crate::helpers::*;
 use chrono::{TimeDelta, Utc};
 use server::oci::audit::AuditWindow;
-use server::oci::ons::CreateTopicDetails;
 
 /// The sandbox's Audit API lists the calls it served, with who made them.
 #[tokio::test]
 async fn the_sandbox_audits_its_own_operations() {
     let t = spawn_sandbox().await;
-    let details = CreateTopicDetails {
-        name: "audited".into(),
-        compartment_id: PROD.into(),
-        description: None,
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    };
-    let topic = t.client.create_topic(&details).await.unwrap();
+    let topic = t.client.create_topic(&topic_details("audited", PROD)).await.unwrap();
     let window = AuditWindow::covering(Utc::now() - TimeDelta::minutes(1), Utc::now() + TimeDelta::minutes(1)).unwrap();
     let events = t.client.list_audit_events(PROD, &window, None).await.unwrap().body;
     let created = events

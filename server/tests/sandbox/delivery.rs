@@ -2,8 +2,7 @@ use crate::helpers::*;
 use axum::http::{HeaderMap, StatusCode};
 use server::oci::compute::{InstanceActionType, LaunchInstanceDetails};
 use server::oci::ons::{
-    BackoffRetryPolicy, CreateSubscriptionDetails, CreateTopicDetails, DeliveryPolicy, MessageDetails, Protocol,
-    SubscriptionState, UpdateSubscriptionDetails,
+    BackoffRetryPolicy, DeliveryPolicy, MessageDetails, Protocol, SubscriptionState, UpdateSubscriptionDetails,
 };
 use server::sandbox::{DeliveryKind, DeliveryStatus};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -35,30 +34,6 @@ async fn flaky(failures: u32) -> (String, Arc<Mutex<Vec<(HeaderMap, String)>>>) 
     (format!("http://{addr}"), seen)
 }
 
-async fn topic(t: &TestSandbox, name: &str) -> String {
-    let details = CreateTopicDetails {
-        name: name.into(),
-        compartment_id: PROD.into(),
-        description: None,
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    };
-    t.client.create_topic(&details).await.unwrap().body.topic_id
-}
-
-async fn subscribe(t: &TestSandbox, topic_id: &str, protocol: Protocol, endpoint: &str) -> String {
-    let details = CreateSubscriptionDetails {
-        topic_id: topic_id.into(),
-        compartment_id: PROD.into(),
-        protocol,
-        endpoint: endpoint.into(),
-        metadata: None,
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    };
-    t.client.create_subscription(&details).await.unwrap().body.id
-}
-
 /// Confirms through the public confirmation link, as a person clicking it would.
 async fn confirm(t: &TestSandbox, subscription_id: &str) {
     let token_body = t.sandbox.deliveries();
@@ -73,8 +48,8 @@ async fn confirm(t: &TestSandbox, subscription_id: &str) {
 async fn failed_deliveries_are_retried_until_acknowledged() {
     let t = spawn_sandbox().await;
     let (url, seen) = flaky(2).await;
-    let topic_id = topic(&t, "flaky").await;
-    let subscription = subscribe(&t, &topic_id, Protocol::CustomHttps, &format!("{url}/hook")).await;
+    let topic_id = create_topic(&t, "flaky", PROD).await;
+    let subscription = subscribe(&t, &topic_id, PROD, Protocol::CustomHttps, &format!("{url}/hook")).await;
     // The confirmation POST itself hits the two failures first, then gets through.
     assert!(eventually(Duration::from_secs(5), async || seen.lock().unwrap().len() == 3).await);
     confirm(&t, &subscription).await;
@@ -87,8 +62,8 @@ async fn failed_deliveries_are_retried_until_acknowledged() {
 async fn deliveries_give_up_after_the_retry_duration() {
     let t = spawn_sandbox().await;
     let (url, seen) = flaky(1000).await;
-    let topic_id = topic(&t, "down").await;
-    let subscription = subscribe(&t, &topic_id, Protocol::CustomHttps, &format!("{url}/hook")).await;
+    let topic_id = create_topic(&t, "down", PROD).await;
+    let subscription = subscribe(&t, &topic_id, PROD, Protocol::CustomHttps, &format!("{url}/hook")).await;
     confirm(&t, &subscription).await;
     let policy = DeliveryPolicy {
         backoff_retry_policy: Some(BackoffRetryPolicy { max_retry_duration: 150, policy_type: "EXPONENTIAL".into() }),
@@ -127,9 +102,9 @@ async fn deliveries_give_up_after_the_retry_duration() {
 async fn slack_and_pagerduty_payloads() {
     let t = spawn_sandbox().await;
     let (url, seen) = flaky(0).await;
-    let topic_id = topic(&t, "chatops").await;
-    let slack = subscribe(&t, &topic_id, Protocol::Slack, &format!("{url}/services/T0/B0/xyz")).await;
-    let pager = subscribe(&t, &topic_id, Protocol::PagerDuty, &format!("{url}/integration/abc123/enqueue")).await;
+    let topic_id = create_topic(&t, "chatops", PROD).await;
+    let slack = subscribe(&t, &topic_id, PROD, Protocol::Slack, &format!("{url}/services/T0/B0/xyz")).await;
+    let pager = subscribe(&t, &topic_id, PROD, Protocol::PagerDuty, &format!("{url}/integration/abc123/enqueue")).await;
     confirm(&t, &slack).await;
     confirm(&t, &pager).await;
     seen.lock().unwrap().clear();
@@ -184,8 +159,8 @@ async fn instance_lifecycle_events() {
 #[tokio::test]
 async fn unsubscribe_links_remove_the_subscription() {
     let t = spawn_sandbox().await;
-    let topic_id = topic(&t, "mail").await;
-    let subscription = subscribe(&t, &topic_id, Protocol::Email, "ops@example.com").await;
+    let topic_id = create_topic(&t, "mail", PROD).await;
+    let subscription = subscribe(&t, &topic_id, PROD, Protocol::Email, "ops@example.com").await;
     assert_eq!(
         t.client.get_subscription(&subscription).await.unwrap().body.lifecycle_state,
         SubscriptionState::Pending

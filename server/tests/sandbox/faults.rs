@@ -1,17 +1,7 @@
 use crate::helpers::*;
 use server::oci::client::collect_pages;
-use server::oci::ons::{CreateTopicDetails, ListTopicsRequest};
+use server::oci::ons::ListTopicsRequest;
 use server::sandbox::FaultSpec;
-
-fn topic(name: String) -> CreateTopicDetails {
-    CreateTopicDetails {
-        name,
-        compartment_id: PROD.into(),
-        description: None,
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    }
-}
 
 async fn topic_count(t: &TestSandbox) -> usize {
     collect_pages(|page| {
@@ -31,7 +21,7 @@ async fn throttling_does_not_lose_or_duplicate_creates() {
     let spec = FaultSpec { throttle_rate: 0.2, ..FaultSpec::default() };
     t.sandbox.set_faults([("notifications".to_owned(), spec)].into()).unwrap();
     for i in 0..50 {
-        t.client.create_topic(&topic(format!("throttled-{i}"))).await.unwrap();
+        t.client.create_topic(&topic_details(&format!("throttled-{i}"), PROD)).await.unwrap();
     }
     assert!(t.sandbox.faults().injected > 0, "some calls were throttled");
     t.sandbox.set_faults(Default::default()).unwrap();
@@ -46,7 +36,7 @@ async fn lost_answers_are_replayed_by_the_retry_token() {
     t.sandbox.set_faults([("notifications".to_owned(), spec)].into()).unwrap();
     let mut ids = Vec::new();
     for i in 0..20 {
-        ids.push(t.client.create_topic(&topic(format!("dropped-{i}"))).await.unwrap().body.topic_id);
+        ids.push(create_topic(&t, &format!("dropped-{i}"), PROD).await);
     }
     assert!(t.sandbox.faults().injected > 0, "some answers were dropped");
     t.sandbox.set_faults(Default::default()).unwrap();

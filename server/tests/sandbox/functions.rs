@@ -1,7 +1,7 @@
 use crate::helpers::*;
 use server::oci::client::Call;
 use server::oci::error::{Operation, Verb};
-use server::oci::events::{ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails};
+use server::oci::events::{ActionTarget, CreateRuleDetails};
 use server::oci::functions::{CreateApplicationDetails, CreateFunctionDetails, InvokeRequest, InvokeType};
 use server::oci::region::Service;
 use std::time::Duration;
@@ -21,22 +21,9 @@ async fn spawn_function() -> String {
 }
 
 fn rule_to_function(function_id: &str) -> CreateRuleDetails {
-    CreateRuleDetails {
-        display_name: "bucket-processor".into(),
-        description: None,
-        is_enabled: true,
-        condition: r#"{"eventType": "com.oraclecloud.objectstorage.createobject", "data": {"additionalDetails": {"bucketName": "inbound"}}}"#.into(),
-        compartment_id: PROD.into(),
-        actions: ActionDetailsList {
-            actions: vec![ActionDetails {
-                target: ActionTarget::Functions { function_id: Some(function_id.into()) },
-                is_enabled: true,
-                description: None,
-            }],
-        },
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    }
+    let condition = r#"{"eventType": "com.oraclecloud.objectstorage.createobject", "data": {"additionalDetails": {"bucketName": "inbound"}}}"#;
+    let target = ActionTarget::Functions { function_id: Some(function_id.into()) };
+    rule_details("bucket-processor", condition, PROD, target, 1)
 }
 
 /// Functions are created for setup, invoked through their endpoint (reaching a local handler),

@@ -1,7 +1,9 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use server::oci::client::{OciClient, RetryPolicy};
+use server::oci::events::{ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails};
 use server::oci::key::PrivateKey;
+use server::oci::ons::{CreateSubscriptionDetails, CreateTopicDetails, Protocol};
 use server::oci::region::{Region, Service};
 use server::oci::signer::ApiKey;
 use server::sandbox::{Sandbox, SandboxConfig};
@@ -19,6 +21,69 @@ pub struct TestSandbox {
     pub base_url: String,
     pub client: OciClient,
     pub http: reqwest::Client,
+}
+
+/// A topic named `name` in `compartment`, with nothing else set.
+pub fn topic_details(name: &str, compartment: &str) -> CreateTopicDetails {
+    CreateTopicDetails {
+        name: name.into(),
+        compartment_id: compartment.into(),
+        description: None,
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    }
+}
+
+/// Creates a topic and returns its OCID.
+pub async fn create_topic(t: &TestSandbox, name: &str, compartment: &str) -> String {
+    t.client.create_topic(&topic_details(name, compartment)).await.unwrap().body.topic_id
+}
+
+/// Subscribes `endpoint` to the topic and returns the subscription's OCID.
+pub async fn subscribe(
+    t: &TestSandbox,
+    topic_id: &str,
+    compartment: &str,
+    protocol: Protocol,
+    endpoint: &str,
+) -> String {
+    let details = CreateSubscriptionDetails {
+        topic_id: topic_id.into(),
+        compartment_id: compartment.into(),
+        protocol,
+        endpoint: endpoint.into(),
+        metadata: None,
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    };
+    t.client.create_subscription(&details).await.unwrap().body.id
+}
+
+/// A rule named `name` in `compartment` whose `actions` copies of `target` get what `condition`
+/// matches.
+pub fn rule_details(
+    name: &str,
+    condition: &str,
+    compartment: &str,
+    target: ActionTarget,
+    actions: usize,
+) -> CreateRuleDetails {
+    let action = ActionDetails { target, is_enabled: true, description: None };
+    CreateRuleDetails {
+        display_name: name.into(),
+        description: None,
+        is_enabled: true,
+        condition: condition.into(),
+        compartment_id: compartment.into(),
+        actions: ActionDetailsList { actions: vec![action; actions] },
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    }
+}
+
+/// An ONS action target.
+pub fn to_topic(topic_id: &str) -> ActionTarget {
+    ActionTarget::Notifications { topic_id: Some(topic_id.into()) }
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {

@@ -1,7 +1,6 @@
 use crate::helpers::*;
 use server::oci::compute::LaunchInstanceDetails;
-use server::oci::events::{ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails};
-use server::oci::ons::{CreateSubscriptionDetails, CreateTopicDetails, Protocol, SubscriptionState};
+use server::oci::ons::{Protocol, SubscriptionState};
 use std::time::Duration;
 
 /// The seed workflow end to end: topic, HTTPS subscription confirmed by handshake, a rule on
@@ -11,32 +10,11 @@ async fn a_launch_in_the_rules_compartment_reaches_the_subscriber_once() {
     let t = spawn_sandbox().await;
     let receiver = spawn_receiver().await;
 
-    let topic = t
-        .client
-        .create_topic(&CreateTopicDetails {
-            name: "infra-alerts".into(),
-            compartment_id: PROD.into(),
-            description: Some("Instance lifecycle".into()),
-            freeform_tags: Default::default(),
-            defined_tags: Default::default(),
-        })
-        .await
-        .unwrap()
-        .body;
-    let subscription = t
-        .client
-        .create_subscription(&CreateSubscriptionDetails {
-            topic_id: topic.topic_id.clone(),
-            compartment_id: PROD.into(),
-            protocol: Protocol::CustomHttps,
-            endpoint: receiver.url.clone(),
-            metadata: None,
-            freeform_tags: Default::default(),
-            defined_tags: Default::default(),
-        })
-        .await
-        .unwrap()
-        .body;
+    let mut details = topic_details("infra-alerts", PROD);
+    details.description = Some("Instance lifecycle".into());
+    let topic = t.client.create_topic(&details).await.unwrap().body;
+    let subscription_id = subscribe(&t, &topic.topic_id, PROD, Protocol::CustomHttps, &receiver.url).await;
+    let subscription = t.client.get_subscription(&subscription_id).await.unwrap().body;
     assert_eq!(subscription.lifecycle_state, SubscriptionState::Pending);
     let confirmed = eventually(Duration::from_secs(5), async || {
         t.client.get_subscription(&subscription.id).await.unwrap().body.lifecycle_state == SubscriptionState::Active
@@ -48,23 +26,9 @@ async fn a_launch_in_the_rules_compartment_reaches_the_subscriber_once() {
     assert_eq!(confirmation.headers["x-oci-ns-subscriptionid"], subscription.id.as_str());
     assert!(confirmation.body.contains("\"ConfirmationURL\""));
 
+    let condition = r#"{"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]}"#;
     t.client
-        .create_rule(&CreateRuleDetails {
-            display_name: "notify-on-launch".into(),
-            description: None,
-            is_enabled: true,
-            condition: r#"{"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]}"#.into(),
-            compartment_id: PROD.into(),
-            actions: ActionDetailsList {
-                actions: vec![ActionDetails {
-                    target: ActionTarget::Notifications { topic_id: Some(topic.topic_id.clone()) },
-                    is_enabled: true,
-                    description: None,
-                }],
-            },
-            freeform_tags: Default::default(),
-            defined_tags: Default::default(),
-        })
+        .create_rule(&rule_details("notify-on-launch", condition, PROD, to_topic(&topic.topic_id), 1))
         .await
         .unwrap();
 

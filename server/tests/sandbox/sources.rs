@@ -1,58 +1,19 @@
 use crate::helpers::*;
-use server::oci::events::{ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails};
+use server::oci::events::ActionTarget;
 use server::oci::identity::{CreatePolicyDetails, CreateUserDetails};
 use server::oci::objectstorage::CreateBucketDetails;
-use server::oci::ons::{CreateSubscriptionDetails, CreateTopicDetails, Protocol, SubscriptionState};
+use server::oci::ons::{Protocol, SubscriptionState};
 use std::time::Duration;
 
-/// A topic with a confirmed subscription, and a rule in the tenancy sending `condition` to it.
+/// A topic with a subscription, and a rule in the tenancy sending what `condition` matches to it.
 async fn pipeline(t: &TestSandbox, name: &str, protocol: Protocol, endpoint: &str, condition: &str) -> String {
-    let topic = t
-        .client
-        .create_topic(&CreateTopicDetails {
-            name: name.into(),
-            compartment_id: TENANCY.into(),
-            description: None,
-            freeform_tags: Default::default(),
-            defined_tags: Default::default(),
-        })
-        .await
-        .unwrap()
-        .body;
-    let subscription = t
-        .client
-        .create_subscription(&CreateSubscriptionDetails {
-            topic_id: topic.topic_id.clone(),
-            compartment_id: TENANCY.into(),
-            protocol,
-            endpoint: endpoint.into(),
-            metadata: None,
-            freeform_tags: Default::default(),
-            defined_tags: Default::default(),
-        })
-        .await
-        .unwrap()
-        .body;
+    let topic_id = create_topic(t, name, TENANCY).await;
+    let subscription = subscribe(t, &topic_id, TENANCY, protocol, endpoint).await;
     t.client
-        .create_rule(&CreateRuleDetails {
-            display_name: format!("{name}-rule"),
-            description: None,
-            is_enabled: true,
-            condition: condition.into(),
-            compartment_id: TENANCY.into(),
-            actions: ActionDetailsList {
-                actions: vec![ActionDetails {
-                    target: ActionTarget::Notifications { topic_id: Some(topic.topic_id) },
-                    is_enabled: true,
-                    description: None,
-                }],
-            },
-            freeform_tags: Default::default(),
-            defined_tags: Default::default(),
-        })
+        .create_rule(&rule_details(&format!("{name}-rule"), condition, TENANCY, to_topic(&topic_id), 1))
         .await
         .unwrap();
-    subscription.id
+    subscription
 }
 
 /// IAM changes reach an e-mail subscriber through the outbox, once the address confirmed.
@@ -170,25 +131,9 @@ async fn compartments_list_as_a_tree() {
 #[tokio::test]
 async fn stream_actions_record_the_event() {
     let t = spawn_sandbox().await;
-    t.client
-        .create_rule(&CreateRuleDetails {
-            display_name: "to-stream".into(),
-            description: None,
-            is_enabled: true,
-            condition: r#"{"eventType": "com.oraclecloud.identitycontrolplane.createuser"}"#.into(),
-            compartment_id: TENANCY.into(),
-            actions: ActionDetailsList {
-                actions: vec![ActionDetails {
-                    target: ActionTarget::Streaming { stream_id: Some("ocid1.stream.oc1.iad.audit".into()) },
-                    is_enabled: true,
-                    description: None,
-                }],
-            },
-            freeform_tags: Default::default(),
-            defined_tags: Default::default(),
-        })
-        .await
-        .unwrap();
+    let stream = ActionTarget::Streaming { stream_id: Some("ocid1.stream.oc1.iad.audit".into()) };
+    let condition = r#"{"eventType": "com.oraclecloud.identitycontrolplane.createuser"}"#;
+    t.client.create_rule(&rule_details("to-stream", condition, TENANCY, stream, 1)).await.unwrap();
     let user =
         CreateUserDetails { compartment_id: TENANCY.into(), name: "eve".into(), description: "x".into(), email: None };
     t.client.create_user(&user).await.unwrap();

@@ -1,37 +1,10 @@
 use crate::helpers::*;
 use server::oci::client::collect_pages;
 use server::oci::error::OciError;
-use server::oci::events::{
-    ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails, ListRulesRequest, UpdateRuleDetails,
-};
-use server::oci::ons::CreateTopicDetails;
-
-fn topic(name: &str, compartment: &str) -> CreateTopicDetails {
-    CreateTopicDetails {
-        name: name.into(),
-        compartment_id: compartment.into(),
-        description: None,
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    }
-}
+use server::oci::events::{CreateRuleDetails, ListRulesRequest, UpdateRuleDetails};
 
 fn rule(name: &str, condition: &str, topic_id: &str, actions: usize) -> CreateRuleDetails {
-    let action = ActionDetails {
-        target: ActionTarget::Notifications { topic_id: Some(topic_id.into()) },
-        is_enabled: true,
-        description: None,
-    };
-    CreateRuleDetails {
-        display_name: name.into(),
-        description: None,
-        is_enabled: true,
-        condition: condition.into(),
-        compartment_id: PROD.into(),
-        actions: ActionDetailsList { actions: vec![action; actions] },
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    }
+    rule_details(name, condition, PROD, to_topic(topic_id), actions)
 }
 
 fn api(err: OciError) -> (u16, String, String) {
@@ -45,7 +18,7 @@ fn api(err: OciError) -> (u16, String, String) {
 #[tokio::test]
 async fn bad_conditions_are_refused_with_their_position() {
     let t = spawn_sandbox().await;
-    let topic_id = t.client.create_topic(&topic("alerts", PROD)).await.unwrap().body.topic_id;
+    let topic_id = t.client.create_topic(&topic_details("alerts", PROD)).await.unwrap().body.topic_id;
     let (status, code, message) =
         api(t.client.create_rule(&rule("r", "eventType = [\"x\"]", &topic_id, 1)).await.unwrap_err());
     assert_eq!((status, code.as_str()), (400, "InvalidParameter"));
@@ -59,7 +32,7 @@ async fn bad_conditions_are_refused_with_their_position() {
 #[tokio::test]
 async fn action_counts_are_limited() {
     let t = spawn_sandbox().await;
-    let topic_id = t.client.create_topic(&topic("alerts", PROD)).await.unwrap().body.topic_id;
+    let topic_id = t.client.create_topic(&topic_details("alerts", PROD)).await.unwrap().body.topic_id;
     assert!(t.client.create_rule(&rule("ten", "{}", &topic_id, 10)).await.is_ok());
     let (status, _, message) = api(t.client.create_rule(&rule("eleven", "{}", &topic_id, 11)).await.unwrap_err());
     assert_eq!(status, 400);
@@ -72,18 +45,18 @@ async fn action_counts_are_limited() {
 #[tokio::test]
 async fn topic_names_and_limits() {
     let t = spawn_sandbox().await;
-    let (status, code, _) = api(t.client.create_topic(&topic("has space", PROD)).await.unwrap_err());
+    let (status, code, _) = api(t.client.create_topic(&topic_details("has space", PROD)).await.unwrap_err());
     assert_eq!((status, code.as_str()), (400, "InvalidParameter"));
-    t.client.create_topic(&topic("unique", PROD)).await.unwrap();
-    let (status, code, _) = api(t.client.create_topic(&topic("unique", DEV)).await.unwrap_err());
+    t.client.create_topic(&topic_details("unique", PROD)).await.unwrap();
+    let (status, code, _) = api(t.client.create_topic(&topic_details("unique", DEV)).await.unwrap_err());
     assert_eq!((status, code.as_str()), (409, "Conflict"));
     for i in 1..100 {
-        t.client.create_topic(&topic(&format!("t{i}"), PROD)).await.unwrap();
+        t.client.create_topic(&topic_details(&format!("t{i}"), PROD)).await.unwrap();
     }
-    let err = t.client.create_topic(&topic("one-too-many", PROD)).await.unwrap_err();
+    let err = t.client.create_topic(&topic_details("one-too-many", PROD)).await.unwrap_err();
     assert_eq!(err.code(), Some("TopicLimitReached"));
     assert!(err.to_string().contains("request a limit increase"), "{err}");
-    assert!(t.client.create_topic(&topic("elsewhere", DEV)).await.is_ok(), "the limit is per compartment");
+    assert!(t.client.create_topic(&topic_details("elsewhere", DEV)).await.is_ok(), "the limit is per compartment");
 }
 
 /// Lists page through opc-next-page; if-match guards updates; a retry token cannot be reused
@@ -91,7 +64,7 @@ async fn topic_names_and_limits() {
 #[tokio::test]
 async fn pagination_etags_and_retry_tokens() {
     let t = spawn_sandbox().await;
-    let topic_id = t.client.create_topic(&topic("alerts", PROD)).await.unwrap().body.topic_id;
+    let topic_id = t.client.create_topic(&topic_details("alerts", PROD)).await.unwrap().body.topic_id;
     for i in 0..12 {
         t.client.create_rule(&rule(&format!("rule-{i:02}"), "{}", &topic_id, 1)).await.unwrap();
     }
