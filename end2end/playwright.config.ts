@@ -10,6 +10,7 @@ const port = process.env.SIGNALBOX_E2E_PORT ?? '3110';
 const bin = process.env.SIGNALBOX_BIN ?? resolve(__dirname, '../target/debug/signalbox');
 const siteRoot = process.env.SIGNALBOX_SITE_ROOT ?? resolve(__dirname, '../target/site');
 const dataDir = mkdtempSync(join(tmpdir(), 'signalbox-e2e-'));
+export const adminPassword = 'e2e admin password';
 
 export default defineConfig({
   testDir: './tests',
@@ -51,7 +52,7 @@ export default defineConfig({
   webServer: {
     command: `"${bin}" serve --listen 127.0.0.1:${port} --data-dir "${dataDir}"`,
     url: `http://127.0.0.1:${port}/healthz`,
-    env: { SIGNALBOX_SITE_ROOT: siteRoot, SIGNALBOX_LOG: 'warn' },
+    env: { SIGNALBOX_SITE_ROOT: siteRoot, SIGNALBOX_LOG: 'warn', SIGNALBOX_ADMIN_PASSWORD: adminPassword },
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',

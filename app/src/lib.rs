@@ -5,6 +5,9 @@
 //! no I/O of its own except through the typed API client in [`api`], which calls `/api/v1`
 //! in-process during server rendering and over `fetch` in the browser.
 
+// Leptos view types nest deeply; the release (non-erased) build of the frame needs more room.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod condition;
@@ -19,5 +22,6 @@ pub use shell::{App, shell};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // hydrate_lazy waits for the lazy routes' chunks before hydrating them.
+    leptos::mount::hydrate_lazy(App);
 }

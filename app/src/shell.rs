@@ -1,12 +1,12 @@
 //! The HTML document, the application frame and the route table.
 
 use crate::components::Layout;
-use crate::pages::{Dashboard, NotFound, Section, Upcoming};
+use crate::pages::{ChangePasswordRoute, Dashboard, LoginRoute, NotFound, Section, SettingsRoute, Upcoming};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
-    components::{Route, Router, Routes},
+    Lazy, SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -31,11 +31,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: frame, navigation and pages.
+/// The application: the login page, and every other page inside the signed-in frame.
 ///
-/// Pages that load data render with `SsrMode::Async`: the server waits for the data and sends
-/// complete HTML, so a page is readable before (and without) the WebAssembly, and the browser never
-/// shows a spinner for something the server already knew.
+/// Pages render with `SsrMode::Async`: the server waits for the data and sends complete HTML, so
+/// a page is readable before (and without) the WebAssembly, the browser never shows a spinner for
+/// something the server already knew, and a redirect to the login page is a real HTTP redirect.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -43,17 +43,19 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/signalbox.css" />
         <Title formatter=|title: String| format!("{title} · Signalbox") />
         <Router>
-            <Layout>
-                <Routes fallback=NotFound>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=Dashboard ssr=SsrMode::Async />
-                    <Route path=path!("/pipelines") view=|| view! { <Section upcoming=Upcoming::Pipelines /> } />
-                    <Route path=path!("/rules") view=|| view! { <Section upcoming=Upcoming::Rules /> } />
-                    <Route path=path!("/topics") view=|| view! { <Section upcoming=Upcoming::Topics /> } />
-                    <Route path=path!("/audit") view=|| view! { <Section upcoming=Upcoming::Audit /> } />
-                    <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } />
-                    <Route path=path!("/settings") view=|| view! { <Section upcoming=Upcoming::Settings /> } />
-                </Routes>
-            </Layout>
+                    <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/pipelines") view=|| view! { <Section upcoming=Upcoming::Pipelines /> } ssr=SsrMode::Async />
+                    <Route path=path!("/rules") view=|| view! { <Section upcoming=Upcoming::Rules /> } ssr=SsrMode::Async />
+                    <Route path=path!("/topics") view=|| view! { <Section upcoming=Upcoming::Topics /> } ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=|| view! { <Section upcoming=Upcoming::Audit /> } ssr=SsrMode::Async />
+                    <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

@@ -1,4 +1,9 @@
 import { test, expect } from '@playwright/test';
+import { loginAs } from './session';
+
+test.beforeEach(async ({ page }) => {
+  await loginAs(page.request);
+});
 
 // The loading and error pattern every data page reuses (AsyncView): a skeleton while the first
 // load is in flight, an error panel with the code and a retry when the API fails.

@@ -1,8 +1,14 @@
 import { test, expect } from '@playwright/test';
+import { loginAs } from './session';
+
+test.beforeEach(async ({ page }) => {
+  await loginAs(page.request);
+});
 
 test.describe('dashboard', () => {
   test('renders on the server: content is there with JavaScript disabled', async ({ browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
+    await loginAs(context.request);
     const page = await context.newPage();
     const response = await page.goto('/');
     expect(response?.status()).toBe(200);
@@ -53,6 +59,7 @@ test.describe('dashboard', () => {
 
   test('dark theme follows the system preference', async ({ browser }) => {
     const context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1360, height: 860 } });
+    await loginAs(context.request);
     const page = await context.newPage();
     await page.goto('/');
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

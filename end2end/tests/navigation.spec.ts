@@ -1,4 +1,9 @@
 import { test, expect } from '@playwright/test';
+import { loginAs } from './session';
+
+test.beforeEach(async ({ page }) => {
+  await loginAs(page.request);
+});
 
 const sections = ['Pipelines', 'Rules', 'Topics', 'Audit', 'Sandbox', 'Settings'];
 

@@ -58,6 +58,9 @@ struct ServeArgs {
     /// Keep the embedded sandbox's resources in memory only (they are lost on restart).
     #[arg(long, env = "SIGNALBOX_SANDBOX_MEMORY")]
     sandbox_memory: bool,
+    /// Mark cookies Secure: set when serving over TLS or behind a TLS-terminating proxy.
+    #[arg(long, env = "SIGNALBOX_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 impl ServeArgs {
@@ -69,6 +72,9 @@ impl ServeArgs {
             log_format,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             sandbox_persist: !self.sandbox_memory,
+            // Read from the environment only, so it never shows in a process list.
+            admin_password: std::env::var("SIGNALBOX_ADMIN_PASSWORD").ok().map(secrecy::SecretString::from),
+            secure_cookies: self.secure_cookies,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Typed configuration, built once at startup (from the command line in production, from
 //! [`Config::for_tests`] in tests) and never re-read.
 
+use secrecy::SecretString;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Whether the embedded sandbox keeps its state in `sandbox.db` across restarts.
     pub sandbox_persist: bool,
+    /// Password of the first administrator, used only when the instance has no users yet.
+    pub admin_password: Option<SecretString>,
+    /// Mark cookies `Secure` (serving over TLS, or behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
 }
 
 /// Log output format.
@@ -29,6 +34,9 @@ pub enum LogFormat {
     /// One JSON object per line, for log shippers.
     Json,
 }
+
+/// The administrator password of [`Config::for_tests`].
+pub const TEST_ADMIN_PASSWORD: &str = "test admin password 1";
 
 /// Request bodies above this size are refused with 413; no API request needs more.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -43,6 +51,8 @@ impl Config {
             log_format: LogFormat::Text,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             sandbox_persist: false,
+            admin_password: Some(SecretString::from(TEST_ADMIN_PASSWORD.to_owned())),
+            secure_cookies: false,
         }
     }
 }

@@ -57,7 +57,10 @@ impl DataDir {
     /// Writes, syncs and removes a small file: the only honest test of writability (permissions,
     /// read-only mounts and full disks all show up here).
     pub fn probe_write(&self) -> io::Result<()> {
-        let probe = self.path.join(format!(".write-probe-{}", std::process::id()));
+        // Unique per call: concurrent probes must not remove each other's file.
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = self.path.join(format!(".write-probe-{}-{n}", std::process::id()));
         let result = OpenOptions::new().write(true).create(true).truncate(true).open(&probe).and_then(|mut file| {
             file.write_all(b"signalbox")?;
             file.sync_all()
@@ -85,6 +88,19 @@ mod tests {
         assert!(dir.path().is_dir());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "the write probe is removed");
         assert!(dir.free_bytes().is_some_and(|n| n > 0));
+    }
+
+    #[test]
+    fn concurrent_probes_do_not_trip_each_other() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::prepare(tmp.path()).unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let dir = dir.clone();
+                std::thread::spawn(move || (0..50).all(|_| dir.probe_write().is_ok()))
+            })
+            .collect();
+        assert!(threads.into_iter().all(|t| t.join().unwrap()));
     }
 
     #[test]

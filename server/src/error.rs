@@ -41,12 +41,38 @@ pub enum AppError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// No valid session or token.
+    #[error("Log in first, or send an API token as Authorization: Bearer <token>.")]
+    Unauthenticated,
+    /// The username or password is wrong.
+    #[error("Wrong username or password.")]
+    InvalidCredentials,
+    /// The caller's role does not allow this; the message says what would.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A state-changing session request without the CSRF token.
+    #[error("This request needs the x-csrf-token header of your session; reload the page and try again.")]
+    CsrfFailed,
+    /// The user must change their password first.
+    #[error("Change your password first: POST /api/v1/auth/password.")]
+    PasswordChangeRequired,
+    /// A name or key is taken.
+    #[error("{message}")]
+    Conflict {
+        /// Which field.
+        field: String,
+        /// What is taken and what to do.
+        message: String,
+    },
     /// The body is over the configured limit.
     #[error("The request body is larger than the limit of {limit} bytes. Send less data per request.")]
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The session store (in the database) did not answer.
+    #[error("Sessions are not available right now. Try again in a moment.")]
+    SessionStore(String),
     /// The database did not answer.
     #[error("The database is not available right now. Try again in a moment.")]
     Unavailable(#[source] DbError),
@@ -58,10 +84,19 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        AppError::SessionStore(err.to_string())
+    }
+}
+
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
         match err {
             DbError::NotFound => AppError::NotFound("The requested record does not exist.".into()),
+            DbError::Conflict => {
+                AppError::Conflict { field: String::new(), message: "A record with this name exists already.".into() }
+            }
             DbError::Other(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => {
                 AppError::Unavailable(err)
             }
@@ -71,13 +106,26 @@ impl From<DbError> for AppError {
 }
 
 impl AppError {
+    /// A value that is not acceptable, naming the field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::InvalidInput { field: field.to_owned(), message: message.into() }
+    }
+
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
             AppError::NotFound(_) | AppError::RouteNotFound { .. } => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             AppError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             AppError::InvalidInput { .. } => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
+            AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            AppError::CsrfFailed => (StatusCode::FORBIDDEN, ErrorCode::CsrfFailed),
+            AppError::PasswordChangeRequired => (StatusCode::FORBIDDEN, ErrorCode::PasswordChangeRequired),
+            AppError::Conflict { .. } => (StatusCode::CONFLICT, ErrorCode::Conflict),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
-            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            AppError::Unavailable(_) | AppError::SessionStore(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
             AppError::Database(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -87,12 +135,14 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if status.is_server_error() {
-            let cause =
-                std::error::Error::source(&self).map(|s| format!("{s:#}")).unwrap_or_else(|| format!("{self:#}"));
+            let cause = match &self {
+                AppError::SessionStore(detail) => detail.clone(),
+                _ => std::error::Error::source(&self).map(|s| format!("{s:#}")).unwrap_or_else(|| format!("{self:#}")),
+            };
             tracing::error!(error.cause = %cause, "request failed");
         }
         let field = match &self {
-            AppError::InvalidInput { field, .. } => Some(field.clone()),
+            AppError::InvalidInput { field, .. } | AppError::Conflict { field, .. } => Some(field.clone()),
             _ => None,
         };
         (status, Json(ErrorBody { code, message: self.to_string(), field })).into_response()

@@ -4,13 +4,18 @@
 //! migrations, listening socket) and reports it as one [`StartupError`]; once it returns, the
 //! server only needs [`Application::run_until_stopped`]. Tests use the same path with port 0.
 
+// Leptos view types nest deeply; rendering the signed-in frame needs more room than the default.
+#![recursion_limit = "256"]
+
 pub mod api;
+pub mod auth;
 pub mod builtin;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
 pub mod db;
 pub mod error;
+pub mod headers;
 pub mod oci;
 mod routes;
 pub mod sandbox;
@@ -40,6 +45,12 @@ pub enum StartupError {
     /// The built-in sandbox connection cannot be set up.
     #[error(transparent)]
     Builtin(#[from] builtin::BuiltinError),
+    /// The first administrator cannot be created.
+    #[error(transparent)]
+    Bootstrap(#[from] auth::bootstrap::BootstrapError),
+    /// The session store cannot be prepared.
+    #[error("cannot prepare the session store: {0}")]
+    Sessions(String),
     /// The sandbox's saved state cannot be used.
     #[error(transparent)]
     SandboxState(#[from] sandbox::persist::PersistError),
@@ -83,6 +94,9 @@ impl Application {
         })?;
         let data_dir = DataDir::prepare(&config.data_dir)?;
         let pool = db::open(&data_dir.database_path()).await?;
+        auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await?;
+        let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
+        sessions.migrate().await.map_err(|err| StartupError::Sessions(err.to_string()))?;
         let local = listener.local_addr().unwrap_or(config.listen);
         let leptos_options = leptos_options(&config, local);
         let builtin = builtin::Builtin::start(&data_dir, &sandbox_url(local))?;
@@ -96,9 +110,16 @@ impl Application {
                 "UI assets not found; pages render without styles or interactivity. Build them with `cargo leptos build` or set --site-root"
             );
         }
-        let state =
-            AppState(Arc::new(App { config, data_dir, pool, leptos_options, builtin, started_at: chrono::Utc::now() }));
-        let router = routes::router(state.clone());
+        let state = AppState(Arc::new(App {
+            config,
+            data_dir,
+            pool,
+            leptos_options,
+            builtin,
+            started_at: chrono::Utc::now(),
+            throttle: auth::throttle::Throttle::default(),
+        }));
+        let router = routes::router(state.clone(), sessions);
         Ok(Self { listener, router, state })
     }
 
@@ -126,7 +147,8 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         self.state.builtin.sandbox.save_now().await;
         self.state.pool.close().await;
         tracing::info!("signalbox stopped");

@@ -2,8 +2,10 @@
 //! around them.
 
 use crate::api::{self, health};
+use crate::auth::{SESSION_COOKIE, access};
 use crate::builtin::SANDBOX_PATH;
 use crate::error::AppError;
+use crate::headers;
 use crate::state::AppState;
 use app::api::InProcessApi;
 use app::{App, shell};
@@ -12,18 +14,42 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::header::CONTENT_LENGTH;
-use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use http::HeaderValue;
+use http::header::{CONTENT_LENGTH, CONTENT_SECURITY_POLICY};
+use leptos::nonce::use_nonce;
+use leptos::prelude::{provide_context, use_context};
+use leptos_axum::{LeptosRoutes, ResponseOptions, file_and_error_handler_with_context, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 
 /// Builds the complete router for `state`.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let (api_routes, _doc) = api::router();
+    // Sessions and access control wrap the API router itself, so calls made in-process while
+    // rendering a page pass through exactly the same checks as calls from a browser.
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(state.config.secure_cookies)
+        .with_path("/")
+        .with_expiry(Expiry::OnSessionEnd);
+    let api_routes =
+        api_routes.layer(middleware::from_fn_with_state(state.clone(), access::enforce)).layer(session_layer);
     let in_process = InProcessApi::new(api_routes.clone().with_state(state.clone()));
-    let render_context = move || provide_context(in_process.clone());
+    let render_context = move || {
+        provide_context(in_process.clone());
+        // leptos_axum has provided this render's nonce and response options by now.
+        if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>())
+            && let Ok(policy) = HeaderValue::from_str(&headers::page_policy(&nonce))
+        {
+            response.insert_header(CONTENT_SECURITY_POLICY, policy);
+        }
+    };
     let options = state.leptos_options.clone();
     let limit = state.config.max_body_bytes;
 
@@ -47,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         // The embedded OCI sandbox: OCI's wire format, signatures and limits, not Signalbox's.
         .nest_service(SANDBOX_PATH, state.builtin.sandbox.router())
         .merge(app)
+        .layer(middleware::from_fn(headers::add_security_headers))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {

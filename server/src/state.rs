@@ -1,5 +1,6 @@
 //! The state every handler can reach.
 
+use crate::auth::throttle::Throttle;
 use crate::builtin::Builtin;
 use crate::config::Config;
 use crate::data_dir::DataDir;
@@ -29,6 +30,8 @@ pub struct App {
     pub builtin: Builtin,
     /// When this process started serving.
     pub started_at: DateTime<Utc>,
+    /// Failed logins, for throttling.
+    pub throttle: Throttle,
 }
 
 impl Deref for AppState {

@@ -2,21 +2,13 @@
 //! standard error and a non-zero exit code, without overwriting anything; a good one serves and
 //! stops gracefully on SIGTERM.
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn signalbox(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signalbox"));
-    command
-        .args(args)
-        .env_remove("SIGNALBOX_LOG_FORMAT")
-        .env_remove("SIGNALBOX_LISTEN")
-        .env_remove("SIGNALBOX_DATA_DIR");
-    command
-}
+use support::{args, listen_args, signalbox, spawn_serving};
 
 /// Runs to completion, killing the process if it does not exit within 20 s.
 fn run(mut command: Command) -> Output {
@@ -40,14 +32,6 @@ fn assert_fails_with(output: &Output, needle: &str) -> String {
     assert!(stderr.starts_with("signalbox: error: "), "{stderr}");
     assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
     stderr
-}
-
-fn listen_args(data_dir: &Path) -> Vec<String> {
-    vec!["serve".into(), "--listen".into(), "127.0.0.1:0".into(), "--data-dir".into(), data_dir.display().to_string()]
-}
-
-fn args(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 /// A port in use is reported with the address and a hint, and the data directory is not created.
@@ -131,8 +115,7 @@ fn foreign_sqlite_database_is_refused() {
 #[test]
 fn database_from_a_newer_version_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = spawn_serving(tmp.path(), &[]);
-    stop(&mut child);
+    spawn_serving(tmp.path(), &[], &[]).stop();
     let db = tmp.path().join("signalbox.db");
     sqlite_exec(&db, "insert into _sqlx_migrations values (99991231000000, 'future', datetime('now'), 1, x'00', 0)");
     let output = run(signalbox(&args(&listen_args(tmp.path()))));
@@ -143,8 +126,10 @@ fn database_from_a_newer_version_is_refused() {
 #[test]
 fn serves_and_stops_gracefully_on_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = spawn_serving(tmp.path(), &["--log-format", "json"]);
-    let stdout = stop(&mut child);
+    let server = spawn_serving(tmp.path(), &["--log-format", "json"], &[]);
+    let response = support::http_get(&server.addr, "/healthz").to_lowercase();
+    assert!(response.contains("x-content-type-options: nosniff"), "{response}");
+    let stdout = server.stop();
     for line in stdout.lines() {
         let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         assert!(value["level"].is_string(), "{line}");
@@ -153,72 +138,10 @@ fn serves_and_stops_gracefully_on_sigterm() {
     assert!(stdout.contains("signalbox stopped"), "{stdout}");
 }
 
-/// Starts `signalbox serve` on a free port, waits for its "serving" log line and checks /healthz.
-fn spawn_serving(data_dir: &Path, extra: &[&str]) -> Child {
-    let mut command = signalbox(&args(&listen_args(data_dir)));
-    command.args(extra).env("SIGNALBOX_LOG", "info").stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().expect("binary starts");
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut seen = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).expect("read log") == 0 {
-            panic!("signalbox exited before serving; log: {seen}");
-        }
-        seen.push_str(&line);
-        if let Some(rest) = line.split("serving on http://").nth(1) {
-            break rest.split(|c: char| c == '"' || c.is_whitespace()).next().unwrap().to_owned();
-        }
-    };
-    let response = http_get(&addr, "/healthz");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    // Hand the rest of stdout back to the caller through a thread that keeps draining it.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut rest = seen;
-        for line in reader.lines().map_while(Result::ok) {
-            rest.push_str(&line);
-            rest.push('\n');
-        }
-        tx.send(rest).ok();
-    });
-    STDOUT.with(|cell| cell.replace(Some(rx)));
-    child
-}
-
-thread_local! {
-    static STDOUT: std::cell::RefCell<Option<std::sync::mpsc::Receiver<String>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Sends SIGTERM, asserts a clean exit, and returns everything the process logged.
-fn stop(child: &mut Child) -> String {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "signalbox did not stop within 20 s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
-    STDOUT.with(|cell| cell.borrow_mut().take()).expect("spawned by spawn_serving").recv().expect("log")
-}
-
 /// Runs one SQL statement with Python's sqlite3, independent of the code under test.
 fn sqlite_exec(db: &Path, sql: &str) {
     let script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()";
     let status =
         Command::new("python3").args(["-c", script, db.to_str().unwrap(), sql]).status().expect("python3 runs");
     assert!(status.success(), "sqlite3: {sql}");
-}
-
-fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }

@@ -11,6 +11,18 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request was understood but a value in it is not acceptable; `field` names it.
     InvalidInput,
+    /// No valid session or API token: log in, or send `Authorization: Bearer <token>`.
+    Unauthenticated,
+    /// Wrong username or password (deliberately not saying which).
+    InvalidCredentials,
+    /// Authenticated, but the role does not allow this.
+    Forbidden,
+    /// A state-changing request without the session's `x-csrf-token`.
+    CsrfFailed,
+    /// The user must change their password before doing anything else.
+    PasswordChangeRequired,
+    /// The request conflicts with what exists (a taken name).
+    Conflict,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
     /// A dependency of the server (such as its database) is not available right now.

@@ -4,9 +4,9 @@
 //! forwarded. No port, HTTP client or serialisation round trip through the kernel is needed, and
 //! the API's own middleware (authentication, limits) still runs exactly as for a browser call.
 
-use super::ApiError;
+use super::{ApiError, Outgoing};
 use axum::{Router, body::Body};
-use http::{Method, Request, header};
+use http::{Request, header};
 use leptos::prelude::use_context;
 use tower::ServiceExt;
 
@@ -24,17 +24,28 @@ impl InProcessApi {
     }
 }
 
-pub(super) async fn send(method: Method, url: &str) -> Result<(u16, Vec<u8>), ApiError> {
+pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
     let Some(InProcessApi(router)) = use_context::<InProcessApi>() else {
         return Err(ApiError::network("the API router is not available while rendering this page"));
     };
-    let mut request = Request::builder().method(method).uri(url).header(header::ACCEPT, "application/json");
+    let mut request =
+        Request::builder().method(outgoing.method).uri(&outgoing.url).header(header::ACCEPT, "application/json");
     if let Some(cookie) =
         use_context::<http::request::Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned())
     {
         request = request.header(header::COOKIE, cookie);
     }
-    let request = request.body(Body::empty()).map_err(ApiError::network)?;
+    if let Some(csrf) = &outgoing.csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    let body = match outgoing.body {
+        Some(json) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(json)
+        }
+        None => Body::empty(),
+    };
+    let request = request.body(body).map_err(ApiError::network)?;
     let response = router.oneshot(request).await.map_err(ApiError::network)?;
     let status = response.status().as_u16();
     let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES).await.map_err(ApiError::network)?;

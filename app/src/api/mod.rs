@@ -6,6 +6,7 @@
 //! carrying the visitor's cookies; in the browser it is a `fetch` to the same URL. Both return the
 //! same [`ApiError`] on failure.
 
+pub mod auth;
 mod error;
 pub mod system;
 
@@ -18,16 +19,64 @@ pub use error::{ApiError, ErrorBody, ErrorCode};
 #[cfg(feature = "ssr")]
 pub use in_process::InProcessApi;
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Path prefix of the versioned REST API.
 pub const API_PREFIX: &str = "/api/v1";
 
+/// One request to the API: method, path below [`API_PREFIX`], optional JSON body, and the
+/// session's CSRF token for requests that change state.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub method: http::Method,
+    pub url: String,
+    pub body: Option<String>,
+    pub csrf: Option<String>,
+}
+
 /// Sends `GET {API_PREFIX}{path}` and decodes the JSON answer.
 pub(crate) async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let url = format!("{API_PREFIX}{path}");
-    let (status, body) = send(http::Method::GET, &url).await?;
+    let request = Outgoing { method: http::Method::GET, url: format!("{API_PREFIX}{path}"), body: None, csrf: None };
+    let (status, body) = send(request).await?;
     decode(status, &body)
+}
+
+/// Sends a state-changing request with a JSON body and decodes the JSON answer.
+pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: http::Method,
+    path: &str,
+    body: &B,
+    csrf: Option<&str>,
+) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|err| ApiError::unexpected(0, err))?;
+    let request =
+        Outgoing { method, url: format!("{API_PREFIX}{path}"), body: Some(body), csrf: csrf.map(str::to_owned) };
+    let (status, body) = send(request).await?;
+    decode(status, &body)
+}
+
+/// Sends a state-changing request without a body whose answer has none either (204).
+pub(crate) async fn send_empty(method: http::Method, path: &str, csrf: Option<&str>) -> Result<(), ApiError> {
+    let request = Outgoing { method, url: format!("{API_PREFIX}{path}"), body: None, csrf: csrf.map(str::to_owned) };
+    expect_success(send(request).await?)
+}
+
+/// Sends a state-changing request with a JSON body whose answer has no body (204).
+pub(crate) async fn send_body<B: Serialize>(
+    method: http::Method,
+    path: &str,
+    body: &B,
+    csrf: Option<&str>,
+) -> Result<(), ApiError> {
+    let body = serde_json::to_string(body).map_err(|err| ApiError::unexpected(0, err))?;
+    let request =
+        Outgoing { method, url: format!("{API_PREFIX}{path}"), body: Some(body), csrf: csrf.map(str::to_owned) };
+    expect_success(send(request).await?)
+}
+
+fn expect_success((status, body): (u16, Vec<u8>)) -> Result<(), ApiError> {
+    if (200..300).contains(&status) { Ok(()) } else { Err(ApiError::from_response(status, &body)) }
 }
 
 fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
@@ -38,16 +87,16 @@ fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> 
 }
 
 #[cfg(feature = "ssr")]
-async fn send(method: http::Method, url: &str) -> Result<(u16, Vec<u8>), ApiError> {
-    in_process::send(method, url).await
+async fn send(request: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
+    in_process::send(request).await
 }
 
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-async fn send(method: http::Method, url: &str) -> Result<(u16, Vec<u8>), ApiError> {
-    browser::send(method, url).await
+async fn send(request: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
+    browser::send(request).await
 }
 
 #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-async fn send(_method: http::Method, _url: &str) -> Result<(u16, Vec<u8>), ApiError> {
+async fn send(_request: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
     Err(ApiError::network("this build has neither the `ssr` nor the `hydrate` transport"))
 }

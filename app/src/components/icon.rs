@@ -16,6 +16,8 @@ pub enum IconName {
     Refresh,
     Database,
     Instance,
+    Key,
+    Users,
 }
 
 impl IconName {
@@ -40,6 +42,12 @@ impl IconName {
             }
             IconName::Database => "M3 5a9 3 0 1 0 18 0a9 3 0 1 0-18 0 M3 5v14a9 3 0 0 0 18 0V5 M3 12a9 3 0 0 0 18 0",
             IconName::Instance => "M2 3h20v7H2z M2 14h20v7H2z M6 6.5h.01 M6 17.5h.01",
+            IconName::Key => {
+                "M11.4 12.6a5.5 5.5 0 1 1-7.78 7.78 5.5 5.5 0 0 1 7.78-7.78z M11.4 12.6L21 3 M17 7l3 3 M14.5 9.5l2 2"
+            }
+            IconName::Users => {
+                "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2 M13 7a4 4 0 1 1-8 0 4 4 0 0 1 8 0 M22 21v-2a4 4 0 0 0-3-3.87 M16 3.13a4 4 0 0 1 0 7.75"
+            }
         }
     }
 }

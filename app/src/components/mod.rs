@@ -2,24 +2,30 @@
 
 mod async_view;
 mod badge;
+mod confirm_button;
 mod context_picker;
 mod empty_state;
 mod error_panel;
+mod form_errors;
 mod icon;
 mod layout;
 mod loading_panel;
 mod page_header;
 mod side_nav;
 mod timestamp;
+mod user_menu;
 
 pub use async_view::AsyncView;
 pub use badge::{Badge, Tone};
+pub use confirm_button::ConfirmButton;
 pub use context_picker::ContextPicker;
 pub use empty_state::EmptyState;
 pub use error_panel::ErrorPanel;
+pub use form_errors::{FieldError, FormAlert};
 pub use icon::{Icon, IconName};
-pub use layout::Layout;
+pub use layout::{Layout, use_me};
 pub use loading_panel::LoadingPanel;
 pub use page_header::PageHeader;
 pub use side_nav::SideNav;
 pub use timestamp::Timestamp;
+pub use user_menu::UserMenu;

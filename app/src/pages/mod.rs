@@ -1,9 +1,15 @@
 //! One page per file; the route table is in `shell.rs`.
 
+mod change_password;
 mod dashboard;
+mod login;
 mod not_found;
 mod section;
+mod settings;
 
+pub use change_password::ChangePasswordRoute;
 pub use dashboard::Dashboard;
+pub use login::LoginRoute;
 pub use not_found::NotFound;
 pub use section::{Section, Upcoming};
+pub use settings::SettingsRoute;

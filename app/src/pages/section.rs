@@ -10,7 +10,6 @@ pub enum Upcoming {
     Topics,
     Audit,
     Sandbox,
-    Settings,
 }
 
 impl Upcoming {
@@ -45,12 +44,6 @@ impl Upcoming {
                 "The embedded OCI emulator: its resources, the events it emits and everything it delivered.",
                 IconName::Sandbox,
                 "The sandbox is running (the dashboard shows its URL). Browsing its resources, the events it emitted and everything it delivered arrives with pipeline verification.",
-            ),
-            Upcoming::Settings => (
-                "Settings",
-                "Connections to OCI tenancies, users, teams and API tokens.",
-                IconName::Settings,
-                "Connections, users and teams arrive next. Until then Signalbox runs against the built-in sandbox only.",
             ),
         }
     }

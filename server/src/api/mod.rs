@@ -1,9 +1,14 @@
 //! The `/api/v1` REST API: handlers, the OpenAPI document generated from them, and the JSON
 //! answers for anything under `/api` that no handler claims.
 
+mod auth;
 mod fallback;
 pub mod health;
+pub mod json;
 mod system;
+mod teams;
+mod tokens;
+mod users;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -25,7 +30,13 @@ use utoipa_axum::routes;
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     components(schemas(ErrorBody)),
-    tags((name = "system", description = "The Signalbox instance itself"))
+    tags(
+        (name = "system", description = "The Signalbox instance itself"),
+        (name = "auth", description = "Logging in and out; the caller's own account"),
+        (name = "users", description = "Accounts (site administrators)"),
+        (name = "teams", description = "Teams and their members"),
+        (name = "tokens", description = "API tokens for automation"),
+    )
 )]
 struct ApiDoc;
 
@@ -35,7 +46,23 @@ struct ApiDoc;
 /// in the document: the document is derived from the same list, not written beside it.
 pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", OpenApiRouter::new().routes(routes!(system::get_system)))
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .routes(routes!(system::get_system))
+                .routes(routes!(auth::login))
+                .routes(routes!(auth::get_me))
+                .routes(routes!(auth::logout))
+                .routes(routes!(auth::logout_everywhere))
+                .routes(routes!(auth::change_password))
+                .routes(routes!(users::list_users, users::create_user))
+                .routes(routes!(users::update_user))
+                .routes(routes!(teams::list_teams, teams::create_team))
+                .routes(routes!(teams::list_members, teams::add_member))
+                .routes(routes!(teams::set_member, teams::remove_member))
+                .routes(routes!(tokens::list_tokens, tokens::create_token))
+                .routes(routes!(tokens::revoke_token)),
+        )
         .split_for_parts();
     let doc = Arc::new(doc);
     let served = doc.clone();

@@ -4,8 +4,12 @@
 //! needs a live database. Opening is careful about existing files: a file that is not a SQLite
 //! database, or a SQLite database that Signalbox did not create, is refused and left untouched.
 
+pub mod api_tokens;
+pub mod audit_events;
 pub mod instance;
 pub mod sqlite;
+pub mod teams;
+pub mod users;
 
 use sqlx::ConnectOptions;
 use sqlx::Connection;
@@ -20,12 +24,15 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// SQLite's result code for "file is not a database".
 const SQLITE_NOTADB: &str = "26";
 
-/// The one case callers branch on, and everything else.
+/// The cases callers branch on, and everything else.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// The query matched no row.
     #[error("no matching row")]
     NotFound,
+    /// A unique constraint refused the row (a taken name).
+    #[error("a row with this key exists")]
+    Conflict,
     /// Any other database failure.
     #[error(transparent)]
     Other(sqlx::Error),
@@ -35,6 +42,7 @@ impl From<sqlx::Error> for DbError {
     fn from(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(ref db) if db.is_unique_violation() => DbError::Conflict,
             other => DbError::Other(other),
         }
     }

@@ -23,7 +23,8 @@ async fn unknown_api_routes_are_json_404() {
 #[tokio::test]
 async fn wrong_method_is_json_405() {
     let app = spawn_app().await;
-    let response = app.client.delete(app.url("/api/v1/system")).send().await.unwrap();
+    let admin = app.admin().await;
+    let response = admin.send(reqwest::Method::DELETE, "/api/v1/system").send().await.unwrap();
     assert_eq!(response.status(), 405);
     assert!(response.headers().contains_key("allow"));
     let body = error_body(response).await;

@@ -17,8 +17,15 @@ pub struct TestApp {
 
 /// Starts the application exactly as `signalbox serve` does, on port 0.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with the test configuration changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let app = Application::build(Config::for_tests(data_dir.path())).await.expect("application starts");
+    let mut config = Config::for_tests(data_dir.path());
+    configure(&mut config);
+    let app = Application::build(config).await.expect("application starts");
     let addr = app.local_addr().expect("bound address");
     let pool = app.pool();
     let builtin = app.builtin();
@@ -31,12 +38,118 @@ pub async fn spawn_app() -> TestApp {
     TestApp { addr, builtin, client, pool, data_dir, _stop: stop }
 }
 
+/// A logged-in user: a cookie-keeping client and the session's CSRF token.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub csrf: String,
+    #[allow(dead_code, reason = "read by some test modules")]
+    pub me: app::api::auth::Me,
+    base: String,
+}
+
+impl Session {
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(format!("{}{path}", self.base))
+    }
+
+    /// A state-changing request, with the CSRF header the UI sends.
+    pub fn send(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base)).header("x-csrf-token", &self.csrf)
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Logs in through the API, as the login form does.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let client = reqwest::Client::builder().no_proxy().cookie_store(true).build().expect("http client");
+        let response = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), 200, "login as {username}");
+        let me: app::api::auth::Me = response.json().await.expect("login answers Me");
+        Session {
+            client,
+            csrf: me.csrf_token.clone().expect("a session has a CSRF token"),
+            me,
+            base: format!("http://{}", self.addr),
+        }
+    }
+
+    /// The first administrator, created at startup with the test password.
+    pub async fn admin(&self) -> Session {
+        self.login("admin", server::config::TEST_ADMIN_PASSWORD).await
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+}
+
+/// Password given to users created by [`TestApp::member`], before they change it.
+pub const INITIAL_PASSWORD: &str = "initial password 1";
+/// Password users created by [`TestApp::member`] change to at first login.
+pub const MEMBER_PASSWORD: &str = "member password 1";
+
+impl TestApp {
+    /// Creates a team as `admin` (who becomes its admin) and answers its id.
+    pub async fn create_team(&self, admin: &Session, name: &str) -> i64 {
+        let response = admin
+            .send(reqwest::Method::POST, "/api/v1/teams")
+            .json(&serde_json::json!({"name": name}))
+            .send()
+            .await
+            .expect("create team");
+        assert_eq!(response.status(), 200, "create team {name}");
+        let team: app::api::auth::Team = response.json().await.expect("a team");
+        team.id
+    }
+
+    /// Creates a user, gives them `role` in `team_id`, logs them in and changes their first
+    /// password, as a new colleague would.
+    pub async fn member(&self, admin: &Session, username: &str, team_id: i64, role: &str) -> Session {
+        let response = admin
+            .send(reqwest::Method::POST, "/api/v1/users")
+            .json(&serde_json::json!({"username": username, "password": INITIAL_PASSWORD}))
+            .send()
+            .await
+            .expect("create user");
+        assert_eq!(response.status(), 200, "create user {username}");
+        let user: app::api::auth::UserSummary = response.json().await.expect("a user");
+        let response = admin
+            .send(reqwest::Method::PUT, &format!("/api/v1/teams/{team_id}/members/{}", user.id))
+            .json(&serde_json::json!({"role": role}))
+            .send()
+            .await
+            .expect("set member");
+        assert_eq!(response.status(), 200, "make {username} {role} of team {team_id}");
+        let first = self.login(username, INITIAL_PASSWORD).await;
+        let response = first
+            .send(reqwest::Method::POST, "/api/v1/auth/password")
+            .json(&serde_json::json!({"current_password": INITIAL_PASSWORD, "new_password": MEMBER_PASSWORD}))
+            .send()
+            .await
+            .expect("change password");
+        assert_eq!(response.status(), 204, "{username} changes the first password");
+        self.login(username, MEMBER_PASSWORD).await
+    }
+
+    /// Creates an API token as `session` and answers its secret.
+    pub async fn token(&self, session: &Session, team_id: i64, role: &str) -> String {
+        let response = session
+            .send(reqwest::Method::POST, "/api/v1/tokens")
+            .json(&serde_json::json!({"name": "automation", "team_id": team_id, "role": role}))
+            .send()
+            .await
+            .expect("create token");
+        assert_eq!(response.status(), 200, "create a {role} token");
+        let created: app::api::auth::CreatedToken = response.json().await.expect("a token");
+        created.secret
     }
 }

@@ -1,9 +1,12 @@
 //! HTTP tests: the real server on a loopback port with a fresh SQLite file per test.
 
+mod access_matrix;
+mod auth;
 mod fallback;
 mod health;
 mod helpers;
 mod openapi;
 mod pages;
 mod sandbox;
+mod security;
 mod system;

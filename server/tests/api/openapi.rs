@@ -4,7 +4,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn openapi_document_is_valid_and_lists_system() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/openapi.json").await;
+    let response = app.admin().await.get("/api/v1/openapi.json").send().await.unwrap();
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
     let spec = oas3::from_json(&text).expect("a valid OpenAPI 3.1 document");

@@ -4,7 +4,8 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn dashboard_renders_system_data_server_side() {
     let app = spawn_app().await;
-    let response = app.get("/").await;
+    let admin = app.admin().await;
+    let response = admin.get("/").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = response.text().await.unwrap();
@@ -20,6 +21,7 @@ async fn dashboard_renders_system_data_server_side() {
 #[tokio::test]
 async fn sections_render_and_unknown_pages_are_404() {
     let app = spawn_app().await;
+    let admin = app.admin().await;
     for (path, title) in [
         ("/pipelines", "Pipelines"),
         ("/rules", "Rules"),
@@ -28,7 +30,7 @@ async fn sections_render_and_unknown_pages_are_404() {
         ("/sandbox", "Sandbox"),
         ("/settings", "Settings"),
     ] {
-        let response = app.get(path).await;
+        let response = admin.get(path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert!(response.text().await.unwrap().contains(&format!("<title>{title} · Signalbox</title>")), "{path}");
     }
@@ -37,11 +39,24 @@ async fn sections_render_and_unknown_pages_are_404() {
     assert!(response.text().await.unwrap().contains("Page not found"));
 }
 
+/// Without a session, private pages redirect to the sign-in page, keeping the target.
+#[tokio::test]
+async fn private_pages_redirect_to_sign_in() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = client.get(app.url("/rules")).header("accept", "text/html").send().await.unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/login?next=/rules");
+    let page = client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<title>Sign in · Signalbox</title>"));
+}
+
 /// HTML is compressed for clients that accept it.
 #[tokio::test]
 async fn pages_are_compressed() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+    let response = app.client.get(app.url("/login")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }

@@ -5,7 +5,9 @@ use app::api::system::{SandboxState, SystemInfo};
 #[tokio::test]
 async fn system_reports_version_storage_and_sandbox() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/system").await;
+    assert_eq!(app.get("/api/v1/system").await.status(), 401, "only for logged-in users");
+    let admin = app.admin().await;
+    let response = admin.get("/api/v1/system").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
     let info: SystemInfo = response.json().await.expect("body matches the shared SystemInfo type");
@@ -31,7 +33,8 @@ async fn system_reports_version_storage_and_sandbox() {
 async fn system_reads_the_initialisation_time_from_the_database() {
     let app = spawn_app().await;
     sqlx::query("UPDATE instance SET initialized_at = '2026-01-02T03:04:05.000Z'").execute(&app.pool).await.unwrap();
-    let info: SystemInfo = app.get("/api/v1/system").await.json().await.unwrap();
+    let admin = app.admin().await;
+    let info: SystemInfo = admin.get("/api/v1/system").send().await.unwrap().json().await.unwrap();
     assert_eq!(info.data_dir.database.initialized_at.to_rfc3339(), "2026-01-02T03:04:05+00:00");
 }
 
@@ -39,10 +42,11 @@ async fn system_reads_the_initialisation_time_from_the_database() {
 #[tokio::test]
 async fn system_answers_503_when_the_database_is_closed() {
     let app = spawn_app().await;
+    let admin = app.admin().await;
     app.pool.close().await;
-    let response = app.get("/api/v1/system").await;
+    let response = admin.get("/api/v1/system").send().await.unwrap();
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "unavailable");
-    assert!(body["message"].as_str().unwrap().contains("The database"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("not available right now"), "{body}");
 }

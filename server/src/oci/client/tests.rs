@@ -249,9 +249,11 @@ async fn non_json_errors_keep_their_text() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_error() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    // Bound but not listening: connections are refused, and no other test can take the port
+    // meanwhile (a port freed by dropping a listener can be handed to a parallel test's server).
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = reserved.local_addr().unwrap();
     let (client, _script) = setup(vec![]).await;
     let client = client.with_endpoint(Service::Events, format!("http://{addr}")).with_retry(RetryPolicy::none());
     let err = client.send::<serde_json::Value>(Call::new(&GET_RULE, Method::GET, "/rules/x".into())).await.unwrap_err();

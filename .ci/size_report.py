@@ -1,0 +1,58 @@
+"""Size of what a first page loads from the release site, with WASM code splitting.
+
+Every page loads the main module (signalbox.wasm, signalbox.js, signalbox.css and the split
+loader); a page whose route is lazy also loads its chunk (pkg/__wasm_split_manifest.json maps each
+lazy function to the chunks it needs). The two first pages a person can land on are measured: the
+dashboard (signed in) and the sign-in page (first visit). Sizes are raw, and the gzip and brotli
+files the server sends (written by .ci/build-release). --check fails when either page's gzip total
+is over the budget.
+"""
+
+import json
+import os
+import sys
+
+BUDGET_GZIP = 350 * 1024
+site = os.environ["SITE_ROOT"]
+pkg = os.path.join(site, "pkg")
+
+
+def sizes(name):
+    path = os.path.join(pkg, name)
+    for p in (path, path + ".gz", path + ".br"):
+        if not os.path.isfile(p):
+            sys.exit(f"missing {p}: run .ci/build-release first")
+    return [os.path.getsize(p) for p in (path, path + ".gz", path + ".br")]
+
+
+base = ["signalbox.wasm", "signalbox.js", "signalbox.css"]
+base += sorted(f for f in os.listdir(pkg) if f.startswith("__wasm_split") and f.endswith(".js"))
+manifest_path = os.path.join(pkg, "__wasm_split_manifest.json")
+manifest = json.load(open(manifest_path)) if os.path.isfile(manifest_path) else {}
+
+
+def chunks_of(route):
+    names = set()
+    for function, deps in manifest.items():
+        if route in function:
+            names.update(f"{d}.wasm" for d in deps)
+    return sorted(names)
+
+
+pages = {
+    "dashboard (signed in)": base,
+    "sign-in page (first visit)": base + chunks_of("login_route_view"),
+}
+print(f"{'file':<60} {'raw':>10} {'gzip':>10} {'brotli':>10}")
+listed = sorted(set(base) | {f for f in os.listdir(pkg) if f.startswith(("split_", "chunk_")) and f.endswith(".wasm")})
+for name in listed:
+    raw, gz, br = sizes(name)
+    print(f"{name:<60} {raw:>10} {gz:>10} {br:>10}")
+over = []
+for page, files in pages.items():
+    total = [sum(col) for col in zip(*(sizes(f) for f in files))]
+    print(f"{'first page: ' + page:<60} {total[0]:>10} {total[1]:>10} {total[2]:>10}   (budget {BUDGET_GZIP} gzip)")
+    if total[1] > BUDGET_GZIP:
+        over.append(f"{page}: {total[1]} > {BUDGET_GZIP} bytes gzip")
+if len(sys.argv) > 1 and sys.argv[1] == "--check" and over:
+    sys.exit("first-page assets are over budget: " + "; ".join(over))

@@ -1,0 +1,37 @@
+import { test, expect } from '@playwright/test';
+import { ADMIN_PASSWORD } from './session';
+
+test('signing in, out, and the back button afterwards', async ({ page }) => {
+  // A private page sends a visitor without a session to the sign-in page, remembering the target.
+  const response = await page.goto('/rules');
+  expect(response?.url()).toContain('/login?next=/rules');
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await page.screenshot({ path: 'screenshots/login.png' });
+
+  // A wrong password says so without saying which part was wrong.
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  await page.screenshot({ path: 'screenshots/login-error.png' });
+
+  // Enter submits; the visitor lands where they were going.
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByLabel('Password').press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Rules' })).toBeVisible();
+  await expect(page).toHaveURL(/\/rules$/);
+
+  // The user menu names the user and their team, and logs out.
+  await page.getByLabel('Account menu for admin').click();
+  await expect(page.locator('.menu-teams')).toContainText('Platform');
+  await page.screenshot({ path: 'screenshots/user-menu.png' });
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+
+  // Going back shows nothing private: the page asks for a session again.
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await expect(page.getByText('Platform')).toHaveCount(0);
+  const api = await page.request.get('/api/v1/auth/me');
+  expect(api.status()).toBe(401);
+});

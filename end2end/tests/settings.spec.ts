@@ -1,0 +1,142 @@
+import { test, expect, Page } from '@playwright/test';
+import { loginAs } from './session';
+
+/** Waits until the WebAssembly has taken over the page. */
+async function hydrated(page: Page) {
+  await expect(page.locator('.app-frame')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Creates an account from the Accounts section (site administrators). */
+async function createAccount(page: Page, username: string, password: string) {
+  const form = page.getByRole('form', { name: 'Create an account' });
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('First password').fill(password);
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('table', { name: 'Accounts' })).toContainText(username);
+}
+
+/** Adds a member to the team the Team members section shows. */
+async function addMember(page: Page, username: string, role: string) {
+  const form = page.getByRole('form', { name: 'Add a member' });
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Role').selectOption(role);
+  await form.getByRole('button', { name: 'Add member' }).click();
+}
+
+test('admins manage their team; a viewer sees only their team, no controls, and gets 403', async ({ page, browser }) => {
+  const suffix = Date.now().toString(36);
+  const viewer = `vera-${suffix}`;
+  const other = `pat-${suffix}`;
+  const otherTeam = `Payments ${suffix}`;
+
+  await loginAs(page.request);
+  await page.goto('/settings');
+  await hydrated(page);
+  await createAccount(page, viewer, 'vera first password');
+  await createAccount(page, other, 'pat first password');
+
+  // A nonsense username is refused at the field, and nothing is added.
+  await addMember(page, 'no-such-user', 'viewer');
+  await expect(page.getByRole('form', { name: 'Add a member' })).toContainText('There is no active user named no-such-user');
+  await addMember(page, viewer, 'viewer');
+  const platform = page.getByRole('table', { name: 'Members of Platform' });
+  await expect(platform).toContainText(viewer);
+  await expect(platform).not.toContainText('no-such-user');
+
+  // A second team, which the viewer is not in.
+  const newTeam = page.getByRole('form', { name: 'Create a team' });
+  await newTeam.getByLabel('Team name').fill(otherTeam);
+  await newTeam.getByRole('button', { name: 'Create team' }).click();
+  await hydrated(page);
+  await page.locator('.section-head').getByLabel('Team').selectOption({ label: otherTeam });
+  await addMember(page, other, 'operator');
+  await expect(page.getByRole('table', { name: `Members of ${otherTeam}` })).toContainText(other);
+  await page.screenshot({ path: 'screenshots/settings-admin.png', fullPage: true });
+
+  // The viewer signs in with the first password and must choose their own.
+  const context = await browser.newContext();
+  const vera = await context.newPage();
+  await vera.goto('/login');
+  await vera.getByLabel('Username').fill(viewer);
+  await vera.getByLabel('Password').fill('vera first password');
+  await vera.getByLabel('Password').press('Enter');
+  await expect(vera.getByRole('heading', { level: 1, name: 'Change password' })).toBeVisible();
+  await vera.getByLabel('Current password').fill('vera first password');
+  await vera.getByLabel('New password', { exact: true }).fill('vera own password 1');
+  await vera.getByLabel('New password again').fill('vera own password 1');
+  await vera.getByRole('button', { name: 'Change password' }).click();
+  await expect(vera.getByRole('status')).toContainText('Your password was changed.');
+
+  // Only her team, read-only: no form, no role pickers, no remove buttons, no accounts.
+  await vera.goto('/settings');
+  await hydrated(vera);
+  const members = vera.getByRole('table', { name: 'Members of Platform' });
+  await expect(members).toContainText(viewer);
+  await expect(members).toContainText('admin');
+  await expect(vera.getByText(otherTeam)).toHaveCount(0);
+  await expect(vera.getByText(other)).toHaveCount(0);
+  await expect(vera.getByRole('form', { name: 'Add a member' })).toHaveCount(0);
+  await expect(vera.getByRole('combobox', { name: /^Role of/ })).toHaveCount(0);
+  await expect(vera.getByRole('button', { name: 'Remove' })).toHaveCount(0);
+  await expect(vera.getByRole('form', { name: 'Create an account' })).toHaveCount(0);
+  await expect(vera.getByRole('form', { name: 'Create a team' })).toHaveCount(0);
+  await vera.screenshot({ path: 'screenshots/settings-viewer.png', fullPage: true });
+
+  // Calling the API anyway: 403, for her own team's members and for the other team.
+  const me = await (await vera.request.get('/api/v1/auth/me')).json();
+  const headers = { 'x-csrf-token': me.csrf_token };
+  const team = me.teams[0].team_id;
+  const list = await (await vera.request.get(`/api/v1/teams/${team}/members`)).json();
+  const admin = list.find((m: { username: string }) => m.username === 'admin');
+  const demote = await vera.request.put(`/api/v1/teams/${team}/members/${admin.user_id}`, { headers, data: { role: 'viewer' } });
+  expect(demote.status()).toBe(403);
+  const adminTeams = await (await page.request.get('/api/v1/teams')).json();
+  const payments = adminTeams.find((t: { name: string }) => t.name === otherTeam);
+  expect((await vera.request.get(`/api/v1/teams/${payments.id}/members`)).status()).toBe(403);
+  expect((await vera.request.post('/api/v1/users', { headers, data: { username: 'x', password: 'y' } })).status()).toBe(403);
+
+  // Logging out leaves nothing private behind the back button.
+  await vera.getByLabel(`Account menu for ${viewer}`).click();
+  await vera.getByRole('button', { name: 'Log out', exact: true }).click();
+  await expect(vera.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await vera.goBack();
+  await expect(vera.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await expect(vera.getByRole('table')).toHaveCount(0);
+  await context.close();
+
+  // The admin removes the viewer again, after confirming.
+  await page.goto('/settings');
+  await hydrated(page);
+  await page.locator('.section-head').getByLabel('Team').selectOption({ label: 'Platform' });
+  const row = page.getByRole('table', { name: 'Members of Platform' }).getByRole('row', { name: new RegExp(viewer) });
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await expect(row.getByRole('button', { name: 'Yes, remove' })).toBeFocused();
+  await row.getByRole('button', { name: 'Yes, remove' }).click();
+  await expect(page.getByRole('table', { name: 'Members of Platform' })).not.toContainText(viewer);
+});
+
+test('an API token is shown once, works, and stops working when revoked', async ({ page }) => {
+  await loginAs(page.request);
+  await page.goto('/settings');
+  await hydrated(page);
+  const name = `ci-${Date.now().toString(36)}`;
+  const form = page.getByRole('form', { name: 'Create an API token' });
+  await form.getByLabel('Token name').fill(name);
+  await form.getByLabel('Role').selectOption('viewer');
+  await form.getByRole('button', { name: 'Create token' }).click();
+  const secret = await page.getByLabel('New API token').inputValue();
+  expect(secret).toMatch(/^sbx_[A-Za-z0-9]+_[A-Za-z0-9]+$/);
+  await expect(page.getByRole('table', { name: 'Your API tokens' })).toContainText(name);
+  await page.screenshot({ path: 'screenshots/settings-token.png', fullPage: true });
+
+  const bearer = { Authorization: `Bearer ${secret}` };
+  const asToken = await page.request.fetch('/api/v1/auth/me', { headers: bearer, failOnStatusCode: false });
+  expect(asToken.status()).toBe(200);
+
+  const row = page.getByRole('table', { name: 'Your API tokens' }).getByRole('row', { name: new RegExp(name) });
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await row.getByRole('button', { name: 'Yes, revoke' }).click();
+  await expect(row).toContainText('REVOKED');
+  const after = await page.request.fetch('/api/v1/auth/me', { headers: bearer, failOnStatusCode: false });
+  expect(after.status()).toBe(401);
+});

@@ -1,0 +1,245 @@
+//! `/api/v1/auth`: logging in and out, who am I, changing one's password.
+
+use super::ApiResult;
+use super::json::Json as JsonBody;
+use crate::auth::{Caller, ClientIp, Credential, SESSION_KEY, SessionData, password};
+use crate::db::audit_events::{NewAuditEvent, Source};
+use crate::db::{teams, users};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::ErrorBody;
+use app::api::auth::{ChangePasswordRequest, LoginRequest, Me};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use chrono::Utc;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use secrecy::SecretString;
+use tower_sessions::Session;
+
+/// Recorded as the actor of a failed login whose username matches no account.
+const UNKNOWN_USER: &str = "(unknown user)";
+
+/// Handles `POST /api/v1/auth/login`: checks the password, rotates the session id, starts the
+/// session. Failures are throttled per account and per address and never say whether the
+/// account exists.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = Me),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    state: AppState,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    JsonBody(request): JsonBody<LoginRequest>,
+) -> ApiResult<Json<Me>> {
+    let username = request.username.trim().to_owned();
+    let user_key = format!("user:{}", username.to_lowercase());
+    let mut keys = vec![user_key.clone()];
+    if let Some(ip) = &ip {
+        keys.push(format!("ip:{ip}"));
+    }
+    let delay = state.throttle.delay(&keys);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
+    let user = users::by_username(&state.pool, &username).await?;
+    let secret = SecretString::from(request.password);
+    let matches = password::verify(&secret, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let user = match user {
+        Some(user) if matches && user.disabled_at.is_none() => user,
+        found => {
+            state.throttle.fail(&keys);
+            let reason = match &found {
+                None => "unknown user",
+                Some(u) if u.disabled_at.is_some() => "account disabled",
+                Some(_) => "wrong password",
+            };
+            // A name that matches no account is not recorded: people type their password
+            // into the username field, and the audit trail must not keep it.
+            let name = found.as_ref().map_or(UNKNOWN_USER, |u| u.username.as_str());
+            let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+            NewAuditEvent {
+                actor_user_id: found.as_ref().map(|u| u.id),
+                actor_token_id: None,
+                actor_name: name,
+                team_id: None,
+                source: Source::Ui,
+                action: "auth.login",
+                target_kind: Some("user"),
+                target_id: found.as_ref().map(|u| u.id.to_string()),
+                target_name: Some(name),
+                ok: false,
+                detail: Some(reason),
+                client_ip: ip,
+            }
+            .append(&mut conn)
+            .await?;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    state.throttle.succeed(&user_key);
+
+    // A new id at login, so an id planted before login is worthless afterwards.
+    session.cycle_id().await?;
+    let now = Utc::now();
+    let data = SessionData {
+        user_id: user.id,
+        authenticated_at: now,
+        last_seen_at: now,
+        csrf_token: rand::rng().sample_iter(&Alphanumeric).take(43).map(char::from).collect(),
+    };
+    session.insert(SESSION_KEY, &data).await?;
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    NewAuditEvent {
+        actor_user_id: Some(user.id),
+        actor_token_id: None,
+        actor_name: &user.username,
+        team_id: None,
+        source: Source::Ui,
+        action: "auth.login",
+        target_kind: Some("user"),
+        target_id: Some(user.id.to_string()),
+        target_name: Some(&user.username),
+        ok: true,
+        detail: None,
+        client_ip: ip,
+    }
+    .append(&mut conn)
+    .await?;
+    let caller = Caller { user, credential: Credential::Session { csrf_token: data.csrf_token }, client_ip: None };
+    Ok(Json(me(&state, &caller).await?))
+}
+
+/// Handles `GET /api/v1/auth/me`: the caller, their teams, and (for sessions) the CSRF token.
+#[utoipa::path(
+    get,
+    path = "/auth/me",
+    tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody))
+)]
+pub async fn get_me(state: AppState, Extension(caller): Extension<Caller>) -> ApiResult<Json<Me>> {
+    Ok(Json(me(&state, &caller).await?))
+}
+
+async fn me(state: &AppState, caller: &Caller) -> ApiResult<Me> {
+    let teams = match &caller.credential {
+        Credential::Session { .. } => teams::memberships_of(&state.pool, caller.user.id).await?,
+        Credential::Token { team_id, role, .. } => {
+            let team = teams::by_id(&state.pool, *team_id).await?;
+            vec![app::api::auth::TeamMembership { team_id: team.id, team_name: team.name, role: *role }]
+        }
+    };
+    Ok(Me {
+        user_id: caller.user.id,
+        username: caller.user.username.clone(),
+        display_name: caller.user.display_name.clone(),
+        is_site_admin: caller.user.is_site_admin && caller.is_session(),
+        must_change_password: caller.user.must_change_password,
+        teams,
+        csrf_token: match &caller.credential {
+            Credential::Session { csrf_token } => Some(csrf_token.clone()),
+            Credential::Token { .. } => None,
+        },
+    })
+}
+
+/// Handles `POST /api/v1/auth/logout`: ends this session.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(state: AppState, session: Session, Extension(caller): Extension<Caller>) -> ApiResult<StatusCode> {
+    session.flush().await?;
+    audit_self(&state, &caller, "auth.logout", None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Handles `POST /api/v1/auth/logout-everywhere`: ends every session of the caller, this one too.
+#[utoipa::path(post, path = "/auth/logout-everywhere", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout_everywhere(
+    state: AppState,
+    session: Session,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.pool.begin().await.map_err(crate::db::DbError::from)?;
+    users::void_sessions(&mut tx, caller.user.id).await?;
+    audit_in(&mut tx, &caller, "auth.logout_everywhere", None).await?;
+    tx.commit().await.map_err(crate::db::DbError::from)?;
+    session.flush().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Handles `POST /api/v1/auth/password`: changes the caller's password. Other sessions of the
+/// user end; this one continues.
+#[utoipa::path(
+    post,
+    path = "/auth/password",
+    tag = "auth",
+    request_body = ChangePasswordRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+pub async fn change_password(
+    state: AppState,
+    session: Session,
+    Extension(caller): Extension<Caller>,
+    JsonBody(request): JsonBody<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let current = SecretString::from(request.current_password);
+    if !password::verify(&current, Some(caller.user.password_hash.clone())).await? {
+        return Err(AppError::invalid("current_password", "The current password is wrong."));
+    }
+    password::check_policy(&caller.user.username, &request.new_password)
+        .map_err(|err| AppError::invalid("new_password", format!("{err}.")))?;
+    if request.new_password == *secrecy::ExposeSecret::expose_secret(&current) {
+        return Err(AppError::invalid("new_password", "The new password must differ from the current one."));
+    }
+    let hash = password::hash(&SecretString::from(request.new_password)).await?;
+    let mut tx = state.pool.begin().await.map_err(crate::db::DbError::from)?;
+    users::set_password(&mut tx, caller.user.id, &hash, false).await?;
+    users::void_sessions(&mut tx, caller.user.id).await?;
+    audit_in(&mut tx, &caller, "auth.password_change", None).await?;
+    tx.commit().await.map_err(crate::db::DbError::from)?;
+    // This session survives the change: it is re-stamped after the cut-off.
+    if let Some(mut data) = session.get::<SessionData>(SESSION_KEY).await? {
+        data.authenticated_at = Utc::now();
+        session.cycle_id().await?;
+        session.insert(SESSION_KEY, &data).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn audit_self(state: &AppState, caller: &Caller, action: &str, detail: Option<&str>) -> ApiResult<()> {
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    audit_in(&mut conn, caller, action, detail).await
+}
+
+/// Appends an audit row about the caller's own account.
+async fn audit_in(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+    action: &str,
+    detail: Option<&str>,
+) -> ApiResult<()> {
+    NewAuditEvent {
+        actor_user_id: Some(caller.user.id),
+        actor_token_id: caller.token_id(),
+        actor_name: &caller.user.username,
+        team_id: None,
+        source: caller.source(),
+        action,
+        target_kind: Some("user"),
+        target_id: Some(caller.user.id.to_string()),
+        target_name: Some(&caller.user.username),
+        ok: true,
+        detail,
+        client_ip: caller.client_ip.clone(),
+    }
+    .append(conn)
+    .await?;
+    Ok(())
+}

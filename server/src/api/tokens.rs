@@ -1,0 +1,106 @@
+//! `/api/v1/tokens`: the caller's API tokens. A token acts in one team with a role no higher than
+//! its creator's there; its secret is shown once and stored only as a hash.
+
+use super::ApiResult;
+use super::json::Json as JsonBody;
+use crate::auth::{Caller, token};
+use crate::db::audit_events::NewAuditEvent;
+use crate::db::{DbError, api_tokens};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::ErrorBody;
+use app::api::auth::{CreateTokenRequest, CreatedToken, TokenSummary};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+
+/// Handles `GET /api/v1/tokens`.
+#[utoipa::path(get, path = "/tokens", tag = "tokens", responses((status = 200, body = Vec<TokenSummary>), (status = 401, body = ErrorBody)))]
+pub async fn list_tokens(state: AppState, Extension(caller): Extension<Caller>) -> ApiResult<Json<Vec<TokenSummary>>> {
+    Ok(Json(
+        api_tokens::of_user(&state.pool, caller.user.id).await?.iter().map(api_tokens::TokenRow::summary).collect(),
+    ))
+}
+
+/// Handles `POST /api/v1/tokens`: answers the secret, once.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    tag = "tokens",
+    request_body = CreateTokenRequest,
+    responses((status = 200, body = CreatedToken), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn create_token(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    JsonBody(request): JsonBody<CreateTokenRequest>,
+) -> ApiResult<Json<CreatedToken>> {
+    let name = request.name.trim();
+    if !(1..=100).contains(&name.chars().count()) {
+        return Err(AppError::invalid("name", "Name the token (1 to 100 characters), such as \"ci-deploy\"."));
+    }
+    let mine = caller.role_in(&state.pool, request.team_id).await?.ok_or_else(|| {
+        AppError::invalid("team_id", "You are not a member of this team; a token can only act in your teams.")
+    })?;
+    if request.role > mine {
+        return Err(AppError::invalid(
+            "role",
+            format!("Your role in this team is {}; a token cannot have more.", mine.as_str()),
+        ));
+    }
+    let fresh = token::generate();
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let row = api_tokens::insert(
+        &mut tx,
+        caller.user.id,
+        request.team_id,
+        request.role,
+        name,
+        &fresh.prefix,
+        &fresh.secret_hash,
+    )
+    .await?;
+    audit(&caller, "token.create", &row).append(&mut tx).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(Json(CreatedToken { token: row.summary(), secret: fresh.full }))
+}
+
+/// Handles `DELETE /api/v1/tokens/{token_id}`: revokes one of the caller's tokens.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{token_id}",
+    tag = "tokens",
+    params(("token_id" = i64, Path, description = "Token id")),
+    responses((status = 204), (status = 404, body = ErrorBody))
+)]
+pub async fn revoke_token(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path(token_id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let row = api_tokens::revoke(&mut tx, caller.user.id, token_id).await.map_err(|err| match err {
+        DbError::NotFound => AppError::NotFound(format!("You have no token {token_id}.")),
+        other => other.into(),
+    })?;
+    audit(&caller, "token.revoke", &row).append(&mut tx).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn audit<'a>(caller: &'a Caller, action: &'a str, row: &'a api_tokens::TokenRow) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        actor_user_id: Some(caller.user.id),
+        actor_token_id: caller.token_id(),
+        actor_name: &caller.user.username,
+        team_id: Some(row.team_id),
+        source: caller.source(),
+        action,
+        target_kind: Some("token"),
+        target_id: Some(row.id.to_string()),
+        target_name: Some(&row.name),
+        ok: true,
+        detail: Some(&row.role),
+        client_ip: caller.client_ip.clone(),
+    }
+}

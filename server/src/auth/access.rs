@@ -1,0 +1,254 @@
+//! The access decision of every `/api/v1` route, and the middleware that enforces it.
+//!
+//! [`policy`] is the single table of who may call what. A route missing from it is refused (and
+//! the authorization matrix test fails), so a new endpoint cannot ship without a decision.
+
+use super::{CSRF_HEADER, Caller, ClientIp, Credential, SESSION_KEY, SessionData, token};
+use crate::db::{api_tokens, users};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::auth::Role;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{TimeDelta, Utc};
+use tower_sessions::Session;
+
+/// Sessions end after this long without a request.
+pub const IDLE_TIMEOUT: TimeDelta = TimeDelta::hours(12);
+/// Sessions end this long after login, active or not.
+pub const ABSOLUTE_TIMEOUT: TimeDelta = TimeDelta::days(7);
+/// `last_seen_at` is written at most this often.
+const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (login, and the JSON 404 for unknown paths).
+    Public,
+    /// Any authenticated caller, session or token.
+    Authenticated,
+    /// A logged-in user with a browser session (not a token).
+    Session,
+    /// A caller with at least this role in the team named by the `{team_id}` path segment.
+    Team(Role),
+    /// A site administrator with a browser session.
+    SiteAdmin,
+}
+
+/// The access decision for `method` on the route template `route`; `None` for routes without one.
+pub fn policy(method: &Method, route: &str) -> Option<Access> {
+    use Access::*;
+    let access = match (method.as_str(), route) {
+        // Unknown paths answer a JSON 404 to anyone.
+        (_, "/api" | "/api/{*rest}") => Public,
+        ("POST", "/api/v1/auth/login") => Public,
+        ("GET", "/api/v1/auth/me") => Authenticated,
+        ("POST", "/api/v1/auth/logout" | "/api/v1/auth/logout-everywhere" | "/api/v1/auth/password") => Session,
+        ("GET", "/api/v1/system" | "/api/v1/openapi.json" | "/api/v1/teams") => Authenticated,
+        ("GET" | "POST", "/api/v1/tokens") => Session,
+        ("DELETE", "/api/v1/tokens/{token_id}") => Session,
+        ("GET" | "POST", "/api/v1/users") => SiteAdmin,
+        ("PATCH", "/api/v1/users/{user_id}") => SiteAdmin,
+        ("POST", "/api/v1/teams") => SiteAdmin,
+        ("GET", "/api/v1/teams/{team_id}/members") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/members") => Team(Role::Admin),
+        ("PUT" | "DELETE", "/api/v1/teams/{team_id}/members/{user_id}") => Team(Role::Admin),
+        _ => return None,
+    };
+    Some(access)
+}
+
+/// Routes a user who must change their password may still call.
+fn allowed_before_password_change(route: &str) -> bool {
+    matches!(route, "/api/v1/auth/me" | "/api/v1/auth/password" | "/api/v1/auth/logout")
+}
+
+/// Resolves the caller and enforces the route's access decision.
+pub async fn enforce(
+    State(state): State<AppState>,
+    matched: Option<MatchedPath>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match check(&state, matched.as_ref().map(MatchedPath::as_str), &mut request).await {
+        Ok(()) => next.run(request).await,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn check(state: &AppState, route: Option<&str>, request: &mut Request) -> Result<(), AppError> {
+    let Some(route) = route else {
+        // No route matched: the router answers (a JSON 404); nothing to protect.
+        return Ok(());
+    };
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let headers = request.headers().clone();
+    let session = request.extensions().get::<Session>().cloned();
+    let client_ip = ClientIp::of(request.extensions()).0;
+    let access = match policy(&method, route) {
+        Some(access) => access,
+        // The path is known for other methods: let the router answer 405.
+        None if [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE]
+            .iter()
+            .any(|m| policy(m, route).is_some()) =>
+        {
+            return Ok(());
+        }
+        None => {
+            tracing::error!(%method, route, "route has no access decision; refusing");
+            return Err(AppError::Forbidden("This route has no access decision and is refused.".into()));
+        }
+    };
+    if access == Access::Public {
+        return Ok(());
+    }
+    let caller = resolve(state, &headers, session.as_ref(), client_ip).await?.ok_or(AppError::Unauthenticated)?;
+    if let Credential::Session { csrf_token } = &caller.credential {
+        let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let presented = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if changes_state && !presented.is_some_and(|p| token::hashes_match(p, csrf_token)) {
+            return Err(AppError::CsrfFailed);
+        }
+    }
+    if caller.user.must_change_password && !allowed_before_password_change(route) {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    match access {
+        Access::Public | Access::Authenticated => {}
+        Access::Session => {
+            if !caller.is_session() {
+                return Err(AppError::Forbidden("This needs a browser session; API tokens cannot do it.".into()));
+            }
+        }
+        Access::SiteAdmin => {
+            if !(caller.is_session() && caller.user.is_site_admin) {
+                return Err(AppError::Forbidden("Only site administrators can do this.".into()));
+            }
+        }
+        Access::Team(needed) => {
+            let team_id =
+                team_in_path(&path).ok_or_else(|| AppError::invalid("team_id", "The path names no team id."))?;
+            match caller.role_in(&state.pool, team_id).await? {
+                Some(role) if role >= needed => {}
+                Some(role) => {
+                    return Err(AppError::Forbidden(format!(
+                        "Your role in this team is {}; this needs {}.",
+                        role.as_str(),
+                        needed.as_str()
+                    )));
+                }
+                None => return Err(AppError::Forbidden("You are not a member of this team.".into())),
+            }
+        }
+    }
+    request.extensions_mut().insert(caller);
+    Ok(())
+}
+
+/// The number after `/teams/` in an `/api/v1/teams/{team_id}/...` path.
+fn team_in_path(path: &str) -> Option<i64> {
+    path.strip_prefix("/api/v1/teams/")?.split('/').next()?.parse().ok()
+}
+
+/// Finds the caller from a bearer token or the session; `None` when neither is there or valid.
+pub async fn resolve(
+    state: &AppState,
+    headers: &http::HeaderMap,
+    session: Option<&Session>,
+    client_ip: Option<String>,
+) -> Result<Option<Caller>, AppError> {
+    if let Some(header) = headers.get(http::header::AUTHORIZATION) {
+        let presented =
+            header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).ok_or(AppError::Unauthenticated)?;
+        let (prefix, hash) = token::parse(presented.trim()).ok_or(AppError::Unauthenticated)?;
+        let row = api_tokens::by_prefix(&state.pool, &prefix).await?.ok_or(AppError::Unauthenticated)?;
+        if row.revoked_at.is_some() || !token::hashes_match(&hash, &row.secret_hash) {
+            return Err(AppError::Unauthenticated);
+        }
+        let user = users::by_id(&state.pool, row.user_id).await?;
+        if user.disabled_at.is_some() {
+            return Err(AppError::Unauthenticated);
+        }
+        api_tokens::touch(&state.pool, row.id).await?;
+        let role = Role::parse(&row.role).unwrap_or(Role::Viewer);
+        let credential = Credential::Token { token_id: row.id, team_id: row.team_id, role };
+        return Ok(Some(Caller { user, credential, client_ip }));
+    }
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    let data: Option<SessionData> = session.get(SESSION_KEY).await?;
+    let Some(mut data) = data else {
+        return Ok(None);
+    };
+    let user = match users::by_id(&state.pool, data.user_id).await {
+        Ok(user) => user,
+        Err(crate::db::DbError::NotFound) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    let now = Utc::now();
+    if session_ended(&data, &user, now) {
+        session.flush().await?;
+        return Ok(None);
+    }
+    if now - data.last_seen_at > TOUCH_EVERY {
+        data.last_seen_at = now;
+        session.insert(SESSION_KEY, &data).await?;
+    }
+    Ok(Some(Caller { user, credential: Credential::Session { csrf_token: data.csrf_token }, client_ip }))
+}
+
+/// Whether a session is over at `now`: the account is disabled, the user logged out everywhere
+/// (or changed their password) after it began, it sat idle too long, or it is too old.
+fn session_ended(data: &SessionData, user: &users::User, now: chrono::DateTime<Utc>) -> bool {
+    user.disabled_at.is_some()
+        || data.authenticated_at < user.sessions_valid_after
+        || now - data.last_seen_at > IDLE_TIMEOUT
+        || now - data.authenticated_at > ABSOLUTE_TIMEOUT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_end_when_idle_too_long_too_old_or_voided() {
+        let start = Utc::now();
+        let user = users::User {
+            id: 1,
+            username: "ada".into(),
+            display_name: String::new(),
+            password_hash: String::new(),
+            must_change_password: false,
+            is_site_admin: false,
+            disabled_at: None,
+            created_at: start,
+            sessions_valid_after: start - TimeDelta::seconds(1),
+        };
+        let data = SessionData { user_id: 1, authenticated_at: start, last_seen_at: start, csrf_token: String::new() };
+        assert!(!session_ended(&data, &user, start + TimeDelta::hours(11)));
+        assert!(session_ended(&data, &user, start + IDLE_TIMEOUT + TimeDelta::seconds(1)), "idle");
+        let active = SessionData { last_seen_at: start + TimeDelta::days(7), ..data.clone() };
+        assert!(!session_ended(&active, &user, start + TimeDelta::days(7)));
+        assert!(session_ended(&active, &user, start + ABSOLUTE_TIMEOUT + TimeDelta::seconds(1)), "absolute");
+        let voided = users::User { sessions_valid_after: start + TimeDelta::seconds(1), ..user.clone() };
+        assert!(session_ended(&data, &voided, start), "logged out everywhere");
+        let disabled = users::User { disabled_at: Some(start), ..user };
+        assert!(session_ended(&data, &disabled, start), "disabled");
+    }
+
+    #[test]
+    fn team_ids_come_from_the_path() {
+        assert_eq!(team_in_path("/api/v1/teams/42/members"), Some(42));
+        assert_eq!(team_in_path("/api/v1/teams/x/members"), None);
+        assert_eq!(team_in_path("/api/v1/users/42"), None);
+    }
+
+    #[test]
+    fn roles_order_from_weakest() {
+        assert!(Role::Viewer < Role::Operator && Role::Operator < Role::Admin);
+    }
+}

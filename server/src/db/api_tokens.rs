@@ -1,0 +1,107 @@
+//! The `api_tokens` table. Only the SHA-256 of a token's secret is stored.
+
+use super::DbError;
+use app::api::auth::{Role, TokenSummary};
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A token row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    /// Id.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// Team it acts in.
+    pub team_id: i64,
+    /// Role it acts with.
+    pub role: String,
+    /// Name.
+    pub name: String,
+    /// Listed prefix.
+    pub prefix: String,
+    /// SHA-256 of the secret, hex.
+    pub secret_hash: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "id, user_id, team_id, role, name, prefix, secret_hash, created_at, last_used_at, revoked_at";
+
+impl TokenRow {
+    /// As listed (no hash).
+    pub fn summary(&self) -> TokenSummary {
+        TokenSummary {
+            id: self.id,
+            name: self.name.clone(),
+            prefix: self.prefix.clone(),
+            team_id: self.team_id,
+            role: Role::parse(&self.role).unwrap_or(Role::Viewer),
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+}
+
+/// Stores a new token.
+#[tracing::instrument(skip_all)]
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    team_id: i64,
+    role: Role,
+    name: &str,
+    prefix: &str,
+    secret_hash: &str,
+) -> Result<TokenRow, DbError> {
+    let sql = format!(
+        "INSERT INTO api_tokens (user_id, team_id, role, name, prefix, secret_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(team_id)
+        .bind(role.as_str())
+        .bind(name)
+        .bind(prefix)
+        .bind(secret_hash)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// The token with this prefix.
+#[tracing::instrument(skip_all)]
+pub async fn by_prefix(pool: &SqlitePool, prefix: &str) -> Result<Option<TokenRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE prefix = ?1");
+    Ok(sqlx::query_as(&sql).bind(prefix).fetch_optional(pool).await?)
+}
+
+/// The user's tokens, newest first.
+#[tracing::instrument(skip_all)]
+pub async fn of_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC");
+    Ok(sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await?)
+}
+
+/// Records a use.
+#[tracing::instrument(skip_all)]
+pub async fn touch(pool: &SqlitePool, id: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Revokes the user's token; revoking twice keeps the first time.
+#[tracing::instrument(skip_all)]
+pub async fn revoke(conn: &mut SqliteConnection, user_id: i64, id: i64) -> Result<TokenRow, DbError> {
+    let sql = format!(
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(&sql).bind(id).bind(user_id).fetch_one(conn).await?)
+}

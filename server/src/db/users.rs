@@ -1,0 +1,124 @@
+//! The `users` table.
+
+use super::DbError;
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A user row (the password hash stays in the database layer's callers' hands only).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// PHC string of the Argon2id hash.
+    pub password_hash: String,
+    /// Must choose a new password before anything else.
+    pub must_change_password: bool,
+    /// May manage users and teams.
+    pub is_site_admin: bool,
+    /// When the account was disabled.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Sessions from before this instant are void.
+    pub sessions_valid_after: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, username, display_name, password_hash, must_change_password, is_site_admin, disabled_at, created_at, sessions_valid_after";
+
+/// A user to insert.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    /// Login name.
+    pub username: &'a str,
+    /// Display name.
+    pub display_name: &'a str,
+    /// PHC hash.
+    pub password_hash: &'a str,
+    /// Must change the password at first login.
+    pub must_change_password: bool,
+    /// Site administrator.
+    pub is_site_admin: bool,
+}
+
+impl NewUser<'_> {
+    /// Inserts the user; a taken username is `DbError::Conflict`.
+    #[tracing::instrument(skip_all)]
+    pub async fn insert(&self, conn: &mut SqliteConnection) -> Result<User, DbError> {
+        let sql = format!(
+            "INSERT INTO users (username, display_name, password_hash, must_change_password, is_site_admin) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {COLUMNS}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(self.username)
+            .bind(self.display_name)
+            .bind(self.password_hash)
+            .bind(self.must_change_password)
+            .bind(self.is_site_admin)
+            .fetch_one(conn)
+            .await?)
+    }
+}
+
+/// How many users exist.
+#[tracing::instrument(skip_all)]
+pub async fn count(pool: &SqlitePool) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?)
+}
+
+/// The user with this username (case-insensitive).
+#[tracing::instrument(skip_all)]
+pub async fn by_username(pool: &SqlitePool, username: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = ?1");
+    Ok(sqlx::query_as(&sql).bind(username).fetch_optional(pool).await?)
+}
+
+/// The user with this id.
+#[tracing::instrument(skip_all)]
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<User, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_one(pool).await?)
+}
+
+/// Every user, by username.
+#[tracing::instrument(skip_all)]
+pub async fn list(pool: &SqlitePool) -> Result<Vec<User>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users ORDER BY username");
+    Ok(sqlx::query_as(&sql).fetch_all(pool).await?)
+}
+
+/// Sets a new password hash and whether it must be changed at next login.
+#[tracing::instrument(skip_all)]
+pub async fn set_password(conn: &mut SqliteConnection, id: i64, hash: &str, must_change: bool) -> Result<(), DbError> {
+    let done = sqlx::query("UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1")
+        .bind(id)
+        .bind(hash)
+        .bind(must_change)
+        .execute(conn)
+        .await?;
+    if done.rows_affected() == 0 { Err(DbError::NotFound) } else { Ok(()) }
+}
+
+/// Disables or enables the account.
+#[tracing::instrument(skip_all)]
+pub async fn set_disabled(conn: &mut SqliteConnection, id: i64, disabled: bool) -> Result<(), DbError> {
+    let sql = if disabled {
+        "UPDATE users SET disabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1"
+    } else {
+        "UPDATE users SET disabled_at = NULL WHERE id = ?1"
+    };
+    let done = sqlx::query(sql).bind(id).execute(conn).await?;
+    if done.rows_affected() == 0 { Err(DbError::NotFound) } else { Ok(()) }
+}
+
+/// Voids every session the user has ("log out everywhere").
+#[tracing::instrument(skip_all)]
+pub async fn void_sessions(conn: &mut SqliteConnection, id: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET sessions_valid_after = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Security headers on every response.
+//!
+//! Pages carry a Content-Security-Policy that allows only the app's own files: its WASM, JS and
+//! CSS from this origin, plus the inline scripts hydration needs, each marked with a nonce that
+//! Leptos generates per render (the `leptos/nonce` feature; [`page_policy`] is inserted into the
+//! response while the page renders, when the nonce is known). Everything else (JSON, files,
+//! errors) gets a policy that allows nothing. API answers and pages are private to the caller,
+//! so neither may be cached; the hashed static files may.
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use http::{HeaderMap, HeaderValue};
+
+/// The policy of a rendered page whose inline scripts carry `nonce`.
+pub fn page_policy(nonce: &str) -> String {
+    // 'wasm-unsafe-eval' lets the page compile its own WebAssembly, nothing else; `cargo leptos
+    // watch` reloads over a WebSocket on another port, which only debug builds allow.
+    let reload = if cfg!(debug_assertions) { " ws:" } else { "" };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'{reload}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// For anything that is not a rendered page: nothing may run or load, nobody may frame it.
+const NOTHING_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Adds the security headers to every response.
+pub async fn add_security_headers(request: Request, next: Next) -> Response {
+    let is_static = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(NOTHING_POLICY));
+    }
+    if !is_static && (is_html(headers) || is_json(headers)) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    content_type(headers).starts_with("text/html")
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    content_type(headers).contains("json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_policy_allows_own_files_and_the_nonce_only() {
+        let policy = page_policy("abc123");
+        assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
+        assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(!policy.contains("unsafe-inline"));
+    }
+}

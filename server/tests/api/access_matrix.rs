@@ -1,0 +1,205 @@
+//! The authorization matrix: every `/api/v1` route against every kind of caller.
+//!
+//! Routes come from the OpenAPI document the router is built from (plus the few routes served
+//! outside it, listed in [`UNDOCUMENTED`]), so a new route cannot be forgotten: without a row in
+//! [`EXPECTED`] and an entry in the server's access policy, this test fails.
+//!
+//! A cell is `U` (401: not logged in), `F` (403: logged in, not allowed) or `A` (allowed: the
+//! request gets past access control and the handler answers, with anything but 401, 403 or a 5xx).
+//! Bodies are empty objects and ids point at nothing, so allowed requests are refused by
+//! validation or answer 404 and the matrix changes no state, except the logout routes, after
+//! which the caller logs in again.
+
+use crate::helpers::{MEMBER_PASSWORD, Session, TestApp, spawn_app};
+use reqwest::{Method, StatusCode};
+use server::config::TEST_ADMIN_PASSWORD;
+use std::collections::BTreeSet;
+
+/// Callers, in the order of the columns of [`EXPECTED`].
+const COLUMNS: [&str; 7] = [
+    "anonymous",
+    "viewer of team A",
+    "operator of team A",
+    "admin of team A",
+    "admin of team B",
+    "site admin (no team role)",
+    "operator token of team A",
+];
+
+/// method, route template, expected outcome per column of [`COLUMNS`].
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("GET", "/api/v1/system", "U A A A A A A"),
+    ("GET", "/api/v1/openapi.json", "U A A A A A A"),
+    ("POST", "/api/v1/auth/login", "A A A A A A A"),
+    ("GET", "/api/v1/auth/me", "U A A A A A A"),
+    ("POST", "/api/v1/auth/logout", "U A A A A A F"),
+    ("POST", "/api/v1/auth/logout-everywhere", "U A A A A A F"),
+    ("POST", "/api/v1/auth/password", "U A A A A A F"),
+    ("GET", "/api/v1/users", "U F F F F A F"),
+    ("POST", "/api/v1/users", "U F F F F A F"),
+    ("PATCH", "/api/v1/users/{user_id}", "U F F F F A F"),
+    ("GET", "/api/v1/teams", "U A A A A A A"),
+    ("POST", "/api/v1/teams", "U F F F F A F"),
+    ("GET", "/api/v1/teams/{team_id}/members", "U A A A F F A"),
+    ("POST", "/api/v1/teams/{team_id}/members", "U F F A F F F"),
+    ("PUT", "/api/v1/teams/{team_id}/members/{user_id}", "U F F A F F F"),
+    ("DELETE", "/api/v1/teams/{team_id}/members/{user_id}", "U F F A F F F"),
+    ("GET", "/api/v1/tokens", "U A A A A A F"),
+    ("POST", "/api/v1/tokens", "U A A A A A F"),
+    ("DELETE", "/api/v1/tokens/{token_id}", "U A A A A A F"),
+    ("GET", "/api", "A A A A A A A"),
+    ("GET", "/api/{*rest}", "A A A A A A A"),
+];
+
+/// Routes the router serves that the OpenAPI document does not describe.
+const UNDOCUMENTED: &[(&str, &str)] = &[("GET", "/api/v1/openapi.json"), ("GET", "/api"), ("GET", "/api/{*rest}")];
+
+/// A kind of caller.
+enum Caller {
+    Anonymous(reqwest::Client),
+    User { username: String, password: String, session: Session },
+    Token { client: reqwest::Client, secret: String },
+}
+
+impl Caller {
+    fn request(&self, app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
+        match self {
+            Caller::Anonymous(client) => client.request(method, app.url(path)),
+            Caller::User { session, .. } => session.send(method, path),
+            Caller::Token { client, secret } => client.request(method, app.url(path)).bearer_auth(secret),
+        }
+    }
+
+    /// Logs in again after a logout route ended the session.
+    async fn renew(&mut self, app: &TestApp) {
+        if let Caller::User { username, password, session } = self {
+            *session = app.login(username, password).await;
+        }
+    }
+}
+
+fn documented_routes() -> BTreeSet<(String, String)> {
+    let (_, doc) = server::api::router();
+    let mut routes = BTreeSet::new();
+    for (path, item) in &doc.paths.paths {
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("PATCH", item.patch.is_some()),
+            ("DELETE", item.delete.is_some()),
+        ];
+        for (method, present) in methods {
+            if present {
+                routes.insert((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    for (method, route) in UNDOCUMENTED {
+        routes.insert(((*method).to_owned(), (*route).to_owned()));
+    }
+    routes
+}
+
+/// Every served route has an access decision in the server's policy and a row in this matrix,
+/// and the matrix lists no route that is not served.
+#[test]
+fn every_route_has_an_access_decision_and_a_row() {
+    let served = documented_routes();
+    let mut problems = Vec::new();
+    for (method, route) in &served {
+        let parsed: Method = method.parse().expect("an HTTP method");
+        if server::auth::access::policy(&parsed, route).is_none() {
+            problems.push(format!("{method} {route}: no access decision in server::auth::access::policy"));
+        }
+        if !EXPECTED.iter().any(|(m, r, _)| m == method && r == route) {
+            problems.push(format!("{method} {route}: no row in the authorization matrix (EXPECTED)"));
+        }
+    }
+    for (method, route, _) in EXPECTED {
+        if !served.contains(&((*method).to_owned(), (*route).to_owned())) {
+            problems.push(format!("{method} {route}: in the matrix but not served"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        server::auth::access::policy(&Method::GET, "/api/v1/not-yet-decided").is_none(),
+        "an unknown route must have no decision, so the middleware refuses it"
+    );
+}
+
+/// Each route answers each caller as the matrix says: 0 violations.
+#[tokio::test]
+async fn every_route_answers_every_caller_as_expected() {
+    let app = spawn_app().await;
+    let site_admin = app.admin().await;
+    let team_a = app.create_team(&site_admin, "Team A").await;
+    let team_b = app.create_team(&site_admin, "Team B").await;
+    let viewer = app.member(&site_admin, "vera", team_a, "viewer").await;
+    let operator = app.member(&site_admin, "otto", team_a, "operator").await;
+    let admin_a = app.member(&site_admin, "ada", team_a, "admin").await;
+    let admin_b = app.member(&site_admin, "bob", team_b, "admin").await;
+    let secret = app.token(&operator, team_a, "operator").await;
+    // The site admin created both teams; leaving them makes the column "site admin, no team role".
+    let site_admin_id = site_admin.me.user_id;
+    for (team, team_admin) in [(team_a, &admin_a), (team_b, &admin_b)] {
+        let path = format!("/api/v1/teams/{team}/members/{site_admin_id}");
+        let left = team_admin.send(Method::DELETE, &path).send().await.expect("remove the site admin");
+        assert_eq!(left.status(), 204);
+    }
+
+    let user = |name: &str, password: &str, session: Session| Caller::User {
+        username: name.to_owned(),
+        password: password.to_owned(),
+        session,
+    };
+    let plain = || reqwest::Client::builder().no_proxy().build().expect("http client");
+    let mut callers = [
+        Caller::Anonymous(plain()),
+        user("vera", MEMBER_PASSWORD, viewer),
+        user("otto", MEMBER_PASSWORD, operator),
+        user("ada", MEMBER_PASSWORD, admin_a),
+        user("bob", MEMBER_PASSWORD, admin_b),
+        user("admin", TEST_ADMIN_PASSWORD, site_admin),
+        Caller::Token { client: plain(), secret },
+    ];
+
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    for (method, route) in documented_routes() {
+        let Some((_, _, row)) = EXPECTED.iter().find(|(m, r, _)| *m == method && *r == route) else {
+            violations.push(format!("{method} {route}: no row in the matrix"));
+            continue;
+        };
+        let cells: Vec<char> = row.split_whitespace().filter_map(|c| c.chars().next()).collect();
+        assert_eq!(cells.len(), COLUMNS.len(), "{method} {route}: one cell per caller");
+        let path = route
+            .replace("{team_id}", &team_a.to_string())
+            .replace("{user_id}", "999999")
+            .replace("{token_id}", "999999")
+            .replace("{*rest}", "no-such-thing");
+        let method: Method = method.parse().expect("an HTTP method");
+        for (column, (caller, cell)) in callers.iter_mut().zip(&cells).enumerate() {
+            let mut request = caller.request(&app, method.clone(), &path);
+            if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
+                request = request.json(&serde_json::json!({}));
+            }
+            let status = request.send().await.expect("request sent").status();
+            checked += 1;
+            let ok = match cell {
+                'U' => status == StatusCode::UNAUTHORIZED,
+                'F' => status == StatusCode::FORBIDDEN,
+                'A' => !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) && status.as_u16() < 500,
+                other => panic!("unknown cell {other} in the row of {method} {route}"),
+            };
+            if !ok {
+                violations.push(format!("{method} {path} as {}: expected {cell}, got {status}", COLUMNS[column]));
+            }
+            if route.starts_with("/api/v1/auth/logout") && status.is_success() {
+                caller.renew(&app).await;
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{} violations of {checked} checks:\n{}", violations.len(), violations.join("\n"));
+    assert_eq!(checked, EXPECTED.len() * COLUMNS.len());
+}

@@ -1,0 +1,230 @@
+//! Session fixation, CSRF, cookie flags, brute-force throttling, token storage and security
+//! headers, each checked over real HTTP against a real SQLite file.
+
+use crate::helpers::{spawn_app, spawn_app_with};
+use reqwest::Method;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use server::config::TEST_ADMIN_PASSWORD;
+use std::time::{Duration, Instant};
+
+const COOKIE_NAME: &str = "signalbox_session";
+
+/// The session id a response sets, if any.
+fn session_id(response: &reqwest::Response) -> Option<String> {
+    response.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookie| {
+        let value = cookie.strip_prefix(&format!("{COOKIE_NAME}="))?;
+        Some(value.split(';').next().unwrap_or_default().to_owned())
+    })
+}
+
+fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().expect("http client")
+}
+
+async fn login_raw(app: &crate::helpers::TestApp, cookie: Option<&str>, password: &str) -> reqwest::Response {
+    let mut request = plain_client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": password}));
+    if let Some(id) = cookie {
+        request = request.header(COOKIE, format!("{COOKIE_NAME}={id}"));
+    }
+    request.send().await.expect("login request")
+}
+
+/// An id known before login (planted by an attacker, or a previous login) is worthless after it:
+/// login issues a new id and the old one no longer authenticates.
+#[tokio::test]
+async fn login_rotates_the_session_id() {
+    let app = spawn_app().await;
+    let first = login_raw(&app, None, TEST_ADMIN_PASSWORD).await;
+    assert_eq!(first.status(), 200);
+    let planted = session_id(&first).expect("login sets a session cookie");
+
+    let second = login_raw(&app, Some(&planted), TEST_ADMIN_PASSWORD).await;
+    assert_eq!(second.status(), 200);
+    let fresh = session_id(&second).expect("login sets a new session cookie");
+    assert_ne!(fresh, planted, "the session id must change at login");
+
+    let with = |id: String| {
+        plain_client().get(app.url("/api/v1/auth/me")).header(COOKIE, format!("{COOKIE_NAME}={id}")).send()
+    };
+    assert_eq!(with(planted).await.expect("me").status(), 401, "the old id is dead");
+    assert_eq!(with(fresh).await.expect("me").status(), 200, "the new id works");
+}
+
+/// A cross-site POST carries the cookie (were SameSite ignored) but cannot know the CSRF token:
+/// it is refused with 403 and changes nothing. The same request from the UI succeeds.
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let forged = |token: Option<&str>| {
+        let mut request = admin
+            .client
+            .post(app.url("/api/v1/teams"))
+            .header("origin", "https://evil.example")
+            .json(&serde_json::json!({"name": "Forged"}));
+        if let Some(token) = token {
+            request = request.header("x-csrf-token", token);
+        }
+        request.send()
+    };
+    for token in [None, Some("guessed-token")] {
+        let response = forged(token).await.expect("forged request");
+        assert_eq!(response.status(), 403);
+        let body: serde_json::Value = response.json().await.expect("json error");
+        assert_eq!(body["code"], "csrf_failed", "{body}");
+    }
+    let teams: Vec<app::api::auth::Team> =
+        admin.get("/api/v1/teams").send().await.expect("teams").json().await.expect("json");
+    assert!(teams.iter().all(|t| t.name != "Forged"), "a refused request changed nothing");
+
+    let response =
+        admin.send(Method::POST, "/api/v1/teams").json(&serde_json::json!({"name": "Real"})).send().await.unwrap();
+    assert_eq!(response.status(), 200, "the UI's request, with its token, is accepted");
+}
+
+/// The session cookie is HttpOnly, SameSite=Strict, scoped to the whole site, a browser-session
+/// cookie, and Secure when configured for TLS.
+#[tokio::test]
+async fn session_cookie_flags() {
+    for secure in [false, true] {
+        let app = spawn_app_with(|config| config.secure_cookies = secure).await;
+        let response = login_raw(&app, None, TEST_ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 200);
+        let cookie = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with(COOKIE_NAME))
+            .expect("a session cookie")
+            .to_owned();
+        let attributes: Vec<String> = cookie.split(';').skip(1).map(|a| a.trim().to_lowercase()).collect();
+        for wanted in ["httponly", "samesite=strict", "path=/"] {
+            assert!(attributes.iter().any(|a| a == wanted), "{wanted} missing in {cookie}");
+        }
+        assert!(!attributes.iter().any(|a| a.starts_with("max-age") || a.starts_with("expires")), "{cookie}");
+        assert_eq!(attributes.iter().any(|a| a == "secure"), secure, "{cookie}");
+    }
+}
+
+/// Five wrong passwords within a minute cost nothing; the sixth is delayed by at least a second,
+/// and an unknown account is throttled and answered exactly like a known one.
+#[tokio::test]
+async fn the_sixth_bad_password_is_delayed() {
+    let app = spawn_app().await;
+    let attempt = |username: &'static str| {
+        let client = plain_client();
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            let started = Instant::now();
+            let response = client
+                .post(url)
+                .json(&serde_json::json!({"username": username, "password": "wrong password 12"}))
+                .send()
+                .await
+                .expect("login request");
+            let status = response.status();
+            let body: serde_json::Value = response.json().await.expect("json error");
+            (status, body, started.elapsed())
+        }
+    };
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        let (status, body, _) = attempt("admin").await;
+        assert_eq!(status, 401);
+        answers.push(body);
+    }
+    let (status, body, took) = attempt("admin").await;
+    assert_eq!(status, 401);
+    assert!(took >= Duration::from_secs(1), "the sixth attempt took only {took:?}");
+
+    let (unknown_status, unknown_body, _) = attempt("nobody-here").await;
+    assert_eq!(unknown_status, status);
+    assert_eq!(unknown_body, body, "an unknown account is answered like a known one");
+    assert!(answers.iter().all(|a| *a == body));
+
+    // The right password still works once the delay has passed, and the audit trail has every
+    // failure.
+    let response = login_raw(&app, None, TEST_ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let failures: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'auth.login' AND result = 'failed'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("count");
+    assert_eq!(failures, 7);
+}
+
+/// API token secrets and passwords never reach the database file in clear; a token works until
+/// it is revoked, and records when it was last used.
+#[tokio::test]
+async fn tokens_and_passwords_are_stored_hashed() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let team = admin.me.teams[0].team_id;
+    let secret = app.token(&admin, team, "viewer").await;
+
+    let with_token = || plain_client().get(app.url("/api/v1/auth/me")).bearer_auth(&secret).send();
+    assert_eq!(with_token().await.expect("me").status(), 200);
+    let last_used: Option<String> =
+        sqlx::query_scalar("SELECT last_used_at FROM api_tokens").fetch_one(&app.pool).await.expect("row");
+    assert!(last_used.is_some(), "last use is recorded");
+
+    // Read every file of the database (main file and write-ahead log) as bytes.
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(app.data_dir.path()).expect("data dir") {
+        let path = entry.expect("entry").path();
+        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("signalbox.db")) {
+            stored.extend(std::fs::read(&path).expect("database file"));
+        }
+    }
+    assert!(stored.len() > 4096, "the database files were found");
+    let secret_part = secret.rsplit('_').next().expect("secret part");
+    for needle in [secret.as_str(), secret_part, TEST_ADMIN_PASSWORD] {
+        assert!(
+            !stored.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle:?} is stored in clear in the database"
+        );
+    }
+
+    let tokens: Vec<app::api::auth::TokenSummary> =
+        admin.get("/api/v1/tokens").send().await.expect("tokens").json().await.expect("json");
+    let revoked = admin.send(Method::DELETE, &format!("/api/v1/tokens/{}", tokens[0].id)).send().await.unwrap();
+    assert_eq!(revoked.status(), 204);
+    assert_eq!(with_token().await.expect("me").status(), 401, "a revoked token is refused");
+}
+
+/// Pages carry a nonce-based CSP that allows no other inline script; every response forbids
+/// framing and sniffing; private answers are not cached.
+#[tokio::test]
+async fn security_headers() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let page = admin.get("/").header("accept", "text/html").send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    let csp = headers.get("content-security-policy").expect("a CSP").to_str().expect("ascii").to_owned();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce in the CSP");
+    assert!(nonce.len() >= 16, "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    let html = page.text().await.expect("html");
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0, "hydration scripts are there");
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every inline script has the nonce");
+    for (name, value) in [("x-content-type-options", "nosniff"), ("referrer-policy", "same-origin")] {
+        assert_eq!(headers.get(name).and_then(|v| v.to_str().ok()), Some(value), "{name}");
+    }
+    assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+
+    let again = admin.get("/").header("accept", "text/html").send().await.expect("page");
+    let other = again.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(!other.contains(nonce), "each render has its own nonce");
+
+    let api = admin.get("/api/v1/auth/me").send().await.expect("me");
+    let headers = api.headers();
+    assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+}
