@@ -1,4 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loginAs } from './session';
 
 /** Waits until the WebAssembly has taken over the page. */
@@ -48,7 +50,7 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   await newTeam.getByLabel('Team name').fill(otherTeam);
   await newTeam.getByRole('button', { name: 'Create team' }).click();
   await hydrated(page);
-  await page.locator('.section-head').getByLabel('Team').selectOption({ label: otherTeam });
+  await page.getByLabel('Showing team').selectOption({ label: otherTeam });
   await addMember(page, other, 'operator');
   await expect(page.getByRole('table', { name: `Members of ${otherTeam}` })).toContainText(other);
   await page.screenshot({ path: 'screenshots/settings-admin.png', fullPage: true });
@@ -80,6 +82,9 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   await expect(vera.getByRole('button', { name: 'Remove' })).toHaveCount(0);
   await expect(vera.getByRole('form', { name: 'Create an account' })).toHaveCount(0);
   await expect(vera.getByRole('form', { name: 'Create a team' })).toHaveCount(0);
+  await expect(vera.getByRole('table', { name: 'Connections' })).toContainText('Built-in sandbox');
+  await expect(vera.getByRole('button', { name: /^Test / })).toHaveCount(0);
+  await expect(vera.getByRole('form', { name: 'Add a connection' })).toHaveCount(0);
   await vera.screenshot({ path: 'screenshots/settings-viewer.png', fullPage: true });
 
   // Calling the API anyway: 403, for her own team's members and for the other team.
@@ -107,7 +112,7 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   // The admin removes the viewer again, after confirming.
   await page.goto('/settings');
   await hydrated(page);
-  await page.locator('.section-head').getByLabel('Team').selectOption({ label: 'Platform' });
+  await page.getByLabel('Showing team').selectOption({ label: 'Platform' });
   const row = page.getByRole('table', { name: 'Members of Platform' }).getByRole('row', { name: new RegExp(viewer) });
   await row.getByRole('button', { name: 'Remove' }).click();
   await expect(row.getByRole('button', { name: 'Yes, remove' })).toBeFocused();
@@ -139,4 +144,56 @@ test('an API token is shown once, works, and stops working when revoked', async 
   await expect(row).toContainText('REVOKED');
   const after = await page.request.fetch('/api/v1/auth/me', { headers: bearer, failOnStatusCode: false });
   expect(after.status()).toBe(401);
+});
+
+test('connections: the sandbox signs; a tenancy is added from a config file, its key never shown', async ({ page }) => {
+  await loginAs(page.request);
+  await page.goto('/settings');
+  await hydrated(page);
+  // Another test may have made the admin a member of a second team.
+  const picker = page.getByLabel('Showing team');
+  if (await picker.count()) await picker.selectOption({ label: 'Platform' });
+  const table = page.getByRole('table', { name: 'Connections' });
+  await expect(table).toContainText('Built-in sandbox');
+
+  // The built-in sandbox answers a signed call.
+  await page.getByRole('button', { name: 'Test Built-in sandbox' }).click();
+  await expect(page.locator('.test-outcome')).toContainText('Connection works.');
+  await expect(table.getByRole('row', { name: /Built-in sandbox/ })).toContainText('OK');
+
+  // A tenancy from a pasted config file. A typo is named at its field; nothing is stored.
+  const name = `prod-${Date.now().toString(36)}`;
+  const form = page.getByRole('form', { name: 'Add a connection' });
+  const key = readFileSync(resolve(__dirname, '../../server/src/oci/testdata/vector_pkcs8.pem'), 'utf8');
+  const config = [
+    '[DEFAULT]',
+    'user=ocid1.user.oc1..aaaaaaaatestuser',
+    'fingerprint=4d:d6:32:4b:fb:9d:e0:46:d0:76:07:37:67:a6:73:8e',
+    'tenancy=ocid1.tenancy.oc1..aaaaaaaatesttenancy',
+    'region=eu-frankfurt-1',
+    'key_file=~/.oci/oci_api_key.pem',
+  ].join('\n');
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('~/.oci/config file').check();
+  await form.getByLabel('Config file', { exact: true }).fill(config);
+  await form.getByLabel('Profile').fill('PROD');
+  await form.getByLabel('Private key (PEM)').fill(key);
+  await form.getByRole('button', { name: 'Add connection' }).click();
+  await expect(form).toContainText('no such profile; the file has [DEFAULT]');
+  await expect(table).not.toContainText(name);
+  await page.screenshot({ path: 'screenshots/settings-connection-error.png', fullPage: true });
+
+  await form.getByLabel('Profile').fill('DEFAULT');
+  await form.getByRole('button', { name: 'Add connection' }).click();
+  const row = table.getByRole('row', { name: new RegExp(name) });
+  await expect(row).toContainText('eu-frankfurt-1');
+  await expect(row).toContainText('4d:d6:32:4b');
+  await expect(form.getByLabel('Private key (PEM)')).toHaveValue('');
+  expect(await page.content()).not.toContain('PRIVATE KEY-----\nMII');
+  await page.screenshot({ path: 'screenshots/settings-connections.png', fullPage: true });
+
+  // Deleting asks first.
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await row.getByRole('button', { name: 'Yes, delete' }).click();
+  await expect(table).not.toContainText(name);
 });

@@ -74,6 +74,8 @@ impl ServeArgs {
             sandbox_persist: !self.sandbox_memory,
             // Read from the environment only, so it never shows in a process list.
             admin_password: std::env::var("SIGNALBOX_ADMIN_PASSWORD").ok().map(secrecy::SecretString::from),
+            // Secrets come from the environment only: command lines are visible to every user.
+            master_key: std::env::var("SIGNALBOX_MASTER_KEY").ok().map(secrecy::SecretString::from),
             secure_cookies: self.secure_cookies,
         }
     }

@@ -24,6 +24,9 @@ pub struct Config {
     pub admin_password: Option<SecretString>,
     /// Mark cookies `Secure` (serving over TLS, or behind a TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// The master key (base64 of 32 bytes) from `SIGNALBOX_MASTER_KEY`; without it the key is
+    /// kept in `DATA_DIR/master.key`.
+    pub master_key: Option<SecretString>,
 }
 
 /// Log output format.
@@ -53,6 +56,7 @@ impl Config {
             sandbox_persist: false,
             admin_password: Some(SecretString::from(TEST_ADMIN_PASSWORD.to_owned())),
             secure_cookies: false,
+            master_key: None,
         }
     }
 }

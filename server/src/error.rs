@@ -56,6 +56,12 @@ pub enum AppError {
     /// The user must change their password first.
     #[error("Change your password first: POST /api/v1/auth/password.")]
     PasswordChangeRequired,
+    /// An OCI call failed; its message carries OCI's code, the remedy and the request id.
+    #[error("{}{}", .0, .0.opc_request_id().map(|id| format!(" (opc-request-id {id})")).unwrap_or_default())]
+    Oci(crate::oci::error::OciError),
+    /// A stored connection cannot sign requests; the message says why and what to do.
+    #[error("{0}")]
+    ConnectionUnusable(String),
     /// A name or key is taken.
     #[error("{message}")]
     Conflict {
@@ -122,6 +128,15 @@ impl AppError {
             AppError::CsrfFailed => (StatusCode::FORBIDDEN, ErrorCode::CsrfFailed),
             AppError::PasswordChangeRequired => (StatusCode::FORBIDDEN, ErrorCode::PasswordChangeRequired),
             AppError::Conflict { .. } => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            AppError::ConnectionUnusable(_) => (StatusCode::CONFLICT, ErrorCode::ConnectionUnusable),
+            // OCI's answers about the request itself (bad value, no such resource, conflict,
+            // throttling) keep their status; anything else is the upstream failing.
+            AppError::Oci(err) => match err.status() {
+                Some(status @ (400 | 404 | 409 | 412 | 429)) => {
+                    (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), ErrorCode::CloudError)
+                }
+                _ => (StatusCode::BAD_GATEWAY, ErrorCode::CloudError),
+            },
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             AppError::Unavailable(_) | AppError::SessionStore(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)

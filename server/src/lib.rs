@@ -12,10 +12,12 @@ pub mod auth;
 pub mod builtin;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod data_dir;
 pub mod db;
 pub mod error;
 pub mod headers;
+pub mod master_key;
 pub mod oci;
 mod routes;
 pub mod sandbox;
@@ -45,6 +47,9 @@ pub enum StartupError {
     /// The built-in sandbox connection cannot be set up.
     #[error(transparent)]
     Builtin(#[from] builtin::BuiltinError),
+    /// The master key cannot be loaded or created.
+    #[error(transparent)]
+    MasterKey(#[from] master_key::MasterKeyError),
     /// The first administrator cannot be created.
     #[error(transparent)]
     Bootstrap(#[from] auth::bootstrap::BootstrapError),
@@ -94,6 +99,8 @@ impl Application {
         })?;
         let data_dir = DataDir::prepare(&config.data_dir)?;
         let pool = db::open(&data_dir.database_path()).await?;
+        // After the database: a data directory refused for its database gets no key file either.
+        let master_key = master_key::MasterKey::load(data_dir.path(), config.master_key.as_ref())?;
         auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await?;
         let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
         sessions.migrate().await.map_err(|err| StartupError::Sessions(err.to_string()))?;
@@ -118,6 +125,7 @@ impl Application {
             builtin,
             started_at: chrono::Utc::now(),
             throttle: auth::throttle::Throttle::default(),
+            master_key,
         }));
         let router = routes::router(state.clone(), sessions);
         Ok(Self { listener, router, state })

@@ -4,6 +4,7 @@ use crate::auth::throttle::Throttle;
 use crate::builtin::Builtin;
 use crate::config::Config;
 use crate::data_dir::DataDir;
+use crate::master_key::MasterKey;
 use axum::extract::{FromRef, FromRequestParts, State};
 use chrono::{DateTime, Utc};
 use leptos::config::LeptosOptions;
@@ -32,6 +33,8 @@ pub struct App {
     pub started_at: DateTime<Utc>,
     /// Failed logins, for throttling.
     pub throttle: Throttle,
+    /// Seals and opens the secrets stored at rest.
+    pub master_key: MasterKey,
 }
 
 impl Deref for AppState {

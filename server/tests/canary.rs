@@ -1,6 +1,6 @@
-//! The secrets canary: known passwords, an API token and a private key go through the real
-//! binary (logging at debug level) by every route that takes or uses a secret, and are then
-//! searched for in every API response, every log line and every audit row: 0 hits.
+//! The secrets canary: known passwords, an API token, private keys and a pass phrase go through
+//! the real binary (logging at debug level) by every route that takes or uses a secret, and are
+//! then searched for in every API response, every log line and every audit row: 0 hits.
 
 mod support;
 
@@ -13,6 +13,9 @@ const USER_PASSWORD: &str = "canary-user-Pa55-8b2d71";
 const RESET_PASSWORD: &str = "canary-reset-Pa55-c3a0e5";
 const NEW_PASSWORD: &str = "canary-new-Pa55-93d4aa";
 const WRONG_PASSWORD: &str = "canary-wrong-Pa55-1f7b2c";
+/// The pass phrase of the encrypted test key (`server/src/oci/testdata/README.md`).
+const PASS_PHRASE: &str = "correct-horse";
+const WRONG_PASS_PHRASE: &str = "canary-wrong-pass-phrase-5e1d";
 
 /// Everything the server answered, as text.
 #[derive(Default)]
@@ -165,6 +168,24 @@ async fn no_secret_reaches_a_response_a_log_line_or_an_audit_row() {
         assert_eq!(status, expected);
     }
 
+    // A connection with an encrypted key: once with a wrong pass phrase, once right.
+    let fixture = |name: &str| {
+        std::fs::read_to_string(format!("{}/src/oci/testdata/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+    };
+    let encrypted = fixture("vector_pkcs8_encrypted.pem");
+    for (pass_phrase, expected) in [(WRONG_PASS_PHRASE, 400), (PASS_PHRASE, 200)] {
+        let body = serde_json::json!({
+            "name": "prod",
+            "source": {"from": "fields", "tenancy": "ocid1.tenancy.oc1..aaaaaaaat", "user": "ocid1.user.oc1..aaaaaaaau",
+                       "fingerprint": "4d:d6:32:4b:fb:9d:e0:46:d0:76:07:37:67:a6:73:8e", "region": "eu-frankfurt-1"},
+            "private_key": encrypted,
+            "pass_phrase": pass_phrase,
+        });
+        let path = format!("/api/v1/teams/{team}/connections");
+        assert_eq!(admin.call(&mut seen, Method::POST, &path, Some(body)).await.0, expected);
+    }
+    admin.call(&mut seen, Method::GET, &format!("/api/v1/teams/{team}/connections"), None).await;
+
     // An API token: its one answer is the only place its secret may appear.
     let body = serde_json::json!({"name": "ci", "team_id": team, "role": "viewer"});
     let response = carol.request(Method::POST, "/api/v1/tokens").json(&body).send().await.expect("create token");
@@ -200,6 +221,11 @@ async fn no_secret_reaches_a_response_a_log_line_or_an_audit_row() {
     let secret_part = secret.rsplit('_').next().expect("secret part").to_owned();
     needles.push(("API token".into(), secret_part));
     needles.extend(pem_lines(&key_pem).into_iter().map(|line| ("private key line".to_owned(), line)));
+    needles.push(("pass phrase".into(), PASS_PHRASE.into()));
+    needles.push(("wrong pass phrase".into(), WRONG_PASS_PHRASE.into()));
+    for name in ["vector_pkcs8_encrypted.pem", "vector_pkcs8.pem"] {
+        needles.extend(pem_lines(&fixture(name)).into_iter().map(|line| (format!("line of {name}"), line)));
+    }
     assert!(needles.len() > 10, "the key has lines to look for");
 
     let mut hits = Vec::new();

@@ -122,6 +122,18 @@ fn database_from_a_newer_version_is_refused() {
     assert_fails_with(&output, "migrated by a newer Signalbox (migration 99991231000000");
 }
 
+/// A master key that is not 32 bytes of base64 stops startup with the fix, and no key file is
+/// written in its place.
+#[test]
+fn a_malformed_master_key_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut command = signalbox(&args(&listen_args(tmp.path())));
+    command.env("SIGNALBOX_MASTER_KEY", "c2hvcnQ=");
+    let output = run(command);
+    assert_fails_with(&output, "SIGNALBOX_MASTER_KEY must be 32 random bytes in base64");
+    assert!(!tmp.path().join("master.key").exists());
+}
+
 /// A healthy start serves HTTP, logs JSON when asked, and exits 0 on SIGTERM.
 #[test]
 fn serves_and_stops_gracefully_on_sigterm() {

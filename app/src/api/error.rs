@@ -25,6 +25,11 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
+    /// A stored connection cannot sign requests (its key no longer decrypts or loads).
+    ConnectionUnusable,
+    /// OCI (or the sandbox) refused or did not answer; the message has its code, the remedy and
+    /// the `opc-request-id`.
+    CloudError,
     /// A dependency of the server (such as its database) is not available right now.
     Unavailable,
     /// The server failed; details are in its log, not in the response.

@@ -7,8 +7,10 @@
 //! same [`ApiError`] on failure.
 
 pub mod auth;
+pub mod connections;
 mod error;
 pub mod system;
+pub mod topics;
 
 #[cfg(feature = "hydrate")]
 mod browser;

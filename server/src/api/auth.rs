@@ -79,6 +79,7 @@ pub async fn login(
                 ok: false,
                 detail: Some(reason),
                 client_ip: ip,
+                ..Default::default()
             }
             .append(&mut conn)
             .await?;
@@ -111,6 +112,7 @@ pub async fn login(
         ok: true,
         detail: None,
         client_ip: ip,
+        ..Default::default()
     }
     .append(&mut conn)
     .await?;
@@ -238,6 +240,7 @@ async fn audit_in(
         ok: true,
         detail,
         client_ip: caller.client_ip.clone(),
+        ..Default::default()
     }
     .append(conn)
     .await?;

@@ -2,12 +2,14 @@
 //! answers for anything under `/api` that no handler claims.
 
 mod auth;
+mod connections;
 mod fallback;
 pub mod health;
 pub mod json;
 mod system;
 mod teams;
 mod tokens;
+mod topics;
 mod users;
 
 use crate::error::AppError;
@@ -36,6 +38,8 @@ use utoipa_axum::routes;
         (name = "users", description = "Accounts (site administrators)"),
         (name = "teams", description = "Teams and their members"),
         (name = "tokens", description = "API tokens for automation"),
+        (name = "connections", description = "A team's connections to OCI (or the built-in sandbox)"),
+        (name = "topics", description = "Notifications topics, through a connection"),
     )
 )]
 struct ApiDoc;
@@ -61,7 +65,14 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(teams::list_members, teams::add_member))
                 .routes(routes!(teams::set_member, teams::remove_member))
                 .routes(routes!(tokens::list_tokens, tokens::create_token))
-                .routes(routes!(tokens::revoke_token)),
+                .routes(routes!(tokens::revoke_token))
+                .routes(routes!(connections::list_connections, connections::create_connection))
+                .routes(routes!(connections::delete_connection))
+                .routes(routes!(connections::test_connection))
+                .routes(routes!(connections::list_compartments))
+                .routes(routes!(topics::list_topics, topics::create_topic))
+                .routes(routes!(topics::update_topic, topics::delete_topic))
+                .routes(routes!(topics::publish_message)),
         )
         .split_for_parts();
     let doc = Arc::new(doc);

@@ -201,5 +201,6 @@ fn audit<'a>(
         ok: true,
         detail: None,
         client_ip: caller.client_ip.clone(),
+        ..Default::default()
     }
 }

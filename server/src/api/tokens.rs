@@ -102,5 +102,6 @@ fn audit<'a>(caller: &'a Caller, action: &'a str, row: &'a api_tokens::TokenRow)
         ok: true,
         detail: Some(&row.role),
         client_ip: caller.client_ip.clone(),
+        ..Default::default()
     }
 }

@@ -139,5 +139,6 @@ fn audit<'a>(caller: &'a Caller, action: &'a str, user: &'a users::User, detail:
         ok: true,
         detail,
         client_ip: caller.client_ip.clone(),
+        ..Default::default()
     }
 }

@@ -55,6 +55,19 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("GET", "/api/v1/teams/{team_id}/members") => Team(Role::Viewer),
         ("POST", "/api/v1/teams/{team_id}/members") => Team(Role::Admin),
         ("PUT" | "DELETE", "/api/v1/teams/{team_id}/members/{user_id}") => Team(Role::Admin),
+        ("GET", "/api/v1/teams/{team_id}/connections") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/connections") => Team(Role::Admin),
+        ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}") => Team(Role::Admin),
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/test") => Team(Role::Operator),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/compartments") => Team(Role::Viewer),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics") => Team(Role::Operator),
+        ("PATCH" | "DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}") => {
+            Team(Role::Operator)
+        }
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/publish") => {
+            Team(Role::Operator)
+        }
         _ => return None,
     };
     Some(access)

@@ -72,6 +72,7 @@ pub async fn ensure_admin(pool: &SqlitePool, configured: Option<&SecretString>) 
         ok: true,
         detail: Some(if one_time { "one-time password generated" } else { "password from SIGNALBOX_ADMIN_PASSWORD" }),
         client_ip: None,
+        ..Default::default()
     }
     .append(&mut tx)
     .await?;

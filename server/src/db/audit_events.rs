@@ -4,7 +4,7 @@ use super::DbError;
 use sqlx::SqliteConnection;
 
 /// Where a change came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Source {
     /// The web UI (a session).
     Ui,
@@ -15,6 +15,7 @@ pub enum Source {
     /// The apply engine.
     Engine,
     /// Signalbox itself (bootstrap, schedules).
+    #[default]
     System,
 }
 
@@ -31,7 +32,7 @@ impl Source {
 }
 
 /// One audit row to append.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewAuditEvent<'a> {
     /// Acting user.
     pub actor_user_id: Option<i64>,
@@ -57,6 +58,14 @@ pub struct NewAuditEvent<'a> {
     pub detail: Option<&'a str>,
     /// Client address.
     pub client_ip: Option<String>,
+    /// The target before the change, as JSON with secrets left out.
+    pub before_json: Option<&'a str>,
+    /// The target after the change, as JSON with secrets left out.
+    pub after_json: Option<&'a str>,
+    /// The connection the change went through.
+    pub connection_id: Option<i64>,
+    /// OCI's `opc-request-id` of the call that made the change.
+    pub opc_request_id: Option<&'a str>,
 }
 
 impl NewAuditEvent<'_> {
@@ -64,8 +73,8 @@ impl NewAuditEvent<'_> {
     #[tracing::instrument(skip_all)]
     pub async fn append(&self, conn: &mut SqliteConnection) -> Result<i64, DbError> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO audit_events (actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, result, detail, client_ip)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+            "INSERT INTO audit_events (actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, result, detail, client_ip, before_json, after_json, connection_id, opc_request_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
         )
         .bind(self.actor_user_id)
         .bind(self.actor_token_id)
@@ -79,6 +88,10 @@ impl NewAuditEvent<'_> {
         .bind(if self.ok { "ok" } else { "failed" })
         .bind(self.detail)
         .bind(&self.client_ip)
+        .bind(self.before_json)
+        .bind(self.after_json)
+        .bind(self.connection_id)
+        .bind(self.opc_request_id)
         .fetch_one(conn)
         .await?)
     }

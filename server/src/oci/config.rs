@@ -239,6 +239,16 @@ impl ConfigFile {
 
     /// The named profile with `[DEFAULT]` applied, every field validated.
     pub fn profile(&self, name: &str) -> Result<Profile, ConfigError> {
+        self.read_profile(name, true)
+    }
+
+    /// The named profile of a config file uploaded with its key: `key_file`, which names a path
+    /// on the uploader's machine, is not needed and not read.
+    pub fn profile_for_uploaded_key(&self, name: &str) -> Result<Profile, ConfigError> {
+        self.read_profile(name, false)
+    }
+
+    fn read_profile(&self, name: &str, key_file_required: bool) -> Result<Profile, ConfigError> {
         let err = |line: Option<usize>, field: Option<&str>, problem| ConfigError {
             file: self.path.clone(),
             line,
@@ -289,9 +299,14 @@ impl ConfigFile {
         let region_entry = required("region")?;
         let region = Region::parse(&region_entry.value)
             .map_err(|e: RegionError| invalid(region_entry, "region", e.to_string()))?;
-        let key_entry = required("key_file")?;
-        lines.insert("key_file", key_entry.line);
-        let key_file = self.resolve(&key_entry.value);
+        let key_file = match lookup("key_file") {
+            Some(entry) => {
+                lines.insert("key_file", entry.line);
+                self.resolve(&entry.value)
+            }
+            None if key_file_required => return Err(err(None, Some("key_file"), ConfigProblem::Missing)),
+            None => PathBuf::new(),
+        };
         let pass_phrase = lookup("pass_phrase").map(|e| SecretString::from(e.value.clone()));
 
         Ok(Profile {

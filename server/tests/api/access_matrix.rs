@@ -44,6 +44,16 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/teams/{team_id}/members", "U F F A F F F"),
     ("PUT", "/api/v1/teams/{team_id}/members/{user_id}", "U F F A F F F"),
     ("DELETE", "/api/v1/teams/{team_id}/members/{user_id}", "U F F A F F F"),
+    ("GET", "/api/v1/teams/{team_id}/connections", "U A A A F F A"),
+    ("POST", "/api/v1/teams/{team_id}/connections", "U F F A F F F"),
+    ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}", "U F F A F F F"),
+    ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/test", "U F A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/compartments", "U A A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics", "U A A A F F A"),
+    ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics", "U F A A F F A"),
+    ("PATCH", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}", "U F A A F F A"),
+    ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}", "U F A A F F A"),
+    ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/publish", "U F A A F F A"),
     ("GET", "/api/v1/tokens", "U A A A A A F"),
     ("POST", "/api/v1/tokens", "U A A A A A F"),
     ("DELETE", "/api/v1/tokens/{token_id}", "U A A A A A F"),
@@ -177,6 +187,8 @@ async fn every_route_answers_every_caller_as_expected() {
             .replace("{team_id}", &team_a.to_string())
             .replace("{user_id}", "999999")
             .replace("{token_id}", "999999")
+            .replace("{connection_id}", "999999")
+            .replace("{topic_id}", "ocid1.onstopic.oc1..nothing")
             .replace("{*rest}", "no-such-thing");
         let method: Method = method.parse().expect("an HTTP method");
         for (column, (caller, cell)) in callers.iter_mut().zip(&cells).enumerate() {

@@ -2,6 +2,7 @@
 
 mod access_matrix;
 mod auth;
+mod connections;
 mod fallback;
 mod health;
 mod helpers;
@@ -10,3 +11,4 @@ mod pages;
 mod sandbox;
 mod security;
 mod system;
+mod topics;

@@ -14,7 +14,8 @@ pub fn signalbox(args: &[&str]) -> Command {
         .env_remove("SIGNALBOX_LOG_FORMAT")
         .env_remove("SIGNALBOX_LISTEN")
         .env_remove("SIGNALBOX_DATA_DIR")
-        .env_remove("SIGNALBOX_ADMIN_PASSWORD");
+        .env_remove("SIGNALBOX_ADMIN_PASSWORD")
+        .env_remove("SIGNALBOX_MASTER_KEY");
     command
 }
 

@@ -8,11 +8,10 @@ use leptos::prelude::*;
 
 /// The members of one of the caller's teams; team admins add, re-role and remove them.
 #[component]
-pub fn TeamMembers(me: Me) -> impl IntoView {
+pub fn TeamMembers(me: Me, selected: RwSignal<Option<i64>>) -> impl IntoView {
     let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
     let my_id = me.user_id;
     let teams = StoredValue::new(me.teams.clone());
-    let selected = RwSignal::new(me.teams.first().map(|t| t.team_id));
     let members = Resource::new(
         move || selected.get(),
         |team| async move {
@@ -88,12 +87,9 @@ pub fn TeamMembers(me: Me) -> impl IntoView {
 
     view! {
         <section class="section" aria-labelledby="team-members">
-            <div class="section-head">
-                <h2 id="team-members" class="section-title">
-                    "Team members"
-                </h2>
-                <TeamPicker me=me.clone() selected />
-            </div>
+            <h2 id="team-members" class="section-title">
+                "Team members"
+            </h2>
             <p class="section-lead">
                 "Viewers read what the team owns; operators also change rules, topics and subscriptions and apply templates; admins also manage connections and members."
             </p>
@@ -161,9 +157,9 @@ fn member_row(
     }
 }
 
-/// Chooses which of the caller's teams the section shows.
+/// Chooses which of the caller's teams the page shows.
 #[component]
-fn TeamPicker(me: Me, selected: RwSignal<Option<i64>>) -> impl IntoView {
+pub fn TeamPicker(me: Me, selected: RwSignal<Option<i64>>) -> impl IntoView {
     if me.teams.len() < 2 {
         return me
             .teams
@@ -181,7 +177,7 @@ fn TeamPicker(me: Me, selected: RwSignal<Option<i64>>) -> impl IntoView {
         .collect_view();
     view! {
         <label class="inline-label">
-            <span>"Team"</span>
+            <span>"Showing team"</span>
             <select on:change=move |event| selected.set(event_target_value(&event).parse().ok())>{options}</select>
         </label>
     }

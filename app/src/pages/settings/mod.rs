@@ -5,6 +5,7 @@
 //! no control that changes them; the server refuses those calls anyway (the access policy), so
 //! hiding them is about clarity, not protection.
 
+mod connections;
 mod members;
 mod tokens;
 mod users;
@@ -38,12 +39,23 @@ fn Settings() -> impl IntoView {
     };
     let site_admin = me.is_site_admin;
     let csrf = me.csrf_token.clone().unwrap_or_default();
+    let teams = StoredValue::new(me.teams.clone());
+    // The team the page shows, shared by its sections.
+    let selected = RwSignal::new(me.teams.first().map(|t| t.team_id));
+    let picker_me = me.clone();
+    let role = Signal::derive(move || {
+        let team = selected.get()?;
+        teams.with_value(|all| all.iter().find(|t| t.team_id == team).map(|t| t.role))
+    });
     view! {
         <PageHeader
             title="Settings"
-            description="Who is in your teams and with which role, and the API tokens you use for automation."
-        />
-        <members::TeamMembers me=me.clone() />
+            description="Who is in your teams and with which role, how the team reaches OCI, and the API tokens you use for automation."
+        >
+            <members::TeamPicker me=picker_me selected />
+        </PageHeader>
+        <members::TeamMembers me=me.clone() selected />
+        <connections::Connections team=selected.into() role csrf=StoredValue::new(csrf.clone()) />
         <tokens::ApiTokens me=me.clone() />
         {site_admin
             .then(|| {

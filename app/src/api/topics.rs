@@ -1,0 +1,171 @@
+//! Notifications topics through a connection: the types of
+//! `/api/v1/teams/{team_id}/connections/{connection_id}/topics`, the checks the browser and the
+//! server share, and the client calls.
+
+use super::ApiError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest topic description accepted. OCI documents no limit (`../shared/reference/oci-api.md`
+/// lists it as unconfirmed); 1,024 characters is Signalbox's choice, so that a pasted log or a
+/// wrong file is refused with a clear message instead of an opaque 400 from OCI.
+pub const MAX_DESCRIPTION: usize = 1024;
+
+/// A topic with the state of its subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Topic {
+    /// Topic OCID.
+    pub id: String,
+    /// Name, unique in the tenancy.
+    pub name: String,
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Lifecycle state (`ACTIVE`, `CREATING`, `DELETING`).
+    pub state: String,
+    /// Description.
+    pub description: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Subscriptions by state.
+    pub subscriptions: SubscriptionCounts,
+}
+
+/// How many subscriptions a topic has, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SubscriptionCounts {
+    /// Confirmed and delivering.
+    pub active: u32,
+    /// Waiting for the endpoint to confirm.
+    pub pending: u32,
+    /// Any other state (deleted, failed).
+    pub other: u32,
+}
+
+/// Body of `POST .../topics`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreateTopicRequest {
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Name: 1 to 256 letters, digits, hyphens or underscores, unique in the tenancy.
+    pub name: String,
+    /// Description, at most [`MAX_DESCRIPTION`] characters.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Body of `PATCH .../topics/{topic_id}` (a topic's name cannot change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UpdateTopicRequest {
+    /// New description.
+    pub description: String,
+}
+
+/// Body of `POST .../topics/{topic_id}/publish`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PublishRequest {
+    /// Title (e-mail subject).
+    #[serde(default)]
+    pub title: String,
+    /// Body.
+    pub body: String,
+}
+
+/// What publishing answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Published {
+    /// OCI's message id.
+    pub message_id: String,
+    /// `opc-request-id` of the call.
+    pub opc_request_id: Option<String>,
+}
+
+/// Why a topic name is not acceptable, if it is not.
+pub fn check_topic_name(name: &str) -> Result<(), String> {
+    let valid_chars = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !(1..=256).contains(&name.len()) || !valid_chars {
+        return Err(format!(
+            "\"{name}\" is not a topic name: use 1 to 256 letters, digits, hyphens or underscores, such as infra-alerts."
+        ));
+    }
+    Ok(())
+}
+
+/// Why a description is not acceptable, if it is not.
+pub fn check_description(description: &str) -> Result<(), String> {
+    let length = description.chars().count();
+    if length > MAX_DESCRIPTION {
+        return Err(format!("The description is {length} characters long; shorten it to at most {MAX_DESCRIPTION}."));
+    }
+    Ok(())
+}
+
+fn base(team_id: i64, connection_id: i64) -> String {
+    format!("/teams/{team_id}/connections/{connection_id}/topics")
+}
+
+/// Lists the topics of a compartment with their subscription counts.
+pub async fn list_topics(team_id: i64, connection_id: i64, compartment_id: &str) -> Result<Vec<Topic>, ApiError> {
+    super::get_json(&format!("{}?compartment_id={}", base(team_id, connection_id), urlencoding(compartment_id))).await
+}
+
+/// Creates a topic.
+pub async fn create_topic(
+    team_id: i64,
+    connection_id: i64,
+    request: &CreateTopicRequest,
+    csrf: &str,
+) -> Result<Topic, ApiError> {
+    super::send_json(http::Method::POST, &base(team_id, connection_id), request, Some(csrf)).await
+}
+
+/// Deletes a topic and its subscriptions.
+pub async fn delete_topic(team_id: i64, connection_id: i64, topic_id: &str, csrf: &str) -> Result<(), ApiError> {
+    let path = format!("{}/{}", base(team_id, connection_id), urlencoding(topic_id));
+    super::send_empty(http::Method::DELETE, &path, Some(csrf)).await
+}
+
+/// Publishes a message to a topic.
+pub async fn publish(
+    team_id: i64,
+    connection_id: i64,
+    topic_id: &str,
+    request: &PublishRequest,
+    csrf: &str,
+) -> Result<Published, ApiError> {
+    let path = format!("{}/{}/publish", base(team_id, connection_id), urlencoding(topic_id));
+    super::send_json(http::Method::POST, &path, request, Some(csrf)).await
+}
+
+/// OCIDs are `[a-z0-9.]` and safe in a URL; anything else is percent-encoded.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_names_and_descriptions() {
+        assert!(check_topic_name("infra-alerts").is_ok());
+        assert!(check_topic_name("infra alerts").is_err());
+        assert!(check_topic_name("").is_err());
+        assert!(check_topic_name(&"a".repeat(257)).is_err());
+        assert!(check_description(&"x".repeat(MAX_DESCRIPTION)).is_ok());
+        assert!(check_description(&"x".repeat(MAX_DESCRIPTION + 1)).unwrap_err().contains("at most 1024"));
+    }
+}

@@ -1,0 +1,238 @@
+//! `/api/v1/teams/{team_id}/connections`: a team's OCI connections. Keys go in once, sealed;
+//! nothing here ever answers with a key or a pass phrase.
+
+use super::ApiResult;
+use super::json::Json as JsonBody;
+use crate::auth::Caller;
+use crate::connections::{self, key_context, pass_phrase_context};
+use crate::db::audit_events::NewAuditEvent;
+use crate::db::connections::{ConnectionRow, NewConnection};
+use crate::db::{DbError, connections as table};
+use crate::error::AppError;
+use crate::oci::client::collect_pages;
+use crate::state::AppState;
+use app::api::ErrorBody;
+use app::api::connections::{CompartmentSummary, Connection, ConnectionKind, ConnectionTest, CreateConnectionRequest};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Handles `GET /api/v1/teams/{team_id}/connections`.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/connections",
+    tag = "connections",
+    params(("team_id" = i64, Path, description = "Team id")),
+    responses((status = 200, body = Vec<Connection>), (status = 403, body = ErrorBody))
+)]
+pub async fn list_connections(state: AppState, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Connection>>> {
+    Ok(Json(table::of_team(&state.pool, team_id).await?.iter().map(ConnectionRow::summary).collect()))
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/connections`: checks the credentials completely, then
+/// stores them with the key sealed.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/connections",
+    tag = "connections",
+    params(("team_id" = i64, Path, description = "Team id")),
+    request_body = CreateConnectionRequest,
+    responses((status = 200, body = Connection), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn create_connection(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<i64>,
+    JsonBody(request): JsonBody<CreateConnectionRequest>,
+) -> ApiResult<Json<Connection>> {
+    let checked = connections::check(request)?;
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let id = NewConnection {
+        team_id,
+        name: &checked.name,
+        tenancy: &checked.tenancy,
+        user: &checked.user,
+        fingerprint: &checked.fingerprint,
+        region: &checked.region,
+        created_by: caller.user.id,
+    }
+    .insert(&mut tx)
+    .await
+    .map_err(|err| match err {
+        DbError::Conflict => AppError::Conflict {
+            field: "name".into(),
+            message: format!("This team has a connection named {} already; choose another name.", checked.name),
+        },
+        other => other.into(),
+    })?;
+    let key = state.master_key.seal(checked.private_key.as_bytes(), &key_context(id));
+    let pass_phrase =
+        checked.pass_phrase.as_ref().map(|p| state.master_key.seal(p.as_bytes(), &pass_phrase_context(id)));
+    table::set_secrets(&mut tx, id, &key, pass_phrase.as_deref()).await?;
+    // What the audit trail keeps: everything but the key and the pass phrase.
+    let after = serde_json::json!({
+        "name": checked.name,
+        "tenancy": checked.tenancy,
+        "user": checked.user,
+        "fingerprint": checked.fingerprint,
+        "region": checked.region,
+        "pass_phrase": checked.pass_phrase.as_ref().map(|_| "(set)"),
+    })
+    .to_string();
+    let mut event = audit(&caller, "connection.create", team_id, id, &checked.name);
+    event.after_json = Some(&after);
+    event.append(&mut tx).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(Json(table::of_team_by_id(&state.pool, team_id, id).await?.summary()))
+}
+
+/// Handles `DELETE /api/v1/teams/{team_id}/connections/{connection_id}`. The built-in sandbox
+/// connection cannot be deleted.
+#[utoipa::path(
+    delete,
+    path = "/teams/{team_id}/connections/{connection_id}",
+    tag = "connections",
+    params(("team_id" = i64, Path, description = "Team id"), ("connection_id" = i64, Path, description = "Connection id")),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_connection(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let row = find(&state, team_id, connection_id).await?;
+    if row.kind() == ConnectionKind::Sandbox {
+        return Err(AppError::invalid("connection_id", "The built-in sandbox connection cannot be deleted."));
+    }
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    table::delete(&mut tx, row.id).await?;
+    let before = serde_json::to_string(&row.summary()).unwrap_or_default();
+    let mut event = audit(&caller, "connection.delete", team_id, row.id, &row.name);
+    event.before_json = Some(&before);
+    event.append(&mut tx).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/connections/{connection_id}/test`: one cheap signed call
+/// (listing the tenancy's compartments), its outcome recorded and answered. An OCI refusal is a
+/// result, not an error: the answer is 200 with `ok: false` and the remedy.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/connections/{connection_id}/test",
+    tag = "connections",
+    params(("team_id" = i64, Path, description = "Team id"), ("connection_id" = i64, Path, description = "Connection id")),
+    responses((status = 200, body = ConnectionTest), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn test_connection(
+    state: AppState,
+    Path((team_id, connection_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<ConnectionTest>> {
+    let row = find(&state, team_id, connection_id).await?;
+    let client = connections::client(&state, &state.master_key, &row)?;
+    let started = Instant::now();
+    let result = client.list_compartments(&connections::tenancy(&state, &row), false, None).await;
+    let took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let test = match result {
+        Ok(response) => ConnectionTest {
+            at: chrono::Utc::now(),
+            ok: true,
+            message: format!(
+                "OCI accepted the signed request ({} compartment{} at the top level).",
+                response.body.len(),
+                if response.body.len() == 1 { "" } else { "s" }
+            ),
+            opc_request_id: response.opc_request_id,
+            took_ms,
+        },
+        Err(err) => ConnectionTest {
+            at: chrono::Utc::now(),
+            ok: false,
+            message: err.to_string(),
+            opc_request_id: err.opc_request_id().map(str::to_owned),
+            took_ms,
+        },
+    };
+    table::record_test(&state.pool, row.id, &test).await?;
+    Ok(Json(test))
+}
+
+/// Handles `GET /api/v1/teams/{team_id}/connections/{connection_id}/compartments`: every
+/// compartment the connection can see, in tree order with its path.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/connections/{connection_id}/compartments",
+    tag = "connections",
+    params(("team_id" = i64, Path, description = "Team id"), ("connection_id" = i64, Path, description = "Connection id")),
+    responses((status = 200, body = Vec<CompartmentSummary>), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn list_compartments(
+    state: AppState,
+    Path((team_id, connection_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<Vec<CompartmentSummary>>> {
+    let row = find(&state, team_id, connection_id).await?;
+    let client = connections::client(&state, &state.master_key, &row)?;
+    let tenancy = connections::tenancy(&state, &row);
+    let all = collect_pages(|page| {
+        let (client, tenancy) = (client.clone(), tenancy.clone());
+        async move { client.list_compartments(&tenancy, true, page.as_deref()).await }
+    })
+    .await
+    .map_err(AppError::Oci)?;
+    Ok(Json(tree_order(&tenancy, all)))
+}
+
+/// Orders compartments parent before children, siblings by name, each with its path.
+fn tree_order(tenancy: &str, all: Vec<crate::oci::identity::Compartment>) -> Vec<CompartmentSummary> {
+    let mut children: HashMap<String, Vec<crate::oci::identity::Compartment>> = HashMap::new();
+    for compartment in all {
+        children.entry(compartment.compartment_id.clone()).or_default().push(compartment);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, String)> = vec![(tenancy.to_owned(), String::new())];
+    while let Some((parent, prefix)) = stack.pop() {
+        let mut kids = children.remove(&parent).unwrap_or_default();
+        kids.sort_by(|a, b| b.name.cmp(&a.name));
+        for kid in kids {
+            let path = if prefix.is_empty() { kid.name.clone() } else { format!("{prefix}/{}", kid.name) };
+            out.push(CompartmentSummary {
+                id: kid.id.clone(),
+                name: kid.name.clone(),
+                parent_id: kid.compartment_id.clone(),
+                path: path.clone(),
+            });
+            stack.push((kid.id, path));
+        }
+    }
+    // Depth-first with a stack visits siblings in reverse; the paths sort into tree order.
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Connection `connection_id` of team `team_id`, or 404.
+pub(super) async fn find(state: &AppState, team_id: i64, connection_id: i64) -> ApiResult<ConnectionRow> {
+    table::of_team_by_id(&state.pool, team_id, connection_id).await.map_err(|err| match err {
+        DbError::NotFound => AppError::NotFound(format!("Team {team_id} has no connection {connection_id}.")),
+        other => other.into(),
+    })
+}
+
+fn audit<'a>(caller: &'a Caller, action: &'a str, team_id: i64, id: i64, name: &'a str) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        actor_user_id: Some(caller.user.id),
+        actor_token_id: caller.token_id(),
+        actor_name: &caller.user.username,
+        team_id: Some(team_id),
+        source: caller.source(),
+        action,
+        target_kind: Some("connection"),
+        target_id: Some(id.to_string()),
+        target_name: Some(name),
+        ok: true,
+        detail: None,
+        client_ip: caller.client_ip.clone(),
+        ..Default::default()
+    }
+}

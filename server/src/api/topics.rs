@@ -1,0 +1,333 @@
+//! `/api/v1/teams/{team_id}/connections/{connection_id}/topics`: Notifications topics through a
+//! connection. Every change is one signed OCI call and one audit row, written after OCI answers:
+//! `ok` with the new state and the `opc-request-id`, or `failed` with OCI's code when it refuses.
+//! Input that fails validation never reaches OCI and leaves no row.
+
+use super::ApiResult;
+use super::connections::find;
+use super::json::Json as JsonBody;
+use crate::auth::Caller;
+use crate::connections;
+use crate::db::DbError;
+use crate::db::audit_events::NewAuditEvent;
+use crate::error::AppError;
+use crate::oci::client::{OciClient, collect_pages};
+use crate::oci::error::OciError;
+use crate::oci::ons::{
+    CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails, NotificationTopic,
+    SubscriptionState, TopicAttributesDetails,
+};
+use crate::state::AppState;
+use app::api::ErrorBody;
+use app::api::topics::{
+    CreateTopicRequest, PublishRequest, Published, SubscriptionCounts, Topic, UpdateTopicRequest, check_description,
+    check_topic_name,
+};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Query of the topic list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CompartmentQuery {
+    /// Compartment OCID.
+    pub compartment_id: String,
+}
+
+/// Handles `GET .../topics?compartment_id=`: the compartment's topics with subscription counts
+/// (two calls: every topic, then every subscription of the compartment).
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/connections/{connection_id}/topics",
+    tag = "topics",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        CompartmentQuery
+    ),
+    responses((status = 200, body = Vec<Topic>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn list_topics(
+    state: AppState,
+    Path((team_id, connection_id)): Path<(i64, i64)>,
+    Query(query): Query<CompartmentQuery>,
+) -> ApiResult<Json<Vec<Topic>>> {
+    let compartment = check_compartment(&query.compartment_id)?;
+    let client = client_of(&state, team_id, connection_id).await?;
+    let topics = collect_pages(|page| {
+        let client = client.clone();
+        let request = ListTopicsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
+        async move { client.list_topics(&request).await }
+    })
+    .await
+    .map_err(AppError::Oci)?;
+    let subscriptions = collect_pages(|page| {
+        let client = client.clone();
+        let request = ListSubscriptionsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
+        async move { client.list_subscriptions(&request).await }
+    })
+    .await
+    .map_err(AppError::Oci)?;
+    let mut counts: HashMap<String, SubscriptionCounts> = HashMap::new();
+    for subscription in subscriptions {
+        let entry = counts.entry(subscription.topic_id).or_default();
+        match subscription.lifecycle_state {
+            SubscriptionState::Active => entry.active += 1,
+            SubscriptionState::Pending => entry.pending += 1,
+            _ => entry.other += 1,
+        }
+    }
+    let mut list: Vec<Topic> = topics
+        .into_iter()
+        .map(|t| {
+            let c = counts.get(&t.topic_id).copied().unwrap_or_default();
+            topic(t, c)
+        })
+        .collect();
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Json(list))
+}
+
+/// Handles `POST .../topics`.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/connections/{connection_id}/topics",
+    tag = "topics",
+    params(("team_id" = i64, Path, description = "Team id"), ("connection_id" = i64, Path, description = "Connection id")),
+    request_body = CreateTopicRequest,
+    responses((status = 200, body = Topic), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn create_topic(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id)): Path<(i64, i64)>,
+    JsonBody(request): JsonBody<CreateTopicRequest>,
+) -> ApiResult<Json<Topic>> {
+    let compartment = check_compartment(&request.compartment_id)?;
+    let name = request.name.trim().to_owned();
+    check_topic_name(&name).map_err(|m| AppError::invalid("name", m))?;
+    check_description(&request.description).map_err(|m| AppError::invalid("description", m))?;
+    let client = client_of(&state, team_id, connection_id).await?;
+    let details = CreateTopicDetails {
+        name: name.clone(),
+        compartment_id: compartment,
+        description: (!request.description.is_empty()).then(|| request.description.clone()),
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    };
+    let result = client.create_topic(&details).await;
+    let change = Change { caller: &caller, team_id, connection_id, action: "topic.create", name: &name };
+    match result {
+        Ok(response) => {
+            let created = topic(response.body, SubscriptionCounts::default());
+            let after = serde_json::to_string(&created).unwrap_or_default();
+            change
+                .record(&state, Some(&created.id), None, Some(&after), Ok(response.opc_request_id.as_deref()))
+                .await?;
+            Ok(Json(created))
+        }
+        Err(err) => Err(change.refused(&state, None, err).await),
+    }
+}
+
+/// Handles `PATCH .../topics/{topic_id}`: a new description.
+#[utoipa::path(
+    patch,
+    path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}",
+    tag = "topics",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("topic_id" = String, Path, description = "Topic OCID")
+    ),
+    request_body = UpdateTopicRequest,
+    responses((status = 200, body = Topic), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn update_topic(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
+    JsonBody(request): JsonBody<UpdateTopicRequest>,
+) -> ApiResult<Json<Topic>> {
+    check_description(&request.description).map_err(|m| AppError::invalid("description", m))?;
+    let client = client_of(&state, team_id, connection_id).await?;
+    let before = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
+    let before_json = serde_json::to_string(&topic(before.clone(), SubscriptionCounts::default())).unwrap_or_default();
+    let details =
+        TopicAttributesDetails { description: request.description.clone(), freeform_tags: None, defined_tags: None };
+    let change = Change { caller: &caller, team_id, connection_id, action: "topic.update", name: &before.name };
+    match client.update_topic(&topic_id, &details, before.etag.as_deref()).await {
+        Ok(response) => {
+            let updated = topic(response.body, SubscriptionCounts::default());
+            let after = serde_json::to_string(&updated).unwrap_or_default();
+            let request_id = response.opc_request_id.as_deref();
+            change.record(&state, Some(&topic_id), Some(&before_json), Some(&after), Ok(request_id)).await?;
+            Ok(Json(updated))
+        }
+        Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
+    }
+}
+
+/// Handles `DELETE .../topics/{topic_id}`.
+#[utoipa::path(
+    delete,
+    path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}",
+    tag = "topics",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("topic_id" = String, Path, description = "Topic OCID")
+    ),
+    responses((status = 204), (status = 502, body = ErrorBody))
+)]
+pub async fn delete_topic(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
+) -> ApiResult<StatusCode> {
+    let client = client_of(&state, team_id, connection_id).await?;
+    let before = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
+    let before_json = serde_json::to_string(&topic(before.clone(), SubscriptionCounts::default())).unwrap_or_default();
+    let change = Change { caller: &caller, team_id, connection_id, action: "topic.delete", name: &before.name };
+    match client.delete_topic(&topic_id, before.etag.as_deref()).await {
+        Ok(response) => {
+            let request_id = response.opc_request_id.as_deref();
+            change.record(&state, Some(&topic_id), Some(&before_json), None, Ok(request_id)).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
+    }
+}
+
+/// Handles `POST .../topics/{topic_id}/publish`: a test message to every subscription.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/publish",
+    tag = "topics",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("topic_id" = String, Path, description = "Topic OCID")
+    ),
+    request_body = PublishRequest,
+    responses((status = 200, body = Published), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn publish_message(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
+    JsonBody(request): JsonBody<PublishRequest>,
+) -> ApiResult<Json<Published>> {
+    if request.body.trim().is_empty() {
+        return Err(AppError::invalid("body", "Write the message to publish."));
+    }
+    if request.body.len() > 64 * 1024 {
+        return Err(AppError::invalid("body", "Messages are at most 64 KB (OCI's limit); shorten it."));
+    }
+    let client = client_of(&state, team_id, connection_id).await?;
+    let message =
+        MessageDetails { title: (!request.title.is_empty()).then(|| request.title.clone()), body: request.body };
+    let change = Change { caller: &caller, team_id, connection_id, action: "topic.publish", name: &topic_id };
+    match client.publish_message(&topic_id, &message).await {
+        Ok(response) => {
+            let request_id = response.opc_request_id.clone();
+            change.record(&state, Some(&topic_id), None, None, Ok(request_id.as_deref())).await?;
+            Ok(Json(Published { message_id: response.body.message_id, opc_request_id: request_id }))
+        }
+        Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
+    }
+}
+
+fn topic(t: NotificationTopic, subscriptions: SubscriptionCounts) -> Topic {
+    Topic {
+        id: t.topic_id,
+        name: t.name,
+        compartment_id: t.compartment_id,
+        state: t.lifecycle_state.as_str().to_owned(),
+        description: t.description.unwrap_or_default(),
+        created_at: t.time_created,
+        subscriptions,
+    }
+}
+
+fn check_compartment(id: &str) -> Result<String, AppError> {
+    let id = id.trim();
+    let parts: Vec<&str> = id.split('.').collect();
+    let valid = parts.len() >= 5
+        && parts[0] == "ocid1"
+        && matches!(parts[1], "compartment" | "tenancy")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if valid {
+        Ok(id.to_owned())
+    } else {
+        Err(AppError::invalid(
+            "compartment_id",
+            format!(
+                "\"{id}\" is not a compartment OCID (ocid1.compartment.oc1..aaaa… or the tenancy OCID); pick one from the compartment list."
+            ),
+        ))
+    }
+}
+
+async fn client_of(state: &AppState, team_id: i64, connection_id: i64) -> ApiResult<OciClient> {
+    let row = find(state, team_id, connection_id).await?;
+    connections::client(state, &state.master_key, &row)
+}
+
+/// One change made through OCI, for its audit row.
+struct Change<'a> {
+    caller: &'a Caller,
+    team_id: i64,
+    connection_id: i64,
+    action: &'a str,
+    name: &'a str,
+}
+
+impl Change<'_> {
+    /// Writes the audit row: `ok` with the request id, or `failed` with OCI's code.
+    async fn record(
+        &self,
+        state: &AppState,
+        target_id: Option<&str>,
+        before: Option<&str>,
+        after: Option<&str>,
+        outcome: Result<Option<&str>, &OciError>,
+    ) -> Result<(), AppError> {
+        let (ok, request_id, detail) = match outcome {
+            Ok(id) => (true, id.map(str::to_owned), None),
+            Err(err) => (false, err.opc_request_id().map(str::to_owned), Some(err.to_string())),
+        };
+        let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
+        NewAuditEvent {
+            actor_user_id: Some(self.caller.user.id),
+            actor_token_id: self.caller.token_id(),
+            actor_name: &self.caller.user.username,
+            team_id: Some(self.team_id),
+            source: self.caller.source(),
+            action: self.action,
+            target_kind: Some("topic"),
+            target_id: target_id.map(str::to_owned),
+            target_name: Some(self.name),
+            ok,
+            detail: detail.as_deref(),
+            client_ip: self.caller.client_ip.clone(),
+            before_json: before,
+            after_json: after,
+            connection_id: Some(self.connection_id),
+            opc_request_id: request_id.as_deref(),
+        }
+        .append(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Records OCI's refusal and turns it into the API's error.
+    async fn refused(&self, state: &AppState, target_id: Option<&str>, err: OciError) -> AppError {
+        if let Err(audit) = self.record(state, target_id, None, None, Err(&err)).await {
+            return audit;
+        }
+        AppError::Oci(err)
+    }
+}

@@ -1,0 +1,174 @@
+//! Connections: checking new credentials before anything is stored, sealing their secrets, and
+//! building the signing client a stored connection calls OCI with.
+//!
+//! A new connection is checked completely before it is stored: OCIDs, fingerprint and region are
+//! parsed, the key is decrypted with its pass phrase, and the key's fingerprint must be the one
+//! given, so a typo is reported at once with the field at fault instead of as a 401 from OCI
+//! later. The key is stored sealed under the master key with the row id in its context.
+
+use crate::db::connections::ConnectionRow;
+use crate::error::AppError;
+use crate::master_key::MasterKey;
+use crate::oci::client::OciClient;
+use crate::oci::config::{ConfigFile, ConfigProblem};
+use crate::oci::key::{Fingerprint, KeyError, PrivateKey};
+use crate::oci::region::Region;
+use crate::oci::signer::ApiKey;
+use crate::state::AppState;
+use app::api::connections::{ConnectionKind, CreateConnectionRequest, CredentialSource};
+use secrecy::SecretString;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+use zeroize::Zeroizing;
+
+/// One HTTP client for every real connection: connection pooling and TLS setup are shared.
+static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+});
+
+/// A checked new connection, ready to store.
+pub struct Checked {
+    /// Name.
+    pub name: String,
+    /// Tenancy OCID.
+    pub tenancy: String,
+    /// User OCID.
+    pub user: String,
+    /// Fingerprint, as the key has it.
+    pub fingerprint: String,
+    /// Region id.
+    pub region: String,
+    /// The key as given (PEM), to seal.
+    pub private_key: Zeroizing<String>,
+    /// The pass phrase, to seal.
+    pub pass_phrase: Option<Zeroizing<String>>,
+}
+
+/// Sealing context of a connection's private key.
+pub fn key_context(id: i64) -> String {
+    format!("connection/{id}/private_key")
+}
+
+/// Sealing context of a connection's pass phrase.
+pub fn pass_phrase_context(id: i64) -> String {
+    format!("connection/{id}/pass_phrase")
+}
+
+/// Checks a create request; every error names its field and the fix.
+pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
+    let name = request.name.trim().to_owned();
+    if !(1..=100).contains(&name.chars().count()) {
+        return Err(AppError::invalid(
+            "name",
+            "Name the connection (1 to 100 characters), such as \"prod-frankfurt\".",
+        ));
+    }
+    let private_key = Zeroizing::new(request.private_key);
+    let mut pass_phrase = request.pass_phrase.filter(|p| !p.is_empty()).map(Zeroizing::new);
+    let (tenancy, user, fingerprint, region) = match request.source {
+        CredentialSource::Fields { tenancy, user, fingerprint, region } => {
+            let tenancy = check_ocid(tenancy.trim(), "tenancy", "source.tenancy")?;
+            let user = check_ocid(user.trim(), "user", "source.user")?;
+            let fingerprint = Fingerprint::parse(fingerprint.trim())
+                .map_err(|err| AppError::invalid("source.fingerprint", format!("{err}.")))?;
+            let region =
+                Region::parse(region.trim()).map_err(|err| AppError::invalid("source.region", format!("{err}.")))?;
+            (tenancy, user, fingerprint, region)
+        }
+        CredentialSource::ConfigFile { config, profile } => {
+            let file = ConfigFile::parse(Path::new("the uploaded config file"), &config)
+                .map_err(|err| AppError::invalid("source.config", format!("{err}.")))?;
+            let profile = file.profile_for_uploaded_key(profile.trim()).map_err(|err| {
+                let field = match (&*err.problem, err.field.as_deref()) {
+                    (ConfigProblem::NoSuchProfile(_), _) => "source.profile",
+                    _ => "source.config",
+                };
+                AppError::invalid(field, format!("{err}."))
+            })?;
+            if pass_phrase.is_none() {
+                pass_phrase = profile
+                    .pass_phrase
+                    .as_ref()
+                    .map(|p| Zeroizing::new(secrecy::ExposeSecret::expose_secret(p).to_owned()));
+            }
+            (profile.tenancy, profile.user, profile.fingerprint, profile.region)
+        }
+    };
+    let secret = pass_phrase.as_ref().map(|p| SecretString::from(p.as_str().to_owned()));
+    let key = PrivateKey::from_pem(private_key.as_bytes(), secret.as_ref()).map_err(|err| {
+        let field = match err {
+            KeyError::PassphraseRequired | KeyError::WrongPassphrase => "pass_phrase",
+            _ => "private_key",
+        };
+        AppError::invalid(field, format!("The private key cannot be used: {err}."))
+    })?;
+    if key.fingerprint() != &fingerprint {
+        return Err(AppError::invalid(
+            "source.fingerprint",
+            format!(
+                "The fingerprint is {} but the uploaded key's is {}; upload the private key whose public half you added to the user in OCI, or correct the fingerprint.",
+                fingerprint.as_str(),
+                key.fingerprint().as_str()
+            ),
+        ));
+    }
+    Ok(Checked {
+        name,
+        tenancy,
+        user,
+        fingerprint: fingerprint.as_str().to_owned(),
+        region: region.id().to_owned(),
+        private_key,
+        pass_phrase,
+    })
+}
+
+fn check_ocid(value: &str, kind: &str, field: &str) -> Result<String, AppError> {
+    let parts: Vec<&str> = value.split('.').collect();
+    let charset = value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if parts.len() >= 5 && parts[0] == "ocid1" && parts[1] == kind && charset && !parts[parts.len() - 1].is_empty() {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::invalid(
+            field,
+            format!("\"{value}\" is not a {kind} OCID; copy it (ocid1.{kind}.oc1..aaaa…) from the OCI console."),
+        ))
+    }
+}
+
+/// The signing client of a stored connection.
+pub fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> Result<OciClient, AppError> {
+    if row.kind() == ConnectionKind::Sandbox {
+        return Ok(state.builtin.client.clone());
+    }
+    let unusable = |why: &str| AppError::ConnectionUnusable(format!("Connection {} {why}", row.name));
+    let sealed = row.private_key_sealed.as_deref().ok_or_else(|| unusable("has no key; delete and re-create it."))?;
+    let pem = master_key.open(sealed, &key_context(row.id)).map_err(|_| {
+        unusable("cannot decrypt its key: the master key changed. Restore master.key or re-create the connection.")
+    })?;
+    let pass_phrase = match row.pass_phrase_sealed.as_deref() {
+        Some(sealed) => {
+            let plain = master_key
+                .open(sealed, &pass_phrase_context(row.id))
+                .map_err(|_| unusable("cannot decrypt its pass phrase: the master key changed."))?;
+            Some(SecretString::from(String::from_utf8_lossy(&plain).into_owned()))
+        }
+        None => None,
+    };
+    let key = PrivateKey::from_pem(&pem, pass_phrase.as_ref())
+        .map_err(|err| unusable(&format!("has a key that no longer loads ({err}).")))?;
+    let region = Region::parse(&row.region).map_err(|err| unusable(&format!("has an unknown region ({err}).")))?;
+    let api_key = ApiKey::new(&row.tenancy_ocid, &row.user_ocid, key);
+    Ok(OciClient::new(HTTP.clone(), Arc::new(api_key), region))
+}
+
+/// The tenancy (root compartment) a connection works in.
+pub fn tenancy(state: &AppState, row: &ConnectionRow) -> String {
+    match row.kind() {
+        ConnectionKind::Sandbox => state.builtin.sandbox.tenancy().to_owned(),
+        ConnectionKind::ApiKey => row.tenancy_ocid.clone(),
+    }
+}
