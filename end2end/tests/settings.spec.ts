@@ -6,6 +6,7 @@ import { loginAs } from './session';
 /** Waits until the WebAssembly has taken over the page. */
 async function hydrated(page: Page) {
   await expect(page.locator('.app-frame')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
 }
 
 /** Creates an account from the Accounts section (site administrators). */

@@ -60,12 +60,12 @@ fn Frame(me: Me, collapsed: RwSignal<bool>, hydrated: RwSignal<bool>) -> impl In
                     <ContextPicker
                         label="Connection"
                         value="Built-in sandbox"
-                        reason="Only the built-in sandbox connection exists until connections can be added in Settings."
+                        reason="Settings lists the team's connections; the pages that manage topics and rules will pick one here."
                     />
                     <ContextPicker
                         label="Compartment"
                         value="All compartments"
-                        reason="Compartments are listed once a connection is active."
+                        reason="Compartments are picked on the pages that work in one."
                     />
                     <div class="top-bar-spacer"></div>
                     {view! { <UserMenu me /> }.into_any()}

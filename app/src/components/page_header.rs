@@ -2,6 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// Page title, its one-line description, and the page's primary actions on the right.
+///
+/// Its `data-hydrated` attribute turns `true` once the page's own code runs in the browser. Pages
+/// loaded lazily hydrate after the frame around them, so this, not the frame's flag, says that a
+/// page's controls respond.
 #[component]
 pub fn PageHeader(
     /// The page title; also the document title.
@@ -14,9 +18,11 @@ pub fn PageHeader(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <Title text=title.clone() />
-        <header class="page-header">
+        <header class="page-header" data-hydrated=move || hydrated.get().to_string()>
             <div>
                 <h1>{title}</h1>
                 <p class="page-description">{description}</p>
