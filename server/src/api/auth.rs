@@ -227,22 +227,8 @@ async fn audit_in(
     action: &str,
     detail: Option<&str>,
 ) -> ApiResult<()> {
-    NewAuditEvent {
-        actor_user_id: Some(caller.user.id),
-        actor_token_id: caller.token_id(),
-        actor_name: &caller.user.username,
-        team_id: None,
-        source: caller.source(),
-        action,
-        target_kind: Some("user"),
-        target_id: Some(caller.user.id.to_string()),
-        target_name: Some(&caller.user.username),
-        ok: true,
-        detail,
-        client_ip: caller.client_ip.clone(),
-        ..Default::default()
-    }
-    .append(conn)
-    .await?;
+    NewAuditEvent { detail, ..caller.audit(action, "user", caller.user.id.to_string(), &caller.user.username) }
+        .append(conn)
+        .await?;
     Ok(())
 }

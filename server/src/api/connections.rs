@@ -220,19 +220,5 @@ pub(super) async fn find(state: &AppState, team_id: i64, connection_id: i64) -> 
 }
 
 fn audit<'a>(caller: &'a Caller, action: &'a str, team_id: i64, id: i64, name: &'a str) -> NewAuditEvent<'a> {
-    NewAuditEvent {
-        actor_user_id: Some(caller.user.id),
-        actor_token_id: caller.token_id(),
-        actor_name: &caller.user.username,
-        team_id: Some(team_id),
-        source: caller.source(),
-        action,
-        target_kind: Some("connection"),
-        target_id: Some(id.to_string()),
-        target_name: Some(name),
-        ok: true,
-        detail: None,
-        client_ip: caller.client_ip.clone(),
-        ..Default::default()
-    }
+    NewAuditEvent { team_id: Some(team_id), ..caller.audit(action, "connection", id.to_string(), name) }
 }

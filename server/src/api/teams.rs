@@ -188,19 +188,5 @@ fn audit<'a>(
     id: String,
     name: &'a str,
 ) -> NewAuditEvent<'a> {
-    NewAuditEvent {
-        actor_user_id: Some(caller.user.id),
-        actor_token_id: caller.token_id(),
-        actor_name: &caller.user.username,
-        team_id: Some(team_id),
-        source: caller.source(),
-        action,
-        target_kind: Some(kind),
-        target_id: Some(id),
-        target_name: Some(name),
-        ok: true,
-        detail: None,
-        client_ip: caller.client_ip.clone(),
-        ..Default::default()
-    }
+    NewAuditEvent { team_id: Some(team_id), ..caller.audit(action, kind, id, name) }
 }

@@ -90,18 +90,8 @@ pub async fn revoke_token(
 
 fn audit<'a>(caller: &'a Caller, action: &'a str, row: &'a api_tokens::TokenRow) -> NewAuditEvent<'a> {
     NewAuditEvent {
-        actor_user_id: Some(caller.user.id),
-        actor_token_id: caller.token_id(),
-        actor_name: &caller.user.username,
         team_id: Some(row.team_id),
-        source: caller.source(),
-        action,
-        target_kind: Some("token"),
-        target_id: Some(row.id.to_string()),
-        target_name: Some(&row.name),
-        ok: true,
         detail: Some(&row.role),
-        client_ip: caller.client_ip.clone(),
-        ..Default::default()
+        ..caller.audit(action, "token", row.id.to_string(), &row.name)
     }
 }

@@ -301,22 +301,15 @@ impl Change<'_> {
         };
         let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
         NewAuditEvent {
-            actor_user_id: Some(self.caller.user.id),
-            actor_token_id: self.caller.token_id(),
-            actor_name: &self.caller.user.username,
             team_id: Some(self.team_id),
-            source: self.caller.source(),
-            action: self.action,
-            target_kind: Some("topic"),
             target_id: target_id.map(str::to_owned),
-            target_name: Some(self.name),
             ok,
             detail: detail.as_deref(),
-            client_ip: self.caller.client_ip.clone(),
             before_json: before,
             after_json: after,
             connection_id: Some(self.connection_id),
             opc_request_id: request_id.as_deref(),
+            ..self.caller.audit(self.action, "topic", String::new(), self.name)
         }
         .append(&mut conn)
         .await?;

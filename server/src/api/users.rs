@@ -126,19 +126,5 @@ pub async fn update_user(
 }
 
 fn audit<'a>(caller: &'a Caller, action: &'a str, user: &'a users::User, detail: Option<&'a str>) -> NewAuditEvent<'a> {
-    NewAuditEvent {
-        actor_user_id: Some(caller.user.id),
-        actor_token_id: caller.token_id(),
-        actor_name: &caller.user.username,
-        team_id: None,
-        source: caller.source(),
-        action,
-        target_kind: Some("user"),
-        target_id: Some(user.id.to_string()),
-        target_name: Some(&user.username),
-        ok: true,
-        detail,
-        client_ip: caller.client_ip.clone(),
-        ..Default::default()
-    }
+    NewAuditEvent { detail, ..caller.audit(action, "user", user.id.to_string(), &user.username) }
 }

@@ -116,6 +116,30 @@ impl Caller {
         }
     }
 
+    /// An audit row of a change this caller makes to a target, ready for the fields that differ
+    /// (team, detail, before and after).
+    pub fn audit<'a>(
+        &'a self,
+        action: &'a str,
+        target_kind: &'a str,
+        target_id: String,
+        target_name: &'a str,
+    ) -> crate::db::audit_events::NewAuditEvent<'a> {
+        crate::db::audit_events::NewAuditEvent {
+            actor_user_id: Some(self.user.id),
+            actor_token_id: self.token_id(),
+            actor_name: &self.user.username,
+            source: self.source(),
+            action,
+            target_kind: Some(target_kind),
+            target_id: Some(target_id),
+            target_name: Some(target_name),
+            ok: true,
+            client_ip: self.client_ip.clone(),
+            ..Default::default()
+        }
+    }
+
     /// Where the change comes from, for audit rows.
     pub fn source(&self) -> crate::db::audit_events::Source {
         if self.is_session() { crate::db::audit_events::Source::Ui } else { crate::db::audit_events::Source::Api }
