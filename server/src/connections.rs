@@ -14,6 +14,7 @@ use crate::oci::config::{ConfigFile, ConfigProblem};
 use crate::oci::key::{Fingerprint, KeyError, PrivateKey};
 use crate::oci::region::Region;
 use crate::oci::signer::ApiKey;
+use crate::oci::wire::is_ocid_of;
 use crate::state::AppState;
 use app::api::connections::{ConnectionKind, CreateConnectionRequest, CredentialSource};
 use secrecy::SecretString;
@@ -127,9 +128,7 @@ pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
 }
 
 fn check_ocid(value: &str, kind: &str, field: &str) -> Result<String, AppError> {
-    let parts: Vec<&str> = value.split('.').collect();
-    let charset = value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    if parts.len() >= 5 && parts[0] == "ocid1" && parts[1] == kind && charset && !parts[parts.len() - 1].is_empty() {
+    if is_ocid_of(value, &[kind]) {
         Ok(value.to_owned())
     } else {
         Err(AppError::invalid(

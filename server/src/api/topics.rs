@@ -17,6 +17,7 @@ use crate::oci::ons::{
     CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails, NotificationTopic,
     SubscriptionState, TopicAttributesDetails,
 };
+use crate::oci::wire::is_ocid_of;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::topics::{
@@ -254,12 +255,7 @@ fn topic(t: NotificationTopic, subscriptions: SubscriptionCounts) -> Topic {
 
 fn check_compartment(id: &str) -> Result<String, AppError> {
     let id = id.trim();
-    let parts: Vec<&str> = id.split('.').collect();
-    let valid = parts.len() >= 5
-        && parts[0] == "ocid1"
-        && matches!(parts[1], "compartment" | "tenancy")
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    if valid {
+    if is_ocid_of(id, &["compartment", "tenancy"]) {
         Ok(id.to_owned())
     } else {
         Err(AppError::invalid(

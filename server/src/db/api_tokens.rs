@@ -90,10 +90,15 @@ pub async fn of_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenRow>, D
 /// Records a use.
 #[tracing::instrument(skip_all)]
 pub async fn touch(pool: &SqlitePool, id: i64) -> Result<(), DbError> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
-        .bind(id)
-        .execute(pool)
-        .await?;
+    // At most one write a minute per token: automation calls in bursts, and a write per request
+    // would serialise them on SQLite's single writer for a timestamp nobody reads to the second.
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1 \
+         AND (last_used_at IS NULL OR last_used_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute'))",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
