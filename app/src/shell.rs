@@ -1,7 +1,9 @@
 //! The HTML document, the application frame and the route table.
 
 use crate::components::Layout;
-use crate::pages::{ChangePasswordRoute, Dashboard, LoginRoute, NotFound, Section, SettingsRoute, Upcoming};
+use crate::pages::{
+    ChangePasswordRoute, Dashboard, LoginRoute, NotFound, Section, SettingsRoute, TopicsRoute, Upcoming,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -50,7 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/pipelines") view=|| view! { <Section upcoming=Upcoming::Pipelines /> } ssr=SsrMode::Async />
                     <Route path=path!("/rules") view=|| view! { <Section upcoming=Upcoming::Rules /> } ssr=SsrMode::Async />
-                    <Route path=path!("/topics") view=|| view! { <Section upcoming=Upcoming::Topics /> } ssr=SsrMode::Async />
+                    <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=|| view! { <Section upcoming=Upcoming::Audit /> } ssr=SsrMode::Async />
                     <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />

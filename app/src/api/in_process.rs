@@ -6,7 +6,7 @@
 
 use super::{ApiError, Outgoing};
 use axum::{Router, body::Body};
-use http::{Request, header};
+use http::{HeaderValue, Request, header};
 use leptos::prelude::use_context;
 use tower::ServiceExt;
 
@@ -24,15 +24,48 @@ impl InProcessApi {
     }
 }
 
+/// What an in-process call needs from the page being rendered: the router and the visitor's
+/// cookie.
+#[derive(Clone)]
+struct Caller {
+    api: Option<InProcessApi>,
+    cookie: Option<HeaderValue>,
+}
+
+tokio::task_local! {
+    /// The caller fixed by [`bind_caller`] for a chain of calls.
+    static BOUND: Caller;
+}
+
+impl Caller {
+    /// The caller bound to this task, else the one in the reactive context.
+    fn current() -> Self {
+        BOUND.try_with(Clone::clone).unwrap_or_else(|_| Self {
+            api: use_context::<InProcessApi>(),
+            cookie: use_context::<http::request::Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned()),
+        })
+    }
+}
+
+/// Fixes the caller for every call `future` makes, now, while the reactive context is there.
+///
+/// A call reads the router and cookie from the reactive owner when it starts. A loader that
+/// awaits one call before starting the next may resume after the owner is gone: the router
+/// renders a lazily loaded route once to discover its resources and drops that owner. The
+/// resources of that first pass are the ones the browser hydrates from, so a second call failing
+/// there would hand the browser an error the server never showed.
+pub(super) fn bind_caller<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    BOUND.scope(Caller::current(), future)
+}
+
 pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
-    let Some(InProcessApi(router)) = use_context::<InProcessApi>() else {
+    let Caller { api, cookie } = Caller::current();
+    let Some(InProcessApi(router)) = api else {
         return Err(ApiError::network("the API router is not available while rendering this page"));
     };
     let mut request =
         Request::builder().method(outgoing.method).uri(&outgoing.url).header(header::ACCEPT, "application/json");
-    if let Some(cookie) =
-        use_context::<http::request::Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned())
-    {
+    if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
     if let Some(csrf) = &outgoing.csrf {
@@ -75,6 +108,23 @@ mod tests {
         provide_context(parts);
         let answer: serde_json::Value = crate::api::get_json("/echo").await.unwrap();
         assert_eq!(answer["cookie"], "session=abc");
+    }
+
+    /// A bound chain keeps its caller after the reactive owner that started it is gone.
+    #[tokio::test]
+    async fn bound_calls_outlive_the_owner() {
+        let router =
+            Router::new().route("/api/v1/echo", get(|| async { axum::Json(serde_json::json!({ "ok": true })) }));
+        let owner = Owner::new();
+        owner.set();
+        provide_context(InProcessApi::new(router));
+        let chain = crate::api::bind_caller(async {
+            tokio::task::yield_now().await;
+            crate::api::get_json::<serde_json::Value>("/echo").await
+        });
+        owner.unset();
+        let answer = chain.await.unwrap();
+        assert_eq!(answer["ok"], true);
     }
 
     /// Without the router in context the call fails with a typed error instead of panicking.

@@ -88,6 +88,20 @@ fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> 
     serde_json::from_slice(body).map_err(|err| ApiError::unexpected(status, err))
 }
 
+/// Runs a loader that makes several calls with the caller fixed when it starts (see
+/// `in_process::bind_caller`); wrap any resource fetcher that awaits one call before the next. In
+/// the browser there is nothing to fix and the future runs as it is.
+pub fn bind_caller<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    #[cfg(feature = "ssr")]
+    {
+        in_process::bind_caller(future)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        future
+    }
+}
+
 #[cfg(feature = "ssr")]
 async fn send(request: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
     in_process::send(request).await

@@ -6,6 +6,7 @@ mod login;
 mod not_found;
 mod section;
 mod settings;
+mod topics;
 
 pub use change_password::ChangePasswordRoute;
 pub use dashboard::Dashboard;
@@ -13,3 +14,4 @@ pub use login::LoginRoute;
 pub use not_found::NotFound;
 pub use section::{Section, Upcoming};
 pub use settings::SettingsRoute;
+pub use topics::TopicsRoute;

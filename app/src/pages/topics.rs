@@ -1,0 +1,422 @@
+//! The topics page: a compartment's Notifications topics through one of the team's connections,
+//! with their subscriptions by state; operators create, publish test messages and delete.
+//!
+//! The connection and compartment live in the URL (`?connection=..&compartment=..`), so a view can
+//! be shared and the back button works; without them the page picks the team's first connection
+//! and its first compartment.
+
+use crate::api::auth::Role;
+use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
+use crate::api::topics::{
+    CreateTopicRequest, PublishRequest, Published, Topic, check_description, check_topic_name, create_topic,
+    delete_topic, list_topics, publish,
+};
+use crate::api::{ApiError, bind_caller};
+use crate::components::{
+    AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
+};
+use crate::format;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::{LazyRoute, lazy_route};
+use serde::{Deserialize, Serialize};
+
+/// The topics page, loaded lazily.
+pub struct TopicsRoute;
+
+#[lazy_route]
+impl LazyRoute for TopicsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <Topics /> }.into_any()
+    }
+}
+
+#[component]
+fn Topics() -> impl IntoView {
+    let Some(me) = use_me() else {
+        return ().into_any();
+    };
+    let Some(membership) = me.teams.first().cloned() else {
+        return view! {
+            <PageHeader title="Topics" description="Notifications topics and their subscriptions." />
+            <EmptyState icon=IconName::Topics title="You are not in a team yet" body="Topics are reached through a team's connection. A site administrator adds you to a team." />
+        }
+        .into_any();
+    };
+    let team = membership.team_id;
+    let can_change = membership.role >= Role::Operator;
+    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let query = use_query_map();
+    let navigate = StoredValue::new(use_navigate());
+    let go = move |connection: i64, compartment: &str| {
+        navigate.with_value(|nav| {
+            nav(&format!("/topics?connection={connection}&compartment={compartment}"), Default::default())
+        });
+    };
+
+    // One resource for the whole view: the connection and compartment depend on the lists, so
+    // loading them in one go keeps server rendering and hydration in step.
+    let data = Resource::new(
+        move || (query.read().get("connection"), query.read().get("compartment")),
+        move |(connection, compartment)| bind_caller(load(team, connection, compartment)),
+    );
+    let chosen = move || data.get_untracked().and_then(Result::ok).and_then(|v| Some((v.connection?, v.compartment?)));
+    let create = Action::new(move |(connection, request): &(i64, CreateTopicRequest)| {
+        let (connection, request, csrf) = (*connection, request.clone(), csrf.get_value());
+        async move { create_topic(team, connection, &request, &csrf).await }
+    });
+    let remove = Action::new(move |(connection, topic): &(i64, String)| {
+        let (connection, topic, csrf) = (*connection, topic.clone(), csrf.get_value());
+        async move { delete_topic(team, connection, &topic, &csrf).await }
+    });
+    let send = Action::new(move |(connection, topic, request): &(i64, String, PublishRequest)| {
+        let (connection, topic, request, csrf) = (*connection, topic.clone(), request.clone(), csrf.get_value());
+        async move { publish(team, connection, &topic, &request, &csrf).await }
+    });
+    Effect::new(move |_| {
+        let created = create.value().get().is_some_and(|r| r.is_ok());
+        let removed = remove.value().get().is_some_and(|r| r.is_ok());
+        if created || removed {
+            data.refetch();
+        }
+    });
+    // The topic whose publish form is open.
+    let publishing = RwSignal::new(None::<(String, String)>);
+
+    let render = move |loaded: TopicsView| {
+        let toolbar = toolbar(&loaded, go);
+        let body = match loaded.connection {
+            None => view! {
+                <EmptyState icon=IconName::Topics title="No connection" body="This team has no connection to list topics with." />
+            }
+            .into_any(),
+            Some(_) if loaded.topics.is_empty() => view! {
+                <EmptyState
+                    icon=IconName::Topics
+                    title="No topics in this compartment"
+                    body="A topic fans a message out to its subscriptions: e-mail, HTTPS endpoints, Slack, PagerDuty, SMS or a function. Rules send events to topics."
+                />
+            }
+            .into_any(),
+            Some(connection) => {
+                let rows = loaded
+                    .topics
+                    .into_iter()
+                    .map(|topic| topic_row(topic, connection, can_change, remove, publishing))
+                    .collect_view();
+                view! {
+                    <table class="table" aria-label="Topics">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"State"</th>
+                                <th scope="col">"Subscriptions"</th>
+                                <th scope="col">"Created"</th>
+                                <th scope="col" class="actions-col">"Actions"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
+                .into_any()
+            }
+        };
+        view! {
+            <div class="page-body">
+                {toolbar}
+                {body}
+            </div>
+        }
+    };
+
+    view! {
+        <PageHeader
+            title="Topics"
+            description="Notifications topics and the subscriptions that deliver their messages."
+        />
+        <AsyncView resource=data render />
+        <FormAlert error=Signal::derive(move || remove.value().get().and_then(Result::err)) />
+        {move || {
+            publishing
+                .get()
+                .map(|(id, name)| {
+                    view! { <PublishForm topic_id=id name chosen send publishing /> }
+                })
+        }}
+        {can_change
+            .then(|| {
+                view! { <CreateTopic chosen create /> }
+            })}
+    }
+    .into_any()
+}
+
+fn topic_row(
+    topic: Topic,
+    connection: i64,
+    can_change: bool,
+    remove: Action<(i64, String), Result<(), ApiError>>,
+    publishing: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let tone = if topic.state == "ACTIVE" { Tone::Ok } else { Tone::Warn };
+    let counts = topic.subscriptions;
+    let (id, name) = (topic.id.clone(), topic.name.clone());
+    let actions = can_change.then(|| {
+        let (publish_id, publish_name) = (id.clone(), name.clone());
+        let delete_id = id.clone();
+        view! {
+            <button
+                type="button"
+                class="btn btn-small"
+                aria-label=format!("Publish a test message to {name}")
+                on:click=move |_| publishing.set(Some((publish_id.clone(), publish_name.clone())))
+            >
+                "Publish test"
+            </button>
+            <ConfirmButton
+                label="Delete"
+                question=format!("Delete {name} and its subscriptions?")
+                confirm="Yes, delete"
+                on_confirm=Callback::new(move |_| {
+                    remove.dispatch((connection, delete_id.clone()));
+                })
+            />
+        }
+    });
+    view! {
+        <tr>
+            <td>
+                <strong>{topic.name.clone()}</strong>
+                <span class="cell-sub">
+                    <Ocid id=topic.id.clone() />
+                </span>
+                {(!topic.description.is_empty())
+                    .then(|| view! { <span class="cell-sub">{topic.description.clone()}</span> })}
+            </td>
+            <td>
+                <Badge tone label=topic.state.clone() />
+            </td>
+            <td>
+                <span class="counts">
+                    <Badge tone=Tone::Ok label=format!("{} ACTIVE", counts.active) />
+                    {(counts.pending > 0).then(|| view! { <Badge tone=Tone::Warn label=format!("{} PENDING", counts.pending) /> })}
+                    {(counts.other > 0).then(|| view! { <Badge tone=Tone::Muted label=format!("{} OTHER", counts.other) /> })}
+                </span>
+            </td>
+            <td class="nowrap">
+                <time datetime=topic.created_at.to_rfc3339()>{format::utc(topic.created_at)}</time>
+            </td>
+            <td class="actions-col">{actions}</td>
+        </tr>
+    }
+}
+
+/// Creates a topic in the chosen compartment; the name and description are checked as you type
+/// with the same rules the server applies.
+#[component]
+fn CreateTopic(
+    /// The connection and compartment shown, when known.
+    chosen: impl Fn() -> Option<(i64, String)> + Send + Sync + 'static,
+    create: Action<(i64, CreateTopicRequest), Result<Topic, ApiError>>,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let name_problem = Signal::derive(move || {
+        let text = name.get();
+        (!text.is_empty()).then(|| check_topic_name(text.trim()).err()).flatten()
+    });
+    let description_problem = Signal::derive(move || check_description(&description.get()).err());
+    Effect::new(move |_| {
+        if create.value().get().is_some_and(|r| r.is_ok()) {
+            name.set(String::new());
+            description.set(String::new());
+        }
+    });
+    view! {
+        <form
+            class="inline-form"
+            aria-label="Create a topic"
+            on:submit=move |event| {
+                event.prevent_default();
+                if let Some((connection, compartment)) = chosen() {
+                    create
+                        .dispatch((
+                            connection,
+                            CreateTopicRequest {
+                                compartment_id: compartment,
+                                name: name.get_untracked().trim().to_owned(),
+                                description: description.get_untracked(),
+                            },
+                        ));
+                }
+            }
+        >
+            <label class="field">
+                <span class="field-label">"Topic name"</span>
+                <input
+                    type="text"
+                    required
+                    placeholder="infra-alerts"
+                    autocomplete="off"
+                    prop:value=move || name.get()
+                    on:input=move |e| name.set(event_target_value(&e))
+                />
+                {move || name_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
+                <FieldError error field="name" />
+            </label>
+            <label class="field field-wide">
+                <span class="field-label">"Description"</span>
+                <input
+                    type="text"
+                    autocomplete="off"
+                    prop:value=move || description.get()
+                    on:input=move |e| description.set(event_target_value(&e))
+                />
+                {move || description_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
+                <FieldError error field="description" />
+            </label>
+            <button
+                type="submit"
+                class="btn btn-primary"
+                disabled=move || create.pending().get() || name_problem.get().is_some() || description_problem.get().is_some()
+            >
+                "Create topic"
+            </button>
+            <FormAlert error fields=&["name", "description"] />
+        </form>
+    }
+}
+
+/// Publishes a test message to one topic and shows OCI's message id.
+#[component]
+fn PublishForm(
+    topic_id: String,
+    name: String,
+    /// The connection and compartment shown, when known.
+    chosen: impl Fn() -> Option<(i64, String)> + Send + Sync + 'static,
+    send: Action<(i64, String, PublishRequest), Result<Published, ApiError>>,
+    publishing: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let title = RwSignal::new(format!("Test message from Signalbox to {name}"));
+    let body = RwSignal::new("If you can read this, the topic delivers.".to_owned());
+    let error = Signal::derive(move || send.value().get().and_then(Result::err));
+    let topic = StoredValue::new(topic_id);
+    view! {
+        <form
+            class="inline-form"
+            aria-label=format!("Publish to {name}")
+            on:submit=move |event| {
+                event.prevent_default();
+                if let Some((connection, _)) = chosen() {
+                    send.dispatch((
+                        connection,
+                        topic.get_value(),
+                        PublishRequest { title: title.get_untracked(), body: body.get_untracked() },
+                    ));
+                }
+            }
+        >
+            <label class="field">
+                <span class="field-label">"Title"</span>
+                <input type="text" prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e)) />
+            </label>
+            <label class="field field-wide">
+                <span class="field-label">"Message"</span>
+                <input type="text" prop:value=move || body.get() on:input=move |e| body.set(event_target_value(&e)) />
+                <FieldError error field="body" />
+            </label>
+            <button type="submit" class="btn btn-primary" disabled=move || send.pending().get()>
+                "Publish"
+            </button>
+            <button type="button" class="btn" on:click=move |_| publishing.set(None)>
+                "Close"
+            </button>
+            <div class="form-status" role="status">
+                {move || {
+                    send.value()
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|p| format!("Published: message {}.", p.message_id))
+                }}
+            </div>
+            <FormAlert error fields=&["body"] />
+        </form>
+    }
+}
+
+/// Everything the page shows, loaded in one go.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TopicsView {
+    connections: Vec<Connection>,
+    connection: Option<i64>,
+    compartments: Vec<CompartmentSummary>,
+    compartment: Option<String>,
+    topics: Vec<Topic>,
+}
+
+/// Loads the team's connections, the chosen one's compartments, and the chosen compartment's
+/// topics; a choice missing from the URL (or no longer there) falls back to the first.
+async fn load(team: i64, connection: Option<String>, compartment: Option<String>) -> Result<TopicsView, ApiError> {
+    let connections = list_connections(team).await?;
+    let wanted = connection.and_then(|c| c.parse::<i64>().ok());
+    let connection = wanted.filter(|id| connections.iter().any(|c| c.id == *id)).or(connections.first().map(|c| c.id));
+    let Some(connection_id) = connection else {
+        return Ok(TopicsView {
+            connections,
+            connection,
+            compartments: Vec::new(),
+            compartment: None,
+            topics: Vec::new(),
+        });
+    };
+    let compartments = list_compartments(team, connection_id).await?;
+    let compartment =
+        compartment.filter(|c| compartments.iter().any(|k| &k.id == c)).or(compartments.first().map(|c| c.id.clone()));
+    let topics = match &compartment {
+        Some(id) => list_topics(team, connection_id, id).await?,
+        None => Vec::new(),
+    };
+    Ok(TopicsView { connections, connection, compartments, compartment, topics })
+}
+
+/// The connection and compartment pickers; a change navigates, so the URL holds the view.
+fn toolbar<G>(loaded: &TopicsView, go: G) -> impl IntoView + use<G>
+where
+    G: Fn(i64, &str) + Copy + Send + Sync + 'static,
+{
+    let connection_options = loaded
+        .connections
+        .iter()
+        .map(|c| view! { <option value=c.id.to_string() selected=loaded.connection == Some(c.id)>{c.name.clone()}</option> })
+        .collect_view();
+    let compartment_options = loaded
+        .compartments
+        .iter()
+        .map(|c| {
+            let selected = loaded.compartment.as_deref() == Some(c.id.as_str());
+            view! { <option value=c.id.clone() selected=selected>{c.path.clone()}</option> }
+        })
+        .collect_view();
+    let current = loaded.connection.unwrap_or_default();
+    view! {
+        <div class="toolbar">
+            <label class="inline-label">
+                <span>"Connection"</span>
+                <select on:change=move |e| {
+                    if let Ok(id) = event_target_value(&e).parse() {
+                        go(id, "");
+                    }
+                }>{connection_options}</select>
+            </label>
+            <label class="inline-label">
+                <span>"Compartment"</span>
+                <select on:change=move |e| go(current, &event_target_value(&e))>{compartment_options}</select>
+            </label>
+        </div>
+    }
+}
