@@ -16,6 +16,7 @@ const WRONG_PASSWORD: &str = "canary-wrong-Pa55-1f7b2c";
 /// The pass phrase of the encrypted test key (`server/src/oci/testdata/README.md`).
 const PASS_PHRASE: &str = "correct-horse";
 const WRONG_PASS_PHRASE: &str = "canary-wrong-pass-phrase-5e1d";
+const BASIC_PASSWORD: &str = "canary-basic-Pa55-6c0d2e";
 
 /// Everything the server answered, as text.
 #[derive(Default)]
@@ -184,7 +185,27 @@ async fn no_secret_reaches_a_response_a_log_line_or_an_audit_row() {
         let path = format!("/api/v1/teams/{team}/connections");
         assert_eq!(admin.call(&mut seen, Method::POST, &path, Some(body)).await.0, expected);
     }
-    admin.call(&mut seen, Method::GET, &format!("/api/v1/teams/{team}/connections"), None).await;
+    let (_, connections) = admin.call(&mut seen, Method::GET, &format!("/api/v1/teams/{team}/connections"), None).await;
+
+    // An HTTPS subscription with Basic credentials on the built-in sandbox, which then tries to
+    // deliver its confirmation to a port where nothing listens (and logs that at debug level).
+    let sandbox = connections[0]["id"].as_i64().expect("the sandbox connection");
+    let base = format!("/api/v1/teams/{team}/connections/{sandbox}");
+    let body = serde_json::json!({"compartment_id": "ocid1.compartment.oc1..sandboxdev", "name": "canary"});
+    let (status, topic) = admin.call(&mut seen, Method::POST, &format!("{base}/topics"), Some(body)).await;
+    assert_eq!(status, 200);
+    let topic_id = topic["id"].as_str().expect("topic id");
+    let body = serde_json::json!({
+        "protocol": "CUSTOM_HTTPS",
+        "endpoint": "http://127.0.0.1:9/hook",
+        "basic_auth": {"username": "ops", "password": BASIC_PASSWORD},
+    });
+    let path = format!("{base}/topics/{topic_id}/subscriptions");
+    assert_eq!(admin.call(&mut seen, Method::POST, &path, Some(body)).await.0, 200);
+    admin.call(&mut seen, Method::GET, &path, None).await;
+    let pending = format!("{base}/subscriptions?compartment_id=ocid1.compartment.oc1..sandboxdev&state=PENDING");
+    admin.call(&mut seen, Method::GET, &pending, None).await;
+    admin.call(&mut seen, Method::GET, "/topics", None).await;
 
     // An API token: its one answer is the only place its secret may appear.
     let body = serde_json::json!({"name": "ci", "team_id": team, "role": "viewer"});
@@ -223,6 +244,7 @@ async fn no_secret_reaches_a_response_a_log_line_or_an_audit_row() {
     needles.extend(pem_lines(&key_pem).into_iter().map(|line| ("private key line".to_owned(), line)));
     needles.push(("pass phrase".into(), PASS_PHRASE.into()));
     needles.push(("wrong pass phrase".into(), WRONG_PASS_PHRASE.into()));
+    needles.push(("Basic password".into(), BASIC_PASSWORD.into()));
     for name in ["vector_pkcs8_encrypted.pem", "vector_pkcs8.pem"] {
         needles.extend(pem_lines(&fixture(name)).into_iter().map(|line| (format!("line of {name}"), line)));
     }

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod connections;
 mod error;
+pub mod subscriptions;
 pub mod system;
 pub mod topics;
 
@@ -75,6 +76,19 @@ pub(crate) async fn send_body<B: Serialize>(
     let request =
         Outgoing { method, url: format!("{API_PREFIX}{path}"), body: Some(body), csrf: csrf.map(str::to_owned) };
     expect_success(send(request).await?)
+}
+
+/// Percent-encodes a path segment or query value. OCIDs are `[a-z0-9.]` and pass unchanged.
+pub(crate) fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn expect_success((status, body): (u16, Vec<u8>)) -> Result<(), ApiError> {

@@ -111,7 +111,8 @@ fn base(team_id: i64, connection_id: i64) -> String {
 
 /// Lists the topics of a compartment with their subscription counts.
 pub async fn list_topics(team_id: i64, connection_id: i64, compartment_id: &str) -> Result<Vec<Topic>, ApiError> {
-    super::get_json(&format!("{}?compartment_id={}", base(team_id, connection_id), urlencoding(compartment_id))).await
+    super::get_json(&format!("{}?compartment_id={}", base(team_id, connection_id), super::urlencoding(compartment_id)))
+        .await
 }
 
 /// Creates a topic.
@@ -126,7 +127,7 @@ pub async fn create_topic(
 
 /// Deletes a topic and its subscriptions.
 pub async fn delete_topic(team_id: i64, connection_id: i64, topic_id: &str, csrf: &str) -> Result<(), ApiError> {
-    let path = format!("{}/{}", base(team_id, connection_id), urlencoding(topic_id));
+    let path = format!("{}/{}", base(team_id, connection_id), super::urlencoding(topic_id));
     super::send_empty(http::Method::DELETE, &path, Some(csrf)).await
 }
 
@@ -138,21 +139,8 @@ pub async fn publish(
     request: &PublishRequest,
     csrf: &str,
 ) -> Result<Published, ApiError> {
-    let path = format!("{}/{}/publish", base(team_id, connection_id), urlencoding(topic_id));
+    let path = format!("{}/{}/publish", base(team_id, connection_id), super::urlencoding(topic_id));
     super::send_json(http::Method::POST, &path, request, Some(csrf)).await
-}
-
-/// OCIDs are `[a-z0-9.]` and safe in a URL; anything else is percent-encoded.
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! answers for anything under `/api` that no handler claims.
 
 mod auth;
+mod cloud;
 mod connections;
 mod fallback;
 pub mod health;
 pub mod json;
+mod subscriptions;
 mod system;
 mod teams;
 mod tokens;
@@ -40,6 +42,7 @@ use utoipa_axum::routes;
         (name = "tokens", description = "API tokens for automation"),
         (name = "connections", description = "A team's connections to OCI (or the built-in sandbox)"),
         (name = "topics", description = "Notifications topics, through a connection"),
+        (name = "subscriptions", description = "Notifications subscriptions, through a connection"),
     )
 )]
 struct ApiDoc;
@@ -72,7 +75,11 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(connections::list_compartments))
                 .routes(routes!(topics::list_topics, topics::create_topic))
                 .routes(routes!(topics::update_topic, topics::delete_topic))
-                .routes(routes!(topics::publish_message)),
+                .routes(routes!(topics::publish_message))
+                .routes(routes!(subscriptions::list_topic_subscriptions, subscriptions::create_subscription))
+                .routes(routes!(subscriptions::list_subscriptions))
+                .routes(routes!(subscriptions::delete_subscription))
+                .routes(routes!(subscriptions::resend_confirmation)),
         )
         .split_for_parts();
     let doc = Arc::new(doc);

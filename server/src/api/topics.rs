@@ -1,23 +1,16 @@
 //! `/api/v1/teams/{team_id}/connections/{connection_id}/topics`: Notifications topics through a
-//! connection. Every change is one signed OCI call and one audit row, written after OCI answers:
-//! `ok` with the new state and the `opc-request-id`, or `failed` with OCI's code when it refuses.
-//! Input that fails validation never reaches OCI and leaves no row.
+//! connection. Each change is audited as `super::cloud` describes.
 
 use super::ApiResult;
-use super::connections::find;
+use super::cloud::{Change, check_compartment, reach, snapshot};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
-use crate::connections;
-use crate::db::DbError;
-use crate::db::audit_events::NewAuditEvent;
 use crate::error::AppError;
-use crate::oci::client::{OciClient, collect_pages};
-use crate::oci::error::OciError;
+use crate::oci::client::collect_pages;
 use crate::oci::ons::{
     CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails, NotificationTopic,
     SubscriptionState, TopicAttributesDetails,
 };
-use crate::oci::wire::is_ocid_of;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::topics::{
@@ -55,8 +48,8 @@ pub async fn list_topics(
     Path((team_id, connection_id)): Path<(i64, i64)>,
     Query(query): Query<CompartmentQuery>,
 ) -> ApiResult<Json<Vec<Topic>>> {
-    let compartment = check_compartment(&query.compartment_id)?;
-    let client = client_of(&state, team_id, connection_id).await?;
+    let compartment = check_compartment("compartment_id", &query.compartment_id)?;
+    let client = reach(&state, team_id, connection_id).await?.client;
     let topics = collect_pages(|page| {
         let client = client.clone();
         let request = ListTopicsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
@@ -106,11 +99,11 @@ pub async fn create_topic(
     Path((team_id, connection_id)): Path<(i64, i64)>,
     JsonBody(request): JsonBody<CreateTopicRequest>,
 ) -> ApiResult<Json<Topic>> {
-    let compartment = check_compartment(&request.compartment_id)?;
+    let compartment = check_compartment("compartment_id", &request.compartment_id)?;
     let name = request.name.trim().to_owned();
     check_topic_name(&name).map_err(|m| AppError::invalid("name", m))?;
     check_description(&request.description).map_err(|m| AppError::invalid("description", m))?;
-    let client = client_of(&state, team_id, connection_id).await?;
+    let client = reach(&state, team_id, connection_id).await?.client;
     let details = CreateTopicDetails {
         name: name.clone(),
         compartment_id: compartment,
@@ -119,11 +112,11 @@ pub async fn create_topic(
         defined_tags: Default::default(),
     };
     let result = client.create_topic(&details).await;
-    let change = Change { caller: &caller, team_id, connection_id, action: "topic.create", name: &name };
+    let change = Change { caller: &caller, team_id, connection_id, action: "topic.create", kind: "topic", name: &name };
     match result {
         Ok(response) => {
             let created = topic(response.body, SubscriptionCounts::default());
-            let after = serde_json::to_string(&created).unwrap_or_default();
+            let after = snapshot(&created);
             change
                 .record(&state, Some(&created.id), None, Some(&after), Ok(response.opc_request_id.as_deref()))
                 .await?;
@@ -153,16 +146,17 @@ pub async fn update_topic(
     JsonBody(request): JsonBody<UpdateTopicRequest>,
 ) -> ApiResult<Json<Topic>> {
     check_description(&request.description).map_err(|m| AppError::invalid("description", m))?;
-    let client = client_of(&state, team_id, connection_id).await?;
+    let client = reach(&state, team_id, connection_id).await?.client;
     let before = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
-    let before_json = serde_json::to_string(&topic(before.clone(), SubscriptionCounts::default())).unwrap_or_default();
+    let before_json = snapshot(&topic(before.clone(), SubscriptionCounts::default()));
     let details =
         TopicAttributesDetails { description: request.description.clone(), freeform_tags: None, defined_tags: None };
-    let change = Change { caller: &caller, team_id, connection_id, action: "topic.update", name: &before.name };
+    let change =
+        Change { caller: &caller, team_id, connection_id, action: "topic.update", kind: "topic", name: &before.name };
     match client.update_topic(&topic_id, &details, before.etag.as_deref()).await {
         Ok(response) => {
             let updated = topic(response.body, SubscriptionCounts::default());
-            let after = serde_json::to_string(&updated).unwrap_or_default();
+            let after = snapshot(&updated);
             let request_id = response.opc_request_id.as_deref();
             change.record(&state, Some(&topic_id), Some(&before_json), Some(&after), Ok(request_id)).await?;
             Ok(Json(updated))
@@ -188,10 +182,11 @@ pub async fn delete_topic(
     Extension(caller): Extension<Caller>,
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<StatusCode> {
-    let client = client_of(&state, team_id, connection_id).await?;
+    let client = reach(&state, team_id, connection_id).await?.client;
     let before = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
-    let before_json = serde_json::to_string(&topic(before.clone(), SubscriptionCounts::default())).unwrap_or_default();
-    let change = Change { caller: &caller, team_id, connection_id, action: "topic.delete", name: &before.name };
+    let before_json = snapshot(&topic(before.clone(), SubscriptionCounts::default()));
+    let change =
+        Change { caller: &caller, team_id, connection_id, action: "topic.delete", kind: "topic", name: &before.name };
     match client.delete_topic(&topic_id, before.etag.as_deref()).await {
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();
@@ -227,10 +222,11 @@ pub async fn publish_message(
     if request.body.len() > 64 * 1024 {
         return Err(AppError::invalid("body", "Messages are at most 64 KB (OCI's limit); shorten it."));
     }
-    let client = client_of(&state, team_id, connection_id).await?;
+    let client = reach(&state, team_id, connection_id).await?.client;
     let message =
         MessageDetails { title: (!request.title.is_empty()).then(|| request.title.clone()), body: request.body };
-    let change = Change { caller: &caller, team_id, connection_id, action: "topic.publish", name: &topic_id };
+    let change =
+        Change { caller: &caller, team_id, connection_id, action: "topic.publish", kind: "topic", name: &topic_id };
     match client.publish_message(&topic_id, &message).await {
         Ok(response) => {
             let request_id = response.opc_request_id.clone();
@@ -250,73 +246,5 @@ fn topic(t: NotificationTopic, subscriptions: SubscriptionCounts) -> Topic {
         description: t.description.unwrap_or_default(),
         created_at: t.time_created,
         subscriptions,
-    }
-}
-
-fn check_compartment(id: &str) -> Result<String, AppError> {
-    let id = id.trim();
-    if is_ocid_of(id, &["compartment", "tenancy"]) {
-        Ok(id.to_owned())
-    } else {
-        Err(AppError::invalid(
-            "compartment_id",
-            format!(
-                "\"{id}\" is not a compartment OCID (ocid1.compartment.oc1..aaaa… or the tenancy OCID); pick one from the compartment list."
-            ),
-        ))
-    }
-}
-
-async fn client_of(state: &AppState, team_id: i64, connection_id: i64) -> ApiResult<OciClient> {
-    let row = find(state, team_id, connection_id).await?;
-    connections::client(state, &state.master_key, &row)
-}
-
-/// One change made through OCI, for its audit row.
-struct Change<'a> {
-    caller: &'a Caller,
-    team_id: i64,
-    connection_id: i64,
-    action: &'a str,
-    name: &'a str,
-}
-
-impl Change<'_> {
-    /// Writes the audit row: `ok` with the request id, or `failed` with OCI's code.
-    async fn record(
-        &self,
-        state: &AppState,
-        target_id: Option<&str>,
-        before: Option<&str>,
-        after: Option<&str>,
-        outcome: Result<Option<&str>, &OciError>,
-    ) -> Result<(), AppError> {
-        let (ok, request_id, detail) = match outcome {
-            Ok(id) => (true, id.map(str::to_owned), None),
-            Err(err) => (false, err.opc_request_id().map(str::to_owned), Some(err.to_string())),
-        };
-        let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
-        NewAuditEvent {
-            team_id: Some(self.team_id),
-            target_id: target_id.map(str::to_owned),
-            ok,
-            detail: detail.as_deref(),
-            before_json: before,
-            after_json: after,
-            connection_id: Some(self.connection_id),
-            opc_request_id: request_id.as_deref(),
-            ..self.caller.audit(self.action, "topic", String::new(), self.name)
-        }
-        .append(&mut conn)
-        .await?;
-        Ok(())
-    }
-
-    /// Records OCI's refusal and turns it into the API's error.
-    async fn refused(&self, state: &AppState, target_id: Option<&str>, err: OciError) -> AppError {
-        if let Err(audit) = self.record(state, target_id, None, None, Err(&err)).await {
-            return audit;
-        }
-        AppError::Oci(err)
     }
 }

@@ -68,6 +68,20 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/publish") => {
             Team(Role::Operator)
         }
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions") => {
+            Team(Role::Viewer)
+        }
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions") => {
+            Team(Role::Operator)
+        }
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions") => Team(Role::Viewer),
+        ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}") => {
+            Team(Role::Operator)
+        }
+        (
+            "POST",
+            "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}/resend_confirmation",
+        ) => Team(Role::Operator),
         _ => return None,
     };
     Some(access)

@@ -54,6 +54,15 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("PATCH", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}", "U F A A F F A"),
     ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}", "U F A A F F A"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/publish", "U F A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions", "U A A A F F A"),
+    ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions", "U F A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions", "U A A A F F A"),
+    ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}", "U F A A F F A"),
+    (
+        "POST",
+        "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}/resend_confirmation",
+        "U F A A F F A",
+    ),
     ("GET", "/api/v1/tokens", "U A A A A A F"),
     ("POST", "/api/v1/tokens", "U A A A A A F"),
     ("DELETE", "/api/v1/tokens/{token_id}", "U A A A A A F"),
@@ -189,6 +198,7 @@ async fn every_route_answers_every_caller_as_expected() {
             .replace("{token_id}", "999999")
             .replace("{connection_id}", "999999")
             .replace("{topic_id}", "ocid1.onstopic.oc1..nothing")
+            .replace("{subscription_id}", "ocid1.onssubscription.oc1..nothing")
             .replace("{*rest}", "no-such-thing");
         let method: Method = method.parse().expect("an HTTP method");
         for (column, (caller, cell)) in callers.iter_mut().zip(&cells).enumerate() {

@@ -4,27 +4,9 @@
 //! No test here calls a real OCI endpoint: API-key connections are created and listed, never
 //! used (their region's endpoints are on the internet).
 
-use crate::helpers::{Session, TestApp, spawn_app};
+use crate::helpers::{FINGERPRINT, Session, TENANCY, TestApp, USER, by_fields, fixture, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaatesttenancy";
-const USER: &str = "ocid1.user.oc1..aaaaaaaatestuser";
-/// Fingerprint of the `vector_*.pem` test key.
-const FINGERPRINT: &str = "4d:d6:32:4b:fb:9d:e0:46:d0:76:07:37:67:a6:73:8e";
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/src/oci/testdata/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
-}
-
-fn by_fields(name: &str) -> Value {
-    json!({
-        "name": name,
-        "source": {"from": "fields", "tenancy": TENANCY, "user": USER, "fingerprint": FINGERPRINT, "region": "eu-frankfurt-1"},
-        "private_key": fixture("vector_pkcs8.pem"),
-    })
-}
 
 async fn create(admin: &Session, team: i64, body: &Value) -> (u16, Value) {
     let response =

@@ -1,3 +1,4 @@
+use serde_json::{Value, json};
 use server::Application;
 use server::config::Config;
 use sqlx::SqlitePool;
@@ -152,4 +153,26 @@ impl TestApp {
         let created: app::api::auth::CreatedToken = response.json().await.expect("a token");
         created.secret
     }
+}
+
+/// Tenancy of the test API-key connection (its endpoints are never called).
+pub const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaatesttenancy";
+/// User of the test API-key connection.
+pub const USER: &str = "ocid1.user.oc1..aaaaaaaatestuser";
+/// Fingerprint of the `vector_*.pem` test key.
+pub const FINGERPRINT: &str = "4d:d6:32:4b:fb:9d:e0:46:d0:76:07:37:67:a6:73:8e";
+
+/// A file of `server/src/oci/testdata`.
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/src/oci/testdata/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+/// The body that creates an API-key connection with the test key.
+pub fn by_fields(name: &str) -> Value {
+    json!({
+        "name": name,
+        "source": {"from": "fields", "tenancy": TENANCY, "user": USER, "fingerprint": FINGERPRINT, "region": "eu-frankfurt-1"},
+        "private_key": fixture("vector_pkcs8.pem"),
+    })
 }

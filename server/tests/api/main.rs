@@ -8,7 +8,10 @@ mod health;
 mod helpers;
 mod openapi;
 mod pages;
+#[path = "../support/receiver.rs"]
+mod receiver;
 mod sandbox;
 mod security;
+mod subscriptions;
 mod system;
 mod topics;

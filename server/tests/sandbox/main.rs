@@ -6,6 +6,8 @@ mod faults;
 mod functions;
 mod helpers;
 mod pipeline;
+#[path = "../support/receiver.rs"]
+mod receiver;
 mod signatures;
 mod sources;
 mod validation;

@@ -71,6 +71,26 @@ pub fn spawn_serving(data_dir: &Path, extra: &[&str], envs: &[(&str, &str)]) -> 
     Serving { child, addr, log }
 }
 
+impl Drop for Serving {
+    /// A test that fails while the server runs prints what the server logged and wrote to
+    /// stderr (a panic in a handler shows up there, not in the test's own message).
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+        let log = self.log.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).ok();
+        }
+        eprintln!("---- signalbox log ----\n{log}\n---- signalbox stderr ----\n{stderr}");
+    }
+}
+
 impl Serving {
     /// Sends SIGTERM, asserts a clean exit, and returns everything the process logged.
     pub fn stop(mut self) -> String {

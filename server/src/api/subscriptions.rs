@@ -1,0 +1,302 @@
+//! Subscriptions through a connection: a topic's list and new subscriptions under
+//! `.../topics/{topic_id}/subscriptions`, and the compartment-wide list (the pending view),
+//! deletion and resending a confirmation under `.../subscriptions`. Each change is audited as
+//! `super::cloud` describes.
+//!
+//! Endpoints can carry a Basic password in their URL: every endpoint answered or audited goes
+//! through `redact_endpoint` first, so the password reaches OCI and nothing else.
+
+use super::ApiResult;
+use super::cloud::{Change, check_compartment, reach, snapshot};
+use super::json::Json as JsonBody;
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::oci::client::collect_pages;
+use crate::oci::ons::{
+    CreateSubscriptionDetails, ListSubscriptionsRequest, ListTopicsRequest, Subscription as OciSubscription,
+    SubscriptionSummary,
+};
+use crate::state::AppState;
+use app::api::ErrorBody;
+use app::api::subscriptions::{
+    CreateSubscriptionRequest, Subscription, check_basic_auth, check_endpoint, endpoint_with_credentials,
+    redact_endpoint,
+};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use chrono::DateTime;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Query of the compartment-wide list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SubscriptionsQuery {
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Only subscriptions in this state (`PENDING`, `ACTIVE`).
+    pub state: Option<String>,
+}
+
+/// Handles `GET .../topics/{topic_id}/subscriptions`.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions",
+    tag = "subscriptions",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("topic_id" = String, Path, description = "Topic OCID")
+    ),
+    responses((status = 200, body = Vec<Subscription>), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn list_topic_subscriptions(
+    state: AppState,
+    Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
+) -> ApiResult<Json<Vec<Subscription>>> {
+    let client = reach(&state, team_id, connection_id).await?.client;
+    let topic = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
+    let list = collect_pages(|page| {
+        let client = client.clone();
+        let request = ListSubscriptionsRequest {
+            compartment_id: topic.compartment_id.clone(),
+            topic_id: Some(topic_id.clone()),
+            page,
+            ..Default::default()
+        };
+        async move { client.list_subscriptions(&request).await }
+    })
+    .await
+    .map_err(AppError::Oci)?;
+    let mut list: Vec<Subscription> = list.into_iter().map(|s| from_summary(s, Some(&topic.name))).collect();
+    list.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
+    Ok(Json(list))
+}
+
+/// Handles `GET .../subscriptions?compartment_id=&state=`: every subscription of a compartment
+/// with its topic's name, oldest first, so what waits longest for confirmation comes first.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/connections/{connection_id}/subscriptions",
+    tag = "subscriptions",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        SubscriptionsQuery
+    ),
+    responses((status = 200, body = Vec<Subscription>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn list_subscriptions(
+    state: AppState,
+    Path((team_id, connection_id)): Path<(i64, i64)>,
+    Query(query): Query<SubscriptionsQuery>,
+) -> ApiResult<Json<Vec<Subscription>>> {
+    let compartment = check_compartment("compartment_id", &query.compartment_id)?;
+    let wanted = match query.state.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s @ ("PENDING" | "ACTIVE" | "DELETED")) => Some(s.to_owned()),
+        Some(other) => {
+            return Err(AppError::invalid(
+                "state",
+                format!("\"{other}\" is not a state; use PENDING, ACTIVE or DELETED."),
+            ));
+        }
+    };
+    let client = reach(&state, team_id, connection_id).await?.client;
+    let topics = collect_pages(|page| {
+        let client = client.clone();
+        let request = ListTopicsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
+        async move { client.list_topics(&request).await }
+    })
+    .await
+    .map_err(AppError::Oci)?;
+    let names: HashMap<String, String> = topics.into_iter().map(|t| (t.topic_id, t.name)).collect();
+    let subscriptions = collect_pages(|page| {
+        let client = client.clone();
+        let request = ListSubscriptionsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
+        async move { client.list_subscriptions(&request).await }
+    })
+    .await
+    .map_err(AppError::Oci)?;
+    let mut list: Vec<Subscription> = subscriptions
+        .into_iter()
+        .filter(|s| wanted.as_deref().is_none_or(|w| s.lifecycle_state.as_str() == w))
+        .map(|s| {
+            let name = names.get(&s.topic_id).cloned();
+            from_summary(s, name.as_deref())
+        })
+        .collect();
+    list.sort_by_key(|s| s.created_at);
+    Ok(Json(list))
+}
+
+/// Handles `POST .../topics/{topic_id}/subscriptions`: the endpoint is checked for its protocol
+/// first (plain `http://` only to this machine, and only on the built-in sandbox).
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions",
+    tag = "subscriptions",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("topic_id" = String, Path, description = "Topic OCID")
+    ),
+    request_body = CreateSubscriptionRequest,
+    responses(
+        (status = 200, body = Subscription),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 502, body = ErrorBody)
+    )
+)]
+pub async fn create_subscription(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
+    JsonBody(request): JsonBody<CreateSubscriptionRequest>,
+) -> ApiResult<Json<Subscription>> {
+    let reached = reach(&state, team_id, connection_id).await?;
+    let endpoint = request.endpoint.trim();
+    check_endpoint(request.protocol, endpoint, reached.is_sandbox).map_err(|m| AppError::invalid("endpoint", m))?;
+    if let Some(auth) = &request.basic_auth {
+        check_basic_auth(request.protocol, auth).map_err(|(field, m)| AppError::invalid(field, m))?;
+    }
+    let client = reached.client;
+    let topic = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
+    let details = CreateSubscriptionDetails {
+        topic_id: topic_id.clone(),
+        compartment_id: topic.compartment_id.clone(),
+        protocol: request.protocol.as_str().to_owned().into(),
+        endpoint: endpoint_with_credentials(endpoint, request.basic_auth.as_ref()),
+        metadata: None,
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    };
+    let name = redact_endpoint(&details.endpoint);
+    let change = Change {
+        caller: &caller,
+        team_id,
+        connection_id,
+        action: "subscription.create",
+        kind: "subscription",
+        name: &name,
+    };
+    match client.create_subscription(&details).await {
+        Ok(response) => {
+            let created = from_full(response.body, Some(&topic.name));
+            let request_id = response.opc_request_id.as_deref();
+            change.record(&state, Some(&created.id), None, Some(&snapshot(&created)), Ok(request_id)).await?;
+            Ok(Json(created))
+        }
+        Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
+    }
+}
+
+/// Handles `DELETE .../subscriptions/{subscription_id}`.
+#[utoipa::path(
+    delete,
+    path = "/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}",
+    tag = "subscriptions",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("subscription_id" = String, Path, description = "Subscription OCID")
+    ),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn delete_subscription(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id, subscription_id)): Path<(i64, i64, String)>,
+) -> ApiResult<StatusCode> {
+    let client = reach(&state, team_id, connection_id).await?.client;
+    let before = client.get_subscription(&subscription_id).await.map_err(AppError::Oci)?.body;
+    let etag = before.etag.clone();
+    let before = from_full(before, None);
+    let change = Change {
+        caller: &caller,
+        team_id,
+        connection_id,
+        action: "subscription.delete",
+        kind: "subscription",
+        name: &before.endpoint,
+    };
+    match client.delete_subscription(&subscription_id, etag.as_deref()).await {
+        Ok(response) => {
+            let request_id = response.opc_request_id.as_deref();
+            change.record(&state, Some(&subscription_id), Some(&snapshot(&before)), None, Ok(request_id)).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(err) => Err(change.refused(&state, Some(&subscription_id), err).await),
+    }
+}
+
+/// Handles `POST .../subscriptions/{subscription_id}/resend_confirmation`.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}/resend_confirmation",
+    tag = "subscriptions",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("subscription_id" = String, Path, description = "Subscription OCID")
+    ),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn resend_confirmation(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, connection_id, subscription_id)): Path<(i64, i64, String)>,
+) -> ApiResult<StatusCode> {
+    let client = reach(&state, team_id, connection_id).await?.client;
+    let current = from_full(client.get_subscription(&subscription_id).await.map_err(AppError::Oci)?.body, None);
+    if current.state != "PENDING" {
+        return Err(AppError::Conflict {
+            field: "subscription_id".into(),
+            message: format!(
+                "The subscription to {} is {}, not PENDING; only pending subscriptions wait for a confirmation.",
+                current.endpoint, current.state
+            ),
+        });
+    }
+    let change = Change {
+        caller: &caller,
+        team_id,
+        connection_id,
+        action: "subscription.resend_confirmation",
+        kind: "subscription",
+        name: &current.endpoint,
+    };
+    match client.resend_subscription_confirmation(&subscription_id).await {
+        Ok(response) => {
+            let request_id = response.opc_request_id.as_deref();
+            change.record(&state, Some(&subscription_id), None, None, Ok(request_id)).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(err) => Err(change.refused(&state, Some(&subscription_id), err).await),
+    }
+}
+
+fn from_summary(s: SubscriptionSummary, topic_name: Option<&str>) -> Subscription {
+    Subscription {
+        id: s.id,
+        topic_id: s.topic_id,
+        topic_name: topic_name.map(str::to_owned),
+        protocol: s.protocol.as_str().to_owned(),
+        endpoint: redact_endpoint(&s.endpoint),
+        state: s.lifecycle_state.as_str().to_owned(),
+        created_at: s.created_time.and_then(DateTime::from_timestamp_millis),
+    }
+}
+
+fn from_full(s: OciSubscription, topic_name: Option<&str>) -> Subscription {
+    Subscription {
+        id: s.id,
+        topic_id: s.topic_id,
+        topic_name: topic_name.map(str::to_owned),
+        protocol: s.protocol.as_str().to_owned(),
+        endpoint: redact_endpoint(&s.endpoint),
+        state: s.lifecycle_state.as_str().to_owned(),
+        created_at: s.created_time.and_then(DateTime::from_timestamp_millis),
+    }
+}
