@@ -6,6 +6,7 @@
 
 use crate::data_dir::DataDir;
 use crate::oci::client::OciClient;
+use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails};
 use crate::oci::key::PrivateKey;
 use crate::oci::region::{Region, Service};
 use crate::oci::signer::ApiKey;
@@ -76,7 +77,51 @@ impl Builtin {
         }
         Ok(Self { sandbox, client })
     }
+
+    /// Gives the sandbox's `dev` compartment an application with two sample functions, unless
+    /// it has one already, so that a rule or subscription can target a function from the first
+    /// minute (the real service needs an image pushed first; the sandbox records invocations).
+    pub async fn add_sample_functions(&self) {
+        if self.add_samples_to_world() {
+            self.sandbox.save_now().await;
+        }
+    }
+
+    /// Adds the samples; whether it did.
+    fn add_samples_to_world(&self) -> bool {
+        let base_url = self.sandbox.base_url();
+        let mut world = self.sandbox.world();
+        let details = CreateApplicationDetails {
+            compartment_id: SAMPLE_COMPARTMENT.to_owned(),
+            display_name: SAMPLE_APPLICATION.to_owned(),
+            subnet_ids: Vec::new(),
+            config: Default::default(),
+        };
+        let Ok(application) = world.create_application(details, None) else {
+            return false;
+        };
+        for name in ["bucket-change-processor", "event-logger"] {
+            let function = CreateFunctionDetails {
+                application_id: application.id.clone(),
+                display_name: name.to_owned(),
+                image: Some(format!("iad.ocir.io/signalbox/samples/{name}:1.0")),
+                memory_in_mbs: 256,
+                timeout_in_seconds: Some(30),
+                config: Default::default(),
+            };
+            if let Err(err) = world.create_function(function, None, &base_url) {
+                tracing::warn!(%err, name, "could not add a sample function to the sandbox");
+            }
+        }
+        true
+    }
 }
+
+/// Compartment of the sample functions (`dev`).
+const SAMPLE_COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxdev";
+/// Application of the sample functions; its name is unique in the compartment, which makes
+/// adding them idempotent.
+const SAMPLE_APPLICATION: &str = "signalbox-samples";
 
 fn load_or_create_key(path: &Path) -> Result<PrivateKey, BuiltinError> {
     let fail = |reason: String| BuiltinError::Key { path: path.to_path_buf(), reason };

@@ -111,6 +111,7 @@ impl Application {
             let store = sandbox::persist::Store::open(&data_dir.path().join("sandbox.db")).await?;
             builtin.sandbox.persist_to(store).await?;
         }
+        builtin.add_sample_functions().await;
         if !config.site_root.join("pkg").is_dir() {
             tracing::warn!(
                 site_root = %config.site_root.display(),

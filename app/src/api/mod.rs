@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod connections;
 mod error;
+pub mod functions;
 pub mod subscriptions;
 pub mod system;
 pub mod topics;

@@ -5,6 +5,7 @@ mod auth;
 mod cloud;
 mod connections;
 mod fallback;
+mod functions;
 pub mod health;
 pub mod json;
 mod subscriptions;
@@ -43,6 +44,7 @@ use utoipa_axum::routes;
         (name = "connections", description = "A team's connections to OCI (or the built-in sandbox)"),
         (name = "topics", description = "Notifications topics, through a connection"),
         (name = "subscriptions", description = "Notifications subscriptions, through a connection"),
+        (name = "functions", description = "Functions that subscriptions and rule actions can target"),
     )
 )]
 struct ApiDoc;
@@ -79,7 +81,8 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(subscriptions::list_topic_subscriptions, subscriptions::create_subscription))
                 .routes(routes!(subscriptions::list_subscriptions))
                 .routes(routes!(subscriptions::delete_subscription))
-                .routes(routes!(subscriptions::resend_confirmation)),
+                .routes(routes!(subscriptions::resend_confirmation))
+                .routes(routes!(functions::list_functions)),
         )
         .split_for_parts();
     let doc = Arc::new(doc);

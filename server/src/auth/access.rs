@@ -75,6 +75,7 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             Team(Role::Operator)
         }
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions") => Team(Role::Viewer),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions") => Team(Role::Viewer),
         ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}") => {
             Team(Role::Operator)
         }

@@ -57,6 +57,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions", "U A A A F F A"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions", "U F A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions", "U A A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions", "U A A A F F A"),
     ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}", "U F A A F F A"),
     (
         "POST",

@@ -219,3 +219,25 @@ async fn bad_subscriptions_name_the_field_and_store_nothing() {
     assert!(audit_rows(&app).await.is_empty(), "validation failures write no row");
     assert!(list(&admin, &format!("{base}/subscriptions?compartment_id={compartment}")).await.is_empty());
 }
+
+/// The built-in sandbox comes with sample functions; a function subscription needs no
+/// confirmation and is ACTIVE at once.
+#[tokio::test]
+async fn function_subscriptions_pick_from_the_compartments_functions() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (base, compartment, topic_id) = topic(&admin, "to-functions").await;
+    let response = admin.get(&format!("{base}/functions?compartment_id={compartment}")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let functions: Vec<app::api::functions::FunctionSummary> = response.json().await.unwrap();
+    let names: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["bucket-change-processor", "event-logger"]);
+    assert!(functions.iter().all(|f| f.application == "signalbox-samples" && f.state == "ACTIVE"));
+
+    let body = json!({"protocol": "ORACLE_FUNCTIONS", "endpoint": functions[1].id});
+    let (status, created) = send(&admin, Method::POST, &format!("{base}/topics/{topic_id}/subscriptions"), body).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["state"], "ACTIVE");
+    let (status, error) = send(&admin, Method::GET, &format!("{base}/functions?compartment_id=nope"), json!({})).await;
+    assert_eq!((status, error["field"].as_str()), (400, Some("compartment_id")));
+}
