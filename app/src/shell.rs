@@ -2,7 +2,7 @@
 
 use crate::components::Layout;
 use crate::pages::{
-    ChangePasswordRoute, Dashboard, LoginRoute, NotFound, Section, SettingsRoute, TopicsRoute, Upcoming,
+    ChangePasswordRoute, Dashboard, LoginRoute, NotFound, Section, SettingsRoute, TopicRoute, TopicsRoute, Upcoming,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pipelines") view=|| view! { <Section upcoming=Upcoming::Pipelines /> } ssr=SsrMode::Async />
                     <Route path=path!("/rules") view=|| view! { <Section upcoming=Upcoming::Rules /> } ssr=SsrMode::Async />
                     <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/topics/:topic_id") view={Lazy::<TopicRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=|| view! { <Section upcoming=Upcoming::Audit /> } ssr=SsrMode::Async />
                     <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />

@@ -1,15 +1,18 @@
 //! Security headers on every response.
 //!
 //! Pages carry a Content-Security-Policy that allows only the app's own files: its WASM, JS and
-//! CSS from this origin, plus the inline scripts hydration needs, each marked with a nonce that
-//! Leptos generates per render (the `leptos/nonce` feature; [`page_policy`] is inserted into the
-//! response while the page renders, when the nonce is known). Everything else (JSON, files,
-//! errors) gets a policy that allows nothing. API answers and pages are private to the caller,
+//! CSS from this origin, plus the inline scripts hydration needs, each marked with a nonce. The
+//! nonce is made here, per request, and handed to the renderer in the request's extensions
+//! ([`PageNonce`], which the render context gives Leptos); the policy is added here once the
+//! answer is known to be HTML. Setting the header from inside the render (Leptos's response
+//! options) lost it now and then when two pages rendered at once, leaving a page whose own
+//! scripts were refused. Everything else (JSON, files, errors) gets a policy that allows nothing. API answers and pages are private to the caller,
 //! so neither may be cached; the hashed static files may.
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use base64::Engine;
 use http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
@@ -30,17 +33,29 @@ pub fn page_policy(nonce: &str) -> String {
 /// For anything that is not a rendered page: nothing may run or load, nobody may frame it.
 const NOTHING_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The nonce of the page being answered, in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct PageNonce(pub String);
+
+impl PageNonce {
+    fn new() -> Self {
+        let bytes: [u8; 16] = rand::random();
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+}
+
 /// Adds the security headers to every response.
-pub async fn add_security_headers(request: Request, next: Next) -> Response {
+pub async fn add_security_headers(mut request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/pkg/");
+    let nonce = PageNonce::new();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
-        headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(NOTHING_POLICY));
-    }
+    let page = HeaderValue::from_str(&page_policy(&nonce.0)).ok().filter(|_| is_html(headers));
+    headers.insert(CONTENT_SECURITY_POLICY, page.unwrap_or(HeaderValue::from_static(NOTHING_POLICY)));
     if !is_static && (is_html(headers) || is_json(headers)) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -14,11 +14,10 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::HeaderValue;
-use http::header::{CONTENT_LENGTH, CONTENT_SECURITY_POLICY};
-use leptos::nonce::use_nonce;
+use http::header::CONTENT_LENGTH;
+use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
-use leptos_axum::{LeptosRoutes, ResponseOptions, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -43,11 +42,12 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let in_process = InProcessApi::new(api_routes.clone().with_state(state.clone()));
     let render_context = move || {
         provide_context(in_process.clone());
-        // leptos_axum has provided this render's nonce and response options by now.
-        if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>())
-            && let Ok(policy) = HeaderValue::from_str(&headers::page_policy(&nonce))
+        // The nonce the security-header middleware put in the page's policy replaces the one
+        // leptos_axum made for this render.
+        if let Some(nonce) =
+            use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<headers::PageNonce>().cloned())
         {
-            response.insert_header(CONTENT_SECURITY_POLICY, policy);
+            provide_context(Nonce::from_value(nonce.0));
         }
     };
     let options = state.leptos_options.clone();

@@ -76,6 +76,11 @@ impl ApiError {
         )
     }
 
+    /// A 404 found without asking the server (nothing to ask it with).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::client_side(404, ErrorCode::NotFound, message.into())
+    }
+
     /// An error for a response that is not in the documented shape.
     pub fn unexpected(status: u16, detail: impl std::fmt::Display) -> Self {
         Self::client_side(

@@ -107,6 +107,8 @@ pub struct Subscription {
     pub state: String,
     /// Created, when OCI says.
     pub created_at: Option<DateTime<Utc>>,
+    /// Seconds since it was created, as of the answer: how long a pending one has waited.
+    pub age_seconds: Option<i64>,
 }
 
 /// Basic credentials for an HTTPS endpoint.

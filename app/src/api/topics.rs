@@ -115,6 +115,11 @@ pub async fn list_topics(team_id: i64, connection_id: i64, compartment_id: &str)
         .await
 }
 
+/// One topic with its subscription counts.
+pub async fn get_topic(team_id: i64, connection_id: i64, topic_id: &str) -> Result<Topic, ApiError> {
+    super::get_json(&format!("{}/{}", base(team_id, connection_id), super::urlencoding(topic_id))).await
+}
+
 /// Creates a topic.
 pub async fn create_topic(
     team_id: i64,

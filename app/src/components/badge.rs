@@ -16,6 +16,17 @@ pub enum Tone {
 }
 
 impl Tone {
+    /// The tone of an OCI lifecycle state, following the console's conventions.
+    pub fn of_state(state: &str) -> Self {
+        match state {
+            "ACTIVE" | "ENABLED" | "SUCCEEDED" => Tone::Ok,
+            "PENDING" | "CREATING" | "UPDATING" | "IN_PROGRESS" => Tone::Warn,
+            "FAILED" | "DELETED" | "DELETING" => Tone::Bad,
+            "DRIFTED" => Tone::Drift,
+            _ => Tone::Muted,
+        }
+    }
+
     fn class(self) -> &'static str {
         match self {
             Tone::Ok => "badge badge-ok",

@@ -6,6 +6,7 @@ mod login;
 mod not_found;
 mod section;
 mod settings;
+mod topic;
 mod topics;
 
 pub use change_password::ChangePasswordRoute;
@@ -14,4 +15,5 @@ pub use login::LoginRoute;
 pub use not_found::NotFound;
 pub use section::{Section, Upcoming};
 pub use settings::SettingsRoute;
+pub use topic::TopicRoute;
 pub use topics::TopicsRoute;

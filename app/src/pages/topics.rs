@@ -7,6 +7,9 @@
 
 use crate::api::auth::Role;
 use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
+use crate::api::subscriptions::{
+    Subscription, SubscriptionProtocol, list_compartment_subscriptions, resend_confirmation,
+};
 use crate::api::topics::{
     CreateTopicRequest, PublishRequest, Published, Topic, check_description, check_topic_name, create_topic,
     delete_topic, list_topics, publish,
@@ -16,6 +19,7 @@ use crate::components::{
     AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
 };
 use crate::format;
+use chrono::TimeDelta;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::{LazyRoute, lazy_route};
@@ -77,6 +81,10 @@ fn Topics() -> impl IntoView {
         let (connection, topic, request, csrf) = (*connection, topic.clone(), request.clone(), csrf.get_value());
         async move { publish(team, connection, &topic, &request, &csrf).await }
     });
+    let resend = Action::new(move |(connection, id): &(i64, String)| {
+        let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
+        async move { resend_confirmation(team, connection, &id, &csrf).await }
+    });
     Effect::new(move |_| {
         let created = create.value().get().is_some_and(|r| r.is_ok());
         let removed = remove.value().get().is_some_and(|r| r.is_ok());
@@ -125,10 +133,13 @@ fn Topics() -> impl IntoView {
                 .into_any()
             }
         };
+        let waiting = (!loaded.pending.is_empty())
+            .then(|| pending_section(loaded.pending, loaded.connection, can_change, resend));
         view! {
             <div class="page-body">
                 {toolbar}
                 {body}
+                {waiting}
             </div>
         }
     };
@@ -139,7 +150,12 @@ fn Topics() -> impl IntoView {
             description="Notifications topics and the subscriptions that deliver their messages."
         />
         <AsyncView resource=data render />
-        <FormAlert error=Signal::derive(move || remove.value().get().and_then(Result::err)) />
+        <FormAlert error=Signal::derive(move || {
+            remove.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
+        }) />
+        <div class="form-status" role="status">
+            {move || resend.value().get().and_then(Result::ok).map(|()| "Confirmation request sent again.")}
+        </div>
         {move || {
             publishing
                 .get()
@@ -190,7 +206,9 @@ fn topic_row(
     view! {
         <tr>
             <td>
-                <strong>{topic.name.clone()}</strong>
+                <a class="row-link" href=format!("/topics/{}?connection={connection}", topic.id)>
+                    <strong>{topic.name.clone()}</strong>
+                </a>
                 <span class="cell-sub">
                     <Ocid id=topic.id.clone() />
                 </span>
@@ -212,6 +230,84 @@ fn topic_row(
             </td>
             <td class="actions-col">{actions}</td>
         </tr>
+    }
+}
+
+/// Subscriptions that wait for their endpoint to confirm, across the compartment's topics, with
+/// how long they have waited: nothing should sit unconfirmed unseen.
+fn pending_section(
+    pending: Vec<Subscription>,
+    connection: Option<i64>,
+    can_change: bool,
+    resend: Action<(i64, String), Result<(), ApiError>>,
+) -> impl IntoView {
+    let count = pending.len();
+    let rows = pending
+        .into_iter()
+        .map(|s| {
+            let protocol =
+                SubscriptionProtocol::parse(&s.protocol).map_or_else(|| s.protocol.clone(), |p| p.label().to_owned());
+            let waited = s.age_seconds.map(|a| format::duration(TimeDelta::seconds(a))).unwrap_or_default();
+            let topic = s.topic_name.clone().unwrap_or_else(|| s.topic_id.clone());
+            let link = format!("/topics/{}?connection={}", s.topic_id, connection.unwrap_or_default());
+            let id = s.id.clone();
+            let action = (can_change && connection.is_some()).then(|| {
+                view! {
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label=format!("Resend the confirmation to {}", s.endpoint)
+                        disabled=move || resend.pending().get()
+                        on:click=move |_| {
+                            resend.dispatch((connection.unwrap_or_default(), id.clone()));
+                        }
+                    >
+                        "Resend confirmation"
+                    </button>
+                }
+            });
+            view! {
+                <tr>
+                    <td>
+                        <a class="row-link" href=link>
+                            {topic}
+                        </a>
+                    </td>
+                    <td>{protocol}</td>
+                    <td>
+                        <span class="mono endpoint" title=s.endpoint.clone()>
+                            {s.endpoint.clone()}
+                        </span>
+                    </td>
+                    <td class="nowrap">
+                        <Badge tone=Tone::Warn label=format!("waiting {waited}") />
+                    </td>
+                    <td class="actions-col">{action}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="section" aria-labelledby="pending">
+            <h2 id="pending" class="section-title">
+                {format!("Waiting for confirmation ({count})")}
+            </h2>
+            <p class="section-lead">
+                "OCI delivers nothing to these endpoints until they confirm. An HTTPS endpoint confirms by opening the URL in the X-OCI-NS-ConfirmationURL header of the first request it gets; people confirm from the e-mail or text message."
+            </p>
+            <table class="table" aria-label="Pending subscriptions">
+                <thead>
+                    <tr>
+                        <th scope="col">"Topic"</th>
+                        <th scope="col">"Protocol"</th>
+                        <th scope="col">"Endpoint"</th>
+                        <th scope="col">"Pending for"</th>
+                        <th scope="col" class="actions-col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
     }
 }
 
@@ -256,6 +352,7 @@ fn CreateTopic(
                 }
             }
         >
+            <h3 class="form-title">"Create a topic"</h3>
             <label class="field">
                 <span class="field-label">"Topic name"</span>
                 <input
@@ -357,6 +454,8 @@ struct TopicsView {
     compartments: Vec<CompartmentSummary>,
     compartment: Option<String>,
     topics: Vec<Topic>,
+    /// Subscriptions of the compartment still waiting for their endpoint, oldest first.
+    pending: Vec<Subscription>,
 }
 
 /// Loads the team's connections, the chosen one's compartments, and the chosen compartment's
@@ -372,16 +471,20 @@ async fn load(team: i64, connection: Option<String>, compartment: Option<String>
             compartments: Vec::new(),
             compartment: None,
             topics: Vec::new(),
+            pending: Vec::new(),
         });
     };
     let compartments = list_compartments(team, connection_id).await?;
     let compartment =
         compartment.filter(|c| compartments.iter().any(|k| &k.id == c)).or(compartments.first().map(|c| c.id.clone()));
-    let topics = match &compartment {
-        Some(id) => list_topics(team, connection_id, id).await?,
-        None => Vec::new(),
+    let (topics, pending) = match &compartment {
+        Some(id) => (
+            list_topics(team, connection_id, id).await?,
+            list_compartment_subscriptions(team, connection_id, id, Some("PENDING")).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
-    Ok(TopicsView { connections, connection, compartments, compartment, topics })
+    Ok(TopicsView { connections, connection, compartments, compartment, topics, pending })
 }
 
 /// The connection and compartment pickers; a change navigates, so the URL holds the view.

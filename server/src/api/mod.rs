@@ -76,7 +76,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(connections::test_connection))
                 .routes(routes!(connections::list_compartments))
                 .routes(routes!(topics::list_topics, topics::create_topic))
-                .routes(routes!(topics::update_topic, topics::delete_topic))
+                .routes(routes!(topics::get_topic, topics::update_topic, topics::delete_topic))
                 .routes(routes!(topics::publish_message))
                 .routes(routes!(subscriptions::list_topic_subscriptions, subscriptions::create_subscription))
                 .routes(routes!(subscriptions::list_subscriptions))

@@ -25,7 +25,7 @@ use app::api::subscriptions::{
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -286,6 +286,7 @@ fn from_summary(s: SubscriptionSummary, topic_name: Option<&str>) -> Subscriptio
         endpoint: redact_endpoint(&s.endpoint),
         state: s.lifecycle_state.as_str().to_owned(),
         created_at: s.created_time.and_then(DateTime::from_timestamp_millis),
+        age_seconds: s.created_time.map(age_seconds),
     }
 }
 
@@ -298,5 +299,11 @@ fn from_full(s: OciSubscription, topic_name: Option<&str>) -> Subscription {
         endpoint: redact_endpoint(&s.endpoint),
         state: s.lifecycle_state.as_str().to_owned(),
         created_at: s.created_time.and_then(DateTime::from_timestamp_millis),
+        age_seconds: s.created_time.map(age_seconds),
     }
+}
+
+/// Seconds from an OCI `createdTime` (epoch milliseconds) to now.
+fn age_seconds(created_ms: i64) -> i64 {
+    (Utc::now().timestamp_millis() - created_ms).max(0) / 1000
 }

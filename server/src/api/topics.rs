@@ -66,12 +66,7 @@ pub async fn list_topics(
     .map_err(AppError::Oci)?;
     let mut counts: HashMap<String, SubscriptionCounts> = HashMap::new();
     for subscription in subscriptions {
-        let entry = counts.entry(subscription.topic_id).or_default();
-        match subscription.lifecycle_state {
-            SubscriptionState::Active => entry.active += 1,
-            SubscriptionState::Pending => entry.pending += 1,
-            _ => entry.other += 1,
-        }
+        count(counts.entry(subscription.topic_id).or_default(), &subscription.lifecycle_state);
     }
     let mut list: Vec<Topic> = topics
         .into_iter()
@@ -124,6 +119,43 @@ pub async fn create_topic(
         }
         Err(err) => Err(change.refused(&state, None, err).await),
     }
+}
+
+/// Handles `GET .../topics/{topic_id}`: one topic with its subscription counts.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}",
+    tag = "topics",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        ("topic_id" = String, Path, description = "Topic OCID")
+    ),
+    responses((status = 200, body = Topic), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn get_topic(
+    state: AppState,
+    Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
+) -> ApiResult<Json<Topic>> {
+    let client = reach(&state, team_id, connection_id).await?.client;
+    let found = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
+    let subscriptions = collect_pages(|page| {
+        let client = client.clone();
+        let request = ListSubscriptionsRequest {
+            compartment_id: found.compartment_id.clone(),
+            topic_id: Some(topic_id.clone()),
+            page,
+            ..Default::default()
+        };
+        async move { client.list_subscriptions(&request).await }
+    })
+    .await
+    .map_err(AppError::Oci)?;
+    let mut counts = SubscriptionCounts::default();
+    for subscription in subscriptions {
+        count(&mut counts, &subscription.lifecycle_state);
+    }
+    Ok(Json(topic(found, counts)))
 }
 
 /// Handles `PATCH .../topics/{topic_id}`: a new description.
@@ -234,6 +266,14 @@ pub async fn publish_message(
             Ok(Json(Published { message_id: response.body.message_id, opc_request_id: request_id }))
         }
         Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
+    }
+}
+
+fn count(counts: &mut SubscriptionCounts, state: &SubscriptionState) {
+    match state {
+        SubscriptionState::Active => counts.active += 1,
+        SubscriptionState::Pending => counts.pending += 1,
+        _ => counts.other += 1,
     }
 }
 

@@ -62,6 +62,7 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/compartments") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics") => Team(Role::Viewer),
         ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics") => Team(Role::Operator),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}") => Team(Role::Viewer),
         ("PATCH" | "DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}") => {
             Team(Role::Operator)
         }

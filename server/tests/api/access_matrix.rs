@@ -51,6 +51,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/compartments", "U A A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics", "U A A A F F A"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics", "U F A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}", "U A A A F F A"),
     ("PATCH", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}", "U F A A F F A"),
     ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}", "U F A A F F A"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/publish", "U F A A F F A"),

@@ -74,6 +74,10 @@ async fn https_subscription_is_confirmed_by_its_receiver() {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].topic_name.as_deref(), Some("infra-alerts"));
 
+    let one: app::api::topics::Topic =
+        admin.get(&format!("{base}/topics/{topic_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((one.name.as_str(), one.subscriptions.active, one.subscriptions.pending), ("infra-alerts", 1, 0));
+
     // The seed's Step 5: a published message reaches the receiver.
     let (status, _) = send(
         &admin,

@@ -1,0 +1,448 @@
+//! One topic: its facts, its subscriptions with their states, and a form that fits each
+//! delivery protocol. The connection comes from the URL (`?connection=`), like the topics list.
+
+use crate::api::auth::Role;
+use crate::api::connections::{ConnectionKind, list_connections};
+use crate::api::functions::{FunctionSummary, list_functions};
+use crate::api::subscriptions::{
+    BasicAuth, CreateSubscriptionRequest, Subscription, SubscriptionProtocol, check_endpoint, create_subscription,
+    delete_subscription, list_subscriptions, resend_confirmation,
+};
+use crate::api::topics::{Topic, get_topic};
+use crate::api::{ApiError, bind_caller};
+use crate::components::{
+    AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
+};
+use crate::format;
+use chrono::TimeDelta;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{LazyRoute, lazy_route};
+use serde::{Deserialize, Serialize};
+
+/// The topic page, loaded lazily.
+pub struct TopicRoute;
+
+#[lazy_route]
+impl LazyRoute for TopicRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <TopicPage /> }.into_any()
+    }
+}
+
+/// Everything the page shows, loaded in one go.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TopicView {
+    connection: i64,
+    is_sandbox: bool,
+    topic: Topic,
+    subscriptions: Vec<Subscription>,
+    functions: Vec<FunctionSummary>,
+}
+
+async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result<TopicView, ApiError> {
+    let connections = list_connections(team).await?;
+    let wanted = connection.and_then(|c| c.parse::<i64>().ok());
+    let Some(chosen) = connections.iter().find(|c| Some(c.id) == wanted).or(connections.first()) else {
+        return Err(ApiError::not_found("This team has no connection to reach the topic with."));
+    };
+    let topic = get_topic(team, chosen.id, &topic_id).await?;
+    let subscriptions = list_subscriptions(team, chosen.id, &topic_id).await?;
+    let functions = list_functions(team, chosen.id, &topic.compartment_id).await?;
+    Ok(TopicView {
+        connection: chosen.id,
+        is_sandbox: chosen.kind == ConnectionKind::Sandbox,
+        topic,
+        subscriptions,
+        functions,
+    })
+}
+
+#[component]
+fn TopicPage() -> impl IntoView {
+    let Some(me) = use_me() else {
+        return ().into_any();
+    };
+    let Some(membership) = me.teams.first().cloned() else {
+        return view! {
+            <PageHeader title="Topic" description="A Notifications topic and its subscriptions." />
+            <EmptyState icon=IconName::Topics title="You are not in a team yet" body="Topics are reached through a team's connection. A site administrator adds you to a team." />
+        }
+        .into_any();
+    };
+    let team = membership.team_id;
+    let can_change = membership.role >= Role::Operator;
+    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let params = use_params_map();
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (query.read().get("connection"), params.read().get("topic_id").unwrap_or_default()),
+        move |(connection, topic)| bind_caller(load(team, connection, topic)),
+    );
+    let create = Action::new(move |(connection, topic, request): &(i64, String, CreateSubscriptionRequest)| {
+        let (connection, topic, request, csrf) = (*connection, topic.clone(), request.clone(), csrf.get_value());
+        async move { create_subscription(team, connection, &topic, &request, &csrf).await }
+    });
+    let remove = Action::new(move |(connection, id): &(i64, String)| {
+        let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
+        async move { delete_subscription(team, connection, &id, &csrf).await }
+    });
+    let resend = Action::new(move |(connection, id): &(i64, String)| {
+        let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
+        async move { resend_confirmation(team, connection, &id, &csrf).await }
+    });
+    Effect::new(move |_| {
+        let created = create.value().get().is_some_and(|r| r.is_ok());
+        let removed = remove.value().get().is_some_and(|r| r.is_ok());
+        if created || removed {
+            data.refetch();
+        }
+    });
+    let row_error = Signal::derive(move || {
+        remove.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
+    });
+
+    let render = move |loaded: TopicView| {
+        let TopicView { connection, is_sandbox, topic, subscriptions, functions } = loaded;
+        let back = format!("/topics?connection={connection}&compartment={}", topic.compartment_id);
+        let header = view! {
+            <nav class="breadcrumbs" aria-label="Breadcrumb">
+                <a href=back>"Topics"</a>
+                <span aria-hidden="true">"/"</span>
+                <span aria-current="page">{topic.name.clone()}</span>
+            </nav>
+            <PageHeader
+                title=topic.name.clone()
+                description=if topic.description.is_empty() {
+                    "A Notifications topic and the subscriptions that deliver its messages.".to_owned()
+                } else {
+                    topic.description.clone()
+                }
+            />
+            <dl class="fact-row">
+                <div>
+                    <dt>"State"</dt>
+                    <dd>
+                        <Badge tone=Tone::of_state(&topic.state) label=topic.state.clone() />
+                    </dd>
+                </div>
+                <div>
+                    <dt>"OCID"</dt>
+                    <dd>
+                        <Ocid id=topic.id.clone() />
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Compartment"</dt>
+                    <dd>
+                        <Ocid id=topic.compartment_id.clone() />
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Created"</dt>
+                    <dd>{format::utc(topic.created_at)}</dd>
+                </div>
+            </dl>
+        };
+        let table = if subscriptions.is_empty() {
+            view! {
+                <EmptyState
+                    icon=IconName::Topics
+                    title="No subscriptions yet"
+                    body="Messages published to this topic go nowhere until something subscribes: an e-mail address, an HTTPS endpoint, Slack, PagerDuty, SMS or a function."
+                />
+            }
+            .into_any()
+        } else {
+            let rows = subscriptions
+                .into_iter()
+                .map(|s| subscription_row(s, connection, can_change, remove, resend))
+                .collect_view();
+            view! {
+                <table class="table" aria-label="Subscriptions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Protocol"</th>
+                            <th scope="col">"Endpoint"</th>
+                            <th scope="col">"State"</th>
+                            <th scope="col">"Age"</th>
+                            <th scope="col" class="actions-col">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        };
+        let form = can_change.then(|| {
+            view! { <AddSubscription connection topic_id=topic.id.clone() is_sandbox functions create /> }
+        });
+        view! {
+            <div class="page-body">
+                {header}
+                <section class="section" aria-labelledby="subscriptions">
+                    <h2 id="subscriptions" class="section-title">
+                        "Subscriptions"
+                    </h2>
+                    {table}
+                    <FormAlert error=row_error />
+                    <div class="form-status" role="status">
+                        {move || {
+                            resend
+                                .value()
+                                .get()
+                                .and_then(Result::ok)
+                                .map(|()| "Confirmation request sent again.")
+                        }}
+                    </div>
+                    {form}
+                </section>
+            </div>
+        }
+    };
+
+    view! { <AsyncView resource=data render /> }.into_any()
+}
+
+fn subscription_row(
+    subscription: Subscription,
+    connection: i64,
+    can_change: bool,
+    remove: Action<(i64, String), Result<(), ApiError>>,
+    resend: Action<(i64, String), Result<(), ApiError>>,
+) -> impl IntoView {
+    let label = SubscriptionProtocol::parse(&subscription.protocol)
+        .map_or_else(|| subscription.protocol.clone(), |p| p.label().to_owned());
+    let pending = subscription.state == "PENDING";
+    let age = subscription.age_seconds.map(|s| format::duration(TimeDelta::seconds(s))).unwrap_or_default();
+    let title = subscription.created_at.map(format::utc).unwrap_or_default();
+    let actions = can_change.then(|| {
+        let (resend_id, delete_id) = (subscription.id.clone(), subscription.id.clone());
+        let endpoint = subscription.endpoint.clone();
+        view! {
+            {pending
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="btn btn-small"
+                            disabled=move || resend.pending().get()
+                            on:click=move |_| {
+                                resend.dispatch((connection, resend_id.clone()));
+                            }
+                        >
+                            "Resend confirmation"
+                        </button>
+                    }
+                })}
+            <ConfirmButton
+                label="Delete"
+                question=format!("Stop delivering to {endpoint}?")
+                confirm="Yes, delete"
+                on_confirm=Callback::new(move |_| {
+                    remove.dispatch((connection, delete_id.clone()));
+                })
+            />
+        }
+    });
+    view! {
+        <tr>
+            <td>{label}</td>
+            <td>
+                <span class="mono endpoint" title=subscription.endpoint.clone()>
+                    {subscription.endpoint.clone()}
+                </span>
+            </td>
+            <td>
+                <Badge tone=Tone::of_state(&subscription.state) label=subscription.state.clone() />
+                {pending.then(|| view! { <span class="cell-sub">"Waiting for the endpoint to confirm"</span> })}
+            </td>
+            <td class="nowrap" title=title>
+                {age}
+            </td>
+            <td class="actions-col">{actions}</td>
+        </tr>
+    }
+}
+
+/// A subscription form whose fields follow the protocol: an address, a URL with optional Basic
+/// credentials, a phone number, or a function from the compartment. The endpoint is checked as it
+/// is typed with the server's rules.
+#[component]
+fn AddSubscription(
+    connection: i64,
+    topic_id: String,
+    /// The built-in sandbox also reaches `http://` on this machine.
+    is_sandbox: bool,
+    functions: Vec<FunctionSummary>,
+    create: Action<(i64, String, CreateSubscriptionRequest), Result<Subscription, ApiError>>,
+) -> impl IntoView {
+    let protocol = RwSignal::new(SubscriptionProtocol::CustomHttps);
+    let endpoint = RwSignal::new(String::new());
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let function = RwSignal::new(functions.first().map(|f| f.id.clone()).unwrap_or_default());
+    let topic = StoredValue::new(topic_id);
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let target = move || {
+        if protocol.get() == SubscriptionProtocol::OracleFunctions { function.get() } else { endpoint.get() }
+    };
+    let problem = Signal::derive(move || {
+        let value = target();
+        if value.is_empty() {
+            return None;
+        }
+        check_endpoint(protocol.get(), value.trim(), is_sandbox).err()
+    });
+    let half_credentials = Signal::derive(move || {
+        let (user, pass) = (username.get(), password.get());
+        (user.is_empty() != pass.is_empty())
+            .then(|| "Fill in both the user name and the password, or neither.".to_owned())
+    });
+    Effect::new(move |_| {
+        if create.value().get().is_some_and(|r| r.is_ok()) {
+            endpoint.set(String::new());
+            username.set(String::new());
+            password.set(String::new());
+        }
+    });
+    let protocol_options = SubscriptionProtocol::ALL
+        .into_iter()
+        .map(
+            |p| view! { <option value=p.as_str() selected=p == SubscriptionProtocol::CustomHttps>{p.label()}</option> },
+        )
+        .collect_view();
+    let has_functions = !functions.is_empty();
+    let functions = StoredValue::new(functions);
+    let function_options = move || {
+        functions.with_value(|list| {
+            list.iter()
+                .map(|f| view! { <option value=f.id.clone()>{format!("{} / {}", f.application, f.name)}</option> })
+                .collect_view()
+        })
+    };
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let chosen = protocol.get_untracked();
+        let basic_auth = (chosen == SubscriptionProtocol::CustomHttps && !username.get_untracked().is_empty())
+            .then(|| BasicAuth { username: username.get_untracked(), password: password.get_untracked() });
+        let endpoint = if chosen == SubscriptionProtocol::OracleFunctions {
+            function.get_untracked()
+        } else {
+            endpoint.get_untracked().trim().to_owned()
+        };
+        create.dispatch((
+            connection,
+            topic.get_value(),
+            CreateSubscriptionRequest { protocol: chosen, endpoint, basic_auth },
+        ));
+    };
+    view! {
+        <form class="stack-form" aria-label="Add a subscription" on:submit=submit>
+            <h3 class="form-title">"Add a subscription"</h3>
+            <label class="field">
+                <span class="field-label">"Protocol"</span>
+                <select on:change=move |e| {
+                    if let Some(p) = SubscriptionProtocol::parse(&event_target_value(&e)) {
+                        protocol.set(p);
+                    }
+                }>{protocol_options}</select>
+                <FieldError error field="protocol" />
+            </label>
+            <Show
+                when=move || protocol.get() == SubscriptionProtocol::OracleFunctions
+                fallback=move || {
+                    view! {
+                        <label class="field field-wide">
+                            <span class="field-label">{move || protocol.get().endpoint_label()}</span>
+                            <input
+                                type="text"
+                                autocomplete="off"
+                                spellcheck="false"
+                                placeholder=move || protocol.get().example()
+                                prop:value=move || endpoint.get()
+                                on:input=move |e| endpoint.set(event_target_value(&e))
+                            />
+                            {move || problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
+                            <FieldError error field="endpoint" />
+                        </label>
+                    }
+                }
+            >
+                <label class="field field-wide">
+                    <span class="field-label">"Function"</span>
+                    <select disabled=!has_functions on:change=move |e| function.set(event_target_value(&e))>
+                        {function_options()}
+                    </select>
+                    {(!has_functions)
+                        .then(|| {
+                            view! { <span class="field-hint">"This compartment has no functions. Deploy one, then come back."</span> }
+                        })}
+                    <FieldError error field="endpoint" />
+                </label>
+            </Show>
+            <Show when=move || protocol.get() == SubscriptionProtocol::CustomHttps>
+                <fieldset class="field-group">
+                    <legend>"Basic authentication (optional)"</legend>
+                    <label class="field">
+                        <span class="field-label">"User name"</span>
+                        <input
+                            type="text"
+                            autocomplete="off"
+                            prop:value=move || username.get()
+                            on:input=move |e| username.set(event_target_value(&e))
+                        />
+                        <FieldError error field="basic_auth.username" />
+                    </label>
+                    <label class="field">
+                        <span class="field-label">"Password"</span>
+                        <input
+                            type="password"
+                            autocomplete="new-password"
+                            prop:value=move || password.get()
+                            on:input=move |e| password.set(event_target_value(&e))
+                        />
+                        <FieldError error field="basic_auth.password" />
+                    </label>
+                    <p class="field-hint">"Signalbox passes these to OCI and never shows the password again."</p>
+                </fieldset>
+            </Show>
+            <div class="form-actions">
+                <button
+                    type="submit"
+                    class="btn btn-primary"
+                    disabled=move || {
+                        create.pending().get() || target().trim().is_empty() || problem.get().is_some()
+                            || half_credentials.get().is_some()
+                    }
+                >
+                    "Add subscription"
+                </button>
+                <span class="form-status" role="status">
+                    {move || {
+                        create
+                            .value()
+                            .get()
+                            .and_then(Result::ok)
+                            .map(|s| {
+                                if s.state == "PENDING" {
+                                    "Added. OCI sent a confirmation request; the subscription stays PENDING until the endpoint confirms."
+                                } else {
+                                    "Added and active."
+                                }
+                            })
+                    }}
+                </span>
+            </div>
+            <FormAlert
+                error
+                local=half_credentials
+                fields=&["protocol", "endpoint", "basic_auth.username", "basic_auth.password"]
+            />
+        </form>
+    }
+}
