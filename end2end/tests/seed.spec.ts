@@ -3,7 +3,8 @@ import { loginAs } from './session';
 import { Receiver } from './receiver';
 
 // The seed workflow (../shared/seed/), done through the console against the built-in sandbox.
-test('seed workflow: topic, confirmed HTTPS subscription, a published message arrives', async ({ page }) => {
+test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published message arrives', async ({ page }) => {
+  test.setTimeout(90_000);
   const receiver = await Receiver.start();
   try {
     await loginAs(page.request);
@@ -41,8 +42,55 @@ test('seed workflow: topic, confirmed HTTPS subscription, a published message ar
       .toContain('ACTIVE');
     await page.screenshot({ path: 'screenshots/seed-topic.png', fullPage: true });
 
+    // Step 2: a rule on the three compute lifecycle types, sending to the topic.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rules' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Rules');
+    await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+    const rule = page.getByRole('form', { name: 'Create a rule' });
+    const ruleName = `instance-state-changes-${topicName}`;
+    await rule.getByLabel('Name').fill(ruleName);
+    await rule.getByLabel('Description').fill('Fire on compute instance lifecycle changes');
+    await rule.getByLabel('Condition (JSON)').fill(JSON.stringify({
+      eventType: [
+        'com.oraclecloud.computeapi.launchinstance.end',
+        'com.oraclecloud.computeapi.terminateinstance.end',
+        'com.oraclecloud.computeapi.instanceaction.end',
+      ],
+    }, null, 2));
+    await expect(rule.getByRole('status').first()).toContainText('Valid condition');
+    await rule.getByLabel('Kind of action 1').selectOption('ONS');
+    await rule.getByLabel('Topic of action 1').selectOption({ label: topicName });
+    await rule.getByRole('button', { name: 'Create rule' }).click();
+    await expect(rule.getByRole('status').last()).toContainText(`Created ${ruleName}`);
+
+    // Step 4: a second rule that sends bucket changes to a function.
+    const fnRule = `bucket-change-processor-${topicName}`;
+    await rule.getByLabel('Name').fill(fnRule);
+    await rule.getByLabel('Description').fill('Process bucket changes');
+    await rule.getByLabel('Condition (JSON)').fill(
+      '{"eventType": ["com.oraclecloud.objectstorage.createobject", "com.oraclecloud.objectstorage.deleteobject"]}',
+    );
+    await rule.getByLabel('Kind of action 1').selectOption('FAAS');
+    await rule.getByLabel('Function of action 1').selectOption({ label: 'signalbox-samples / bucket-change-processor' });
+    await rule.getByRole('button', { name: 'Create rule' }).click();
+    await expect(rule.getByRole('status').last()).toContainText(`Created ${fnRule}`);
+
+    // Step 5, first half: both rules are listed.
+    const rules = page.getByRole('table', { name: 'Rules' });
+    await expect(rules.getByRole('row', { name: new RegExp(ruleName) })).toContainText('computeapi.launchinstance.end');
+    await expect(rules.getByRole('row', { name: new RegExp(fnRule) })).toContainText('ENABLED');
+    await page.screenshot({ path: 'screenshots/seed-rules.png', fullPage: true });
+    await page.getByRole('searchbox').fill(topicName);
+    await page.getByRole('searchbox').press('Enter');
+    await expect(page).toHaveURL(new RegExp(`q=${topicName}`));
+    await page.getByRole('search', { name: 'Filter rules' }).getByRole('combobox', { name: /^Action/ }).selectOption('FAAS');
+    await expect(page).toHaveURL(/action=FAAS/);
+    await expect(rules.getByRole('row')).toHaveCount(2);
+    await expect(rules).toContainText(fnRule);
+
     // Step 5: publish a test message; the receiver gets it.
-    await page.getByRole('link', { name: 'Topics' }).first().click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Topics' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Topics');
     const listed = page.getByRole('table', { name: 'Topics' }).getByRole('row', { name: new RegExp(topicName) });
     await expect(listed).toContainText('1 ACTIVE');
     await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
@@ -73,9 +121,9 @@ test('subscription forms follow the protocol; pending ones are listed with their
   await form.getByLabel('Protocol').selectOption('EMAIL');
   await form.getByLabel('E-mail address').fill('oncall@');
   await expect(form).toContainText('is not an e-mail address');
-  await form.getByLabel('E-mail address').fill('oncall@example.com');
+  await form.getByLabel('E-mail address').fill(`oncall-${topicName}@example.com`);
   await form.getByRole('button', { name: 'Add subscription' }).click();
-  await expect(page.getByRole('table', { name: 'Subscriptions' })).toContainText('oncall@example.com');
+  await expect(page.getByRole('table', { name: 'Subscriptions' })).toContainText(`oncall-${topicName}@example.com`);
 
   await form.getByLabel('Protocol').selectOption('ORACLE_FUNCTIONS');
   await expect(form.getByRole('combobox', { name: /^Function/ })).toContainText('signalbox-samples / bucket-change-processor');
@@ -85,9 +133,35 @@ test('subscription forms follow the protocol; pending ones are listed with their
 
   await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Topics' }).click();
   const pending = page.getByRole('table', { name: 'Pending subscriptions' });
-  await expect(pending.getByRole('row', { name: /oncall@example.com/ })).toContainText('waiting');
+  await expect(pending.getByRole('row', { name: new RegExp(`oncall-${topicName}@`) })).toContainText('waiting');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
-  await pending.getByRole('button', { name: 'Resend the confirmation to oncall@example.com' }).click();
+  await pending.getByRole('button', { name: `Resend the confirmation to oncall-${topicName}@example.com` }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Confirmation request sent again' })).toBeVisible();
   await page.screenshot({ path: 'screenshots/topics-pending.png', fullPage: true });
+});
+
+test('HCL typed into the condition is pinpointed within one keystroke and blocks saving', async ({ page }) => {
+  await loginAs(page.request);
+  await page.goto('/rules');
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const rule = page.getByRole('form', { name: 'Create a rule' });
+  await rule.getByLabel('Name').fill('hcl-by-mistake');
+  const condition = rule.getByLabel('Condition (JSON)');
+  await condition.fill('eventType = "x');
+  await condition.press('"');
+  await expect(condition).toHaveValue('eventType = "x"');
+  const status = rule.locator('.condition-status');
+  await expect(status).toContainText('line 1, column 1');
+  await expect(status).toContainText('HCL');
+  await expect(condition).toHaveAttribute('aria-invalid', 'true');
+  await expect(rule.getByRole('button', { name: 'Create rule' })).toBeDisabled();
+  await page.screenshot({ path: 'screenshots/rules-hcl.png', fullPage: true });
+
+  // The actions editor: a second action, then removed again; the last one cannot be removed.
+  await rule.getByRole('button', { name: 'Add an action' }).click();
+  await expect(rule.getByLabel('Kind of action 2')).toBeVisible();
+  await expect(rule.getByRole('group', { name: /Actions \(2 of at most 10\)/ })).toBeVisible();
+  await rule.getByRole('button', { name: 'Remove action 2' }).click();
+  await expect(rule.getByLabel('Kind of action 2')).toHaveCount(0);
+  await expect(rule.getByRole('button', { name: 'Remove action 1' })).toBeDisabled();
 });

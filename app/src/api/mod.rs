@@ -10,6 +10,7 @@ pub mod auth;
 pub mod connections;
 mod error;
 pub mod functions;
+pub mod rules;
 pub mod subscriptions;
 pub mod system;
 pub mod topics;

@@ -107,7 +107,7 @@ fn TopicPage() -> impl IntoView {
     });
 
     let render = move |loaded: TopicView| {
-        let TopicView { connection, is_sandbox, topic, subscriptions, functions } = loaded;
+        let TopicView { connection, topic, subscriptions, .. } = loaded;
         let back = format!("/topics?connection={connection}&compartment={}", topic.compartment_id);
         let header = view! {
             <nav class="breadcrumbs" aria-label="Breadcrumb">
@@ -178,9 +178,6 @@ fn TopicPage() -> impl IntoView {
             }
             .into_any()
         };
-        let form = can_change.then(|| {
-            view! { <AddSubscription connection topic_id=topic.id.clone() is_sandbox functions create /> }
-        });
         view! {
             <div class="page-body">
                 {header}
@@ -199,13 +196,31 @@ fn TopicPage() -> impl IntoView {
                                 .map(|()| "Confirmation request sent again.")
                         }}
                     </div>
-                    {form}
                 </section>
             </div>
         }
     };
+    // The form depends only on the topic and the functions it offers, so reloading the list
+    // after a change keeps what the user is typing.
+    let form_context = Memo::new(move |_| {
+        let loaded = data.get()?.ok()?;
+        Some((loaded.connection, loaded.topic.id, loaded.is_sandbox, loaded.functions))
+    });
 
-    view! { <AsyncView resource=data render /> }.into_any()
+    view! {
+        <AsyncView resource=data render />
+        <Transition fallback=|| ()>
+            {move || {
+                form_context
+                    .get()
+                    .filter(|_| can_change)
+                    .map(|(connection, topic_id, is_sandbox, functions)| {
+                        view! { <AddSubscription connection topic_id is_sandbox functions create /> }
+                    })
+            }}
+        </Transition>
+    }
+    .into_any()
 }
 
 fn subscription_row(

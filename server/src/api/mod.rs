@@ -8,6 +8,7 @@ mod fallback;
 mod functions;
 pub mod health;
 pub mod json;
+mod rules;
 mod subscriptions;
 mod system;
 mod teams;
@@ -45,6 +46,7 @@ use utoipa_axum::routes;
         (name = "topics", description = "Notifications topics, through a connection"),
         (name = "subscriptions", description = "Notifications subscriptions, through a connection"),
         (name = "functions", description = "Functions that subscriptions and rule actions can target"),
+        (name = "rules", description = "Events rules, through a connection"),
     )
 )]
 struct ApiDoc;
@@ -82,7 +84,10 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(subscriptions::list_subscriptions))
                 .routes(routes!(subscriptions::delete_subscription))
                 .routes(routes!(subscriptions::resend_confirmation))
-                .routes(routes!(functions::list_functions)),
+                .routes(routes!(functions::list_functions))
+                .routes(routes!(rules::list_rules, rules::create_rule))
+                .routes(routes!(rules::get_rule, rules::update_rule, rules::delete_rule))
+                .routes(routes!(rules::move_rule)),
         )
         .split_for_parts();
     let doc = Arc::new(doc);

@@ -77,6 +77,13 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         }
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions") => Team(Role::Viewer),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules") => Team(Role::Operator),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}") => Team(Role::Viewer),
+        ("PATCH" | "DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}") => {
+            Team(Role::Operator)
+        }
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}/move") => Team(Role::Operator),
         ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}") => {
             Team(Role::Operator)
         }

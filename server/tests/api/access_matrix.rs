@@ -59,6 +59,12 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions", "U F A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions", "U A A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions", "U A A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules", "U A A A F F A"),
+    ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules", "U F A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}", "U A A A F F A"),
+    ("PATCH", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}", "U F A A F F A"),
+    ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}", "U F A A F F A"),
+    ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}/move", "U F A A F F A"),
     ("DELETE", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions/{subscription_id}", "U F A A F F A"),
     (
         "POST",
@@ -201,6 +207,7 @@ async fn every_route_answers_every_caller_as_expected() {
             .replace("{connection_id}", "999999")
             .replace("{topic_id}", "ocid1.onstopic.oc1..nothing")
             .replace("{subscription_id}", "ocid1.onssubscription.oc1..nothing")
+            .replace("{rule_id}", "ocid1.eventrule.oc1..nothing")
             .replace("{*rest}", "no-such-thing");
         let method: Method = method.parse().expect("an HTTP method");
         for (column, (caller, cell)) in callers.iter_mut().zip(&cells).enumerate() {

@@ -10,6 +10,7 @@ mod openapi;
 mod pages;
 #[path = "../support/receiver.rs"]
 mod receiver;
+mod rules;
 mod sandbox;
 mod security;
 mod subscriptions;

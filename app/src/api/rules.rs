@@ -1,0 +1,379 @@
+//! Events rules through a connection: the types of `.../connections/{connection_id}/rules`, the
+//! checks the editor and the server share (so the Save button and the API refuse the same input
+//! with the same words), and the client calls.
+
+use super::ApiError;
+use crate::condition::Condition;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// OCI's limit of actions per rule.
+pub const MAX_ACTIONS: usize = 10;
+/// Longest rule name (the sandbox's choice; OCI documents none).
+pub const MAX_NAME: usize = 255;
+/// Longest rule description (the sandbox's choice; OCI documents none).
+pub const MAX_DESCRIPTION: usize = 1000;
+
+/// Where an action sends the events a rule matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum ActionKind {
+    /// A Notifications topic.
+    #[serde(rename = "ONS")]
+    Notifications,
+    /// A function.
+    #[serde(rename = "FAAS")]
+    Functions,
+    /// A Streaming stream.
+    #[serde(rename = "OSS")]
+    Streaming,
+}
+
+impl ActionKind {
+    /// Every kind, in the order the editor offers them.
+    pub const ALL: [Self; 3] = [Self::Notifications, Self::Functions, Self::Streaming];
+
+    /// OCI's name (`ONS`, `FAAS`, `OSS`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Notifications => "ONS",
+            Self::Functions => "FAAS",
+            Self::Streaming => "OSS",
+        }
+    }
+
+    /// OCI's name parsed back.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// What a person calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Notifications => "Notifications topic",
+            Self::Functions => "Function",
+            Self::Streaming => "Stream",
+        }
+    }
+
+    /// The OCID prefix of its target.
+    fn target_prefix(self) -> &'static str {
+        match self {
+            Self::Notifications => "ocid1.onstopic.",
+            Self::Functions => "ocid1.fnfunc.",
+            Self::Streaming => "ocid1.stream.",
+        }
+    }
+}
+
+/// One action of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RuleAction {
+    /// Kind.
+    pub kind: ActionKind,
+    /// Topic, function or stream OCID.
+    pub target_id: String,
+    /// Whether the action runs.
+    #[serde(default = "enabled")]
+    pub is_enabled: bool,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Lifecycle state, in answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// A rule in a list (OCI's list has no actions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RuleSummary {
+    /// Rule OCID.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Lifecycle state.
+    pub state: String,
+    /// Whether it matches events.
+    pub is_enabled: bool,
+    /// The condition, as stored.
+    pub condition: String,
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// The actions, when the list was filtered by action type (which needs them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<RuleAction>>,
+}
+
+/// A rule with its actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Rule {
+    /// Rule OCID.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Lifecycle state.
+    pub state: String,
+    /// Why it is in that state, when OCI says.
+    pub state_message: Option<String>,
+    /// Whether it matches events.
+    pub is_enabled: bool,
+    /// The condition, as stored.
+    pub condition: String,
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// The actions.
+    pub actions: Vec<RuleAction>,
+}
+
+/// Body of `POST .../rules`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreateRuleRequest {
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// The condition: a JSON object shaped like the events to match.
+    pub condition: String,
+    /// Whether it starts enabled.
+    #[serde(default = "enabled")]
+    pub is_enabled: bool,
+    /// 1 to [`MAX_ACTIONS`] actions.
+    pub actions: Vec<RuleAction>,
+}
+
+/// Body of `PATCH .../rules/{rule_id}`: the fields present change; `actions` replaces the set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UpdateRuleRequest {
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// New condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Enable or disable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_enabled: Option<bool>,
+    /// New action set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<RuleAction>>,
+}
+
+/// Body of `POST .../rules/{rule_id}/move`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MoveRuleRequest {
+    /// The compartment to move it to.
+    pub compartment_id: String,
+}
+
+/// A field that cannot be used: its name in the request (`actions[2].target_id`) and why.
+pub type FieldProblem = (String, String);
+
+/// Why a rule name is not acceptable, if it is not.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let length = name.trim().chars().count();
+    if length == 0 {
+        return Err("Give the rule a name, such as instance-state-changes.".into());
+    }
+    if length > MAX_NAME {
+        return Err(format!("The name is {length} characters long; shorten it to at most {MAX_NAME}."));
+    }
+    Ok(())
+}
+
+/// Why a description is not acceptable, if it is not.
+pub fn check_description(description: &str) -> Result<(), String> {
+    let length = description.chars().count();
+    if length > MAX_DESCRIPTION {
+        return Err(format!("The description is {length} characters long; shorten it to at most {MAX_DESCRIPTION}."));
+    }
+    Ok(())
+}
+
+/// Why a condition is not acceptable, if it is not, with line and column.
+pub fn check_condition(condition: &str) -> Result<(), String> {
+    Condition::parse(condition).map(|_| ()).map_err(|err| match &err.path {
+        Some(path) => format!("line {}, column {}, at {path}: {}", err.line, err.column, err.message),
+        None => err.to_string(),
+    })
+}
+
+/// Why an action list is not acceptable, if it is not: the first problem, with its field.
+pub fn check_actions(actions: &[RuleAction]) -> Result<(), FieldProblem> {
+    if actions.is_empty() {
+        return Err(("actions".into(), "Add an action: a topic, a function or a stream to send events to.".into()));
+    }
+    if actions.len() > MAX_ACTIONS {
+        return Err((
+            "actions".into(),
+            format!(
+                "A rule has at most {MAX_ACTIONS} actions (OCI's limit); this one has {}. Split it into two rules.",
+                actions.len()
+            ),
+        ));
+    }
+    for (index, action) in actions.iter().enumerate() {
+        let target = action.target_id.trim();
+        let prefix = action.kind.target_prefix();
+        if !target.starts_with(prefix) || target.contains(char::is_whitespace) || target.len() < prefix.len() + 3 {
+            return Err((
+                format!("actions[{index}].target_id"),
+                format!(
+                    "Action {}: \"{target}\" is not a {} OCID ({prefix}…); pick one from the list.",
+                    index + 1,
+                    action.kind.label().to_lowercase()
+                ),
+            ));
+        }
+        check_description(&action.description).map_err(|m| (format!("actions[{index}].description"), m))?;
+    }
+    Ok(())
+}
+
+fn base(team_id: i64, connection_id: i64) -> String {
+    format!("/teams/{team_id}/connections/{connection_id}/rules")
+}
+
+/// Filters of the rule list; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleFilter {
+    /// Lifecycle state.
+    pub state: Option<String>,
+    /// Enabled or disabled.
+    pub enabled: Option<bool>,
+    /// Only rules with an action of this kind.
+    pub action: Option<ActionKind>,
+    /// Text in the name, description or condition.
+    pub text: Option<String>,
+}
+
+impl RuleFilter {
+    /// The query string for `compartment_id` and these filters.
+    pub fn query(&self, compartment_id: &str) -> String {
+        let mut query = format!("compartment_id={}", super::urlencoding(compartment_id));
+        if let Some(state) = &self.state {
+            query.push_str(&format!("&state={}", super::urlencoding(state)));
+        }
+        if let Some(enabled) = self.enabled {
+            query.push_str(&format!("&enabled={enabled}"));
+        }
+        if let Some(action) = self.action {
+            query.push_str(&format!("&action_type={}", action.as_str()));
+        }
+        if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
+            query.push_str(&format!("&q={}", super::urlencoding(text)));
+        }
+        query
+    }
+}
+
+/// Lists a compartment's rules.
+pub async fn list_rules(
+    team_id: i64,
+    connection_id: i64,
+    compartment_id: &str,
+    filter: &RuleFilter,
+) -> Result<Vec<RuleSummary>, ApiError> {
+    super::get_json(&format!("{}?{}", base(team_id, connection_id), filter.query(compartment_id))).await
+}
+
+/// One rule with its actions.
+pub async fn get_rule(team_id: i64, connection_id: i64, rule_id: &str) -> Result<Rule, ApiError> {
+    super::get_json(&format!("{}/{}", base(team_id, connection_id), super::urlencoding(rule_id))).await
+}
+
+/// Creates a rule.
+pub async fn create_rule(
+    team_id: i64,
+    connection_id: i64,
+    request: &CreateRuleRequest,
+    csrf: &str,
+) -> Result<Rule, ApiError> {
+    super::send_json(http::Method::POST, &base(team_id, connection_id), request, Some(csrf)).await
+}
+
+/// Changes a rule.
+pub async fn update_rule(
+    team_id: i64,
+    connection_id: i64,
+    rule_id: &str,
+    request: &UpdateRuleRequest,
+    csrf: &str,
+) -> Result<Rule, ApiError> {
+    let path = format!("{}/{}", base(team_id, connection_id), super::urlencoding(rule_id));
+    super::send_json(http::Method::PATCH, &path, request, Some(csrf)).await
+}
+
+/// Deletes a rule.
+pub async fn delete_rule(team_id: i64, connection_id: i64, rule_id: &str, csrf: &str) -> Result<(), ApiError> {
+    let path = format!("{}/{}", base(team_id, connection_id), super::urlencoding(rule_id));
+    super::send_empty(http::Method::DELETE, &path, Some(csrf)).await
+}
+
+/// Moves a rule to another compartment.
+pub async fn move_rule(
+    team_id: i64,
+    connection_id: i64,
+    rule_id: &str,
+    request: &MoveRuleRequest,
+    csrf: &str,
+) -> Result<(), ApiError> {
+    let path = format!("{}/{}/move", base(team_id, connection_id), super::urlencoding(rule_id));
+    super::send_body(http::Method::POST, &path, request, Some(csrf)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(kind: ActionKind, target: &str) -> RuleAction {
+        RuleAction { kind, target_id: target.into(), is_enabled: true, description: String::new(), state: None }
+    }
+
+    #[test]
+    fn actions_are_checked_by_kind_and_count() {
+        assert!(check_actions(&[action(ActionKind::Notifications, "ocid1.onstopic.oc1.iad.aaaa")]).is_ok());
+        assert_eq!(check_actions(&[]).unwrap_err().0, "actions");
+        let eleven = vec![action(ActionKind::Notifications, "ocid1.onstopic.oc1.iad.aaaa"); 11];
+        let (field, message) = check_actions(&eleven).unwrap_err();
+        assert_eq!(field, "actions");
+        assert!(message.contains("at most 10"), "{message}");
+        let wrong = [
+            action(ActionKind::Notifications, "ocid1.onstopic.oc1.iad.aaaa"),
+            action(ActionKind::Functions, "ocid1.onstopic.oc1..x"),
+        ];
+        assert_eq!(check_actions(&wrong).unwrap_err().0, "actions[1].target_id");
+    }
+
+    #[test]
+    fn conditions_report_where_they_break() {
+        assert!(check_condition(r#"{"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]}"#).is_ok());
+        let message = check_condition(r#"eventType = "x""#).unwrap_err();
+        assert!(message.starts_with("line 1, column 1"), "{message}");
+        assert!(message.contains("HCL"), "{message}");
+        assert!(check_name("  ").is_err() && check_name(&"n".repeat(256)).is_err());
+    }
+}

@@ -1,0 +1,740 @@
+//! The rules page: a compartment's Events rules through one of the team's connections, with
+//! filters; operators enable, disable and delete them and create new ones with a condition editor
+//! that validates as they type (the same parser the API and the sandbox use) and an actions
+//! editor that picks topics and functions from the compartment.
+//!
+//! The connection, compartment and filters live in the URL, so a filtered view can be shared and
+//! the back button works.
+
+use crate::api::auth::Role;
+use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
+use crate::api::functions::{FunctionSummary, list_functions};
+use crate::api::rules::{
+    ActionKind, CreateRuleRequest, MAX_ACTIONS, Rule, RuleAction, RuleFilter, RuleSummary, UpdateRuleRequest,
+    check_actions, check_condition, check_description, check_name, create_rule, delete_rule, list_rules, update_rule,
+};
+use crate::api::topics::{Topic, list_topics};
+use crate::api::{ApiError, bind_caller};
+use crate::components::{
+    AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
+};
+use crate::format;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::{LazyRoute, lazy_route};
+use serde::{Deserialize, Serialize};
+
+/// The rules page, loaded lazily.
+pub struct RulesRoute;
+
+#[lazy_route]
+impl LazyRoute for RulesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <Rules /> }.into_any()
+    }
+}
+
+/// Everything the page shows, loaded in one go.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RulesView {
+    connections: Vec<Connection>,
+    connection: Option<i64>,
+    compartments: Vec<CompartmentSummary>,
+    compartment: Option<String>,
+    filter: RuleFilter,
+    rules: Vec<RuleSummary>,
+    /// Targets the actions editor offers.
+    topics: Vec<Topic>,
+    functions: Vec<FunctionSummary>,
+}
+
+/// What the create form needs from the loaded page.
+#[derive(Debug, Clone, PartialEq)]
+struct FormContext {
+    connection: i64,
+    compartment: String,
+    topics: Vec<Topic>,
+    functions: Vec<FunctionSummary>,
+}
+
+/// What the URL asks for.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Wanted {
+    connection: Option<String>,
+    compartment: Option<String>,
+    filter: RuleFilter,
+}
+
+async fn load(team: i64, wanted: Wanted) -> Result<RulesView, ApiError> {
+    let connections = list_connections(team).await?;
+    let asked = wanted.connection.and_then(|c| c.parse::<i64>().ok());
+    let connection = asked.filter(|id| connections.iter().any(|c| c.id == *id)).or(connections.first().map(|c| c.id));
+    let mut view = RulesView {
+        connections,
+        connection,
+        compartments: Vec::new(),
+        compartment: None,
+        filter: wanted.filter,
+        rules: Vec::new(),
+        topics: Vec::new(),
+        functions: Vec::new(),
+    };
+    let Some(connection) = connection else {
+        return Ok(view);
+    };
+    view.compartments = list_compartments(team, connection).await?;
+    view.compartment = wanted
+        .compartment
+        .filter(|c| view.compartments.iter().any(|k| &k.id == c))
+        .or(view.compartments.first().map(|c| c.id.clone()));
+    if let Some(compartment) = view.compartment.clone() {
+        view.rules = list_rules(team, connection, &compartment, &view.filter).await?;
+        view.topics = list_topics(team, connection, &compartment).await?;
+        view.functions = list_functions(team, connection, &compartment).await?;
+    }
+    Ok(view)
+}
+
+/// The URL of the page with these choices.
+fn url(connection: Option<i64>, compartment: Option<&str>, filter: &RuleFilter) -> String {
+    let mut query = Vec::new();
+    if let Some(c) = connection {
+        query.push(format!("connection={c}"));
+    }
+    if let Some(c) = compartment.filter(|c| !c.is_empty()) {
+        query.push(format!("compartment={c}"));
+    }
+    if let Some(s) = &filter.state {
+        query.push(format!("state={s}"));
+    }
+    if let Some(e) = filter.enabled {
+        query.push(format!("enabled={e}"));
+    }
+    if let Some(a) = filter.action {
+        query.push(format!("action={}", a.as_str()));
+    }
+    if let Some(t) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        query.push(format!("q={}", t.replace('&', "%26").replace(' ', "+")));
+    }
+    if query.is_empty() { "/rules".to_owned() } else { format!("/rules?{}", query.join("&")) }
+}
+
+#[component]
+fn Rules() -> impl IntoView {
+    let Some(me) = use_me() else {
+        return ().into_any();
+    };
+    let Some(membership) = me.teams.first().cloned() else {
+        return view! {
+            <PageHeader title="Rules" description="Events rules: which events go where." />
+            <EmptyState icon=IconName::Rules title="You are not in a team yet" body="Rules are reached through a team's connection. A site administrator adds you to a team." />
+        }
+        .into_any();
+    };
+    let team = membership.team_id;
+    let can_change = membership.role >= Role::Operator;
+    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let query = use_query_map();
+    let navigate = StoredValue::new(use_navigate());
+    let go = move |to: String| navigate.with_value(|nav| nav(&to, Default::default()));
+    let wanted = move || {
+        let q = query.read();
+        Wanted {
+            connection: q.get("connection"),
+            compartment: q.get("compartment"),
+            filter: RuleFilter {
+                state: q.get("state").filter(|s| !s.is_empty()),
+                enabled: q.get("enabled").and_then(|e| e.parse().ok()),
+                action: q.get("action").and_then(|a| ActionKind::parse(&a)),
+                text: q.get("q").filter(|t| !t.is_empty()),
+            },
+        }
+    };
+    let data = Resource::new(wanted, move |wanted| bind_caller(load(team, wanted)));
+    let wanted = StoredValue::new(wanted);
+    let create = Action::new(move |(connection, request): &(i64, CreateRuleRequest)| {
+        let (connection, request, csrf) = (*connection, request.clone(), csrf.get_value());
+        async move { create_rule(team, connection, &request, &csrf).await }
+    });
+    let toggle = Action::new(move |(connection, id, enable): &(i64, String, bool)| {
+        let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
+        let request = UpdateRuleRequest { is_enabled: Some(*enable), ..Default::default() };
+        async move { update_rule(team, connection, &id, &request, &csrf).await }
+    });
+    let remove = Action::new(move |(connection, id): &(i64, String)| {
+        let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
+        async move { delete_rule(team, connection, &id, &csrf).await }
+    });
+    Effect::new(move |_| {
+        let created = create.value().get().is_some_and(|r| r.is_ok());
+        let toggled = toggle.value().get().is_some_and(|r| r.is_ok());
+        let removed = remove.value().get().is_some_and(|r| r.is_ok());
+        if created || toggled || removed {
+            data.refetch();
+        }
+    });
+    let row_error = Signal::derive(move || {
+        toggle.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
+    });
+
+    let render = move |loaded: RulesView| {
+        let RulesView { connections, connection, compartments, compartment, filter, rules, .. } = loaded;
+        let current = move || wanted.with_value(|w| w()).filter;
+        let toolbar = toolbar(&connections, connection, &compartments, compartment.as_deref(), &filter, go, current);
+        let Some(connection_id) = connection else {
+            return view! {
+                <div class="page-body">
+                    {toolbar}
+                    <EmptyState icon=IconName::Rules title="No connection" body="This team has no connection to list rules with." />
+                </div>
+            }
+            .into_any();
+        };
+        let count = rules.len();
+        let filtered = filter != RuleFilter::default();
+        let table = if rules.is_empty() {
+            let (title, body) = if filtered {
+                ("No rule matches these filters", "Clear a filter to see more.")
+            } else {
+                (
+                    "No rules in this compartment",
+                    "A rule matches events by their type and attributes and sends them to topics, functions or streams. Create the first one below.",
+                )
+            };
+            view! { <EmptyState icon=IconName::Rules title body /> }.into_any()
+        } else {
+            let rows =
+                rules.into_iter().map(|rule| rule_row(rule, connection_id, can_change, toggle, remove)).collect_view();
+            view! {
+                <p class="list-count" role="status">
+                    {format!("{count} rule{}", if count == 1 { "" } else { "s" })}
+                </p>
+                <table class="table" aria-label="Rules">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Event types"</th>
+                            <th scope="col">"State"</th>
+                            <th scope="col">"Created"</th>
+                            <th scope="col" class="actions-col">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        };
+        view! {
+            <div class="page-body">
+                {toolbar}
+                {table}
+                <FormAlert error=row_error />
+            </div>
+        }
+        .into_any()
+    };
+    // The form depends only on where it creates and what its pickers offer, so reloading the
+    // list after a change keeps what the user is typing.
+    let form_context = Memo::new(move |_| {
+        let loaded = data.get()?.ok()?;
+        Some(FormContext {
+            connection: loaded.connection?,
+            compartment: loaded.compartment?,
+            topics: loaded.topics,
+            functions: loaded.functions,
+        })
+    });
+
+    view! {
+        <PageHeader title="Rules" description="Events rules: which events in a compartment go to which topics, functions and streams." />
+        <AsyncView resource=data render />
+        <Transition fallback=|| ()>
+            {move || {
+                form_context
+                    .get()
+                    .filter(|_| can_change)
+                    .map(|c| {
+                        view! {
+                            <CreateRule
+                                connection=c.connection
+                                compartment=c.compartment
+                                topics=c.topics
+                                functions=c.functions
+                                create
+                            />
+                        }
+                    })
+            }}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The event types a condition names, for the list (the whole condition is on hover).
+fn event_types(condition: &str) -> Vec<String> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(condition) else {
+        return Vec::new();
+    };
+    match fields.get("eventType") {
+        Some(serde_json::Value::String(one)) => vec![one.clone()],
+        Some(serde_json::Value::Array(many)) => many.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn rule_row(
+    rule: RuleSummary,
+    connection: i64,
+    can_change: bool,
+    toggle: Action<(i64, String, bool), Result<Rule, ApiError>>,
+    remove: Action<(i64, String), Result<(), ApiError>>,
+) -> impl IntoView {
+    let types = event_types(&rule.condition);
+    let shown: Vec<String> =
+        types.iter().take(3).map(|t| t.strip_prefix("com.oraclecloud.").unwrap_or(t).to_owned()).collect();
+    let more = types.len().saturating_sub(shown.len());
+    let type_list = if types.is_empty() {
+        view! { <span class="muted">"Any event type"</span> }.into_any()
+    } else {
+        view! {
+            <span class="chips">
+                {shown.into_iter().map(|t| view! { <code class="chip">{t}</code> }).collect_view()}
+                {(more > 0).then(|| view! { <span class="muted">{format!("+{more}")}</span> })}
+            </span>
+        }
+        .into_any()
+    };
+    let enabled = rule.is_enabled;
+    let actions = can_change.then(|| {
+        let (toggle_id, delete_id, name) = (rule.id.clone(), rule.id.clone(), rule.name.clone());
+        view! {
+            <button
+                type="button"
+                class="btn btn-small"
+                aria-label=format!("{} {}", if enabled { "Disable" } else { "Enable" }, rule.name)
+                disabled=move || toggle.pending().get()
+                on:click=move |_| {
+                    toggle.dispatch((connection, toggle_id.clone(), !enabled));
+                }
+            >
+                {if enabled { "Disable" } else { "Enable" }}
+            </button>
+            <ConfirmButton
+                label="Delete"
+                question=format!("Delete the rule {name}? Events stop flowing to its actions.")
+                confirm="Yes, delete"
+                on_confirm=Callback::new(move |_| {
+                    remove.dispatch((connection, delete_id.clone()));
+                })
+            />
+        }
+    });
+    view! {
+        <tr>
+            <td>
+                <strong>{rule.name.clone()}</strong>
+                <span class="cell-sub">
+                    <Ocid id=rule.id.clone() />
+                </span>
+                {(!rule.description.is_empty()).then(|| view! { <span class="cell-sub">{rule.description.clone()}</span> })}
+            </td>
+            <td title=rule.condition.clone()>{type_list}</td>
+            <td class="nowrap">
+                <Badge tone=Tone::of_state(&rule.state) label=rule.state.clone() />
+                " "
+                {if enabled {
+                    view! { <Badge tone=Tone::Ok label="ENABLED" /> }
+                } else {
+                    view! { <Badge tone=Tone::Muted label="DISABLED" /> }
+                }}
+            </td>
+            <td class="nowrap">
+                <time datetime=rule.created_at.to_rfc3339()>{format::utc(rule.created_at)}</time>
+            </td>
+            <td class="actions-col">{actions}</td>
+        </tr>
+    }
+}
+
+/// Connection and compartment pickers and the filters; every change navigates, so the URL holds
+/// the view. The text filter applies on Enter.
+fn toolbar<G, C>(
+    connections: &[Connection],
+    connection: Option<i64>,
+    compartments: &[CompartmentSummary],
+    compartment: Option<&str>,
+    filter: &RuleFilter,
+    go: G,
+    current: C,
+) -> impl IntoView + use<G, C>
+where
+    G: Fn(String) + Copy + Send + Sync + 'static,
+    C: Fn() -> RuleFilter + Copy + Send + Sync + 'static,
+{
+    let connection_options = connections
+        .iter()
+        .map(|c| view! { <option value=c.id.to_string() selected=connection == Some(c.id)>{c.name.clone()}</option> })
+        .collect_view();
+    let compartment_options = compartments
+        .iter()
+        .map(|c| view! { <option value=c.id.clone() selected=compartment == Some(c.id.as_str())>{c.path.clone()}</option> })
+        .collect_view();
+    let here = StoredValue::new(compartment.map(str::to_owned));
+    // Filters are read from the URL when a control changes, not from this render, so a change
+    // made before the previous one has loaded keeps it.
+    let with = move |change: &dyn Fn(&mut RuleFilter)| {
+        let mut filter = current();
+        change(&mut filter);
+        go(url(connection, here.get_value().as_deref(), &filter));
+    };
+    let state_options = ["", "ACTIVE", "INACTIVE", "CREATING", "UPDATING", "FAILED"]
+        .into_iter()
+        .map(|s| {
+            let selected = filter.state.as_deref().unwrap_or("") == s;
+            view! { <option value=s selected=selected>{if s.is_empty() { "Any state" } else { s }}</option> }
+        })
+        .collect_view();
+    let enabled_value = filter.enabled.map_or("", |e| if e { "true" } else { "false" });
+    let action_value = filter.action.map_or("", ActionKind::as_str);
+    let text = RwSignal::new(filter.text.clone().unwrap_or_default());
+    view! {
+        <div class="toolbar">
+            <label class="inline-label">
+                <span>"Connection"</span>
+                <select on:change=move |e| {
+                    if let Ok(id) = event_target_value(&e).parse::<i64>() {
+                        go(url(Some(id), None, &RuleFilter::default()));
+                    }
+                }>{connection_options}</select>
+            </label>
+            <label class="inline-label">
+                <span>"Compartment"</span>
+                <select on:change=move |e| {
+                    go(url(connection, Some(&event_target_value(&e)), &current()));
+                }>{compartment_options}</select>
+            </label>
+        </div>
+        <form
+            class="toolbar filter-bar"
+            role="search"
+            aria-label="Filter rules"
+            on:submit=move |e| {
+                e.prevent_default();
+                let text = text.get_untracked();
+                with(&|f| f.text = Some(text.trim().to_owned()).filter(|t| !t.is_empty()));
+            }
+        >
+            <label class="inline-label">
+                <span>"State"</span>
+                <select on:change=move |e| {
+                    let value = event_target_value(&e);
+                    with(&|f| f.state = Some(value.clone()).filter(|v| !v.is_empty()));
+                }>{state_options}</select>
+            </label>
+            <label class="inline-label">
+                <span>"Enabled"</span>
+                <select on:change=move |e| {
+                    let value = event_target_value(&e);
+                    with(&|f| f.enabled = value.parse().ok());
+                }>
+                    <option value="" selected=enabled_value.is_empty()>"Enabled or not"</option>
+                    <option value="true" selected=enabled_value == "true">"Enabled"</option>
+                    <option value="false" selected=enabled_value == "false">"Disabled"</option>
+                </select>
+            </label>
+            <label class="inline-label">
+                <span>"Action"</span>
+                <select on:change=move |e| {
+                    let value = event_target_value(&e);
+                    with(&|f| f.action = ActionKind::parse(&value));
+                }>
+                    <option value="" selected=action_value.is_empty()>"Any action"</option>
+                    {ActionKind::ALL
+                        .into_iter()
+                        .map(|k| view! { <option value=k.as_str() selected=action_value == k.as_str()>{k.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="inline-label search">
+                <span class="visually-hidden">"Search rules"</span>
+                <input
+                    type="search"
+                    placeholder="Name, description or condition…"
+                    prop:value=move || text.get()
+                    on:input=move |e| text.set(event_target_value(&e))
+                />
+            </label>
+            <button type="submit" class="btn btn-small">
+                "Filter"
+            </button>
+        </form>
+    }
+}
+
+/// One row of the actions editor.
+#[derive(Debug, Clone, PartialEq)]
+struct DraftAction {
+    key: usize,
+    kind: RwSignal<ActionKind>,
+    target: RwSignal<String>,
+}
+
+/// Creates a rule: name, description, the condition as JSON checked on every keystroke (line,
+/// column, what was expected, and a hint when it looks like HCL), and up to ten actions.
+#[component]
+fn CreateRule(
+    connection: i64,
+    compartment: String,
+    topics: Vec<Topic>,
+    functions: Vec<FunctionSummary>,
+    create: Action<(i64, CreateRuleRequest), Result<Rule, ApiError>>,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let condition = RwSignal::new(
+        "{\n  \"eventType\": [\n    \"com.oraclecloud.computeapi.launchinstance.end\"\n  ]\n}".to_owned(),
+    );
+    let topics = StoredValue::new(topics);
+    let functions = StoredValue::new(functions);
+    let first_target = move |kind: ActionKind| match kind {
+        ActionKind::Notifications => topics.with_value(|t| t.first().map(|t| t.id.clone())).unwrap_or_default(),
+        ActionKind::Functions => functions.with_value(|f| f.first().map(|f| f.id.clone())).unwrap_or_default(),
+        ActionKind::Streaming => String::new(),
+    };
+    let next_key = StoredValue::new(1usize);
+    let new_action = move |kind: ActionKind| {
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        DraftAction { key, kind: RwSignal::new(kind), target: RwSignal::new(first_target(kind)) }
+    };
+    let actions = RwSignal::new(vec![new_action(ActionKind::Notifications)]);
+    let compartment = StoredValue::new(compartment);
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+
+    let drafted = move || {
+        actions
+            .get()
+            .iter()
+            .map(|a| RuleAction {
+                kind: a.kind.get(),
+                target_id: a.target.get(),
+                is_enabled: true,
+                description: String::new(),
+                state: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let name_problem = Signal::derive(move || {
+        let text = name.get();
+        (!text.is_empty()).then(|| check_name(&text).err()).flatten()
+    });
+    let description_problem = Signal::derive(move || check_description(&description.get()).err());
+    let condition_problem = Signal::derive(move || check_condition(&condition.get()).err());
+    let actions_problem = Signal::derive(move || check_actions(&drafted()).err().map(|(_, message)| message));
+    let blocked = move || {
+        create.pending().get()
+            || name.get().trim().is_empty()
+            || name_problem.get().is_some()
+            || description_problem.get().is_some()
+            || condition_problem.get().is_some()
+            || actions_problem.get().is_some()
+    };
+    Effect::new(move |_| {
+        if create.value().get().is_some_and(|r| r.is_ok()) {
+            name.set(String::new());
+            description.set(String::new());
+        }
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let request = CreateRuleRequest {
+            compartment_id: compartment.get_value(),
+            name: name.get_untracked().trim().to_owned(),
+            description: description.get_untracked(),
+            condition: condition.get_untracked(),
+            is_enabled: true,
+            actions: actions.with_untracked(|list| {
+                list.iter()
+                    .map(|a| RuleAction {
+                        kind: a.kind.get_untracked(),
+                        target_id: a.target.get_untracked().trim().to_owned(),
+                        is_enabled: true,
+                        description: String::new(),
+                        state: None,
+                    })
+                    .collect()
+            }),
+        };
+        create.dispatch((connection, request));
+    };
+    let line_count = move || condition.with(|c| c.lines().count().max(1));
+
+    view! {
+        <form class="stack-form stack-form-wide" aria-label="Create a rule" on:submit=submit>
+            <h3 class="form-title">"Create a rule"</h3>
+            <label class="field">
+                <span class="field-label">"Name"</span>
+                <input
+                    type="text"
+                    autocomplete="off"
+                    placeholder="instance-state-changes"
+                    prop:value=move || name.get()
+                    on:input=move |e| name.set(event_target_value(&e))
+                />
+                {move || name_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
+                <FieldError error field="name" />
+            </label>
+            <label class="field">
+                <span class="field-label">"Description"</span>
+                <input
+                    type="text"
+                    autocomplete="off"
+                    prop:value=move || description.get()
+                    on:input=move |e| description.set(event_target_value(&e))
+                />
+                {move || description_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
+                <FieldError error field="description" />
+            </label>
+            <label class="field">
+                <span class="field-label">"Condition (JSON)"</span>
+                <span class="field-hint">
+                    "A JSON object shaped like the events to match. Arrays list alternatives; * is a wildcard."
+                </span>
+                <div class="code-editor">
+                    <pre class="line-numbers" aria-hidden="true">
+                        {move || (1..=line_count()).map(|n| n.to_string()).collect::<Vec<_>>().join("\n")}
+                    </pre>
+                    <textarea
+                        class="code-input"
+                        rows=move || line_count().max(7) + 1
+                        spellcheck="false"
+                        autocomplete="off"
+                        aria-invalid=move || condition_problem.get().is_some().to_string()
+                        prop:value=move || condition.get()
+                        on:input=move |e| condition.set(event_target_value(&e))
+                    />
+                </div>
+                <span class="condition-status" role="status" aria-live="polite">
+                    {move || match condition_problem.get() {
+                        Some(problem) => view! { <span class="field-error">{problem}</span> }.into_any(),
+                        None => view! { <span class="field-ok">"Valid condition."</span> }.into_any(),
+                    }}
+                </span>
+                <FieldError error field="condition" />
+            </label>
+            <fieldset class="field-group actions-editor">
+                <legend>{move || format!("Actions ({} of at most {MAX_ACTIONS})", actions.with(Vec::len))}</legend>
+                <For each=move || actions.get() key=|a| a.key let:draft>
+                    <ActionRow draft topics functions actions first_target />
+                </For>
+                {move || actions_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    disabled=move || { actions.with(Vec::len) >= MAX_ACTIONS }
+                    on:click=move |_| actions.update(|list| list.push(new_action(ActionKind::Notifications)))
+                >
+                    "Add an action"
+                </button>
+            </fieldset>
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" disabled=blocked>
+                    "Create rule"
+                </button>
+                <span class="form-status" role="status">
+                    {move || create.value().get().and_then(Result::ok).map(|r| format!("Created {}.", r.name))}
+                </span>
+            </div>
+            <FormAlert error fields=&["name", "description", "condition"] />
+        </form>
+    }
+}
+
+/// One action: its kind and a target picked from the compartment (a stream is typed).
+#[component]
+fn ActionRow(
+    draft: DraftAction,
+    topics: StoredValue<Vec<Topic>>,
+    functions: StoredValue<Vec<FunctionSummary>>,
+    actions: RwSignal<Vec<DraftAction>>,
+    first_target: impl Fn(ActionKind) -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let DraftAction { key, kind, target } = draft;
+    let position = move || actions.with(|list| list.iter().position(|a| a.key == key).map_or(0, |i| i + 1));
+    let picker = move || match kind.get() {
+        ActionKind::Notifications => {
+            let options = topics.with_value(|list| {
+                list.iter()
+                    .map(|t| view! { <option value=t.id.clone() selected=target.get_untracked() == t.id>{t.name.clone()}</option> })
+                    .collect_view()
+            });
+            view! {
+                <select aria-label=move || format!("Topic of action {}", position()) on:change=move |e| target.set(event_target_value(&e))>
+                    {options}
+                </select>
+            }
+            .into_any()
+        }
+        ActionKind::Functions => {
+            let options = functions.with_value(|list| {
+                list.iter()
+                    .map(|f| {
+                        view! {
+                            <option value=f.id.clone() selected=target.get_untracked() == f.id>
+                                {format!("{} / {}", f.application, f.name)}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            });
+            view! {
+                <select aria-label=move || format!("Function of action {}", position()) on:change=move |e| target.set(event_target_value(&e))>
+                    {options}
+                </select>
+            }
+            .into_any()
+        }
+        ActionKind::Streaming => view! {
+            <input
+                type="text"
+                placeholder="ocid1.stream.oc1.iad.…"
+                aria-label=move || format!("Stream OCID of action {}", position())
+                prop:value=move || target.get()
+                on:input=move |e| target.set(event_target_value(&e))
+            />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="action-row">
+            <select
+                aria-label=move || format!("Kind of action {}", position())
+                on:change=move |e| {
+                    if let Some(k) = ActionKind::parse(&event_target_value(&e)) {
+                        kind.set(k);
+                        target.set(first_target(k));
+                    }
+                }
+            >
+                {ActionKind::ALL
+                    .into_iter()
+                    .map(|k| view! { <option value=k.as_str() selected=kind.get_untracked() == k>{k.label()}</option> })
+                    .collect_view()}
+            </select>
+            {picker}
+            <button
+                type="button"
+                class="btn btn-small btn-danger-quiet"
+                aria-label=move || format!("Remove action {}", position())
+                disabled=move || { actions.with(Vec::len) <= 1 }
+                on:click=move |_| actions.update(|list| list.retain(|a| a.key != key))
+            >
+                "Remove"
+            </button>
+        </div>
+    }
+}
