@@ -6,6 +6,8 @@ test('signing in, out, and the back button afterwards', async ({ page }) => {
   const response = await page.goto('/rules');
   expect(response?.url()).toContain('/login?next=/rules');
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  // The form is a lazily loaded chunk: it says when its own code runs.
+  await expect(page.locator('.login-card')).toHaveAttribute('data-hydrated', 'true');
   await page.screenshot({ path: 'screenshots/login.png' });
 
   // A wrong password says so without saying which part was wrong.

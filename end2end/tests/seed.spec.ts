@@ -101,6 +101,22 @@ test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published
     await expect(publish.getByRole('status')).toContainText('Published: message');
     await expect.poll(() => receiver.notifications().map((n) => n.body).join('\n')).toContain('Seed step 5');
     await page.screenshot({ path: 'screenshots/seed-topics.png', fullPage: true });
+
+    // Deleting the topic names what it takes along and asks for its name.
+    await listed.getByRole('link', { name: topicName }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(topicName);
+    await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.getByRole('region', { name: 'Rules that send here' })).toContainText(ruleName);
+    await page.getByRole('button', { name: 'Delete topic' }).click();
+    const confirm = page.getByRole('group', { name: 'Delete topic' });
+    await expect(confirm).toContainText('1 subscription');
+    await expect(confirm).toContainText(`1 rule in this compartment still sends here (${ruleName})`);
+    await expect(confirm.getByRole('button', { name: 'Delete topic' })).toBeDisabled();
+    await confirm.getByLabel(`Type ${topicName} to confirm`).fill(topicName);
+    await page.screenshot({ path: 'screenshots/topic-delete.png', fullPage: true });
+    await confirm.getByRole('button', { name: 'Delete topic' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Topics');
+    await expect(page.getByRole('table', { name: 'Topics' }).getByRole('link', { name: topicName })).toHaveCount(0);
   } finally {
     await receiver.stop();
   }

@@ -27,6 +27,8 @@ async function addMember(page: Page, username: string, role: string) {
 }
 
 test('admins manage their team; a viewer sees only their team, no controls, and gets 403', async ({ page, browser }) => {
+  // Two accounts, two teams and two browsers: longer than one page's default.
+  test.setTimeout(60_000);
   const suffix = Date.now().toString(36);
   const viewer = `vera-${suffix}`;
   const other = `pat-${suffix}`;
@@ -60,6 +62,7 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   const context = await browser.newContext();
   const vera = await context.newPage();
   await vera.goto('/login');
+  await expect(vera.locator('.login-card')).toHaveAttribute('data-hydrated', 'true');
   await vera.getByLabel('Username').fill(viewer);
   await vera.getByLabel('Password').fill('vera first password');
   await vera.getByLabel('Password').press('Enter');

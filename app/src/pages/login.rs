@@ -43,12 +43,16 @@ fn Login() -> impl IntoView {
     });
     let error = move || submit.value().get().and_then(|result| result.err()).map(|e| e.body.message);
     let pending = submit.pending();
+    // Turns true once this page's code runs in the browser (see `PageHeader`).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
 
     view! {
         <Title text="Sign in" />
         <main class="login-page">
             <form
                 class="login-card"
+                data-hydrated=move || hydrated.get().to_string()
                 on:submit=move |event| {
                     event.prevent_default();
                     submit.dispatch(LoginRequest { username: username.get_untracked(), password: password.get_untracked() });

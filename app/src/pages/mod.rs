@@ -5,6 +5,7 @@ mod dashboard;
 mod login;
 mod not_found;
 mod rules;
+mod scope;
 mod section;
 mod settings;
 mod topic;

@@ -6,8 +6,8 @@
 //! The connection, compartment and filters live in the URL, so a filtered view can be shared and
 //! the back button works.
 
+use super::scope::Scope;
 use crate::api::auth::Role;
-use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{
     ActionKind, CreateRuleRequest, MAX_ACTIONS, Rule, RuleAction, RuleFilter, RuleSummary, UpdateRuleRequest,
@@ -16,7 +16,8 @@ use crate::api::rules::{
 use crate::api::topics::{Topic, list_topics};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
+    use_me,
 };
 use crate::format;
 use leptos::prelude::*;
@@ -41,10 +42,7 @@ impl LazyRoute for RulesRoute {
 /// Everything the page shows, loaded in one go.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RulesView {
-    connections: Vec<Connection>,
-    connection: Option<i64>,
-    compartments: Vec<CompartmentSummary>,
-    compartment: Option<String>,
+    scope: Scope,
     filter: RuleFilter,
     rules: Vec<RuleSummary>,
     /// Targets the actions editor offers.
@@ -70,28 +68,11 @@ struct Wanted {
 }
 
 async fn load(team: i64, wanted: Wanted) -> Result<RulesView, ApiError> {
-    let connections = list_connections(team).await?;
-    let asked = wanted.connection.and_then(|c| c.parse::<i64>().ok());
-    let connection = asked.filter(|id| connections.iter().any(|c| c.id == *id)).or(connections.first().map(|c| c.id));
-    let mut view = RulesView {
-        connections,
-        connection,
-        compartments: Vec::new(),
-        compartment: None,
-        filter: wanted.filter,
-        rules: Vec::new(),
-        topics: Vec::new(),
-        functions: Vec::new(),
-    };
-    let Some(connection) = connection else {
-        return Ok(view);
-    };
-    view.compartments = list_compartments(team, connection).await?;
-    view.compartment = wanted
-        .compartment
-        .filter(|c| view.compartments.iter().any(|k| &k.id == c))
-        .or(view.compartments.first().map(|c| c.id.clone()));
-    if let Some(compartment) = view.compartment.clone() {
+    let scope = Scope::resolve(team, wanted.connection, wanted.compartment).await?;
+    let mut view =
+        RulesView { scope, filter: wanted.filter, rules: Vec::new(), topics: Vec::new(), functions: Vec::new() };
+    if let Some((connection, compartment)) = view.scope.chosen() {
+        let compartment = compartment.to_owned();
         view.rules = list_rules(team, connection, &compartment, &view.filter).await?;
         view.topics = list_topics(team, connection, &compartment).await?;
         view.functions = list_functions(team, connection, &compartment).await?;
@@ -182,9 +163,17 @@ fn Rules() -> impl IntoView {
     });
 
     let render = move |loaded: RulesView| {
-        let RulesView { connections, connection, compartments, compartment, filter, rules, .. } = loaded;
+        let RulesView { scope, filter, rules, .. } = loaded;
         let current = move || wanted.with_value(|w| w()).filter;
-        let toolbar = toolbar(&connections, connection, &compartments, compartment.as_deref(), &filter, go, current);
+        let connection = scope.connection;
+        let pickers = scope.pickers(move |connection, compartment| {
+            let filter = if compartment.is_some() { current() } else { RuleFilter::default() };
+            go(url(connection, compartment.as_deref(), &filter));
+        });
+        let toolbar = view! {
+            {pickers}
+            {filter_bar(connection, scope.compartment.clone(), &filter, go, current)}
+        };
         let Some(connection_id) = connection else {
             return view! {
                 <div class="page-body">
@@ -213,18 +202,9 @@ fn Rules() -> impl IntoView {
                 <p class="list-count" role="status">
                     {format!("{count} rule{}", if count == 1 { "" } else { "s" })}
                 </p>
-                <table class="table" aria-label="Rules">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Event types"</th>
-                            <th scope="col">"State"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col" class="actions-col">"Actions"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                <DataTable label="Rules" columns=&["Name", "Event types", "State", "Created", "Actions"] actions=true>
+                    {rows}
+                </DataTable>
             }
             .into_any()
         };
@@ -242,8 +222,8 @@ fn Rules() -> impl IntoView {
     let form_context = Memo::new(move |_| {
         let loaded = data.get()?.ok()?;
         Some(FormContext {
-            connection: loaded.connection?,
-            compartment: loaded.compartment?,
+            connection: loaded.scope.connection?,
+            compartment: loaded.scope.compartment?,
             topics: loaded.topics,
             functions: loaded.functions,
         })
@@ -360,13 +340,11 @@ fn rule_row(
     }
 }
 
-/// Connection and compartment pickers and the filters; every change navigates, so the URL holds
-/// the view. The text filter applies on Enter.
-fn toolbar<G, C>(
-    connections: &[Connection],
+/// The filters; every change navigates, so the URL holds the view. The text filter applies on
+/// Enter.
+fn filter_bar<G, C>(
     connection: Option<i64>,
-    compartments: &[CompartmentSummary],
-    compartment: Option<&str>,
+    compartment: Option<String>,
     filter: &RuleFilter,
     go: G,
     current: C,
@@ -375,15 +353,7 @@ where
     G: Fn(String) + Copy + Send + Sync + 'static,
     C: Fn() -> RuleFilter + Copy + Send + Sync + 'static,
 {
-    let connection_options = connections
-        .iter()
-        .map(|c| view! { <option value=c.id.to_string() selected=connection == Some(c.id)>{c.name.clone()}</option> })
-        .collect_view();
-    let compartment_options = compartments
-        .iter()
-        .map(|c| view! { <option value=c.id.clone() selected=compartment == Some(c.id.as_str())>{c.path.clone()}</option> })
-        .collect_view();
-    let here = StoredValue::new(compartment.map(str::to_owned));
+    let here = StoredValue::new(compartment);
     // Filters are read from the URL when a control changes, not from this render, so a change
     // made before the previous one has loaded keeps it.
     let with = move |change: &dyn Fn(&mut RuleFilter)| {
@@ -402,22 +372,6 @@ where
     let action_value = filter.action.map_or("", ActionKind::as_str);
     let text = RwSignal::new(filter.text.clone().unwrap_or_default());
     view! {
-        <div class="toolbar">
-            <label class="inline-label">
-                <span>"Connection"</span>
-                <select on:change=move |e| {
-                    if let Ok(id) = event_target_value(&e).parse::<i64>() {
-                        go(url(Some(id), None, &RuleFilter::default()));
-                    }
-                }>{connection_options}</select>
-            </label>
-            <label class="inline-label">
-                <span>"Compartment"</span>
-                <select on:change=move |e| {
-                    go(url(connection, Some(&event_target_value(&e)), &current()));
-                }>{compartment_options}</select>
-            </label>
-        </div>
         <form
             class="toolbar filter-bar"
             role="search"

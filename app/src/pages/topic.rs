@@ -4,19 +4,21 @@
 use crate::api::auth::Role;
 use crate::api::connections::{ConnectionKind, list_connections};
 use crate::api::functions::{FunctionSummary, list_functions};
+use crate::api::rules::{ActionKind, RuleFilter, RuleSummary, list_rules};
 use crate::api::subscriptions::{
     BasicAuth, CreateSubscriptionRequest, Subscription, SubscriptionProtocol, check_endpoint, create_subscription,
     delete_subscription, list_subscriptions, resend_confirmation,
 };
-use crate::api::topics::{Topic, get_topic};
+use crate::api::topics::{Topic, delete_topic, get_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
+    TypedConfirm, use_me,
 };
 use crate::format;
 use chrono::TimeDelta;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::{LazyRoute, lazy_route};
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +44,8 @@ struct TopicView {
     topic: Topic,
     subscriptions: Vec<Subscription>,
     functions: Vec<FunctionSummary>,
+    /// Rules of the topic's compartment with an action that sends here.
+    rules: Vec<RuleSummary>,
 }
 
 async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result<TopicView, ApiError> {
@@ -53,12 +57,16 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
     let topic = get_topic(team, chosen.id, &topic_id).await?;
     let subscriptions = list_subscriptions(team, chosen.id, &topic_id).await?;
     let functions = list_functions(team, chosen.id, &topic.compartment_id).await?;
+    let to_topics = RuleFilter { action: Some(ActionKind::Notifications), ..RuleFilter::default() };
+    let mut rules = list_rules(team, chosen.id, &topic.compartment_id, &to_topics).await?;
+    rules.retain(|r| r.actions.as_ref().is_some_and(|a| a.iter().any(|a| a.target_id == topic_id)));
     Ok(TopicView {
         connection: chosen.id,
         is_sandbox: chosen.kind == ConnectionKind::Sandbox,
         topic,
         subscriptions,
         functions,
+        rules,
     })
 }
 
@@ -95,6 +103,16 @@ fn TopicPage() -> impl IntoView {
         let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
         async move { resend_confirmation(team, connection, &id, &csrf).await }
     });
+    let remove_topic = Action::new(move |(connection, id): &(i64, String)| {
+        let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
+        async move { delete_topic(team, connection, &id, &csrf).await.map(|()| connection) }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(connection)) = remove_topic.value().get() {
+            navigate(&format!("/topics?connection={connection}"), Default::default());
+        }
+    });
     Effect::new(move |_| {
         let created = create.value().get().is_some_and(|r| r.is_ok());
         let removed = remove.value().get().is_some_and(|r| r.is_ok());
@@ -107,8 +125,38 @@ fn TopicPage() -> impl IntoView {
     });
 
     let render = move |loaded: TopicView| {
-        let TopicView { connection, topic, subscriptions, .. } = loaded;
+        let TopicView { connection, topic, subscriptions, rules, .. } = loaded;
         let back = format!("/topics?connection={connection}&compartment={}", topic.compartment_id);
+        let subscription_count = subscriptions.len();
+        let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
+        let rule_names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
+        let rules_section = (!rules.is_empty()).then(|| {
+            let items = rules
+                .into_iter()
+                .map(|r| {
+                    let badge = if r.is_enabled {
+                        view! { <Badge tone=Tone::Ok label="ENABLED" /> }
+                    } else {
+                        view! { <Badge tone=Tone::Muted label="DISABLED" /> }
+                    };
+                    view! {
+                        <li>
+                            <strong>{r.name}</strong>
+                            " "
+                            {badge}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="section" aria-labelledby="sending-rules">
+                    <h2 id="sending-rules" class="section-title">
+                        "Rules that send here"
+                    </h2>
+                    <ul class="plain-list">{items}</ul>
+                </section>
+            }
+        });
         let header = view! {
             <nav class="breadcrumbs" aria-label="Breadcrumb">
                 <a href=back>"Topics"</a>
@@ -122,7 +170,23 @@ fn TopicPage() -> impl IntoView {
                 } else {
                     topic.description.clone()
                 }
-            />
+            >
+                {can_change
+                    .then(move || {
+                        let id = delete_id.clone();
+                        view! {
+                            <TypedConfirm
+                                label="Delete topic"
+                                name=delete_name.clone()
+                                consequences=consequences(subscription_count, &rule_names)
+                                disabled=Signal::derive(move || remove_topic.pending().get())
+                                on_confirm=Callback::new(move |_| {
+                                    remove_topic.dispatch((connection, id.clone()));
+                                })
+                            />
+                        }
+                    })}
+            </PageHeader>
             <dl class="fact-row">
                 <div>
                     <dt>"State"</dt>
@@ -163,18 +227,9 @@ fn TopicPage() -> impl IntoView {
                 .map(|s| subscription_row(s, connection, can_change, remove, resend))
                 .collect_view();
             view! {
-                <table class="table" aria-label="Subscriptions">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Protocol"</th>
-                            <th scope="col">"Endpoint"</th>
-                            <th scope="col">"State"</th>
-                            <th scope="col">"Age"</th>
-                            <th scope="col" class="actions-col">"Actions"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                <DataTable label="Subscriptions" columns=&["Protocol", "Endpoint", "State", "Age", "Actions"] actions=true>
+                    {rows}
+                </DataTable>
             }
             .into_any()
         };
@@ -197,6 +252,7 @@ fn TopicPage() -> impl IntoView {
                         }}
                     </div>
                 </section>
+                {rules_section}
             </div>
         }
     };
@@ -221,6 +277,23 @@ fn TopicPage() -> impl IntoView {
         </Transition>
     }
     .into_any()
+}
+
+/// What deleting the topic takes with it, for the confirmation.
+fn consequences(subscriptions: usize, rules: &[String]) -> String {
+    let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    let mut text =
+        format!("Deleting this topic deletes its {} as well.", plural(subscriptions, "subscription", "subscriptions"));
+    if !rules.is_empty() {
+        text.push_str(&format!(
+            " {} in this compartment still {} here ({}); {} actions will fail until you change them.",
+            plural(rules.len(), "rule", "rules"),
+            if rules.len() == 1 { "sends" } else { "send" },
+            rules.join(", "),
+            if rules.len() == 1 { "its" } else { "their" }
+        ));
+    }
+    text
 }
 
 fn subscription_row(

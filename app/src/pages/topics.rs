@@ -5,8 +5,8 @@
 //! be shared and the back button works; without them the page picks the team's first connection
 //! and its first compartment.
 
+use super::scope::Scope;
 use crate::api::auth::Role;
-use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
 use crate::api::subscriptions::{
     Subscription, SubscriptionProtocol, list_compartment_subscriptions, resend_confirmation,
 };
@@ -16,7 +16,8 @@ use crate::api::topics::{
 };
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
+    use_me,
 };
 use crate::format;
 use chrono::TimeDelta;
@@ -56,10 +57,12 @@ fn Topics() -> impl IntoView {
     let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
     let query = use_query_map();
     let navigate = StoredValue::new(use_navigate());
-    let go = move |connection: i64, compartment: &str| {
-        navigate.with_value(|nav| {
-            nav(&format!("/topics?connection={connection}&compartment={compartment}"), Default::default())
-        });
+    let go = move |connection: Option<i64>, compartment: Option<String>| {
+        let mut to = format!("/topics?connection={}", connection.unwrap_or_default());
+        if let Some(compartment) = compartment {
+            to.push_str(&format!("&compartment={compartment}"));
+        }
+        navigate.with_value(|nav| nav(&to, Default::default()));
     };
 
     // One resource for the whole view: the connection and compartment depend on the lists, so
@@ -68,7 +71,9 @@ fn Topics() -> impl IntoView {
         move || (query.read().get("connection"), query.read().get("compartment")),
         move |(connection, compartment)| bind_caller(load(team, connection, compartment)),
     );
-    let chosen = move || data.get_untracked().and_then(Result::ok).and_then(|v| Some((v.connection?, v.compartment?)));
+    let chosen = move || {
+        data.get_untracked().and_then(Result::ok).and_then(|v| v.scope.chosen().map(|(c, k)| (c, k.to_owned())))
+    };
     let create = Action::new(move |(connection, request): &(i64, CreateTopicRequest)| {
         let (connection, request, csrf) = (*connection, request.clone(), csrf.get_value());
         async move { create_topic(team, connection, &request, &csrf).await }
@@ -96,8 +101,9 @@ fn Topics() -> impl IntoView {
     let publishing = RwSignal::new(None::<(String, String)>);
 
     let render = move |loaded: TopicsView| {
-        let toolbar = toolbar(&loaded, go);
-        let body = match loaded.connection {
+        let toolbar = loaded.scope.pickers(go);
+        let connection = loaded.scope.connection;
+        let body = match connection {
             None => view! {
                 <EmptyState icon=IconName::Topics title="No connection" body="This team has no connection to list topics with." />
             }
@@ -117,24 +123,15 @@ fn Topics() -> impl IntoView {
                     .map(|topic| topic_row(topic, connection, can_change, remove, publishing))
                     .collect_view();
                 view! {
-                    <table class="table" aria-label="Topics">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"State"</th>
-                                <th scope="col">"Subscriptions"</th>
-                                <th scope="col">"Created"</th>
-                                <th scope="col" class="actions-col">"Actions"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
+                    <DataTable label="Topics" columns=&["Name", "State", "Subscriptions", "Created", "Actions"] actions=true>
+                        {rows}
+                    </DataTable>
                 }
                 .into_any()
             }
         };
-        let waiting = (!loaded.pending.is_empty())
-            .then(|| pending_section(loaded.pending, loaded.connection, can_change, resend));
+        let waiting =
+            (!loaded.pending.is_empty()).then(|| pending_section(loaded.pending, connection, can_change, resend));
         view! {
             <div class="page-body">
                 {toolbar}
@@ -295,18 +292,9 @@ fn pending_section(
             <p class="section-lead">
                 "OCI delivers nothing to these endpoints until they confirm. An HTTPS endpoint confirms by opening the URL in the X-OCI-NS-ConfirmationURL header of the first request it gets; people confirm from the e-mail or text message."
             </p>
-            <table class="table" aria-label="Pending subscriptions">
-                <thead>
-                    <tr>
-                        <th scope="col">"Topic"</th>
-                        <th scope="col">"Protocol"</th>
-                        <th scope="col">"Endpoint"</th>
-                        <th scope="col">"Pending for"</th>
-                        <th scope="col" class="actions-col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <DataTable label="Pending subscriptions" columns=&["Topic", "Protocol", "Endpoint", "Pending for", "Actions"] actions=true>
+                {rows}
+            </DataTable>
         </section>
     }
 }
@@ -449,77 +437,21 @@ fn PublishForm(
 /// Everything the page shows, loaded in one go.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TopicsView {
-    connections: Vec<Connection>,
-    connection: Option<i64>,
-    compartments: Vec<CompartmentSummary>,
-    compartment: Option<String>,
+    scope: Scope,
     topics: Vec<Topic>,
     /// Subscriptions of the compartment still waiting for their endpoint, oldest first.
     pending: Vec<Subscription>,
 }
 
-/// Loads the team's connections, the chosen one's compartments, and the chosen compartment's
-/// topics; a choice missing from the URL (or no longer there) falls back to the first.
+/// Loads where the page works and the chosen compartment's topics and pending subscriptions.
 async fn load(team: i64, connection: Option<String>, compartment: Option<String>) -> Result<TopicsView, ApiError> {
-    let connections = list_connections(team).await?;
-    let wanted = connection.and_then(|c| c.parse::<i64>().ok());
-    let connection = wanted.filter(|id| connections.iter().any(|c| c.id == *id)).or(connections.first().map(|c| c.id));
-    let Some(connection_id) = connection else {
-        return Ok(TopicsView {
-            connections,
-            connection,
-            compartments: Vec::new(),
-            compartment: None,
-            topics: Vec::new(),
-            pending: Vec::new(),
-        });
-    };
-    let compartments = list_compartments(team, connection_id).await?;
-    let compartment =
-        compartment.filter(|c| compartments.iter().any(|k| &k.id == c)).or(compartments.first().map(|c| c.id.clone()));
-    let (topics, pending) = match &compartment {
-        Some(id) => (
-            list_topics(team, connection_id, id).await?,
-            list_compartment_subscriptions(team, connection_id, id, Some("PENDING")).await?,
+    let scope = Scope::resolve(team, connection, compartment).await?;
+    let (topics, pending) = match scope.chosen() {
+        Some((connection, compartment)) => (
+            list_topics(team, connection, compartment).await?,
+            list_compartment_subscriptions(team, connection, compartment, Some("PENDING")).await?,
         ),
         None => (Vec::new(), Vec::new()),
     };
-    Ok(TopicsView { connections, connection, compartments, compartment, topics, pending })
-}
-
-/// The connection and compartment pickers; a change navigates, so the URL holds the view.
-fn toolbar<G>(loaded: &TopicsView, go: G) -> impl IntoView + use<G>
-where
-    G: Fn(i64, &str) + Copy + Send + Sync + 'static,
-{
-    let connection_options = loaded
-        .connections
-        .iter()
-        .map(|c| view! { <option value=c.id.to_string() selected=loaded.connection == Some(c.id)>{c.name.clone()}</option> })
-        .collect_view();
-    let compartment_options = loaded
-        .compartments
-        .iter()
-        .map(|c| {
-            let selected = loaded.compartment.as_deref() == Some(c.id.as_str());
-            view! { <option value=c.id.clone() selected=selected>{c.path.clone()}</option> }
-        })
-        .collect_view();
-    let current = loaded.connection.unwrap_or_default();
-    view! {
-        <div class="toolbar">
-            <label class="inline-label">
-                <span>"Connection"</span>
-                <select on:change=move |e| {
-                    if let Ok(id) = event_target_value(&e).parse() {
-                        go(id, "");
-                    }
-                }>{connection_options}</select>
-            </label>
-            <label class="inline-label">
-                <span>"Compartment"</span>
-                <select on:change=move |e| go(current, &event_target_value(&e))>{compartment_options}</select>
-            </label>
-        </div>
-    }
+    Ok(TopicsView { scope, topics, pending })
 }

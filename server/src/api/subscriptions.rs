@@ -11,11 +11,7 @@ use super::cloud::{Change, check_compartment, reach, snapshot};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::oci::client::collect_pages;
-use crate::oci::ons::{
-    CreateSubscriptionDetails, ListSubscriptionsRequest, ListTopicsRequest, Subscription as OciSubscription,
-    SubscriptionSummary,
-};
+use crate::oci::ons::{CreateSubscriptionDetails, Subscription as OciSubscription, SubscriptionSummary};
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::subscriptions::{
@@ -56,18 +52,7 @@ pub async fn list_topic_subscriptions(
 ) -> ApiResult<Json<Vec<Subscription>>> {
     let client = reach(&state, team_id, connection_id).await?.client;
     let topic = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
-    let list = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListSubscriptionsRequest {
-            compartment_id: topic.compartment_id.clone(),
-            topic_id: Some(topic_id.clone()),
-            page,
-            ..Default::default()
-        };
-        async move { client.list_subscriptions(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
+    let list = client.list_all_subscriptions(&topic.compartment_id, Some(&topic_id)).await.map_err(AppError::Oci)?;
     let mut list: Vec<Subscription> = list.into_iter().map(|s| from_summary(s, Some(&topic.name))).collect();
     list.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
     Ok(Json(list))
@@ -103,21 +88,9 @@ pub async fn list_subscriptions(
         }
     };
     let client = reach(&state, team_id, connection_id).await?.client;
-    let topics = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListTopicsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
-        async move { client.list_topics(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
+    let topics = client.list_all_topics(&compartment).await.map_err(AppError::Oci)?;
     let names: HashMap<String, String> = topics.into_iter().map(|t| (t.topic_id, t.name)).collect();
-    let subscriptions = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListSubscriptionsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
-        async move { client.list_subscriptions(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
+    let subscriptions = client.list_all_subscriptions(&compartment, None).await.map_err(AppError::Oci)?;
     let mut list: Vec<Subscription> = subscriptions
         .into_iter()
         .filter(|s| wanted.as_deref().is_none_or(|w| s.lifecycle_state.as_str() == w))

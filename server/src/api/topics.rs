@@ -6,10 +6,8 @@ use super::cloud::{Change, check_compartment, reach, snapshot};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::oci::client::collect_pages;
 use crate::oci::ons::{
-    CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails, NotificationTopic,
-    SubscriptionState, TopicAttributesDetails,
+    CreateTopicDetails, MessageDetails, NotificationTopic, SubscriptionState, TopicAttributesDetails,
 };
 use crate::state::AppState;
 use app::api::ErrorBody;
@@ -50,20 +48,8 @@ pub async fn list_topics(
 ) -> ApiResult<Json<Vec<Topic>>> {
     let compartment = check_compartment("compartment_id", &query.compartment_id)?;
     let client = reach(&state, team_id, connection_id).await?.client;
-    let topics = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListTopicsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
-        async move { client.list_topics(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
-    let subscriptions = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListSubscriptionsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
-        async move { client.list_subscriptions(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
+    let topics = client.list_all_topics(&compartment).await.map_err(AppError::Oci)?;
+    let subscriptions = client.list_all_subscriptions(&compartment, None).await.map_err(AppError::Oci)?;
     let mut counts: HashMap<String, SubscriptionCounts> = HashMap::new();
     for subscription in subscriptions {
         count(counts.entry(subscription.topic_id).or_default(), &subscription.lifecycle_state);
@@ -139,18 +125,8 @@ pub async fn get_topic(
 ) -> ApiResult<Json<Topic>> {
     let client = reach(&state, team_id, connection_id).await?.client;
     let found = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
-    let subscriptions = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListSubscriptionsRequest {
-            compartment_id: found.compartment_id.clone(),
-            topic_id: Some(topic_id.clone()),
-            page,
-            ..Default::default()
-        };
-        async move { client.list_subscriptions(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
+    let subscriptions =
+        client.list_all_subscriptions(&found.compartment_id, Some(&topic_id)).await.map_err(AppError::Oci)?;
     let mut counts = SubscriptionCounts::default();
     for subscription in subscriptions {
         count(&mut counts, &subscription.lifecycle_state);

@@ -5,7 +5,7 @@
 //! `deliverPolicy` as a JSON string while `SubscriptionSummary` carries `deliveryPolicy` as an
 //! object, and `createdTime` is an integer (epoch milliseconds, unit unconfirmed upstream).
 
-use super::client::{Call, OciClient, Response};
+use super::client::{Call, OciClient, Response, collect_pages};
 use super::error::{OciError, Operation, Verb};
 use super::region::Service;
 use super::wire::{ChangeCompartmentDetails, DefinedTags, FreeformTags, SortOrder, escape, oci_enum};
@@ -424,6 +424,33 @@ impl OciClient {
             .query("page", request.page.as_ref())
             .query("limit", request.limit);
         self.send(call).await
+    }
+
+    /// Every topic of a compartment, following `opc-next-page`.
+    pub async fn list_all_topics(&self, compartment_id: &str) -> Result<Vec<NotificationTopicSummary>, OciError> {
+        collect_pages(|page| {
+            let request = ListTopicsRequest { compartment_id: compartment_id.to_owned(), page, ..Default::default() };
+            async move { self.list_topics(&request).await }
+        })
+        .await
+    }
+
+    /// Every subscription of a compartment (of one topic, if given), following `opc-next-page`.
+    pub async fn list_all_subscriptions(
+        &self,
+        compartment_id: &str,
+        topic_id: Option<&str>,
+    ) -> Result<Vec<SubscriptionSummary>, OciError> {
+        collect_pages(|page| {
+            let request = ListSubscriptionsRequest {
+                compartment_id: compartment_id.to_owned(),
+                topic_id: topic_id.map(str::to_owned),
+                page,
+                ..Default::default()
+            };
+            async move { self.list_subscriptions(&request).await }
+        })
+        .await
     }
 
     /// [GetSubscription](https://docs.oracle.com/iaas/api/#/en/notification/20181201/Subscription/GetSubscription)

@@ -5,7 +5,7 @@ use crate::api::connections::{
     Connection, ConnectionKind, ConnectionTest, CreateConnectionRequest, CredentialSource, create_connection,
     delete_connection, list_connections, test_connection,
 };
-use crate::components::{AsyncView, Badge, ConfirmButton, FieldError, FormAlert, Tone};
+use crate::components::{AsyncView, Badge, ConfirmButton, DataTable, FieldError, FormAlert, Tone};
 use crate::format;
 use leptos::prelude::*;
 
@@ -62,18 +62,9 @@ pub fn Connections(
             .map(|c| connection_row(c, team_id, can_test.get_untracked(), is_admin.get_untracked(), test, delete))
             .collect_view();
         view! {
-            <table class="table" aria-label="Connections">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Tenancy and user"</th>
-                        <th scope="col">"Region"</th>
-                        <th scope="col">"Last test"</th>
-                        <th scope="col" class="actions-col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <DataTable label="Connections" columns=&["Name", "Tenancy and user", "Region", "Last test", "Actions"] actions=true>
+                {rows}
+            </DataTable>
         }
         .into_any()
     };

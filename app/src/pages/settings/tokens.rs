@@ -2,7 +2,9 @@ use super::{failure, role_options};
 use crate::api::auth::{
     CreateTokenRequest, CreatedToken, Me, Role, TokenSummary, create_token, list_tokens, revoke_token,
 };
-use crate::components::{AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Tone};
+use crate::components::{
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Tone,
+};
 use crate::format;
 use leptos::prelude::*;
 
@@ -42,19 +44,9 @@ pub fn ApiTokens(me: Me) -> impl IntoView {
         }
         let rows = list.into_iter().map(|token| token_row(token, teams, revoke)).collect_view();
         view! {
-            <table class="table" aria-label="Your API tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Token"</th>
-                        <th scope="col">"Team and role"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col" class="actions-col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <DataTable label="Your API tokens" columns=&["Name", "Token", "Team and role", "Created", "Last used", "Status"] actions=true>
+                {rows}
+            </DataTable>
         }
         .into_any()
     };

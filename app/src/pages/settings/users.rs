@@ -1,7 +1,7 @@
 use super::failure;
 use crate::api::ApiError;
 use crate::api::auth::{CreateUserRequest, Me, UpdateUserRequest, UserSummary, create_user, list_users, update_user};
-use crate::components::{AsyncView, Badge, ConfirmButton, FieldError, FormAlert, Tone};
+use crate::components::{AsyncView, Badge, ConfirmButton, DataTable, FieldError, FormAlert, Tone};
 use crate::format;
 use leptos::prelude::*;
 
@@ -36,18 +36,9 @@ pub fn Accounts(me: Me) -> impl IntoView {
     let render = move |list: Vec<UserSummary>| {
         let rows = list.into_iter().map(|user| user_row(user, my_id, update, resetting)).collect_view();
         view! {
-            <table class="table" aria-label="Accounts">
-                <thead>
-                    <tr>
-                        <th scope="col">"Username"</th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col" class="actions-col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <DataTable label="Accounts" columns=&["Username", "Name", "Status", "Created", "Actions"] actions=true>
+                {rows}
+            </DataTable>
         }
     };
 

@@ -1,0 +1,82 @@
+//! Where a page works: one of the team's connections and one of its compartments, chosen in the
+//! URL (`?connection=..&compartment=..`) so a view can be shared and the back button works. A
+//! choice missing from the URL, or no longer there, falls back to the first.
+
+use crate::api::ApiError;
+use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The team's connections and the chosen one's compartments, with the choices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    /// The team's connections.
+    pub connections: Vec<Connection>,
+    /// The chosen connection, if the team has one.
+    pub connection: Option<i64>,
+    /// Its compartments, in tree order.
+    pub compartments: Vec<CompartmentSummary>,
+    /// The chosen compartment, if there is one.
+    pub compartment: Option<String>,
+}
+
+impl Scope {
+    /// Loads the lists and resolves the choices the URL made.
+    pub async fn resolve(team: i64, connection: Option<String>, compartment: Option<String>) -> Result<Self, ApiError> {
+        let connections = list_connections(team).await?;
+        let asked = connection.and_then(|c| c.parse::<i64>().ok());
+        let connection =
+            asked.filter(|id| connections.iter().any(|c| c.id == *id)).or(connections.first().map(|c| c.id));
+        let Some(id) = connection else {
+            return Ok(Self { connections, connection, compartments: Vec::new(), compartment: None });
+        };
+        let compartments = list_compartments(team, id).await?;
+        let compartment = compartment
+            .filter(|c| compartments.iter().any(|k| &k.id == c))
+            .or(compartments.first().map(|c| c.id.clone()));
+        Ok(Self { connections, connection, compartments, compartment })
+    }
+
+    /// The chosen connection and compartment, when both are known.
+    pub fn chosen(&self) -> Option<(i64, &str)> {
+        Some((self.connection?, self.compartment.as_deref()?))
+    }
+
+    /// The connection and compartment pickers. Choosing another connection calls `go` with no
+    /// compartment (its first is taken); choosing a compartment keeps the connection.
+    pub fn pickers<G>(&self, go: G) -> impl IntoView + use<G>
+    where
+        G: Fn(Option<i64>, Option<String>) + Copy + Send + Sync + 'static,
+    {
+        let connection_options = self
+            .connections
+            .iter()
+            .map(|c| view! { <option value=c.id.to_string() selected=self.connection == Some(c.id)>{c.name.clone()}</option> })
+            .collect_view();
+        let compartment_options = self
+            .compartments
+            .iter()
+            .map(|c| {
+                let selected = self.compartment.as_deref() == Some(c.id.as_str());
+                view! { <option value=c.id.clone() selected=selected>{c.path.clone()}</option> }
+            })
+            .collect_view();
+        let current = self.connection;
+        view! {
+            <div class="toolbar">
+                <label class="inline-label">
+                    <span>"Connection"</span>
+                    <select on:change=move |e| {
+                        if let Ok(id) = event_target_value(&e).parse() {
+                            go(Some(id), None);
+                        }
+                    }>{connection_options}</select>
+                </label>
+                <label class="inline-label">
+                    <span>"Compartment"</span>
+                    <select on:change=move |e| go(current, Some(event_target_value(&e)))>{compartment_options}</select>
+                </label>
+            </div>
+        }
+    }
+}
