@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod catalogue;
 pub mod components;
 pub mod condition;
 pub mod format;

@@ -173,6 +173,11 @@ test('HCL typed into the condition is pinpointed within one keystroke and blocks
   await expect(rule.getByRole('button', { name: 'Create rule' })).toBeDisabled();
   await page.screenshot({ path: 'screenshots/rules-hcl.png', fullPage: true });
 
+  // Valid JSON naming a type outside the catalogue is flagged, not refused.
+  await condition.fill('{"eventType": ["com.oraclecloud.ComputeApi.LaunchInstance.End"]}');
+  await expect(status).toContainText('not a known event type: com.oraclecloud.ComputeApi.LaunchInstance.End');
+  await expect(condition).toHaveAttribute('aria-invalid', 'false');
+
   // The actions editor: a second action, then removed again; the last one cannot be removed.
   await rule.getByRole('button', { name: 'Add an action' }).click();
   await expect(rule.getByLabel('Kind of action 2')).toBeVisible();

@@ -15,6 +15,7 @@ use crate::api::rules::{
 };
 use crate::api::topics::{Topic, list_topics};
 use crate::api::{ApiError, bind_caller};
+use crate::catalogue::{named_types, unknown_types};
 use crate::components::{
     AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
     use_me,
@@ -254,18 +255,6 @@ fn Rules() -> impl IntoView {
     .into_any()
 }
 
-/// The event types a condition names, for the list (the whole condition is on hover).
-fn event_types(condition: &str) -> Vec<String> {
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(condition) else {
-        return Vec::new();
-    };
-    match fields.get("eventType") {
-        Some(serde_json::Value::String(one)) => vec![one.clone()],
-        Some(serde_json::Value::Array(many)) => many.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn rule_row(
     rule: RuleSummary,
     connection: i64,
@@ -273,7 +262,7 @@ fn rule_row(
     toggle: Action<(i64, String, bool), Result<Rule, ApiError>>,
     remove: Action<(i64, String), Result<(), ApiError>>,
 ) -> impl IntoView {
-    let types = event_types(&rule.condition);
+    let types = named_types(&rule.condition);
     let shown: Vec<String> =
         types.iter().take(3).map(|t| t.strip_prefix("com.oraclecloud.").unwrap_or(t).to_owned()).collect();
     let more = types.len().saturating_sub(shown.len());
@@ -575,7 +564,22 @@ fn CreateRule(
                 <span class="condition-status" role="status" aria-live="polite">
                     {move || match condition_problem.get() {
                         Some(problem) => view! { <span class="field-error">{problem}</span> }.into_any(),
-                        None => view! { <span class="field-ok">"Valid condition."</span> }.into_any(),
+                        None => {
+                            let unknown = unknown_types(&condition.get());
+                            if unknown.is_empty() {
+                                view! { <span class="field-ok">"Valid condition."</span> }.into_any()
+                            } else {
+                                view! {
+                                    <span class="field-warning">
+                                        {format!(
+                                            "Valid JSON, but not a known event type: {}. Check the spelling; event types are lowercase.",
+                                            unknown.join(", "),
+                                        )}
+                                    </span>
+                                }
+                                    .into_any()
+                            }
+                        }
                     }}
                 </span>
                 <FieldError error field="condition" />
