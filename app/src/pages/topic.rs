@@ -130,33 +130,6 @@ fn TopicPage() -> impl IntoView {
         let subscription_count = subscriptions.len();
         let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
         let rule_names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
-        let rules_section = (!rules.is_empty()).then(|| {
-            let items = rules
-                .into_iter()
-                .map(|r| {
-                    let badge = if r.is_enabled {
-                        view! { <Badge tone=Tone::Ok label="ENABLED" /> }
-                    } else {
-                        view! { <Badge tone=Tone::Muted label="DISABLED" /> }
-                    };
-                    view! {
-                        <li>
-                            <strong>{r.name}</strong>
-                            " "
-                            {badge}
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <section class="section" aria-labelledby="sending-rules">
-                    <h2 id="sending-rules" class="section-title">
-                        "Rules that send here"
-                    </h2>
-                    <ul class="plain-list">{items}</ul>
-                </section>
-            }
-        });
         let header = view! {
             <nav class="breadcrumbs" aria-label="Breadcrumb">
                 <a href=back>"Topics"</a>
@@ -252,7 +225,6 @@ fn TopicPage() -> impl IntoView {
                         }}
                     </div>
                 </section>
-                {rules_section}
             </div>
         }
     };
@@ -262,6 +234,9 @@ fn TopicPage() -> impl IntoView {
         let loaded = data.get()?.ok()?;
         Some((loaded.connection, loaded.topic.id, loaded.is_sandbox, loaded.functions))
     });
+
+    // Below the form, so the form stays next to the subscriptions it adds to.
+    let sending_rules = Memo::new(move |_| data.get()?.ok().map(|v| v.rules).filter(|r| !r.is_empty()));
 
     view! {
         <AsyncView resource=data render />
@@ -275,8 +250,38 @@ fn TopicPage() -> impl IntoView {
                     })
             }}
         </Transition>
+        <Transition fallback=|| ()>{move || sending_rules.get().map(rules_section)}</Transition>
     }
     .into_any()
+}
+
+/// The rules of the compartment that send to the topic, with their state.
+fn rules_section(rules: Vec<RuleSummary>) -> impl IntoView {
+    let items = rules
+        .into_iter()
+        .map(|r| {
+            let badge = if r.is_enabled {
+                view! { <Badge tone=Tone::Ok label="ENABLED" /> }
+            } else {
+                view! { <Badge tone=Tone::Muted label="DISABLED" /> }
+            };
+            view! {
+                <li>
+                    <strong>{r.name}</strong>
+                    " "
+                    {badge}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="section" aria-labelledby="sending-rules">
+            <h2 id="sending-rules" class="section-title">
+                "Rules that send here"
+            </h2>
+            <ul class="plain-list">{items}</ul>
+        </section>
+    }
 }
 
 /// What deleting the topic takes with it, for the confirmation.
