@@ -11,7 +11,9 @@ use super::cloud::{Change, check_compartment, reach, snapshot};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::oci::ons::{CreateSubscriptionDetails, Subscription as OciSubscription, SubscriptionSummary};
+use crate::oci::ons::{
+    CreateSubscriptionDetails, Protocol, Subscription as OciSubscription, SubscriptionState, SubscriptionSummary,
+};
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::subscriptions::{
@@ -251,28 +253,32 @@ pub async fn resend_confirmation(
 }
 
 fn from_summary(s: SubscriptionSummary, topic_name: Option<&str>) -> Subscription {
-    Subscription {
-        id: s.id,
-        topic_id: s.topic_id,
-        topic_name: topic_name.map(str::to_owned),
-        protocol: s.protocol.as_str().to_owned(),
-        endpoint: redact_endpoint(&s.endpoint),
-        state: s.lifecycle_state.as_str().to_owned(),
-        created_at: s.created_time.and_then(DateTime::from_timestamp_millis),
-        age_seconds: s.created_time.map(age_seconds),
-    }
+    answer(s.id, s.topic_id, s.protocol, &s.endpoint, s.lifecycle_state, s.created_time, topic_name)
 }
 
 fn from_full(s: OciSubscription, topic_name: Option<&str>) -> Subscription {
+    answer(s.id, s.topic_id, s.protocol, &s.endpoint, s.lifecycle_state, s.created_time, topic_name)
+}
+
+/// What Signalbox answers for a subscription (OCI's list and get shapes differ in other fields).
+fn answer(
+    id: String,
+    topic_id: String,
+    protocol: Protocol,
+    endpoint: &str,
+    state: SubscriptionState,
+    created_ms: Option<i64>,
+    topic_name: Option<&str>,
+) -> Subscription {
     Subscription {
-        id: s.id,
-        topic_id: s.topic_id,
+        id,
+        topic_id,
         topic_name: topic_name.map(str::to_owned),
-        protocol: s.protocol.as_str().to_owned(),
-        endpoint: redact_endpoint(&s.endpoint),
-        state: s.lifecycle_state.as_str().to_owned(),
-        created_at: s.created_time.and_then(DateTime::from_timestamp_millis),
-        age_seconds: s.created_time.map(age_seconds),
+        protocol: protocol.as_str().to_owned(),
+        endpoint: redact_endpoint(endpoint),
+        state: state.as_str().to_owned(),
+        created_at: created_ms.and_then(DateTime::from_timestamp_millis),
+        age_seconds: created_ms.map(age_seconds),
     }
 }
 
