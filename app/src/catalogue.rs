@@ -131,6 +131,173 @@ pub fn unknown_types(condition: &str) -> Vec<String> {
     named_types(condition).into_iter().filter(|name| !name.contains('*') && find(name).is_none()).collect()
 }
 
+/// A realistic event of this type, in the envelope of `oci-api.md` §6.1, for the rule editor's
+/// Test panel. Names and OCIDs are made up but shaped like OCI's; `additionalDetails` carries the
+/// fields each service is known to send (object and bucket events as in §6.1; the others a
+/// plausible minimum).
+pub fn sample_event(event_type: &EventType) -> serde_json::Value {
+    let resource = resource_of(event_type.name);
+    let (compartment_id, compartment_name) =
+        if resource.in_root { (TENANCY, "mytenancy") } else { ("ocid1.compartment.oc1..aaaaaaaaprodexample", "prod") };
+    let mut data = serde_json::json!({
+        "compartmentId": compartment_id,
+        "compartmentName": compartment_name,
+        "resourceName": resource.name,
+        "resourceId": resource.id,
+        "availabilityDomain": "Uocm:US-ASHBURN-AD-1",
+        "freeformTags": {"team": "platform"},
+        "definedTags": {"Operations": {"CostCenter": "42"}},
+        "additionalDetails": (resource.details)(),
+    });
+    if resource.in_root
+        && let Some(fields) = data.as_object_mut()
+    {
+        fields.remove("availabilityDomain");
+    }
+    serde_json::json!({
+        "eventType": event_type.name,
+        "cloudEventsVersion": "0.1",
+        "eventTypeVersion": "2.0",
+        "source": source_of(event_type.service),
+        "eventTime": "2026-11-30T09:41:07.118Z",
+        "contentType": "application/json",
+        "data": data,
+        "eventID": event_id(event_type.name),
+        "extensions": {"compartmentId": compartment_id},
+    })
+}
+
+const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaamytenancyexample";
+
+/// The `source` a service's events carry.
+fn source_of(service: &str) -> &'static str {
+    match service {
+        "Compute" => "ComputeApi",
+        "Block Volume" => "BlockVolumes",
+        "Object Storage" => "ObjectStorage",
+        "Identity" => "IdentityControlPlane",
+        "Networking" => "VirtualNetwork",
+        "Cloud Guard" => "CloudGuard",
+        "Database" => "DatabaseService",
+        "Functions" => "Functions",
+        _ => "Audit",
+    }
+}
+
+/// The resource a sample event is about.
+struct SampleResource {
+    name: &'static str,
+    id: &'static str,
+    /// Identity resources live in the root compartment (the tenancy).
+    in_root: bool,
+    details: fn() -> serde_json::Value,
+}
+
+/// The resource named by a type, found by the words in its action (`createbucket`); the longest
+/// names come first so `networksecuritygroup` is not taken for a `group`. Services whose types
+/// all concern one kind of resource are recognised by the service part.
+fn resource_of(event_type: &str) -> SampleResource {
+    use serde_json::json;
+    fn none() -> serde_json::Value {
+        json!({})
+    }
+    let r = |name, id, details| SampleResource { name, id, in_root: false, details };
+    let root = |name, id| SampleResource { name, id, in_root: true, details: none };
+    let mut parts = event_type.strip_prefix("com.oraclecloud.").unwrap_or(event_type).split('.');
+    let service = parts.next().unwrap_or_default();
+    let action = parts.next().unwrap_or_default();
+    match action {
+        a if a.contains("object") => {
+            r("reports/2026-11-30.csv", "/n/mynamespace/b/inbound/o/reports/2026-11-30.csv", || {
+                json!({"bucketName": "inbound", "bucketId": "ocid1.bucket.oc1.iad.aaaaaaaaexample",
+                    "namespace": "mynamespace", "archivalState": "Available",
+                    "eTag": "f5293af9-f123-4e9f-ac4a-438d81a0464c"})
+            })
+        }
+        a if a.contains("bucket") => r("inbound", "/n/mynamespace/b/inbound", || {
+            json!({"bucketName": "inbound", "publicAccessType": "NoPublicAccess", "namespace": "mynamespace",
+                "eTag": "a1b2c3d4-0000-4e9f-ac4a-438d81a0464c"})
+        }),
+        a if a.contains("networksecuritygroup") => {
+            r("web-nsg", "ocid1.networksecuritygroup.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
+        a if a.contains("dynamicgroup") => root("functions-dynamic-group", "ocid1.dynamicgroup.oc1..aaaaaaaaexample"),
+        a if a.contains("identityprovider") => root("corporate-sso", "ocid1.saml2idp.oc1..aaaaaaaaexample"),
+        a if a.contains("authenticationpolicy") => root("mytenancy", TENANCY),
+        a if a.contains("group") => root("ops-admins", "ocid1.group.oc1..aaaaaaaaexample"),
+        a if a.contains("user") => root("jdoe@example.com", "ocid1.user.oc1..aaaaaaaaexample"),
+        a if a.contains("policy") => root("network-admins-policy", "ocid1.policy.oc1..aaaaaaaaexample"),
+        a if a.contains("image") => r("golden-image-2026-11", "ocid1.image.oc1.iad.aaaaaaaaexample", none),
+        a if a.contains("bootvolume") => {
+            r("web-01 (Boot Volume)", "ocid1.bootvolume.oc1.iad.abuwcljtexample", || json!({"instanceId": INSTANCE}))
+        }
+        a if a.contains("volume") => {
+            r("data-volume-01", "ocid1.volume.oc1.iad.abuwcljtexample", || json!({"sizeInGBs": 1024, "vpusPerGB": 10}))
+        }
+        _ if service == "computeapi" => r(
+            "web-01",
+            INSTANCE,
+            || json!({"imageId": "ocid1.image.oc1.iad.aaaaaaaaexample", "shape": "VM.Standard.E4.Flex", "type": "CustomerVmi"}),
+        ),
+        a if a.contains("vcn") => r("prod-vcn", VCN, || json!({"cidrBlocks": ["10.0.0.0/16"]})),
+        a if a.contains("routetable") => {
+            r("private-routes", "ocid1.routetable.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
+        a if a.contains("securitylist") => {
+            r("default-security-list", "ocid1.securitylist.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
+        a if a.contains("internetgateway") => {
+            r("prod-igw", "ocid1.internetgateway.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
+        a if a.contains("natgateway") => {
+            r("prod-nat", "ocid1.natgateway.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
+        a if a.contains("servicegateway") => {
+            r("prod-sgw", "ocid1.servicegateway.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
+        a if a.contains("drg") => r("hub-drg", "ocid1.drg.oc1.iad.aaaaaaaaexample", none),
+        _ if service == "cloudguard" => {
+            r("Bucket is public", "ocid1.cloudguardproblem.oc1.iad.amaaaaaaexample", || {
+                json!({"riskLevel": "CRITICAL", "problemType": "CONFIG_CHANGE", "status": "OPEN",
+                "resourceType": "Bucket", "resourceName": "inbound", "region": "us-ashburn-1"})
+            })
+        }
+        _ if service == "databaseservice" => r(
+            "salesdb",
+            "ocid1.autonomousdatabase.oc1.iad.anuwcljtexample",
+            || json!({"backupType": "INCREMENTAL", "dbWorkload": "OLTP"}),
+        ),
+        _ if service == "functions" => r(
+            "bucket-change-processor",
+            "ocid1.fnfunc.oc1.iad.aaaaaaaaexample",
+            || json!({"applicationId": "ocid1.fnapp.oc1.iad.aaaaaaaaexample", "applicationName": "signalbox-samples"}),
+        ),
+        _ => r(
+            "GetInstance",
+            INSTANCE,
+            || json!({"principalName": "jdoe@example.com", "requestAction": "GET", "responseStatus": "200"}),
+        ),
+    }
+}
+
+const INSTANCE: &str = "ocid1.instance.oc1.iad.anuwcljtexample";
+const VCN: &str = "ocid1.vcn.oc1.iad.amaaaaaaexample";
+
+/// A UUID-shaped event id that stays the same for a type (FNV-1a of its name), so samples do
+/// not change between renders and hydration.
+fn event_id(name: &str) -> String {
+    let hash = |seed: u64| name.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        (b >> 48) & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +322,41 @@ mod tests {
         let names: std::collections::HashSet<_> = EVENT_TYPES.iter().map(|t| t.name).collect();
         assert_eq!(names.len(), EVENT_TYPES.len(), "no type is listed twice");
         assert!(EVENT_TYPES.iter().all(|t| t.name == t.name.to_lowercase()), "types are lowercase");
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+
+    /// Every type has a sample with the whole §6.1 envelope, which a condition on its own type
+    /// matches and a condition on another service's type does not.
+    #[test]
+    fn every_type_has_a_sample_its_own_condition_matches() {
+        let mut ids = std::collections::HashSet::new();
+        for event_type in EVENT_TYPES {
+            let event = sample_event(event_type);
+            for field in
+                ["eventType", "cloudEventsVersion", "eventTypeVersion", "source", "eventTime", "contentType", "eventID"]
+            {
+                assert!(event[field].is_string(), "{}: {field}", event_type.name);
+            }
+            for field in ["compartmentId", "compartmentName", "resourceName", "resourceId"] {
+                assert!(event["data"][field].is_string(), "{}: data.{field}", event_type.name);
+            }
+            assert!(event["data"]["additionalDetails"].is_object(), "{}", event_type.name);
+            assert_eq!(event["extensions"]["compartmentId"], event["data"]["compartmentId"]);
+            assert!(ids.insert(event["eventID"].as_str().unwrap_or_default().to_owned()), "ids differ");
+            let own =
+                crate::condition::Condition::parse(&format!(r#"{{"eventType": "{}"}}"#, event_type.name)).unwrap();
+            assert!(own.matches(&event), "{}", event_type.name);
+        }
+        let bucket = sample_event(find("com.oraclecloud.objectstorage.createobject").unwrap());
+        assert_eq!(bucket["data"]["additionalDetails"]["bucketName"], "inbound");
+        assert_eq!(bucket["source"], "ObjectStorage");
+        let nsg = sample_event(find("com.oraclecloud.virtualnetwork.createnetworksecuritygroup").unwrap());
+        assert_eq!(nsg["data"]["resourceName"], "web-nsg");
+        let user = sample_event(find("com.oraclecloud.identitycontrolplane.createuser").unwrap());
+        assert_eq!(user["data"]["compartmentId"], TENANCY);
     }
 }

@@ -12,6 +12,7 @@ pub mod api;
 pub mod catalogue;
 pub mod components;
 pub mod condition;
+pub mod export;
 pub mod format;
 pub mod pages;
 mod shell;

@@ -2,8 +2,8 @@
 
 use crate::components::Layout;
 use crate::pages::{
-    ChangePasswordRoute, Dashboard, LoginRoute, NotFound, RulesRoute, Section, SettingsRoute, TopicRoute, TopicsRoute,
-    Upcoming,
+    ChangePasswordRoute, Dashboard, LoginRoute, NotFound, RuleRoute, RulesRoute, Section, SettingsRoute, TopicRoute,
+    TopicsRoute, Upcoming,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/pipelines") view=|| view! { <Section upcoming=Upcoming::Pipelines /> } ssr=SsrMode::Async />
                     <Route path=path!("/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/rules/:rule_id") view={Lazy::<RuleRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/topics/:topic_id") view={Lazy::<TopicRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=|| view! { <Section upcoming=Upcoming::Audit /> } ssr=SsrMode::Async />

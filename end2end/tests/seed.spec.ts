@@ -48,8 +48,8 @@ test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published
     await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
     const rule = page.getByRole('form', { name: 'Create a rule' });
     const ruleName = `instance-state-changes-${topicName}`;
-    await rule.getByLabel('Name').fill(ruleName);
-    await rule.getByLabel('Description').fill('Fire on compute instance lifecycle changes');
+    await rule.getByLabel('Name', { exact: true }).fill(ruleName);
+    await rule.getByLabel('Description', { exact: true }).fill('Fire on compute instance lifecycle changes');
     await rule.getByLabel('Condition (JSON)').fill(JSON.stringify({
       eventType: [
         'com.oraclecloud.computeapi.launchinstance.end',
@@ -65,8 +65,8 @@ test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published
 
     // Step 4: a second rule that sends bucket changes to a function.
     const fnRule = `bucket-change-processor-${topicName}`;
-    await rule.getByLabel('Name').fill(fnRule);
-    await rule.getByLabel('Description').fill('Process bucket changes');
+    await rule.getByLabel('Name', { exact: true }).fill(fnRule);
+    await rule.getByLabel('Description', { exact: true }).fill('Process bucket changes');
     await rule.getByLabel('Condition (JSON)').fill(
       '{"eventType": ["com.oraclecloud.objectstorage.createobject", "com.oraclecloud.objectstorage.deleteobject"]}',
     );
@@ -80,8 +80,9 @@ test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published
     await expect(rules.getByRole('row', { name: new RegExp(ruleName) })).toContainText('computeapi.launchinstance.end');
     await expect(rules.getByRole('row', { name: new RegExp(fnRule) })).toContainText('ENABLED');
     await page.screenshot({ path: 'screenshots/seed-rules.png', fullPage: true });
-    await page.getByRole('searchbox').fill(topicName);
-    await page.getByRole('searchbox').press('Enter');
+    const search = page.getByRole('search', { name: 'Filter rules' }).getByRole('searchbox');
+    await search.fill(topicName);
+    await search.press('Enter');
     await expect(page).toHaveURL(new RegExp(`q=${topicName}`));
     await page.getByRole('search', { name: 'Filter rules' }).getByRole('combobox', { name: /^Action/ }).selectOption('FAAS');
     await expect(page).toHaveURL(/action=FAAS/);
@@ -161,7 +162,7 @@ test('HCL typed into the condition is pinpointed within one keystroke and blocks
   await page.goto('/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const rule = page.getByRole('form', { name: 'Create a rule' });
-  await rule.getByLabel('Name').fill('hcl-by-mistake');
+  await rule.getByLabel('Name', { exact: true }).fill('hcl-by-mistake');
   const condition = rule.getByLabel('Condition (JSON)');
   await condition.fill('eventType = "x');
   await condition.press('"');

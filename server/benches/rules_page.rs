@@ -108,11 +108,7 @@ async fn main() {
     println!("{:<58} {:>9} {:>9}", format!("{RULES} rules, {SAMPLES} requests each"), "median", "p90");
     let page_median = report("rules page, server-side render (GET /rules)", &mut page_times);
     report("anchor: the same rules as JSON (GET /api/v1/.../rules)", &mut json_times);
-    println!(
-        "goal: rules page under {} ms: {}",
-        GOAL.as_millis(),
-        if page_median < GOAL { "met" } else { "NOT met" }
-    );
+    println!("goal: rules page under {} ms: {}", GOAL.as_millis(), if page_median < GOAL { "met" } else { "NOT met" });
 }
 
 /// Prints and answers the median of `times`, with its 90th percentile.

@@ -85,6 +85,13 @@ pub struct RuleAction {
     pub state: Option<String>,
 }
 
+impl RuleAction {
+    /// An enabled action without a description.
+    pub fn new(kind: ActionKind, target_id: String) -> Self {
+        Self { kind, target_id, is_enabled: true, description: String::new(), state: None }
+    }
+}
+
 fn enabled() -> bool {
     true
 }

@@ -21,10 +21,12 @@
 //!   like Terraform's HCL), a top level that is not an object, `null`, empty arrays (they would
 //!   match nothing), objects or arrays inside arrays, and conditions over 4,000 characters.
 
+pub mod builder;
 mod locate;
 mod matcher;
 mod parse;
 
+pub use matcher::{FieldCheck, Outcome};
 pub use parse::{ConditionError, ConditionErrorKind};
 
 /// Longest condition accepted (a design choice; OCI's own limit is not documented).
@@ -54,6 +56,13 @@ impl Condition {
     /// Whether `event` (an event envelope as JSON) satisfies the condition.
     pub fn matches(&self, event: &serde_json::Value) -> bool {
         matcher::matches_fields(&self.root, event)
+    }
+
+    /// Why `event` matches or not, field by field (empty for `{}`, which matches every event).
+    pub fn explain(&self, event: &serde_json::Value) -> Vec<FieldCheck> {
+        let mut checks = Vec::new();
+        matcher::explain_fields(&self.root, event, "", &mut checks);
+        checks
     }
 
     /// Whether the condition is `{}`, matching every event.

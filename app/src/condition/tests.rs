@@ -81,6 +81,8 @@ fn matching_semantics() {
     for (label, text, expected) in cases {
         let condition = Condition::parse(text).unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(condition.matches(&event), *expected, "{label}: {text}");
+        let checks = condition.explain(&event);
+        assert_eq!(checks.iter().all(FieldCheck::matched), *expected, "{label}: the explanation agrees: {checks:?}");
     }
     assert!(Condition::parse("{}").unwrap().is_match_all());
 }
@@ -169,4 +171,28 @@ fn wildcards() {
     ] {
         assert_eq!(wildcard(pattern, text), expected, "{pattern} ~ {text}");
     }
+}
+
+#[test]
+fn explanations_name_each_field_and_what_the_event_held() {
+    let condition = Condition::parse(
+        r#"{"eventType": ["com.oraclecloud.computeapi.*"], "data": {"freeformTags": {"team": ["ops", "sre"]}, "resourceName": "web-*", "region": "iad", "additionalDetails": {"shape": {"name": "x"}}}}"#,
+    )
+    .unwrap();
+    let checks = condition.explain(&launch_event());
+    let summary: Vec<(&str, &Outcome)> = checks.iter().map(|c| (c.path.as_str(), &c.outcome)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("eventType", &Outcome::Matched("\"com.oraclecloud.computeapi.launchinstance.end\"".to_owned())),
+            ("data.freeformTags.team", &Outcome::Different("\"web\"".to_owned())),
+            ("data.resourceName", &Outcome::Matched("\"web-01\"".to_owned())),
+            ("data.region", &Outcome::Missing),
+            ("data.additionalDetails.shape", &Outcome::NotAnObject("\"VM.Standard.E4.Flex\"".to_owned())),
+        ]
+    );
+    assert_eq!(checks[1].wanted, ["ops", "sre"]);
+    assert!(Condition::parse("{}").unwrap().explain(&launch_event()).is_empty());
+    let not_an_event = Condition::parse(r#"{"eventType": "x"}"#).unwrap().explain(&json!([1]));
+    assert_eq!(not_an_event[0].outcome, Outcome::NotAnObject("[1]".to_owned()));
 }

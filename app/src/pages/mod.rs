@@ -2,8 +2,11 @@
 
 mod change_password;
 mod dashboard;
+mod export_panel;
 mod login;
 mod not_found;
+mod rule;
+mod rule_editor;
 mod rules;
 mod scope;
 mod section;
@@ -15,6 +18,7 @@ pub use change_password::ChangePasswordRoute;
 pub use dashboard::Dashboard;
 pub use login::LoginRoute;
 pub use not_found::NotFound;
+pub use rule::RuleRoute;
 pub use rules::RulesRoute;
 pub use section::{Section, Upcoming};
 pub use settings::SettingsRoute;

@@ -6,19 +6,19 @@
 //! The connection, compartment and filters live in the URL, so a filtered view can be shared and
 //! the back button works.
 
+use super::rule_editor::{NEW_CONDITION, RuleEditor, RuleForm};
 use super::scope::Scope;
 use crate::api::auth::Role;
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{
-    ActionKind, CreateRuleRequest, MAX_ACTIONS, Rule, RuleAction, RuleFilter, RuleSummary, UpdateRuleRequest,
-    check_actions, check_condition, check_description, check_name, create_rule, delete_rule, list_rules, update_rule,
+    ActionKind, CreateRuleRequest, Rule, RuleFilter, RuleSummary, UpdateRuleRequest, create_rule, delete_rule,
+    list_rules, update_rule,
 };
 use crate::api::topics::{Topic, list_topics};
 use crate::api::{ApiError, bind_caller};
-use crate::catalogue::{named_types, unknown_types};
+use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
-    use_me,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
 };
 use crate::format;
 use leptos::prelude::*;
@@ -138,9 +138,33 @@ fn Rules() -> impl IntoView {
     };
     let data = Resource::new(wanted, move |wanted| bind_caller(load(team, wanted)));
     let wanted = StoredValue::new(wanted);
-    let create = Action::new(move |(connection, request): &(i64, CreateRuleRequest)| {
-        let (connection, request, csrf) = (*connection, request.clone(), csrf.get_value());
-        async move { create_rule(team, connection, &request, &csrf).await }
+    // The form depends only on where it creates and what its pickers offer, so reloading the
+    // list after a change keeps what the user is typing.
+    let form_context = Memo::new(move |_| {
+        let loaded = data.get()?.ok()?;
+        Some(FormContext {
+            connection: loaded.scope.connection?,
+            compartment: loaded.scope.compartment?,
+            topics: loaded.topics,
+            functions: loaded.functions,
+        })
+    });
+    let create = Action::new(move |form: &RuleForm| {
+        let (form, csrf, place) = (form.clone(), csrf.get_value(), form_context.get_untracked());
+        async move {
+            let Some(place) = place else {
+                return Err(ApiError::not_found("Choose a connection and a compartment first."));
+            };
+            let request = CreateRuleRequest {
+                compartment_id: place.compartment,
+                name: form.name,
+                description: form.description,
+                condition: form.condition,
+                is_enabled: true,
+                actions: form.actions,
+            };
+            create_rule(team, place.connection, &request, &csrf).await.map(|rule| format!("Created {}.", rule.name))
+        }
     });
     let toggle = Action::new(move |(connection, id, enable): &(i64, String, bool)| {
         let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
@@ -218,18 +242,6 @@ fn Rules() -> impl IntoView {
         }
         .into_any()
     };
-    // The form depends only on where it creates and what its pickers offer, so reloading the
-    // list after a change keeps what the user is typing.
-    let form_context = Memo::new(move |_| {
-        let loaded = data.get()?.ok()?;
-        Some(FormContext {
-            connection: loaded.scope.connection?,
-            compartment: loaded.scope.compartment?,
-            topics: loaded.topics,
-            functions: loaded.functions,
-        })
-    });
-
     view! {
         <PageHeader title="Rules" description="Events rules: which events in a compartment go to which topics, functions and streams." />
         <AsyncView resource=data render />
@@ -239,13 +251,21 @@ fn Rules() -> impl IntoView {
                     .get()
                     .filter(|_| can_change)
                     .map(|c| {
+                        let initial = RuleForm {
+                            name: String::new(),
+                            description: String::new(),
+                            condition: NEW_CONDITION.to_owned(),
+                            actions: Vec::new(),
+                        };
                         view! {
-                            <CreateRule
-                                connection=c.connection
-                                compartment=c.compartment
+                            <RuleEditor
+                                title="Create a rule"
+                                submit_label="Create rule"
+                                initial
                                 topics=c.topics
                                 functions=c.functions
-                                create
+                                save=create
+                                clear_on_save=true
                             />
                         }
                     })
@@ -305,7 +325,9 @@ fn rule_row(
     view! {
         <tr>
             <td>
-                <strong>{rule.name.clone()}</strong>
+                <a class="row-link" href=format!("/rules/{}?connection={connection}", rule.id)>
+                    <strong>{rule.name.clone()}</strong>
+                </a>
                 <span class="cell-sub">
                     <Ocid id=rule.id.clone() />
                 </span>
@@ -415,284 +437,5 @@ where
                 "Filter"
             </button>
         </form>
-    }
-}
-
-/// One row of the actions editor.
-#[derive(Debug, Clone, PartialEq)]
-struct DraftAction {
-    key: usize,
-    kind: RwSignal<ActionKind>,
-    target: RwSignal<String>,
-}
-
-/// Creates a rule: name, description, the condition as JSON checked on every keystroke (line,
-/// column, what was expected, and a hint when it looks like HCL), and up to ten actions.
-#[component]
-fn CreateRule(
-    connection: i64,
-    compartment: String,
-    topics: Vec<Topic>,
-    functions: Vec<FunctionSummary>,
-    create: Action<(i64, CreateRuleRequest), Result<Rule, ApiError>>,
-) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let condition = RwSignal::new(
-        "{\n  \"eventType\": [\n    \"com.oraclecloud.computeapi.launchinstance.end\"\n  ]\n}".to_owned(),
-    );
-    let topics = StoredValue::new(topics);
-    let functions = StoredValue::new(functions);
-    let first_target = move |kind: ActionKind| match kind {
-        ActionKind::Notifications => topics.with_value(|t| t.first().map(|t| t.id.clone())).unwrap_or_default(),
-        ActionKind::Functions => functions.with_value(|f| f.first().map(|f| f.id.clone())).unwrap_or_default(),
-        ActionKind::Streaming => String::new(),
-    };
-    let next_key = StoredValue::new(1usize);
-    let new_action = move |kind: ActionKind| {
-        let key = next_key.get_value();
-        next_key.set_value(key + 1);
-        DraftAction { key, kind: RwSignal::new(kind), target: RwSignal::new(first_target(kind)) }
-    };
-    let actions = RwSignal::new(vec![new_action(ActionKind::Notifications)]);
-    let compartment = StoredValue::new(compartment);
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-
-    let drafted = move || {
-        actions
-            .get()
-            .iter()
-            .map(|a| RuleAction {
-                kind: a.kind.get(),
-                target_id: a.target.get(),
-                is_enabled: true,
-                description: String::new(),
-                state: None,
-            })
-            .collect::<Vec<_>>()
-    };
-    let name_problem = Signal::derive(move || {
-        let text = name.get();
-        (!text.is_empty()).then(|| check_name(&text).err()).flatten()
-    });
-    let description_problem = Signal::derive(move || check_description(&description.get()).err());
-    let condition_problem = Signal::derive(move || check_condition(&condition.get()).err());
-    let actions_problem = Signal::derive(move || check_actions(&drafted()).err().map(|(_, message)| message));
-    let blocked = move || {
-        create.pending().get()
-            || name.get().trim().is_empty()
-            || name_problem.get().is_some()
-            || description_problem.get().is_some()
-            || condition_problem.get().is_some()
-            || actions_problem.get().is_some()
-    };
-    Effect::new(move |_| {
-        if create.value().get().is_some_and(|r| r.is_ok()) {
-            name.set(String::new());
-            description.set(String::new());
-        }
-    });
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let request = CreateRuleRequest {
-            compartment_id: compartment.get_value(),
-            name: name.get_untracked().trim().to_owned(),
-            description: description.get_untracked(),
-            condition: condition.get_untracked(),
-            is_enabled: true,
-            actions: actions.with_untracked(|list| {
-                list.iter()
-                    .map(|a| RuleAction {
-                        kind: a.kind.get_untracked(),
-                        target_id: a.target.get_untracked().trim().to_owned(),
-                        is_enabled: true,
-                        description: String::new(),
-                        state: None,
-                    })
-                    .collect()
-            }),
-        };
-        create.dispatch((connection, request));
-    };
-    let line_count = move || condition.with(|c| c.lines().count().max(1));
-
-    view! {
-        <form class="stack-form stack-form-wide" aria-label="Create a rule" on:submit=submit>
-            <h3 class="form-title">"Create a rule"</h3>
-            <label class="field">
-                <span class="field-label">"Name"</span>
-                <input
-                    type="text"
-                    autocomplete="off"
-                    placeholder="instance-state-changes"
-                    prop:value=move || name.get()
-                    on:input=move |e| name.set(event_target_value(&e))
-                />
-                {move || name_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
-                <FieldError error field="name" />
-            </label>
-            <label class="field">
-                <span class="field-label">"Description"</span>
-                <input
-                    type="text"
-                    autocomplete="off"
-                    prop:value=move || description.get()
-                    on:input=move |e| description.set(event_target_value(&e))
-                />
-                {move || description_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
-                <FieldError error field="description" />
-            </label>
-            <label class="field">
-                <span class="field-label">"Condition (JSON)"</span>
-                <span class="field-hint">
-                    "A JSON object shaped like the events to match. Arrays list alternatives; * is a wildcard."
-                </span>
-                <div class="code-editor">
-                    <pre class="line-numbers" aria-hidden="true">
-                        {move || (1..=line_count()).map(|n| n.to_string()).collect::<Vec<_>>().join("\n")}
-                    </pre>
-                    <textarea
-                        class="code-input"
-                        rows=move || line_count().max(7) + 1
-                        spellcheck="false"
-                        autocomplete="off"
-                        aria-invalid=move || condition_problem.get().is_some().to_string()
-                        prop:value=move || condition.get()
-                        on:input=move |e| condition.set(event_target_value(&e))
-                    />
-                </div>
-                <span class="condition-status" role="status" aria-live="polite">
-                    {move || match condition_problem.get() {
-                        Some(problem) => view! { <span class="field-error">{problem}</span> }.into_any(),
-                        None => {
-                            let unknown = unknown_types(&condition.get());
-                            if unknown.is_empty() {
-                                view! { <span class="field-ok">"Valid condition."</span> }.into_any()
-                            } else {
-                                view! {
-                                    <span class="field-warning">
-                                        {format!(
-                                            "Valid JSON, but not a known event type: {}. Check the spelling; event types are lowercase.",
-                                            unknown.join(", "),
-                                        )}
-                                    </span>
-                                }
-                                    .into_any()
-                            }
-                        }
-                    }}
-                </span>
-                <FieldError error field="condition" />
-            </label>
-            <fieldset class="field-group actions-editor">
-                <legend>{move || format!("Actions ({} of at most {MAX_ACTIONS})", actions.with(Vec::len))}</legend>
-                <For each=move || actions.get() key=|a| a.key let:draft>
-                    <ActionRow draft topics functions actions first_target />
-                </For>
-                {move || actions_problem.get().map(|p| view! { <span class="field-error">{p}</span> })}
-                <button
-                    type="button"
-                    class="btn btn-small"
-                    disabled=move || { actions.with(Vec::len) >= MAX_ACTIONS }
-                    on:click=move |_| actions.update(|list| list.push(new_action(ActionKind::Notifications)))
-                >
-                    "Add an action"
-                </button>
-            </fieldset>
-            <div class="form-actions">
-                <button type="submit" class="btn btn-primary" disabled=blocked>
-                    "Create rule"
-                </button>
-                <span class="form-status" role="status">
-                    {move || create.value().get().and_then(Result::ok).map(|r| format!("Created {}.", r.name))}
-                </span>
-            </div>
-            <FormAlert error fields=&["name", "description", "condition"] />
-        </form>
-    }
-}
-
-/// One action: its kind and a target picked from the compartment (a stream is typed).
-#[component]
-fn ActionRow(
-    draft: DraftAction,
-    topics: StoredValue<Vec<Topic>>,
-    functions: StoredValue<Vec<FunctionSummary>>,
-    actions: RwSignal<Vec<DraftAction>>,
-    first_target: impl Fn(ActionKind) -> String + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let DraftAction { key, kind, target } = draft;
-    let position = move || actions.with(|list| list.iter().position(|a| a.key == key).map_or(0, |i| i + 1));
-    let picker = move || match kind.get() {
-        ActionKind::Notifications => {
-            let options = topics.with_value(|list| {
-                list.iter()
-                    .map(|t| view! { <option value=t.id.clone() selected=target.get_untracked() == t.id>{t.name.clone()}</option> })
-                    .collect_view()
-            });
-            view! {
-                <select aria-label=move || format!("Topic of action {}", position()) on:change=move |e| target.set(event_target_value(&e))>
-                    {options}
-                </select>
-            }
-            .into_any()
-        }
-        ActionKind::Functions => {
-            let options = functions.with_value(|list| {
-                list.iter()
-                    .map(|f| {
-                        view! {
-                            <option value=f.id.clone() selected=target.get_untracked() == f.id>
-                                {format!("{} / {}", f.application, f.name)}
-                            </option>
-                        }
-                    })
-                    .collect_view()
-            });
-            view! {
-                <select aria-label=move || format!("Function of action {}", position()) on:change=move |e| target.set(event_target_value(&e))>
-                    {options}
-                </select>
-            }
-            .into_any()
-        }
-        ActionKind::Streaming => view! {
-            <input
-                type="text"
-                placeholder="ocid1.stream.oc1.iad.…"
-                aria-label=move || format!("Stream OCID of action {}", position())
-                prop:value=move || target.get()
-                on:input=move |e| target.set(event_target_value(&e))
-            />
-        }
-        .into_any(),
-    };
-    view! {
-        <div class="action-row">
-            <select
-                aria-label=move || format!("Kind of action {}", position())
-                on:change=move |e| {
-                    if let Some(k) = ActionKind::parse(&event_target_value(&e)) {
-                        kind.set(k);
-                        target.set(first_target(k));
-                    }
-                }
-            >
-                {ActionKind::ALL
-                    .into_iter()
-                    .map(|k| view! { <option value=k.as_str() selected=kind.get_untracked() == k>{k.label()}</option> })
-                    .collect_view()}
-            </select>
-            {picker}
-            <button
-                type="button"
-                class="btn btn-small btn-danger-quiet"
-                aria-label=move || format!("Remove action {}", position())
-                disabled=move || { actions.with(Vec::len) <= 1 }
-                on:click=move |_| actions.update(|list| list.retain(|a| a.key != key))
-            >
-                "Remove"
-            </button>
-        </div>
     }
 }

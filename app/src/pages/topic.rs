@@ -1,6 +1,7 @@
 //! One topic: its facts, its subscriptions with their states, and a form that fits each
 //! delivery protocol. The connection comes from the URL (`?connection=`), like the topics list.
 
+use super::export_panel::ExportPanel;
 use crate::api::auth::Role;
 use crate::api::connections::{ConnectionKind, list_connections};
 use crate::api::functions::{FunctionSummary, list_functions};
@@ -15,7 +16,7 @@ use crate::components::{
     AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
     TypedConfirm, use_me,
 };
-use crate::format;
+use crate::{export, format};
 use chrono::TimeDelta;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -128,6 +129,7 @@ fn TopicPage() -> impl IntoView {
         let TopicView { connection, topic, subscriptions, rules, .. } = loaded;
         let back = format!("/topics?connection={connection}&compartment={}", topic.compartment_id);
         let subscription_count = subscriptions.len();
+        let exported = export::topic(&topic, &subscriptions);
         let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
         let rule_names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
         let header = view! {
@@ -225,6 +227,7 @@ fn TopicPage() -> impl IntoView {
                         }}
                     </div>
                 </section>
+                <ExportPanel export=exported subject="this topic and its subscriptions" />
             </div>
         }
     };

@@ -1,0 +1,69 @@
+//! The Export section of the rule and topic pages: the resource as OCI CLI commands or as a
+//! Python SDK script, with a Copy button.
+
+use crate::export::Export;
+use leptos::prelude::*;
+
+/// Which form is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Cli,
+    Python,
+}
+
+/// The export of one resource; `subject` names it in the hint ("this rule").
+#[component]
+pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
+    let form = RwSignal::new(Form::Cli);
+    let copied = RwSignal::new(false);
+    let export = StoredValue::new(export);
+    let text = move || export.with_value(|e| if form.get() == Form::Cli { e.cli.clone() } else { e.python.clone() });
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = leptos::prelude::window().navigator().clipboard();
+            drop(clipboard.write_text(&text()));
+            copied.set(true);
+        }
+    };
+    let tab = move |which: Form, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                class="tab"
+                aria-selected=move || (form.get() == which).to_string()
+                on:click=move |_| {
+                    form.set(which);
+                    copied.set(false);
+                }
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <section class="section export-panel" aria-labelledby="export-title">
+            <h2 id="export-title" class="section-title">
+                "Export"
+            </h2>
+            <p class="section-hint">
+                {format!(
+                    "Recreate {subject} elsewhere, or keep it in a repository: the OCI CLI with its --from-json document, or a Python script for the official SDK.",
+                )}
+            </p>
+            <div class="export-bar">
+                <div class="tabs" role="tablist" aria-label="Export as">
+                    {tab(Form::Cli, "OCI CLI")}
+                    {tab(Form::Python, "Python SDK")}
+                </div>
+                <button type="button" class="btn btn-small" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+            <pre class="code-block export-text" role="tabpanel" tabindex="0">
+                {text}
+            </pre>
+        </section>
+    }
+}

@@ -1,0 +1,120 @@
+import { test, expect, Page } from '@playwright/test';
+import { loginAs } from './session';
+
+async function openRules(page: Page) {
+  await loginAs(page.request);
+  await page.goto('/rules');
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  return page.getByRole('form', { name: 'Create a rule' });
+}
+
+test('the builder and the JSON follow each other, and the Test panel explains each field', async ({ page }) => {
+  const form = await openRules(page);
+  const builder = form.getByRole('group', { name: 'Condition builder' });
+  const json = form.getByLabel('Condition (JSON)');
+
+  // Builder → JSON: pick a type by service and search, drop the default one, add filters.
+  await builder.getByLabel('Service', { exact: true }).selectOption('Object Storage');
+  await builder.getByLabel('Search event types').fill('object created');
+  await builder.getByRole('checkbox', { name: /Object created/ }).check();
+  await builder.getByRole('button', { name: 'Remove event type com.oraclecloud.computeapi.launchinstance.end' }).click();
+  await expect(json).not.toHaveValue(/launchinstance/);
+  await builder.getByLabel('Field').fill('data.additionalDetails.bucketName');
+  await builder.getByLabel('Values').fill('inbound, archive');
+  await builder.getByRole('button', { name: 'Add filter' }).click();
+  await builder.getByLabel('Filter on').selectOption('freeform');
+  await builder.getByLabel('Tag key').fill('team');
+  await builder.getByLabel('Values').fill('ops');
+  await builder.getByLabel('Values').press('Enter');
+  const condition = JSON.parse(await json.inputValue());
+  expect(condition).toEqual({
+    eventType: ['com.oraclecloud.objectstorage.createobject'],
+    data: { additionalDetails: { bucketName: ['inbound', 'archive'] }, freeformTags: { team: 'ops' } },
+  });
+  await expect(form.locator('.condition-status')).toContainText('Valid condition');
+
+  // The Test panel picked the sample of the chosen type; the tag filter is why it misses.
+  const result = form.locator('.test-result');
+  await expect(result).toContainText('Does not match');
+  const tag = result.getByRole('listitem').filter({ hasText: 'data.freeformTags.team' });
+  await expect(tag).toContainText('is "platform"; the condition wants "ops"');
+  await expect(result.getByRole('listitem').filter({ hasText: 'data.additionalDetails.bucketName' })).toContainText(
+    'which matches',
+  );
+  await page.screenshot({ path: 'screenshots/rule-builder.png', fullPage: true });
+  await builder.getByRole('button', { name: 'Remove filter data.freeformTags.team' }).click();
+  await expect(result).toContainText('Matches: the rule');
+
+  // JSON → builder.
+  await json.fill('{"eventType": "com.oraclecloud.computeapi.launchinstance.end", "data": {"compartmentName": "prod"}}');
+  await expect(builder.getByLabel('Chosen event types')).toContainText('computeapi.launchinstance.end');
+  await expect(builder.getByRole('list', { name: 'Filters' })).toContainText('data.compartmentName');
+  await expect(builder.getByRole('checkbox', { name: /Object created/ })).not.toBeChecked();
+
+  // A broken JSON leaves the builder waiting for the fix.
+  await json.fill('{"eventType": ');
+  await expect(builder).toContainText('The JSON has a mistake');
+  await expect(result).toContainText('Fix the condition to test it');
+
+  // A pasted event: matched field by field.
+  await json.fill('{"eventType": ["com.oraclecloud.computeapi.launchinstance.end"], "data": {"compartmentName": "prod"}}');
+  await form.getByLabel('Event to test').selectOption('pasted');
+  await form.getByLabel('Event JSON').fill('{"eventType": "com.oraclecloud.objectstorage.createbucket"}');
+  await expect(result).toContainText('Does not match');
+  await expect(result).toContainText('data is not in the event');
+  await form.getByLabel('Event JSON').fill('{"eventType": "com.oraclecloud.computeapi.launchinstance.end", "data": {"compartmentName": "prod"}}');
+  await expect(result).toContainText('Matches');
+  await form.getByLabel('Event JSON').fill('{"eventType": ');
+  await expect(result).toContainText('The pasted event is not JSON');
+});
+
+test('a rule has its own page: edit, disable, move, export and delete', async ({ page }) => {
+  const form = await openRules(page);
+  const name = `rule-page-${Date.now().toString(36)}`;
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByLabel('Description', { exact: true }).fill('Launches, for the rule page');
+  await form.getByLabel('Kind of action 1').selectOption('FAAS');
+  await form.getByRole('button', { name: 'Create rule' }).click();
+  await expect(form.getByRole('status').last()).toContainText(`Created ${name}`);
+
+  await page.getByRole('table', { name: 'Rules' }).getByRole('link', { name }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByRole('region', { name: 'What it matches and where it sends' })).toContainText(
+    'signalbox-samples / bucket-change-processor',
+  );
+
+  // Export: the CLI document and the SDK's concrete action class.
+  const exported = page.getByRole('region', { name: 'Export' });
+  await expect(exported.getByRole('tabpanel')).toContainText('oci events rule create --from-json file://rule.json');
+  await expect(exported.getByRole('tabpanel')).toContainText('"actionType": "FAAS"');
+  await exported.getByRole('tab', { name: 'Python SDK' }).click();
+  await expect(exported.getByRole('tabpanel')).toContainText('oci.events.models.CreateFaaSActionDetails(');
+  await page.screenshot({ path: 'screenshots/rule-page.png', fullPage: true });
+
+  // Edit through the same editor.
+  const editor = page.getByRole('form', { name: 'Edit the rule' });
+  await expect(editor.getByLabel('Name', { exact: true })).toHaveValue(name);
+  await editor.getByLabel('Description', { exact: true }).fill('Edited on the rule page');
+  await editor.getByRole('button', { name: 'Save changes' }).click();
+  await expect(editor.getByRole('status').last()).toContainText(`Saved ${name}`);
+  await expect(page.locator('.page-header')).toContainText('Edited on the rule page');
+
+  // Disable, then move to another compartment after confirming.
+  await page.getByRole('button', { name: 'Disable', exact: true }).click();
+  await expect(page.locator('.fact-row')).toContainText('DISABLED');
+  const move = page.getByRole('region', { name: 'Move to another compartment' });
+  await move.getByLabel('Compartment').selectOption({ index: 1 });
+  const target = await move.getByLabel('Compartment').evaluate((s: HTMLSelectElement) => s.selectedOptions[0].text);
+  await move.getByRole('button', { name: 'Move', exact: true }).click();
+  await move.getByRole('button', { name: 'Yes, move' }).click();
+  await expect(page.locator('.fact-row')).toContainText(target);
+
+  // Delete: the name must be typed; then back to the list, without it.
+  await page.getByRole('button', { name: 'Delete rule' }).click();
+  const confirm = page.getByRole('group', { name: 'Delete rule' });
+  await confirm.getByLabel(`Type ${name} to confirm`).fill(name);
+  await confirm.getByRole('button', { name: 'Delete rule' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Rules');
+  await expect(page.getByRole('table', { name: 'Rules' }).getByRole('link', { name })).toHaveCount(0);
+});
