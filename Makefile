@@ -14,10 +14,12 @@ run: setup
 test: setup
 	.ci/test
 
-## Benchmarks behind BENCHMARKS.md: first-page size and idle memory; signing vs the Python SDK
+## Benchmarks behind BENCHMARKS.md: first-page size and idle memory; signing vs the Python SDK;
+## the rules page with 500 rules
 bench: setup
 	.ci/bench
 	.ci/bench-signing
+	source .ci/env.sh && cargo bench -p server --bench rules_page
 
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)
 watch: setup

@@ -212,7 +212,7 @@ fn RulePage() -> impl IntoView {
             actions: rule.actions.clone(),
         };
         let exported = export::rule(&rule);
-        let move_form = can_change.then(|| move_section(&rule, compartments.clone(), relocate));
+        let move_form = can_change.then(|| move_section(rule.compartment_id.clone(), compartments.clone(), relocate));
         view! {
             <nav class="breadcrumbs" aria-label="Breadcrumb">
                 <a href=back>"Rules"</a>
@@ -290,11 +290,10 @@ fn RulePage() -> impl IntoView {
 
 /// Moving the rule: a compartment picker and a confirmation.
 fn move_section(
-    rule: &Rule,
+    current: String,
     compartments: Vec<CompartmentSummary>,
     relocate: Action<String, Result<(), ApiError>>,
 ) -> impl IntoView {
-    let current = rule.compartment_id.clone();
     let others: Vec<CompartmentSummary> = compartments.into_iter().filter(|c| c.id != current).collect();
     let target = RwSignal::new(others.first().map(|c| c.id.clone()).unwrap_or_default());
     let label = StoredValue::new(others.clone());
