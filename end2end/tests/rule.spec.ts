@@ -66,6 +66,14 @@ test('the builder and the JSON follow each other, and the Test panel explains ea
   await expect(result).toContainText('Matches');
   await form.getByLabel('Event JSON').fill('{"eventType": ');
   await expect(result).toContainText('The pasted event is not JSON');
+
+  // The header shows the page's connection and compartment, and nothing on pages without one.
+  const header = page.locator('.top-bar');
+  await expect(header).toContainText('Compartment');
+  await expect(header).toContainText('dev');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dashboard');
+  await expect(header).not.toContainText('Compartment');
 });
 
 test('a rule has its own page: edit, disable, move, export and delete', async ({ page }) => {
@@ -80,6 +88,10 @@ test('a rule has its own page: edit, disable, move, export and delete', async ({
   await page.getByRole('table', { name: 'Rules' }).getByRole('link', { name }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  // The header repeats where the page works.
+  const header = page.locator('.top-bar');
+  await expect(header).toContainText('Built-in sandbox');
+  await expect(header).toContainText('dev');
   await expect(page.getByRole('region', { name: 'What it matches and where it sends' })).toContainText(
     'signalbox-samples / bucket-change-processor',
   );
@@ -91,6 +103,7 @@ test('a rule has its own page: edit, disable, move, export and delete', async ({
   await exported.getByRole('tab', { name: 'Python SDK' }).click();
   await expect(exported.getByRole('tabpanel')).toContainText('oci.events.models.CreateFaaSActionDetails(');
   await page.screenshot({ path: 'screenshots/rule-page.png', fullPage: true });
+  await page.screenshot({ path: 'screenshots/rule-page-top.png' });
 
   // Edit through the same editor.
   const editor = page.getByRole('form', { name: 'Edit the rule' });
@@ -109,6 +122,7 @@ test('a rule has its own page: edit, disable, move, export and delete', async ({
   await move.getByRole('button', { name: 'Move', exact: true }).click();
   await move.getByRole('button', { name: 'Yes, move' }).click();
   await expect(page.locator('.fact-row')).toContainText(target);
+  await expect(header).toContainText(target);
 
   // Delete: the name must be typed; then back to the list, without it.
   await page.getByRole('button', { name: 'Delete rule' }).click();

@@ -1,4 +1,5 @@
-use super::{ContextPicker, ErrorPanel, LoadingPanel, SideNav, UserMenu};
+use super::header_scope::ScopeSlot;
+use super::{ErrorPanel, HeaderScope, LoadingPanel, SideNav, UserMenu};
 use crate::api::ErrorCode;
 use crate::api::auth::{Me, get_me};
 use leptos::prelude::*;
@@ -52,21 +53,14 @@ pub fn Layout() -> impl IntoView {
 /// Navigation, header with the user menu, and the page.
 #[component]
 fn Frame(me: Me, collapsed: RwSignal<bool>, hydrated: RwSignal<bool>) -> impl IntoView {
+    let scope = ScopeSlot::new();
+    provide_context(scope);
     view! {
         <div class="app-frame" class:nav-collapsed=move || collapsed.get() data-hydrated=move || hydrated.get().to_string()>
             <SideNav collapsed />
             <div class="main-column">
                 <header class="top-bar">
-                    <ContextPicker
-                        label="Connection"
-                        value="Built-in sandbox"
-                        reason="Settings lists the team's connections; the pages that manage topics and rules will pick one here."
-                    />
-                    <ContextPicker
-                        label="Compartment"
-                        value="All compartments"
-                        reason="Compartments are picked on the pages that work in one."
-                    />
+                    <HeaderScope scope />
                     <div class="top-bar-spacer"></div>
                     {view! { <UserMenu me /> }.into_any()}
                 </header>

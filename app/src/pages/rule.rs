@@ -4,6 +4,7 @@
 
 use super::export_panel::ExportPanel;
 use super::rule_editor::{RuleEditor, RuleForm};
+use super::scope::connection_label;
 use crate::api::auth::Role;
 use crate::api::connections::{CompartmentSummary, list_compartments, list_connections};
 use crate::api::functions::{FunctionSummary, list_functions};
@@ -14,7 +15,8 @@ use crate::api::topics::{Topic, list_topics};
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, TypedConfirm, use_me,
+    AsyncView, Badge, ConfirmButton, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, TypedConfirm, show_scope,
+    use_me,
 };
 use crate::{export, format};
 use leptos::prelude::*;
@@ -40,6 +42,8 @@ impl LazyRoute for RuleRoute {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RuleView {
     connection: i64,
+    /// How the header names the connection.
+    connection_label: String,
     rule: Rule,
     compartments: Vec<CompartmentSummary>,
     /// Targets in the rule's compartment, for the editor and for naming the actions.
@@ -57,7 +61,14 @@ async fn load(team: i64, connection: Option<String>, rule_id: String) -> Result<
     let compartments = list_compartments(team, chosen.id).await?;
     let topics = list_topics(team, chosen.id, &rule.compartment_id).await?;
     let functions = list_functions(team, chosen.id, &rule.compartment_id).await?;
-    Ok(RuleView { connection: chosen.id, rule, compartments, topics, functions })
+    Ok(RuleView {
+        connection: chosen.id,
+        connection_label: connection_label(chosen),
+        rule,
+        compartments,
+        topics,
+        functions,
+    })
 }
 
 /// The list page of the rule's compartment.
@@ -148,12 +159,13 @@ fn RulePage() -> impl IntoView {
     });
 
     let render = move |loaded: RuleView| {
-        let RuleView { connection, rule, compartments, topics, functions } = loaded;
+        let RuleView { connection, connection_label, rule, compartments, topics, functions } = loaded;
         let back = list_url(connection, &rule.compartment_id);
         let place = compartments
             .iter()
             .find(|c| c.id == rule.compartment_id)
             .map_or_else(|| rule.compartment_id.clone(), |c| c.path.clone());
+        show_scope(connection_label, place.clone());
         let enabled = rule.is_enabled;
         let controls = can_change.then(|| {
             view! {

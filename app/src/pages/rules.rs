@@ -189,6 +189,7 @@ fn Rules() -> impl IntoView {
 
     let render = move |loaded: RulesView| {
         let RulesView { scope, filter, rules, .. } = loaded;
+        scope.show();
         let current = move || wanted.with_value(|w| w()).filter;
         let connection = scope.connection;
         let pickers = scope.pickers(move |connection, compartment| {

@@ -4,6 +4,7 @@
 
 use crate::api::ApiError;
 use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
+use crate::components::show_scope;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +43,15 @@ impl Scope {
         Some((self.connection?, self.compartment.as_deref()?))
     }
 
+    /// Tells the header which connection and compartment the page shows.
+    pub fn show(&self) {
+        let connection = self.connection.and_then(|id| self.connections.iter().find(|c| c.id == id));
+        let compartment = self.compartment.as_deref().and_then(|id| self.compartments.iter().find(|c| c.id == id));
+        if let (Some(connection), Some(compartment)) = (connection, compartment) {
+            show_scope(connection_label(connection), compartment.path.clone());
+        }
+    }
+
     /// The connection and compartment pickers. Choosing another connection calls `go` with no
     /// compartment (its first is taken); choosing a compartment keeps the connection.
     pub fn pickers<G>(&self, go: G) -> impl IntoView + use<G>
@@ -78,5 +88,14 @@ impl Scope {
                 </label>
             </div>
         }
+    }
+}
+
+/// A connection as the header names it: its name, and its region when it has one.
+pub fn connection_label(connection: &Connection) -> String {
+    if connection.region.is_empty() {
+        connection.name.clone()
+    } else {
+        format!("{} ({})", connection.name, connection.region)
     }
 }

@@ -2,8 +2,9 @@
 //! delivery protocol. The connection comes from the URL (`?connection=`), like the topics list.
 
 use super::export_panel::ExportPanel;
+use super::scope::connection_label;
 use crate::api::auth::Role;
-use crate::api::connections::{ConnectionKind, list_connections};
+use crate::api::connections::{ConnectionKind, list_compartments, list_connections};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{ActionKind, RuleFilter, RuleSummary, list_rules};
 use crate::api::subscriptions::{
@@ -14,7 +15,7 @@ use crate::api::topics::{Topic, delete_topic, get_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
     AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
-    TypedConfirm, use_me,
+    TypedConfirm, show_scope, use_me,
 };
 use crate::{export, format};
 use chrono::TimeDelta;
@@ -41,6 +42,9 @@ impl LazyRoute for TopicRoute {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TopicView {
     connection: i64,
+    /// How the header names the connection and the topic's compartment.
+    connection_label: String,
+    compartment_path: String,
     is_sandbox: bool,
     topic: Topic,
     subscriptions: Vec<Subscription>,
@@ -56,6 +60,11 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
         return Err(ApiError::not_found("This team has no connection to reach the topic with."));
     };
     let topic = get_topic(team, chosen.id, &topic_id).await?;
+    let compartment_path = list_compartments(team, chosen.id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == topic.compartment_id)
+        .map_or_else(|| topic.compartment_id.clone(), |c| c.path);
     let subscriptions = list_subscriptions(team, chosen.id, &topic_id).await?;
     let functions = list_functions(team, chosen.id, &topic.compartment_id).await?;
     let to_topics = RuleFilter { action: Some(ActionKind::Notifications), ..RuleFilter::default() };
@@ -63,6 +72,8 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
     rules.retain(|r| r.actions.as_ref().is_some_and(|a| a.iter().any(|a| a.target_id == topic_id)));
     Ok(TopicView {
         connection: chosen.id,
+        connection_label: connection_label(chosen),
+        compartment_path,
         is_sandbox: chosen.kind == ConnectionKind::Sandbox,
         topic,
         subscriptions,
@@ -126,7 +137,8 @@ fn TopicPage() -> impl IntoView {
     });
 
     let render = move |loaded: TopicView| {
-        let TopicView { connection, topic, subscriptions, rules, .. } = loaded;
+        let TopicView { connection, connection_label, compartment_path, topic, subscriptions, rules, .. } = loaded;
+        show_scope(connection_label, compartment_path);
         let back = format!("/topics?connection={connection}&compartment={}", topic.compartment_id);
         let subscription_count = subscriptions.len();
         let exported = export::topic(&topic, &subscriptions);

@@ -101,6 +101,7 @@ fn Topics() -> impl IntoView {
     let publishing = RwSignal::new(None::<(String, String)>);
 
     let render = move |loaded: TopicsView| {
+        loaded.scope.show();
         let toolbar = loaded.scope.pickers(go);
         let connection = loaded.scope.connection;
         let body = match connection {

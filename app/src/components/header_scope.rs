@@ -1,0 +1,65 @@
+//! The header's "where am I working": the connection (with its region) and the compartment the
+//! current page works in.
+//!
+//! Pages that work in one connection and compartment (topics, rules, a topic, a rule) choose them
+//! with their own pickers, kept in the URL; they report the choice with [`show_scope`] and the
+//! header repeats it, so it stays in view while scrolling. Pages that work across everything show
+//! nothing there. A report is tied to the path it was made on, so a page that reports nothing
+//! never shows the previous page's choice.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+/// Where one page works.
+#[derive(Debug, Clone, PartialEq)]
+struct WorkingScope {
+    path: String,
+    connection: String,
+    compartment: String,
+}
+
+/// The header's slot for the current page's scope, provided by the signed-in frame.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeSlot(RwSignal<Option<WorkingScope>>);
+
+impl ScopeSlot {
+    /// A new, empty slot, to provide as context.
+    pub fn new() -> Self {
+        Self(RwSignal::new(None))
+    }
+}
+
+impl Default for ScopeSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Tells the header where the current page works: the connection (`name (region)`) and the
+/// compartment's path.
+pub fn show_scope(connection: String, compartment: String) {
+    if let Some(ScopeSlot(slot)) = use_context::<ScopeSlot>() {
+        let path = use_location().pathname.get_untracked();
+        slot.set(Some(WorkingScope { path, connection, compartment }));
+    }
+}
+
+/// The header's display of the current page's connection and compartment.
+#[component]
+pub fn HeaderScope(scope: ScopeSlot) -> impl IntoView {
+    let location = use_location();
+    move || {
+        scope.0.get().filter(|s| s.path == location.pathname.get()).map(|s| {
+            view! {
+                <div class="picker" title="Chosen with the pickers on this page">
+                    <span class="picker-label">"Connection"</span>
+                    <span class="picker-value">{s.connection}</span>
+                </div>
+                <div class="picker" title="Chosen with the pickers on this page">
+                    <span class="picker-label">"Compartment"</span>
+                    <span class="picker-value">{s.compartment}</span>
+                </div>
+            }
+        })
+    }
+}
