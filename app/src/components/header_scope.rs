@@ -44,22 +44,21 @@ pub fn show_scope(connection: String, compartment: String) {
     }
 }
 
-/// The header's display of the current page's connection and compartment.
+/// The header's display of the current page's connection and compartment; hidden on pages that
+/// work across everything.
 #[component]
 pub fn HeaderScope(scope: ScopeSlot) -> impl IntoView {
     let location = use_location();
-    move || {
-        scope.0.get().filter(|s| s.path == location.pathname.get()).map(|s| {
-            view! {
-                <div class="picker" title="Chosen with the pickers on this page">
-                    <span class="picker-label">"Connection"</span>
-                    <span class="picker-value">{s.connection}</span>
-                </div>
-                <div class="picker" title="Chosen with the pickers on this page">
-                    <span class="picker-label">"Compartment"</span>
-                    <span class="picker-value">{s.compartment}</span>
-                </div>
-            }
-        })
+    let here = move || scope.0.get().filter(|s| s.path == location.pathname.get());
+    let hidden = move || here().is_none();
+    view! {
+        <div class="picker" class:hidden=hidden title="Chosen with the pickers on this page">
+            <span class="picker-label">"Connection"</span>
+            <span class="picker-value">{move || here().map(|s| s.connection)}</span>
+        </div>
+        <div class="picker" class:hidden=hidden title="Chosen with the pickers on this page">
+            <span class="picker-label">"Compartment"</span>
+            <span class="picker-value">{move || here().map(|s| s.compartment)}</span>
+        </div>
     }
 }

@@ -1,10 +1,8 @@
 //! The Export section of the rule and topic pages: the resource as OCI CLI commands or as a
 //! Python SDK script, with a Copy button.
 
-use super::rule_editor::EDITOR_CSS;
 use crate::export::Export;
 use leptos::prelude::*;
-use leptos_meta::Stylesheet;
 
 /// Which form is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +43,6 @@ pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
         }
     };
     view! {
-        <Stylesheet id="editor-css" href=EDITOR_CSS />
         <section class="section export-panel" aria-labelledby="export-title">
             <h2 id="export-title" class="section-title">
                 "Export"

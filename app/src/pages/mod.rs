@@ -24,3 +24,14 @@ pub use section::{Section, Upcoming};
 pub use settings::SettingsRoute;
 pub use topic::TopicRoute;
 pub use topics::TopicsRoute;
+
+use leptos::prelude::*;
+use leptos_meta::Stylesheet;
+
+/// The styles only the rules, rule and topic pages use (`public/pages.css`: filters, chips,
+/// detail facts, the rule editor, the export panel), kept out of the stylesheet every first page
+/// loads; those pages render this.
+#[component]
+fn PageStyles() -> impl IntoView {
+    view! { <Stylesheet id="pages-css" href="/pages.css" /> }
+}

@@ -2,6 +2,7 @@
 //! editor to change it, and its export. The connection comes from the URL (`?connection=`), like
 //! the rules list.
 
+use super::PageStyles;
 use super::export_panel::ExportPanel;
 use super::rule_editor::{RuleEditor, RuleForm};
 use super::scope::connection_label;
@@ -297,7 +298,11 @@ fn RulePage() -> impl IntoView {
         }
     };
 
-    view! { <AsyncView resource=data render /> }.into_any()
+    view! {
+        <PageStyles />
+        <AsyncView resource=data render />
+    }
+    .into_any()
 }
 
 /// Moving the rule: a compartment picker and a confirmation.

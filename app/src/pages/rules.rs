@@ -6,6 +6,7 @@
 //! The connection, compartment and filters live in the URL, so a filtered view can be shared and
 //! the back button works.
 
+use super::PageStyles;
 use super::rule_editor::{NEW_CONDITION, RuleEditor, RuleForm};
 use super::scope::Scope;
 use crate::api::auth::Role;
@@ -145,7 +146,8 @@ fn Rules() -> impl IntoView {
         Some(FormContext {
             connection: loaded.scope.connection?,
             compartment: loaded.scope.compartment?,
-            topics: loaded.topics,
+            // Counts change as subscriptions confirm; they must not reset what the user typed.
+            topics: loaded.topics.into_iter().map(|t| Topic { subscriptions: Default::default(), ..t }).collect(),
             functions: loaded.functions,
         })
     });
@@ -244,6 +246,7 @@ fn Rules() -> impl IntoView {
         .into_any()
     };
     view! {
+        <PageStyles />
         <PageHeader title="Rules" description="Events rules: which events in a compartment go to which topics, functions and streams." />
         <AsyncView resource=data render />
         <Transition fallback=|| ()>

@@ -1,6 +1,7 @@
 //! One topic: its facts, its subscriptions with their states, and a form that fits each
 //! delivery protocol. The connection comes from the URL (`?connection=`), like the topics list.
 
+use super::PageStyles;
 use super::export_panel::ExportPanel;
 use super::scope::connection_label;
 use crate::api::auth::Role;
@@ -254,6 +255,7 @@ fn TopicPage() -> impl IntoView {
     let sending_rules = Memo::new(move |_| data.get()?.ok().map(|v| v.rules).filter(|r| !r.is_empty()));
 
     view! {
+        <PageStyles />
         <AsyncView resource=data render />
         <Transition fallback=|| ()>
             {move || {

@@ -16,11 +16,7 @@ use crate::catalogue::unknown_types;
 use crate::components::{FieldError, FormAlert};
 use condition_builder::ConditionBuilder;
 use leptos::prelude::*;
-use leptos_meta::Stylesheet;
 use test_panel::TestPanel;
-
-/// The editor's and the export panel's styles, kept out of the stylesheet every page loads.
-pub const EDITOR_CSS: &str = "/editor.css";
 
 /// What the form submits.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +148,6 @@ pub fn RuleEditor(
     let line_count = move || condition.with(|c| c.lines().count().max(1));
 
     view! {
-        <Stylesheet id="editor-css" href=EDITOR_CSS />
         <form class="stack-form stack-form-wide rule-editor" aria-label=title on:submit=submit>
             <h3 class="form-title">{title}</h3>
             <label class="field">
