@@ -4,7 +4,7 @@ import { Receiver } from './receiver';
 
 // The seed workflow (../shared/seed/), done through the console against the built-in sandbox.
 test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published message arrives', async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   const receiver = await Receiver.start();
   try {
     await loginAs(page.request);

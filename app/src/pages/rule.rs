@@ -5,9 +5,9 @@
 use super::PageStyles;
 use super::export_panel::ExportPanel;
 use super::rule_editor::{RuleEditor, RuleForm};
-use super::scope::connection_label;
+use super::scope::{connection_label, pick_connection};
 use crate::api::auth::Role;
-use crate::api::connections::{CompartmentSummary, list_compartments, list_connections};
+use crate::api::connections::{CompartmentSummary, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{
     ActionKind, MoveRuleRequest, Rule, UpdateRuleRequest, delete_rule, get_rule, move_rule, update_rule,
@@ -53,11 +53,7 @@ struct RuleView {
 }
 
 async fn load(team: i64, connection: Option<String>, rule_id: String) -> Result<RuleView, ApiError> {
-    let connections = list_connections(team).await?;
-    let wanted = connection.and_then(|c| c.parse::<i64>().ok());
-    let Some(chosen) = connections.iter().find(|c| Some(c.id) == wanted).or(connections.first()) else {
-        return Err(ApiError::not_found("This team has no connection to reach the rule with."));
-    };
+    let chosen = &pick_connection(team, connection, "rule").await?;
     let rule = get_rule(team, chosen.id, &rule_id).await?;
     let compartments = list_compartments(team, chosen.id).await?;
     let topics = list_topics(team, chosen.id, &rule.compartment_id).await?;

@@ -57,8 +57,6 @@ struct RulesView {
 struct FormContext {
     connection: i64,
     compartment: String,
-    topics: Vec<Topic>,
-    functions: Vec<FunctionSummary>,
 }
 
 /// What the URL asks for.
@@ -139,18 +137,14 @@ fn Rules() -> impl IntoView {
     };
     let data = Resource::new(wanted, move |wanted| bind_caller(load(team, wanted)));
     let wanted = StoredValue::new(wanted);
-    // The form depends only on where it creates and what its pickers offer, so reloading the
-    // list after a change keeps what the user is typing.
+    // The form depends only on where it creates, so reloading the list after a change (or a new
+    // topic appearing in its pickers) keeps what the user is typing.
     let form_context = Memo::new(move |_| {
         let loaded = data.get()?.ok()?;
-        Some(FormContext {
-            connection: loaded.scope.connection?,
-            compartment: loaded.scope.compartment?,
-            // Counts change as subscriptions confirm; they must not reset what the user typed.
-            topics: loaded.topics.into_iter().map(|t| Topic { subscriptions: Default::default(), ..t }).collect(),
-            functions: loaded.functions,
-        })
+        Some(FormContext { connection: loaded.scope.connection?, compartment: loaded.scope.compartment? })
     });
+    let topics = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.topics).unwrap_or_default());
+    let functions = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.functions).unwrap_or_default());
     let create = Action::new(move |form: &RuleForm| {
         let (form, csrf, place) = (form.clone(), csrf.get_value(), form_context.get_untracked());
         async move {
@@ -254,7 +248,7 @@ fn Rules() -> impl IntoView {
                 form_context
                     .get()
                     .filter(|_| can_change)
-                    .map(|c| {
+                    .map(|_| {
                         let initial = RuleForm {
                             name: String::new(),
                             description: String::new(),
@@ -266,8 +260,8 @@ fn Rules() -> impl IntoView {
                                 title="Create a rule"
                                 submit_label="Create rule"
                                 initial
-                                topics=c.topics
-                                functions=c.functions
+                                topics
+                                functions
                                 save=create
                                 clear_on_save=true
                             />

@@ -91,6 +91,18 @@ impl Scope {
     }
 }
 
+/// The connection a detail page's URL asks for (`?connection=`), or the team's first; `what`
+/// names what the page shows, for the error when the team has none.
+pub async fn pick_connection(team: i64, wanted: Option<String>, what: &str) -> Result<Connection, ApiError> {
+    let connections = list_connections(team).await?;
+    let wanted = wanted.and_then(|c| c.parse::<i64>().ok());
+    let chosen = connections.iter().position(|c| Some(c.id) == wanted).unwrap_or(0);
+    connections
+        .into_iter()
+        .nth(chosen)
+        .ok_or_else(|| ApiError::not_found(format!("This team has no connection to reach the {what} with.")))
+}
+
 /// A connection as the header names it: its name, and its region when it has one.
 pub fn connection_label(connection: &Connection) -> String {
     if connection.region.is_empty() {

@@ -3,9 +3,9 @@
 
 use super::PageStyles;
 use super::export_panel::ExportPanel;
-use super::scope::connection_label;
+use super::scope::{connection_label, pick_connection};
 use crate::api::auth::Role;
-use crate::api::connections::{ConnectionKind, list_compartments, list_connections};
+use crate::api::connections::{ConnectionKind, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{ActionKind, RuleFilter, RuleSummary, list_rules};
 use crate::api::subscriptions::{
@@ -55,11 +55,7 @@ struct TopicView {
 }
 
 async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result<TopicView, ApiError> {
-    let connections = list_connections(team).await?;
-    let wanted = connection.and_then(|c| c.parse::<i64>().ok());
-    let Some(chosen) = connections.iter().find(|c| Some(c.id) == wanted).or(connections.first()) else {
-        return Err(ApiError::not_found("This team has no connection to reach the topic with."));
-    };
+    let chosen = &pick_connection(team, connection, "topic").await?;
     let topic = get_topic(team, chosen.id, &topic_id).await?;
     let compartment_path = list_compartments(team, chosen.id)
         .await?

@@ -67,10 +67,12 @@ pub fn RuleEditor(
     submit_label: &'static str,
     /// Starting values.
     initial: RuleForm,
-    /// Topics the actions editor offers.
-    topics: Vec<Topic>,
+    /// Topics the actions editor offers; when the list changes the form keeps what was typed.
+    #[prop(into)]
+    topics: Signal<Vec<Topic>>,
     /// Functions the actions editor offers.
-    functions: Vec<FunctionSummary>,
+    #[prop(into)]
+    functions: Signal<Vec<FunctionSummary>>,
     /// Saves the form; its value reports the outcome.
     save: Action<RuleForm, Result<String, ApiError>>,
     /// Empty name and description after a save.
@@ -80,11 +82,9 @@ pub fn RuleEditor(
     let name = RwSignal::new(initial.name);
     let description = RwSignal::new(initial.description);
     let condition = RwSignal::new(initial.condition);
-    let topics = StoredValue::new(topics);
-    let functions = StoredValue::new(functions);
     let first_target = move |kind: ActionKind| match kind {
-        ActionKind::Notifications => topics.with_value(|t| t.first().map(|t| t.id.clone())).unwrap_or_default(),
-        ActionKind::Functions => functions.with_value(|f| f.first().map(|f| f.id.clone())).unwrap_or_default(),
+        ActionKind::Notifications => topics.with_untracked(|t| t.first().map(|t| t.id.clone())).unwrap_or_default(),
+        ActionKind::Functions => functions.with_untracked(|f| f.first().map(|f| f.id.clone())).unwrap_or_default(),
         ActionKind::Streaming => String::new(),
     };
     let next_key = StoredValue::new(0usize);
@@ -101,7 +101,7 @@ pub fn RuleEditor(
     };
     let new_action = move |kind: ActionKind| draft(RuleAction::new(kind, first_target(kind)));
     // A new rule starts with a topic action, or a function action when there is no topic yet.
-    let first_kind = if topics.with_value(Vec::is_empty) && !functions.with_value(Vec::is_empty) {
+    let first_kind = if topics.with_untracked(Vec::is_empty) && !functions.with_untracked(Vec::is_empty) {
         ActionKind::Functions
     } else {
         ActionKind::Notifications
@@ -254,8 +254,8 @@ pub fn RuleEditor(
 #[component]
 fn ActionRow(
     draft: DraftAction,
-    topics: StoredValue<Vec<Topic>>,
-    functions: StoredValue<Vec<FunctionSummary>>,
+    topics: Signal<Vec<Topic>>,
+    functions: Signal<Vec<FunctionSummary>>,
     actions: RwSignal<Vec<DraftAction>>,
     first_target: impl Fn(ActionKind) -> String + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -263,12 +263,12 @@ fn ActionRow(
     let position = move || actions.with(|list| list.iter().position(|a| a.key == key).map_or(0, |i| i + 1));
     let picker = move || match kind.get() {
         ActionKind::Notifications => {
-            let options = topics.with_value(|list| {
+            let options = topics.with(|list| {
                 list.iter()
                     .map(|t| view! { <option value=t.id.clone() selected=target.get_untracked() == t.id>{t.name.clone()}</option> })
                     .collect_view()
             });
-            let none = topics.with_value(Vec::is_empty).then(|| {
+            let none = topics.with(Vec::is_empty).then(|| {
                 view! { <option value="" selected>"No topic in this compartment: create one on the Topics page"</option> }
             });
             view! {
@@ -280,7 +280,7 @@ fn ActionRow(
             .into_any()
         }
         ActionKind::Functions => {
-            let options = functions.with_value(|list| {
+            let options = functions.with(|list| {
                 list.iter()
                     .map(|f| {
                         view! {
@@ -291,7 +291,7 @@ fn ActionRow(
                     })
                     .collect_view()
             });
-            let none = functions.with_value(Vec::is_empty).then(|| {
+            let none = functions.with(Vec::is_empty).then(|| {
                 view! { <option value="" selected>"No function in this compartment"</option> }
             });
             view! {
