@@ -102,6 +102,8 @@ test('a rule has its own page: edit, disable, move, export and delete', async ({
   await expect(exported.getByRole('tabpanel')).toContainText('"actionType": "FAAS"');
   await exported.getByRole('tab', { name: 'Python SDK' }).click();
   await expect(exported.getByRole('tabpanel')).toContainText('oci.events.models.CreateFaaSActionDetails(');
+  await exported.getByRole('button', { name: 'Copy' }).click();
+  await expect(exported.getByRole('button', { name: 'Copied' })).toBeVisible();
   await page.screenshot({ path: 'screenshots/rule-page.png', fullPage: true });
   await page.screenshot({ path: 'screenshots/rule-page-top.png' });
 

@@ -15,15 +15,21 @@ enum Form {
 #[component]
 pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
     let form = RwSignal::new(Form::Cli);
-    let copied = RwSignal::new(false);
+    let copy_label = RwSignal::new("Copy");
     let export = StoredValue::new(export);
     let text = move || export.with_value(|e| if form.get() == Form::Cli { e.cli.clone() } else { e.python.clone() });
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let clipboard = leptos::prelude::window().navigator().clipboard();
-            drop(clipboard.write_text(&text()));
-            copied.set(true);
+            let window = leptos::prelude::window();
+            // Browsers offer the clipboard only to secure pages (HTTPS or localhost); elsewhere
+            // `navigator.clipboard` is undefined and calling it would throw.
+            if window.is_secure_context() {
+                drop(window.navigator().clipboard().write_text(&text()));
+                copy_label.set("Copied");
+            } else {
+                copy_label.set("Copying needs HTTPS: select the text");
+            }
         }
     };
     let tab = move |which: Form, label: &'static str| {
@@ -35,7 +41,7 @@ pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
                 aria-selected=move || (form.get() == which).to_string()
                 on:click=move |_| {
                     form.set(which);
-                    copied.set(false);
+                    copy_label.set("Copy");
                 }
             >
                 {label}
@@ -58,7 +64,7 @@ pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
                     {tab(Form::Python, "Python SDK")}
                 </div>
                 <button type="button" class="btn btn-small" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                    {move || copy_label.get()}
                 </button>
             </div>
             <pre class="code-block export-text" role="tabpanel" tabindex="0">
