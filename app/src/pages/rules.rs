@@ -242,8 +242,7 @@ fn Rules() -> impl IntoView {
     view! {
         <PageStyles />
         <PageHeader title="Rules" description="Events rules: which events in a compartment go to which topics, functions and streams." />
-        <AsyncView resource=data render />
-        <Transition fallback=|| ()>
+        <AsyncView resource=data render>
             {move || {
                 form_context
                     .get()
@@ -268,7 +267,7 @@ fn Rules() -> impl IntoView {
                         }
                     })
             }}
-        </Transition>
+        </AsyncView>
     }
     .into_any()
 }

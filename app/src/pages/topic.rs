@@ -138,7 +138,6 @@ fn TopicPage() -> impl IntoView {
         show_scope(connection_label, compartment_path);
         let back = format!("/topics?connection={connection}&compartment={}", topic.compartment_id);
         let subscription_count = subscriptions.len();
-        let exported = export::topic(&topic, &subscriptions);
         let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
         let rule_names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
         let header = view! {
@@ -236,7 +235,6 @@ fn TopicPage() -> impl IntoView {
                         }}
                     </div>
                 </section>
-                <ExportPanel export=exported subject="this topic and its subscriptions" />
             </div>
         }
     };
@@ -249,11 +247,11 @@ fn TopicPage() -> impl IntoView {
 
     // Below the form, so the form stays next to the subscriptions it adds to.
     let sending_rules = Memo::new(move |_| data.get()?.ok().map(|v| v.rules).filter(|r| !r.is_empty()));
+    let exported = Memo::new(move |_| data.get()?.ok().map(|v| export::topic(&v.topic, &v.subscriptions)));
 
     view! {
         <PageStyles />
-        <AsyncView resource=data render />
-        <Transition fallback=|| ()>
+        <AsyncView resource=data render>
             {move || {
                 form_context
                     .get()
@@ -262,8 +260,9 @@ fn TopicPage() -> impl IntoView {
                         view! { <AddSubscription connection topic_id is_sandbox functions create /> }
                     })
             }}
-        </Transition>
-        <Transition fallback=|| ()>{move || sending_rules.get().map(rules_section)}</Transition>
+            {move || sending_rules.get().map(rules_section)}
+            {move || exported.get().map(|export| view! { <ExportPanel export subject="this topic and its subscriptions" /> })}
+        </AsyncView>
     }
     .into_any()
 }

@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// Longest any test request may take: a stalled response fails the test instead of hanging CI.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A running server on 127.0.0.1 with its own temporary data directory.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -35,7 +38,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let _ = stopped.await;
     }));
     // No proxy: tests must never leave loopback, whatever the environment says.
-    let client = reqwest::Client::builder().no_proxy().build().expect("http client");
+    let client = reqwest::Client::builder().no_proxy().timeout(REQUEST_TIMEOUT).build().expect("http client");
     TestApp { addr, builtin, client, pool, data_dir, _stop: stop }
 }
 
@@ -66,7 +69,12 @@ impl TestApp {
 
     /// Logs in through the API, as the login form does.
     pub async fn login(&self, username: &str, password: &str) -> Session {
-        let client = reqwest::Client::builder().no_proxy().cookie_store(true).build().expect("http client");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(REQUEST_TIMEOUT)
+            .cookie_store(true)
+            .build()
+            .expect("http client");
         let response = client
             .post(self.url("/api/v1/auth/login"))
             .json(&serde_json::json!({"username": username, "password": password}))

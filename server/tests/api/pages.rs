@@ -17,6 +17,27 @@ async fn dashboard_renders_system_data_server_side() {
     assert!(!html.contains("Loading…"), "no loading skeleton for data the server had");
 }
 
+/// Pages render completely, request after request, on a runtime with worker threads like the
+/// server's. The dashboard's Transition once reported its pending state from an effect that
+/// could run after the router dropped the page's first render, panic, and cut responses short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_completely_under_load() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for path in ["/", "/rules", "/topics"] {
+        for _ in 0..150 {
+            let response = admin.get(path).header("accept", "text/html").send().await;
+            let html = match response {
+                Ok(response) => response.text().await,
+                Err(e) => Err(e),
+            };
+            let html = html.unwrap_or_else(|e| panic!("{path}: {e}"));
+            // The stream's last script says no chunk is still to come.
+            assert!(html.trim_end().ends_with("__INCOMPLETE_CHUNKS=[];</script>"), "{path} was cut short");
+        }
+    }
+}
+
 /// Every navigation target renders a page; unknown paths render the 404 page with status 404.
 #[tokio::test]
 async fn sections_render_and_unknown_pages_are_404() {
