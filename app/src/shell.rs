@@ -2,8 +2,8 @@
 
 use crate::components::Layout;
 use crate::pages::{
-    ChangePasswordRoute, Dashboard, LoginRoute, NotFound, RuleRoute, RulesRoute, Section, SettingsRoute, TopicRoute,
-    TopicsRoute, Upcoming,
+    AuditEntryRoute, AuditRoute, ChangePasswordRoute, Dashboard, LoginRoute, NotFound, RuleRoute, RulesRoute, Section,
+    SettingsRoute, TopicRoute, TopicsRoute, Upcoming,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -56,7 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/rules/:rule_id") view={Lazy::<RuleRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/topics/:topic_id") view={Lazy::<TopicRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=|| view! { <Section upcoming=Upcoming::Audit /> } ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit/:entry_id") view={Lazy::<AuditEntryRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>

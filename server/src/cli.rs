@@ -2,6 +2,7 @@
 //! typed [`Config`] and runs the chosen subcommand.
 
 use crate::Application;
+use crate::audit::chain::Checkpoint;
 use crate::config::{Config, DEFAULT_MAX_BODY_BYTES, LogFormat};
 use crate::sandbox::standalone::{self, TrustedKey};
 use crate::telemetry;
@@ -31,6 +32,27 @@ enum Command {
     Serve(ServeArgs),
     /// Run only the OCI sandbox, for OCI SDKs, the OCI CLI and scripts; prints its base URL.
     Sandbox(SandboxArgs),
+    /// Inspect the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the audit trail's hash chain; exit code 0 only when it is intact, 1 when it is
+    /// broken (the first broken row is named), 2 when it cannot be checked.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// Directory holding the database (the server's --data-dir). Read only; the server may run.
+    #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// A checkpoint from the server's log (`ROWS:HASH`, printed as `checkpoint=` on start and
+    /// every 1000 rows) that the chain must still contain. Repeatable.
+    #[arg(long = "checkpoint", value_name = "ROWS:HASH")]
+    checkpoints: Vec<Checkpoint>,
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +128,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             })
         }
+        Command::Audit(AuditCommand::Verify(args)) => runtime.block_on(verify_audit(args)),
         Command::Sandbox(args) => {
             telemetry::init(cli.log_format);
             runtime.block_on(async move {
@@ -121,4 +144,33 @@ pub fn run(cli: Cli) -> ExitCode {
 fn fail(message: String) -> ExitCode {
     eprintln!("signalbox: error: {message}");
     ExitCode::FAILURE
+}
+
+/// `signalbox audit verify`: one line on standard output when intact, one on standard error
+/// naming the first broken row otherwise.
+async fn verify_audit(args: VerifyArgs) -> ExitCode {
+    let path = args.data_dir.join(crate::data_dir::DATABASE_FILE);
+    let pool = match crate::db::open_read_only(&path).await {
+        Ok(pool) => pool,
+        Err(err) => return cannot_check(err.to_string()),
+    };
+    match crate::db::audit_events::verify(&pool, args.checkpoints).await {
+        Ok(outcome) => match outcome.broken {
+            None => {
+                println!("audit trail intact: {} rows, head {}", outcome.rows, outcome.head);
+                ExitCode::SUCCESS
+            }
+            Some(broken) => {
+                eprintln!("audit trail broken: {broken}");
+                ExitCode::from(1)
+            }
+        },
+        Err(err) => cannot_check(format!("cannot read the audit trail in {}: {err}", path.display())),
+    }
+}
+
+/// Exit code 2: the chain could not be checked (as opposed to 1, checked and broken).
+fn cannot_check(message: String) -> ExitCode {
+    eprintln!("signalbox: error: {message}");
+    ExitCode::from(2)
 }

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// File name of the SQLite database inside the data directory.
-const DATABASE_FILE: &str = "signalbox.db";
+/// Name of the SQLite database file inside the data directory.
+pub const DATABASE_FILE: &str = "signalbox.db";
 
 /// A data directory that existed (or was created) and accepted a write when it was opened.
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod builtin;
 pub mod cli;
@@ -53,6 +54,9 @@ pub enum StartupError {
     /// The first administrator cannot be created.
     #[error(transparent)]
     Bootstrap(#[from] auth::bootstrap::BootstrapError),
+    /// The audit trail cannot be opened.
+    #[error("cannot open the audit trail: {0}")]
+    Audit(db::DbError),
     /// The session store cannot be prepared.
     #[error("cannot prepare the session store: {0}")]
     Sessions(String),
@@ -99,6 +103,7 @@ impl Application {
         })?;
         let data_dir = DataDir::prepare(&config.data_dir)?;
         let pool = db::open(&data_dir.database_path()).await?;
+        audit::open_chain(&pool).await.map_err(StartupError::Audit)?;
         // After the database: a data directory refused for its database gets no key file either.
         let master_key = master_key::MasterKey::load(data_dir.path(), config.master_key.as_ref())?;
         auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await?;

@@ -6,6 +6,7 @@
 //! carrying the visitor's cookies; in the browser it is a `fetch` to the same URL. Both return the
 //! same [`ApiError`] on failure.
 
+pub mod audit;
 pub mod auth;
 pub mod connections;
 mod error;

@@ -1,5 +1,6 @@
 //! One page per file; the route table is in `shell.rs`.
 
+mod audit;
 mod change_password;
 mod dashboard;
 mod export_panel;
@@ -14,6 +15,7 @@ mod settings;
 mod topic;
 mod topics;
 
+pub use audit::{AuditEntryRoute, AuditRoute};
 pub use change_password::ChangePasswordRoute;
 pub use dashboard::Dashboard;
 pub use login::LoginRoute;

@@ -8,7 +8,6 @@ pub enum Upcoming {
     Pipelines,
     Rules,
     Topics,
-    Audit,
     Sandbox,
 }
 
@@ -32,12 +31,6 @@ impl Upcoming {
                 "Notifications topics and the subscriptions that deliver to e-mail, HTTPS, Slack and PagerDuty.",
                 IconName::Topics,
                 "Topic and subscription management arrives with connections, including the pending-confirmation view.",
-            ),
-            Upcoming::Audit => (
-                "Audit",
-                "Every change made through Signalbox: who, what, when, and whether the cloud accepted it.",
-                IconName::Audit,
-                "The tamper-evident audit trail arrives once changes can be made; every change will be recorded from then on.",
             ),
             Upcoming::Sandbox => (
                 "Sandbox",

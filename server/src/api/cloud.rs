@@ -66,7 +66,8 @@ pub struct Change<'a> {
 }
 
 impl Change<'_> {
-    /// Writes the audit row: `ok` with the request id, or `failed` with OCI's code.
+    /// Writes the audit row: `ok` with the request id, or `failed` with OCI's code. The
+    /// compartment is read from the snapshot (after, else before), which every target carries.
     pub async fn record(
         &self,
         state: &AppState,
@@ -79,9 +80,13 @@ impl Change<'_> {
             Ok(id) => (true, id.map(str::to_owned), None),
             Err(err) => (false, err.opc_request_id().map(str::to_owned), Some(err.to_string())),
         };
+        let compartment = [after, before].into_iter().flatten().find_map(|json| {
+            serde_json::from_str::<serde_json::Value>(json).ok()?["compartment_id"].as_str().map(str::to_owned)
+        });
         let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
         NewAuditEvent {
             team_id: Some(self.team_id),
+            compartment_id: compartment.as_deref(),
             target_id: target_id.map(str::to_owned),
             ok,
             detail: detail.as_deref(),

@@ -1,6 +1,7 @@
 //! The `/api/v1` REST API: handlers, the OpenAPI document generated from them, and the JSON
 //! answers for anything under `/api` that no handler claims.
 
+mod audit;
 mod auth;
 mod cloud;
 mod connections;
@@ -47,6 +48,7 @@ use utoipa_axum::routes;
         (name = "subscriptions", description = "Notifications subscriptions, through a connection"),
         (name = "functions", description = "Functions that subscriptions and rule actions can target"),
         (name = "rules", description = "Events rules, through a connection"),
+        (name = "audit", description = "The audit trail: every change, who made it, and whether OCI accepted it"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +63,11 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
             "/api/v1",
             OpenApiRouter::new()
                 .routes(routes!(system::get_system))
+                .routes(routes!(audit::list_audit))
+                .routes(routes!(audit::get_audit_entry))
+                .routes(routes!(audit::audit_activity))
+                .routes(routes!(audit::verify_audit))
+                .routes(routes!(audit::export_audit))
                 .routes(routes!(auth::login))
                 .routes(routes!(auth::get_me))
                 .routes(routes!(auth::logout))

@@ -47,6 +47,16 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("GET", "/api/v1/auth/me") => Authenticated,
         ("POST", "/api/v1/auth/logout" | "/api/v1/auth/logout-everywhere" | "/api/v1/auth/password") => Session,
         ("GET", "/api/v1/system" | "/api/v1/openapi.json" | "/api/v1/teams") => Authenticated,
+        // The trail is scoped per row by the handler: site administrators see every row, others
+        // the rows of their teams.
+        (
+            "GET",
+            "/api/v1/audit"
+            | "/api/v1/audit/{id}"
+            | "/api/v1/audit/activity"
+            | "/api/v1/audit/verify"
+            | "/api/v1/audit/export",
+        ) => Authenticated,
         ("GET" | "POST", "/api/v1/tokens") => Session,
         ("DELETE", "/api/v1/tokens/{token_id}") => Session,
         ("GET" | "POST", "/api/v1/users") => SiteAdmin,

@@ -1,7 +1,14 @@
-//! The `audit_events` table: append-only. No function here updates or deletes a row.
+//! The `audit_events` table: append-only and hash-chained (see [`crate::audit::chain`]). No
+//! function here updates or deletes a sealed row.
 
 use super::DbError;
-use sqlx::SqliteConnection;
+use crate::audit::chain::{Content, Verification, Verifier};
+use chrono::{SecondsFormat, Utc};
+use futures_util::TryStreamExt;
+use sqlx::{Connection, SqliteConnection, SqlitePool};
+
+/// A checkpoint row is appended after every this many rows.
+pub const CHECKPOINT_EVERY: i64 = 1000;
 
 /// Where a change came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,7 +27,8 @@ pub enum Source {
 }
 
 impl Source {
-    fn as_str(self) -> &'static str {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
         match self {
             Source::Ui => "ui",
             Source::Api => "api",
@@ -66,33 +74,381 @@ pub struct NewAuditEvent<'a> {
     pub connection_id: Option<i64>,
     /// OCI's `opc-request-id` of the call that made the change.
     pub opc_request_id: Option<&'a str>,
+    /// The compartment of the target.
+    pub compartment_id: Option<&'a str>,
+    /// The apply run the change belongs to.
+    pub apply_run_id: Option<i64>,
 }
 
 impl NewAuditEvent<'_> {
-    /// Appends the row, in the caller's transaction when it has one.
-    #[tracing::instrument(skip_all)]
+    /// Appends the row to the chain, in the caller's transaction when it has one (as a
+    /// savepoint), else in one of its own. Every [`CHECKPOINT_EVERY`] rows a checkpoint row
+    /// follows, and its row count and head hash go to the log.
+    #[tracing::instrument(skip_all, fields(action = self.action))]
     pub async fn append(&self, conn: &mut SqliteConnection) -> Result<i64, DbError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO audit_events (actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, result, detail, client_ip, before_json, after_json, connection_id, opc_request_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
-        )
-        .bind(self.actor_user_id)
-        .bind(self.actor_token_id)
-        .bind(self.actor_name)
-        .bind(self.team_id)
-        .bind(self.source.as_str())
-        .bind(self.action)
-        .bind(self.target_kind)
-        .bind(&self.target_id)
-        .bind(self.target_name)
-        .bind(if self.ok { "ok" } else { "failed" })
-        .bind(self.detail)
-        .bind(&self.client_ip)
-        .bind(self.before_json)
-        .bind(self.after_json)
-        .bind(self.connection_id)
-        .bind(self.opc_request_id)
-        .fetch_one(conn)
-        .await?)
+        let mut tx = conn.begin().await?;
+        let (id, rows, hash) = self.insert_chained(&mut tx).await?;
+        if rows % CHECKPOINT_EVERY == 0 {
+            let detail = format!("{rows} rows; head {hash}");
+            let checkpoint = NewAuditEvent {
+                actor_name: "signalbox",
+                source: Source::System,
+                action: "audit.checkpoint",
+                target_kind: Some("audit"),
+                detail: Some(&detail),
+                ok: true,
+                ..NewAuditEvent::default()
+            };
+            checkpoint.insert_chained(&mut tx).await?;
+            tracing::info!(rows, head = %hash, checkpoint = %format!("{rows}:{hash}"), "audit chain checkpoint");
+        }
+        tx.commit().await?;
+        Ok(id)
     }
+
+    /// Inserts the row after the current last one; returns its id, the chain's row count and its
+    /// hash.
+    async fn insert_chained(&self, conn: &mut SqliteConnection) -> Result<(i64, i64, String), DbError> {
+        // Writing the head first takes SQLite's write lock before the last row is read.
+        let rows: i64 = sqlx::query_scalar("UPDATE audit_chain SET rows = rows + 1 WHERE id = 1 RETURNING rows")
+            .fetch_one(&mut *conn)
+            .await?;
+        let last: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+        let (last_id, prev_hash) = match last {
+            Some((id, hash)) => (id, hash.unwrap_or_default()),
+            None => {
+                let pruned: (i64, String) =
+                    sqlx::query_as("SELECT pruned_through_id, pruned_hash FROM audit_chain WHERE id = 1")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                pruned
+            }
+        };
+        let id = last_id + 1;
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let client_ip = self.client_ip.as_deref();
+        let target_id = self.target_id.as_deref();
+        let content = Content {
+            id,
+            at: &at,
+            actor_user_id: self.actor_user_id,
+            actor_token_id: self.actor_token_id,
+            actor_name: self.actor_name,
+            team_id: self.team_id,
+            source: self.source.as_str(),
+            action: self.action,
+            target_kind: self.target_kind,
+            target_id,
+            target_name: self.target_name,
+            compartment_id: self.compartment_id,
+            connection_id: self.connection_id,
+            result: if self.ok { "ok" } else { "failed" },
+            detail: self.detail,
+            client_ip,
+            before_json: self.before_json,
+            after_json: self.after_json,
+            opc_request_id: self.opc_request_id,
+            apply_run_id: self.apply_run_id,
+        };
+        let hash = content.hash(&prev_hash);
+        insert(&mut *conn, &content, &prev_hash, &hash).await?;
+        sqlx::query("UPDATE audit_chain SET last_id = ?1, last_hash = ?2 WHERE id = 1")
+            .bind(id)
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?;
+        Ok((id, rows, hash))
+    }
+}
+
+async fn insert(conn: &mut SqliteConnection, row: &Content<'_>, prev_hash: &str, hash: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, compartment_id, connection_id, result, detail, client_ip, before_json, after_json, opc_request_id, apply_run_id, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+    )
+    .bind(row.id)
+    .bind(row.at)
+    .bind(row.actor_user_id)
+    .bind(row.actor_token_id)
+    .bind(row.actor_name)
+    .bind(row.team_id)
+    .bind(row.source)
+    .bind(row.action)
+    .bind(row.target_kind)
+    .bind(row.target_id)
+    .bind(row.target_name)
+    .bind(row.compartment_id)
+    .bind(row.connection_id)
+    .bind(row.result)
+    .bind(row.detail)
+    .bind(row.client_ip)
+    .bind(row.before_json)
+    .bind(row.after_json)
+    .bind(row.opc_request_id)
+    .bind(row.apply_run_id)
+    .bind(prev_hash)
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every column of a stored row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor_user_id: Option<i64>,
+    pub actor_token_id: Option<i64>,
+    pub actor_name: String,
+    pub team_id: Option<i64>,
+    pub source: String,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub compartment_id: Option<String>,
+    pub connection_id: Option<i64>,
+    pub result: String,
+    pub detail: Option<String>,
+    pub client_ip: Option<String>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub opc_request_id: Option<String>,
+    pub apply_run_id: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// The columns of [`AuditRow`], for `SELECT`.
+pub const COLUMNS: &str = "id, at, actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, compartment_id, connection_id, result, detail, client_ip, before_json, after_json, opc_request_id, apply_run_id, prev_hash, hash";
+
+impl AuditRow {
+    /// What the row's hash covers.
+    pub fn content(&self) -> Content<'_> {
+        Content {
+            id: self.id,
+            at: &self.at,
+            actor_user_id: self.actor_user_id,
+            actor_token_id: self.actor_token_id,
+            actor_name: &self.actor_name,
+            team_id: self.team_id,
+            source: &self.source,
+            action: &self.action,
+            target_kind: self.target_kind.as_deref(),
+            target_id: self.target_id.as_deref(),
+            target_name: self.target_name.as_deref(),
+            compartment_id: self.compartment_id.as_deref(),
+            connection_id: self.connection_id,
+            result: &self.result,
+            detail: self.detail.as_deref(),
+            client_ip: self.client_ip.as_deref(),
+            before_json: self.before_json.as_deref(),
+            after_json: self.after_json.as_deref(),
+            opc_request_id: self.opc_request_id.as_deref(),
+            apply_run_id: self.apply_run_id,
+        }
+    }
+}
+
+/// The head of the chain as the database records it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Head {
+    pub rows: i64,
+    pub last_id: i64,
+    pub last_hash: String,
+    pub pruned_through_id: i64,
+    pub pruned_hash: String,
+}
+
+/// The recorded head.
+pub async fn head(pool: &SqlitePool) -> Result<Head, DbError> {
+    Ok(sqlx::query_as("SELECT rows, last_id, last_hash, pruned_through_id, pruned_hash FROM audit_chain WHERE id = 1")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Hashes rows written before the chain existed, in id order, and sets the head. Returns how
+/// many rows it sealed.
+pub async fn seal_unhashed(pool: &SqlitePool) -> Result<u64, DbError> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let unsealed: Vec<AuditRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_events WHERE hash IS NULL ORDER BY id"))
+            .fetch_all(&mut *tx)
+            .await?;
+    let Some(first) = unsealed.first() else {
+        return Ok(0);
+    };
+    let mut prev: String = sqlx::query_scalar(
+        "SELECT coalesce((SELECT hash FROM audit_events WHERE id < ?1 ORDER BY id DESC LIMIT 1), '')",
+    )
+    .bind(first.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    for row in &unsealed {
+        let hash = row.content().hash(&prev);
+        sqlx::query("UPDATE audit_events SET prev_hash = ?1, hash = ?2 WHERE id = ?3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        prev = hash;
+    }
+    sqlx::query(
+        "UPDATE audit_chain SET rows = (SELECT count(*) FROM audit_events), last_id = (SELECT max(id) FROM audit_events), last_hash = ?1 WHERE id = 1",
+    )
+    .bind(&prev)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(unsealed.len() as u64)
+}
+
+/// Checks the whole chain against its head and `verifier`'s checkpoints, reading rows in id
+/// order as a stream (memory stays flat at any size).
+pub async fn verify(
+    pool: &SqlitePool,
+    checkpoints: Vec<crate::audit::chain::Checkpoint>,
+) -> Result<Verification, DbError> {
+    let head = head(pool).await?;
+    let mut verifier = Verifier::new(head.pruned_through_id, &head.pruned_hash, checkpoints);
+    let query = format!("SELECT {COLUMNS} FROM audit_events ORDER BY id");
+    let mut rows = sqlx::query_as::<_, AuditRow>(&query).fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        if !verifier.push(&row.content(), row.prev_hash.as_deref(), row.hash.as_deref()) {
+            break;
+        }
+    }
+    Ok(verifier.finish(head.rows, head.last_id))
+}
+
+/// What to select from the trail. Time bounds are turned into id bounds first (ids grow with
+/// time), so every query walks an id-ordered index from the newest row down and stops at the
+/// page size.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only rows of these teams; `None` for every row (site administrators).
+    pub teams: Option<Vec<i64>>,
+    /// Only rows with id at least this.
+    pub from_id: Option<i64>,
+    /// Only rows with id below this (the cursor, or the end of a time range).
+    pub below_id: Option<i64>,
+    /// Exactly this actor.
+    pub actor: Option<String>,
+    /// This action, or every action starting with it when it ends with `.`.
+    pub action: Option<String>,
+    /// This kind of target.
+    pub target_kind: Option<String>,
+    /// This target id or OCID.
+    pub target: Option<String>,
+    /// `ok` or `failed`.
+    pub result: Option<String>,
+    /// Through this connection.
+    pub connection: Option<i64>,
+    /// An FTS5 query over names, OCIDs, details and snapshots.
+    pub search: Option<String>,
+}
+
+impl Selection {
+    /// The id to order and bound by: the full-text index's own rowid when searching, so SQLite
+    /// walks the matches newest first and stops at the page size instead of sorting them all.
+    fn id_column(&self) -> &'static str {
+        if self.search.is_some() { "audit_search.rowid" } else { "e.id" }
+    }
+
+    /// `FROM … WHERE …` with every filter bound.
+    fn push_from_where<'a>(&'a self, query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>) {
+        if let Some(search) = &self.search {
+            query.push(" FROM audit_search JOIN audit_events e ON e.id = audit_search.rowid WHERE audit_search MATCH ");
+            query.push_bind(search);
+        } else {
+            query.push(" FROM audit_events e WHERE 1 = 1");
+        }
+        if let Some(teams) = &self.teams {
+            query.push(" AND e.team_id IN (");
+            let mut list = query.separated(", ");
+            for team in teams {
+                list.push_bind(*team);
+            }
+            // An empty IN list matches nothing, which is right for a caller in no team.
+            list.push_unseparated(")");
+        }
+        if let Some(from) = self.from_id {
+            query.push(format!(" AND {} >= ", self.id_column())).push_bind(from);
+        }
+        if let Some(below) = self.below_id {
+            query.push(format!(" AND {} < ", self.id_column())).push_bind(below);
+        }
+        if let Some(actor) = &self.actor {
+            query.push(" AND e.actor_name = ").push_bind(actor);
+        }
+        match self.action.as_deref() {
+            Some(prefix) if prefix.ends_with('.') => {
+                query
+                    .push(" AND e.action >= ")
+                    .push_bind(prefix)
+                    .push(" AND e.action < ")
+                    .push_bind(next_prefix(prefix));
+            }
+            Some(_) => {
+                query.push(" AND e.action = ").push_bind(&self.action);
+            }
+            None => {}
+        }
+        if let Some(kind) = &self.target_kind {
+            query.push(" AND e.target_kind = ").push_bind(kind);
+        }
+        if let Some(target) = &self.target {
+            query.push(" AND e.target_id = ").push_bind(target);
+        }
+        if let Some(result) = &self.result {
+            query.push(" AND e.result = ").push_bind(result);
+        }
+        if let Some(connection) = self.connection {
+            query.push(" AND e.connection_id = ").push_bind(connection);
+        }
+    }
+}
+
+/// The smallest string greater than every string starting with `prefix` (its last byte plus one),
+/// so a prefix match is an index range.
+fn next_prefix(prefix: &str) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Up to `limit` rows, newest first.
+pub async fn list(pool: &SqlitePool, selection: &Selection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+    let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+    let mut query = sqlx::QueryBuilder::new(format!("SELECT {columns}"));
+    selection.push_from_where(&mut query);
+    query.push(format!(" ORDER BY {} DESC LIMIT ", selection.id_column())).push_bind(limit);
+    Ok(query.build_query_as().fetch_all(pool).await?)
+}
+
+/// Rows per day (UTC) that succeeded and failed.
+pub async fn activity(pool: &SqlitePool, selection: &Selection) -> Result<Vec<(String, i64, i64)>, DbError> {
+    let mut query =
+        sqlx::QueryBuilder::new("SELECT substr(e.at, 1, 10) AS day, sum(e.result = 'ok'), sum(e.result = 'failed')");
+    selection.push_from_where(&mut query);
+    query.push(" GROUP BY day ORDER BY day");
+    Ok(query.build_query_as().fetch_all(pool).await?)
+}
+
+/// The first row written at or after `at` (RFC 3339); `None` when there is none.
+pub async fn first_id_since(pool: &SqlitePool, at: &str) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar("SELECT min(id) FROM audit_events WHERE at >= ?1").bind(at).fetch_one(pool).await?)
+}
+
+/// One row.
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<AuditRow, DbError> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_events WHERE id = ?1")).bind(id).fetch_one(pool).await?)
 }

@@ -60,6 +60,8 @@ pub enum OpenError {
         "database {0} is a SQLite database that Signalbox did not create; it was left untouched. Point --data-dir at a directory of its own"
     )]
     Foreign(PathBuf),
+    #[error("no database at {0}; check --data-dir (it holds signalbox.db)")]
+    Missing(PathBuf),
     #[error("cannot open database {path}: {source}")]
     Open { path: PathBuf, source: sqlx::Error },
     #[error("cannot migrate database {path}: {reason}")]
@@ -87,6 +89,23 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
         .await
         .map_err(|err| OpenError::Migrate { path: path.to_path_buf(), reason: explain_migrate_error(err) })?;
     Ok(pool)
+}
+
+/// Opens an existing database read-only, for commands that inspect it next to a running server
+/// (`signalbox audit verify`). Nothing is created or migrated.
+pub async fn open_read_only(path: &Path) -> Result<SqlitePool, OpenError> {
+    let exists = tokio::fs::try_exists(path)
+        .await
+        .map_err(|err| OpenError::Open { path: path.to_path_buf(), source: sqlx::Error::Io(err) })?;
+    if !exists {
+        return Err(OpenError::Missing(path.to_path_buf()));
+    }
+    let options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(5));
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|source| classify_open_error(path, source))
 }
 
 /// Looks at an existing file through a read-only connection, so that a file Signalbox must refuse

@@ -30,6 +30,11 @@ const COLUMNS: [&str; 7] = [
 const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/system", "U A A A A A A"),
     ("GET", "/api/v1/openapi.json", "U A A A A A A"),
+    ("GET", "/api/v1/audit", "U A A A A A A"),
+    ("GET", "/api/v1/audit/{id}", "U A A A A A A"),
+    ("GET", "/api/v1/audit/activity", "U A A A A A A"),
+    ("GET", "/api/v1/audit/verify", "U A A A A A A"),
+    ("GET", "/api/v1/audit/export", "U A A A A A A"),
     ("POST", "/api/v1/auth/login", "A A A A A A A"),
     ("GET", "/api/v1/auth/me", "U A A A A A A"),
     ("POST", "/api/v1/auth/logout", "U A A A A A F"),

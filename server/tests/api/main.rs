@@ -1,6 +1,8 @@
 //! HTTP tests: the real server on a loopback port with a fresh SQLite file per test.
 
 mod access_matrix;
+mod audit;
+mod audit_chain;
 mod auth;
 mod connections;
 mod fallback;

@@ -31,7 +31,7 @@ async fn pages_render_completely_under_load() {
                 Ok(response) => response.text().await,
                 Err(e) => Err(e),
             };
-            let html = html.unwrap_or_else(|e| panic!("{path}: {e}"));
+            let html = html.unwrap_or_else(|e| panic!("{path}: {e:?}"));
             // The stream's last script says no chunk is still to come.
             assert!(html.trim_end().ends_with("__INCOMPLETE_CHUNKS=[];</script>"), "{path} was cut short");
         }
