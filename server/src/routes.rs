@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::headers;
 use crate::state::AppState;
 use app::api::InProcessApi;
+use app::components::Visitor;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -40,6 +41,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let api_routes =
         api_routes.layer(middleware::from_fn_with_state(state.clone(), access::enforce)).layer(session_layer);
     let in_process = InProcessApi::new(api_routes.clone().with_state(state.clone()));
+    let visitor_api = in_process.clone();
     let render_context = move || {
         provide_context(in_process.clone());
         // The nonce the security-header middleware put in the page's policy replaces the one
@@ -52,6 +54,12 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     };
     let options = state.leptos_options.clone();
     let limit = state.config.max_body_bytes;
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, generate_route_list(App), render_context.clone(), move || {
+            shell(options.clone())
+        })
+        // Who is visiting is known before a page renders (see `app::components::Visitor`).
+        .route_layer(middleware::from_fn_with_state(visitor_api, resolve_visitor));
 
     let app = Router::new()
         // Probes for load balancers and orchestrators.
@@ -60,9 +68,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         // REST API used by the UI, the signalbox command and automation.
         .merge(api_routes)
         // Pages, rendered on the server with their data and hydrated in the browser.
-        .leptos_routes_with_context(&state, generate_route_list(App), render_context.clone(), move || {
-            shell(options.clone())
-        })
+        .merge(pages)
         // Static assets from the site root; anything else renders the 404 page.
         .fallback(file_and_error_handler_with_context::<AppState, _>(render_context, shell))
         .layer(middleware::from_fn_with_state(limit, refuse_large_bodies))
@@ -81,6 +87,15 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Resolves the caller of a page request through the API (`GET /api/v1/auth/me` with the
+/// visitor's cookie) and hands it to the page in the request's extensions.
+async fn resolve_visitor(State(api): State<InProcessApi>, mut request: Request, next: Next) -> Response {
+    let cookie = request.headers().get(http::header::COOKIE).cloned();
+    let me = app::api::as_visitor(api, cookie, app::api::auth::get_me()).await;
+    request.extensions_mut().insert(Visitor(me));
+    next.run(request).await
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it, with the

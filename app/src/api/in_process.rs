@@ -58,6 +58,16 @@ pub(super) fn bind_caller<F: Future>(future: F) -> impl Future<Output = F::Outpu
     BOUND.scope(Caller::current(), future)
 }
 
+/// Runs `future`'s API calls as the visitor whose cookie is `cookie`, outside any rendering: the
+/// server resolves who is visiting before a page renders (see [`crate::components::Visitor`]).
+pub fn as_visitor<F: Future>(
+    api: InProcessApi,
+    cookie: Option<HeaderValue>,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    BOUND.scope(Caller { api: Some(api), cookie }, future)
+}
+
 pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
     let Caller { api, cookie } = Caller::current();
     let Some(InProcessApi(router)) = api else {

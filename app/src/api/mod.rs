@@ -23,7 +23,7 @@ mod in_process;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
 #[cfg(feature = "ssr")]
-pub use in_process::InProcessApi;
+pub use in_process::{InProcessApi, as_visitor};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

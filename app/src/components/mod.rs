@@ -27,7 +27,7 @@ pub use error_panel::ErrorPanel;
 pub use form_errors::{FieldError, FormAlert};
 pub use header_scope::{HeaderScope, show_scope};
 pub use icon::{Icon, IconName};
-pub use layout::{Layout, use_me};
+pub use layout::{Layout, Visitor, use_me};
 pub use loading_panel::LoadingPanel;
 pub use ocid::Ocid;
 pub use page_header::PageHeader;

@@ -222,6 +222,7 @@ fn RulePage() -> impl IntoView {
         };
         let exported = export::rule(&rule);
         let move_form = can_change.then(|| move_section(rule.compartment_id.clone(), compartments.clone(), relocate));
+        let history = format!("/audit?target={}", rule.id);
         view! {
             <nav class="breadcrumbs" aria-label="Breadcrumb">
                 <a href=back>"Rules"</a>
@@ -232,6 +233,9 @@ fn RulePage() -> impl IntoView {
                 title=rule.name.clone()
                 description=if rule.description.is_empty() { "An Events rule.".to_owned() } else { rule.description.clone() }
             >
+                <a class="btn" href=history>
+                    "History"
+                </a>
                 {controls}
             </PageHeader>
             <div class="page-body">

@@ -140,6 +140,7 @@ fn TopicPage() -> impl IntoView {
         let subscription_count = subscriptions.len();
         let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
         let rule_names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
+        let history = format!("/audit?target={}", topic.id);
         let header = view! {
             <nav class="breadcrumbs" aria-label="Breadcrumb">
                 <a href=back>"Topics"</a>
@@ -154,6 +155,9 @@ fn TopicPage() -> impl IntoView {
                     topic.description.clone()
                 }
             >
+                <a class="btn" href=history>
+                    "History"
+                </a>
                 {can_change
                     .then(move || {
                         let id = delete_id.clone();

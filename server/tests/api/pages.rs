@@ -25,7 +25,7 @@ async fn pages_render_completely_under_load() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     for path in ["/", "/rules", "/topics"] {
-        for _ in 0..150 {
+        for _ in 0..100 {
             let response = admin.get(path).header("accept", "text/html").send().await;
             let html = match response {
                 Ok(response) => response.text().await,

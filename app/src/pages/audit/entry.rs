@@ -89,7 +89,7 @@ fn entry_view(detail: AuditDetail) -> impl IntoView {
                 <span aria-current="page">{format!("#{}", entry.id)}</span>
             </nav>
             <PageHeader title=title description=format!("{who} · {}", format::utc(entry.at))>
-                {history.map(|href| view! { <a class="button secondary" href=href>"History of this resource"</a> })}
+                {history.map(|href| view! { <a class="btn" href=href>"History of this resource"</a> })}
             </PageHeader>
             <dl class="fact-row">
                 <div>
@@ -159,6 +159,12 @@ fn DiffTable(rows: Vec<Row>) -> impl IntoView {
     view! {
         <div class="diff-scroll">
             <table class="diff mono" aria-label="Before and after, line by line">
+                <colgroup>
+                    <col class="diff-num-col" />
+                    <col />
+                    <col class="diff-num-col" />
+                    <col />
+                </colgroup>
                 <thead>
                     <tr>
                         <th colspan="2" scope="col">"Before"</th>

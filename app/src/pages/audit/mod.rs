@@ -140,11 +140,11 @@ fn Audit() -> impl IntoView {
                 <ActivityChart days=activity />
                 {table}
                 <nav class="pager" aria-label="Pages of the trail">
-                    {newer.map(|href| view! { <a class="button secondary" href=href>"Newest"</a> })}
-                    {older.map(|href| view! { <a class="button secondary" href=href>"Older"</a> })}
+                    {newer.map(|href| view! { <a class="btn" href=href>"Newest"</a> })}
+                    {older.map(|href| view! { <a class="btn" href=href>"Older"</a> })}
                     <span class="pager-spacer"></span>
-                    <a class="button secondary" href=csv download="">"Export CSV"</a>
-                    <a class="button secondary" href=jsonl download="">"Export JSON Lines"</a>
+                    <a class="btn" href=csv download="">"Export CSV"</a>
+                    <a class="btn" href=jsonl download="">"Export JSON Lines"</a>
                 </nav>
             </div>
         }
@@ -297,7 +297,7 @@ where
         .collect_view();
     let result = filter.result.clone().unwrap_or_default();
     let (from, to) = (filter.from.clone().unwrap_or_default(), filter.to.clone().unwrap_or_default());
-    let clear = (!filter.is_empty()).then(|| view! { <a href="/audit" class="button secondary">"Clear filters"</a> });
+    let clear = (!filter.is_empty()).then(|| view! { <a href="/audit" class="btn">"Clear filters"</a> });
     let nonempty = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     view! {
         <form
@@ -313,7 +313,7 @@ where
                 });
             }
         >
-            <label class="inline-label filter-text">
+            <label class="inline-label search">
                 <span>"Search"</span>
                 <input
                     type="search"
@@ -324,7 +324,7 @@ where
             </label>
             <label class="inline-label">
                 <span>"Who"</span>
-                <input type="text" size="10" placeholder="username" prop:value=move || actor.get() on:input=move |e| actor.set(event_target_value(&e)) />
+                <input class="filter-input" type="text" size="10" placeholder="username" prop:value=move || actor.get() on:input=move |e| actor.set(event_target_value(&e)) />
             </label>
             <label class="inline-label">
                 <span>"Target"</span>
@@ -349,19 +349,19 @@ where
             </label>
             <label class="inline-label">
                 <span>"From"</span>
-                <input type="date" value=from on:change=move |e| {
+                <input class="filter-input" type="date" value=from on:change=move |e| {
                     let value = event_target_value(&e);
                     with(&|f| f.from = nonempty(value.clone()));
                 } />
             </label>
             <label class="inline-label">
                 <span>"To"</span>
-                <input type="date" value=to on:change=move |e| {
+                <input class="filter-input" type="date" value=to on:change=move |e| {
                     let value = event_target_value(&e);
                     with(&|f| f.to = nonempty(value.clone()));
                 } />
             </label>
-            <button type="submit" class="button">"Search"</button>
+            <button type="submit" class="btn btn-primary">"Search"</button>
             {clear}
         </form>
     }
