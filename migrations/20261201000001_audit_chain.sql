@@ -31,9 +31,11 @@ BEGIN
 END;
 
 -- Filters of the review UI, newest first (keyset pagination on id).
--- Per-day counts read the time and result from the index alone.
+-- Per-day counts read the time, result and team from the index alone.
 DROP INDEX audit_events_by_time;
-CREATE INDEX audit_events_by_day ON audit_events (at, result);
+CREATE INDEX audit_events_by_day ON audit_events (at, result, team_id);
+-- "What failed", newest first.
+CREATE INDEX audit_events_by_result ON audit_events (result, id);
 CREATE INDEX audit_events_by_team ON audit_events (team_id, id);
 CREATE INDEX audit_events_by_target ON audit_events (target_id, id);
 CREATE INDEX audit_events_by_action ON audit_events (action, id);

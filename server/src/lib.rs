@@ -132,6 +132,7 @@ impl Application {
             started_at: chrono::Utc::now(),
             throttle: auth::throttle::Throttle::default(),
             master_key,
+            chain_check: audit::ChainCheck::default(),
         }));
         let router = routes::router(state.clone(), sessions);
         Ok(Self { listener, router, state })

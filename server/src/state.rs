@@ -35,6 +35,8 @@ pub struct App {
     pub throttle: Throttle,
     /// Seals and opens the secrets stored at rest.
     pub master_key: MasterKey,
+    /// The audit chain's last check, for the console's badge.
+    pub chain_check: crate::audit::ChainCheck,
 }
 
 impl Deref for AppState {

@@ -182,6 +182,18 @@ impl Verifier {
         }
     }
 
+    /// Continues a check that found the chain intact up to row `after_id` (hash `after_hash`,
+    /// `rows` rows): only rows written since are read.
+    pub fn resume(after_id: i64, after_hash: &str, rows: i64) -> Self {
+        Verifier {
+            previous_id: after_id,
+            previous_hash: after_hash.to_owned(),
+            rows,
+            checkpoints: Vec::new(),
+            broken: None,
+        }
+    }
+
     /// Checks the next row; returns `false` once the chain is broken.
     pub fn push(&mut self, content: &Content<'_>, prev_hash: Option<&str>, hash: Option<&str>) -> bool {
         if self.broken.is_some() {
@@ -240,7 +252,7 @@ impl Verifier {
         {
             broken = Some(Break::Checkpoint { rows: beyond.rows, expected: beyond.head.clone(), found: None });
         }
-        Verification { rows: self.rows, head: self.previous_hash, broken }
+        Verification { rows: self.rows, last_id: self.previous_id, head: self.previous_hash, broken }
     }
 }
 
@@ -249,6 +261,8 @@ impl Verifier {
 pub struct Verification {
     /// Rows checked before the first break (all of them when intact).
     pub rows: i64,
+    /// Id of the last intact row.
+    pub last_id: i64,
     /// Hash of the last intact row.
     pub head: String,
     /// The first break, if any.

@@ -8,7 +8,41 @@
 pub mod chain;
 
 use crate::db::{DbError, audit_events};
+use chain::Verification;
 use sqlx::SqlitePool;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// How long a full check of the chain is trusted before the next one reads every row again.
+pub const FULL_CHECK_EVERY: Duration = Duration::from_secs(600);
+
+/// The chain check behind the console's badge. A full check reads every row (seconds at a
+/// million rows) and the badge asks on every visit of the audit page, so an intact result is
+/// kept and only rows written since are checked, with a full check again every
+/// [`FULL_CHECK_EVERY`]. `signalbox audit verify` always checks everything.
+#[derive(Debug, Default)]
+pub struct ChainCheck(Mutex<Option<(Instant, Verification)>>);
+
+impl ChainCheck {
+    /// The state of the chain now.
+    pub async fn check(&self, pool: &SqlitePool) -> Result<Verification, DbError> {
+        // One check at a time: visitors arriving meanwhile wait for it and share it.
+        let mut last = self.0.lock().await;
+        let outcome = match last.as_ref() {
+            Some((full_at, intact)) if intact.broken.is_none() && full_at.elapsed() < FULL_CHECK_EVERY => {
+                let outcome = audit_events::verify_since(pool, intact).await?;
+                *last = Some((*full_at, outcome.clone()));
+                outcome
+            }
+            _ => {
+                let outcome = audit_events::verify(pool, Vec::new()).await?;
+                *last = Some((Instant::now(), outcome.clone()));
+                outcome
+            }
+        };
+        Ok(outcome)
+    }
+}
 
 /// Seals rows written before the chain existed and logs the chain's head, so the log holds a
 /// checkpoint from every start.

@@ -164,7 +164,14 @@ impl NewAuditEvent<'_> {
     }
 }
 
-async fn insert(conn: &mut SqliteConnection, row: &Content<'_>, prev_hash: &str, hash: &str) -> Result<(), DbError> {
+/// Inserts a row already sealed with `hash`. Appends go through [`NewAuditEvent::append`]; this
+/// is for seeding a chain with rows of the past (benchmarks, imports).
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    row: &Content<'_>,
+    prev_hash: &str,
+    hash: &str,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO audit_events (id, at, actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, compartment_id, connection_id, result, detail, client_ip, before_json, after_json, opc_request_id, apply_run_id, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
@@ -309,16 +316,32 @@ pub async fn seal_unhashed(pool: &SqlitePool) -> Result<u64, DbError> {
     Ok(unsealed.len() as u64)
 }
 
-/// Checks the whole chain against its head and `verifier`'s checkpoints, reading rows in id
-/// order as a stream (memory stays flat at any size).
+/// Checks the whole chain against its head and `checkpoints`, reading rows in id order as a
+/// stream (memory stays flat at any size).
 pub async fn verify(
     pool: &SqlitePool,
     checkpoints: Vec<crate::audit::chain::Checkpoint>,
 ) -> Result<Verification, DbError> {
     let head = head(pool).await?;
-    let mut verifier = Verifier::new(head.pruned_through_id, &head.pruned_hash, checkpoints);
-    let query = format!("SELECT {COLUMNS} FROM audit_events ORDER BY id");
-    let mut rows = sqlx::query_as::<_, AuditRow>(&query).fetch(pool);
+    let verifier = Verifier::new(head.pruned_through_id, &head.pruned_hash, checkpoints);
+    check_rows(pool, verifier, head.pruned_through_id, &head).await
+}
+
+/// Checks only the rows written after `intact`, an earlier check that found no break.
+pub async fn verify_since(pool: &SqlitePool, intact: &Verification) -> Result<Verification, DbError> {
+    let head = head(pool).await?;
+    let verifier = Verifier::resume(intact.last_id, &intact.head, intact.rows);
+    check_rows(pool, verifier, intact.last_id, &head).await
+}
+
+async fn check_rows(
+    pool: &SqlitePool,
+    mut verifier: Verifier,
+    after_id: i64,
+    head: &Head,
+) -> Result<Verification, DbError> {
+    let query = format!("SELECT {COLUMNS} FROM audit_events WHERE id > ?1 ORDER BY id");
+    let mut rows = sqlx::query_as::<_, AuditRow>(&query).bind(after_id).fetch(pool);
     while let Some(row) = rows.try_next().await? {
         if !verifier.push(&row.content(), row.prev_hash.as_deref(), row.hash.as_deref()) {
             break;
@@ -388,11 +411,14 @@ impl Selection {
             query.push(" AND e.actor_name = ").push_bind(actor);
         }
         match self.action.as_deref() {
+            // `+` keeps SQLite from walking the action index for a prefix: that range is
+            // unordered by id and wide (every rule.* row), where walking ids newest first and
+            // checking the prefix stops after one page.
             Some(prefix) if prefix.ends_with('.') => {
                 query
-                    .push(" AND e.action >= ")
+                    .push(" AND +e.action >= ")
                     .push_bind(prefix)
-                    .push(" AND e.action < ")
+                    .push(" AND +e.action < ")
                     .push_bind(next_prefix(prefix));
             }
             Some(_) => {
@@ -425,6 +451,29 @@ fn next_prefix(prefix: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// The FTS5 query for what a user typed: every word must appear, each as a quoted phrase (so
+/// OCIDs and punctuation are taken literally) matching as a prefix. `None` when nothing
+/// searchable is left.
+pub fn search_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .map(ocid_tail)
+        .filter(|t| t.chars().any(char::is_alphanumeric))
+        .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// For an OCID, its unique part (after the last dot). The leading parts (`ocid1`, the type,
+/// `oc1`, the region) are in nearly every row, so matching them as a phrase reads most of the
+/// index; the unique part alone finds the same rows.
+fn ocid_tail(term: &str) -> &str {
+    match term.rsplit_once('.') {
+        Some((_, tail)) if term.starts_with("ocid1.") && tail.len() >= 8 => tail,
+        _ => term,
+    }
+}
+
 /// Up to `limit` rows, newest first.
 pub async fn list(pool: &SqlitePool, selection: &Selection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
     let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
@@ -434,11 +483,23 @@ pub async fn list(pool: &SqlitePool, selection: &Selection, limit: i64) -> Resul
     Ok(query.build_query_as().fetch_all(pool).await?)
 }
 
-/// Rows per day (UTC) that succeeded and failed.
-pub async fn activity(pool: &SqlitePool, selection: &Selection) -> Result<Vec<(String, i64, i64)>, DbError> {
+/// Rows per day (UTC) that succeeded and failed, written in `[from, to)` (RFC 3339). The time
+/// bounds are applied to `at` itself, so without other filters the counts come from the
+/// `(at, result, team_id)` index alone.
+pub async fn activity(
+    pool: &SqlitePool,
+    selection: &Selection,
+    from: &str,
+    to: Option<&str>,
+) -> Result<Vec<(String, i64, i64)>, DbError> {
+    let by_time = Selection { from_id: None, below_id: None, ..selection.clone() };
     let mut query =
         sqlx::QueryBuilder::new("SELECT substr(e.at, 1, 10) AS day, sum(e.result = 'ok'), sum(e.result = 'failed')");
-    selection.push_from_where(&mut query);
+    by_time.push_from_where(&mut query);
+    query.push(" AND e.at >= ").push_bind(from);
+    if let Some(to) = to {
+        query.push(" AND e.at < ").push_bind(to);
+    }
     query.push(" GROUP BY day ORDER BY day");
     Ok(query.build_query_as().fetch_all(pool).await?)
 }
@@ -451,4 +512,24 @@ pub async fn first_id_since(pool: &SqlitePool, at: &str) -> Result<Option<i64>, 
 /// One row.
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<AuditRow, DbError> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_events WHERE id = ?1")).bind(id).fetch_one(pool).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms_are_quoted_prefixes() {
+        assert_eq!(
+            search_query("orders  ocid1.topic.oc1..aa").as_deref(),
+            Some("\"orders\"* \"ocid1.topic.oc1..aa\"*")
+        );
+        assert_eq!(search_query("say \"hi\"").as_deref(), Some("\"say\"* \"\"\"hi\"\"\"*"));
+        assert_eq!(search_query(" .. - "), None);
+        assert_eq!(
+            search_query("ocid1.onstopic.oc1.iad.aaaaaaaaq2x7mbzc").as_deref(),
+            Some("\"aaaaaaaaq2x7mbzc\"*"),
+            "an OCID is found by its unique part"
+        );
+    }
 }

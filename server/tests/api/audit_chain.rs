@@ -178,3 +178,28 @@ async fn a_missing_data_directory_cannot_be_checked() {
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("no database at"), "{text}");
 }
+
+#[tokio::test]
+async fn rows_written_before_the_chain_existed_are_sealed_when_the_server_starts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pool = server::db::open(&dir.path().join(server::data_dir::DATABASE_FILE)).await.expect("database");
+    for action in ["user.bootstrap", "auth.login"] {
+        sqlx::query(
+            "INSERT INTO audit_events (actor_name, source, action, result) VALUES ('admin', 'system', ?1, 'ok')",
+        )
+        .bind(action)
+        .execute(&pool)
+        .await
+        .expect("an unsealed row, as an older version wrote it");
+    }
+    assert_eq!(broken(&pool, Vec::new()).await, Some(Break::Unsealed { id: 1 }));
+    server::audit::open_chain(&pool).await.expect("sealed");
+    assert_eq!(broken(&pool, Vec::new()).await, None);
+    let mut conn = pool.acquire().await.expect("connection");
+    NewAuditEvent { actor_name: "admin", action: "auth.logout", ok: true, ..NewAuditEvent::default() }
+        .append(&mut conn)
+        .await
+        .expect("append");
+    let outcome = audit_events::verify(&pool, Vec::new()).await.expect("verify");
+    assert_eq!((outcome.rows, outcome.broken), (3, None));
+}
