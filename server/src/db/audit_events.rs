@@ -504,9 +504,13 @@ pub async fn activity(
     Ok(query.build_query_as().fetch_all(pool).await?)
 }
 
-/// The first row written at or after `at` (RFC 3339); `None` when there is none.
+/// The first row written at or after `at` (RFC 3339); `None` when there is none. Ordered by
+/// time so SQLite seeks the time index; `min(id)` would scan the table from its oldest row.
 pub async fn first_id_since(pool: &SqlitePool, at: &str) -> Result<Option<i64>, DbError> {
-    Ok(sqlx::query_scalar("SELECT min(id) FROM audit_events WHERE at >= ?1").bind(at).fetch_one(pool).await?)
+    Ok(sqlx::query_scalar("SELECT id FROM audit_events WHERE at >= ?1 ORDER BY at, id LIMIT 1")
+        .bind(at)
+        .fetch_optional(pool)
+        .await?)
 }
 
 /// One row.
