@@ -40,26 +40,17 @@ where
         })
     });
     // The data and the children are separate reactive parts, so a reload re-renders the data only.
-    let body: Body = Box::new(move || {
+    let body = move || {
         view! {
             {move || data()}
             {children.as_ref().map(|children| children())}
         }
-        .into_any()
-    });
+    };
     // The pending state is reported in the browser only. On the server nothing is refetched, and
     // the Transition's effect that reports it can outlive the boundary (the router renders a page
     // once to find its resources, then drops it) and panic on the disposed boundary, which cuts
     // the response short or leaves it hanging.
-    boundary(body, set_pending.filter(|_| !cfg!(feature = "ssr")))
-}
-
-/// What a boundary shows once its data is there.
-type Body = Box<dyn FnOnce() -> AnyView + Send>;
-
-/// The `Transition` of every `AsyncView`. Not generic, so the WebAssembly holds it once rather
-/// than once per page.
-fn boundary(body: Body, set_pending: Option<SignalSetter<bool>>) -> AnyView {
+    let set_pending = set_pending.filter(|_| !cfg!(feature = "ssr"));
     match set_pending {
         Some(set_pending) => view! {
             <Transition fallback=|| view! { <LoadingPanel /> } set_pending>
