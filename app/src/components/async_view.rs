@@ -46,6 +46,8 @@ where
             {children.as_ref().map(|children| children())}
         }
     };
+    // Not a boxed closure handed to a shared function: a `dyn` call in the main module keeps
+    // every page's render code out of the lazily loaded chunks (47 KB gzip on the first page).
     // The pending state is reported in the browser only. On the server nothing is refetched, and
     // the Transition's effect that reports it can outlive the boundary (the router renders a page
     // once to find its resources, then drops it) and panic on the disposed boundary, which cuts
