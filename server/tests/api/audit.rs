@@ -1,20 +1,15 @@
 //! The audit trail through `/api/v1/audit`: filters, full-text search, paging, detail with
 //! before/after, exports, the chain check, and who sees which rows.
 
-use crate::helpers::{Session, spawn_app};
+use crate::helpers::{Session, sandbox, spawn_app};
 use app::api::audit::{ActivityDay, AuditDetail, AuditPage, ChainStatus};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Creates a topic in the team's sandbox connection and changes its description; returns its id.
 async fn topic_with_history(admin: &Session, name: &str) -> String {
-    let team = admin.me.teams[0].team_id;
-    let list: Vec<app::api::connections::Connection> =
-        admin.get(&format!("/api/v1/teams/{team}/connections")).send().await.unwrap().json().await.unwrap();
-    let base = format!("/api/v1/teams/{team}/connections/{}", list[0].id);
-    let compartments: Vec<app::api::connections::CompartmentSummary> =
-        admin.get(&format!("{base}/compartments")).send().await.unwrap().json().await.unwrap();
-    let body = json!({"compartment_id": compartments[0].id, "name": name, "description": "first words"});
+    let (base, compartment) = sandbox(admin).await;
+    let body = json!({"compartment_id": compartment, "name": name, "description": "first words"});
     let created: Value =
         admin.send(Method::POST, &format!("{base}/topics")).json(&body).send().await.unwrap().json().await.unwrap();
     let id = created["id"].as_str().expect("topic id").to_owned();

@@ -184,3 +184,14 @@ pub fn by_fields(name: &str) -> Value {
         "private_key": fixture("vector_pkcs8.pem"),
     })
 }
+
+/// The admin's team's sandbox connection (its API base path) and the sandbox's first compartment.
+pub async fn sandbox(admin: &Session) -> (String, String) {
+    let team = admin.me.teams[0].team_id;
+    let list: Vec<app::api::connections::Connection> =
+        admin.get(&format!("/api/v1/teams/{team}/connections")).send().await.unwrap().json().await.unwrap();
+    let base = format!("/api/v1/teams/{team}/connections/{}", list[0].id);
+    let compartments: Vec<app::api::connections::CompartmentSummary> =
+        admin.get(&format!("{base}/compartments")).send().await.unwrap().json().await.unwrap();
+    (base, compartments[0].id.clone())
+}

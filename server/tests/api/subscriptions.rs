@@ -11,13 +11,7 @@ use std::time::Duration;
 
 /// The team's sandbox connection, a compartment, and a new topic there.
 async fn topic(admin: &Session, name: &str) -> (String, String, String) {
-    let team = admin.me.teams[0].team_id;
-    let list: Vec<app::api::connections::Connection> =
-        admin.get(&format!("/api/v1/teams/{team}/connections")).send().await.unwrap().json().await.unwrap();
-    let base = format!("/api/v1/teams/{team}/connections/{}", list[0].id);
-    let compartments: Vec<app::api::connections::CompartmentSummary> =
-        admin.get(&format!("{base}/compartments")).send().await.unwrap().json().await.unwrap();
-    let compartment = compartments[0].id.clone();
+    let (base, compartment) = crate::helpers::sandbox(admin).await;
     let (status, created) =
         send(admin, Method::POST, &format!("{base}/topics"), json!({"compartment_id": compartment, "name": name}))
             .await;

@@ -1,20 +1,9 @@
 //! Topics through the built-in sandbox connection: each change is one audit row with the OCI
 //! request id, a refusal by OCI is one `failed` row, and input refused before OCI leaves none.
 
-use crate::helpers::{Session, TestApp, spawn_app};
+use crate::helpers::{Session, TestApp, sandbox, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The team's sandbox connection and a compartment of the sandbox to work in.
-async fn sandbox(admin: &Session) -> (String, String) {
-    let team = admin.me.teams[0].team_id;
-    let list: Vec<app::api::connections::Connection> =
-        admin.get(&format!("/api/v1/teams/{team}/connections")).send().await.unwrap().json().await.unwrap();
-    let base = format!("/api/v1/teams/{team}/connections/{}", list[0].id);
-    let compartments: Vec<app::api::connections::CompartmentSummary> =
-        admin.get(&format!("{base}/compartments")).send().await.unwrap().json().await.unwrap();
-    (base, compartments[0].id.clone())
-}
 
 async fn audit_rows(app: &TestApp) -> Vec<(String, String, Option<String>, Option<i64>)> {
     sqlx::query_as(
