@@ -2,7 +2,7 @@
 
 use crate::components::Layout;
 use crate::pages::{
-    AuditEntryRoute, AuditRoute, ChangePasswordRoute, Dashboard, LoginRoute, NotFound, RuleRoute, RulesRoute, Section,
+    AuditEntryRoute, AuditRoute, ChangePasswordRoute, Dashboard, Login, NotFound, RuleRoute, RulesRoute, Section,
     SettingsRoute, TopicRoute, TopicsRoute, Upcoming,
 };
 use leptos::prelude::*;
@@ -47,7 +47,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|title: String| format!("{title} · Signalbox") />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/login") view=Login ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=Dashboard ssr=SsrMode::Async />
                     <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()} ssr=SsrMode::Async />

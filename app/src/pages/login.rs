@@ -2,26 +2,13 @@ use crate::api::auth::{LoginRequest, login};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::{LazyRoute, lazy_route};
 
-/// The sign-in page, loaded lazily: signed-in users never download it.
-pub struct LoginRoute;
-
-#[lazy_route]
-impl LazyRoute for LoginRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Login /> }.into_any()
-    }
-}
-
-/// The sign-in page. After signing in it returns to the page the visitor wanted (`?next=`, only
+/// The sign-in page, part of the main module: it is the first page of every new visitor, and
+/// loading it as a lazy chunk cost more (a chunk and its shared chunks, compressed apart) than it
+/// saved the dashboard. After signing in it returns to the page the visitor wanted (`?next=`, only
 /// paths on this site), or to the password page when a new password must be chosen first.
 #[component]
-fn Login() -> impl IntoView {
+pub fn Login() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let query = use_query_map();

@@ -18,7 +18,7 @@ mod topics;
 pub use audit::{AuditEntryRoute, AuditRoute};
 pub use change_password::ChangePasswordRoute;
 pub use dashboard::Dashboard;
-pub use login::LoginRoute;
+pub use login::Login;
 pub use not_found::NotFound;
 pub use rule::RuleRoute;
 pub use rules::RulesRoute;
