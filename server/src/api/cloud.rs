@@ -49,7 +49,21 @@ pub fn check_compartment(field: &'static str, id: &str) -> Result<String, AppErr
     }
 }
 
+/// Refuses, naming `field`, a path id that is not an OCID of `kind` (`onstopic`, `eventrule`, …):
+/// OCI would answer "not found" for it, and the mistake is in the request, not in the cloud.
+pub fn check_target(field: &'static str, id: &str, kind: &str) -> Result<(), AppError> {
+    if is_ocid_of(id, &[kind]) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            format!("\"{id}\" is not a {kind} OCID (ocid1.{kind}.oc1…); copy it from the list."),
+        ))
+    }
+}
+
 /// One change made through OCI, for its audit row.
+#[derive(Clone, Copy)]
 pub struct Change<'a> {
     /// Who makes it.
     pub caller: &'a Caller,
@@ -99,6 +113,21 @@ impl Change<'_> {
         .append(&mut conn)
         .await?;
         Ok(())
+    }
+
+    /// The answer to a read the change needs first (usually the target as it is before). OCI
+    /// refusing that read refuses the change, so it is recorded the same way: a target that is
+    /// gone, or that the connection's policies do not let it see, is an attempt worth auditing.
+    pub async fn read<T>(
+        &self,
+        state: &AppState,
+        target_id: Option<&str>,
+        read: Result<T, OciError>,
+    ) -> Result<T, AppError> {
+        match read {
+            Ok(value) => Ok(value),
+            Err(err) => Err(self.refused(state, target_id, err).await),
+        }
     }
 
     /// Records OCI's refusal and turns it into the API's error.

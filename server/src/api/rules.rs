@@ -3,7 +3,7 @@
 //! uses before anything reaches OCI; each change is audited as `super::cloud` describes.
 
 use super::ApiResult;
-use super::cloud::{Change, check_compartment, reach, snapshot};
+use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -196,6 +196,7 @@ pub async fn update_rule(
     Path((team_id, connection_id, rule_id)): Path<(i64, i64, String)>,
     JsonBody(request): JsonBody<UpdateRuleRequest>,
 ) -> ApiResult<Json<Rule>> {
+    check_target("rule_id", &rule_id, "eventrule")?;
     let name = request.name.as_deref().map(str::trim);
     if let Some(name) = name {
         check_name(name).map_err(|m| AppError::invalid("name", m))?;
@@ -213,7 +214,17 @@ pub async fn update_rule(
     if let Some(actions) = &request.actions {
         check_targets_exist(&client, actions).await?;
     }
-    let response = client.get_rule(&rule_id).await.map_err(AppError::Oci)?;
+    let action = match (request.is_enabled, &request) {
+        (Some(true), UpdateRuleRequest { name: None, description: None, condition: None, actions: None, .. }) => {
+            "rule.enable"
+        }
+        (Some(false), UpdateRuleRequest { name: None, description: None, condition: None, actions: None, .. }) => {
+            "rule.disable"
+        }
+        _ => "rule.update",
+    };
+    let attempt = Change { caller: &caller, team_id, connection_id, action, kind: "rule", name: &rule_id };
+    let response = attempt.read(&state, Some(&rule_id), client.get_rule(&rule_id).await).await?;
     let etag = response.etag.clone();
     let before = rule(response.body);
     let details = UpdateRuleDetails {
@@ -225,16 +236,7 @@ pub async fn update_rule(
         freeform_tags: None,
         defined_tags: None,
     };
-    let action = match (request.is_enabled, &request) {
-        (Some(true), UpdateRuleRequest { name: None, description: None, condition: None, actions: None, .. }) => {
-            "rule.enable"
-        }
-        (Some(false), UpdateRuleRequest { name: None, description: None, condition: None, actions: None, .. }) => {
-            "rule.disable"
-        }
-        _ => "rule.update",
-    };
-    let change = Change { caller: &caller, team_id, connection_id, action, kind: "rule", name: &before.name };
+    let change = Change { name: &before.name, ..attempt };
     match client.update_rule(&rule_id, &details, etag.as_deref()).await {
         Ok(response) => {
             let updated = rule(response.body);
@@ -265,12 +267,14 @@ pub async fn delete_rule(
     Extension(caller): Extension<Caller>,
     Path((team_id, connection_id, rule_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<StatusCode> {
+    check_target("rule_id", &rule_id, "eventrule")?;
     let client = reach(&state, team_id, connection_id).await?.client;
-    let response = client.get_rule(&rule_id).await.map_err(AppError::Oci)?;
+    let attempt =
+        Change { caller: &caller, team_id, connection_id, action: "rule.delete", kind: "rule", name: &rule_id };
+    let response = attempt.read(&state, Some(&rule_id), client.get_rule(&rule_id).await).await?;
     let etag = response.etag.clone();
     let before = rule(response.body);
-    let change =
-        Change { caller: &caller, team_id, connection_id, action: "rule.delete", kind: "rule", name: &before.name };
+    let change = Change { name: &before.name, ..attempt };
     match client.delete_rule(&rule_id, etag.as_deref()).await {
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();
@@ -300,16 +304,17 @@ pub async fn move_rule(
     Path((team_id, connection_id, rule_id)): Path<(i64, i64, String)>,
     JsonBody(request): JsonBody<MoveRuleRequest>,
 ) -> ApiResult<StatusCode> {
+    check_target("rule_id", &rule_id, "eventrule")?;
     let compartment = check_compartment("compartment_id", &request.compartment_id)?;
     let client = reach(&state, team_id, connection_id).await?.client;
-    let response = client.get_rule(&rule_id).await.map_err(AppError::Oci)?;
+    let attempt = Change { caller: &caller, team_id, connection_id, action: "rule.move", kind: "rule", name: &rule_id };
+    let response = attempt.read(&state, Some(&rule_id), client.get_rule(&rule_id).await).await?;
     let etag = response.etag.clone();
     let before = rule(response.body);
     if before.compartment_id == compartment {
         return Err(AppError::invalid("compartment_id", "The rule is in that compartment already; pick another."));
     }
-    let change =
-        Change { caller: &caller, team_id, connection_id, action: "rule.move", kind: "rule", name: &before.name };
+    let change = Change { name: &before.name, ..attempt };
     match client.change_rule_compartment(&rule_id, &compartment, etag.as_deref()).await {
         Ok(response) => {
             let after = Rule { compartment_id: compartment, ..before.clone() };

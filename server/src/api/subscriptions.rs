@@ -7,7 +7,7 @@
 //! through `redact_endpoint` first, so the password reaches OCI and nothing else.
 
 use super::ApiResult;
-use super::cloud::{Change, check_compartment, reach, snapshot};
+use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -130,6 +130,7 @@ pub async fn create_subscription(
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
     JsonBody(request): JsonBody<CreateSubscriptionRequest>,
 ) -> ApiResult<Json<Subscription>> {
+    check_target("topic_id", &topic_id, "onstopic")?;
     let reached = reach(&state, team_id, connection_id).await?;
     let endpoint = request.endpoint.trim();
     check_endpoint(request.protocol, endpoint, reached.is_sandbox).map_err(|m| AppError::invalid("endpoint", m))?;
@@ -137,17 +138,8 @@ pub async fn create_subscription(
         check_basic_auth(request.protocol, auth).map_err(|(field, m)| AppError::invalid(field, m))?;
     }
     let client = reached.client;
-    let topic = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
-    let details = CreateSubscriptionDetails {
-        topic_id: topic_id.clone(),
-        compartment_id: topic.compartment_id.clone(),
-        protocol: request.protocol.as_str().to_owned().into(),
-        endpoint: endpoint_with_credentials(endpoint, request.basic_auth.as_ref()),
-        metadata: None,
-        freeform_tags: Default::default(),
-        defined_tags: Default::default(),
-    };
-    let name = redact_endpoint(&details.endpoint);
+    let full_endpoint = endpoint_with_credentials(endpoint, request.basic_auth.as_ref());
+    let name = redact_endpoint(&full_endpoint);
     let change = Change {
         caller: &caller,
         team_id,
@@ -155,6 +147,16 @@ pub async fn create_subscription(
         action: "subscription.create",
         kind: "subscription",
         name: &name,
+    };
+    let topic = change.read(&state, Some(&topic_id), client.get_topic(&topic_id).await).await?.body;
+    let details = CreateSubscriptionDetails {
+        topic_id: topic_id.clone(),
+        compartment_id: topic.compartment_id.clone(),
+        protocol: request.protocol.as_str().to_owned().into(),
+        endpoint: full_endpoint,
+        metadata: None,
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
     };
     match client.create_subscription(&details).await {
         Ok(response) => {
@@ -184,18 +186,21 @@ pub async fn delete_subscription(
     Extension(caller): Extension<Caller>,
     Path((team_id, connection_id, subscription_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<StatusCode> {
+    check_target("subscription_id", &subscription_id, "onssubscription")?;
     let client = reach(&state, team_id, connection_id).await?.client;
-    let before = client.get_subscription(&subscription_id).await.map_err(AppError::Oci)?.body;
-    let etag = before.etag.clone();
-    let before = from_full(before, None);
-    let change = Change {
+    let attempt = Change {
         caller: &caller,
         team_id,
         connection_id,
         action: "subscription.delete",
         kind: "subscription",
-        name: &before.endpoint,
+        name: &subscription_id,
     };
+    let before =
+        attempt.read(&state, Some(&subscription_id), client.get_subscription(&subscription_id).await).await?.body;
+    let etag = before.etag.clone();
+    let before = from_full(before, None);
+    let change = Change { name: &before.endpoint, ..attempt };
     match client.delete_subscription(&subscription_id, etag.as_deref()).await {
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();
@@ -223,8 +228,18 @@ pub async fn resend_confirmation(
     Extension(caller): Extension<Caller>,
     Path((team_id, connection_id, subscription_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<StatusCode> {
+    check_target("subscription_id", &subscription_id, "onssubscription")?;
     let client = reach(&state, team_id, connection_id).await?.client;
-    let current = from_full(client.get_subscription(&subscription_id).await.map_err(AppError::Oci)?.body, None);
+    let attempt = Change {
+        caller: &caller,
+        team_id,
+        connection_id,
+        action: "subscription.resend_confirmation",
+        kind: "subscription",
+        name: &subscription_id,
+    };
+    let found = attempt.read(&state, Some(&subscription_id), client.get_subscription(&subscription_id).await).await?;
+    let current = from_full(found.body, None);
     if current.state != "PENDING" {
         return Err(AppError::Conflict {
             field: "subscription_id".into(),
@@ -234,14 +249,7 @@ pub async fn resend_confirmation(
             ),
         });
     }
-    let change = Change {
-        caller: &caller,
-        team_id,
-        connection_id,
-        action: "subscription.resend_confirmation",
-        kind: "subscription",
-        name: &current.endpoint,
-    };
+    let change = Change { name: &current.endpoint, ..attempt };
     match client.resend_subscription_confirmation(&subscription_id).await {
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();

@@ -2,7 +2,7 @@
 //! connection. Each change is audited as `super::cloud` describes.
 
 use super::ApiResult;
-use super::cloud::{Change, check_compartment, reach, snapshot};
+use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -153,14 +153,16 @@ pub async fn update_topic(
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
     JsonBody(request): JsonBody<UpdateTopicRequest>,
 ) -> ApiResult<Json<Topic>> {
+    check_target("topic_id", &topic_id, "onstopic")?;
     check_description(&request.description).map_err(|m| AppError::invalid("description", m))?;
     let client = reach(&state, team_id, connection_id).await?.client;
-    let before = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
+    let attempt =
+        Change { caller: &caller, team_id, connection_id, action: "topic.update", kind: "topic", name: &topic_id };
+    let before = attempt.read(&state, Some(&topic_id), client.get_topic(&topic_id).await).await?.body;
     let before_json = snapshot(&topic(before.clone(), SubscriptionCounts::default()));
     let details =
         TopicAttributesDetails { description: request.description.clone(), freeform_tags: None, defined_tags: None };
-    let change =
-        Change { caller: &caller, team_id, connection_id, action: "topic.update", kind: "topic", name: &before.name };
+    let change = Change { name: &before.name, ..attempt };
     match client.update_topic(&topic_id, &details, before.etag.as_deref()).await {
         Ok(response) => {
             let updated = topic(response.body, SubscriptionCounts::default());
@@ -190,11 +192,13 @@ pub async fn delete_topic(
     Extension(caller): Extension<Caller>,
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<StatusCode> {
+    check_target("topic_id", &topic_id, "onstopic")?;
     let client = reach(&state, team_id, connection_id).await?.client;
-    let before = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
+    let attempt =
+        Change { caller: &caller, team_id, connection_id, action: "topic.delete", kind: "topic", name: &topic_id };
+    let before = attempt.read(&state, Some(&topic_id), client.get_topic(&topic_id).await).await?.body;
     let before_json = snapshot(&topic(before.clone(), SubscriptionCounts::default()));
-    let change =
-        Change { caller: &caller, team_id, connection_id, action: "topic.delete", kind: "topic", name: &before.name };
+    let change = Change { name: &before.name, ..attempt };
     match client.delete_topic(&topic_id, before.etag.as_deref()).await {
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();
@@ -224,6 +228,7 @@ pub async fn publish_message(
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
     JsonBody(request): JsonBody<PublishRequest>,
 ) -> ApiResult<Json<Published>> {
+    check_target("topic_id", &topic_id, "onstopic")?;
     if request.body.trim().is_empty() {
         return Err(AppError::invalid("body", "Write the message to publish."));
     }

@@ -3,6 +3,7 @@
 mod access_matrix;
 mod audit;
 mod audit_chain;
+mod audit_coverage;
 mod auth;
 mod connections;
 mod fallback;

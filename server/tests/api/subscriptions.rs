@@ -165,8 +165,9 @@ async fn basic_passwords_reach_oci_and_nothing_else() {
     );
 }
 
-/// Bad endpoints for each protocol, an unknown topic and a plain-HTTP webhook on a real
-/// connection are refused with the field named; nothing reaches OCI or the audit trail.
+/// Bad endpoints for each protocol and a plain-HTTP webhook on a real connection are refused with
+/// the field named; nothing reaches OCI or the audit trail. An unknown topic is OCI's refusal:
+/// one `failed` row.
 #[tokio::test]
 async fn bad_subscriptions_name_the_field_and_store_nothing() {
     let app = spawn_app().await;
@@ -214,7 +215,9 @@ async fn bad_subscriptions_name_the_field_and_store_nothing() {
     .await;
     assert_eq!((status, error["field"].as_str()), (400, Some("endpoint")), "{error}");
 
-    assert!(audit_rows(&app).await.is_empty(), "validation failures write no row");
+    let rows = audit_rows(&app).await;
+    let results: Vec<(&str, &str)> = rows.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+    assert_eq!(results, [("subscription.create", "failed")], "validation failures write no row");
     assert!(list(&admin, &format!("{base}/subscriptions?compartment_id={compartment}")).await.is_empty());
 }
 
