@@ -2,8 +2,8 @@
 
 use crate::components::Layout;
 use crate::pages::{
-    AuditEntryRoute, AuditRoute, ChangePasswordRoute, Dashboard, Login, NotFound, RuleRoute, RulesRoute, Section,
-    SettingsRoute, TopicRoute, TopicsRoute, Upcoming,
+    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, Dashboard, Login, NotFound, RuleRoute,
+    RulesRoute, Section, SettingsRoute, TopicRoute, TopicsRoute, Upcoming,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/topics/:topic_id") view={Lazy::<TopicRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit/cloud") view={Lazy::<CloudAuditRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit/:entry_id") view={Lazy::<AuditEntryRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />

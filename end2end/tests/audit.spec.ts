@@ -58,3 +58,38 @@ test("a rule's condition change is in its history: diff with the changed line, a
   await expect(changed.locator('.diff-add')).toContainText('terminateinstance');
   await page.screenshot({ path: 'screenshots/audit-entry.png', fullPage: true });
 });
+
+test("the cloud's audit events: a topic created through Signalbox is paired with its entry", async ({ page }) => {
+  await loginAs(page.request);
+  await page.goto('/topics');
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const form = page.getByRole('form', { name: 'Create a topic' });
+  const name = `cloud-audited-${Date.now().toString(36)}`;
+  await form.getByLabel('Topic name').fill(name);
+  await form.getByRole('button', { name: 'Create topic' }).click();
+  await expect(page.getByRole('table', { name: 'Topics' }).getByRole('row', { name: new RegExp(name) })).toContainText(
+    'ACTIVE',
+  );
+
+  // From the trail to the cloud's own record of the same compartment.
+  await page.goto('/audit');
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('link', { name: 'Cloud audit' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Cloud audit');
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const events = page.getByRole('table', { name: "The cloud's audit events" });
+  const row = events.getByRole('row', { name: new RegExp(name) });
+  await expect(row).toContainText('CreateTopic');
+  await expect(row.getByRole('link', { name: 'topic.create' })).toBeVisible();
+  await expect(page.getByTestId('cloud-audit-summary')).toContainText('changes');
+  await page.screenshot({ path: 'screenshots/cloud-audit.png', fullPage: true });
+
+  // Reads are left out until asked for.
+  await expect(events).not.toContainText('ListTopics');
+  await page.getByLabel('Include reads').check();
+  await expect(page).toHaveURL(/reads=true/);
+  await expect(events).toContainText('ListTopics');
+
+  await row.getByRole('link', { name: 'topic.create' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('topic.create');
+});

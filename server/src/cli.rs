@@ -42,6 +42,42 @@ enum AuditCommand {
     /// Check the audit trail's hash chain; exit code 0 only when it is intact, 1 when it is
     /// broken (the first broken row is named), 2 when it cannot be checked.
     Verify(VerifyArgs),
+    /// Remove the rows written before a date (retention). The removal is itself a row of the
+    /// chain, which stays verifiable from the first row kept; prints the checkpoint to keep.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+struct PruneArgs {
+    /// Directory holding the database (the server's --data-dir). The server may run.
+    #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Remove rows written before this day (`2026-01-01`, midnight UTC) or instant (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    before: Cutoff,
+}
+
+/// A `--before` value: a day (midnight UTC) or an RFC 3339 instant, not in the future.
+#[derive(Debug, Clone, Copy)]
+struct Cutoff(chrono::DateTime<chrono::Utc>);
+
+impl std::str::FromStr for Cutoff {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let at = match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(day) => day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            Err(_) => chrono::DateTime::parse_from_rfc3339(s)
+                .map_err(|_| {
+                    format!("\"{s}\" is neither a day (2026-01-01) nor an RFC 3339 time (2026-01-01T00:00:00Z)")
+                })?
+                .to_utc(),
+        };
+        if at > chrono::Utc::now() {
+            return Err(format!("{s} is in the future: pruning would remove the whole trail; pick a past date"));
+        }
+        Ok(Cutoff(at))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +165,7 @@ pub fn run(cli: Cli) -> ExitCode {
             })
         }
         Command::Audit(AuditCommand::Verify(args)) => runtime.block_on(verify_audit(args)),
+        Command::Audit(AuditCommand::Prune(args)) => runtime.block_on(prune_audit(args)),
         Command::Sandbox(args) => {
             telemetry::init(cli.log_format);
             runtime.block_on(async move {
@@ -166,6 +203,37 @@ async fn verify_audit(args: VerifyArgs) -> ExitCode {
             }
         },
         Err(err) => cannot_check(format!("cannot read the audit trail in {}: {err}", path.display())),
+    }
+}
+
+/// `signalbox audit prune`: removes the old rows and prints the checkpoint the chain now starts
+/// from, to keep with the other checkpoints.
+async fn prune_audit(args: PruneArgs) -> ExitCode {
+    let path = args.data_dir.join(crate::data_dir::DATABASE_FILE);
+    if !path.exists() {
+        return fail(format!("no database at {}; check --data-dir (it holds signalbox.db)", path.display()));
+    }
+    let pool = match crate::db::open(&path).await {
+        Ok(pool) => pool,
+        Err(err) => return fail(err.to_string()),
+    };
+    let actor = std::env::var("USER").unwrap_or_else(|_| "signalbox".to_owned());
+    match crate::db::audit_events::prune(&pool, args.before.0, &actor).await {
+        Ok(Some(pruned)) => {
+            println!(
+                "removed {} rows written before {}; the chain now starts after checkpoint {}:{}",
+                pruned.removed,
+                args.before.0.to_rfc3339(),
+                pruned.start.rows,
+                pruned.start.hash
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            println!("no row was written before {}; nothing removed", args.before.0.to_rfc3339());
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(format!("cannot prune the audit trail in {}: {err}", path.display())),
     }
 }
 

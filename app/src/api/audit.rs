@@ -192,3 +192,66 @@ pub async fn verify_audit() -> Result<ChainStatus, ApiError> {
 pub fn export_url(filter: &AuditFilter, format: &str) -> String {
     format!("/api/v1{}", with_query("/audit/export", filter, Some(format!("format={format}"))))
 }
+
+/// One of the cloud's own audit events (OCI Audit), with Signalbox's entry for the same request
+/// when Signalbox made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CloudAuditEvent {
+    /// OCI's event id.
+    pub event_id: String,
+    /// When OCI recorded it.
+    pub at: DateTime<Utc>,
+    /// The API operation (`CreateRule`, `DeleteTopic`, …).
+    pub operation: String,
+    /// The service that served it (`EventsApi`, `NotificationApi`, …).
+    pub service: String,
+    /// HTTP method of the call.
+    pub method: String,
+    /// HTTP status OCI answered, as OCI reports it.
+    pub status: String,
+    /// Name of the resource, when OCI recorded one.
+    pub resource_name: Option<String>,
+    /// OCID of the resource, when OCI recorded one.
+    pub resource_id: Option<String>,
+    /// Who called: the principal's name, else its OCID, else the signing key id.
+    pub principal: Option<String>,
+    /// The call's `opc-request-id`.
+    pub request_id: Option<String>,
+    /// Signalbox's own entry for this request; `None` means the change was made outside
+    /// Signalbox (console, CLI, SDK scripts) or by a request Signalbox did not record.
+    pub signalbox: Option<AuditEntry>,
+}
+
+/// The cloud's audit events of a compartment and time window, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CloudAudit {
+    /// Start of the window OCI was asked for (whole minutes, as OCI requires).
+    pub from: DateTime<Utc>,
+    /// End of the window (exclusive).
+    pub to: DateTime<Utc>,
+    /// The events (changes only unless reads were asked for).
+    pub events: Vec<CloudAuditEvent>,
+    /// How many of them Signalbox has no entry for.
+    pub out_of_band: usize,
+    /// Whether OCI had more events than one answer shows; narrow the window to see them all.
+    pub truncated: bool,
+    /// The server's time when it answered.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Fetches the cloud's audit events of a compartment over the last `hours` hours.
+pub async fn list_cloud_audit(
+    team_id: i64,
+    connection_id: i64,
+    compartment_id: &str,
+    hours: u32,
+    reads: bool,
+) -> Result<CloudAudit, ApiError> {
+    super::get_json(&format!(
+        "/teams/{team_id}/connections/{connection_id}/cloud-audit?compartment_id={}&hours={hours}&reads={reads}",
+        super::urlencoding(compartment_id),
+    ))
+    .await
+}

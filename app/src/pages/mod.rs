@@ -15,7 +15,7 @@ mod settings;
 mod topic;
 mod topics;
 
-pub use audit::{AuditEntryRoute, AuditRoute};
+pub use audit::{AuditEntryRoute, AuditRoute, CloudAuditRoute};
 pub use change_password::ChangePasswordRoute;
 pub use dashboard::Dashboard;
 pub use login::Login;

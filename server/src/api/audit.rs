@@ -368,7 +368,7 @@ fn stamp(at: DateTime<Utc>) -> String {
 }
 
 /// An RFC 3339 time, or a date: its start, or for the end of a range (`end`) the next day's.
-fn instant(field: &str, value: &str, end: bool) -> ApiResult<DateTime<Utc>> {
+pub(super) fn instant(field: &str, value: &str, end: bool) -> ApiResult<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(value) {
         return Ok(at.with_timezone(&Utc));
     }
@@ -379,7 +379,7 @@ fn instant(field: &str, value: &str, end: bool) -> ApiResult<DateTime<Utc>> {
     Ok(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
-fn entry(row: &AuditRow) -> ApiResult<AuditEntry> {
+pub(super) fn entry(row: &AuditRow) -> ApiResult<AuditEntry> {
     let at = DateTime::parse_from_rfc3339(&row.at)
         .map_err(|e| {
             AppError::Internal(anyhow::anyhow!("audit row {} has an unreadable time {:?}: {e}", row.id, row.at))

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod cloud;
+mod cloud_audit;
 mod connections;
 mod fallback;
 mod functions;
@@ -92,6 +93,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(subscriptions::delete_subscription))
                 .routes(routes!(subscriptions::resend_confirmation))
                 .routes(routes!(functions::list_functions))
+                .routes(routes!(cloud_audit::list_cloud_audit))
                 .routes(routes!(rules::list_rules, rules::create_rule))
                 .routes(routes!(rules::get_rule, rules::update_rule, rules::delete_rule))
                 .routes(routes!(rules::move_rule)),

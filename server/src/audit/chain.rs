@@ -158,6 +158,18 @@ impl std::str::FromStr for Checkpoint {
     }
 }
 
+/// Where the chain starts: after the rows retention pruning removed (zero and empty when none
+/// were).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Start {
+    /// Rows removed.
+    pub rows: i64,
+    /// Id of the last row removed.
+    pub id: i64,
+    /// Hash of the last row removed, which the first row kept chains onto.
+    pub hash: String,
+}
+
 /// Walks rows in id order and finds the first break.
 #[derive(Debug)]
 pub struct Verifier {
@@ -169,17 +181,17 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// Starts after the pruned part of the chain (`0` and `""` when nothing was pruned), checking
-    /// `checkpoints` on the way.
-    pub fn new(pruned_through_id: i64, pruned_hash: &str, mut checkpoints: Vec<Checkpoint>) -> Self {
+    /// Starts after the pruned part of the chain, checking `checkpoints` on the way. Checkpoints
+    /// inside the pruned part can no longer be checked, except the one at its very end, which
+    /// the pruned hash must match.
+    pub fn new(start: &Start, mut checkpoints: Vec<Checkpoint>) -> Self {
         checkpoints.sort_by_key(|c| c.rows);
-        Verifier {
-            previous_id: pruned_through_id,
-            previous_hash: pruned_hash.to_owned(),
-            rows: 0,
-            checkpoints,
-            broken: None,
-        }
+        let broken = checkpoints
+            .iter()
+            .find(|c| start.rows > 0 && c.rows == start.rows && c.head != start.hash)
+            .map(|c| Break::Checkpoint { rows: c.rows, expected: c.head.clone(), found: Some(start.hash.clone()) });
+        checkpoints.retain(|c| c.rows > start.rows);
+        Verifier { previous_id: start.id, previous_hash: start.hash.clone(), rows: start.rows, checkpoints, broken }
     }
 
     /// Continues a check that found the chain intact up to row `after_id` (hash `after_hash`,

@@ -87,6 +87,7 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         }
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions") => Team(Role::Viewer),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/cloud-audit") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules") => Team(Role::Viewer),
         ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules") => Team(Role::Operator),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}") => Team(Role::Viewer),

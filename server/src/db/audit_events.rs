@@ -2,8 +2,8 @@
 //! function here updates or deletes a sealed row.
 
 use super::DbError;
-use crate::audit::chain::{Content, Verification, Verifier};
-use chrono::{SecondsFormat, Utc};
+use crate::audit::chain::{Content, Start, Verification, Verifier};
+use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::TryStreamExt;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
@@ -269,13 +269,23 @@ pub struct Head {
     pub last_hash: String,
     pub pruned_through_id: i64,
     pub pruned_hash: String,
+    pub pruned_rows: i64,
+}
+
+impl Head {
+    /// Where the chain starts, after the pruned rows.
+    pub fn start(&self) -> Start {
+        Start { rows: self.pruned_rows, id: self.pruned_through_id, hash: self.pruned_hash.clone() }
+    }
 }
 
 /// The recorded head.
 pub async fn head(pool: &SqlitePool) -> Result<Head, DbError> {
-    Ok(sqlx::query_as("SELECT rows, last_id, last_hash, pruned_through_id, pruned_hash FROM audit_chain WHERE id = 1")
-        .fetch_one(pool)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT rows, last_id, last_hash, pruned_through_id, pruned_hash, pruned_rows FROM audit_chain WHERE id = 1",
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// Hashes rows written before the chain existed, in id order, and sets the head. Returns how
@@ -323,7 +333,7 @@ pub async fn verify(
     checkpoints: Vec<crate::audit::chain::Checkpoint>,
 ) -> Result<Verification, DbError> {
     let head = head(pool).await?;
-    let verifier = Verifier::new(head.pruned_through_id, &head.pruned_hash, checkpoints);
+    let verifier = Verifier::new(&head.start(), checkpoints);
     check_rows(pool, verifier, head.pruned_through_id, &head).await
 }
 
@@ -332,6 +342,69 @@ pub async fn verify_since(pool: &SqlitePool, intact: &Verification) -> Result<Ve
     let head = head(pool).await?;
     let verifier = Verifier::resume(intact.last_id, &intact.head, intact.rows);
     check_rows(pool, verifier, intact.last_id, &head).await
+}
+
+/// What retention pruning removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    /// Rows removed by this pruning.
+    pub removed: i64,
+    /// Where the chain now starts: rows removed so far, last removed id and hash. As a
+    /// checkpoint (`rows:hash`) it is what `signalbox audit verify` can still check.
+    pub start: Start,
+}
+
+/// Retention: removes every row written before `before`, the one exception to the trail being
+/// append-only. The chain stays verifiable: the head keeps the last removed row's id and hash (the
+/// first row kept chains onto it) and how many rows were removed, and the pruning is itself a
+/// row of the chain, written in the same transaction by `actor`. `None` when no row is that old.
+pub async fn prune(pool: &SqlitePool, before: DateTime<Utc>, actor: &str) -> Result<Option<Pruned>, DbError> {
+    seal_unhashed(pool).await?;
+    let cutoff = before.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    // Writing first takes SQLite's write lock, so no row is appended while the cut is chosen.
+    let rows_before: i64 = sqlx::query_scalar("UPDATE audit_chain SET rows = rows WHERE id = 1 RETURNING rows")
+        .fetch_one(&mut *tx)
+        .await?;
+    let last: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, hash FROM audit_events WHERE id = (SELECT max(id) FROM audit_events WHERE at < ?1)")
+            .bind(&cutoff)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((through_id, Some(through_hash))) = last else {
+        return Ok(None);
+    };
+    let removed = sqlx::query("DELETE FROM audit_events WHERE id <= ?1").bind(through_id).execute(&mut *tx).await?;
+    let removed = i64::try_from(removed.rows_affected()).unwrap_or(i64::MAX);
+    let pruned_rows: i64 = sqlx::query_scalar(
+        "UPDATE audit_chain SET pruned_through_id = ?1, pruned_hash = ?2, pruned_rows = pruned_rows + ?3 \
+         WHERE id = 1 RETURNING pruned_rows",
+    )
+    .bind(through_id)
+    .bind(&through_hash)
+    .bind(removed)
+    .fetch_one(&mut *tx)
+    .await?;
+    let start = Start { rows: pruned_rows, id: through_id, hash: through_hash };
+    let detail = format!(
+        "removed {removed} rows written before {cutoff} (through row {through_id}); the chain of {rows_before} rows now starts after checkpoint {}:{}",
+        start.rows, start.hash
+    );
+    NewAuditEvent {
+        actor_name: actor,
+        source: Source::Cli,
+        action: "audit.prune",
+        target_kind: Some("audit"),
+        detail: Some(&detail),
+        ok: true,
+        ..NewAuditEvent::default()
+    }
+    .insert_chained(&mut tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(removed, checkpoint = %format!("{}:{}", start.rows, start.hash), "audit trail pruned");
+    Ok(Some(Pruned { removed, start }))
 }
 
 async fn check_rows(
@@ -516,6 +589,22 @@ pub async fn first_id_since(pool: &SqlitePool, at: &str) -> Result<Option<i64>, 
 /// One row.
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<AuditRow, DbError> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_events WHERE id = ?1")).bind(id).fetch_one(pool).await?)
+}
+
+/// The rows of `team_id` carrying one of OCI's `request_ids`, to pair the cloud's own audit
+/// events with Signalbox's.
+pub async fn by_request_ids(pool: &SqlitePool, team_id: i64, request_ids: &[String]) -> Result<Vec<AuditRow>, DbError> {
+    if request_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = sqlx::QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_events WHERE team_id = "));
+    query.push_bind(team_id).push(" AND opc_request_id IN (");
+    let mut list = query.separated(", ");
+    for id in request_ids {
+        list.push_bind(id);
+    }
+    list.push_unseparated(")");
+    Ok(query.build_query_as().fetch_all(pool).await?)
 }
 
 #[cfg(test)]

@@ -64,6 +64,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions", "U F A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions", "U A A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions", "U A A A F F A"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/cloud-audit", "U A A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules", "U A A A F F A"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules", "U F A A F F A"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}", "U A A A F F A"),

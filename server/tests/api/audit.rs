@@ -2,7 +2,7 @@
 //! before/after, exports, the chain check, and who sees which rows.
 
 use crate::helpers::{Session, sandbox, spawn_app};
-use app::api::audit::{ActivityDay, AuditDetail, AuditPage, ChainStatus};
+use app::api::audit::{ActivityDay, AuditDetail, AuditPage, ChainStatus, CloudAudit};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -151,4 +151,59 @@ async fn members_see_their_teams_rows_only() {
     let team_one = admin.me.teams[0].team_id;
     let (status, body) = page(&outsider, &format!("team={team_one}")).await;
     assert_eq!(status, 403, "{body}");
+}
+
+/// The cloud's own audit events next to Signalbox's: a topic created through Signalbox is paired
+/// with its entry; one created by a script straight against the cloud (the sandbox, signed with
+/// the same key) stands out as out of band. Reads are left out unless asked for; a bad compartment
+/// or a window too long is refused naming the field.
+#[tokio::test]
+async fn cloud_audit_pairs_signalbox_changes_and_shows_out_of_band_ones() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (base, compartment) = sandbox(&admin).await;
+    let body = json!({"compartment_id": compartment, "name": "via-signalbox"});
+    let created = admin.send(Method::POST, &format!("{base}/topics")).json(&body).send().await.unwrap();
+    assert_eq!(created.status(), 200);
+    let details = server::oci::ons::CreateTopicDetails {
+        name: "by-a-script".into(),
+        compartment_id: compartment.clone(),
+        description: None,
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    };
+    let script = app.builtin.client.create_topic(&details).await.expect("a change outside Signalbox");
+
+    let path = format!("{base}/cloud-audit?compartment_id={compartment}");
+    let response = admin.get(&path).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let audit: CloudAudit = response.json().await.unwrap();
+    let created: Vec<_> = audit.events.iter().filter(|e| e.operation == "CreateTopic").collect();
+    assert_eq!(created.len(), 2, "{audit:#?}");
+    let ours = created.iter().find(|e| e.resource_name.as_deref() == Some("via-signalbox")).expect("ours");
+    let entry = ours.signalbox.as_ref().expect("paired with Signalbox's entry");
+    assert_eq!((entry.action.as_str(), entry.ok), ("topic.create", true));
+    let theirs = created.iter().find(|e| e.resource_name.as_deref() == Some("by-a-script")).expect("theirs");
+    assert!(theirs.signalbox.is_none(), "a change made outside Signalbox has no entry");
+    assert_eq!(theirs.request_id, script.opc_request_id);
+    assert!(audit.events.iter().all(|e| e.method != "GET"), "changes only by default");
+    assert_eq!(audit.out_of_band, audit.events.iter().filter(|e| e.signalbox.is_none()).count());
+    assert!(audit.out_of_band >= 1 && !audit.truncated);
+    assert!(audit.events.windows(2).all(|w| w[0].at >= w[1].at), "newest first");
+
+    let listed = admin.get(&format!("{base}/topics?compartment_id={compartment}")).send().await.unwrap();
+    assert_eq!(listed.status(), 200, "a read OCI audits too");
+    let with_reads: CloudAudit = admin.get(&format!("{path}&reads=true")).send().await.unwrap().json().await.unwrap();
+    assert!(with_reads.events.iter().any(|e| e.method == "GET"), "reads when asked for");
+
+    for (query, field) in [
+        ("compartment_id=nope".to_owned(), "compartment_id"),
+        (format!("compartment_id={compartment}&from=2026-01-01&to=2026-03-01"), "from"),
+        (format!("compartment_id={compartment}&from=yesterday"), "from"),
+    ] {
+        let response = admin.get(&format!("{base}/cloud-audit?{query}")).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["field"], field, "{query}: {error}");
+    }
 }

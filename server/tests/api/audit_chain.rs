@@ -203,3 +203,75 @@ async fn rows_written_before_the_chain_existed_are_sealed_when_the_server_starts
     let outcome = audit_events::verify(&pool, Vec::new()).await.expect("verify");
     assert_eq!((outcome.rows, outcome.broken), (3, None));
 }
+
+/// Retention pruning through `signalbox audit prune`: the old rows go, the pruning is a row of the
+/// chain, what is left verifies (also against the checkpoint the command printed), a wrong
+/// checkpoint at the cut is caught, and a change to a kept row is still named.
+#[tokio::test]
+async fn pruning_removes_old_rows_and_the_rest_still_verifies() {
+    let (dir, pool) = chain().await;
+    let old = audit_events::head(&pool).await.expect("head");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let cutoff = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let mut conn = pool.acquire().await.expect("connection");
+    for i in 0..100 {
+        let name = format!("kept-{i}");
+        NewAuditEvent {
+            actor_name: "tester",
+            action: "rule.update",
+            target_name: Some(&name),
+            ok: true,
+            ..NewAuditEvent::default()
+        }
+        .append(&mut conn)
+        .await
+        .expect("append");
+    }
+    drop(conn);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_signalbox"))
+        .args(["audit", "prune", "--data-dir"])
+        .arg(dir.path())
+        .args(["--before", &cutoff])
+        .output()
+        .expect("signalbox runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{printed}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(printed.contains(&format!("removed {} rows", old.rows)), "{printed}");
+    let checkpoint = printed.rsplit("checkpoint ").next().expect("a checkpoint").trim().to_owned();
+    assert_eq!(checkpoint, format!("{}:{}", old.rows, old.last_hash), "the chain starts where it ended");
+
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events").fetch_one(&pool).await.expect("count");
+    assert_eq!(kept, 101, "the 100 newer rows and the pruning's own row");
+    let detail: String = sqlx::query_scalar("SELECT detail FROM audit_events WHERE action = 'audit.prune'")
+        .fetch_one(&pool)
+        .await
+        .expect("the pruning is audited");
+    assert!(detail.contains(&checkpoint), "{detail}");
+    let outcome = audit_events::verify(&pool, Vec::new()).await.expect("verify");
+    assert_eq!((outcome.rows, outcome.broken), (old.rows + 101, None), "positions count the removed rows");
+    let (code, text) = verify_command(&dir, &["--checkpoint", &checkpoint]);
+    assert_eq!(code, 0, "{text}");
+    let wrong = format!("{}:{}", old.rows, "0".repeat(64));
+    let (code, text) = verify_command(&dir, &["--checkpoint", &wrong]);
+    assert_eq!(code, 1, "{text}");
+
+    tamper(&pool, &["UPDATE audit_events SET target_name = 'edited' WHERE id = (SELECT min(id) FROM audit_events)"])
+        .await;
+    assert_eq!(broken(&pool, Vec::new()).await, Some(Break::Changed { id: old.last_id + 1 }));
+}
+
+/// A date in the future would empty the trail: refused, nothing removed.
+#[tokio::test]
+async fn pruning_refuses_a_future_date() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_signalbox"))
+        .args(["audit", "prune", "--data-dir"])
+        .arg(dir.path())
+        .args(["--before", "2999-01-01"])
+        .output()
+        .expect("signalbox runs");
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && text.contains("in the future"), "{text}");
+}

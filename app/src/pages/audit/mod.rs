@@ -3,9 +3,11 @@
 //! cursor live in the URL, so a filtered view (such as one resource's history, linked from its
 //! page) can be shared and the back button works.
 
+mod cloud;
 mod diff;
 mod entry;
 
+pub use cloud::CloudAuditRoute;
 pub use entry::AuditEntryRoute;
 
 use super::PageStyles;
@@ -156,6 +158,9 @@ fn Audit() -> impl IntoView {
             <Transition fallback=|| view! { <span class="badge badge-muted">"Checking the chain…"</span> }>
                 {move || chain.get().map(chain_badge)}
             </Transition>
+            <a class="btn" href="/audit/cloud">
+                "Cloud audit"
+            </a>
         </PageHeader>
         <AsyncView resource=data render />
     }

@@ -25,7 +25,13 @@ const MAX_INSPECTED: usize = 1024 * 1024;
 
 /// Records the call after it was served (not Audit's own reads, not the sandbox administration).
 pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    // Mounted inside `signalbox serve` the matched path carries the mount point
+    // (`/oci-sandbox/20181201/rules`); the operation is named by what follows, from the API version.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str())
+        .map(|p| p.find("/20").map_or(p, |version| &p[version..]).to_owned());
     let Some((source, operation)) = route.as_deref().and_then(|route| operation(request.method(), route)) else {
         return next.run(request).await;
     };
