@@ -6,7 +6,7 @@
 //! real SQLite file; the application then opens that file exactly as `signalbox serve` does.
 //! Queries go through the same functions the API uses (`db::audit_events::list`); the LIKE
 //! anchor selects the same rows with `LIKE '%word%'` over the same columns. Run with
-//! `cargo bench -p server --bench audit_trail`.
+//! `cargo bench -p server --bench audit_trail` (`SIGNALBOX_BENCH_KEEP=1` keeps the database).
 
 use serde_json::{Value, json};
 use server::Application;
@@ -129,6 +129,10 @@ async fn main() {
     }
     let api: Value = client.get(format!("{base}/api/v1/audit?limit=1")).send().await.unwrap().json().await.unwrap();
     assert!(api["entries"][0]["id"].as_i64().is_some_and(|id| id > ROWS));
+    // For looking into a query plan afterwards with the sqlite3 shell.
+    if std::env::var_os("SIGNALBOX_BENCH_KEEP").is_some() {
+        println!("kept the database in {}", data_dir.keep().display());
+    }
 }
 
 /// A year of changes, oldest first, sealed into one chain.
