@@ -63,7 +63,11 @@ pub async fn list_cloud_audit(
     let now = Utc::now();
     let to = query.to.as_deref().map(|to| instant("to", to, true)).transpose()?.unwrap_or(now);
     let from = query.from.as_deref().map(|from| instant("from", from, false)).transpose()?;
-    let from = from.unwrap_or(to - TimeDelta::hours(i64::from(query.hours.unwrap_or(24))));
+    let hours = query.hours.unwrap_or(24);
+    if i64::from(hours) > MAX_WINDOW_DAYS * 24 {
+        return Err(AppError::invalid("hours", format!("Ask for at most {} hours (14 days).", MAX_WINDOW_DAYS * 24)));
+    }
+    let from = from.unwrap_or(to - TimeDelta::hours(i64::from(hours)));
     if to - from > TimeDelta::days(MAX_WINDOW_DAYS) {
         return Err(AppError::invalid(
             "from",

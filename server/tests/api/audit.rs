@@ -200,6 +200,7 @@ async fn cloud_audit_pairs_signalbox_changes_and_shows_out_of_band_ones() {
         ("compartment_id=nope".to_owned(), "compartment_id"),
         (format!("compartment_id={compartment}&from=2026-01-01&to=2026-03-01"), "from"),
         (format!("compartment_id={compartment}&from=yesterday"), "from"),
+        (format!("compartment_id={compartment}&hours=4294967295"), "hours"),
     ] {
         let response = admin.get(&format!("{base}/cloud-audit?{query}")).send().await.unwrap();
         assert_eq!(response.status(), 400, "{query}");
