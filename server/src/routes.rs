@@ -18,13 +18,23 @@ use axum::routing::get;
 use http::header::CONTENT_LENGTH;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use std::sync::LazyLock;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
+
+/// The app's routes as Leptos lists them, generated once per process.
+///
+/// Generating the list renders the app with resource loading suspended, and the suspension is a
+/// process-wide flag in `leptos_server` (leptos issue #4773): a page rendering on another thread
+/// whose data starts loading in that window waits forever. Generated once, before the first
+/// router exists, the window closes before any page can render, however many routers the
+/// process builds afterwards (test suites do; so would an embedder running two servers).
+static ROUTE_LIST: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
 /// Builds the complete router for `state`.
 pub fn router(state: AppState, sessions: SqliteStore) -> Router {
@@ -55,7 +65,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let options = state.leptos_options.clone();
     let limit = state.config.max_body_bytes;
     let pages = Router::new()
-        .leptos_routes_with_context(&state, generate_route_list(App), render_context.clone(), move || {
+        .leptos_routes_with_context(&state, ROUTE_LIST.clone(), render_context.clone(), move || {
             shell(options.clone())
         })
         // Who is visiting is known before a page renders (see `app::components::Visitor`).

@@ -38,6 +38,35 @@ async fn pages_render_completely_under_load() {
     }
 }
 
+/// Pages render while another server is built in the same process. Building a router generates
+/// Leptos's route list, which suspends resource loading process-wide for its duration (leptos
+/// #4773): a page whose data started loading in that window used to wait forever. Test suites,
+/// and any embedder running two servers, build routers while others serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_another_server_is_built() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let building = tokio::spawn(async {
+        loop {
+            drop(spawn_app().await);
+        }
+    });
+    for _ in 0..400 {
+        let html = admin
+            .get("/")
+            .header("accept", "text/html")
+            .timeout(std::time::Duration::from_secs(15))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("/: {e:?}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("/ stalled: {e:?}"));
+        assert!(html.trim_end().ends_with("__INCOMPLETE_CHUNKS=[];</script>"), "/ was cut short");
+    }
+    building.abort();
+}
+
 /// Every navigation target renders a page; unknown paths render the 404 page with status 404.
 #[tokio::test]
 async fn sections_render_and_unknown_pages_are_404() {
