@@ -65,9 +65,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let options = state.leptos_options.clone();
     let limit = state.config.max_body_bytes;
     let pages = Router::new()
-        .leptos_routes_with_context(&state, ROUTE_LIST.clone(), render_context.clone(), move || {
-            shell(options.clone())
-        })
+        .leptos_routes_with_context(&state, ROUTE_LIST.clone(), render_context.clone(), move || shell(options.clone()))
         // Who is visiting is known before a page renders (see `app::components::Visitor`).
         .route_layer(middleware::from_fn_with_state(visitor_api, resolve_visitor));
 
