@@ -16,6 +16,7 @@ pub mod export;
 pub mod format;
 pub mod pages;
 mod shell;
+pub mod template;
 
 pub use shell::{App, shell};
 

@@ -217,7 +217,7 @@ pub fn check_basic_auth(protocol: SubscriptionProtocol, auth: &BasicAuth) -> Res
     Ok(())
 }
 
-fn check_email(address: &str) -> Result<(), String> {
+pub(crate) fn check_email(address: &str) -> Result<(), String> {
     let fail = || Err(format!("\"{address}\" is not an e-mail address; write it as name@example.com."));
     let Some((user, domain)) = address.split_once('@') else {
         return fail();
