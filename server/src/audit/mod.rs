@@ -44,10 +44,15 @@ impl ChainCheck {
     }
 }
 
-/// Seals rows written before the chain existed and logs the chain's head, so the log holds a
+/// Seals rows written before the chain existed, indexes the words of rows written before the
+/// compound-word index existed, and logs the chain's head, so the log holds a
 /// checkpoint from every start.
 pub async fn open_chain(pool: &SqlitePool) -> Result<(), DbError> {
     let sealed = audit_events::seal_unhashed(pool).await?;
+    let worded = crate::db::audit_words::index_backlog(pool).await?;
+    if worded > 0 {
+        tracing::info!(rows = worded, "older audit rows added to the compound-word search index");
+    }
     let head = audit_events::head(pool).await?;
     tracing::info!(
         sealed,

@@ -1,7 +1,7 @@
 //! The `audit_events` table: append-only and hash-chained (see [`crate::audit::chain`]). No
 //! function here updates or deletes a sealed row.
 
-use super::DbError;
+use super::{DbError, audit_words};
 use crate::audit::chain::{Content, Start, Verification, Verifier};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::TryStreamExt;
@@ -198,9 +198,9 @@ pub async fn insert(
     .bind(row.apply_run_id)
     .bind(prev_hash)
     .bind(hash)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    audit_words::insert(conn, row).await
 }
 
 /// Every column of a stored row.
@@ -376,6 +376,7 @@ pub async fn prune(pool: &SqlitePool, before: DateTime<Utc>, actor: &str) -> Res
         return Ok(None);
     };
     let removed = sqlx::query("DELETE FROM audit_events WHERE id <= ?1").bind(through_id).execute(&mut *tx).await?;
+    audit_words::delete_through(&mut tx, through_id).await?;
     let removed = i64::try_from(removed.rows_affected()).unwrap_or(i64::MAX);
     let pruned_rows: i64 = sqlx::query_scalar(
         "UPDATE audit_chain SET pruned_through_id = ?1, pruned_hash = ?2, pruned_rows = pruned_rows + ?3 \
@@ -446,24 +447,44 @@ pub struct Selection {
     pub result: Option<String>,
     /// Through this connection.
     pub connection: Option<i64>,
-    /// An FTS5 query over names, OCIDs, details and snapshots.
-    pub search: Option<String>,
+    /// Full-text search over names, OCIDs, details and snapshots.
+    pub search: Option<Search>,
 }
 
 impl Selection {
     /// The id to order and bound by: the full-text index's own rowid when searching, so SQLite
     /// walks the matches newest first and stops at the page size instead of sorting them all.
     fn id_column(&self) -> &'static str {
-        if self.search.is_some() { "audit_search.rowid" } else { "e.id" }
+        match &self.search {
+            Some(Search { words: Some(_), .. }) => "audit_words.rowid",
+            Some(_) => "audit_search.rowid",
+            None => "e.id",
+        }
     }
 
     /// `FROM … WHERE …` with every filter bound.
     fn push_from_where<'a>(&'a self, query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>) {
-        if let Some(search) = &self.search {
-            query.push(" FROM audit_search JOIN audit_events e ON e.id = audit_search.rowid WHERE audit_search MATCH ");
-            query.push_bind(search);
-        } else {
-            query.push(" FROM audit_events e WHERE 1 = 1");
+        match &self.search {
+            // The compound words are usually the rarer terms, so they drive; plain words are
+            // then checked row by row through the main index's rowid lookup.
+            Some(Search { words: Some(words), text }) => {
+                query
+                    .push(" FROM audit_words JOIN audit_events e ON e.id = audit_words.rowid WHERE audit_words MATCH ");
+                query.push_bind(words);
+                if let Some(text) = text {
+                    query.push(" AND EXISTS (SELECT 1 FROM audit_search WHERE audit_search MATCH ");
+                    query.push_bind(text).push(" AND audit_search.rowid = e.id)");
+                }
+            }
+            Some(Search { words: None, text }) => {
+                query.push(
+                    " FROM audit_search JOIN audit_events e ON e.id = audit_search.rowid WHERE audit_search MATCH ",
+                );
+                query.push_bind(text);
+            }
+            None => {
+                query.push(" FROM audit_events e WHERE 1 = 1");
+            }
         }
         if let Some(teams) = &self.teams {
             query.push(" AND e.team_id IN (");
@@ -524,17 +545,31 @@ fn next_prefix(prefix: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The FTS5 query for what a user typed: every word must appear, each as a quoted phrase (so
-/// OCIDs and punctuation are taken literally) matching as a prefix. `None` when nothing
+/// A search, split between the two full-text indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    /// FTS5 query of the main index (`audit_search`): the plain words.
+    pub text: Option<String>,
+    /// FTS5 query of the compound-word index (`audit_words`): `shard-777`, `rule.update`.
+    pub words: Option<String>,
+}
+
+/// The search for what a user typed: every term must appear, each matching as a prefix. A
+/// compound term (`shard-777`) is one word of `audit_words`; any other term is a quoted phrase of
+/// the main index (so OCIDs and punctuation are taken literally). `None` when nothing
 /// searchable is left.
-pub fn search_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split_whitespace()
-        .map(ocid_tail)
-        .filter(|t| t.chars().any(char::is_alphanumeric))
-        .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+pub fn search_query(text: &str) -> Option<Search> {
+    let quote = |t: &str| format!("\"{}\"*", t.replace('"', "\"\""));
+    let (mut plain, mut compounds) = (Vec::new(), Vec::new());
+    for term in text.split_whitespace().map(ocid_tail).filter(|t| t.chars().any(char::is_alphanumeric)) {
+        match audit_words::compound(term) {
+            Some(compound) => compounds.push(quote(compound)),
+            None => plain.push(quote(term)),
+        }
+    }
+    let join = |terms: Vec<String>| (!terms.is_empty()).then(|| terms.join(" "));
+    let search = Search { text: join(plain), words: join(compounds) };
+    (search != Search::default()).then_some(search)
 }
 
 /// For an OCID, its unique part (after the last dot). The leading parts (`ocid1`, the type,
@@ -613,15 +648,19 @@ mod tests {
 
     #[test]
     fn search_terms_are_quoted_prefixes() {
+        let search = |text: &str| search_query(text).map(|s| (s.text, s.words));
+        let quoted = |q: &str| Some(q.to_owned());
+        assert_eq!(search("orders  alerts"), Some((quoted("\"orders\"* \"alerts\"*"), None)));
         assert_eq!(
-            search_query("orders  ocid1.topic.oc1..aa").as_deref(),
-            Some("\"orders\"* \"ocid1.topic.oc1..aa\"*")
+            search("orders shard-777 ocid1.topic.oc1..aa"),
+            Some((quoted("\"orders\"*"), quoted("\"shard-777\"* \"ocid1.topic.oc1..aa\"*"))),
+            "compound terms are words of the compound index"
         );
-        assert_eq!(search_query("say \"hi\"").as_deref(), Some("\"say\"* \"\"\"hi\"\"\"*"));
-        assert_eq!(search_query(" .. - "), None);
+        assert_eq!(search("say \"hi\""), Some((quoted("\"say\"* \"\"\"hi\"\"\"*"), None)));
+        assert_eq!(search(" .. - "), None);
         assert_eq!(
-            search_query("ocid1.onstopic.oc1.iad.aaaaaaaaq2x7mbzc").as_deref(),
-            Some("\"aaaaaaaaq2x7mbzc\"*"),
+            search("ocid1.onstopic.oc1.iad.aaaaaaaaq2x7mbzc"),
+            Some((quoted("\"aaaaaaaaq2x7mbzc\"*"), None)),
             "an OCID is found by its unique part"
         );
     }

@@ -55,6 +55,16 @@ async fn the_trail_filters_searches_pages_and_shows_the_change() {
     let (_, found) = page(&admin, &format!("q={topic}")).await;
     let found: AuditPage = serde_json::from_value(found).unwrap();
     assert_eq!(found.entries.len(), 2, "an OCID is found as typed");
+    // Hyphenated names, from their start or from any part, alone or with plain words.
+    for (query, expected) in [("payments-alerts", 2), ("payments-al", 2), ("alerts", 4), ("orders-alerts+second", 1)] {
+        let (status, found) = page(&admin, &format!("q={query}")).await;
+        assert_eq!(status, 200, "{found}");
+        let found: AuditPage = serde_json::from_value(found).unwrap();
+        assert_eq!(found.entries.len(), expected, "q={query}");
+    }
+    let (_, found) = page(&admin, "q=ments-alerts").await;
+    let found: AuditPage = serde_json::from_value(found).unwrap();
+    assert!(found.entries.is_empty(), "a compound matches from the start of a part, not mid-part");
 
     // Keyset paging walks everything once.
     let (_, all) = page(&admin, "limit=200").await;

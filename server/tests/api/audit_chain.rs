@@ -204,6 +204,41 @@ async fn rows_written_before_the_chain_existed_are_sealed_when_the_server_starts
     assert_eq!((outcome.rows, outcome.broken), (3, None));
 }
 
+/// Rows an older version wrote have no compound words; the server gives them words when it
+/// starts (the migration marks them as the backlog), so searching for a hyphenated name finds them.
+#[tokio::test]
+async fn rows_written_before_the_word_index_are_indexed_when_the_server_starts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pool = server::db::open(&dir.path().join(server::data_dir::DATABASE_FILE)).await.expect("database");
+    for name in ["orders-alerts-1", "orders-alerts-2", "payments"] {
+        sqlx::query(
+            "INSERT INTO audit_events (actor_name, source, action, target_name, result) VALUES ('admin', 'api', 'topic.create', ?1, 'ok')",
+        )
+        .bind(name)
+        .execute(&pool)
+        .await
+        .expect("a row as an older version wrote it");
+    }
+    sqlx::query("UPDATE audit_chain SET words_backlog = (SELECT max(id) FROM audit_events)")
+        .execute(&pool)
+        .await
+        .expect("the backlog, as the migration records it");
+    let found = |query: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let selection = audit_events::Selection { search: audit_events::search_query(query), ..Default::default() };
+            audit_events::list(&pool, &selection, 50).await.expect("search").len()
+        }
+    };
+    assert_eq!(found("alerts-1").await, 0, "not indexed yet");
+    server::audit::open_chain(&pool).await.expect("opened");
+    assert_eq!(found("alerts-1").await, 1);
+    assert_eq!(found("orders-alerts").await, 2);
+    let backlog: i64 =
+        sqlx::query_scalar("SELECT words_backlog FROM audit_chain").fetch_one(&pool).await.expect("backlog");
+    assert_eq!(backlog, 0, "done, so the next start has nothing to do");
+}
+
 /// Retention pruning through `signalbox audit prune`: the old rows go, the pruning is a row of the
 /// chain, what is left verifies (also against the checkpoint the command printed), a wrong
 /// checkpoint at the cut is caught, and a change to a kept row is still named.
@@ -244,6 +279,18 @@ async fn pruning_removes_old_rows_and_the_rest_still_verifies() {
 
     let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events").fetch_one(&pool).await.expect("count");
     assert_eq!(kept, 101, "the 100 newer rows and the pruning's own row");
+    let words = |query: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_words WHERE audit_words MATCH ?1")
+                .bind(query)
+                .fetch_one(&pool)
+                .await
+                .expect("word search")
+        }
+    };
+    assert_eq!(words("\"rule-1\"*").await, 0, "the removed rows' words are gone");
+    assert_eq!(words("\"kept-1\"*").await, 11, "kept-1 and kept-10 to kept-19");
     let detail: String = sqlx::query_scalar("SELECT detail FROM audit_events WHERE action = 'audit.prune'")
         .fetch_one(&pool)
         .await
