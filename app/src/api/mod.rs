@@ -14,6 +14,7 @@ pub mod functions;
 pub mod rules;
 pub mod subscriptions;
 pub mod system;
+pub mod templates;
 pub mod topics;
 
 #[cfg(feature = "hydrate")]

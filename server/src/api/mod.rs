@@ -14,6 +14,7 @@ mod rules;
 mod subscriptions;
 mod system;
 mod teams;
+mod templates;
 mod tokens;
 mod topics;
 mod users;
@@ -50,6 +51,7 @@ use utoipa_axum::routes;
         (name = "functions", description = "Functions that subscriptions and rule actions can target"),
         (name = "rules", description = "Events rules, through a connection"),
         (name = "audit", description = "The audit trail: every change, who made it, and whether OCI accepted it"),
+        (name = "templates", description = "The template library: pipeline templates and their versions"),
     )
 )]
 struct ApiDoc;
@@ -96,7 +98,13 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(cloud_audit::list_cloud_audit))
                 .routes(routes!(rules::list_rules, rules::create_rule))
                 .routes(routes!(rules::get_rule, rules::update_rule, rules::delete_rule))
-                .routes(routes!(rules::move_rule)),
+                .routes(routes!(rules::move_rule))
+                .routes(routes!(templates::get_template_schema))
+                .routes(routes!(templates::list_starters))
+                .routes(routes!(templates::list_templates, templates::create_template))
+                .routes(routes!(templates::get_template))
+                .routes(routes!(templates::get_template_version))
+                .routes(routes!(templates::publish_version)),
         )
         .split_for_parts();
     let doc = Arc::new(doc);

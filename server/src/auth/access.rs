@@ -57,6 +57,17 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             | "/api/v1/audit/verify"
             | "/api/v1/audit/export",
         ) => Authenticated,
+        // The template format and the built-in starters are the same for everyone.
+        ("GET", "/api/v1/templates/schema" | "/api/v1/templates/starters") => Authenticated,
+        // Which templates a team sees (its own, others' shared with everyone) is the handler's.
+        ("GET", "/api/v1/teams/{team_id}/templates") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/templates") => Team(Role::Operator),
+        (
+            "GET",
+            "/api/v1/teams/{team_id}/templates/{template_id}"
+            | "/api/v1/teams/{team_id}/templates/{template_id}/versions/{version}",
+        ) => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/templates/{template_id}/versions") => Team(Role::Operator),
         ("GET" | "POST", "/api/v1/tokens") => Session,
         ("DELETE", "/api/v1/tokens/{token_id}") => Session,
         ("GET" | "POST", "/api/v1/users") => SiteAdmin,

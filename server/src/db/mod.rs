@@ -11,6 +11,8 @@ pub mod connections;
 pub mod instance;
 pub mod sqlite;
 pub mod teams;
+pub mod template_versions;
+pub mod templates;
 pub mod users;
 
 use sqlx::ConnectOptions;

@@ -238,6 +238,20 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
     )
     .await;
 
+    // Templates.
+    let route = "POST /api/v1/teams/{team_id}/templates";
+    let templates = format!("/api/v1/teams/{team}/templates");
+    let starter = |slug: &str| json!({"name": "alerts", "source": {"starter": slug}});
+    p.probe(route, post(&templates).json(&starter("no-such-starter")), Expect::Rejected).await;
+    let template =
+        p.probe(route, post(&templates).json(&starter("infra-alerts")), Expect::Made("template.create")).await;
+    let route = "POST /api/v1/teams/{team_id}/templates/{template_id}/versions";
+    let versions = format!("{templates}/{}/versions", template["template"]["id"]);
+    let mut document = template["document"].clone();
+    p.probe(route, post(&versions).json(&json!({"document": document})), Expect::Rejected).await;
+    document["description"] = json!("changed");
+    p.probe(route, post(&versions).json(&json!({"document": document})), Expect::Made("template.publish")).await;
+
     // Topics, through the built-in sandbox connection.
     let (base, compartment) = sandbox(&admin).await;
     let route = "POST /api/v1/teams/{team_id}/connections/{connection_id}/topics";

@@ -18,4 +18,5 @@ mod sandbox;
 mod security;
 mod subscriptions;
 mod system;
+mod templates;
 mod topics;
