@@ -34,6 +34,10 @@ async fn main() {
     let verified = audit_events::verify(&pool, Vec::new()).await.expect("verify");
     assert!(verified.broken.is_none(), "{:?}", verified.broken);
     println!("verified the whole chain ({} rows) in {:.1} s", verified.rows, started.elapsed().as_secs_f64());
+    // What the running server does in the background once enough rows arrived.
+    let started = Instant::now();
+    let steps = server::db::audit_search::merge_if_grown(&pool, true).await.expect("merge");
+    println!("merged the search indexes in {steps} steps, {:.1} s", started.elapsed().as_secs_f64());
     pool.close().await;
 
     let app = Application::build(Config::for_tests(data_dir.path())).await.expect("application starts");

@@ -163,7 +163,10 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        let upkeep = tokio::spawn(audit::keep_search_merged(self.state.pool.clone()));
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        upkeep.abort();
+        served?;
         self.state.builtin.sandbox.save_now().await;
         self.state.pool.close().await;
         tracing::info!("signalbox stopped");

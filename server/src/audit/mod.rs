@@ -63,3 +63,24 @@ pub async fn open_chain(pool: &SqlitePool) -> Result<(), DbError> {
     );
     Ok(())
 }
+
+/// How often the server looks whether the audit search indexes need merging.
+const SEARCH_UPKEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// Keeps the audit trail's full-text indexes merged: a look at start and every hour, a merge
+/// when enough rows arrived (see [`crate::db::audit_search`]). Runs until the task is dropped.
+pub async fn keep_search_merged(pool: SqlitePool) {
+    let mut every = tokio::time::interval(SEARCH_UPKEEP_EVERY);
+    loop {
+        every.tick().await;
+        let started = Instant::now();
+        match crate::db::audit_search::merge_if_grown(&pool, false).await {
+            Ok(0) => {}
+            Ok(steps) => {
+                tracing::info!(steps, took_ms = started.elapsed().as_millis() as u64, "audit search indexes merged")
+            }
+            // Searches stay correct without it, only slower; the next hour tries again.
+            Err(err) => tracing::warn!(error = %err, "merging the audit search indexes failed"),
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod api_tokens;
 pub mod audit_events;
+pub mod audit_search;
 pub mod audit_words;
 pub mod connections;
 pub mod instance;

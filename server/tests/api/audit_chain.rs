@@ -204,6 +204,25 @@ async fn rows_written_before_the_chain_existed_are_sealed_when_the_server_starts
     assert_eq!((outcome.rows, outcome.broken), (3, None));
 }
 
+/// The search indexes are merged once enough rows arrived, and searches answer the same after.
+#[tokio::test]
+async fn search_indexes_are_merged_once_the_trail_has_grown() {
+    let (_dir, pool) = chain().await;
+    let search = |query: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let selection = audit_events::Selection { search: audit_events::search_query(query), ..Default::default() };
+            audit_events::list(&pool, &selection, 500).await.expect("search").iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    let (words, compounds) = (search("rule update").await, search("rule-77").await);
+    assert_eq!(compounds.len(), 111, "rule-77, rule-770 to rule-779 and rule-7700 to rule-7799");
+    let steps = server::db::audit_search::merge_if_grown(&pool, false).await.expect("merge");
+    assert!(steps >= 2, "10,000 new rows are worth a merge of both indexes ({steps} steps)");
+    assert_eq!((search("rule update").await, search("rule-77").await), (words, compounds));
+    assert_eq!(server::db::audit_search::merge_if_grown(&pool, false).await.expect("merge"), 0, "nothing new since");
+}
+
 /// Rows an older version wrote have no compound words; the server gives them words when it
 /// starts (the migration marks them as the backlog), so searching for a hyphenated name finds them.
 #[tokio::test]
