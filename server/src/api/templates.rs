@@ -269,11 +269,7 @@ async fn find(state: &AppState, caller: &Caller, team_id: i64, template_id: i64)
 async fn detail(state: &AppState, caller: &Caller, team_id: i64, template_id: i64) -> ApiResult<TemplateDetail> {
     let row = find(state, caller, team_id, template_id).await?;
     let versions = template_versions::of_template(&state.pool, row.id).await?;
-    Ok(TemplateDetail {
-        template: row.summary(),
-        versions: versions.iter().map(|v| v.summary()).collect(),
-        document: stored_document(&row.document)?,
-    })
+    Ok(TemplateDetail { template: row.summary(), versions, document: stored_document(&row.document)? })
 }
 
 /// A stored document read back; every one was checked before it was stored.

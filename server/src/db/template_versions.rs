@@ -36,12 +36,19 @@ impl VersionRow {
 const SELECT: &str = "SELECT v.version, v.document, v.notes, users.username AS created_by_name, v.created_at \
      FROM template_versions v LEFT JOIN users ON users.id = v.created_by";
 
-/// Every version of a template, newest first.
-pub async fn of_template(pool: &SqlitePool, template_id: i64) -> Result<Vec<VersionRow>, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE v.template_id = ?1 ORDER BY v.version DESC"))
-        .bind(template_id)
-        .fetch_all(pool)
-        .await?)
+/// Every version of a template, newest first, without their documents.
+pub async fn of_template(pool: &SqlitePool, template_id: i64) -> Result<Vec<VersionSummary>, DbError> {
+    let rows: Vec<(i64, String, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT v.version, v.notes, users.username, v.created_at FROM template_versions v \
+         LEFT JOIN users ON users.id = v.created_by WHERE v.template_id = ?1 ORDER BY v.version DESC",
+    )
+    .bind(template_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, notes, created_by, created_at)| VersionSummary { version, notes, created_by, created_at })
+        .collect())
 }
 
 /// One version.

@@ -17,6 +17,8 @@ pub struct TemplateRow {
     pub team_name: String,
     /// Name.
     pub name: String,
+    /// The newest version's description.
+    pub description: String,
     /// `private`, `team` or `everyone`.
     pub visibility: String,
     /// Creator.
@@ -31,7 +33,8 @@ pub struct TemplateRow {
     pub document: String,
 }
 
-const SELECT: &str = "SELECT t.id, t.team_id, teams.name AS team_name, t.name, t.visibility, t.created_by, \
+const SELECT: &str = "SELECT t.id, t.team_id, teams.name AS team_name, t.name, \
+     coalesce(json_extract(v.document, '$.description'), '') AS description, t.visibility, t.created_by, \
      users.username AS created_by_name, v.version AS latest_version, v.created_at AS updated_at, v.document \
      FROM templates t JOIN teams ON teams.id = t.team_id \
      JOIN template_versions v ON v.template_id = t.id \
@@ -44,16 +47,14 @@ const VISIBLE: &str =
     "((t.team_id = ?1 AND (t.visibility != 'private' OR t.created_by = ?2)) OR t.visibility = 'everyone')";
 
 impl TemplateRow {
-    /// The list entry; the description is the document's.
+    /// The list entry.
     pub fn summary(&self) -> TemplateSummary {
-        let description =
-            serde_json::from_str::<app::template::Template>(&self.document).map(|t| t.description).unwrap_or_default();
         TemplateSummary {
             id: self.id,
             team_id: self.team_id,
             team_name: self.team_name.clone(),
             name: self.name.clone(),
-            description,
+            description: self.description.clone(),
             visibility: Visibility::parse(&self.visibility).unwrap_or_default(),
             latest_version: self.latest_version,
             updated_at: self.updated_at,
