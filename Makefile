@@ -15,12 +15,13 @@ test: setup
 	.ci/test
 
 ## Benchmarks behind BENCHMARKS.md: first-page size and idle memory; signing vs the Python SDK;
-## the rules page with 500 rules; the audit trail at 1,000,000 rows
+## the rules page with 500 rules; the audit trail at 1,000,000 rows; applying a 30-resource template
 bench: setup
 	.ci/bench
 	.ci/bench-signing
 	source .ci/env.sh && cargo bench -p server --bench rules_page
 	source .ci/env.sh && cargo bench -p server --bench audit_trail
+	.ci/bench-apply
 
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)
 watch: setup

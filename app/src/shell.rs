@@ -2,8 +2,9 @@
 
 use crate::components::Layout;
 use crate::pages::{
-    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, Dashboard, Login, NotFound, RuleRoute,
-    RulesRoute, Section, SettingsRoute, TopicRoute, TopicsRoute, Upcoming,
+    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, Dashboard, DeployRoute, DeploymentRoute, Login,
+    NotFound, PipelinesRoute, RuleRoute, RulesRoute, Section, SettingsRoute, TemplateRoute, TopicRoute, TopicsRoute,
+    Upcoming,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -51,7 +52,10 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=Dashboard ssr=SsrMode::Async />
                     <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/pipelines") view=|| view! { <Section upcoming=Upcoming::Pipelines /> } ssr=SsrMode::Async />
+                    <Route path=path!("/pipelines") view={Lazy::<PipelinesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/pipelines/deploy") view={Lazy::<DeployRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/pipelines/templates/:template_id") view={Lazy::<TemplateRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/pipelines/deployments/:deployment_id") view={Lazy::<DeploymentRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/rules/:rule_id") view={Lazy::<RuleRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />

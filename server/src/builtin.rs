@@ -57,25 +57,17 @@ impl Builtin {
             .keys()
             .trust_pem(&key_id, api_key.public_key_pem().as_bytes())
             .map_err(|err| BuiltinError::Key { path: PathBuf::from(&key_id), reason: err.to_string() })?;
-        // Loopback only: the client of the built-in connection never uses a proxy.
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
-        let mut client = OciClient::new(http, Arc::new(api_key), Region::default());
-        for service in [
-            Service::Events,
-            Service::Notifications,
-            Service::Functions,
-            Service::Audit,
-            Service::Compute,
-            Service::Identity,
-            Service::ObjectStorage,
-        ] {
-            client = client.with_endpoint(service, base_url);
-        }
+        let client = signed_client(api_key, base_url);
         Ok(Self { sandbox, client })
+    }
+
+    /// A client signed with the built-in key kept in `data_dir`, for the embedded sandbox of the
+    /// instance using that directory, served at `base_url`. Tools and tests reach the sandbox's
+    /// own API (fault injection, deliveries) through it.
+    pub fn client_at(data_dir: &Path, base_url: &str) -> Result<OciClient, BuiltinError> {
+        let key = load_or_create_key(&data_dir.join("sandbox").join("api_key.pem"))?;
+        let api_key = ApiKey::new(&SandboxConfig::default().tenancy, BUILTIN_USER, key);
+        Ok(signed_client(api_key, base_url))
     }
 
     /// Gives the sandbox's `dev` compartment an application with two sample functions, unless
@@ -115,6 +107,29 @@ impl Builtin {
         }
         true
     }
+}
+
+/// A client for every service at `base_url`, signed with `api_key`.
+fn signed_client(api_key: ApiKey, base_url: &str) -> OciClient {
+    // Loopback only: the client of the built-in connection never uses a proxy.
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new());
+    let mut client = OciClient::new(http, Arc::new(api_key), Region::default());
+    for service in [
+        Service::Events,
+        Service::Notifications,
+        Service::Functions,
+        Service::Audit,
+        Service::Compute,
+        Service::Identity,
+        Service::ObjectStorage,
+    ] {
+        client = client.with_endpoint(service, base_url);
+    }
+    client
 }
 
 /// Compartment of the sample functions (`dev`).

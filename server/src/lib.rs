@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod apply;
 pub mod audit;
 pub mod auth;
 pub mod builtin;
@@ -57,6 +58,9 @@ pub enum StartupError {
     /// The audit trail cannot be opened.
     #[error("cannot open the audit trail: {0}")]
     Audit(db::DbError),
+    /// Apply runs left by the last stop cannot be marked interrupted.
+    #[error("cannot mark interrupted apply runs: {0}")]
+    Apply(db::DbError),
     /// The session store cannot be prepared.
     #[error("cannot prepare the session store: {0}")]
     Sessions(String),
@@ -104,6 +108,7 @@ impl Application {
         let data_dir = DataDir::prepare(&config.data_dir)?;
         let pool = db::open(&data_dir.database_path()).await?;
         audit::open_chain(&pool).await.map_err(StartupError::Audit)?;
+        apply::interrupt_running(&pool).await.map_err(StartupError::Apply)?;
         // After the database: a data directory refused for its database gets no key file either.
         let master_key = master_key::MasterKey::load(data_dir.path(), config.master_key.as_ref())?;
         auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await?;
@@ -133,6 +138,7 @@ impl Application {
             throttle: auth::throttle::Throttle::default(),
             master_key,
             chain_check: audit::ChainCheck::default(),
+            progress: Default::default(),
         }));
         let router = routes::router(state.clone(), sessions);
         Ok(Self { listener, router, state })
@@ -164,8 +170,10 @@ impl Application {
         tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let upkeep = tokio::spawn(audit::keep_search_merged(self.state.pool.clone()));
+        let drift = tokio::spawn(apply::drift::check_periodically(self.state.clone()));
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         upkeep.abort();
+        drift.abort();
         served?;
         self.state.builtin.sandbox.save_now().await;
         self.state.pool.close().await;

@@ -37,6 +37,8 @@ pub struct App {
     pub master_key: MasterKey,
     /// The audit chain's last check, for the console's badge.
     pub chain_check: crate::audit::ChainCheck,
+    /// Announces apply progress to the runs' event streams.
+    pub progress: Arc<crate::apply::Progress>,
 }
 
 impl Deref for AppState {

@@ -120,6 +120,28 @@ pub enum TemplateSource {
     Document(Template),
     /// A built-in starter, by slug.
     Starter(String),
+    /// Another template's newest version (a fork): one the caller sees from one of their teams.
+    Fork {
+        /// The team the caller sees it from.
+        team_id: i64,
+        /// The template.
+        template_id: i64,
+    },
+    /// What a compartment holds now, through one of this team's connections.
+    Capture {
+        /// The connection.
+        connection_id: i64,
+        /// The compartment.
+        compartment_id: String,
+    },
+}
+
+/// `PATCH /teams/{team_id}/templates/{template_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UpdateTemplateRequest {
+    /// Who sees it.
+    pub visibility: Visibility,
 }
 
 /// `POST /teams/{team_id}/templates`.
@@ -192,6 +214,17 @@ pub async fn publish_version(
 ) -> Result<TemplateDetail, ApiError> {
     let path = format!("/teams/{team_id}/templates/{template_id}/versions");
     super::send_json(http::Method::POST, &path, request, Some(csrf)).await
+}
+
+/// Changes who sees a template (operators of its team).
+pub async fn update_template(
+    team_id: i64,
+    template_id: i64,
+    request: &UpdateTemplateRequest,
+    csrf: &str,
+) -> Result<TemplateDetail, ApiError> {
+    let path = format!("/teams/{team_id}/templates/{template_id}");
+    super::send_json(http::Method::PATCH, &path, request, Some(csrf)).await
 }
 
 /// The built-in starters.

@@ -1,23 +1,31 @@
-//! The Export section of the rule and topic pages: the resource as OCI CLI commands or as a
-//! Python SDK script, with a Copy button.
+//! The Export section of the rule, topic and deployment pages: the resource in each of its
+//! export forms (OCI CLI commands, a Python SDK script, Terraform), one tab each, with a Copy
+//! button.
 
 use crate::export::Export;
 use leptos::prelude::*;
 
-/// Which form is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Form {
-    Cli,
-    Python,
+impl Export {
+    /// The forms a rule or topic exports as, with their tab labels.
+    pub fn forms(self) -> Vec<(&'static str, String)> {
+        vec![("OCI CLI", self.cli), ("Python SDK", self.python)]
+    }
 }
 
-/// The export of one resource; `subject` names it in the hint ("this rule").
+/// The hint of a rule's or topic's export; `subject` names it ("this rule").
+pub fn export_hint(subject: &str) -> String {
+    format!(
+        "Recreate {subject} elsewhere, or keep it in a repository: the OCI CLI with its --from-json document, or a Python script for the official SDK."
+    )
+}
+
+/// The export of one resource: `forms` are (tab label, text); `hint` says what they are for.
 #[component]
-pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
-    let form = RwSignal::new(Form::Cli);
+pub fn ExportPanel(forms: Vec<(&'static str, String)>, #[prop(into)] hint: String) -> impl IntoView {
+    let form = RwSignal::new(0usize);
     let copy_label = RwSignal::new("Copy");
-    let export = StoredValue::new(export);
-    let text = move || export.with_value(|e| if form.get() == Form::Cli { e.cli.clone() } else { e.python.clone() });
+    let forms = StoredValue::new(forms);
+    let text = move || forms.with_value(|f| f.get(form.get()).map(|(_, text)| text.clone()).unwrap_or_default());
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
         {
@@ -32,7 +40,7 @@ pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
             }
         }
     };
-    let tab = move |which: Form, label: &'static str| {
+    let tab = move |which: usize, label: &'static str| {
         view! {
             <button
                 type="button"
@@ -53,15 +61,15 @@ pub fn ExportPanel(export: Export, subject: &'static str) -> impl IntoView {
             <h2 id="export-title" class="section-title">
                 "Export"
             </h2>
-            <p class="section-hint">
-                {format!(
-                    "Recreate {subject} elsewhere, or keep it in a repository: the OCI CLI with its --from-json document, or a Python script for the official SDK.",
-                )}
-            </p>
+            <p class="section-hint">{hint}</p>
             <div class="export-bar">
                 <div class="tabs" role="tablist" aria-label="Export as">
-                    {tab(Form::Cli, "OCI CLI")}
-                    {tab(Form::Python, "Python SDK")}
+                    {forms
+                        .with_value(|f| f.iter().map(|(label, _)| *label).collect::<Vec<_>>())
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, label)| tab(i, label))
+                        .collect_view()}
                 </div>
                 <button type="button" class="btn btn-small" on:click=copy>
                     {move || copy_label.get()}

@@ -3,7 +3,7 @@
 //! the rules list.
 
 use super::PageStyles;
-use super::export_panel::ExportPanel;
+use super::export_panel::{ExportPanel, export_hint};
 use super::rule_editor::{RuleEditor, RuleForm};
 use super::scope::{connection_label, pick_connection};
 use crate::api::auth::Role;
@@ -293,7 +293,7 @@ fn RulePage() -> impl IntoView {
                             </section>
                         }
                     })}
-                <ExportPanel export=exported subject="this rule" />
+                <ExportPanel forms=exported.forms() hint=export_hint("this rule") />
             </div>
         }
     };

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 /// navigation is honest about the product's shape instead of leading to a 404.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upcoming {
-    Pipelines,
     Rules,
     Topics,
     Sandbox,
@@ -14,12 +13,6 @@ pub enum Upcoming {
 impl Upcoming {
     fn text(self) -> (&'static str, &'static str, IconName, &'static str) {
         match self {
-            Upcoming::Pipelines => (
-                "Pipelines",
-                "Versioned, parameterised templates of topics, subscriptions and rules, applied with a reviewed plan.",
-                IconName::Pipelines,
-                "Templates arrive with plan and apply: share a pipeline once, apply it to any compartment, and see drift.",
-            ),
             Upcoming::Rules => (
                 "Rules",
                 "Events rules that watch resource changes and send them to topics, streams and functions.",

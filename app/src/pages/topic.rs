@@ -2,7 +2,7 @@
 //! delivery protocol. The connection comes from the URL (`?connection=`), like the topics list.
 
 use super::PageStyles;
-use super::export_panel::ExportPanel;
+use super::export_panel::{ExportPanel, export_hint};
 use super::scope::{connection_label, pick_connection};
 use crate::api::auth::Role;
 use crate::api::connections::{ConnectionKind, list_compartments};
@@ -265,7 +265,7 @@ fn TopicPage() -> impl IntoView {
                     })
             }}
             {move || sending_rules.get().map(rules_section)}
-            {move || exported.get().map(|export| view! { <ExportPanel export subject="this topic and its subscriptions" /> })}
+            {move || exported.get().map(|export| view! { <ExportPanel forms=export.forms() hint=export_hint("this topic and its subscriptions") /> })}
         </AsyncView>
     }
     .into_any()

@@ -12,7 +12,9 @@
 //! references, limits), [`render`] turns a template and parameter values into the concrete
 //! [`Desired`] state or a list of problems, each naming its field.
 
+pub mod export;
 mod params;
+pub mod plan;
 mod render;
 #[cfg(any(test, feature = "ssr"))]
 pub mod starters;
@@ -180,7 +182,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { field: field.into(), message: message.into() }
     }
 }

@@ -240,3 +240,269 @@ fn text_round_trips() {
         assert_eq!(Template::parse(&template.to_text()).unwrap(), template, "{}", starter.slug);
     }
 }
+
+mod planning {
+    use super::*;
+    use crate::api::rules::ActionKind;
+    use crate::api::subscriptions::SubscriptionProtocol;
+    use crate::template::plan::*;
+
+    const UID: &str = "sbx-test";
+    const TOPIC: &str = "ocid1.onstopic.oc1.iad.aaaatopic";
+
+    fn infra(prefix: &str) -> Desired {
+        let template = Starter::find("infra-alerts").expect("starter").template().expect("parses");
+        let values = values(json!({"prefix": prefix, "webhook_url": "https://hooks.example.com/oci"}));
+        render(&template, &values, false).expect("renders")
+    }
+
+    fn tags(key: &str) -> Tags {
+        Tags::from([(TAG_DEPLOYMENT.to_owned(), UID.to_owned()), (TAG_KEY.to_owned(), key.to_owned())])
+    }
+
+    /// The cloud after `desired` was applied, and what the deployment recorded.
+    fn applied(desired: &Desired) -> (Vec<Owned>, Live) {
+        let topic = &desired.topics[0];
+        let sub = &desired.subscriptions[0];
+        let rule = &desired.rules[0];
+        let live = Live {
+            topics: vec![LiveTopic {
+                id: TOPIC.into(),
+                name: topic.name.clone(),
+                description: topic.description.clone(),
+                tags: tags(&topic.key),
+            }],
+            subscriptions: vec![LiveSubscription {
+                id: "ocid1.onssubscription.oc1.iad.aaaasub".into(),
+                topic_id: TOPIC.into(),
+                protocol: sub.protocol,
+                endpoint: sub.endpoint.clone(),
+                tags: tags(&sub.key),
+            }],
+            rules: vec![LiveRule {
+                id: "ocid1.eventrule.oc1.iad.aaaarule".into(),
+                name: rule.name.clone(),
+                description: rule.description.clone(),
+                is_enabled: true,
+                condition: rule.condition.clone(),
+                actions: vec![LiveAction {
+                    kind: ActionKind::Notifications,
+                    target_id: TOPIC.into(),
+                    description: rule.actions[0].description.clone(),
+                }],
+                tags: tags(&rule.key),
+            }],
+        };
+        let owned = vec![
+            Owned { kind: ResourceKind::Topic, key: topic.key.clone(), id: TOPIC.into() },
+            Owned { kind: ResourceKind::Subscription, key: sub.key.clone(), id: live.subscriptions[0].id.clone() },
+            Owned { kind: ResourceKind::Rule, key: rule.key.clone(), id: live.rules[0].id.clone() },
+        ];
+        (owned, live)
+    }
+
+    fn actions(plan: &Plan) -> Vec<(ResourceKind, ChangeAction)> {
+        plan.changes.iter().map(|c| (c.kind, c.action)).collect()
+    }
+
+    fn ops(steps: &[PlannedStep]) -> Vec<(StepOp, ResourceKind, Vec<usize>)> {
+        steps.iter().map(|s| (s.op, s.kind, s.after.clone())).collect()
+    }
+
+    #[test]
+    fn a_first_plan_creates_topics_before_what_points_at_them() {
+        let desired = infra("prod");
+        let plan = plan(&desired, UID, &[], &Live::default());
+        use ChangeAction::Create;
+        use ResourceKind::*;
+        assert_eq!(actions(&plan), [(Topic, Create), (Subscription, Create), (Rule, Create)]);
+        assert!(plan.problems.is_empty() && plan.warnings.is_empty(), "{plan:?}");
+        let name = plan.changes[0].diff.iter().find(|d| d.field == "name").expect("a name field");
+        assert_eq!((name.before.as_str(), name.after.as_str()), ("", "prod-infra-alerts"));
+        assert_eq!(
+            ops(&plan.steps(&desired)),
+            [(StepOp::Create, Topic, vec![]), (StepOp::Create, Subscription, vec![0]), (StepOp::Create, Rule, vec![0])]
+        );
+    }
+
+    #[test]
+    fn an_applied_deployment_plans_no_change() {
+        let desired = infra("prod");
+        let (owned, live) = applied(&desired);
+        let plan = plan(&desired, UID, &owned, &live);
+        assert!(!plan.changes_anything(), "{plan:#?}");
+        assert_eq!(plan.count(ChangeAction::NoOp), 3);
+        assert!(plan.steps(&desired).is_empty());
+    }
+
+    #[test]
+    fn a_condition_changed_behind_signalboxs_back_is_an_update_showing_the_lines() {
+        let desired = infra("prod");
+        let (owned, mut live) = applied(&desired);
+        live.rules[0].condition = json!({"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]}).to_string();
+        let plan = plan(&desired, UID, &owned, &live);
+        let rule = plan.changes.iter().find(|c| c.kind == ResourceKind::Rule).expect("the rule");
+        assert_eq!(rule.action, ChangeAction::Update);
+        assert_eq!(rule.diff.len(), 1, "{:?}", rule.diff);
+        assert_eq!(rule.diff[0].field, "condition");
+        assert!(rule.diff[0].after.contains("terminateinstance.end"), "formatted JSON: {}", rule.diff[0].after);
+        assert!(rule.diff[0].after.lines().count() > 3, "one value per line: {}", rule.diff[0].after);
+        assert_eq!(plan.count(ChangeAction::NoOp), 2);
+    }
+
+    #[test]
+    fn a_renamed_topic_is_replaced_and_what_points_at_it_follows() {
+        let (owned, live) = applied(&infra("prod"));
+        let desired = infra("production");
+        let plan = plan(&desired, UID, &owned, &live);
+        use ChangeAction::*;
+        use ResourceKind::*;
+        assert_eq!(actions(&plan), [(Topic, Replace), (Subscription, Replace), (Rule, Update)]);
+        assert!(
+            plan.changes[0].reason.as_deref().is_some_and(|r| r.contains("cannot change")),
+            "{:?}",
+            plan.changes[0]
+        );
+        let steps = plan.steps(&desired);
+        assert_eq!(
+            ops(&steps),
+            [
+                (StepOp::Create, Topic, vec![]),
+                (StepOp::Create, Subscription, vec![0]),
+                (StepOp::Update, Rule, vec![0]),
+                (StepOp::Delete, Subscription, vec![1]),
+                (StepOp::Delete, Topic, vec![1, 2, 3]),
+            ]
+        );
+        assert_eq!(steps[4].id.as_deref(), Some(TOPIC), "the old topic is the one deleted");
+        assert_eq!(steps[0].id, None, "the new one is created");
+    }
+
+    #[test]
+    fn tagged_resources_are_adopted_and_leftovers_deleted() {
+        let desired = infra("prod");
+        let (_, mut live) = applied(&desired);
+        let mut extra = live.rules[0].clone();
+        extra.id = "ocid1.eventrule.oc1.iad.aaaaold".into();
+        extra.name = "prod-old-rule".into();
+        extra.tags = tags("old-rule");
+        live.rules.push(extra);
+        let mut stranger = live.topics[0].clone();
+        stranger.id = "ocid1.onstopic.oc1.iad.aaaaother".into();
+        stranger.name = "someone-elses".into();
+        stranger.tags = Tags::new();
+        live.topics.push(stranger);
+        // Nothing recorded: an apply was interrupted before it could write the OCIDs down.
+        let plan = plan(&desired, UID, &[], &live);
+        use ChangeAction::*;
+        use ResourceKind::*;
+        assert_eq!(actions(&plan), [(Topic, NoOp), (Subscription, NoOp), (Rule, NoOp), (Rule, Delete)]);
+        assert!(plan.changes[0].reason.as_deref().is_some_and(|r| r.contains("tags")));
+        assert_eq!(plan.changes[3].key, "old-rule");
+    }
+
+    #[test]
+    fn destroy_deletes_rules_and_subscriptions_before_topics() {
+        let desired = infra("prod");
+        let (owned, live) = applied(&desired);
+        let empty = Desired::default();
+        let plan = plan(&empty, UID, &owned, &live);
+        assert_eq!(plan.count(ChangeAction::Delete), 3);
+        let steps = plan.steps(&empty);
+        let topic = steps.iter().find(|s| s.kind == ResourceKind::Topic).expect("the topic");
+        assert_eq!(topic.after.len(), 2, "after the rule and the subscription: {steps:?}");
+        assert!(steps.iter().all(|s| s.op == StepOp::Delete && s.id.is_some()));
+    }
+
+    #[test]
+    fn a_full_compartment_blocks_and_unknown_event_types_warn() {
+        let mut desired = infra("prod");
+        desired.rules[0].condition =
+            json!({"eventType": ["com.oraclecloud.computeapi.launchinstance.ennd"]}).to_string();
+        let full = Live {
+            topics: (0..TOPICS_PER_COMPARTMENT)
+                .map(|i| LiveTopic {
+                    id: format!("ocid1.onstopic.oc1.iad.t{i}"),
+                    name: format!("t{i}"),
+                    description: String::new(),
+                    tags: Tags::new(),
+                })
+                .collect(),
+            ..Live::default()
+        };
+        let plan = plan(&desired, UID, &[], &full);
+        assert_eq!(fields(&plan.problems), ["topics"]);
+        assert!(plan.problems[0].message.contains("limit is 100"), "{}", plan.problems[0].message);
+        assert_eq!(fields(&plan.warnings), ["rules[0].condition"]);
+        assert!(plan.warnings[0].message.contains("launchinstance.ennd"));
+    }
+
+    #[test]
+    fn endpoint_passwords_never_reach_a_plan() {
+        let mut desired = infra("prod");
+        desired.subscriptions[0].endpoint = "https://ops:hunter2@hooks.example.com/oci".into();
+        desired.subscriptions[0].protocol = SubscriptionProtocol::CustomHttps;
+        let plan = plan(&desired, UID, &[], &Live::default());
+        let text = serde_json::to_string(&plan).expect("serialises");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("ops:****@hooks.example.com"), "{text}");
+    }
+}
+
+mod exporting {
+    use super::*;
+    use crate::template::export::{cli, terraform};
+
+    fn infra() -> Desired {
+        let template = Starter::find("infra-alerts").expect("starter").template().expect("parses");
+        let values = values(json!({"prefix": "prod", "webhook_url": "https://hooks.example.com/oci"}));
+        let mut desired = render(&template, &values, false).expect("renders");
+        // As the server hands it over: Basic credentials with the password redacted.
+        desired.subscriptions[0].endpoint = "https://ops:****@hooks.example.com/oci".into();
+        desired
+    }
+
+    #[test]
+    fn the_starter_exports_as_terraform_that_parses_with_references_between_resources() {
+        let text = terraform("infra prod", "ocid1.compartment.oc1..aaaaexample", &infra());
+        let body: hcl::Body = hcl::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let resources: Vec<(String, String)> = body
+            .blocks()
+            .filter(|b| b.identifier() == "resource")
+            .map(|b| (b.labels()[0].as_str().to_owned(), b.labels()[1].as_str().to_owned()))
+            .collect();
+        assert_eq!(
+            resources,
+            [
+                ("oci_ons_notification_topic".to_owned(), "alerts".to_owned()),
+                ("oci_ons_subscription".to_owned(), "webhook".to_owned()),
+                ("oci_events_rule".to_owned(), "instance_state_changes".to_owned()),
+            ]
+        );
+        assert!(
+            text.contains("  topic_id       = oci_ons_notification_topic.alerts.id\n"),
+            "aligned as fmt does:\n{text}"
+        );
+        assert!(text.contains("      topic_id    = oci_ons_notification_topic.alerts.id\n"), "{text}");
+        assert!(text.contains("# Replace **** in the endpoint"), "{text}");
+        // The condition is one JSON string that OCI reads back as the template's condition.
+        let rule =
+            body.blocks().find(|b| b.labels().first().is_some_and(|l| l.as_str() == "oci_events_rule")).expect("rule");
+        let condition = rule.body().attributes().find(|a| a.key() == "condition").expect("condition");
+        let hcl::Expression::String(condition) = condition.expr() else { panic!("a string: {:?}", condition.expr()) };
+        let parsed: Value = serde_json::from_str(condition).expect("JSON");
+        assert_eq!(parsed["eventType"][0], "com.oraclecloud.computeapi.launchinstance.end");
+    }
+
+    #[test]
+    fn the_starter_exports_as_cli_commands_in_dependency_order() {
+        let text = cli("infra prod", "ocid1.compartment.oc1..aaaaexample", &infra());
+        let topic = text.find("oci ons topic create").expect("topic");
+        let subscription = text.find("oci ons subscription create").expect("subscription");
+        let rule = text.find("oci events rule create").expect("rule");
+        assert!(topic < subscription && subscription < rule, "{text}");
+        assert!(text.contains("--topic-id \"$topic_alerts\""), "{text}");
+        assert!(text.contains(r#"\"topicId\":\"$topic_alerts\""#), "{text}");
+        assert!(text.contains("--condition '{\"eventType\":"), "{text}");
+    }
+}

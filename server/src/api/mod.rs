@@ -3,9 +3,10 @@
 
 mod audit;
 mod auth;
-mod cloud;
+pub(crate) mod cloud;
 mod cloud_audit;
 mod connections;
+mod deployments;
 mod fallback;
 mod functions;
 pub mod health;
@@ -52,6 +53,7 @@ use utoipa_axum::routes;
         (name = "rules", description = "Events rules, through a connection"),
         (name = "audit", description = "The audit trail: every change, who made it, and whether OCI accepted it"),
         (name = "templates", description = "The template library: pipeline templates and their versions"),
+        (name = "deployments", description = "Template versions applied to a compartment: plans, applies, progress, drift"),
     )
 )]
 struct ApiDoc;
@@ -102,9 +104,18 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(templates::get_template_schema))
                 .routes(routes!(templates::list_starters))
                 .routes(routes!(templates::list_templates, templates::create_template))
-                .routes(routes!(templates::get_template))
+                .routes(routes!(templates::get_template, templates::update_template))
                 .routes(routes!(templates::get_template_version))
-                .routes(routes!(templates::publish_version)),
+                .routes(routes!(templates::publish_version))
+                .routes(routes!(deployments::list_deployments, deployments::create_deployment))
+                .routes(routes!(deployments::plan_new_deployment))
+                .routes(routes!(deployments::get_deployment))
+                .routes(routes!(deployments::plan_deployment))
+                .routes(routes!(deployments::apply_deployment))
+                .routes(routes!(deployments::check_drift))
+                .routes(routes!(deployments::get_run))
+                .routes(routes!(deployments::run_events))
+                .routes(routes!(deployments::resume_run)),
         )
         .split_for_parts();
     let doc = Arc::new(doc);

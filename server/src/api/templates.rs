@@ -5,7 +5,9 @@
 //! document format is `app::template`; its JSON Schema is served from `/templates/schema`.
 
 use super::ApiResult;
+use super::cloud::{check_compartment, reach};
 use super::json::Json as JsonBody;
+use crate::apply::capture::capture;
 use crate::auth::Caller;
 use crate::db::audit_events::NewAuditEvent;
 use crate::db::templates::TemplateRow;
@@ -15,7 +17,7 @@ use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::templates::{
     CreateTemplateRequest, MAX_NOTES, PublishVersionRequest, StarterTemplate, TemplateDetail, TemplateSource,
-    TemplateSummary, TemplateVersion, check_name,
+    TemplateSummary, TemplateVersion, UpdateTemplateRequest, check_name,
 };
 use app::template::starters::{STARTERS, Starter};
 use app::template::{Problem, Template};
@@ -139,6 +141,34 @@ pub async fn create_template(
             })?;
             starter.template().map_err(|problems| starter_broken(starter, &problems))?
         }
+        TemplateSource::Fork { team_id: from, template_id } => {
+            if caller.role_in(&state.pool, from).await?.is_none() {
+                return Err(AppError::invalid(
+                    "source.fork.team_id",
+                    format!("You are not a member of team {from}; fork from a team you belong to."),
+                ));
+            }
+            let row = find(&state, &caller, from, template_id).await.map_err(|_| {
+                AppError::invalid(
+                    "source.fork.template_id",
+                    format!("No template {template_id} is visible to team {from}; pick one from its library."),
+                )
+            })?;
+            let mut document = stored_document(&row.document)?;
+            document.description = format!(
+                "{} (forked from {} v{} of {})",
+                document.description, row.name, row.latest_version, row.team_name
+            )
+            .trim_start()
+            .to_owned();
+            document
+        }
+        TemplateSource::Capture { connection_id, compartment_id } => {
+            let compartment = check_compartment("source.capture.compartment_id", &compartment_id)?;
+            let reached = reach(&state, team_id, connection_id).await?;
+            let name = if request.name.trim().is_empty() { "Captured pipeline" } else { request.name.trim() };
+            capture(&reached.client, &compartment, name).await.map_err(AppError::Oci)?
+        }
     };
     let name = if request.name.trim().is_empty() { document.name.trim() } else { request.name.trim() }.to_owned();
     check_name(&name).map_err(|m| AppError::invalid("name", m))?;
@@ -177,6 +207,46 @@ pub async fn get_template(
     Path((team_id, template_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<TemplateDetail>> {
     detail(&state, &caller, team_id, template_id).await.map(Json)
+}
+
+/// Handles `PATCH /api/v1/teams/{team_id}/templates/{template_id}`: who sees the template.
+#[utoipa::path(
+    patch,
+    path = "/teams/{team_id}/templates/{template_id}",
+    tag = "templates",
+    params(("team_id" = i64, Path, description = "Team id"), ("template_id" = i64, Path, description = "Template id")),
+    request_body = UpdateTemplateRequest,
+    responses((status = 200, body = TemplateDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn update_template(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, template_id)): Path<(i64, i64)>,
+    JsonBody(request): JsonBody<UpdateTemplateRequest>,
+) -> ApiResult<Json<TemplateDetail>> {
+    let row = find(&state, &caller, team_id, template_id).await?;
+    if row.team_id != team_id {
+        return Err(AppError::Forbidden(format!(
+            "{} belongs to the team {}; only its members change who sees it.",
+            row.name, row.team_name
+        )));
+    }
+    if row.visibility == request.visibility.as_str() {
+        return Err(AppError::invalid(
+            "visibility",
+            format!("{} is shared with {} already.", row.name, request.visibility.as_str()),
+        ));
+    }
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    table::set_visibility(&mut tx, row.id, request.visibility).await?;
+    let before = json!({"visibility": row.visibility}).to_string();
+    let after = json!({"visibility": request.visibility}).to_string();
+    let mut event = audit(&caller, "template.share", team_id, row.id, &row.name);
+    event.before_json = Some(&before);
+    event.after_json = Some(&after);
+    event.append(&mut tx).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    detail(&state, &caller, team_id, row.id).await.map(Json)
 }
 
 /// Handles `GET /api/v1/teams/{team_id}/templates/{template_id}/versions/{version}`.

@@ -68,6 +68,27 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             | "/api/v1/teams/{team_id}/templates/{template_id}/versions/{version}",
         ) => Team(Role::Viewer),
         ("POST", "/api/v1/teams/{team_id}/templates/{template_id}/versions") => Team(Role::Operator),
+        ("PATCH", "/api/v1/teams/{team_id}/templates/{template_id}") => Team(Role::Operator),
+        // Plans and drift checks read the cloud and change nothing in it: viewers may see them.
+        ("GET", "/api/v1/teams/{team_id}/deployments") => Team(Role::Viewer),
+        (
+            "POST",
+            "/api/v1/teams/{team_id}/deployments/plan"
+            | "/api/v1/teams/{team_id}/deployments/{deployment_id}/plan"
+            | "/api/v1/teams/{team_id}/deployments/{deployment_id}/drift",
+        ) => Team(Role::Viewer),
+        (
+            "GET",
+            "/api/v1/teams/{team_id}/deployments/{deployment_id}"
+            | "/api/v1/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}"
+            | "/api/v1/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/events",
+        ) => Team(Role::Viewer),
+        (
+            "POST",
+            "/api/v1/teams/{team_id}/deployments"
+            | "/api/v1/teams/{team_id}/deployments/{deployment_id}/apply"
+            | "/api/v1/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/resume",
+        ) => Team(Role::Operator),
         ("GET" | "POST", "/api/v1/tokens") => Session,
         ("DELETE", "/api/v1/tokens/{token_id}") => Session,
         ("GET" | "POST", "/api/v1/users") => SiteAdmin,

@@ -5,10 +5,14 @@
 //! database, or a SQLite database that Signalbox did not create, is refused and left untouched.
 
 pub mod api_tokens;
+pub mod apply_runs;
+pub mod apply_steps;
 pub mod audit_events;
 pub mod audit_search;
 pub mod audit_words;
 pub mod connections;
+pub mod deployment_resources;
+pub mod deployments;
 pub mod instance;
 pub mod sqlite;
 pub mod teams;

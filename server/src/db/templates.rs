@@ -100,3 +100,13 @@ pub async fn insert(
     .fetch_one(conn)
     .await?)
 }
+
+/// Changes who sees a template.
+pub async fn set_visibility(conn: &mut SqliteConnection, id: i64, visibility: Visibility) -> Result<(), DbError> {
+    sqlx::query("UPDATE templates SET visibility = ?2 WHERE id = ?1")
+        .bind(id)
+        .bind(visibility.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -127,6 +127,9 @@ pub struct Call {
     pub if_match: Option<String>,
     /// Whether the call is a create that takes an `opc-retry-token`.
     pub retry_token: bool,
+    /// The token to send instead of a fresh one: a caller that records it before the call can
+    /// repeat the call after a crash and get the same resource back.
+    pub given_retry_token: Option<String>,
     /// Base URL instead of the service's (Functions invoke goes to each function's endpoint).
     pub base_url: Option<String>,
     /// Content type of a non-JSON body.
@@ -146,6 +149,7 @@ impl Call {
             body: None,
             if_match: None,
             retry_token: false,
+            given_retry_token: None,
             base_url: None,
             content_type: None,
             headers: Vec::new(),
@@ -194,6 +198,13 @@ impl Call {
     /// Marks the call as a create that must carry an `opc-retry-token`.
     pub fn idempotent_create(mut self) -> Self {
         self.retry_token = true;
+        self
+    }
+
+    /// Marks the call as a create carrying `token` (a fresh one when `None`).
+    pub fn idempotent_create_with(mut self, token: Option<&str>) -> Self {
+        self.retry_token = true;
+        self.given_retry_token = token.map(str::to_owned);
         self
     }
 }
@@ -298,7 +309,7 @@ impl OciClient {
     /// Sends `call` with retries and returns the raw body.
     pub async fn send_raw(&self, call: Call) -> Result<Response<Bytes>, OciError> {
         let url = self.url(&call);
-        let retry_token = call.retry_token.then(new_retry_token);
+        let retry_token = call.retry_token.then(|| call.given_retry_token.clone().unwrap_or_else(new_retry_token));
         let request_id = new_request_id();
         let mut attempts = 0usize;
         let may_retry = |err: &OciError| {
@@ -451,8 +462,8 @@ fn transport(operation: &'static str, err: &reqwest::Error) -> OciError {
     OciError::Transport { operation, kind, detail: chain.trim_end_matches(": ").to_owned() }
 }
 
-/// 30 random alphanumerics, like the Python SDK's tokens.
-fn new_retry_token() -> String {
+/// A fresh `opc-retry-token` (30 random alphanumerics, like the Python SDK's).
+pub fn new_retry_token() -> String {
     rand::rng().sample_iter(&Alphanumeric).take(30).map(char::from).collect()
 }
 

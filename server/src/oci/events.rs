@@ -278,7 +278,17 @@ impl OciClient {
 
     /// [CreateRule](https://docs.oracle.com/iaas/api/#/en/events/20181201/Rule/CreateRule)
     pub async fn create_rule(&self, details: &CreateRuleDetails) -> Result<Response<Rule>, OciError> {
-        self.send(Call::new(&CREATE_RULE, Method::POST, "/rules".into()).json(details)?.idempotent_create()).await
+        self.create_rule_with_token(details, None).await
+    }
+
+    /// CreateRule with the caller's `opc-retry-token`.
+    pub async fn create_rule_with_token(
+        &self,
+        details: &CreateRuleDetails,
+        retry_token: Option<&str>,
+    ) -> Result<Response<Rule>, OciError> {
+        let call = Call::new(&CREATE_RULE, Method::POST, "/rules".into()).json(details)?;
+        self.send(call.idempotent_create_with(retry_token)).await
     }
 
     /// [UpdateRule](https://docs.oracle.com/iaas/api/#/en/events/20181201/Rule/UpdateRule)

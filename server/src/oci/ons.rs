@@ -370,7 +370,17 @@ impl OciClient {
 
     /// [CreateTopic](https://docs.oracle.com/iaas/api/#/en/notification/20181201/NotificationTopic/CreateTopic)
     pub async fn create_topic(&self, details: &CreateTopicDetails) -> Result<Response<NotificationTopic>, OciError> {
-        self.send(Call::new(&CREATE_TOPIC, Method::POST, "/topics".into()).json(details)?.idempotent_create()).await
+        self.create_topic_with_token(details, None).await
+    }
+
+    /// CreateTopic with the caller's `opc-retry-token`.
+    pub async fn create_topic_with_token(
+        &self,
+        details: &CreateTopicDetails,
+        retry_token: Option<&str>,
+    ) -> Result<Response<NotificationTopic>, OciError> {
+        let call = Call::new(&CREATE_TOPIC, Method::POST, "/topics".into()).json(details)?;
+        self.send(call.idempotent_create_with(retry_token)).await
     }
 
     /// [UpdateTopic](https://docs.oracle.com/iaas/api/#/en/notification/20181201/NotificationTopic/UpdateTopic)
@@ -464,8 +474,17 @@ impl OciClient {
         &self,
         details: &CreateSubscriptionDetails,
     ) -> Result<Response<Subscription>, OciError> {
+        self.create_subscription_with_token(details, None).await
+    }
+
+    /// CreateSubscription with the caller's `opc-retry-token`.
+    pub async fn create_subscription_with_token(
+        &self,
+        details: &CreateSubscriptionDetails,
+        retry_token: Option<&str>,
+    ) -> Result<Response<Subscription>, OciError> {
         let call = Call::new(&CREATE_SUBSCRIPTION, Method::POST, "/subscriptions".into()).json(details)?;
-        self.send(call.idempotent_create()).await
+        self.send(call.idempotent_create_with(retry_token)).await
     }
 
     /// [UpdateSubscription](https://docs.oracle.com/iaas/api/#/en/notification/20181201/Subscription/UpdateSubscription)

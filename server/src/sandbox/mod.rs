@@ -93,6 +93,7 @@ struct Inner {
     injected: faults::Injected,
     store: RwLock<Option<persist::Store>>,
     changed: tokio::sync::Notify,
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl Sandbox {
@@ -117,6 +118,7 @@ impl Sandbox {
                 injected: faults::Injected::default(),
                 store: RwLock::new(None),
                 changed: tokio::sync::Notify::new(),
+                saving: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -256,14 +258,15 @@ async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
-/// Schedules a save after calls that can change state (writes, and the confirmation links).
+/// Saves the state after calls that can change it (writes, and the confirmation links) before
+/// answering them, so whatever a client was told exists survives the process dying right after.
 async fn note_changes(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let writes =
         request.method() != Method::GET || path.ends_with("/confirmation") || path.ends_with("/unsubscription");
     let response = next.run(request).await;
     if writes {
-        sandbox.changed();
+        sandbox.save_now().await;
     }
     response
 }

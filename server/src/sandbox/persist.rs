@@ -1,9 +1,12 @@
 //! Optional persistence of the sandbox's state in a SQLite file of its own.
 //!
 //! The whole [`World`] (and the delivery log and outbox) is small, so it is kept as one JSON
-//! snapshot row rather than mirrored table by table: a change schedules a save, and saves are
-//! coalesced (at most one every 250 ms), written in a transaction, and flushed once more when
-//! the server stops. Retry tokens are not persisted.
+//! snapshot row rather than mirrored table by table. A write request is saved before it is
+//! answered (a client that was told a resource exists must find it after a crash, as it would in
+//! OCI), retry tokens included, so a create repeated after a restart is answered with the resource
+//! it made. Delivery-log changes, which no client waits for, are coalesced (at most one save every
+//! 250 ms) and flushed once more when the server stops. Saves take turns, so an older snapshot
+//! never overwrites a newer one.
 
 use super::Sandbox;
 use super::delivery::Log;
@@ -107,9 +110,10 @@ impl Sandbox {
         self.inner.changed.notify_one();
     }
 
-    /// Writes the current state now (on shutdown, and by the coalescing task).
+    /// Writes the current state now (after writes, on shutdown, and by the coalescing task).
     pub async fn save_now(&self) {
         let Some(store) = self.inner.store.read().ok().and_then(|s| s.clone()) else { return };
+        let _turn = self.inner.saving.lock().await;
         let text = {
             let world = self.world();
             let log = self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner);

@@ -12,14 +12,14 @@ use super::functions::state::FunctionsState;
 use super::identity::state::IdentityStore;
 use super::objectstorage::state::StorageState;
 use super::ons::state::OnsState;
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
 
 /// How long OCI honours a retry token.
-const RETRY_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+const RETRY_TOKEN_TTL: TimeDelta = TimeDelta::hours(24);
 
 /// A compartment of the sandbox tenancy.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -59,17 +59,17 @@ pub struct World {
     pub storage: StorageState,
     /// What OSS actions wrote.
     pub stream_messages: std::collections::VecDeque<super::bus::StreamMessage>,
-    /// Retry tokens seen, by (operation, token). Not persisted: a restart forgets them, as
-    /// their 24 hours are a promise of the running service.
-    #[serde(skip)]
-    retry_tokens: HashMap<(&'static str, String), RetryRecord>,
+    /// Retry tokens seen, by `operation token`. Saved with the rest, so a create repeated after
+    /// the process restarted still answers with the resource it made.
+    #[serde(default)]
+    retry_tokens: BTreeMap<String, RetryRecord>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct RetryRecord {
-    body_hash: u64,
+    body_hash: String,
     resource_id: String,
-    at: Instant,
+    at: DateTime<Utc>,
 }
 
 /// What a retry token says about a create.
@@ -97,7 +97,7 @@ impl World {
             identity: IdentityStore::default(),
             storage: StorageState::default(),
             stream_messages: Default::default(),
-            retry_tokens: HashMap::new(),
+            retry_tokens: BTreeMap::new(),
         };
         world
             .compartments
@@ -187,8 +187,9 @@ impl World {
         if token.is_empty() || token.len() > 64 {
             return Err(SandboxError::invalid_parameter("opc-retry-token must be 1 to 64 characters."));
         }
-        self.retry_tokens.retain(|_, record| record.at.elapsed() < RETRY_TOKEN_TTL);
-        match self.retry_tokens.get(&(operation, token.to_owned())) {
+        let now = Utc::now();
+        self.retry_tokens.retain(|_, record| now - record.at < RETRY_TOKEN_TTL);
+        match self.retry_tokens.get(&format!("{operation} {token}")) {
             None => Ok(Replay::New),
             Some(record) if record.body_hash != hash_json(body) => Err(SandboxError::conflict(
                 "This opc-retry-token was used for a different request; use a new token for a new request.",
@@ -201,17 +202,15 @@ impl World {
     pub fn remember(&mut self, operation: &'static str, token: Option<&str>, body: &Value, resource_id: &str) {
         if let Some(token) = token {
             let record =
-                RetryRecord { body_hash: hash_json(body), resource_id: resource_id.to_owned(), at: Instant::now() };
-            self.retry_tokens.insert((operation, token.to_owned()), record);
+                RetryRecord { body_hash: hash_json(body), resource_id: resource_id.to_owned(), at: Utc::now() };
+            self.retry_tokens.insert(format!("{operation} {token}"), record);
         }
     }
 }
 
-fn hash_json(value: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    value.to_string().hash(&mut hasher);
-    hasher.finish()
+/// SHA-256 of the body's JSON text: stable across restarts, unlike `std`'s hasher.
+fn hash_json(value: &Value) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, value.to_string().as_bytes()))
 }
 
 /// Random lowercase alphanumerics, as in OCIDs.

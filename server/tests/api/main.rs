@@ -6,6 +6,7 @@ mod audit_chain;
 mod audit_coverage;
 mod auth;
 mod connections;
+mod deployments;
 mod fallback;
 mod health;
 mod helpers;

@@ -149,3 +149,93 @@ async fn who_sees_and_who_changes_a_template() {
     let response = viewer.get(&format!("/api/v1/teams/{team}/templates/{private_id}")).send().await.unwrap();
     assert_eq!(response.status(), 404, "someone else's private template does not exist for them");
 }
+
+#[tokio::test]
+async fn templates_are_shared_forked_into_another_team_and_captured_from_a_compartment() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let home = admin.me.teams[0].team_id;
+    let created: Value = admin
+        .send(Method::POST, "/api/v1/teams")
+        .json(&json!({"name": "Payments"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let payments = created["id"].as_i64().unwrap();
+    let (_, body) = create(&admin, home, json!({"source": {"starter": "infra-alerts"}})).await;
+    let id = body["template"]["id"].as_i64().unwrap();
+
+    // Shared with everyone; asking for what it already is names the field.
+    let share = |visibility: &str| {
+        admin
+            .send(Method::PATCH, &format!("/api/v1/teams/{home}/templates/{id}"))
+            .json(&json!({"visibility": visibility}))
+    };
+    let answer = share("everyone").send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: Value = share("everyone").send().await.unwrap().json().await.unwrap();
+    assert_eq!(answer["field"], "visibility", "{answer}");
+    assert_eq!(list(&admin, payments).await, ["Infra alerts"], "everyone sees it");
+
+    // Forked into Payments: its own template, version 1, the same resources.
+    let (status, body) = create(
+        &admin,
+        payments,
+        json!({"name": "Payments alerts", "source": {"fork": {"team_id": home, "template_id": id}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let fork: TemplateDetail = serde_json::from_value(body).unwrap();
+    assert_eq!((fork.template.team_id, fork.template.latest_version), (payments, 1));
+    assert!(fork.document.description.contains("forked from Infra alerts v1"), "{}", fork.document.description);
+    assert_eq!(fork.document.rules.len(), 1);
+    let (status, body) =
+        create(&admin, payments, json!({"name": "x", "source": {"fork": {"team_id": 999, "template_id": id}}})).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("source.fork.team_id")), "{body}");
+
+    // Captured: what a compartment holds becomes a template, the rule pointing at the topic by key.
+    let (base, compartment) = crate::helpers::sandbox(&admin).await;
+    let topic: Value = admin
+        .send(Method::POST, &format!("{base}/topics"))
+        .json(&json!({"compartment_id": compartment, "name": "Ops_Alerts"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rule = json!({
+        "compartment_id": compartment,
+        "name": "launches",
+        "description": "",
+        "condition": r#"{"eventType":["com.oraclecloud.computeapi.launchinstance.end"]}"#,
+        "actions": [{"kind": "ONS", "target_id": topic["id"]}],
+    });
+    let answer = admin.send(Method::POST, &format!("{base}/rules")).json(&rule).send().await.unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap_or_default());
+    let connection: i64 = base.rsplit('/').next().unwrap().parse().unwrap();
+    let (status, body) = create(
+        &admin,
+        home,
+        json!({"name": "captured", "source": {"capture": {"connection_id": connection, "compartment_id": compartment}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let captured: TemplateDetail = serde_json::from_value(body).unwrap();
+    assert_eq!(captured.document.topics.len(), 1);
+    assert_eq!(captured.document.topics[0].key, "ops_alerts", "lowercased");
+    assert_eq!(captured.document.rules[0].name, "launches");
+    assert_eq!(captured.document.rules[0].condition["eventType"][0], "com.oraclecloud.computeapi.launchinstance.end");
+    let action = serde_json::to_value(&captured.document.rules[0].actions[0]).unwrap();
+    assert_eq!(action["topic"], "ops_alerts", "{action}");
+    let (status, body) = create(
+        &admin,
+        home,
+        json!({"name": "nowhere", "source": {"capture": {"connection_id": connection, "compartment_id": "prod"}}}),
+    )
+    .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("source.capture.compartment_id")), "{body}");
+}

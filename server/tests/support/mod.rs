@@ -118,3 +118,20 @@ pub fn http_get(addr: &str, path: &str) -> String {
     stream.read_to_string(&mut response).expect("read response");
     response
 }
+
+#[allow(dead_code, reason = "used by the crash test only")]
+impl Serving {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until the process has exited (after a signal the caller sent), reaping it.
+    pub fn wait_gone(mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(Instant::now() < deadline, "signalbox did not exit within 20 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -126,7 +126,7 @@ fn entry_view(detail: AuditDetail) -> impl IntoView {
 
 /// The side-by-side table: line numbers and text before, the same after; changed lines marked.
 #[component]
-fn DiffTable(rows: Vec<Row>) -> impl IntoView {
+pub(crate) fn DiffTable(rows: Vec<Row>) -> impl IntoView {
     let side = |cell: Option<(usize, String)>, class: &'static str| match cell {
         Some((number, text)) => view! {
             <td class="diff-num">{number}</td>

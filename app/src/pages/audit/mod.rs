@@ -4,8 +4,8 @@
 //! page) can be shared and the back button works.
 
 mod cloud;
-mod diff;
-mod entry;
+pub(crate) mod diff;
+pub(crate) mod entry;
 
 pub use cloud::CloudAuditRoute;
 pub use entry::AuditEntryRoute;

@@ -1,0 +1,297 @@
+//! Pipelines: the team's deployments (template, version, target, drift, last run) and its
+//! template library with the built-in starters. Deploying and a deployment's own page are in
+//! [`deploy`] and [`deployment`].
+
+mod deploy;
+mod deployment;
+mod plan_view;
+mod progress;
+mod template;
+
+pub use deploy::DeployRoute;
+pub use deployment::DeploymentRoute;
+pub use template::TemplateRoute;
+
+use super::PageStyles;
+use crate::api::auth::Role;
+use crate::api::deployments::{DeploymentState, DeploymentSummary, DriftStatus, list_deployments};
+use crate::api::templates::{
+    CreateTemplateRequest, StarterTemplate, TemplateSource, TemplateSummary, Visibility, create_template,
+    list_starters, list_templates,
+};
+use crate::api::{ApiError, bind_caller};
+use crate::components::{AsyncView, Badge, DataTable, EmptyState, FormAlert, IconName, PageHeader, Tone, use_me};
+use crate::format;
+use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+use progress::run_badge;
+use serde::{Deserialize, Serialize};
+
+/// The pipelines page, loaded lazily.
+pub struct PipelinesRoute;
+
+#[lazy_route]
+impl LazyRoute for PipelinesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <Pipelines /> }.into_any()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PipelinesView {
+    deployments: Vec<DeploymentSummary>,
+    templates: Vec<TemplateSummary>,
+    starters: Vec<StarterTemplate>,
+}
+
+async fn load(team: i64) -> Result<PipelinesView, ApiError> {
+    Ok(PipelinesView {
+        deployments: list_deployments(team).await?,
+        templates: list_templates(team).await?,
+        starters: list_starters().await?,
+    })
+}
+
+/// The badge of a deployment's drift.
+pub(crate) fn drift_badge(drift: DriftStatus) -> impl IntoView {
+    let (tone, label) = match drift {
+        DriftStatus::Unknown => (Tone::Muted, "not checked"),
+        DriftStatus::InSync => (Tone::Ok, "in sync"),
+        DriftStatus::Drifted => (Tone::Drift, "drifted"),
+        DriftStatus::Failed => (Tone::Bad, "check failed"),
+    };
+    view! { <Badge tone label /> }
+}
+
+/// The last path segment of a compartment OCID is unreadable; the page shows the OCID's tail.
+pub(crate) fn short_ocid(id: &str) -> String {
+    let tail = id.rsplit('.').next().unwrap_or(id);
+    if tail.len() > 14 { format!("…{}", &tail[tail.len() - 12..]) } else { tail.to_owned() }
+}
+
+#[component]
+fn Pipelines() -> impl IntoView {
+    let Some(me) = use_me() else {
+        return ().into_any();
+    };
+    let Some(membership) = me.teams.first().cloned() else {
+        return view! {
+            <PageHeader title="Pipelines" description="Templates of topics, subscriptions and rules, applied with a reviewed plan." />
+            <EmptyState icon=IconName::Pipelines title="You are not in a team yet" body="Pipelines belong to a team. A site administrator adds you to one." />
+        }
+        .into_any();
+    };
+    let team = membership.team_id;
+    let can_change = membership.role >= Role::Operator;
+    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let data = Resource::new(|| (), move |()| bind_caller(load(team)));
+    let add = Action::new(move |slug: &String| {
+        let request = CreateTemplateRequest {
+            name: String::new(),
+            visibility: Visibility::Team,
+            source: TemplateSource::Starter(slug.clone()),
+        };
+        let csrf = csrf.get_value();
+        async move { create_template(team, &request, &csrf).await }
+    });
+    Effect::new(move |_| {
+        if add.value().get().is_some_and(|r| r.is_ok()) {
+            data.refetch();
+        }
+    });
+
+    let render = move |loaded: PipelinesView| {
+        let deployments = deployments_section(loaded.deployments);
+        let library = library_section(loaded.templates, can_change);
+        let starters = starters_section(loaded.starters, can_change, add);
+        view! {
+            <div class="page-body">
+                {deployments}
+                {library}
+                {starters}
+            </div>
+        }
+    };
+    view! {
+        <PageStyles />
+        <PageHeader
+            title="Pipelines"
+            description="Templates of topics, subscriptions and rules, applied to a compartment with a reviewed plan."
+        >
+            {can_change.then(|| view! { <a class="btn btn-primary" href="/pipelines/deploy">"Deploy a template"</a> })}
+        </PageHeader>
+        <FormAlert error=Signal::derive(move || add.value().get().and_then(Result::err)) />
+        <AsyncView resource=data render />
+    }
+    .into_any()
+}
+
+fn deployments_section(deployments: Vec<DeploymentSummary>) -> impl IntoView {
+    let body = if deployments.is_empty() {
+        view! {
+            <EmptyState
+                icon=IconName::Pipelines
+                title="Nothing deployed yet"
+                body="Deploy a template from the library below: fill in its parameters, review the plan, apply. Signalbox then keeps track of what it made and tells you when the cloud drifts."
+            />
+        }
+        .into_any()
+    } else {
+        let rows = deployments.into_iter().map(deployment_row).collect_view();
+        view! {
+            <DataTable label="Deployments" columns=&["Name", "Template", "Target", "Resources", "Drift", "Last run"]>
+                {rows}
+            </DataTable>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="section" aria-labelledby="deployments-title">
+            <h2 id="deployments-title" class="section-title">"Deployments"</h2>
+            {body}
+        </section>
+    }
+}
+
+fn deployment_row(d: DeploymentSummary) -> impl IntoView {
+    let upgrade = (d.latest_version > d.version && d.state == DeploymentState::Active)
+        .then(|| view! { <Badge tone=Tone::Warn label=format!("v{} available", d.latest_version) /> });
+    let last = d.last_run.clone().map(|run| {
+        view! {
+            {run_badge(run.state)}
+            <span class="cell-sub">{format::utc(run.started_at)}</span>
+        }
+    });
+    let drift = match d.state {
+        DeploymentState::Destroyed => view! { <Badge tone=Tone::Muted label="destroyed" /> }.into_any(),
+        DeploymentState::Active => drift_badge(d.drift).into_any(),
+    };
+    view! {
+        <tr data-deployment=d.name.clone()>
+            <td>
+                <a class="row-link" href=format!("/pipelines/deployments/{}", d.id)>
+                    <strong>{d.name.clone()}</strong>
+                </a>
+            </td>
+            <td>
+                {format!("{} v{}", d.template_name, d.version)}
+                " "
+                {upgrade}
+            </td>
+            <td>
+                {d.connection_name.clone()}
+                <span class="cell-sub mono" title=d.compartment_id.clone()>{short_ocid(&d.compartment_id)}</span>
+            </td>
+            <td>{d.resources}</td>
+            <td>{drift}</td>
+            <td>{last}</td>
+        </tr>
+    }
+}
+
+fn library_section(templates: Vec<TemplateSummary>, can_change: bool) -> impl IntoView {
+    let body = if templates.is_empty() {
+        view! {
+            <EmptyState
+                icon=IconName::Pipelines
+                title="The library is empty"
+                body="Add a starter below, or import a template file through the API. Templates are versioned: each change is published as a new version."
+            />
+        }
+        .into_any()
+    } else {
+        let rows = templates
+            .into_iter()
+            .map(|t| {
+                let deploy = can_change.then(|| {
+                    view! {
+                        <a class="btn btn-small" href=format!("/pipelines/deploy?template={}", t.id)>
+                            "Deploy"
+                        </a>
+                    }
+                });
+                view! {
+                    <tr data-template=t.name.clone()>
+                        <td>
+                            <a class="row-link" href=format!("/pipelines/templates/{}", t.id)>
+                                <strong>{t.name.clone()}</strong>
+                            </a>
+                            <span class="cell-sub">{t.description.clone()}</span>
+                        </td>
+                        <td>{format!("v{}", t.latest_version)}</td>
+                        <td>{t.visibility.as_str()}</td>
+                        <td>{t.team_name.clone()}</td>
+                        <td class="actions-col">{deploy}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <DataTable label="Templates" columns=&["Template", "Version", "Shared with", "Team", "Actions"] actions=true>
+                {rows}
+            </DataTable>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="section" aria-labelledby="library-title">
+            <h2 id="library-title" class="section-title">"Template library"</h2>
+            {body}
+        </section>
+    }
+}
+
+fn starters_section(
+    starters: Vec<StarterTemplate>,
+    can_change: bool,
+    add: Action<String, Result<crate::api::templates::TemplateDetail, ApiError>>,
+) -> impl IntoView {
+    let cards = starters
+        .into_iter()
+        .map(|s| {
+            let slug = s.slug.clone();
+            let counts = format!(
+                "{} topic{}, {} subscription{}, {} rule{}",
+                s.document.topics.len(),
+                if s.document.topics.len() == 1 { "" } else { "s" },
+                s.document.subscriptions.len(),
+                if s.document.subscriptions.len() == 1 { "" } else { "s" },
+                s.document.rules.len(),
+                if s.document.rules.len() == 1 { "" } else { "s" },
+            );
+            let button = can_change.then(|| {
+                view! {
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        disabled=move || add.pending().get()
+                        on:click=move |_| {
+                            add.dispatch(slug.clone());
+                        }
+                    >
+                        "Add to library"
+                    </button>
+                }
+            });
+            view! {
+                <li class="starter-card" data-starter=s.slug.clone()>
+                    <h3>{s.document.name.clone()}</h3>
+                    <p>{s.document.description.clone()}</p>
+                    <p class="cell-sub">{counts}</p>
+                    {button}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="section" aria-labelledby="starters-title">
+            <h2 id="starters-title" class="section-title">"Starters"</h2>
+            <p class="section-lead">"Pipelines from the seed workflow, ready to add to the library and deploy."</p>
+            <ul class="starter-grid">{cards}</ul>
+        </section>
+    }
+}

@@ -1,0 +1,575 @@
+//! `/api/v1/teams/{team_id}/deployments/…`: plans, applies, their live progress, drift and
+//! destruction. The engine is [`crate::apply`]; this module checks requests, writes the run and
+//! its audit row, and hands the run to the engine.
+//!
+//! An apply names the digest of the plan it was shown. The server plans again and refuses
+//! (409) when the changes differ, so what runs is what was reviewed even if the cloud moved in
+//! between. Plans are reads: viewers may make them; applying takes an operator.
+
+use super::ApiResult;
+use super::json::Json as JsonBody;
+use crate::apply::planning::{self, Planned, Target};
+use crate::apply::{self, RunContext};
+use crate::auth::Caller;
+use crate::db::audit_events::NewAuditEvent;
+use crate::db::deployments::{DeploymentRow, NewDeployment};
+use crate::db::{DbError, apply_runs, apply_steps, deployment_resources, deployments};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::ErrorBody;
+use app::api::deployments::{
+    ApplyDeploymentRequest, ApplyRun, CreateDeploymentRequest, DeploymentDetail, DeploymentPlanRequest,
+    DeploymentSummary, NewDeploymentPlanRequest, PlanReview, RunKind, RunState, check_name,
+};
+use app::api::subscriptions::redact_endpoint;
+use app::template::Desired;
+use app::template::plan::Plan;
+use axum::extract::Path;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::{Extension, Json};
+use futures_util::Stream;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// Handles `GET /api/v1/teams/{team_id}/deployments`.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/deployments",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id")),
+    responses((status = 200, body = Vec<DeploymentSummary>), (status = 403, body = ErrorBody))
+)]
+pub async fn list_deployments(state: AppState, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<DeploymentSummary>>> {
+    let rows = deployments::of_team(&state.pool, team_id).await?;
+    let mut list = Vec::with_capacity(rows.len());
+    for row in rows {
+        let last = apply_runs::of_deployment(&state.pool, row.id, 1).await?;
+        list.push(row.summary(last.first().map(apply_runs::RunRow::summary)));
+    }
+    Ok(Json(list))
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/deployments/plan`: what applying a template version to a
+/// compartment would do. Changes nothing.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployments/plan",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id")),
+    request_body = NewDeploymentPlanRequest,
+    responses((status = 200, body = PlanReview), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn plan_new_deployment(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<i64>,
+    JsonBody(request): JsonBody<NewDeploymentPlanRequest>,
+) -> ApiResult<Json<PlanReview>> {
+    let target = new_target(team_id, &caller, &request);
+    Ok(Json(planning::make(&state, &target, "", &[]).await?.review))
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/deployments`: creates a deployment and starts applying
+/// its reviewed plan. Answers the run; its progress streams from `…/runs/{run_id}/events`.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployments",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id")),
+    request_body = CreateDeploymentRequest,
+    responses(
+        (status = 200, body = ApplyRun),
+        (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 502, body = ErrorBody)
+    )
+)]
+pub async fn create_deployment(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path(team_id): Path<i64>,
+    JsonBody(request): JsonBody<CreateDeploymentRequest>,
+) -> ApiResult<Json<ApplyRun>> {
+    let name = request.name.trim().to_owned();
+    check_name(&name).map_err(|m| AppError::invalid("name", m))?;
+    let target = new_target(team_id, &caller, &request.target);
+    let uid = new_uid();
+    let planned = planning::make(&state, &target, &uid, &[]).await?;
+    check_reviewed(&planned.review, &request.digest)?;
+    let parameters = Value::Object(request.target.parameters.clone().into_iter().collect()).to_string();
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let new = NewDeployment {
+        uid: &uid,
+        team_id,
+        name: &name,
+        template_id: target.template_id,
+        version: target.version,
+        connection_id: target.connection_id,
+        compartment_id: &planned.compartment_id,
+        parameters: &parameters,
+        created_by: caller.user.id,
+    };
+    let id = deployments::insert(&mut tx, &new).await.map_err(|err| match err {
+        DbError::Conflict => AppError::Conflict {
+            field: "name".into(),
+            message: format!("This team has a deployment named {name} already; choose another name, or apply to it."),
+        },
+        other => other.into(),
+    })?;
+    let run_id =
+        start_run(&mut tx, &caller, team_id, (id, &name), RunKind::Apply, &target, &planned, "deployment.create")
+            .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    spawn_run(&state, &caller, team_id, id, run_id, &uid, RunKind::Apply, &target, planned);
+    run_view(&state, id, run_id).await.map(Json)
+}
+
+/// Handles `GET /api/v1/teams/{team_id}/deployments/{deployment_id}`.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/deployments/{deployment_id}",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id"), ("deployment_id" = i64, Path, description = "Deployment id")),
+    responses((status = 200, body = DeploymentDetail), (status = 404, body = ErrorBody))
+)]
+pub async fn get_deployment(
+    state: AppState,
+    Path((team_id, deployment_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<DeploymentDetail>> {
+    detail(&state, team_id, deployment_id).await.map(Json)
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/deployments/{deployment_id}/plan`: an upgrade, new
+/// values, the same again, or (with `destroy`) deleting everything. Changes nothing.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployments/{deployment_id}/plan",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id"), ("deployment_id" = i64, Path, description = "Deployment id")),
+    request_body = DeploymentPlanRequest,
+    responses((status = 200, body = PlanReview), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn plan_deployment(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, deployment_id)): Path<(i64, i64)>,
+    JsonBody(request): JsonBody<DeploymentPlanRequest>,
+) -> ApiResult<Json<PlanReview>> {
+    let row = find(&state, team_id, deployment_id).await?;
+    let target = existing_target(&row, &caller, &request)?;
+    let owned = deployment_resources::owned(&state.pool, row.id).await?;
+    Ok(Json(planning::make(&state, &target, &row.uid, &owned).await?.review))
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/deployments/{deployment_id}/apply`: applies a reviewed
+/// plan (upgrade, new values, re-apply, or destroy).
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployments/{deployment_id}/apply",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id"), ("deployment_id" = i64, Path, description = "Deployment id")),
+    request_body = ApplyDeploymentRequest,
+    responses(
+        (status = 200, body = ApplyRun),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 502, body = ErrorBody)
+    )
+)]
+pub async fn apply_deployment(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, deployment_id)): Path<(i64, i64)>,
+    JsonBody(request): JsonBody<ApplyDeploymentRequest>,
+) -> ApiResult<Json<ApplyRun>> {
+    let row = find(&state, team_id, deployment_id).await?;
+    if let Some(run) = apply_runs::unfinished(&state.pool, row.id).await? {
+        return Err(AppError::Conflict {
+            field: String::new(),
+            message: format!(
+                "Run {run} of {} has not finished; wait for it, or resume it if it was interrupted.",
+                row.name
+            ),
+        });
+    }
+    let target = existing_target(&row, &caller, &request.plan)?;
+    let owned = deployment_resources::owned(&state.pool, row.id).await?;
+    let planned = planning::make(&state, &target, &row.uid, &owned).await?;
+    check_reviewed(&planned.review, &request.digest)?;
+    let kind = if target.destroy { RunKind::Destroy } else { RunKind::Apply };
+    let action = if target.destroy { "deployment.destroy" } else { "deployment.apply" };
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let run_id = start_run(&mut tx, &caller, team_id, (row.id, &row.name), kind, &target, &planned, action).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    spawn_run(&state, &caller, team_id, row.id, run_id, &row.uid, kind, &target, planned);
+    run_view(&state, row.id, run_id).await.map(Json)
+}
+
+/// Handles `GET /api/v1/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}`.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}",
+    tag = "deployments",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("deployment_id" = i64, Path, description = "Deployment id"),
+        ("run_id" = i64, Path, description = "Run id")
+    ),
+    responses((status = 200, body = ApplyRun), (status = 404, body = ErrorBody))
+)]
+pub async fn get_run(
+    state: AppState,
+    Path((team_id, deployment_id, run_id)): Path<(i64, i64, i64)>,
+) -> ApiResult<Json<ApplyRun>> {
+    let row = find(&state, team_id, deployment_id).await?;
+    run_view(&state, row.id, run_id).await.map(Json)
+}
+
+/// Handles `GET …/runs/{run_id}/events`: the run as server-sent events, one `run` event (an
+/// [`ApplyRun`] as JSON) whenever a step changes, ending after the run ends.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/events",
+    tag = "deployments",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("deployment_id" = i64, Path, description = "Deployment id"),
+        ("run_id" = i64, Path, description = "Run id")
+    ),
+    responses((status = 200, description = "text/event-stream of `run` events", content_type = "text/event-stream"), (status = 404, body = ErrorBody))
+)]
+pub async fn run_events(
+    state: AppState,
+    Path((team_id, deployment_id, run_id)): Path<(i64, i64, i64)>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let row = find(&state, team_id, deployment_id).await?;
+    run_view(&state, row.id, run_id).await?;
+    let changes = state.progress.subscribe();
+    let start = Some((state, changes, String::new()));
+    let stream = futures_util::stream::unfold(start, move |next| async move {
+        let (state, mut changes, last) = next?;
+        loop {
+            let run = run_view(&state, row.id, run_id).await.ok()?;
+            let text = serde_json::to_string(&run).ok()?;
+            if text != last {
+                let event = Event::default().event("run").data(text.clone());
+                let next = (!run.run.state.is_final()).then_some((state, changes, text));
+                return Some((Ok(event), next));
+            }
+            if run.run.state.is_final() {
+                return None;
+            }
+            // A missed wake-up only delays the next event by the timeout.
+            let _ = tokio::time::timeout(Duration::from_secs(1), changes.changed()).await;
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Handles `POST …/runs/{run_id}/resume`: runs what an interrupted (or failed) run did not
+/// finish. An in-flight create is repeated with its stored retry token, so nothing is made twice.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/resume",
+    tag = "deployments",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("deployment_id" = i64, Path, description = "Deployment id"),
+        ("run_id" = i64, Path, description = "Run id")
+    ),
+    responses((status = 200, body = ApplyRun), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn resume_run(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, deployment_id, run_id)): Path<(i64, i64, i64)>,
+) -> ApiResult<Json<ApplyRun>> {
+    let row = find(&state, team_id, deployment_id).await?;
+    let run = apply_runs::get(&state.pool, row.id, run_id).await.map_err(|err| run_missing(err, &row, run_id))?;
+    match run.run_state() {
+        RunState::Interrupted | RunState::Failed => {}
+        RunState::Running => {
+            return Err(AppError::Conflict {
+                field: String::new(),
+                message: format!("Run {run_id} is running; follow its progress instead."),
+            });
+        }
+        RunState::Succeeded => {
+            return Err(AppError::Conflict {
+                field: String::new(),
+                message: format!("Run {run_id} finished; plan again to change the deployment."),
+            });
+        }
+    }
+    if let Some(newer) = apply_runs::of_deployment(&state.pool, row.id, 1).await?.first().filter(|r| r.id != run_id) {
+        return Err(AppError::Conflict {
+            field: String::new(),
+            message: format!("Run {} came after run {run_id}; plan again instead of resuming an older run.", newer.id),
+        });
+    }
+    let desired = serde_json::from_str(&run.desired)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored run's desired state does not parse: {e}")))?;
+    let reached = crate::api::cloud::reach(&state, team_id, row.connection_id).await?;
+    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    apply_steps::retry_unfinished(&mut tx, run_id).await?;
+    apply_runs::set_state(&mut tx, run_id, RunState::Running).await?;
+    let after = json!({"run": run_id, "was": run.state}).to_string();
+    let mut event = audit(&caller, "deployment.resume", team_id, &row);
+    event.after_json = Some(&after);
+    event.apply_run_id = Some(run_id);
+    event.append(&mut tx).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    let kind = if run.kind == "destroy" { RunKind::Destroy } else { RunKind::Apply };
+    apply::spawn(
+        state.progress.clone(),
+        RunContext {
+            pool: state.pool.clone(),
+            client: reached.client,
+            run_id,
+            kind,
+            version: run.version,
+            parameters: run.parameters.clone(),
+            deployment_id: row.id,
+            uid: row.uid.clone(),
+            team_id,
+            connection_id: row.connection_id,
+            compartment_id: row.compartment_id.clone(),
+            desired,
+            actor_id: Some(caller.user.id),
+            actor_name: caller.user.username.clone(),
+        },
+    );
+    run_view(&state, row.id, run_id).await.map(Json)
+}
+
+/// Handles `POST …/deployments/{deployment_id}/drift`: plans the deployment's own version and
+/// values against the cloud now and records whether anything differs.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployments/{deployment_id}/drift",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id"), ("deployment_id" = i64, Path, description = "Deployment id")),
+    responses((status = 200, body = DeploymentDetail), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn check_drift(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, deployment_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<DeploymentDetail>> {
+    let row = find(&state, team_id, deployment_id).await?;
+    apply::drift::check(&state, &row, caller.user.id).await?;
+    detail(&state, team_id, deployment_id).await.map(Json)
+}
+
+fn new_target(team_id: i64, caller: &Caller, request: &NewDeploymentPlanRequest) -> Target {
+    Target {
+        team_id,
+        user_id: caller.user.id,
+        template_id: request.template_id,
+        version: request.version,
+        connection_id: request.connection_id,
+        compartment_id: request.compartment_id.clone(),
+        parameters: request.parameters.clone(),
+        destroy: false,
+    }
+}
+
+fn existing_target(row: &DeploymentRow, caller: &Caller, request: &DeploymentPlanRequest) -> ApiResult<Target> {
+    if row.state == "destroyed" && request.destroy {
+        return Err(AppError::invalid("destroy", format!("{} is destroyed already; it owns nothing.", row.name)));
+    }
+    Ok(Target {
+        team_id: row.team_id,
+        user_id: caller.user.id,
+        template_id: row.template_id,
+        version: request.version.unwrap_or(row.version),
+        connection_id: row.connection_id,
+        compartment_id: row.compartment_id.clone(),
+        parameters: request.parameters.clone().unwrap_or_else(|| row.parameter_values()),
+        destroy: request.destroy,
+    })
+}
+
+/// Refuses an apply whose plan is not the one reviewed, or one the cloud would refuse.
+fn check_reviewed(review: &PlanReview, digest: &str) -> ApiResult<()> {
+    if let Some(problem) = review.plan.problems.first() {
+        return Err(AppError::invalid(&format!("plan.{}", problem.field), problem.message.clone()));
+    }
+    if review.digest != digest.trim() {
+        return Err(AppError::Conflict {
+            field: "digest".into(),
+            message: "The plan changed since it was reviewed (the cloud or the template moved); review the new plan and apply that.".into(),
+        });
+    }
+    Ok(())
+}
+
+fn new_uid() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let random: String = rand::rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect();
+    format!("sbx-{}", random.to_lowercase())
+}
+
+/// Writes a run, its steps and its audit row in `tx`.
+#[allow(clippy::too_many_arguments)]
+async fn start_run(
+    tx: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+    team_id: i64,
+    (deployment_id, deployment_name): (i64, &str),
+    kind: RunKind,
+    target: &Target,
+    planned: &Planned,
+    action: &str,
+) -> ApiResult<i64> {
+    let desired = serde_json::to_string(&planned.desired).map_err(|e| AppError::Internal(e.into()))?;
+    let plan = serde_json::to_string(&planned.review.plan).map_err(|e| AppError::Internal(e.into()))?;
+    let parameters = Value::Object(target.parameters.clone().into_iter().collect()).to_string();
+    let run = apply_runs::NewRun {
+        deployment_id,
+        kind,
+        version: target.version,
+        parameters: &parameters,
+        desired: &desired,
+        plan: &plan,
+        started_by: caller.user.id,
+    };
+    let run_id = apply_runs::insert(tx, &run).await?;
+    apply_steps::insert_all(tx, run_id, &planned.review.plan.steps(&planned.desired)).await?;
+    let after = json!({
+        "template": planned.review.template_name,
+        "version": target.version,
+        "connection_id": target.connection_id,
+        "compartment_id": planned.compartment_id,
+        "parameters": redacted(&target.parameters),
+        "changes": summary(&planned.review.plan),
+    })
+    .to_string();
+    let event = NewAuditEvent {
+        team_id: Some(team_id),
+        after_json: Some(&after),
+        connection_id: Some(target.connection_id),
+        compartment_id: Some(&planned.compartment_id),
+        apply_run_id: Some(run_id),
+        ..caller.audit(action, "deployment", deployment_id.to_string(), deployment_name)
+    };
+    event.append(tx).await?;
+    Ok(run_id)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn spawn_run(
+    state: &AppState,
+    caller: &Caller,
+    team_id: i64,
+    deployment_id: i64,
+    run_id: i64,
+    uid: &str,
+    kind: RunKind,
+    target: &Target,
+    planned: Planned,
+) {
+    apply::spawn(
+        state.progress.clone(),
+        RunContext {
+            pool: state.pool.clone(),
+            client: planned.reached.client,
+            run_id,
+            kind,
+            version: target.version,
+            parameters: Value::Object(target.parameters.clone().into_iter().collect()).to_string(),
+            deployment_id,
+            uid: uid.to_owned(),
+            team_id,
+            connection_id: target.connection_id,
+            compartment_id: planned.compartment_id,
+            desired: planned.desired,
+            actor_id: Some(caller.user.id),
+            actor_name: caller.user.username.clone(),
+        },
+    );
+}
+
+/// Parameter values as responses and audit rows show them: URLs without their passwords.
+fn redacted(parameters: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    fn redact(value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(redact_endpoint(text)),
+            Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
+            other => other.clone(),
+        }
+    }
+    parameters.iter().map(|(name, value)| (name.clone(), redact(value))).collect()
+}
+
+/// Counts by action, for the audit row.
+fn summary(plan: &Plan) -> Value {
+    use app::template::plan::ChangeAction::*;
+    json!({
+        "create": plan.count(Create),
+        "update": plan.count(Update),
+        "replace": plan.count(Replace),
+        "delete": plan.count(Delete),
+        "no_op": plan.count(NoOp),
+    })
+}
+
+async fn find(state: &AppState, team_id: i64, deployment_id: i64) -> ApiResult<DeploymentRow> {
+    deployments::get(&state.pool, team_id, deployment_id).await.map_err(|err| match err {
+        DbError::NotFound => AppError::NotFound(format!("This team has no deployment {deployment_id}.")),
+        other => other.into(),
+    })
+}
+
+fn run_missing(err: DbError, row: &DeploymentRow, run_id: i64) -> AppError {
+    match err {
+        DbError::NotFound => AppError::NotFound(format!("{} has no run {run_id}.", row.name)),
+        other => other.into(),
+    }
+}
+
+async fn run_view(state: &AppState, deployment_id: i64, run_id: i64) -> ApiResult<ApplyRun> {
+    let run = apply_runs::get(&state.pool, deployment_id, run_id).await.map_err(|err| match err {
+        DbError::NotFound => AppError::NotFound(format!("Deployment {deployment_id} has no run {run_id}.")),
+        other => other.into(),
+    })?;
+    let steps = apply_steps::of_run(&state.pool, run_id).await?;
+    Ok(ApplyRun { run: run.summary(), deployment_id, steps: steps.iter().map(|s| s.step()).collect() })
+}
+
+async fn detail(state: &AppState, team_id: i64, deployment_id: i64) -> ApiResult<DeploymentDetail> {
+    let row = find(state, team_id, deployment_id).await?;
+    let runs: Vec<_> = apply_runs::of_deployment(&state.pool, row.id, 20).await?.iter().map(|r| r.summary()).collect();
+    let resources = deployment_resources::of_deployment(&state.pool, row.id).await?;
+    let drift = row.drift_plan.as_deref().and_then(|text| serde_json::from_str(text).ok());
+    let desired = match (row.state.as_str(), apply_runs::last_applied(&state.pool, row.id).await?) {
+        ("active", Some(text)) => serde_json::from_str::<Desired>(&text).ok().map(|mut desired| {
+            for sub in &mut desired.subscriptions {
+                sub.endpoint = redact_endpoint(&sub.endpoint);
+            }
+            desired
+        }),
+        _ => None,
+    };
+    Ok(DeploymentDetail {
+        summary: row.summary(runs.first().cloned()),
+        parameters: redacted(&row.parameter_values()),
+        resources: resources.iter().map(|r| r.resource()).collect(),
+        runs,
+        drift,
+        desired,
+    })
+}
+
+fn audit<'a>(caller: &'a Caller, action: &'a str, team_id: i64, row: &'a DeploymentRow) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        team_id: Some(team_id),
+        connection_id: Some(row.connection_id),
+        compartment_id: Some(&row.compartment_id),
+        ..caller.audit(action, "deployment", row.id.to_string(), &row.name)
+    }
+}

@@ -1,0 +1,67 @@
+//! Drift: a deployment re-planned against the live cloud with its own version and values. Any
+//! change in that plan was made behind Signalbox's back; the plan is kept as the drift's diff.
+//! Checked on demand and every [`EVERY`] for every active deployment.
+
+use super::planning::{self, Target};
+use crate::db::deployments::DeploymentRow;
+use crate::db::{DbError, deployment_resources, deployments};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::deployments::DriftStatus;
+use std::time::Duration;
+
+/// How often every active deployment is checked.
+pub const EVERY: Duration = Duration::from_secs(3600);
+
+/// Re-plans `row` as applied (reading templates as `user_id` sees them) and records the finding.
+/// A cloud that cannot be read is recorded as a failed check and answered as the error.
+pub async fn check(state: &AppState, row: &DeploymentRow, user_id: i64) -> Result<(), AppError> {
+    if row.state == "destroyed" {
+        return Ok(());
+    }
+    let target = Target {
+        team_id: row.team_id,
+        user_id,
+        template_id: row.template_id,
+        version: row.version,
+        connection_id: row.connection_id,
+        compartment_id: row.compartment_id.clone(),
+        parameters: row.parameter_values(),
+        destroy: false,
+    };
+    let owned = deployment_resources::owned(&state.pool, row.id).await?;
+    match planning::make(state, &target, &row.uid, &owned).await {
+        Ok(planned) if planned.review.plan.changes_anything() => {
+            let plan = serde_json::to_string(&planned.review.plan).unwrap_or_default();
+            deployments::set_drift(&state.pool, row.id, DriftStatus::Drifted, Some(&plan)).await?;
+            Ok(())
+        }
+        Ok(_) => Ok(deployments::set_drift(&state.pool, row.id, DriftStatus::InSync, None).await?),
+        Err(err) => {
+            deployments::set_drift(&state.pool, row.id, DriftStatus::Failed, None).await?;
+            Err(err)
+        }
+    }
+}
+
+/// Checks every active deployment now and then every [`EVERY`], until aborted.
+pub async fn check_periodically(state: AppState) {
+    let mut ticks = tokio::time::interval(EVERY);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(err) = check_all(&state).await {
+            tracing::warn!(%err, "the scheduled drift check could not list deployments");
+        }
+    }
+}
+
+async fn check_all(state: &AppState) -> Result<(), DbError> {
+    for (team_id, id) in deployments::active(&state.pool).await? {
+        let row = deployments::get(&state.pool, team_id, id).await?;
+        if let Err(err) = check(state, &row, row.created_by.unwrap_or_default()).await {
+            tracing::warn!(deployment = id, %err, "a scheduled drift check failed");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! Planning on the server: the template version and values rendered, the compartment read
+//! through the connection, the pure planner run, and the checks that need the cloud (functions
+//! that rule actions name must exist). The digest fingerprints the changes so an apply can
+//! insist on running exactly what was reviewed.
+
+use super::live;
+use crate::api::cloud::{Reached, check_compartment, reach};
+use crate::db::{DbError, template_versions, templates};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::api::deployments::PlanReview;
+use app::api::rules::ActionKind;
+use app::template::plan::{Owned, Plan, plan};
+use app::template::{ActionTarget, Desired, Problem, Template, render};
+use aws_lc_rs::digest::{SHA256, digest};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What a plan is made for.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Team applying.
+    pub team_id: i64,
+    /// The user asking (a private template is visible only to its creator).
+    pub user_id: i64,
+    /// Template.
+    pub template_id: i64,
+    /// Version.
+    pub version: i64,
+    /// Connection.
+    pub connection_id: i64,
+    /// Compartment.
+    pub compartment_id: String,
+    /// Parameter values.
+    pub parameters: BTreeMap<String, Value>,
+    /// Plan deleting everything instead.
+    pub destroy: bool,
+}
+
+/// A plan and what applying it needs.
+pub struct Planned {
+    /// What the review shows.
+    pub review: PlanReview,
+    /// The rendered resources (empty for a destroy).
+    pub desired: Desired,
+    /// The connection's client.
+    pub reached: Reached,
+    /// The compartment, trimmed.
+    pub compartment_id: String,
+}
+
+/// Plans `target` for the deployment `uid` owning `owned`. Bad values are a 400 naming
+/// `parameters.<name>`; problems the cloud would refuse are in the plan, blocking its apply.
+pub async fn make(state: &AppState, target: &Target, uid: &str, owned: &[Owned]) -> Result<Planned, AppError> {
+    let compartment_id = check_compartment("compartment_id", &target.compartment_id)?;
+    let row = templates::visible_by_id(&state.pool, target.team_id, target.user_id, target.template_id).await.map_err(
+        |err| match err {
+            DbError::NotFound => AppError::invalid(
+                "template_id",
+                format!("No template {} is visible to this team; pick one from the library.", target.template_id),
+            ),
+            other => other.into(),
+        },
+    )?;
+    let version = template_versions::get(&state.pool, row.id, target.version).await.map_err(|err| match err {
+        DbError::NotFound => AppError::invalid(
+            "version",
+            format!("{} has no version {}; its newest is version {}.", row.name, target.version, row.latest_version),
+        ),
+        other => other.into(),
+    })?;
+    let template: Template = serde_json::from_str(&version.document)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored template document does not parse: {e}")))?;
+    let reached = reach(state, target.team_id, target.connection_id).await?;
+    let desired = if target.destroy {
+        Desired::default()
+    } else {
+        render(&template, &target.parameters, reached.is_sandbox).map_err(|problems| invalid_values(&problems))?
+    };
+    let live = live::read(&reached.client, &compartment_id, uid, owned).await.map_err(AppError::Oci)?;
+    let mut plan = plan(&desired, uid, owned, &live);
+    check_functions(&reached, &desired, &mut plan).await;
+    let digest = fingerprint(&plan);
+    let review = PlanReview { plan, digest, template_name: row.name.clone(), version: target.version };
+    Ok(Planned { review, desired, reached, compartment_id })
+}
+
+/// The first problem with the values, named as the request names them (`parameters.<name>`).
+fn invalid_values(problems: &[Problem]) -> AppError {
+    let Some(first) = problems.first() else {
+        return AppError::invalid("parameters", "The parameter values are not valid.");
+    };
+    let field = match first.field.strip_prefix("values.") {
+        Some(name) => format!("parameters.{name}"),
+        None => format!("template.{}", first.field),
+    };
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(" ({} more problems)", n - 1),
+    };
+    AppError::invalid(&field, format!("{}{more}", first.message))
+}
+
+/// Every function a rule action names must exist, or the rule's create fails half-way through.
+async fn check_functions(reached: &Reached, desired: &Desired, plan: &mut Plan) {
+    for (i, rule) in desired.rules.iter().enumerate() {
+        for (j, action) in rule.actions.iter().enumerate() {
+            let (ActionKind::Functions, ActionTarget::Id(id)) = (action.kind, &action.target) else { continue };
+            match reached.client.get_function(id).await {
+                Ok(_) => {}
+                Err(err) if err.status() == Some(404) => plan.problems.push(Problem::new(
+                    format!("rules[{i}].actions[{j}].function_id"),
+                    format!("Rule {} sends events to the function {id}, which does not exist in this connection; deploy it first, or pick another.", rule.name),
+                )),
+                Err(err) => plan.warnings.push(Problem::new(
+                    format!("rules[{i}].actions[{j}].function_id"),
+                    format!("The function {id} could not be checked: {err}"),
+                )),
+            }
+        }
+    }
+}
+
+/// SHA-256 of the changes, hex.
+pub fn fingerprint(plan: &Plan) -> String {
+    let text = serde_json::to_string(&plan.changes).unwrap_or_default();
+    hex::encode(digest(&SHA256, text.as_bytes()))
+}

@@ -1,0 +1,171 @@
+//! The `apply_runs` table: each apply or destroy of a deployment, with the desired state and
+//! plan it runs, so a run interrupted by a crash can be shown and resumed as it was reviewed.
+
+use super::DbError;
+use app::api::deployments::{RunKind, RunState, RunSummary};
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    /// Id.
+    pub id: i64,
+    /// Deployment.
+    pub deployment_id: i64,
+    /// `apply` or `destroy`.
+    pub kind: String,
+    /// Template version applied.
+    pub version: i64,
+    /// Parameter values, JSON text.
+    pub parameters: String,
+    /// The rendered desired state, JSON text.
+    pub desired: String,
+    /// The reviewed plan, JSON text.
+    pub plan: String,
+    /// State.
+    pub state: String,
+    /// Who started it.
+    pub started_by: Option<i64>,
+    /// Their username.
+    pub started_by_name: Option<String>,
+    /// When.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Steps in all.
+    pub steps: i64,
+    /// Steps done.
+    pub steps_done: i64,
+}
+
+const SELECT: &str = "SELECT r.id, r.deployment_id, r.kind, r.version, r.parameters, r.desired, r.plan, r.state, \
+     r.started_by, users.username AS started_by_name, r.started_at, r.finished_at, \
+     (SELECT count(*) FROM apply_steps s WHERE s.run_id = r.id) AS steps, \
+     (SELECT count(*) FROM apply_steps s WHERE s.run_id = r.id AND s.state = 'done') AS steps_done \
+     FROM apply_runs r LEFT JOIN users ON users.id = r.started_by";
+
+impl RunRow {
+    /// The state, parsed (the table's CHECK admits only known states).
+    pub fn run_state(&self) -> RunState {
+        RunState::parse(&self.state).unwrap_or(RunState::Failed)
+    }
+
+    /// The list entry.
+    pub fn summary(&self) -> RunSummary {
+        RunSummary {
+            id: self.id,
+            kind: if self.kind == "destroy" { RunKind::Destroy } else { RunKind::Apply },
+            version: self.version,
+            state: self.run_state(),
+            started_by: self.started_by_name.clone(),
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            steps: self.steps,
+            steps_done: self.steps_done,
+        }
+    }
+}
+
+/// One run of a deployment.
+pub async fn get(pool: &SqlitePool, deployment_id: i64, id: i64) -> Result<RunRow, DbError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE r.deployment_id = ?1 AND r.id = ?2"))
+        .bind(deployment_id)
+        .bind(id)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// A deployment's runs, newest first.
+pub async fn of_deployment(pool: &SqlitePool, deployment_id: i64, limit: i64) -> Result<Vec<RunRow>, DbError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE r.deployment_id = ?1 ORDER BY r.id DESC LIMIT ?2"))
+        .bind(deployment_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// The desired state of the deployment's last successful apply (not destroy), JSON text.
+pub async fn last_applied(pool: &SqlitePool, deployment_id: i64) -> Result<Option<String>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT desired FROM apply_runs WHERE deployment_id = ?1 AND kind = 'apply' AND state = 'succeeded' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(deployment_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The run of a deployment that is running or interrupted, if any: a second one may not start
+/// while it is unfinished.
+pub async fn unfinished(pool: &SqlitePool, deployment_id: i64) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM apply_runs WHERE deployment_id = ?1 AND state IN ('running', 'interrupted') ORDER BY id LIMIT 1",
+    )
+    .bind(deployment_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// A new run's row.
+pub struct NewRun<'a> {
+    /// Deployment.
+    pub deployment_id: i64,
+    /// Apply or destroy.
+    pub kind: RunKind,
+    /// Version.
+    pub version: i64,
+    /// Parameter values, JSON text.
+    pub parameters: &'a str,
+    /// Desired state, JSON text.
+    pub desired: &'a str,
+    /// Plan, JSON text.
+    pub plan: &'a str,
+    /// Who.
+    pub started_by: i64,
+}
+
+/// Inserts a running run.
+pub async fn insert(conn: &mut SqliteConnection, new: &NewRun<'_>) -> Result<i64, DbError> {
+    let kind = match new.kind {
+        RunKind::Apply => "apply",
+        RunKind::Destroy => "destroy",
+    };
+    Ok(sqlx::query_scalar(
+        "INSERT INTO apply_runs (deployment_id, kind, version, parameters, desired, plan, started_by) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    )
+    .bind(new.deployment_id)
+    .bind(kind)
+    .bind(new.version)
+    .bind(new.parameters)
+    .bind(new.desired)
+    .bind(new.plan)
+    .bind(new.started_by)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Marks a run finished (or running again, for a resume).
+pub async fn set_state(conn: &mut SqliteConnection, id: i64, state: RunState) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE apply_runs SET state = ?2, \
+         finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(state.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// At start: every run left running by a process that stopped is interrupted. Returns how many.
+pub async fn interrupt_running(pool: &SqlitePool) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "UPDATE apply_runs SET state = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+         WHERE state = 'running'",
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
