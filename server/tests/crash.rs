@@ -105,13 +105,11 @@ impl Console {
 }
 
 async fn slow_down(data_dir: &Path, serving: &Serving, latency_ms: u64) {
-    let client = Builtin::client_at(data_dir, &format!("http://{}", serving.addr)).unwrap();
+    let base = format!("http://{}{}", serving.addr, server::builtin::SANDBOX_PATH);
+    let client = Builtin::client_at(data_dir, &base).unwrap();
     let spec = json!({"latencyMs": latency_ms});
     let faults = json!({"services": {"notifications": spec, "events": spec}});
-    let call = Call::new(&PUT_FAULTS, Method::PUT, "/sandbox/v1/faults".into())
-        .json(&faults)
-        .unwrap()
-        .at(format!("http://{}", serving.addr));
+    let call = Call::new(&PUT_FAULTS, Method::PUT, "/sandbox/v1/faults".into()).json(&faults).unwrap().at(base);
     client.send_raw(call).await.expect("faults set");
 }
 
