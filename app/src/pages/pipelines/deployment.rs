@@ -46,11 +46,19 @@ async fn load(team: i64, id: Option<i64>, run: Option<i64>) -> Result<Deployment
     let Some(id) = id else {
         return Err(ApiError::not_found("This deployment does not exist."));
     };
-    let detail = get_deployment(team, id).await?;
+    let mut detail = get_deployment(team, id).await?;
     let run = match run.or(detail.runs.first().map(|r| r.id)) {
         Some(run) => Some(get_run(team, id, run).await?),
         None => None,
     };
+    // A run that ended between the two reads has changed the deployment: read it again, so the
+    // page never shows a finished run beside the deployment as it was while it ran.
+    let ended_meanwhile = run.as_ref().is_some_and(|r| {
+        r.run.state.is_final() && detail.runs.iter().any(|listed| listed.id == r.run.id && !listed.state.is_final())
+    });
+    if ended_meanwhile {
+        detail = get_deployment(team, id).await?;
+    }
     Ok(DeploymentView { detail, run })
 }
 
@@ -257,6 +265,7 @@ fn DeploymentBody(
             </section>
         }
     });
+    let plan_action = plan;
     let drift_section = active.then(|| {
         let found = detail.drift.clone().filter(|_| summary.drift == DriftStatus::Drifted);
         let checked = summary.drift_checked_at.map(format::utc).unwrap_or_else(|| "never".into());
@@ -280,6 +289,20 @@ fn DeploymentBody(
                 {found.map(|plan| view! {
                     <p class="section-lead">"The cloud differs from what was applied. Applying this plan puts it back:"</p>
                     <PlanView plan />
+                    {can_apply.then(|| view! {
+                        <div class="form-actions">
+                            <button
+                                type="button"
+                                class="btn btn-primary"
+                                disabled=move || busy.get()
+                                on:click=move |_| {
+                                    plan_action.dispatch(DeploymentPlanRequest::default());
+                                }
+                            >
+                                "Review the fix"
+                            </button>
+                        </div>
+                    })}
                 })}
             </section>
         }
@@ -330,6 +353,22 @@ fn DeploymentBody(
             />
         }
     });
+    let parameters = detail
+        .parameters
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            view! { <div><dt>{name.clone()}</dt><dd class="mono">{text}</dd></div> }
+        })
+        .collect_view();
     let state_badge = match summary.state {
         DeploymentState::Active => view! { <Badge tone=Tone::Ok label="active" /> }.into_any(),
         DeploymentState::Destroyed => view! { <Badge tone=Tone::Muted label="destroyed" /> }.into_any(),
@@ -349,6 +388,7 @@ fn DeploymentBody(
         <div class="page-body">
             <dl class="fact-row">
                 <div><dt>"State"</dt><dd>{state_badge}</dd></div>
+                {parameters}
                 <div><dt>"Template"</dt><dd>{format!("{} v{}", summary.template_name, summary.version)}</dd></div>
                 <div><dt>"Compartment"</dt><dd><Ocid id=summary.compartment_id.clone() /></dd></div>
                 <div><dt>"Resources"</dt><dd>{summary.resources}</dd></div>

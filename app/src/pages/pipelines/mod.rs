@@ -4,6 +4,7 @@
 
 mod deploy;
 mod deployment;
+mod new_template;
 mod plan_view;
 mod progress;
 mod template;
@@ -20,10 +21,12 @@ use crate::api::templates::{
     list_starters, list_templates,
 };
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, Badge, DataTable, EmptyState, FormAlert, IconName, PageHeader, Tone, use_me};
+use crate::components::{AsyncView, Badge, DataTable, EmptyState, IconName, PageHeader, Tone, use_me};
 use crate::format;
+use crate::pages::scope::Scope;
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
+use new_template::NewTemplate;
 use progress::run_badge;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +49,8 @@ struct PipelinesView {
     deployments: Vec<DeploymentSummary>,
     templates: Vec<TemplateSummary>,
     starters: Vec<StarterTemplate>,
+    /// Where a capture can read from.
+    scope: Scope,
 }
 
 async fn load(team: i64) -> Result<PipelinesView, ApiError> {
@@ -53,6 +58,7 @@ async fn load(team: i64) -> Result<PipelinesView, ApiError> {
         deployments: list_deployments(team).await?,
         templates: list_templates(team).await?,
         starters: list_starters().await?,
+        scope: Scope::resolve(team, None, None).await?,
     })
 }
 
@@ -89,13 +95,8 @@ fn Pipelines() -> impl IntoView {
     let can_change = membership.role >= Role::Operator;
     let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
     let data = Resource::new(|| (), move |()| bind_caller(load(team)));
-    let add = Action::new(move |slug: &String| {
-        let request = CreateTemplateRequest {
-            name: String::new(),
-            visibility: Visibility::Team,
-            source: TemplateSource::Starter(slug.clone()),
-        };
-        let csrf = csrf.get_value();
+    let add = Action::new(move |request: &CreateTemplateRequest| {
+        let (request, csrf) = (request.clone(), csrf.get_value());
         async move { create_template(team, &request, &csrf).await }
     });
     Effect::new(move |_| {
@@ -108,11 +109,13 @@ fn Pipelines() -> impl IntoView {
         let deployments = deployments_section(loaded.deployments);
         let library = library_section(loaded.templates, can_change);
         let starters = starters_section(loaded.starters, can_change, add);
+        let new_template = can_change.then(|| view! { <NewTemplate scope=loaded.scope create=add /> });
         view! {
             <div class="page-body">
                 {deployments}
                 {library}
                 {starters}
+                {new_template}
             </div>
         }
     };
@@ -124,7 +127,6 @@ fn Pipelines() -> impl IntoView {
         >
             {can_change.then(|| view! { <a class="btn btn-primary" href="/pipelines/deploy">"Deploy a template"</a> })}
         </PageHeader>
-        <FormAlert error=Signal::derive(move || add.value().get().and_then(Result::err)) />
         <AsyncView resource=data render />
     }
     .into_any()
@@ -248,7 +250,7 @@ fn library_section(templates: Vec<TemplateSummary>, can_change: bool) -> impl In
 fn starters_section(
     starters: Vec<StarterTemplate>,
     can_change: bool,
-    add: Action<String, Result<crate::api::templates::TemplateDetail, ApiError>>,
+    add: Action<CreateTemplateRequest, Result<crate::api::templates::TemplateDetail, ApiError>>,
 ) -> impl IntoView {
     let cards = starters
         .into_iter()
@@ -270,7 +272,11 @@ fn starters_section(
                         class="btn btn-small"
                         disabled=move || add.pending().get()
                         on:click=move |_| {
-                            add.dispatch(slug.clone());
+                            add.dispatch(CreateTemplateRequest {
+                                name: String::new(),
+                                visibility: Visibility::Team,
+                                source: TemplateSource::Starter(slug.clone()),
+                            });
                         }
                     >
                         "Add to library"

@@ -70,10 +70,18 @@ pub fn RunProgress(team: i64, run: RwSignal<ApplyRun>) -> impl IntoView {
         })
     };
     let steps = move || run.with(|r| r.steps.iter().cloned().map(step_row).collect_view());
+    let empty = move || {
+        run.with(|r| r.steps.is_empty() && r.run.state == RunState::Succeeded).then(
+            || view! { <p class="section-hint">"Nothing needed changing: the cloud already matched the plan."</p> },
+        )
+    };
     view! {
         <div class="run-progress" aria-live="polite">
             {header}
-            <ol class="run-steps">{steps}</ol>
+            {empty}
+            <Show when=move || run.with(|r| !r.steps.is_empty())>
+                <ol class="run-steps">{steps}</ol>
+            </Show>
         </div>
     }
 }
