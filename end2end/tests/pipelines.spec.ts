@@ -1,4 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { loginAs } from './session';
 
 async function hydrated(page: Page) {
@@ -91,4 +92,42 @@ test('the infra-alerts starter: planned, applied live, re-applied as no-op, drif
   const rules = await (await page.request.get(`${scope}/rules?compartment_id=${compartment}`)).json();
   expect(topics.filter((t: { name: string }) => t.name.startsWith(prefix))).toEqual([]);
   expect(rules.filter((r: { name: string }) => r.name.startsWith(prefix))).toEqual([]);
+});
+
+test('a template version is published, its page shows what changed, and it downloads as a file', async ({ page }) => {
+  const me = await loginAs(page.request);
+  const team = me.teams[0].team_id;
+  const name = `iam-${Date.now().toString(36)}`;
+  const response = await page.request.post(`/api/v1/teams/${team}/templates`, {
+    headers: { 'x-csrf-token': me.csrf_token },
+    data: { name, source: { starter: 'iam-change-alerts' } },
+  });
+  expect(response.status()).toBe(200);
+  const created = await response.json();
+  await page.goto(`/pipelines/templates/${created.template.id}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+  await hydrated(page);
+
+  const editor = page.getByLabel('Document (JSON)');
+  const document = JSON.parse(await editor.inputValue());
+  document.description = 'IAM changes, reviewed every week';
+  await editor.fill(JSON.stringify(document, null, 2));
+  await page.getByLabel('What changed').fill('Reworded the description');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page).toHaveURL(/version=2/);
+  const versions = page.getByRole('table', { name: 'Versions' });
+  await expect(versions.getByRole('row')).toHaveCount(3);
+  await expect(versions).toContainText('Reworded the description');
+  const diff = page.getByRole('table', { name: 'Before and after, line by line' });
+  await expect(diff.locator('tr[data-change="changed"]')).toHaveCount(1);
+  await expect(diff.locator('tr[data-change="changed"] .diff-add')).toContainText('reviewed every week');
+  await page.screenshot({ path: 'screenshots/template-versions.png', fullPage: true });
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download v2' }).click(),
+  ]);
+  const file = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  expect(file.format).toBe('signalbox.template/v1');
+  expect(file.description).toBe('IAM changes, reviewed every week');
 });

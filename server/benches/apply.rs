@@ -5,9 +5,13 @@
 //! what exists afterwards (it must be exactly the template's resources: no duplicates).
 //!
 //! Run with `.ci/bench-apply` (it makes a virtualenv with the `oci` package and passes its Python
-//! as `SIGNALBOX_BENCH_PYTHON`).
+//! as `SIGNALBOX_BENCH_PYTHON`); `SIGNALBOX_BENCH_STEPS=1` also prints when each step started and
+//! how long it took.
 
-use reqwest::Client;
+#[path = "../tests/support/console.rs"]
+mod console;
+
+use console::{Console, pairs_template};
 use serde_json::{Value, json};
 use server::Application;
 use server::builtin::BUILTIN_USER;
@@ -20,70 +24,25 @@ use std::time::{Duration, Instant};
 const PAIRS: usize = 10;
 const RUNS: usize = 5;
 const LATENCY_MS: u64 = 100;
+/// Signalbox's runs deploy here and destroy after each run, so every run sees the same
+/// compartment; the script creates in `dev`; the throttled run deploys to `shared`.
 const COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxprod";
-
-fn template() -> Value {
-    let topics: Vec<Value> =
-        (0..PAIRS).map(|i| json!({"key": format!("t{i}"), "name": format!("{{{{prefix}}}}-topic-{i}")})).collect();
-    let subscriptions: Vec<Value> = (0..PAIRS)
-        .map(|i| json!({"key": format!("s{i}"), "topic": format!("t{i}"), "protocol": "EMAIL", "endpoint": format!("oncall-{i}@example.com")}))
-        .collect();
-    let rules: Vec<Value> = (0..PAIRS)
-        .map(|i| {
-            json!({
-                "key": format!("r{i}"),
-                "name": format!("{{{{prefix}}}}-rule-{i}"),
-                "condition": {"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]},
-                "actions": [{"kind": "ONS", "topic": format!("t{i}")}],
-            })
-        })
-        .collect();
-    json!({
-        "format": "signalbox.template/v1",
-        "name": "thirty",
-        "parameters": [{"name": "prefix", "type": "string", "required": true}],
-        "topics": topics,
-        "subscriptions": subscriptions,
-        "rules": rules,
-    })
-}
-
-struct Console {
-    http: Client,
-    base: String,
-    csrf: String,
-    team: i64,
-}
-
-impl Console {
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/api/v1/teams/{}{path}", self.base, self.team))
-            .header("x-csrf-token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let body: Value = response.json().await.expect("JSON");
-        assert!(status.is_success(), "POST {path}: {status} {body}");
-        body
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let url = format!("{}/api/v1/teams/{}{path}", self.base, self.team);
-        self.http.get(url).send().await.expect("request").json().await.expect("JSON")
-    }
-}
+const SCRIPT_COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxdev";
+const THROTTLED_COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxshared";
 
 /// Plans and applies the template with `prefix`; returns (plan, apply) durations and the run.
-async fn deploy(console: &Console, template_id: i64, connection: i64, prefix: &str) -> (Duration, Duration, Value) {
+async fn deploy(
+    console: &Console,
+    template_id: i64,
+    connection: i64,
+    compartment: &str,
+    prefix: &str,
+) -> (Duration, Duration, Value) {
     let target = json!({
         "template_id": template_id,
         "version": 1,
         "connection_id": connection,
-        "compartment_id": COMPARTMENT,
+        "compartment_id": compartment,
         "parameters": {"prefix": prefix},
     });
     let started = Instant::now();
@@ -94,14 +53,53 @@ async fn deploy(console: &Console, template_id: i64, connection: i64, prefix: &s
     body["digest"] = review["digest"].clone();
     let started = Instant::now();
     let run = console.post("/deployments", body).await;
+    let finished = wait(console, &run).await;
+    (planned, started.elapsed(), finished)
+}
+
+/// Where a run's time went: (run created → first call, first call → last step done, last step
+/// done → run finished), in milliseconds.
+fn breakdown(run: &Value) -> (i64, i64, i64) {
+    let at = |v: &Value| v.as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let steps = run["steps"].as_array().cloned().unwrap_or_default();
+    let (Some(created), Some(finished)) = (at(&run["run"]["started_at"]), at(&run["run"]["finished_at"])) else {
+        return (0, 0, 0);
+    };
+    let first = steps.iter().filter_map(|s| at(&s["started_at"])).min().unwrap_or(created);
+    let last = steps.iter().filter_map(|s| at(&s["finished_at"])).max().unwrap_or(finished);
+    let ms =
+        |a: chrono::DateTime<chrono::FixedOffset>, b: chrono::DateTime<chrono::FixedOffset>| (b - a).num_milliseconds();
+    if std::env::var_os("SIGNALBOX_BENCH_STEPS").is_some() {
+        for step in &steps {
+            if let (Some(start), Some(end)) = (at(&step["started_at"]), at(&step["finished_at"])) {
+                println!("  {:>4} ms +{:>4} ms {} {}", ms(first, start), ms(start, end), step["kind"], step["key"]);
+            }
+        }
+    }
+    (ms(created, first), ms(first, last), ms(last, finished))
+}
+
+/// Polls a run until it ends.
+async fn wait(console: &Console, run: &Value) -> Value {
     let path = format!("/deployments/{}/runs/{}", run["deployment_id"], run["run"]["id"]);
     loop {
         let now = console.get(&path).await;
         if now["run"]["state"] != "running" {
-            return (planned, started.elapsed(), now);
+            return now;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Plans and applies the deployment's destruction; returns how long the apply took.
+async fn destroy(console: &Console, deployment: &Value) -> Duration {
+    let review = console.post(&format!("/deployments/{deployment}/plan"), json!({"destroy": true})).await;
+    let started = Instant::now();
+    let body = json!({"destroy": true, "digest": review["digest"]});
+    let run = console.post(&format!("/deployments/{deployment}/apply"), body).await;
+    let finished = wait(console, &run).await;
+    assert_eq!(finished["run"]["state"], "succeeded", "{finished}");
+    started.elapsed()
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -118,31 +116,17 @@ async fn main() {
     let builtin = app.builtin();
     tokio::spawn(app.run_until_stopped());
 
-    let http = Client::builder().no_proxy().cookie_store(true).build().expect("client");
-    let me: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": TEST_ADMIN_PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("me");
-    let console = Console {
-        http: http.clone(),
-        base: base.clone(),
-        csrf: me["csrf_token"].as_str().expect("csrf").to_owned(),
-        team: me["teams"][0]["team_id"].as_i64().expect("team"),
-    };
+    let console = Console::login(&base, TEST_ADMIN_PASSWORD).await;
     let connections = console.get("/connections").await;
     let connection = connections[0]["id"].as_i64().expect("sandbox connection");
-    let created = console.post("/templates", json!({"source": {"document": template()}})).await;
+    let created = console.post("/templates", json!({"source": {"document": pairs_template(PAIRS)}})).await;
     let template_id = created["template"]["id"].as_i64().expect("template id");
 
     let key_file = data_dir.path().join("sandbox").join("api_key.pem");
     let key = PrivateKey::from_pem(&std::fs::read(&key_file).expect("built-in key"), None).expect("key loads");
     let fingerprint = key.fingerprint().as_str().to_owned();
     let tenancy = builtin.sandbox.tenancy().to_owned();
+    let sandbox = format!("{base}{}", server::builtin::SANDBOX_PATH);
 
     let latency = FaultSpec { latency_ms: LATENCY_MS, ..FaultSpec::default() };
     let set = |spec: FaultSpec| {
@@ -157,15 +141,19 @@ async fn main() {
     let mut ours = Vec::new();
     let mut plans = Vec::new();
     let mut python_runs = Vec::new();
+    let mut destroys = Vec::new();
     for n in 0..RUNS {
-        let (plan, apply, run) = deploy(&console, template_id, connection, &format!("sb{n}")).await;
+        let (plan, apply, run) = deploy(&console, template_id, connection, COMPARTMENT, &format!("sb{n}")).await;
         assert_eq!(run["run"]["state"], "succeeded", "{run}");
         plans.push(plan.as_secs_f64());
         ours.push(apply.as_secs_f64());
+        destroys.push(destroy(&console, &run["deployment_id"]).await.as_secs_f64());
+        let (to_first, calls, to_done) = breakdown(&run);
 
         let output = Command::new(&python)
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sequential_apply.py"))
-            .args([&base, key_file.to_str().expect("utf-8 path"), &tenancy, BUILTIN_USER, &fingerprint, COMPARTMENT])
+            .args([&sandbox, key_file.to_str().expect("utf-8 path"), &tenancy, BUILTIN_USER, &fingerprint])
+            .arg(SCRIPT_COMPARTMENT)
             .args([format!("py{n}"), PAIRS.to_string()])
             .output()
             .expect("the Python SDK script runs (set SIGNALBOX_BENCH_PYTHON to a Python with the oci package)");
@@ -174,24 +162,27 @@ async fn main() {
         assert_eq!(result["calls"], 3 * PAIRS);
         python_runs.push(result["seconds"].as_f64().expect("seconds"));
         println!(
-            "run {n}: Signalbox plan {:.3} s + apply {:.3} s; Python SDK sequential {:.3} s",
+            "run {n}: Signalbox plan {:.3} s + apply {:.3} s (run created → first call {to_first} ms, calls {calls} ms, \
+             last call → run done {to_done} ms; destroy {:.3} s); Python SDK sequential {:.3} s",
             plan.as_secs_f64(),
             apply.as_secs_f64(),
+            destroys[n],
             python_runs[n]
         );
     }
-    let (plan, apply, sdk) = (median(plans), median(ours), median(python_runs));
+    let (plan, apply, sdk, destroyed) = (median(plans), median(ours), median(python_runs), median(destroys));
     println!();
     println!("{:<44} {:>10}", "median of runs", "seconds");
     println!("{:<44} {:>10.3}", "Python SDK, one call after another (anchor)", sdk);
     println!("{:<44} {:>10.3}", "Signalbox apply (reviewed plan to done)", apply);
     println!("{:<44} {:>10.3}", "Signalbox plan (read the compartment)", plan);
+    println!("{:<44} {:>10.3}", "Signalbox destroy (reviewed plan to done)", destroyed);
     println!("{:<44} {:>9.1}x", "apply speed-up over the anchor", sdk / apply);
     println!("{:<44} {:>9.1}x", "plan + apply speed-up over the anchor", sdk / (plan + apply));
 
     // A fifth of calls throttled: the apply still completes, with nothing made twice.
     set(FaultSpec { throttle_rate: 0.2, ..latency });
-    let (_, apply, run) = deploy(&console, template_id, connection, "throttled").await;
+    let (_, apply, run) = deploy(&console, template_id, connection, THROTTLED_COMPARTMENT, "throttled").await;
     let injected = builtin.sandbox.faults().injected;
     set(FaultSpec::default());
     assert_eq!(run["run"]["state"], "succeeded", "{run}");
@@ -204,8 +195,8 @@ async fn main() {
             .filter(|i| i[field].as_str().is_some_and(|n| n.starts_with(prefix)))
             .count()
     };
-    let topics = console.get(&format!("{scope}/topics?compartment_id={COMPARTMENT}")).await;
-    let rules = console.get(&format!("{scope}/rules?compartment_id={COMPARTMENT}")).await;
+    let topics = console.get(&format!("{scope}/topics?compartment_id={THROTTLED_COMPARTMENT}")).await;
+    let rules = console.get(&format!("{scope}/rules?compartment_id={THROTTLED_COMPARTMENT}")).await;
     let topic_count = count(topics.clone(), "name", "throttled-");
     let rule_count = count(rules, "name", "throttled-");
     let ids: Vec<String> = topics
@@ -215,7 +206,7 @@ async fn main() {
         .filter(|t| t["name"].as_str().is_some_and(|n| n.starts_with("throttled-")))
         .map(|t| t["id"].as_str().unwrap_or_default().to_owned())
         .collect();
-    let subscriptions = console.get(&format!("{scope}/subscriptions?compartment_id={COMPARTMENT}")).await;
+    let subscriptions = console.get(&format!("{scope}/subscriptions?compartment_id={THROTTLED_COMPARTMENT}")).await;
     let subscription_count = subscriptions
         .as_array()
         .expect("subscriptions")

@@ -7,10 +7,12 @@
 //! The sandbox's calls are slowed down with its fault injection (a signed call with the built-in
 //! key) so the kill lands while calls are in flight.
 
+#[path = "support/console.rs"]
+mod console;
 mod support;
 
+use console::{Console, pairs_template};
 use http::Method;
-use reqwest::Client;
 use serde_json::{Value, json};
 use server::builtin::Builtin;
 use server::oci::client::Call;
@@ -28,82 +30,6 @@ const PAIRS: usize = 4;
 static PUT_FAULTS: Operation =
     Operation { name: "PutFaults", service: Service::Notifications, resource: "sandbox", verb: Verb::Manage };
 
-/// Four topics, each with an e-mail subscription and a rule sending to it: twelve steps.
-fn template() -> Value {
-    let topics: Vec<Value> =
-        (0..PAIRS).map(|i| json!({"key": format!("t{i}"), "name": format!("{{{{prefix}}}}-topic-{i}")})).collect();
-    let subscriptions: Vec<Value> = (0..PAIRS)
-        .map(|i| json!({"key": format!("s{i}"), "topic": format!("t{i}"), "protocol": "EMAIL", "endpoint": format!("oncall-{i}@example.com")}))
-        .collect();
-    let rules: Vec<Value> = (0..PAIRS)
-        .map(|i| {
-            json!({
-                "key": format!("r{i}"),
-                "name": format!("{{{{prefix}}}}-rule-{i}"),
-                "condition": {"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]},
-                "actions": [{"kind": "ONS", "topic": format!("t{i}")}],
-            })
-        })
-        .collect();
-    json!({
-        "format": "signalbox.template/v1",
-        "name": "crash",
-        "parameters": [{"name": "prefix", "type": "string", "required": true}],
-        "topics": topics,
-        "subscriptions": subscriptions,
-        "rules": rules,
-    })
-}
-
-struct Console {
-    http: Client,
-    base: String,
-    csrf: String,
-    team: i64,
-}
-
-impl Console {
-    async fn login(serving: &Serving) -> Self {
-        let http = Client::builder().no_proxy().cookie_store(true).timeout(Duration::from_secs(30)).build().unwrap();
-        let base = format!("http://{}", serving.addr);
-        let me: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": "admin", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let csrf = me["csrf_token"].as_str().expect("a CSRF token").to_owned();
-        let team = me["teams"][0]["team_id"].as_i64().expect("a team");
-        Self { http, base, csrf, team }
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http.get(format!("{}/api/v1{path}", self.base)).send().await.unwrap().json().await.unwrap()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/api/v1{path}", self.base))
-            .header("x-csrf-token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "POST {path}: {status} {body}");
-        body
-    }
-
-    fn teams(&self, rest: &str) -> String {
-        format!("/teams/{}{rest}", self.team)
-    }
-}
-
 async fn slow_down(data_dir: &Path, serving: &Serving, latency_ms: u64) {
     let base = format!("http://{}{}", serving.addr, server::builtin::SANDBOX_PATH);
     let client = Builtin::client_at(data_dir, &base).unwrap();
@@ -120,7 +46,7 @@ fn kill(serving: Serving) {
 }
 
 async fn run_of(console: &Console, deployment: i64, run: i64) -> Value {
-    console.get(&console.teams(&format!("/deployments/{deployment}/runs/{run}"))).await
+    console.get(&format!("/deployments/{deployment}/runs/{run}")).await
 }
 
 fn done(run: &Value) -> usize {
@@ -133,10 +59,10 @@ async fn crash_after(kill_after: usize) {
     let data_dir = tmp.path().join("data");
     let envs = [("SIGNALBOX_ADMIN_PASSWORD", PASSWORD)];
     let serving = spawn_serving(&data_dir, &[], &envs);
-    let console = Console::login(&serving).await;
-    let connections = console.get(&console.teams("/connections")).await;
+    let console = Console::login(&format!("http://{}", serving.addr), PASSWORD).await;
+    let connections = console.get("/connections").await;
     let connection = connections[0]["id"].as_i64().expect("the sandbox connection");
-    let created = console.post(&console.teams("/templates"), json!({"source": {"document": template()}})).await;
+    let created = console.post("/templates", json!({"source": {"document": pairs_template(PAIRS)}})).await;
     let target = json!({
         "template_id": created["template"]["id"],
         "version": 1,
@@ -144,12 +70,12 @@ async fn crash_after(kill_after: usize) {
         "compartment_id": COMPARTMENT,
         "parameters": {"prefix": format!("crash{kill_after}")},
     });
-    let review = console.post(&console.teams("/deployments/plan"), target.clone()).await;
+    let review = console.post("/deployments/plan", target.clone()).await;
     let mut body = target;
     body["name"] = json!("crash");
     body["digest"] = review["digest"].clone();
     slow_down(&data_dir, &serving, 300).await;
-    let run = console.post(&console.teams("/deployments"), body).await;
+    let run = console.post("/deployments", body).await;
     let (deployment, run_id) = (run["deployment_id"].as_i64().unwrap(), run["run"]["id"].as_i64().unwrap());
     let total = run["steps"].as_array().unwrap().len();
     assert_eq!(total, 3 * PAIRS);
@@ -168,7 +94,7 @@ async fn crash_after(kill_after: usize) {
 
     // Restarted: the run is interrupted where it stopped.
     let serving = spawn_serving(&data_dir, &[], &envs);
-    let console = Console::login(&serving).await;
+    let console = Console::login(&format!("http://{}", serving.addr), PASSWORD).await;
     let after = run_of(&console, deployment, run_id).await;
     assert_eq!(after["run"]["state"], "interrupted", "{after}");
     assert!(done(&after) >= done(&before), "nothing done is forgotten: {before} / {after}");
@@ -176,7 +102,7 @@ async fn crash_after(kill_after: usize) {
     assert!(unfinished > 0, "{after}");
 
     // Resumed: every step done, and exactly one of each resource in the sandbox.
-    console.post(&console.teams(&format!("/deployments/{deployment}/runs/{run_id}/resume")), json!({})).await;
+    console.post(&format!("/deployments/{deployment}/runs/{run_id}/resume"), json!({})).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let finished = loop {
         let now = run_of(&console, deployment, run_id).await;
@@ -190,10 +116,9 @@ async fn crash_after(kill_after: usize) {
     assert_eq!(done(&finished), total);
 
     let scope = format!("/connections/{connection}");
-    let topics = console.get(&console.teams(&format!("{scope}/topics?compartment_id={COMPARTMENT}"))).await;
-    let rules = console.get(&console.teams(&format!("{scope}/rules?compartment_id={COMPARTMENT}"))).await;
-    let subscriptions =
-        console.get(&console.teams(&format!("{scope}/subscriptions?compartment_id={COMPARTMENT}"))).await;
+    let topics = console.get(&format!("{scope}/topics?compartment_id={COMPARTMENT}")).await;
+    let rules = console.get(&format!("{scope}/rules?compartment_id={COMPARTMENT}")).await;
+    let subscriptions = console.get(&format!("{scope}/subscriptions?compartment_id={COMPARTMENT}")).await;
     let names = |list: &Value, field: &str| {
         let mut names: Vec<String> =
             list.as_array().unwrap().iter().map(|item| item[field].as_str().unwrap_or_default().to_owned()).collect();
@@ -207,7 +132,7 @@ async fn crash_after(kill_after: usize) {
     assert_eq!(subscriptions.as_array().unwrap().len(), PAIRS, "{subscriptions}");
 
     // And the deployment agrees with the cloud: planning it again changes nothing.
-    let again = console.post(&console.teams(&format!("/deployments/{deployment}/plan")), json!({})).await;
+    let again = console.post(&format!("/deployments/{deployment}/plan"), json!({})).await;
     let changes: Vec<&Value> =
         again["plan"]["changes"].as_array().unwrap().iter().filter(|c| c["action"] != "no_op").collect();
     assert!(changes.is_empty(), "{changes:?}");

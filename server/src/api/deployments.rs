@@ -8,7 +8,7 @@
 
 use super::ApiResult;
 use super::json::Json as JsonBody;
-use crate::apply::planning::{self, Planned, Target};
+use crate::apply::planning::{self, Planned, Reading, Target};
 use crate::apply::{self, RunContext};
 use crate::auth::Caller;
 use crate::db::audit_events::NewAuditEvent;
@@ -96,7 +96,7 @@ pub async fn create_deployment(
     check_name(&name).map_err(|m| AppError::invalid("name", m))?;
     let target = new_target(team_id, &caller, &request.target);
     let uid = new_uid();
-    let planned = planning::make(&state, &target, &uid, &[]).await?;
+    let planned = planning::make_reading(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
     check_reviewed(&planned.review, &request.digest)?;
     let parameters = Value::Object(request.target.parameters.clone().into_iter().collect()).to_string();
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;

@@ -9,10 +9,10 @@
 //! endpoint is never copied into a template: it shows as `****`, to be replaced (by a parameter,
 //! say) before the template is applied.
 
-use super::live::live_rule;
-use crate::oci::client::{OciClient, collect_pages};
+use super::live::{self, live_rule};
+use crate::oci::client::OciClient;
 use crate::oci::error::OciError;
-use crate::oci::events::{LifecycleState, ListRulesRequest};
+use crate::oci::events::LifecycleState;
 use crate::oci::ons::{SubscriptionState, TopicState};
 use app::api::rules::ActionKind;
 use app::api::subscriptions::{SubscriptionProtocol, redact_endpoint};
@@ -22,16 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Reads `compartment_id` and writes what it holds as a template named `name`.
 pub async fn capture(client: &OciClient, compartment_id: &str, name: &str) -> Result<Template, OciError> {
-    let rules = collect_pages(|page| {
-        let request =
-            ListRulesRequest { compartment_id: compartment_id.to_owned(), limit: Some(50), page, ..Default::default() };
-        async move { client.list_rules(&request).await }
-    });
-    let (topics, subscriptions, rules) = tokio::try_join!(
-        client.list_all_topics(compartment_id),
-        client.list_all_subscriptions(compartment_id, None),
-        rules
-    )?;
+    let (topics, subscriptions, rules) = live::list(client, compartment_id).await?;
     let rules =
         rules.into_iter().filter(|r| !matches!(r.lifecycle_state, LifecycleState::Deleting | LifecycleState::Deleted));
     let rules = try_join_all(rules.map(|r| async move { client.get_rule(&r.id).await })).await?;

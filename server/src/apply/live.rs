@@ -3,8 +3,8 @@
 
 use crate::oci::client::{OciClient, collect_pages};
 use crate::oci::error::OciError;
-use crate::oci::events::{ActionTarget as OciTarget, LifecycleState, ListRulesRequest, Rule};
-use crate::oci::ons::{SubscriptionState, TopicState};
+use crate::oci::events::{ActionTarget as OciTarget, LifecycleState, ListRulesRequest, Rule, RuleSummary};
+use crate::oci::ons::{NotificationTopicSummary, SubscriptionState, SubscriptionSummary, TopicState};
 use app::api::rules::ActionKind;
 use app::api::subscriptions::SubscriptionProtocol;
 use app::template::plan::{
@@ -12,19 +12,23 @@ use app::template::plan::{
 };
 use futures_util::future::try_join_all;
 
-/// Reads the compartment. Lists are three calls made together; rules are then read whole only
-/// when the deployment `uid` owns them or tagged them, since only those can be planned.
-pub async fn read(client: &OciClient, compartment_id: &str, uid: &str, owned: &[Owned]) -> Result<Live, OciError> {
+/// Every topic, subscription and rule (summaries) of a compartment: three listings made together.
+pub async fn list(
+    client: &OciClient,
+    compartment_id: &str,
+) -> Result<(Vec<NotificationTopicSummary>, Vec<SubscriptionSummary>, Vec<RuleSummary>), OciError> {
     let rules = collect_pages(|page| {
         let request =
             ListRulesRequest { compartment_id: compartment_id.to_owned(), limit: Some(50), page, ..Default::default() };
         async move { client.list_rules(&request).await }
     });
-    let (topics, subscriptions, rules) = tokio::try_join!(
-        client.list_all_topics(compartment_id),
-        client.list_all_subscriptions(compartment_id, None),
-        rules
-    )?;
+    tokio::try_join!(client.list_all_topics(compartment_id), client.list_all_subscriptions(compartment_id, None), rules)
+}
+
+/// Reads the compartment. Rules are read whole only when the deployment `uid` owns them or
+/// tagged them, since only those can be planned.
+pub async fn read(client: &OciClient, compartment_id: &str, uid: &str, owned: &[Owned]) -> Result<Live, OciError> {
+    let (topics, subscriptions, rules) = list(client, compartment_id).await?;
     let topics = topics
         .into_iter()
         .filter(|t| t.lifecycle_state != TopicState::Deleting)

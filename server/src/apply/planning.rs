@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use app::api::deployments::PlanReview;
 use app::api::rules::ActionKind;
-use app::template::plan::{Owned, Plan, plan};
+use app::template::plan::{Live, Owned, Plan, plan};
 use app::template::{ActionTarget, Desired, Problem, Template, render};
 use aws_lc_rs::digest::{SHA256, digest};
 use serde_json::Value;
@@ -49,9 +49,33 @@ pub struct Planned {
     pub compartment_id: String,
 }
 
+/// Whether a plan reads the compartment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Read the cloud: what exists, the topic limit, the functions actions name.
+    Cloud,
+    /// Plan without reading the compartment. Only right for a deployment that does not exist
+    /// yet: nothing carries its fresh tag id and it owns nothing, so every resource is a create
+    /// whatever the compartment holds, and the changes (and their digest) are the ones its review
+    /// showed. Functions are still checked; the topic limit was checked at that review, and one
+    /// reached since fails its step, which can be resumed once there is room.
+    TemplateOnly,
+}
+
 /// Plans `target` for the deployment `uid` owning `owned`. Bad values are a 400 naming
 /// `parameters.<name>`; problems the cloud would refuse are in the plan, blocking its apply.
 pub async fn make(state: &AppState, target: &Target, uid: &str, owned: &[Owned]) -> Result<Planned, AppError> {
+    make_reading(state, target, uid, owned, Reading::Cloud).await
+}
+
+/// [`make`], reading the cloud or not.
+pub async fn make_reading(
+    state: &AppState,
+    target: &Target,
+    uid: &str,
+    owned: &[Owned],
+    reading: Reading,
+) -> Result<Planned, AppError> {
     let compartment_id = check_compartment("compartment_id", &target.compartment_id)?;
     let row = templates::visible_by_id(&state.pool, target.team_id, target.user_id, target.template_id).await.map_err(
         |err| match err {
@@ -77,7 +101,10 @@ pub async fn make(state: &AppState, target: &Target, uid: &str, owned: &[Owned])
     } else {
         render(&template, &target.parameters, reached.is_sandbox).map_err(|problems| invalid_values(&problems))?
     };
-    let live = live::read(&reached.client, &compartment_id, uid, owned).await.map_err(AppError::Oci)?;
+    let live = match reading {
+        Reading::Cloud => live::read(&reached.client, &compartment_id, uid, owned).await.map_err(AppError::Oci)?,
+        Reading::TemplateOnly => Live::default(),
+    };
     let mut plan = plan(&desired, uid, owned, &live);
     check_functions(&reached, &desired, &mut plan).await;
     let digest = fingerprint(&plan);
@@ -102,21 +129,24 @@ fn invalid_values(problems: &[Problem]) -> AppError {
 }
 
 /// Every function a rule action names must exist, or the rule's create fails half-way through.
+/// The functions are read together.
 async fn check_functions(reached: &Reached, desired: &Desired, plan: &mut Plan) {
-    for (i, rule) in desired.rules.iter().enumerate() {
-        for (j, action) in rule.actions.iter().enumerate() {
-            let (ActionKind::Functions, ActionTarget::Id(id)) = (action.kind, &action.target) else { continue };
-            match reached.client.get_function(id).await {
-                Ok(_) => {}
-                Err(err) if err.status() == Some(404) => plan.problems.push(Problem::new(
-                    format!("rules[{i}].actions[{j}].function_id"),
-                    format!("Rule {} sends events to the function {id}, which does not exist in this connection; deploy it first, or pick another.", rule.name),
-                )),
-                Err(err) => plan.warnings.push(Problem::new(
-                    format!("rules[{i}].actions[{j}].function_id"),
-                    format!("The function {id} could not be checked: {err}"),
-                )),
-            }
+    let named = desired.rules.iter().enumerate().flat_map(|(i, rule)| {
+        rule.actions.iter().enumerate().filter_map(move |(j, action)| match (action.kind, &action.target) {
+            (ActionKind::Functions, ActionTarget::Id(id)) => Some((i, j, rule.name.as_str(), id.as_str())),
+            _ => None,
+        })
+    });
+    let checks = named.map(|(i, j, rule, id)| async move { (i, j, rule, id, reached.client.get_function(id).await) });
+    for (i, j, rule, id, answer) in futures_util::future::join_all(checks).await {
+        let field = format!("rules[{i}].actions[{j}].function_id");
+        match answer {
+            Ok(_) => {}
+            Err(err) if err.status() == Some(404) => plan.problems.push(Problem::new(
+                field,
+                format!("Rule {rule} sends events to the function {id}, which does not exist in this connection; deploy it first, or pick another."),
+            )),
+            Err(err) => plan.warnings.push(Problem::new(field, format!("The function {id} could not be checked: {err}"))),
         }
     }
 }

@@ -307,6 +307,10 @@ pub struct ListSubscriptionsRequest {
     pub limit: Option<u32>,
 }
 
+/// Page size of the "every topic / subscription" listings: the API's largest (the default, 10,
+/// would make a compartment of 100 topics ten round trips).
+pub const LIST_PAGE: u32 = 50;
+
 const fn topic_op(name: &'static str, verb: Verb) -> Operation {
     Operation { name, service: Service::Notifications, resource: "ons-topics", verb }
 }
@@ -436,10 +440,15 @@ impl OciClient {
         self.send(call).await
     }
 
-    /// Every topic of a compartment, following `opc-next-page`.
+    /// Every topic of a compartment, following `opc-next-page` ([`LIST_PAGE`] per page).
     pub async fn list_all_topics(&self, compartment_id: &str) -> Result<Vec<NotificationTopicSummary>, OciError> {
         collect_pages(|page| {
-            let request = ListTopicsRequest { compartment_id: compartment_id.to_owned(), page, ..Default::default() };
+            let request = ListTopicsRequest {
+                compartment_id: compartment_id.to_owned(),
+                page,
+                limit: Some(LIST_PAGE),
+                ..Default::default()
+            };
             async move { self.list_topics(&request).await }
         })
         .await
@@ -456,6 +465,7 @@ impl OciClient {
                 compartment_id: compartment_id.to_owned(),
                 topic_id: topic_id.map(str::to_owned),
                 page,
+                limit: Some(LIST_PAGE),
                 ..Default::default()
             };
             async move { self.list_subscriptions(&request).await }

@@ -297,3 +297,38 @@ async fn a_failed_step_skips_its_dependents_and_the_run_resumes_once_the_cause_i
     let (topics, rules, subscriptions) = names_in_sandbox(&app, &f.compartment).await;
     assert_eq!((topics.len(), rules.len(), subscriptions), (1, 1, 1));
 }
+
+#[tokio::test]
+async fn a_rule_sending_to_a_missing_function_blocks_the_plan_and_its_apply() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let f = Fixture::new(&admin).await;
+    let created: Value = admin
+        .send(Method::POST, &format!("/api/v1/teams/{}/templates", f.team))
+        .json(&json!({"source": {"starter": "bucket-change-processor"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let target = json!({
+        "template_id": created["template"]["id"],
+        "version": 1,
+        "connection_id": f.connection_id,
+        "compartment_id": f.compartment,
+        "parameters": {"prefix": "prod", "function_id": "ocid1.fnfunc.oc1.iad.aaaanothere", "buckets": ["uploads"]},
+    });
+    let review = f.plan("/plan", target.clone()).await;
+    let fields: Vec<&str> = review.plan.problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["rules[0].actions[0].function_id"], "{:?}", review.plan.problems);
+    assert!(review.plan.problems[0].message.contains("does not exist"));
+
+    let mut body = target;
+    body["name"] = json!("processor");
+    body["digest"] = json!(review.digest);
+    let (status, answer) = f.post("", body).await;
+    assert_eq!((status, answer["field"].as_str()), (400, Some("plan.rules[0].actions[0].function_id")), "{answer}");
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM apply_runs").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(runs, 0, "nothing ran");
+}

@@ -1,0 +1,84 @@
+//! A signed-in API client for tests and benchmarks that drive a running Signalbox over HTTP, and
+//! the template they deploy: `pairs` topics, each with an e-mail subscription and a rule.
+
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A session of the first administrator, scoped to their first team.
+pub struct Console {
+    http: Client,
+    base: String,
+    csrf: String,
+    /// The team.
+    pub team: i64,
+}
+
+impl Console {
+    /// Logs in at `base` (`http://127.0.0.1:port`).
+    pub async fn login(base: &str, password: &str) -> Self {
+        let http = Client::builder().no_proxy().cookie_store(true).timeout(Duration::from_secs(60)).build().unwrap();
+        let me: Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": password}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("login answers JSON");
+        let csrf = me["csrf_token"].as_str().expect("a CSRF token").to_owned();
+        let team = me["teams"][0]["team_id"].as_i64().expect("a team");
+        Self { http, base: base.to_owned(), csrf, team }
+    }
+
+    /// `GET /api/v1/teams/{team}{path}`.
+    pub async fn get(&self, path: &str) -> Value {
+        let url = format!("{}/api/v1/teams/{}{path}", self.base, self.team);
+        self.http.get(url).send().await.expect("request").json().await.expect("JSON")
+    }
+
+    /// `POST /api/v1/teams/{team}{path}`, which must succeed.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/teams/{}{path}", self.base, self.team))
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body: Value = response.json().await.expect("JSON");
+        assert!(status.is_success(), "POST {path}: {status} {body}");
+        body
+    }
+}
+
+/// `pairs` topics `{{prefix}}-topic-N`, each with an e-mail subscription and a rule
+/// `{{prefix}}-rule-N` sending to it: `3 * pairs` resources.
+pub fn pairs_template(pairs: usize) -> Value {
+    let topics: Vec<Value> =
+        (0..pairs).map(|i| json!({"key": format!("t{i}"), "name": format!("{{{{prefix}}}}-topic-{i}")})).collect();
+    let subscriptions: Vec<Value> = (0..pairs)
+        .map(|i| json!({"key": format!("s{i}"), "topic": format!("t{i}"), "protocol": "EMAIL", "endpoint": format!("oncall-{i}@example.com")}))
+        .collect();
+    let rules: Vec<Value> = (0..pairs)
+        .map(|i| {
+            json!({
+                "key": format!("r{i}"),
+                "name": format!("{{{{prefix}}}}-rule-{i}"),
+                "condition": {"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]},
+                "actions": [{"kind": "ONS", "topic": format!("t{i}")}],
+            })
+        })
+        .collect();
+    json!({
+        "format": "signalbox.template/v1",
+        "name": format!("{pairs} pairs"),
+        "parameters": [{"name": "prefix", "type": "string", "required": true}],
+        "topics": topics,
+        "subscriptions": subscriptions,
+        "rules": rules,
+    })
+}
