@@ -466,7 +466,6 @@ impl OciClient {
                 topic_id: topic_id.map(str::to_owned),
                 page,
                 limit: Some(LIST_PAGE),
-                ..Default::default()
             };
             async move { self.list_subscriptions(&request).await }
         })
