@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { loginAs } from './session';
 
-const pages = ['/', '/rules', '/audit', '/audit/cloud', '/settings', '/account/password', '/no/such/page'];
+const pages = ['/', '/rules', '/pipelines', '/pipelines/deploy', '/audit', '/audit/cloud', '/settings', '/account/password', '/no/such/page'];
 
 test('the sign-in page has no serious accessibility violations', async ({ browser }) => {
   for (const colorScheme of ['light', 'dark'] as const) {
