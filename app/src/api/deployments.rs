@@ -134,6 +134,8 @@ pub struct DeploymentSummary {
     pub connection_name: String,
     /// Compartment OCID.
     pub compartment_id: String,
+    /// Parameter values as text: a list's items joined by commas, a URL's password as `****`.
+    pub parameters: BTreeMap<String, String>,
     /// State.
     pub state: DeploymentState,
     /// How many resources it owns.

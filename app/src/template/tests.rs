@@ -449,6 +449,8 @@ mod planning {
     }
 }
 
+// hcl-rs is a native-only dev-dependency (the wasm32 check of the tests has no use for it).
+#[cfg(not(target_arch = "wasm32"))]
 mod exporting {
     use super::*;
     use crate::template::export::{cli, terraform};

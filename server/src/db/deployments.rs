@@ -4,6 +4,7 @@
 
 use super::DbError;
 use app::api::deployments::{DeploymentState, DeploymentSummary, DriftStatus, RunSummary};
+use app::api::subscriptions::redact_endpoint;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -72,6 +73,7 @@ impl DeploymentRow {
             connection_id: self.connection_id,
             connection_name: self.connection_name.clone(),
             compartment_id: self.compartment_id.clone(),
+            parameters: self.parameter_values().iter().map(|(name, value)| (name.clone(), shown(value))).collect(),
             state: if self.state == "destroyed" { DeploymentState::Destroyed } else { DeploymentState::Active },
             resources: self.resources,
             drift: match self.drift.as_str() {
@@ -83,6 +85,15 @@ impl DeploymentRow {
             drift_checked_at: self.drift_checked_at,
             last_run,
         }
+    }
+}
+
+/// A parameter value as lists and pages show it, with any URL's password as `****`.
+fn shown(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => redact_endpoint(text),
+        serde_json::Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
     }
 }
 

@@ -353,21 +353,10 @@ fn DeploymentBody(
             />
         }
     });
-    let parameters = detail
+    let parameters = summary
         .parameters
         .iter()
-        .map(|(name, value)| {
-            let text = match value {
-                serde_json::Value::String(text) => text.clone(),
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            view! { <div><dt>{name.clone()}</dt><dd class="mono">{text}</dd></div> }
-        })
+        .map(|(name, text)| view! { <div><dt>{name.clone()}</dt><dd class="mono">{text.clone()}</dd></div> })
         .collect_view();
     let state_badge = match summary.state {
         DeploymentState::Active => view! { <Badge tone=Tone::Ok label="active" /> }.into_any(),

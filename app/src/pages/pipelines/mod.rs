@@ -160,6 +160,7 @@ fn deployments_section(deployments: Vec<DeploymentSummary>) -> impl IntoView {
 }
 
 fn deployment_row(d: DeploymentSummary) -> impl IntoView {
+    let parameters = d.parameters.iter().map(|(name, text)| format!("{name}={text}")).collect::<Vec<_>>().join("  ");
     let upgrade = (d.latest_version > d.version && d.state == DeploymentState::Active)
         .then(|| view! { <Badge tone=Tone::Warn label=format!("v{} available", d.latest_version) /> });
     let last = d.last_run.clone().map(|run| {
@@ -183,6 +184,7 @@ fn deployment_row(d: DeploymentSummary) -> impl IntoView {
                 {format!("{} v{}", d.template_name, d.version)}
                 " "
                 {upgrade}
+                <span class="cell-sub mono">{parameters}</span>
             </td>
             <td>
                 {d.connection_name.clone()}
