@@ -43,12 +43,12 @@ use std::time::Duration;
 )]
 pub async fn list_deployments(state: AppState, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<DeploymentSummary>>> {
     let rows = deployments::of_team(&state.pool, team_id).await?;
-    let mut list = Vec::with_capacity(rows.len());
-    for row in rows {
-        let last = apply_runs::of_deployment(&state.pool, row.id, 1).await?;
-        list.push(row.summary(last.first().map(apply_runs::RunRow::summary)));
-    }
-    Ok(Json(list))
+    let newest: BTreeMap<i64, _> = apply_runs::newest_of_team(&state.pool, team_id)
+        .await?
+        .iter()
+        .map(|run| (run.deployment_id, run.summary()))
+        .collect();
+    Ok(Json(rows.iter().map(|row| row.summary(newest.get(&row.id).cloned())).collect()))
 }
 
 /// Handles `POST /api/v1/teams/{team_id}/deployments/plan`: what applying a template version to a

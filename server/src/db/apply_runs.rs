@@ -85,6 +85,17 @@ pub async fn of_deployment(pool: &SqlitePool, deployment_id: i64, limit: i64) ->
         .await?)
 }
 
+/// The newest run of each of a team's deployments.
+pub async fn newest_of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<RunRow>, DbError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE r.id IN (SELECT max(runs.id) FROM apply_runs runs \
+         JOIN deployments d ON d.id = runs.deployment_id WHERE d.team_id = ?1 GROUP BY runs.deployment_id)"
+    ))
+    .bind(team_id)
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The desired state of the deployment's last successful apply (not destroy), JSON text.
 pub async fn last_applied(pool: &SqlitePool, deployment_id: i64) -> Result<Option<String>, DbError> {
     Ok(sqlx::query_scalar(

@@ -146,6 +146,11 @@ async fn a_starter_is_planned_applied_reapplied_as_no_op_drift_checked_and_destr
     assert_eq!(detail.summary.last_run.as_ref().map(|r| r.state), Some(RunState::Succeeded));
     assert_eq!(detail.parameters["webhook_url"], "http://127.0.0.1:9/alerts");
     assert_eq!(detail.summary.parameters["prefix"], "prod", "the list shows the values as text");
+    let listed: Vec<app::api::deployments::DeploymentSummary> =
+        admin.get(&f.path("")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].name.as_str(), listed[0].resources), ("infra prod", 3));
+    assert_eq!(listed[0].last_run.as_ref().map(|r| (r.id, r.state)), Some((run.run.id, RunState::Succeeded)));
 
     // Every step is audited, by the engine, with the run and OCI's request id.
     let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(

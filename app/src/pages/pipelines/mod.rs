@@ -211,13 +211,12 @@ fn library_section(templates: Vec<TemplateSummary>, can_change: bool) -> impl In
         let rows = templates
             .into_iter()
             .map(|t| {
-                let deploy = can_change.then(|| {
-                    view! {
-                        <a class="btn btn-small" href=format!("/pipelines/deploy?template={}", t.id)>
-                            "Deploy"
-                        </a>
-                    }
-                });
+                // Viewers may review what a deployment would change; applying takes an operator.
+                let deploy = view! {
+                    <a class="btn btn-small" href=format!("/pipelines/deploy?template={}", t.id)>
+                        {if can_change { "Deploy" } else { "Plan" }}
+                    </a>
+                };
                 view! {
                     <tr data-template=t.name.clone()>
                         <td>
