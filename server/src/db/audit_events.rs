@@ -470,13 +470,7 @@ impl Selection {
             Some(Search { words: Some(words), text }) => {
                 query
                     .push(" FROM audit_words JOIN audit_events e ON e.id = audit_words.rowid WHERE audit_words MATCH ");
-                // An exact action is a compound word of every row that has it (`rule.update`), so
-                // the index intersects the two word lists instead of SQLite reading each match's
-                // row to compare its action. The column filter below stays the exact check.
-                match self.action.as_deref().filter(|a| !a.ends_with('.')).and_then(audit_words::compound) {
-                    Some(action) => query.push_bind(format!("{words} \"{action}\"")),
-                    None => query.push_bind(words),
-                };
+                query.push_bind(words);
                 if let Some(text) = text {
                     query.push(" AND EXISTS (SELECT 1 FROM audit_search WHERE audit_search MATCH ");
                     query.push_bind(text).push(" AND audit_search.rowid = e.id)");
