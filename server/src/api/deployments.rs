@@ -98,7 +98,7 @@ pub async fn create_deployment(
     let uid = new_uid();
     let planned = planning::make_reading(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
     check_reviewed(&planned.review, &request.digest)?;
-    let parameters = Value::Object(request.target.parameters.clone().into_iter().collect()).to_string();
+    let parameters = parameters_json(&request.target.parameters);
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
     let new = NewDeployment {
         uid: &uid,
@@ -428,7 +428,7 @@ async fn start_run(
 ) -> ApiResult<i64> {
     let desired = serde_json::to_string(&planned.desired).map_err(|e| AppError::Internal(e.into()))?;
     let plan = serde_json::to_string(&planned.review.plan).map_err(|e| AppError::Internal(e.into()))?;
-    let parameters = Value::Object(target.parameters.clone().into_iter().collect()).to_string();
+    let parameters = parameters_json(&target.parameters);
     let run = apply_runs::NewRun {
         deployment_id,
         kind,
@@ -481,7 +481,7 @@ fn spawn_run(
             run_id,
             kind,
             version: target.version,
-            parameters: Value::Object(target.parameters.clone().into_iter().collect()).to_string(),
+            parameters: parameters_json(&target.parameters),
             deployment_id,
             uid: uid.to_owned(),
             team_id,
@@ -492,6 +492,11 @@ fn spawn_run(
             actor_name: caller.user.username.clone(),
         },
     );
+}
+
+/// Parameter values as stored with a deployment and its runs.
+fn parameters_json(parameters: &BTreeMap<String, Value>) -> String {
+    Value::Object(parameters.clone().into_iter().collect()).to_string()
 }
 
 /// Parameter values as responses and audit rows show them: URLs without their passwords.

@@ -44,7 +44,8 @@ pub async fn check(state: &AppState, row: &DeploymentRow, user_id: i64) -> Resul
     }
 }
 
-/// Checks every active deployment now and then every [`EVERY`], until aborted.
+/// Checks every active deployment every [`EVERY`] (the first time one period after start), until
+/// aborted.
 pub async fn check_periodically(state: AppState) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.tick().await;
