@@ -6,7 +6,7 @@
 
 use super::ApiResult;
 use crate::auth::{Caller, Credential};
-use crate::db::audit_events::{self, AuditRow, Selection};
+use crate::db::audit_events::{self, AuditRow, AuditSummary, Selection};
 use crate::db::{DbError, teams};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -67,7 +67,7 @@ pub async fn list_audit(
     if let Some(before) = page.before {
         selection.below_id = Some(selection.below_id.map_or(before, |end| end.min(before)));
     }
-    let mut rows = audit_events::list(&state.pool, &selection, limit + 1).await?;
+    let mut rows = audit_events::list_summaries(&state.pool, &selection, limit + 1).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)
@@ -109,7 +109,7 @@ pub async fn get_audit_entry(
         client_ip: row.client_ip.clone(),
         hash: row.hash.clone(),
         prev_hash: row.prev_hash.clone(),
-        entry: entry(&row)?,
+        entry: entry(&(&row).into())?,
     }))
 }
 
@@ -379,7 +379,7 @@ pub(super) fn instant(field: &str, value: &str, end: bool) -> ApiResult<DateTime
     Ok(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
-pub(super) fn entry(row: &AuditRow) -> ApiResult<AuditEntry> {
+pub(super) fn entry(row: &AuditSummary) -> ApiResult<AuditEntry> {
     let at = DateTime::parse_from_rfc3339(&row.at)
         .map_err(|e| {
             AppError::Internal(anyhow::anyhow!("audit row {} has an unreadable time {:?}: {e}", row.id, row.at))
@@ -402,7 +402,7 @@ pub(super) fn entry(row: &AuditRow) -> ApiResult<AuditEntry> {
         detail: row.detail.clone(),
         opc_request_id: row.opc_request_id.clone(),
         apply_run_id: row.apply_run_id,
-        has_diff: row.before_json.is_some() || row.after_json.is_some(),
+        has_diff: row.has_diff,
     })
 }
 

@@ -99,7 +99,7 @@ pub async fn list_cloud_audit(
     let mut ours = HashMap::new();
     for row in audit_events::by_request_ids(&state.pool, team_id, &request_ids).await? {
         if let Some(id) = row.opc_request_id.clone() {
-            ours.insert(id, entry(&row)?);
+            ours.insert(id, entry(&(&row).into())?);
         }
     }
     let events: Vec<CloudAuditEvent> = events.into_iter().map(|event| paired(event, &ours)).collect();

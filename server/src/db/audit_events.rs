@@ -233,6 +233,57 @@ pub struct AuditRow {
 /// The columns of [`AuditRow`], for `SELECT`.
 pub const COLUMNS: &str = "id, at, actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, compartment_id, connection_id, result, detail, client_ip, before_json, after_json, opc_request_id, apply_run_id, prev_hash, hash";
 
+/// A row without its snapshots and hashes, and whether it has a snapshot. A page of the timeline
+/// reads these: handing 50 rows' before/after JSON from SQLite to the application costs more than
+/// finding them (measured in BENCHMARKS.md, issue 7).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditSummary {
+    pub id: i64,
+    pub at: String,
+    pub actor_token_id: Option<i64>,
+    pub actor_name: String,
+    pub team_id: Option<i64>,
+    pub source: String,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub compartment_id: Option<String>,
+    pub connection_id: Option<i64>,
+    pub result: String,
+    pub detail: Option<String>,
+    pub opc_request_id: Option<String>,
+    pub apply_run_id: Option<i64>,
+    pub has_diff: bool,
+}
+
+/// The stored columns of [`AuditSummary`], for `SELECT`.
+const SUMMARY_COLUMNS: &str = "id, at, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, compartment_id, connection_id, result, detail, opc_request_id, apply_run_id";
+
+impl From<&AuditRow> for AuditSummary {
+    fn from(row: &AuditRow) -> Self {
+        AuditSummary {
+            id: row.id,
+            at: row.at.clone(),
+            actor_token_id: row.actor_token_id,
+            actor_name: row.actor_name.clone(),
+            team_id: row.team_id,
+            source: row.source.clone(),
+            action: row.action.clone(),
+            target_kind: row.target_kind.clone(),
+            target_id: row.target_id.clone(),
+            target_name: row.target_name.clone(),
+            compartment_id: row.compartment_id.clone(),
+            connection_id: row.connection_id,
+            result: row.result.clone(),
+            detail: row.detail.clone(),
+            opc_request_id: row.opc_request_id.clone(),
+            apply_run_id: row.apply_run_id,
+            has_diff: row.before_json.is_some() || row.after_json.is_some(),
+        }
+    }
+}
+
 impl AuditRow {
     /// What the row's hash covers.
     pub fn content(&self) -> Content<'_> {
@@ -582,9 +633,27 @@ fn ocid_tail(term: &str) -> &str {
     }
 }
 
-/// Up to `limit` rows, newest first.
+/// Up to `limit` whole rows, newest first.
 pub async fn list(pool: &SqlitePool, selection: &Selection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
     let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+    list_columns(pool, selection, &columns, limit).await
+}
+
+/// Up to `limit` rows without their snapshots, newest first: what a timeline shows.
+pub async fn list_summaries(
+    pool: &SqlitePool,
+    selection: &Selection,
+    limit: i64,
+) -> Result<Vec<AuditSummary>, DbError> {
+    let columns = SUMMARY_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+    let has_diff = "e.before_json IS NOT NULL OR e.after_json IS NOT NULL AS has_diff";
+    list_columns(pool, selection, &format!("{columns}, {has_diff}"), limit).await
+}
+
+async fn list_columns<T>(pool: &SqlitePool, selection: &Selection, columns: &str, limit: i64) -> Result<Vec<T>, DbError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
     let mut query = sqlx::QueryBuilder::new(format!("SELECT {columns}"));
     selection.push_from_where(&mut query);
     query.push(format!(" ORDER BY {} DESC LIMIT ", selection.id_column())).push_bind(limit);
