@@ -2,9 +2,9 @@
 
 use crate::components::Layout;
 use crate::pages::{
-    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, Dashboard, DeployRoute, DeploymentRoute, Login,
-    NotFound, PipelinesRoute, RuleRoute, RulesRoute, Section, SettingsRoute, TemplateRoute, TopicRoute, TopicsRoute,
-    Upcoming,
+    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, Dashboard, DeployRoute, DeploymentRoute,
+    HealthRoute, InboxesRoute, Login, NotFound, PipelinesRoute, RuleRoute, RulesRoute, SandboxRoute, SettingsRoute,
+    TemplateRoute, TopicRoute, TopicsRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -63,7 +63,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit/cloud") view={Lazy::<CloudAuditRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit/:entry_id") view={Lazy::<AuditEntryRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sandbox") view=|| view! { <Section upcoming=Upcoming::Sandbox /> } ssr=SsrMode::Async />
+                    <Route path=path!("/health") view={Lazy::<HealthRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/inboxes") view={Lazy::<InboxesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sandbox") view={Lazy::<SandboxRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -5,7 +5,7 @@ test.beforeEach(async ({ page }) => {
   await loginAs(page.request);
 });
 
-const sections = ['Pipelines', 'Rules', 'Topics', 'Audit', 'Sandbox', 'Settings'];
+const sections = ['Pipelines', 'Health', 'Rules', 'Topics', 'Inboxes', 'Audit', 'Sandbox', 'Settings'];
 
 test('every navigation entry opens its page on the client side', async ({ page }) => {
   await page.goto('/');

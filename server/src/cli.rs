@@ -119,6 +119,10 @@ struct ServeArgs {
     /// Mark cookies Secure: set when serving over TLS or behind a TLS-terminating proxy.
     #[arg(long, env = "SIGNALBOX_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The URL OCI Notifications reaches this server at, such as https://signalbox.example.com;
+    /// webhook inbox URLs start with it. Without it they use the listening address.
+    #[arg(long, env = "SIGNALBOX_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -135,6 +139,7 @@ impl ServeArgs {
             // Secrets come from the environment only: command lines are visible to every user.
             master_key: std::env::var("SIGNALBOX_MASTER_KEY").ok().map(secrecy::SecretString::from),
             secure_cookies: self.secure_cookies,
+            public_url: self.public_url,
         }
     }
 }

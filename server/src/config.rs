@@ -27,6 +27,9 @@ pub struct Config {
     /// The master key (base64 of 32 bytes) from `SIGNALBOX_MASTER_KEY`; without it the key is
     /// kept in `DATA_DIR/master.key`.
     pub master_key: Option<SecretString>,
+    /// The URL OCI Notifications reaches this server at (`https://signalbox.example.com`), for the
+    /// webhook inboxes' URLs; the listening address when unset, which only the sandbox can reach.
+    pub public_url: Option<String>,
 }
 
 /// Log output format.
@@ -57,6 +60,7 @@ impl Config {
             admin_password: Some(SecretString::from(TEST_ADMIN_PASSWORD.to_owned())),
             secure_cookies: false,
             master_key: None,
+            public_url: None,
         }
     }
 }

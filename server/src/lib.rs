@@ -19,8 +19,10 @@ pub mod data_dir;
 pub mod db;
 pub mod error;
 pub mod headers;
+pub mod inbox;
 pub mod master_key;
 pub mod oci;
+pub mod pipelines;
 mod routes;
 pub mod sandbox;
 pub mod state;
@@ -116,7 +118,8 @@ impl Application {
         sessions.migrate().await.map_err(|err| StartupError::Sessions(err.to_string()))?;
         let local = listener.local_addr().unwrap_or(config.listen);
         let leptos_options = leptos_options(&config, local);
-        let builtin = builtin::Builtin::start(&data_dir, &sandbox_url(local))?;
+        let sandbox_base = sandbox_url(local);
+        let builtin = builtin::Builtin::start(&data_dir, &sandbox_base)?;
         if config.sandbox_persist {
             let store = sandbox::persist::Store::open(&data_dir.path().join("sandbox.db")).await?;
             builtin.sandbox.persist_to(store).await?;
@@ -128,6 +131,7 @@ impl Application {
                 "UI assets not found; pages render without styles or interactivity. Build them with `cargo leptos build` or set --site-root"
             );
         }
+        let config_public_url = config.public_url.clone();
         let state = AppState(Arc::new(App {
             config,
             data_dir,
@@ -139,6 +143,7 @@ impl Application {
             master_key,
             chain_check: audit::ChainCheck::default(),
             progress: Default::default(),
+            inboxes: inbox::Inboxes::new(config_public_url.as_deref().unwrap_or(&self_url(local)), &sandbox_base),
         }));
         let router = routes::router(state.clone(), sessions);
         Ok(Self { listener, router, state })
@@ -171,9 +176,11 @@ impl Application {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let upkeep = tokio::spawn(audit::keep_search_merged(self.state.pool.clone()));
         let drift = tokio::spawn(apply::drift::check_periodically(self.state.clone()));
+        let health = tokio::spawn(pipelines::health::check_periodically(self.state.clone()));
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         upkeep.abort();
         drift.abort();
+        health.abort();
         served?;
         self.state.builtin.sandbox.save_now().await;
         self.state.pool.close().await;
@@ -182,14 +189,19 @@ impl Application {
     }
 }
 
-/// The sandbox's URL as this server reaches itself: loopback when listening on every interface.
-fn sandbox_url(local: SocketAddr) -> String {
+/// This server's URL as it reaches itself: loopback when listening on every interface.
+fn self_url(local: SocketAddr) -> String {
     let host = if local.ip().is_unspecified() {
         SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), local.port())
     } else {
         local
     };
-    format!("http://{host}{}", builtin::SANDBOX_PATH)
+    format!("http://{host}")
+}
+
+/// The sandbox's URL as this server reaches itself.
+fn sandbox_url(local: SocketAddr) -> String {
+    format!("{}{}", self_url(local), builtin::SANDBOX_PATH)
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {

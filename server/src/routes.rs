@@ -6,6 +6,7 @@ use crate::auth::{SESSION_COOKIE, access};
 use crate::builtin::SANDBOX_PATH;
 use crate::error::AppError;
 use crate::headers;
+use crate::inbox;
 use crate::state::AppState;
 use app::api::InProcessApi;
 use app::components::Visitor;
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use http::header::CONTENT_LENGTH;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
@@ -83,16 +84,27 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());
 
+    // Webhook inboxes: public, the unguessable token in the URL is the credential; the receiver
+    // limits sizes and rates itself (see `crate::inbox`).
+    let hooks = Router::new()
+        .route("/hooks/{token}", post(inbox::receive::receive_delivery))
+        .layer(DefaultBodyLimit::max(app::api::inboxes::MAX_BODY_BYTES))
+        .with_state(state.clone());
+
     Router::new()
         // The embedded OCI sandbox: OCI's wire format, signatures and limits, not Signalbox's.
         .nest_service(SANDBOX_PATH, state.builtin.sandbox.router())
+        .merge(hooks)
         .merge(app)
         .layer(middleware::from_fn(headers::add_security_headers))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
+            // An inbox's token is its credential: it stays out of the log.
+            let path = request.uri().path();
+            let path = if path.starts_with("/hooks/") { "/hooks/{token}" } else { path };
+            tracing::info_span!("request", method = %request.method(), path = %path, id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

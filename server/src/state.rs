@@ -39,6 +39,8 @@ pub struct App {
     pub chain_check: crate::audit::ChainCheck,
     /// Announces apply progress to the runs' event streams.
     pub progress: Arc<crate::apply::Progress>,
+    /// The webhook inboxes' receiver: rate limits, live announcements, confirmations.
+    pub inboxes: crate::inbox::Inboxes,
 }
 
 impl Deref for AppState {

@@ -9,6 +9,8 @@ pub enum IconName {
     Topics,
     Audit,
     Sandbox,
+    Inbox,
+    Health,
     Settings,
     ChevronDown,
     Collapse,
@@ -31,6 +33,10 @@ impl IconName {
             IconName::Topics => "M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9 M10.3 21a1.94 1.94 0 0 0 3.4 0",
             IconName::Audit => "M9 11l3 3L22 4 M21 12v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h11",
             IconName::Sandbox => "M21 8l-9-5-9 5v8l9 5 9-5z M3 8l9 5 9-5 M12 13v8",
+            IconName::Inbox => {
+                "M22 12h-6l-2 3h-4l-2-3H2 M5.5 5.1L2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.5-6.9A2 2 0 0 0 16.8 4H7.2a2 2 0 0 0-1.7 1.1z"
+            }
+            IconName::Health => "M22 12h-4l-3 9L9 3l-3 9H2",
             IconName::Settings => "M4 21v-7 M4 10V3 M12 21v-9 M12 8V3 M20 21v-5 M20 12V3 M1 14h6 M9 8h6 M17 16h6",
             IconName::ChevronDown => "M6 9l6 6 6-6",
             IconName::Collapse => "M11 17l-5-5 5-5 M18 17l-5-5 5-5",

@@ -2,11 +2,13 @@ use super::{Icon, IconName};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-const ITEMS: [(&str, &str, IconName); 7] = [
+const ITEMS: [(&str, &str, IconName); 9] = [
     ("/", "Dashboard", IconName::Dashboard),
     ("/pipelines", "Pipelines", IconName::Pipelines),
+    ("/health", "Health", IconName::Health),
     ("/rules", "Rules", IconName::Rules),
     ("/topics", "Topics", IconName::Topics),
+    ("/inboxes", "Inboxes", IconName::Inbox),
     ("/audit", "Audit", IconName::Audit),
     ("/sandbox", "Sandbox", IconName::Sandbox),
     ("/settings", "Settings", IconName::Settings),

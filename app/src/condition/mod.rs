@@ -25,6 +25,7 @@ pub mod builder;
 mod locate;
 mod matcher;
 mod parse;
+pub mod probe;
 
 pub use matcher::{FieldCheck, Outcome};
 pub use parse::{ConditionError, ConditionErrorKind};

@@ -1,9 +1,11 @@
+use crate::api::bind_caller;
+use crate::api::health::{HealthOverview, HealthStatus, health_overview};
 use crate::api::system::{SandboxState, SystemInfo, get_system};
-use crate::components::{AsyncView, Badge, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone};
+use crate::components::{AsyncView, Badge, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone, use_me};
 use crate::format;
 use leptos::prelude::*;
 
-/// The landing page: the health of this instance (and, as the product grows, of every pipeline).
+/// The landing page: the health of this instance and of every pipeline.
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let system = Resource::new(|| (), |_| get_system());
@@ -23,16 +25,7 @@ pub fn Dashboard() -> impl IntoView {
             </button>
         </PageHeader>
         <AsyncView resource=system set_pending=refreshing.write_only() render=|info| view! { <SystemCards info /> } />
-        <section class="section" aria-labelledby="pipeline-health">
-            <h2 id="pipeline-health" class="section-title">
-                "Pipeline health"
-            </h2>
-            <EmptyState
-                icon=IconName::Pipelines
-                title="No pipelines to watch yet"
-                body="Once a connection has rules and topics, every pipeline shows up here with one status (healthy, degraded or broken): rule, actions, topic, subscriptions and the last delivery, broken ones first."
-            />
-        </section>
+        <PipelineHealthSummary />
     }
 }
 
@@ -120,4 +113,76 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
             </section>
         </div>
     }
+}
+
+/// Counts of the team's pipelines by status, and the ones that need attention, broken first.
+#[component]
+fn PipelineHealthSummary() -> impl IntoView {
+    let team = use_me().and_then(|me| me.teams.first().map(|m| m.team_id));
+    let overview = Resource::new(
+        || (),
+        move |_| {
+            bind_caller(async move {
+                match team {
+                    Some(team) => health_overview(team).await.map(Some),
+                    None => Ok(None),
+                }
+            })
+        },
+    );
+    view! {
+        <section class="section" aria-labelledby="pipeline-health">
+            <h2 id="pipeline-health" class="section-title">
+                "Pipeline health"
+            </h2>
+            <AsyncView resource=overview render=health_body />
+        </section>
+    }
+}
+
+fn health_body(overview: Option<HealthOverview>) -> impl IntoView {
+    let Some(o) = overview.filter(|o| !o.pipelines.is_empty()) else {
+        return view! {
+            <EmptyState
+                icon=IconName::Health
+                title="No pipelines checked yet"
+                body="Open Health and check a compartment: every rule shows one status (healthy, degraded or broken) with the reason, re-checked every 15 minutes."
+            />
+        }
+        .into_any();
+    };
+    let tile = |status: HealthStatus, count: i64, tone: Tone| {
+        view! {
+            <a class="stat" href="/health" data-status=status.as_str()>
+                <span class="stat-value">{count}</span>
+                <Badge tone label=status.as_str() />
+            </a>
+        }
+    };
+    let attention = o
+        .pipelines
+        .into_iter()
+        .filter(|p| p.status != HealthStatus::Healthy)
+        .take(8)
+        .map(|p| {
+            let tone = if p.status == HealthStatus::Broken { Tone::Bad } else { Tone::Warn };
+            view! {
+                <li>
+                    <Badge tone label=p.status.as_str() />
+                    " "
+                    <strong>{p.rule_name}</strong>
+                    " "
+                    <span class="muted">{p.reasons.into_iter().next().unwrap_or_default()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="stat-row">
+            {tile(HealthStatus::Broken, o.broken, Tone::Bad)} {tile(HealthStatus::Degraded, o.degraded, Tone::Warn)}
+            {tile(HealthStatus::Healthy, o.healthy, Tone::Ok)}
+        </div>
+        <ul class="plain-list attention">{attention}</ul>
+    }
+    .into_any()
 }

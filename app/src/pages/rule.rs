@@ -6,6 +6,7 @@ use super::PageStyles;
 use super::export_panel::{ExportPanel, export_hint};
 use super::rule_editor::{RuleEditor, RuleForm};
 use super::scope::{connection_label, pick_connection};
+use super::verify_panel::VerifyPanel;
 use crate::api::auth::Role;
 use crate::api::connections::{CompartmentSummary, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
@@ -281,6 +282,8 @@ fn RulePage() -> impl IntoView {
                     </p>
                     <ul class="action-list">{action_items}</ul>
                 </section>
+                {can_change
+                    .then(|| view! { <VerifyPanel team connection rule_id=rule.id.clone() csrf /> })}
                 {move_form}
                 {can_change
                     .then(|| {

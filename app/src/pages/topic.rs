@@ -7,6 +7,7 @@ use super::scope::{connection_label, pick_connection};
 use crate::api::auth::Role;
 use crate::api::connections::{ConnectionKind, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
+use crate::api::inboxes::{Inbox, list_inboxes};
 use crate::api::rules::{ActionKind, RuleFilter, RuleSummary, list_rules};
 use crate::api::subscriptions::{
     BasicAuth, CreateSubscriptionRequest, Subscription, SubscriptionProtocol, check_endpoint, create_subscription,
@@ -52,6 +53,8 @@ struct TopicView {
     functions: Vec<FunctionSummary>,
     /// Rules of the topic's compartment with an action that sends here.
     rules: Vec<RuleSummary>,
+    /// The team's webhook inboxes, offered as endpoints.
+    inboxes: Vec<Inbox>,
 }
 
 async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result<TopicView, ApiError> {
@@ -67,6 +70,7 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
     let to_topics = RuleFilter { action: Some(ActionKind::Notifications), ..RuleFilter::default() };
     let mut rules = list_rules(team, chosen.id, &topic.compartment_id, &to_topics).await?;
     rules.retain(|r| r.actions.as_ref().is_some_and(|a| a.iter().any(|a| a.target_id == topic_id)));
+    let inboxes = list_inboxes(team).await?;
     Ok(TopicView {
         connection: chosen.id,
         connection_label: connection_label(chosen),
@@ -76,6 +80,7 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
         subscriptions,
         functions,
         rules,
+        inboxes,
     })
 }
 
@@ -246,7 +251,7 @@ fn TopicPage() -> impl IntoView {
     // after a change keeps what the user is typing.
     let form_context = Memo::new(move |_| {
         let loaded = data.get()?.ok()?;
-        Some((loaded.connection, loaded.topic.id, loaded.is_sandbox, loaded.functions))
+        Some((loaded.connection, loaded.topic.id, loaded.is_sandbox, loaded.functions, loaded.inboxes))
     });
 
     // Below the form, so the form stays next to the subscriptions it adds to.
@@ -260,8 +265,8 @@ fn TopicPage() -> impl IntoView {
                 form_context
                     .get()
                     .filter(|_| can_change)
-                    .map(|(connection, topic_id, is_sandbox, functions)| {
-                        view! { <AddSubscription connection topic_id is_sandbox functions create /> }
+                    .map(|(connection, topic_id, is_sandbox, functions, inboxes)| {
+                        view! { <AddSubscription connection topic_id is_sandbox functions inboxes create /> }
                     })
             }}
             {move || sending_rules.get().map(rules_section)}
@@ -378,6 +383,41 @@ fn subscription_row(
     }
 }
 
+/// One button per inbox that subscribes it at once (it confirms by itself), or where to make one.
+fn inbox_choices(
+    inboxes: Vec<Inbox>,
+    subscribe: impl Fn(String) + Copy + Send + Sync + 'static,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    if inboxes.is_empty() {
+        return view! {
+            <p class="field-hint">
+                "Testing? " <a href="/inboxes">"Create a webhook inbox"</a>
+                " and subscribe it here in one click: it confirms by itself and shows what arrives."
+            </p>
+        }
+        .into_any();
+    }
+    let buttons = inboxes
+        .into_iter()
+        .map(|inbox| {
+            let url = inbox.url.clone();
+            view! {
+                <button type="button" class="btn btn-small" disabled=move || busy.get() on:click=move |_| subscribe(url.clone())>
+                    {format!("Subscribe inbox \"{}\"", inbox.name)}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="inbox-choices" role="group" aria-label="Subscribe a webhook inbox">
+            <span class="field-hint">"Or use a webhook inbox (it confirms by itself):"</span>
+            {buttons}
+        </div>
+    }
+    .into_any()
+}
+
 /// A subscription form whose fields follow the protocol: an address, a URL with optional Basic
 /// credentials, a phone number, or a function from the compartment. The endpoint is checked as it
 /// is typed with the server's rules.
@@ -388,6 +428,8 @@ fn AddSubscription(
     /// The built-in sandbox also reaches `http://` on this machine.
     is_sandbox: bool,
     functions: Vec<FunctionSummary>,
+    /// The team's inboxes: each can be subscribed in one click.
+    inboxes: Vec<Inbox>,
     create: Action<(i64, String, CreateSubscriptionRequest), Result<Subscription, ApiError>>,
 ) -> impl IntoView {
     let protocol = RwSignal::new(SubscriptionProtocol::CustomHttps);
@@ -495,6 +537,17 @@ fn AddSubscription(
                 </label>
             </Show>
             <Show when=move || protocol.get() == SubscriptionProtocol::CustomHttps>
+                {inbox_choices(inboxes.clone(), move |url| {
+                    create.dispatch((
+                        connection,
+                        topic.get_value(),
+                        CreateSubscriptionRequest {
+                            protocol: SubscriptionProtocol::CustomHttps,
+                            endpoint: url,
+                            basic_auth: None,
+                        },
+                    ));
+                }, Signal::derive(move || create.pending().get()))}
                 <fieldset class="field-group">
                     <legend>"Basic authentication (optional)"</legend>
                     <label class="field">

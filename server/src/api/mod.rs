@@ -10,8 +10,11 @@ mod deployments;
 mod fallback;
 mod functions;
 pub mod health;
+mod inboxes;
 pub mod json;
+mod pipeline_health;
 mod rules;
+mod sandbox_activity;
 mod subscriptions;
 mod system;
 mod teams;
@@ -54,6 +57,8 @@ use utoipa_axum::routes;
         (name = "audit", description = "The audit trail: every change, who made it, and whether OCI accepted it"),
         (name = "templates", description = "The template library: pipeline templates and their versions"),
         (name = "deployments", description = "Template versions applied to a compartment: plans, applies, progress, drift"),
+        (name = "health", description = "Pipeline health (rule to delivery) and the end-to-end verify probe"),
+        (name = "inboxes", description = "Webhook inboxes: URLs that receive ONS deliveries, confirm subscriptions and keep what arrived"),
     )
 )]
 struct ApiDoc;
@@ -115,7 +120,15 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(deployments::check_drift))
                 .routes(routes!(deployments::get_run))
                 .routes(routes!(deployments::run_events))
-                .routes(routes!(deployments::resume_run)),
+                .routes(routes!(deployments::resume_run))
+                .routes(routes!(inboxes::list_inboxes, inboxes::create_inbox))
+                .routes(routes!(inboxes::get_inbox, inboxes::delete_inbox))
+                .routes(routes!(inboxes::list_deliveries))
+                .routes(routes!(inboxes::inbox_events))
+                .routes(routes!(pipeline_health::check_health))
+                .routes(routes!(pipeline_health::get_health))
+                .routes(routes!(pipeline_health::verify_rule))
+                .routes(routes!(sandbox_activity::get_sandbox_activity)),
         )
         .split_for_parts();
     let doc = Arc::new(doc);

@@ -89,6 +89,22 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             | "/api/v1/teams/{team_id}/deployments/{deployment_id}/apply"
             | "/api/v1/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/resume",
         ) => Team(Role::Operator),
+        // Inboxes receive test traffic only; operators make and remove them, viewers read them.
+        (
+            "GET",
+            "/api/v1/teams/{team_id}/inboxes"
+            | "/api/v1/teams/{team_id}/inboxes/{inbox_id}"
+            | "/api/v1/teams/{team_id}/inboxes/{inbox_id}/deliveries"
+            | "/api/v1/teams/{team_id}/inboxes/{inbox_id}/events",
+        ) => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/inboxes") => Team(Role::Operator),
+        // A health check reads the cloud (like a drift check); verify makes subscriptions and
+        // sends a probe, so it is an operator's.
+        ("GET", "/api/v1/teams/{team_id}/health") => Team(Role::Viewer),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/sandbox/activity") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/health") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}/verify") => Team(Role::Operator),
+        ("DELETE", "/api/v1/teams/{team_id}/inboxes/{inbox_id}") => Team(Role::Operator),
         ("GET" | "POST", "/api/v1/tokens") => Session,
         ("DELETE", "/api/v1/tokens/{token_id}") => Session,
         ("GET" | "POST", "/api/v1/users") => SiteAdmin,

@@ -26,6 +26,11 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
         "/api/v1/teams/{team_id}/deployments/{deployment_id}/drift",
         "a drift check is a plan; it only stores what it found",
     ),
+    (
+        "POST",
+        "/api/v1/teams/{team_id}/connections/{connection_id}/health",
+        "a health check reads the cloud; the status changes it finds are audited (tests/api/pipeline_health.rs)",
+    ),
 ];
 
 /// Changing routes with no input that validation could refuse, and why.
@@ -353,6 +358,16 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
     p.probe(route, move_to(&rule_path, FOREIGN_TENANCY), Expect::Refused("rule.move")).await;
     p.probe(route, move_to(&rule_path, "ocid1.compartment.oc1..sandboxprod"), Expect::Made("rule.move")).await;
 
+    let route = "POST /api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}/verify";
+    let verify = |path: &str| post(&format!("{path}/verify")).json(&json!({}));
+    p.probe(route, verify(&format!("{rules}/not-an-ocid")), Expect::Rejected).await;
+    p.probe(route, verify(&missing_rule), Expect::Refused("rule.verify")).await;
+    // The first probe makes the team's "verify" inbox and subscribes it to the topic (rows of
+    // their own); the second finds both and writes only its own.
+    verify(&rule_path).send().await.unwrap();
+    let verified = p.probe(route, verify(&rule_path), Expect::Made("rule.verify")).await;
+    assert_eq!(verified["ok"], true, "{verified}");
+
     let route = "DELETE /api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}";
     p.probe(route, admin.send(Method::DELETE, &format!("{rules}/not-an-ocid")), Expect::Rejected).await;
     p.probe(route, admin.send(Method::DELETE, &missing_rule), Expect::Refused("rule.delete")).await;
@@ -442,6 +457,16 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
     admin.send(Method::DELETE, &format!("{clash}/{}", id_of(&taken))).send().await.unwrap();
     let resumed = p.probe(route, post(&resume), Expect::Made("deployment.resume")).await;
     assert_eq!(finished(&resumed).await, "succeeded");
+
+    // Webhook inboxes.
+    let route = "POST /api/v1/teams/{team_id}/inboxes";
+    let inboxes = format!("/api/v1/teams/{team}/inboxes");
+    p.probe(route, post(&inboxes).json(&json!({"name": " "})), Expect::Rejected).await;
+    let inbox =
+        id_of(&p.probe(route, post(&inboxes).json(&json!({"name": "verify"})), Expect::Made("inbox.create")).await);
+    let route = "DELETE /api/v1/teams/{team_id}/inboxes/{inbox_id}";
+    p.probe(route, admin.send(Method::DELETE, &format!("{inboxes}/999999")), Expect::Rejected).await;
+    p.probe(route, admin.send(Method::DELETE, &format!("{inboxes}/{inbox}")), Expect::Made("inbox.delete")).await;
 
     // Signing in and out, as carol (a member of no team needs none for these).
     let route = "POST /api/v1/auth/login";

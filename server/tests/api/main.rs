@@ -10,8 +10,10 @@ mod deployments;
 mod fallback;
 mod health;
 mod helpers;
+mod inboxes;
 mod openapi;
 mod pages;
+mod pipeline_health;
 #[path = "../support/receiver.rs"]
 mod receiver;
 mod rules;

@@ -84,6 +84,11 @@ impl OnsState {
         self.topics.contains_key(id)
     }
 
+    /// Every topic's name by OCID.
+    pub fn topic_names(&self) -> std::collections::HashMap<String, String> {
+        self.topics.iter().map(|(id, (topic, _))| (id.clone(), topic.name.clone())).collect()
+    }
+
     /// The topic, if it exists.
     pub fn topic(&self, id: &str) -> Option<&NotificationTopic> {
         self.topics.get(id).map(|(topic, _)| topic)

@@ -1,0 +1,112 @@
+//! The `pipeline_health` table: each pipeline's last known status, per connection and rule.
+
+use super::DbError;
+use app::api::health::{HealthStatus, PipelineStatus};
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A stored status.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HealthRow {
+    /// Connection.
+    pub connection_id: i64,
+    /// Rule OCID.
+    pub rule_id: String,
+    /// Compartment.
+    pub compartment_id: String,
+    /// Rule name.
+    pub rule_name: String,
+    /// `healthy`, `degraded`, `broken`.
+    pub status: String,
+    /// JSON array.
+    pub reasons: String,
+    /// When.
+    pub checked_at: DateTime<Utc>,
+}
+
+impl HealthRow {
+    /// As the dashboard lists it.
+    pub fn view(&self) -> PipelineStatus {
+        PipelineStatus {
+            connection_id: self.connection_id,
+            rule_id: self.rule_id.clone(),
+            rule_name: self.rule_name.clone(),
+            compartment_id: self.compartment_id.clone(),
+            status: HealthStatus::parse(&self.status).unwrap_or(HealthStatus::Broken),
+            // Written by `replace_compartment` from a list of strings.
+            reasons: serde_json::from_str(&self.reasons).unwrap_or_default(),
+            checked_at: self.checked_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "h.connection_id, h.rule_id, h.compartment_id, h.rule_name, h.status, h.reasons, h.checked_at";
+
+/// The statuses stored for a compartment through a connection.
+pub async fn of_compartment(
+    conn: &mut SqliteConnection,
+    connection_id: i64,
+    compartment_id: &str,
+) -> Result<Vec<HealthRow>, DbError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM pipeline_health h WHERE h.connection_id = ?1 AND h.compartment_id = ?2"
+    ))
+    .bind(connection_id)
+    .bind(compartment_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Replaces a compartment's statuses with `rows` (rules no longer there are forgotten).
+pub async fn replace_compartment(
+    conn: &mut SqliteConnection,
+    connection_id: i64,
+    compartment_id: &str,
+    rows: &[PipelineStatus],
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM pipeline_health WHERE connection_id = ?1 AND compartment_id = ?2")
+        .bind(connection_id)
+        .bind(compartment_id)
+        .execute(&mut *conn)
+        .await?;
+    for row in rows {
+        let reasons =
+            serde_json::to_string(&row.reasons).map_err(|err| DbError::Other(sqlx::Error::Encode(err.into())))?;
+        // A rule moved from another compartment replaces its old row.
+        sqlx::query(
+            "INSERT OR REPLACE INTO pipeline_health (connection_id, rule_id, compartment_id, rule_name, status, reasons, checked_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(connection_id)
+        .bind(&row.rule_id)
+        .bind(compartment_id)
+        .bind(&row.rule_name)
+        .bind(row.status.as_str())
+        .bind(reasons)
+        .bind(row.checked_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The team's statuses, broken first, then degraded, then healthy, by rule name.
+pub async fn of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<HealthRow>, DbError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM pipeline_health h JOIN connections c ON c.id = h.connection_id WHERE c.team_id = ?1 \
+         ORDER BY CASE h.status WHEN 'broken' THEN 0 WHEN 'degraded' THEN 1 ELSE 2 END, lower(h.rule_name)"
+    ))
+    .bind(team_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Every (team, connection, compartment) with stored statuses: what the schedule re-checks.
+pub async fn checked_compartments(pool: &SqlitePool) -> Result<Vec<(i64, i64, String)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT c.team_id, h.connection_id, h.compartment_id FROM pipeline_health h \
+         JOIN connections c ON c.id = h.connection_id ORDER BY 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await?)
+}

@@ -1,0 +1,322 @@
+//! Pipeline health: the facts of every rule in a compartment read through the connection, judged
+//! by [`PipelineHealth::assess`] (shared with the UI), stored, and a change of status written to
+//! the audit trail.
+//!
+//! "Last delivery seen" comes from what Signalbox can see: the built-in sandbox's delivery log,
+//! and the team's webhook inboxes (for subscriptions whose endpoint is an inbox). Real OCI does not
+//! report deliveries to an API, so other subscriptions show none.
+
+use crate::api::cloud::Reached;
+use crate::db::audit_events::{NewAuditEvent, Source};
+use crate::db::{DbError, deliveries, inboxes, pipeline_health};
+use crate::oci::client::{OciClient, collect_pages};
+use crate::oci::error::OciError;
+use crate::oci::events::{ActionTarget, LifecycleState, ListRulesRequest};
+use crate::state::AppState;
+use app::api::health::{ActionHealth, HealthReport, HealthStatus, PipelineHealth, PipelineStatus, SubscriptionHealth};
+use app::api::rules::ActionKind;
+use app::api::subscriptions::redact_endpoint;
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Calls in flight while reading a compartment.
+const READS_IN_FLIGHT: usize = 8;
+/// How often the schedule re-checks every compartment checked before.
+pub const CHECK_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// Who asked for a check, for the audit rows of status changes.
+pub struct Checker<'a> {
+    /// Audit row fields of the caller (or the schedule).
+    pub audit: NewAuditEvent<'a>,
+}
+
+/// Reads and judges the pipelines of `compartment_id`.
+pub async fn read(
+    state: &AppState,
+    team_id: i64,
+    reached: &Reached,
+    compartment_id: &str,
+) -> Result<Vec<PipelineHealth>, OciError> {
+    let client = &reached.client;
+    let summaries = collect_pages(|page| {
+        let request =
+            ListRulesRequest { compartment_id: compartment_id.to_owned(), limit: Some(50), page, ..Default::default() };
+        async move { client.list_rules(&request).await }
+    })
+    .await?;
+    let rules: Vec<_> = futures_util::stream::iter(
+        summaries
+            .into_iter()
+            .filter(|r| !matches!(r.lifecycle_state, LifecycleState::Deleted | LifecycleState::Deleting)),
+    )
+    .map(|summary| async move { client.get_rule(&summary.id).await.map(|r| r.body) })
+    .buffer_unordered(READS_IN_FLIGHT)
+    .try_collect()
+    .await?;
+
+    let mut targets: HashMap<String, Target> = HashMap::new();
+    for rule in &rules {
+        for action in &rule.actions.actions {
+            if let Some((kind, id)) = target_of(&action.target) {
+                targets.entry(id.to_owned()).or_insert(Target {
+                    kind,
+                    name: None,
+                    state: None,
+                    subscriptions: Vec::new(),
+                });
+            }
+        }
+    }
+    let delivered = last_deliveries(state, team_id, reached).await;
+    let read: Vec<(String, Target)> = futures_util::stream::iter(targets)
+        .map(|(id, target)| read_target(client, id, target, &delivered))
+        .buffer_unordered(READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    let targets: HashMap<String, Target> = read.into_iter().collect();
+
+    let mut pipelines: Vec<PipelineHealth> = rules
+        .iter()
+        .map(|rule| {
+            let actions = rule
+                .actions
+                .actions
+                .iter()
+                .filter_map(|action| {
+                    let (kind, id) = target_of(&action.target)?;
+                    let target = targets.get(id);
+                    Some(ActionHealth {
+                        kind,
+                        enabled: action.is_enabled,
+                        target_id: id.to_owned(),
+                        target_name: target.and_then(|t| t.name.clone()),
+                        target_state: target.and_then(|t| t.state.clone()),
+                        subscriptions: target.map(|t| t.subscriptions.clone()).unwrap_or_default(),
+                    })
+                })
+                .collect();
+            let mut pipeline = PipelineHealth {
+                rule_id: rule.id.clone(),
+                rule_name: rule.display_name.clone(),
+                compartment_id: rule.compartment_id.clone(),
+                rule_enabled: rule.is_enabled,
+                actions,
+                status: HealthStatus::Healthy,
+                reasons: Vec::new(),
+            };
+            pipeline.assess();
+            pipeline
+        })
+        .collect();
+    pipelines.sort_by(|a, b| {
+        a.status.cmp(&b.status).then_with(|| a.rule_name.to_lowercase().cmp(&b.rule_name.to_lowercase()))
+    });
+    Ok(pipelines)
+}
+
+/// Checks a compartment now: reads it, stores the statuses, and writes one audit row per pipeline
+/// whose status changed (or that is seen for the first time not healthy), in one transaction.
+pub async fn check(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    reached: &Reached,
+    compartment_id: &str,
+    checker: Checker<'_>,
+) -> Result<Result<HealthReport, OciError>, DbError> {
+    let pipelines = match read(state, team_id, reached, compartment_id).await {
+        Ok(pipelines) => pipelines,
+        Err(err) => return Ok(Err(err)),
+    };
+    let checked_at = Utc::now();
+    let statuses: Vec<PipelineStatus> = pipelines
+        .iter()
+        .map(|p| PipelineStatus {
+            connection_id,
+            rule_id: p.rule_id.clone(),
+            rule_name: p.rule_name.clone(),
+            compartment_id: compartment_id.to_owned(),
+            status: p.status,
+            reasons: p.reasons.clone(),
+            checked_at,
+        })
+        .collect();
+    let mut tx = state.pool.begin().await?;
+    let before: HashMap<String, PipelineStatus> =
+        pipeline_health::of_compartment(&mut tx, connection_id, compartment_id)
+            .await?
+            .iter()
+            .map(|row| (row.rule_id.clone(), row.view()))
+            .collect();
+    for status in &statuses {
+        let old = before.get(&status.rule_id);
+        let changed = match old {
+            Some(old) => old.status != status.status,
+            None => status.status != HealthStatus::Healthy,
+        };
+        if !changed {
+            continue;
+        }
+        let from = old.map_or("unchecked", |o| o.status.as_str());
+        let detail = format!("{from} → {}", status.status.as_str());
+        let snapshot = |s: &PipelineStatus| serde_json::json!({"status": s.status, "reasons": s.reasons}).to_string();
+        let before_json = old.map(snapshot);
+        let after_json = snapshot(status);
+        NewAuditEvent {
+            team_id: Some(team_id),
+            action: "pipeline.health_change",
+            target_kind: Some("rule"),
+            target_id: Some(status.rule_id.clone()),
+            target_name: Some(&status.rule_name),
+            connection_id: Some(connection_id),
+            compartment_id: Some(compartment_id),
+            detail: Some(&detail),
+            before_json: before_json.as_deref(),
+            after_json: Some(&after_json),
+            ok: true,
+            ..checker.audit.clone()
+        }
+        .append(&mut tx)
+        .await?;
+    }
+    pipeline_health::replace_compartment(&mut tx, connection_id, compartment_id, &statuses).await?;
+    tx.commit().await?;
+    Ok(Ok(HealthReport { pipelines, checked_at }))
+}
+
+/// Re-checks, every [`CHECK_EVERY`], each compartment whose pipelines were checked before. Runs
+/// until the task is dropped.
+pub async fn check_periodically(state: AppState) {
+    let mut every = tokio::time::interval(CHECK_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let compartments = match pipeline_health::checked_compartments(&state.pool).await {
+            Ok(list) => list,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot list the compartments to check");
+                continue;
+            }
+        };
+        for (team_id, connection_id, compartment_id) in compartments {
+            let reached = match crate::api::cloud::reach(&state, team_id, connection_id).await {
+                Ok(reached) => reached,
+                Err(err) => {
+                    tracing::warn!(error = %err, connection_id, "cannot reach a connection for its health check");
+                    continue;
+                }
+            };
+            let checker = Checker { audit: scheduled() };
+            match check(&state, team_id, connection_id, &reached, &compartment_id, checker).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, connection_id, "a scheduled health check failed in OCI"),
+                Err(err) => tracing::warn!(error = %err, connection_id, "a scheduled health check failed to store"),
+            }
+        }
+    }
+}
+
+/// Audit fields of the schedule's checks.
+pub fn scheduled() -> NewAuditEvent<'static> {
+    NewAuditEvent { actor_name: "signalbox", source: Source::System, ..Default::default() }
+}
+
+/// What the check learned about one target.
+struct Target {
+    kind: ActionKind,
+    name: Option<String>,
+    state: Option<String>,
+    subscriptions: Vec<SubscriptionHealth>,
+}
+
+fn target_of(target: &ActionTarget) -> Option<(ActionKind, &str)> {
+    match target {
+        ActionTarget::Notifications { topic_id: Some(id) } => Some((ActionKind::Notifications, id)),
+        ActionTarget::Functions { function_id: Some(id) } => Some((ActionKind::Functions, id)),
+        ActionTarget::Streaming { stream_id: Some(id) } => Some((ActionKind::Streaming, id)),
+        _ => None,
+    }
+}
+
+/// Reads a topic with its subscriptions, or a function. Not found leaves the state `None`;
+/// streams are not read (Signalbox has no Streaming client).
+async fn read_target(
+    client: &OciClient,
+    id: String,
+    mut target: Target,
+    delivered: &Delivered,
+) -> Result<(String, Target), OciError> {
+    match target.kind {
+        ActionKind::Notifications => match client.get_topic(&id).await {
+            Ok(topic) => {
+                let topic = topic.body;
+                target.name = Some(topic.name.clone());
+                target.state = Some(topic.lifecycle_state.as_str().to_owned());
+                let subscriptions = client.list_all_subscriptions(&topic.compartment_id, Some(&id)).await?;
+                target.subscriptions = subscriptions
+                    .into_iter()
+                    .map(|s| SubscriptionHealth {
+                        last_delivery_at: delivered.last(&s.id, &s.endpoint, &id),
+                        id: s.id,
+                        protocol: s.protocol.as_str().to_owned(),
+                        endpoint: redact_endpoint(&s.endpoint),
+                        state: s.lifecycle_state.as_str().to_owned(),
+                        age_seconds: s.created_time.map(|ms| (Utc::now().timestamp_millis() - ms).max(0) / 1000),
+                    })
+                    .collect();
+            }
+            Err(err) if err.status() == Some(404) => {}
+            Err(err) => return Err(err),
+        },
+        ActionKind::Functions => match client.get_function(&id).await {
+            Ok(function) => {
+                target.name = Some(function.body.display_name.clone());
+                target.state = Some(function.body.lifecycle_state.as_str().to_owned());
+            }
+            Err(err) if err.status() == Some(404) => {}
+            Err(err) => return Err(err),
+        },
+        ActionKind::Streaming => {}
+    }
+    Ok((id, target))
+}
+
+/// The last deliveries Signalbox saw, by subscription and by inbox.
+struct Delivered {
+    by_subscription: HashMap<String, DateTime<Utc>>,
+    /// Inbox URL → its newest notification time per topic.
+    inboxes: HashMap<String, HashMap<String, DateTime<Utc>>>,
+}
+
+impl Delivered {
+    fn last(&self, subscription_id: &str, endpoint: &str, topic_id: &str) -> Option<DateTime<Utc>> {
+        let from_log = self.by_subscription.get(subscription_id).copied();
+        let from_inbox = self.inboxes.get(endpoint).and_then(|topics| topics.get(topic_id)).copied();
+        from_log.max(from_inbox)
+    }
+}
+
+async fn last_deliveries(state: &AppState, team_id: i64, reached: &Reached) -> Delivered {
+    let mut by_subscription = HashMap::new();
+    if reached.is_sandbox {
+        for delivery in state.builtin.sandbox.deliveries() {
+            if delivery.status == crate::sandbox::DeliveryStatus::Delivered
+                && delivery.kind == crate::sandbox::DeliveryKind::Message
+            {
+                let at = by_subscription.entry(delivery.subscription_id.clone()).or_insert(delivery.updated_at);
+                *at = (*at).max(delivery.updated_at);
+            }
+        }
+    }
+    let mut by_inbox = HashMap::new();
+    // Missing inbox facts only leave "last delivery" empty; the verdict does not depend on them.
+    if let Ok(rows) = inboxes::of_team(&state.pool, team_id).await {
+        for inbox in rows {
+            let topics = deliveries::last_by_topic(&state.pool, inbox.id).await.unwrap_or_default();
+            by_inbox.insert(state.inboxes.url(&inbox.token), topics.into_iter().collect());
+        }
+    }
+    Delivered { by_subscription, inboxes: by_inbox }
+}

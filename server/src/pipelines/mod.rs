@@ -1,0 +1,6 @@
+//! Whether pipelines work: their health (rule → actions → targets → subscriptions → last
+//! delivery), checked on demand and on a schedule, and the end-to-end probe that proves a rule's
+//! alerts arrive ([`verify`]).
+
+pub mod health;
+pub mod verify;
