@@ -293,7 +293,8 @@ pub struct Hop {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VerifyRequest {
-    /// The inbox to watch; the team's inbox named "verify" (made when missing) by default.
+    /// The inbox to watch. By default a team inbox already subscribed (ACTIVE) to the rule's first
+    /// topic, else the team's inbox named "verify" (made when missing).
     #[serde(default)]
     pub inbox_id: Option<i64>,
     /// Remove the inbox subscriptions the probe made once it is done.

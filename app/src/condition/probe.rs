@@ -27,9 +27,13 @@ pub fn probe_event(condition: &Condition, compartment_id: &str, event_id: &str) 
     set(&mut event, &["data", "compartmentId"], Value::String(compartment_id.to_owned()));
     set(&mut event, &["extensions", "compartmentId"], Value::String(compartment_id.to_owned()));
     set(&mut event, &["eventID"], Value::String(event_id.to_owned()));
-    // The sample's fixed time goes: whoever emits the probe stamps it.
+    // The sample's fixed time and compartment name go: whoever emits the probe stamps the time,
+    // and the name of the target's compartment is not known here.
     if let Some(fields) = event.as_object_mut() {
         fields.remove("eventTime");
+    }
+    if let Some(data) = event.get_mut("data").and_then(Value::as_object_mut) {
+        data.remove("compartmentName");
     }
     for filter in &draft.filters {
         let path: Vec<&str> = filter.path.iter().map(String::as_str).collect();

@@ -23,7 +23,7 @@ pub fn VerifyPanel(team: i64, connection: i64, rule_id: String, csrf: StoredValu
                 "Verify"
             </h2>
             <p class="section-hint">
-                "Sends an event this rule matches through its actions and topics into the team's \"verify\" webhook inbox (subscribed on demand) and reports every hop."
+                "Sends an event this rule matches through its actions and topics into a webhook inbox (one already subscribed to its topic, else the team's \"verify\" inbox, subscribed on demand) and reports every hop."
             </p>
             <div class="form-actions">
                 <button

@@ -46,10 +46,6 @@ pub struct ProbeContext<'a> {
 pub async fn verify(ctx: &ProbeContext<'_>, rule: &Rule, request: &VerifyRequest) -> Result<VerifyReport, AppError> {
     let ProbeContext { state, caller, team_id, connection_id, .. } = *ctx;
     let started = Instant::now();
-    let inbox = inbox(state, caller, team_id, request.inbox_id).await?;
-    let url = state.inboxes.url(&inbox.token);
-    let mut hops = Vec::new();
-    let mut made = Vec::new();
     let topics: Vec<&str> = rule
         .actions
         .actions
@@ -60,6 +56,21 @@ pub async fn verify(ctx: &ProbeContext<'_>, rule: &Rule, request: &VerifyRequest
             _ => None,
         })
         .collect();
+    let inbox = match request.inbox_id {
+        Some(id) => inboxes::get(&state.pool, team_id, id).await.map_err(|err| match err {
+            DbError::NotFound => {
+                AppError::invalid("inbox_id", format!("This team has no inbox {id}; pick one from the Inboxes page."))
+            }
+            other => other.into(),
+        })?,
+        None => match subscribed_inbox(ctx, &topics).await? {
+            Some(inbox) => inbox,
+            None => default_inbox(state, caller, team_id).await?,
+        },
+    };
+    let url = state.inboxes.url(&inbox.token);
+    let mut hops = Vec::new();
+    let mut made = Vec::new();
 
     let probe_id = format!("signalbox-probe-{:016x}", rand::random::<u64>());
     let condition = Condition::parse(&rule.condition).ok();
@@ -286,21 +297,25 @@ impl Probe<'_> {
     }
 }
 
-/// The requested inbox, or the team's "verify" inbox (made when missing).
-async fn inbox(
-    state: &AppState,
-    caller: &Caller,
-    team_id: i64,
-    id: Option<i64>,
-) -> Result<inboxes::InboxRow, AppError> {
-    if let Some(id) = id {
-        return inboxes::get(&state.pool, team_id, id).await.map_err(|err| match err {
-            DbError::NotFound => {
-                AppError::invalid("inbox_id", format!("This team has no inbox {id}; pick one from the Inboxes page."))
-            }
-            other => other.into(),
-        });
+/// The team's inbox that is an ACTIVE subscriber of the first topic, when one is.
+async fn subscribed_inbox(ctx: &ProbeContext<'_>, topics: &[&str]) -> Result<Option<inboxes::InboxRow>, AppError> {
+    let Some(topic_id) = topics.first() else { return Ok(None) };
+    let team = inboxes::of_team(&ctx.state.pool, ctx.team_id).await?;
+    if team.is_empty() {
+        return Ok(None);
     }
+    let client = &ctx.reached.client;
+    let Ok(topic) = client.get_topic(topic_id).await else { return Ok(None) };
+    let subscriptions =
+        client.list_all_subscriptions(&topic.body.compartment_id, Some(topic_id)).await.map_err(AppError::Oci)?;
+    Ok(team.into_iter().find(|inbox| {
+        let url = ctx.state.inboxes.url(&inbox.token);
+        subscriptions.iter().any(|s| s.endpoint == url && s.lifecycle_state == SubscriptionState::Active)
+    }))
+}
+
+/// The team's "verify" inbox, made when missing.
+async fn default_inbox(state: &AppState, caller: &Caller, team_id: i64) -> Result<inboxes::InboxRow, AppError> {
     if let Some(found) = inboxes::of_team(&state.pool, team_id).await?.into_iter().find(|i| i.name == DEFAULT_INBOX) {
         return Ok(found);
     }
