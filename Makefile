@@ -19,8 +19,9 @@ test: setup
 bench: setup
 	.ci/bench
 	.ci/bench-signing
-	source .ci/env.sh && cargo bench -p server --bench rules_page
-	source .ci/env.sh && cargo bench -p server --bench audit_trail
+	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench rules_page
+	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench audit_trail
+	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hooks_flood
 	.ci/bench-apply
 
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)

@@ -3,9 +3,9 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/signalbox/target}"
 export SIGNALBOX_TOOLS="${SIGNALBOX_TOOLS:-$HOME/.cache/signalbox/tools}"
 export PATH="$SIGNALBOX_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-# cargo-leptos builds debug code with this flag; using it for test and clippy too keeps one set
-# of compiled dependencies instead of two.
-export DEBUG_RUSTFLAGS="--cfg erase_components"
+# cargo-leptos builds every profile with this flag (`always-erase-components` in Cargo.toml);
+# tests, clippy and benchmarks use it too, so each profile has one set of compiled dependencies.
+export LEPTOS_RUSTFLAGS="--cfg erase_components"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT

@@ -1,7 +1,6 @@
-use crate::api::bind_caller;
-use crate::api::health::{HealthOverview, HealthStatus, health_overview};
-use crate::api::system::{SandboxState, SystemInfo, get_system};
-use crate::components::{AsyncView, Badge, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone, use_me};
+use crate::api::health::HealthStatus;
+use crate::api::system::{PipelineCounts, SandboxState, SystemInfo, get_system};
+use crate::components::{AsyncView, Badge, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone};
 use crate::format;
 use leptos::prelude::*;
 
@@ -24,8 +23,22 @@ pub fn Dashboard() -> impl IntoView {
                 {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
             </button>
         </PageHeader>
-        <AsyncView resource=system set_pending=refreshing.write_only() render=|info| view! { <SystemCards info /> } />
-        <PipelineHealthSummary />
+        <AsyncView
+            resource=system
+            set_pending=refreshing.write_only()
+            render=|info| {
+                let pipelines = info.pipelines.clone();
+                view! {
+                    <SystemCards info />
+                    <section class="section" aria-labelledby="pipeline-health">
+                        <h2 id="pipeline-health" class="section-title">
+                            "Pipeline health"
+                        </h2>
+                        {health_body(pipelines)}
+                    </section>
+                }
+            }
+        />
     }
 }
 
@@ -115,33 +128,9 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
     }
 }
 
-/// Counts of the team's pipelines by status, and the ones that need attention, broken first.
-#[component]
-fn PipelineHealthSummary() -> impl IntoView {
-    let team = use_me().and_then(|me| me.teams.first().map(|m| m.team_id));
-    let overview = Resource::new(
-        || (),
-        move |_| {
-            bind_caller(async move {
-                match team {
-                    Some(team) => health_overview(team).await.map(Some),
-                    None => Ok(None),
-                }
-            })
-        },
-    );
-    view! {
-        <section class="section" aria-labelledby="pipeline-health">
-            <h2 id="pipeline-health" class="section-title">
-                "Pipeline health"
-            </h2>
-            <AsyncView resource=overview render=health_body />
-        </section>
-    }
-}
-
-fn health_body(overview: Option<HealthOverview>) -> impl IntoView {
-    let Some(o) = overview.filter(|o| !o.pipelines.is_empty()) else {
+/// Counts of the team's pipelines by last checked status, and the ones that need attention.
+fn health_body(counts: Option<PipelineCounts>) -> impl IntoView {
+    let Some(c) = counts.filter(|c| c.healthy + c.degraded + c.broken > 0) else {
         return view! {
             <EmptyState
                 icon=IconName::Health
@@ -159,28 +148,26 @@ fn health_body(overview: Option<HealthOverview>) -> impl IntoView {
             </a>
         }
     };
-    let attention = o
-        .pipelines
+    let attention = c
+        .attention
         .into_iter()
-        .filter(|p| p.status != HealthStatus::Healthy)
-        .take(8)
-        .map(|p| {
-            let tone = if p.status == HealthStatus::Broken { Tone::Bad } else { Tone::Warn };
+        .map(|(rule, status, reason)| {
+            let tone = if status == HealthStatus::Broken { Tone::Bad } else { Tone::Warn };
             view! {
                 <li>
-                    <Badge tone label=p.status.as_str() />
+                    <Badge tone label=status.as_str() />
                     " "
-                    <strong>{p.rule_name}</strong>
+                    <strong>{rule}</strong>
                     " "
-                    <span class="muted">{p.reasons.into_iter().next().unwrap_or_default()}</span>
+                    <span class="muted">{reason}</span>
                 </li>
             }
         })
         .collect_view();
     view! {
         <div class="stat-row">
-            {tile(HealthStatus::Broken, o.broken, Tone::Bad)} {tile(HealthStatus::Degraded, o.degraded, Tone::Warn)}
-            {tile(HealthStatus::Healthy, o.healthy, Tone::Ok)}
+            {tile(HealthStatus::Broken, c.broken, Tone::Bad)} {tile(HealthStatus::Degraded, c.degraded, Tone::Warn)}
+            {tile(HealthStatus::Healthy, c.healthy, Tone::Ok)}
         </div>
         <ul class="plain-list attention">{attention}</ul>
     }

@@ -1,8 +1,12 @@
 use super::ApiResult;
+use crate::auth::{Caller, Credential};
 use crate::db::{instance, sqlite};
+use crate::db::{pipeline_health, teams};
 use crate::state::AppState;
 use app::api::ErrorBody;
-use app::api::system::{DataDirHealth, DatabaseHealth, SandboxState, SandboxStatus, SystemInfo};
+use app::api::health::HealthStatus;
+use app::api::system::{DataDirHealth, DatabaseHealth, PipelineCounts, SandboxState, SandboxStatus, SystemInfo};
+use axum::Extension;
 use axum::Json;
 use chrono::Utc;
 
@@ -17,7 +21,7 @@ use chrono::Utc;
         (status = 503, description = "The database did not answer", body = ErrorBody),
     )
 )]
-pub async fn get_system(state: AppState) -> ApiResult<Json<SystemInfo>> {
+pub async fn get_system(state: AppState, Extension(caller): Extension<Caller>) -> ApiResult<Json<SystemInfo>> {
     let dir = state.data_dir.clone();
     let (writable, free_bytes) = tokio::task::spawn_blocking(move || (dir.probe_write().is_ok(), dir.free_bytes()))
         .await
@@ -30,6 +34,17 @@ pub async fn get_system(state: AppState) -> ApiResult<Json<SystemInfo>> {
         migrations_applied,
         initialized_at: instance::initialized_at(&state.pool).await?,
     };
+    // The team the console shows first (a token's own team; a session's first membership).
+    let team = match &caller.credential {
+        Credential::Token { team_id, .. } => Some(*team_id),
+        Credential::Session { .. } => {
+            teams::memberships_of(&state.pool, caller.user.id).await?.first().map(|m| m.team_id)
+        }
+    };
+    let pipelines = match team {
+        Some(team_id) => Some(pipeline_counts(&state, team_id).await?),
+        None => None,
+    };
     Ok(Json(SystemInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at: state.started_at,
@@ -40,5 +55,23 @@ pub async fn get_system(state: AppState) -> ApiResult<Json<SystemInfo>> {
             url: Some(state.builtin.sandbox.base_url()),
             message: "The built-in connection runs against it. OCI SDKs and the OCI CLI can use this URL as their service endpoint.".to_owned(),
         },
+        pipelines,
     }))
+}
+
+/// The team's pipelines by last checked status, the broken and degraded first.
+async fn pipeline_counts(state: &AppState, team_id: i64) -> ApiResult<PipelineCounts> {
+    let rows: Vec<_> = pipeline_health::of_team(&state.pool, team_id).await?.iter().map(|r| r.view()).collect();
+    let count = |status| rows.iter().filter(|p| p.status == status).count() as i64;
+    Ok(PipelineCounts {
+        healthy: count(HealthStatus::Healthy),
+        degraded: count(HealthStatus::Degraded),
+        broken: count(HealthStatus::Broken),
+        attention: rows
+            .iter()
+            .filter(|p| p.status != HealthStatus::Healthy)
+            .take(8)
+            .map(|p| (p.rule_name.clone(), p.status, p.reasons.first().cloned().unwrap_or_default()))
+            .collect(),
+    })
 }
