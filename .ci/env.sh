@@ -11,15 +11,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 
 # stage NAME COMMAND...: runs a command, printing how long it took; stops the script on failure.
+# The command runs in a subshell with errexit on, outside any `if`: bash ignores `set -e` inside a
+# condition, so a failing step inside a shell function would otherwise be passed over.
 stage() {
   local name="$1"
   shift
-  local start=$SECONDS
+  local start=$SECONDS status
   echo "==> $name"
-  if "$@"; then
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  status=$?
+  set -e
+  if [[ $status -eq 0 ]]; then
     echo "<== $name: ok in $((SECONDS - start)) s"
   else
-    local status=$?
     echo "<== $name: FAILED (exit $status) after $((SECONDS - start)) s"
     exit "$status"
   fi

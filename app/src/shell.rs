@@ -7,7 +7,7 @@ use crate::pages::{
     TemplateRoute, TopicRoute, TopicsRoute,
 };
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::{
     Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -45,7 +45,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/signalbox.css" />
-        <Title formatter=|title: String| format!("{title} · Signalbox") />
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=Login ssr=SsrMode::Async />

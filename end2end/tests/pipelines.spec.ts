@@ -57,6 +57,15 @@ test('the infra-alerts starter: planned, applied live, re-applied as no-op, drif
   await expect(page.locator('.run-header')).toContainText('0 of 0 steps done');
   await expect(page.locator('.run-header')).toHaveAttribute('data-state', 'succeeded');
 
+  // Verify the deployment's rule end to end: the team's verify inbox is subscribed to the
+  // deployment's topic on demand (the starter's own webhook points nowhere), and every hop passes.
+  const verify = page.locator('.verify-section', { hasText: `Verify ${prefix}-instance-state-changes` });
+  await verify.getByLabel('Remove the inbox subscription afterwards').check();
+  await verify.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(verify.locator('.verify-report')).toContainText('every hop passed', { timeout: 60_000 });
+  await expect(verify.locator('.hop[data-ok="true"]')).toHaveCount(6);
+  await page.screenshot({ path: 'screenshots/pipeline-verified.png', fullPage: true });
+
   // Behind Signalbox's back: the rule's condition changed outside the deployment.
   const detail = await (await page.request.get(`/api/v1/teams/${team}/deployments/${deployment}`)).json();
   const rule = detail.resources.find((r: { kind: string }) => r.kind === 'rule');

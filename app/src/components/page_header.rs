@@ -6,6 +6,10 @@ use leptos_meta::Title;
 /// Its `data-hydrated` attribute turns `true` once the page's own code runs in the browser. Pages
 /// loaded lazily hydrate after the frame around them, so this, not the frame's flag, says that a
 /// page's controls respond.
+///
+/// The document title is written out in full here rather than by a formatter in the frame: the
+/// frame hydrates before a lazy page does, and a formatter with no page title yet would blank the
+/// document's title until the page's chunk arrives.
 #[component]
 pub fn PageHeader(
     /// The page title; also the document title.
@@ -21,7 +25,7 @@ pub fn PageHeader(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
-        <Title text=title.clone() />
+        <Title text=format!("{title} · Signalbox") />
         <header class="page-header" data-hydrated=move || hydrated.get().to_string()>
             <div>
                 <h1>{title}</h1>

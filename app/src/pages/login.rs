@@ -35,7 +35,7 @@ pub fn Login() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Title text="Sign in" />
+        <Title text="Sign in · Signalbox" />
         <main class="login-page">
             <form
                 class="login-card"

@@ -1,15 +1,26 @@
-//! The rule page's Verify: sends a probe through the rule's pipeline into a webhook inbox and
-//! shows each hop (event accepted → rule matched → action → topic → subscription → delivered)
-//! green or red, with the time it took and, for a failed hop, why.
+//! Verify, on a rule's page and for each rule of a deployment: sends a probe through the rule's
+//! pipeline into a webhook inbox and shows each hop (event accepted → rule matched → action →
+//! topic → subscription → delivered) green or red, with the time it took and, for a failed hop,
+//! why.
 
 use crate::api::health::{Hop, VerifyReport, VerifyRequest, verify_rule};
 use crate::components::{Badge, FormAlert, Tone};
 use leptos::prelude::*;
 
-/// The Verify section of a rule.
+/// The Verify section of a rule. `rule_name` is for a page with several (a deployment's): it goes
+/// into the heading, and the section is labelled apart from the others.
 #[component]
-pub fn VerifyPanel(team: i64, connection: i64, rule_id: String, csrf: StoredValue<String>) -> impl IntoView {
+pub fn VerifyPanel(
+    team: i64,
+    connection: i64,
+    rule_id: String,
+    csrf: StoredValue<String>,
+    #[prop(optional)] rule_name: Option<String>,
+) -> impl IntoView {
     let remove_after = RwSignal::new(false);
+    let heading_id = format!("verify-{}", rule_id.rsplit('.').next().unwrap_or_default());
+    let labelled_by = heading_id.clone();
+    let title = rule_name.map_or_else(|| "Verify".to_owned(), |name| format!("Verify {name}"));
     let rule = StoredValue::new(rule_id);
     let verify = Action::new(move |remove: &bool| {
         let request = VerifyRequest { inbox_id: None, remove_subscriptions: *remove };
@@ -18,9 +29,9 @@ pub fn VerifyPanel(team: i64, connection: i64, rule_id: String, csrf: StoredValu
     });
     let error = Signal::derive(move || verify.value().get().and_then(Result::err));
     view! {
-        <section class="section" aria-labelledby="rule-verify">
-            <h2 id="rule-verify" class="section-title">
-                "Verify"
+        <section class="section verify-section" aria-labelledby=labelled_by>
+            <h2 id=heading_id class="section-title">
+                {title}
             </h2>
             <p class="section-hint">
                 "Sends an event this rule matches through its actions and topics into a webhook inbox (one already subscribed to its topic, else the team's \"verify\" inbox, subscribed on demand) and reports every hop."

@@ -22,6 +22,16 @@ pub struct HealthRow {
     pub reasons: String,
     /// When.
     pub checked_at: DateTime<Utc>,
+    /// JSON array of the subscriptions its topics had, as the health check remembers them.
+    pub subscriptions: String,
+}
+
+/// A status to store, with what the next check should remember.
+pub struct NewHealthRow<'a> {
+    /// The status.
+    pub status: &'a PipelineStatus,
+    /// JSON array of the subscriptions its topics had (endpoints already redacted).
+    pub subscriptions: String,
 }
 
 impl HealthRow {
@@ -40,7 +50,8 @@ impl HealthRow {
     }
 }
 
-const COLUMNS: &str = "h.connection_id, h.rule_id, h.compartment_id, h.rule_name, h.status, h.reasons, h.checked_at";
+const COLUMNS: &str =
+    "h.connection_id, h.rule_id, h.compartment_id, h.rule_name, h.status, h.reasons, h.checked_at, h.subscriptions";
 
 /// The statuses stored for a compartment through a connection.
 pub async fn of_compartment(
@@ -62,20 +73,21 @@ pub async fn replace_compartment(
     conn: &mut SqliteConnection,
     connection_id: i64,
     compartment_id: &str,
-    rows: &[PipelineStatus],
+    rows: &[NewHealthRow<'_>],
 ) -> Result<(), DbError> {
     sqlx::query("DELETE FROM pipeline_health WHERE connection_id = ?1 AND compartment_id = ?2")
         .bind(connection_id)
         .bind(compartment_id)
         .execute(&mut *conn)
         .await?;
-    for row in rows {
+    for NewHealthRow { status: row, subscriptions } in rows {
         let reasons =
             serde_json::to_string(&row.reasons).map_err(|err| DbError::Other(sqlx::Error::Encode(err.into())))?;
         // A rule moved from another compartment replaces its old row.
         sqlx::query(
-            "INSERT OR REPLACE INTO pipeline_health (connection_id, rule_id, compartment_id, rule_name, status, reasons, checked_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR REPLACE INTO pipeline_health \
+             (connection_id, rule_id, compartment_id, rule_name, status, reasons, checked_at, subscriptions) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(connection_id)
         .bind(&row.rule_id)
@@ -84,6 +96,7 @@ pub async fn replace_compartment(
         .bind(row.status.as_str())
         .bind(reasons)
         .bind(row.checked_at)
+        .bind(subscriptions)
         .execute(&mut *conn)
         .await?;
     }

@@ -2,12 +2,17 @@
 //! by [`PipelineHealth::assess`] (shared with the UI), stored, and a change of status written to
 //! the audit trail.
 //!
+//! OCI stops listing a deleted subscription, so each check remembers the subscriptions it saw
+//! (with the stored status) and the next one names any that disappeared while its topic has no
+//! ACTIVE subscription left: "deleted or unsubscribed", rather than only "no ACTIVE subscription".
+//!
 //! "Last delivery seen" comes from what Signalbox can see: the built-in sandbox's delivery log,
 //! and the team's webhook inboxes (for subscriptions whose endpoint is an inbox). Real OCI does not
 //! report deliveries to an API, so other subscriptions show none.
 
 use crate::api::cloud::Reached;
 use crate::db::audit_events::{NewAuditEvent, Source};
+use crate::db::pipeline_health::NewHealthRow;
 use crate::db::{DbError, deliveries, inboxes, pipeline_health};
 use crate::oci::client::{OciClient, collect_pages};
 use crate::oci::error::OciError;
@@ -18,6 +23,7 @@ use app::api::rules::ActionKind;
 use app::api::subscriptions::redact_endpoint;
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -32,12 +38,26 @@ pub struct Checker<'a> {
     pub audit: NewAuditEvent<'a>,
 }
 
+/// A subscription a check saw, remembered for the next one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Seen {
+    topic_id: String,
+    id: String,
+    protocol: String,
+    /// Redacted, as [`SubscriptionHealth::endpoint`].
+    endpoint: String,
+}
+
+/// Topic OCID → the subscriptions the last check of the compartment saw on it.
+type Remembered = HashMap<String, Vec<Seen>>;
+
 /// Reads and judges the pipelines of `compartment_id`.
-pub async fn read(
+async fn read(
     state: &AppState,
     team_id: i64,
     reached: &Reached,
     compartment_id: &str,
+    remembered: &Remembered,
 ) -> Result<Vec<PipelineHealth>, OciError> {
     let client = &reached.client;
     let summaries = collect_pages(|page| {
@@ -71,7 +91,7 @@ pub async fn read(
     }
     let delivered = last_deliveries(state, team_id, reached).await;
     let read: Vec<(String, Target)> = futures_util::stream::iter(targets)
-        .map(|(id, target)| read_target(client, id, target, &delivered))
+        .map(|(id, target)| read_target(client, id, target, &delivered, remembered))
         .buffer_unordered(READS_IN_FLIGHT)
         .try_collect()
         .await?;
@@ -126,7 +146,11 @@ pub async fn check(
     compartment_id: &str,
     checker: Checker<'_>,
 ) -> Result<Result<HealthReport, OciError>, DbError> {
-    let pipelines = match read(state, team_id, reached, compartment_id).await {
+    let remembered = {
+        let mut conn = state.pool.acquire().await?;
+        remembered(pipeline_health::of_compartment(&mut conn, connection_id, compartment_id).await?)
+    };
+    let pipelines = match read(state, team_id, reached, compartment_id, &remembered).await {
         Ok(pipelines) => pipelines,
         Err(err) => return Ok(Err(err)),
     };
@@ -181,7 +205,12 @@ pub async fn check(
         .append(&mut tx)
         .await?;
     }
-    pipeline_health::replace_compartment(&mut tx, connection_id, compartment_id, &statuses).await?;
+    let rows: Vec<NewHealthRow> = statuses
+        .iter()
+        .zip(&pipelines)
+        .map(|(status, pipeline)| NewHealthRow { status, subscriptions: seen_json(pipeline) })
+        .collect();
+    pipeline_health::replace_compartment(&mut tx, connection_id, compartment_id, &rows).await?;
     tx.commit().await?;
     Ok(Ok(HealthReport { pipelines, checked_at }))
 }
@@ -218,6 +247,40 @@ pub async fn check_periodically(state: AppState) {
     }
 }
 
+/// What the stored rows remember, by topic, each subscription once.
+fn remembered(rows: Vec<pipeline_health::HealthRow>) -> Remembered {
+    let mut by_topic = Remembered::new();
+    for row in rows {
+        // Unreadable memory is forgotten: the check then reports what OCI lists, as a first one.
+        for seen in serde_json::from_str::<Vec<Seen>>(&row.subscriptions).unwrap_or_default() {
+            let known = by_topic.entry(seen.topic_id.clone()).or_default();
+            if !known.iter().any(|k| k.id == seen.id) {
+                known.push(seen);
+            }
+        }
+    }
+    by_topic
+}
+
+/// The subscriptions of the pipeline's topics as this check judged them (a disappeared one
+/// included, so it stays named while its topic has no ACTIVE subscription), as stored JSON.
+fn seen_json(pipeline: &PipelineHealth) -> String {
+    let seen: Vec<Seen> = pipeline
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Notifications)
+        .flat_map(|a| {
+            a.subscriptions.iter().map(|s| Seen {
+                topic_id: a.target_id.clone(),
+                id: s.id.clone(),
+                protocol: s.protocol.clone(),
+                endpoint: s.endpoint.clone(),
+            })
+        })
+        .collect();
+    serde_json::to_string(&seen).unwrap_or_else(|_| "[]".to_owned())
+}
+
 /// Audit fields of the schedule's checks.
 pub fn scheduled() -> NewAuditEvent<'static> {
     NewAuditEvent { actor_name: "signalbox", source: Source::System, ..Default::default() }
@@ -247,6 +310,7 @@ async fn read_target(
     id: String,
     mut target: Target,
     delivered: &Delivered,
+    remembered: &Remembered,
 ) -> Result<(String, Target), OciError> {
     match target.kind {
         ActionKind::Notifications => match client.get_topic(&id).await {
@@ -266,6 +330,23 @@ async fn read_target(
                         age_seconds: s.created_time.map(|ms| (Utc::now().timestamp_millis() - ms).max(0) / 1000),
                     })
                     .collect();
+                if !target.subscriptions.iter().any(|s| s.state == "ACTIVE") {
+                    let gone: Vec<SubscriptionHealth> = remembered
+                        .get(&id)
+                        .into_iter()
+                        .flatten()
+                        .filter(|seen| !target.subscriptions.iter().any(|s| s.id == seen.id))
+                        .map(|seen| SubscriptionHealth {
+                            id: seen.id.clone(),
+                            protocol: seen.protocol.clone(),
+                            endpoint: seen.endpoint.clone(),
+                            state: "DELETED".to_owned(),
+                            age_seconds: None,
+                            last_delivery_at: None,
+                        })
+                        .collect();
+                    target.subscriptions.extend(gone);
+                }
             }
             Err(err) if err.status() == Some(404) => {}
             Err(err) => return Err(err),

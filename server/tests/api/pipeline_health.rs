@@ -1,7 +1,8 @@
 //! Pipeline health and Verify through the API against the sandbox: a healthy pipeline turns
-//! broken when its action is disabled or its only subscription deleted, degraded when a
-//! subscription waits PENDING beside an active one; each change of status is audited once; Verify
-//! reports every hop of a working pipeline and the first failed hop of a broken one.
+//! broken when its action is disabled or its only subscription deleted (named, from what the last
+//! check saw), degraded when a subscription waits PENDING beside an active one; each change of
+//! status is audited once; Verify reports every hop of a working pipeline and the first failed hop
+//! of a broken one.
 
 use crate::helpers::{Session, TestApp, spawn_app};
 use crate::receiver::eventually;
@@ -151,11 +152,31 @@ async fn deleting_the_only_subscription_breaks_it_and_a_pending_one_degrades_it(
     assert_eq!(deleted.status(), 204);
     let broken = check(&admin, &p).await;
     assert_eq!(broken.status, HealthStatus::Broken, "{broken:?}");
-    // OCI (and the sandbox) stop listing a deleted subscription: what is left is a topic whose
-    // only remaining subscription waits for its confirmation.
+    // OCI (and the sandbox) stop listing a deleted subscription; the check remembers it from the
+    // last one and names it beside a topic whose only remaining subscription is unconfirmed.
+    let gone = format!("The CUSTOM_HTTPS subscription {} of topic alerts was deleted or unsubscribed", p.inbox.url);
+    assert!(broken.reasons.iter().any(|r| r.starts_with(&gone)), "{broken:?}");
     assert!(broken.reasons.iter().any(|r| r.contains("Topic alerts has no ACTIVE subscription")), "{broken:?}");
     assert!(broken.reasons.iter().any(|r| r.contains("PENDING")), "{broken:?}");
+    let again = check(&admin, &p).await;
+    assert!(again.reasons.iter().any(|r| r.starts_with(&gone)), "still named while nothing replaces it: {again:?}");
     assert_eq!(changes(&app).await, ["healthy → degraded", "degraded → broken"]);
+
+    // A new ACTIVE subscription: the deleted one is forgotten, only the pending one is left.
+    let of_topic = format!("{}/topics/{}/subscriptions", p.base, p.topic);
+    let (status, created) =
+        send(&admin, Method::POST, &of_topic, json!({"protocol": "CUSTOM_HTTPS", "endpoint": p.inbox.url})).await;
+    assert_eq!(status, 200, "{created}");
+    let active = eventually(Duration::from_secs(10), async || {
+        let list: Vec<Subscription> = admin.get(&of_topic).send().await.unwrap().json().await.unwrap();
+        list.iter().any(|s| s.state == "ACTIVE")
+    })
+    .await;
+    assert!(active);
+    let degraded = check(&admin, &p).await;
+    assert_eq!(degraded.status, HealthStatus::Degraded, "{degraded:?}");
+    assert!(!degraded.reasons.iter().any(|r| r.contains("deleted")), "{degraded:?}");
+    assert_eq!(changes(&app).await, ["healthy → degraded", "degraded → broken", "broken → degraded"]);
 }
 
 #[tokio::test]

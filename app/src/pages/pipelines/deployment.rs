@@ -15,7 +15,9 @@ use crate::api::{ApiError, bind_caller};
 use crate::components::{AsyncView, Badge, DataTable, FormAlert, Ocid, PageHeader, Tone, TypedConfirm, use_me};
 use crate::format;
 use crate::pages::export_panel::ExportPanel;
+use crate::pages::verify_panel::VerifyPanel;
 use crate::template::export;
+use crate::template::plan::ResourceKind;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{LazyRoute, lazy_route};
@@ -353,6 +355,16 @@ fn DeploymentBody(
             />
         }
     });
+    // Each rule the deployment owns can be verified end to end, as on the rule's own page.
+    let connection = summary.connection_id;
+    let verify = (active && can_apply).then(|| {
+        detail
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Rule)
+            .map(|r| view! { <VerifyPanel team connection rule_id=r.id.clone() csrf rule_name=r.name.clone() /> })
+            .collect_view()
+    });
     let parameters = summary
         .parameters
         .iter()
@@ -396,6 +408,7 @@ fn DeploymentBody(
                     }.into_any()
                 }}
             </section>
+            {verify}
             {export}
             <section class="section" aria-labelledby="runs-title">
                 <h2 id="runs-title" class="section-title">"Runs"</h2>
