@@ -10,8 +10,13 @@
 //! time) is read before and after each flood. Run with
 //! `cargo bench -p server --bench hooks_flood`.
 
+#[path = "../tests/support/console.rs"]
+#[allow(dead_code, reason = "the template helper is the apply benchmark's")]
+mod console;
+
+use console::Console;
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use server::Application;
 use server::config::{Config, TEST_ADMIN_PASSWORD};
 use std::sync::Arc;
@@ -29,29 +34,9 @@ async fn main() {
     let pool = app.pool();
     tokio::spawn(app.run_until_stopped());
 
-    let admin = reqwest::Client::builder().no_proxy().cookie_store(true).build().expect("http client");
-    let me: Value = {
-        let login = admin
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": "admin", "password": TEST_ADMIN_PASSWORD}))
-            .send()
-            .await
-            .expect("login");
-        assert!(login.status().is_success());
-        admin.get(format!("{base}/api/v1/auth/me")).send().await.expect("me").json().await.expect("me json")
-    };
-    let team = me["teams"][0]["team_id"].as_i64().expect("a team");
-    let csrf = me["csrf_token"].as_str().expect("csrf").to_owned();
-    let inbox: Value = admin
-        .post(format!("{base}/api/v1/teams/{team}/inboxes"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "flood"}))
-        .send()
-        .await
-        .expect("inbox")
-        .json()
-        .await
-        .expect("inbox json");
+    let console = Console::login(&base, TEST_ADMIN_PASSWORD).await;
+    let inbox = console.post("/inboxes", json!({"name": "flood"})).await;
+    let admin = console.http.clone();
     let url = inbox["url"].as_str().expect("inbox url").to_owned();
 
     // Bodies are made as they are sent, so the client side holds at most IN_FLIGHT of them.

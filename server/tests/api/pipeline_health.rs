@@ -41,16 +41,7 @@ async fn pipeline(admin: &Session) -> Pipeline {
         send(admin, Method::POST, &format!("{base}/topics"), json!({"compartment_id": compartment, "name": "alerts"}))
             .await;
     let topic = topic["id"].as_str().unwrap().to_owned();
-    let of_topic = format!("{base}/topics/{topic}/subscriptions");
-    let (status, created) =
-        send(admin, Method::POST, &of_topic, json!({"protocol": "CUSTOM_HTTPS", "endpoint": inbox.url})).await;
-    assert_eq!(status, 200, "{created}");
-    let active = eventually(Duration::from_secs(10), async || {
-        let list: Vec<Subscription> = admin.get(&of_topic).send().await.unwrap().json().await.unwrap();
-        list.iter().any(|s| s.state == "ACTIVE")
-    })
-    .await;
-    assert!(active);
+    let created = subscribe_inbox(admin, &base, &topic, &inbox).await;
     let (status, rule) = send(
         admin,
         Method::POST,
@@ -72,6 +63,22 @@ async fn pipeline(admin: &Session) -> Pipeline {
         subscription: created["id"].as_str().unwrap().to_owned(),
         inbox,
     }
+}
+
+/// Subscribes the inbox to the topic and waits until the inbox has confirmed it; the created
+/// subscription.
+async fn subscribe_inbox(admin: &Session, base: &str, topic: &str, inbox: &Inbox) -> Value {
+    let of_topic = format!("{base}/topics/{topic}/subscriptions");
+    let (status, created) =
+        send(admin, Method::POST, &of_topic, json!({"protocol": "CUSTOM_HTTPS", "endpoint": inbox.url})).await;
+    assert_eq!(status, 200, "{created}");
+    let active = eventually(Duration::from_secs(10), async || {
+        let list: Vec<Subscription> = admin.get(&of_topic).send().await.unwrap().json().await.unwrap();
+        list.iter().any(|s| s.state == "ACTIVE")
+    })
+    .await;
+    assert!(active);
+    created
 }
 
 async fn check(admin: &Session, p: &Pipeline) -> PipelineHealth {
@@ -163,16 +170,7 @@ async fn deleting_the_only_subscription_breaks_it_and_a_pending_one_degrades_it(
     assert_eq!(changes(&app).await, ["healthy → degraded", "degraded → broken"]);
 
     // A new ACTIVE subscription: the deleted one is forgotten, only the pending one is left.
-    let of_topic = format!("{}/topics/{}/subscriptions", p.base, p.topic);
-    let (status, created) =
-        send(&admin, Method::POST, &of_topic, json!({"protocol": "CUSTOM_HTTPS", "endpoint": p.inbox.url})).await;
-    assert_eq!(status, 200, "{created}");
-    let active = eventually(Duration::from_secs(10), async || {
-        let list: Vec<Subscription> = admin.get(&of_topic).send().await.unwrap().json().await.unwrap();
-        list.iter().any(|s| s.state == "ACTIVE")
-    })
-    .await;
-    assert!(active);
+    subscribe_inbox(&admin, &p.base, &p.topic, &p.inbox).await;
     let degraded = check(&admin, &p).await;
     assert_eq!(degraded.status, HealthStatus::Degraded, "{degraded:?}");
     assert!(!degraded.reasons.iter().any(|r| r.contains("deleted")), "{degraded:?}");

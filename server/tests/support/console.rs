@@ -7,7 +7,8 @@ use std::time::Duration;
 
 /// A session of the first administrator, scoped to their first team.
 pub struct Console {
-    http: Client,
+    /// The signed-in HTTP client (its cookie store holds the session).
+    pub http: Client,
     base: String,
     csrf: String,
     /// The team.
