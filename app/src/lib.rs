@@ -14,6 +14,7 @@ pub mod components;
 pub mod condition;
 pub mod export;
 pub mod format;
+pub mod model;
 pub mod pages;
 mod shell;
 pub mod template;

@@ -1,16 +1,27 @@
-//! The built-in sandbox connection: the embedded sandbox, and a signing client for it whose key
-//! Signalbox generates on first start and keeps in the data directory.
+//! The built-in sandbox connection: the embedded sandbox, and for each team a tenancy of its own
+//! with a signing key Signalbox generates the first time the team uses it and keeps in the data
+//! directory.
 //!
-//! The key file (`sandbox/api_key.pem`, mode 0600) only ever signs requests to the sandbox, but it
-//! is still a private key and is treated like one: never logged, never sent anywhere.
+//! Every team's built-in connection is its own tenancy (see `sandbox::host`): a team created a
+//! minute ago sees an empty sandbox, not another team's topics, and its sandbox log holds its own
+//! deliveries only. The first team (id 1, the `Platform` team made at first start) keeps the
+//! tenancy and key every team shared before tenancies were separate, so what it made is still
+//! there after an upgrade.
+//!
+//! The key files (`sandbox/api_key.pem` for the first team, `sandbox/team-{id}.pem` for the others,
+//! mode 0600) only ever sign requests to the sandbox, but they are still private keys and are
+//! treated like them: never logged, never sent anywhere.
 
 use crate::data_dir::DataDir;
+use crate::egress::EgressPolicy;
 use crate::oci::client::OciClient;
 use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails};
 use crate::oci::key::PrivateKey;
 use crate::oci::region::{Region, Service};
 use crate::oci::signer::ApiKey;
+use crate::sandbox::host::SandboxHost;
 use crate::sandbox::{Sandbox, SandboxConfig};
+use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -35,30 +46,81 @@ pub enum BuiltinError {
     },
 }
 
-/// The embedded sandbox and the client of the built-in connection.
+/// The team whose built-in connection keeps the tenancy every team shared before each had its
+/// own: the first team, made at first start.
+pub const FIRST_TEAM_ID: i64 = 1;
+
+/// The sandbox tenancy of a team's built-in connection.
+pub fn tenancy_of(team_id: i64) -> String {
+    if team_id == FIRST_TEAM_ID {
+        SandboxConfig::default().tenancy
+    } else {
+        format!("ocid1.tenancy.oc1..aaaaaaaasignalboxteam{team_id}")
+    }
+}
+
+/// A team's tenancy in the embedded sandbox and the client its built-in connection signs with.
 #[derive(Clone)]
-pub struct Builtin {
-    /// The sandbox.
+pub struct TeamSandbox {
+    /// The team's tenancy.
     pub sandbox: Sandbox,
-    /// A client signed with the built-in key, pointed at the sandbox.
+    /// A client signed with the team's key, pointed at the sandbox.
     pub client: OciClient,
 }
 
+/// The embedded sandbox and the clients of the built-in connections.
+#[derive(Clone)]
+pub struct Builtin {
+    /// Every tenancy of the embedded sandbox.
+    pub host: SandboxHost,
+    /// The first team's tenancy.
+    pub sandbox: Sandbox,
+    /// A client signed with the first team's key (tools and tests reach the sandbox's own API
+    /// through it).
+    pub client: OciClient,
+    base_url: String,
+    keys_dir: PathBuf,
+    teams: Arc<std::sync::Mutex<HashMap<i64, TeamSandbox>>>,
+}
+
 impl Builtin {
-    /// Loads (or creates) the built-in key, trusts it in a new sandbox reachable at `base_url`,
-    /// and builds the client.
-    pub fn start(data_dir: &DataDir, base_url: &str) -> Result<Self, BuiltinError> {
-        let key = load_or_create_key(&data_dir.path().join("sandbox").join("api_key.pem"))?;
-        let sandbox = Sandbox::new(SandboxConfig::default());
-        sandbox.set_base_url(base_url);
-        let api_key = ApiKey::new(sandbox.tenancy(), BUILTIN_USER, key);
-        let key_id = api_key.key_id().to_owned();
-        sandbox
-            .keys()
-            .trust_pem(&key_id, api_key.public_key_pem().as_bytes())
-            .map_err(|err| BuiltinError::Key { path: PathBuf::from(&key_id), reason: err.to_string() })?;
-        let client = signed_client(api_key, base_url);
-        Ok(Self { sandbox, client })
+    /// Loads (or creates) the first team's key, trusts it in a new sandbox reachable at
+    /// `base_url` that delivers where `egress` allows, and builds its client. Other teams' keys
+    /// are made or loaded when they are first used ([`Builtin::for_team`]).
+    pub fn start(data_dir: &DataDir, base_url: &str, egress: EgressPolicy) -> Result<Self, BuiltinError> {
+        let host = SandboxHost::new(SandboxConfig { egress, ..SandboxConfig::default() });
+        host.set_base_url(base_url);
+        let keys_dir = data_dir.path().join("sandbox");
+        let first = team_sandbox(&host, &keys_dir, FIRST_TEAM_ID, base_url)?;
+        let teams = HashMap::from([(FIRST_TEAM_ID, first.clone())]);
+        Ok(Self {
+            host,
+            sandbox: first.sandbox,
+            client: first.client,
+            base_url: base_url.to_owned(),
+            keys_dir,
+            teams: Arc::new(std::sync::Mutex::new(teams)),
+        })
+    }
+
+    /// The team's tenancy and client, its key made (or loaded) and trusted on first use, with the
+    /// sample functions in its `dev` compartment.
+    pub async fn for_team(&self, team_id: i64) -> Result<TeamSandbox, BuiltinError> {
+        if let Some(found) = self.teams.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&team_id) {
+            return Ok(found.clone());
+        }
+        let (host, keys_dir, base_url) = (self.host.clone(), self.keys_dir.clone(), self.base_url.clone());
+        let made = tokio::task::spawn_blocking(move || team_sandbox(&host, &keys_dir, team_id, &base_url))
+            .await
+            .map_err(|err| BuiltinError::Key { path: self.keys_dir.clone(), reason: err.to_string() })??;
+        let made = {
+            let mut teams = self.teams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            teams.entry(team_id).or_insert(made).clone()
+        };
+        if add_samples_to_world(&made.sandbox) {
+            made.sandbox.save_now().await;
+        }
+        Ok(made)
     }
 
     /// A client signed with the built-in key kept in `data_dir`, for the embedded sandbox of the
@@ -70,43 +132,62 @@ impl Builtin {
         Ok(signed_client(api_key, base_url))
     }
 
-    /// Gives the sandbox's `dev` compartment an application with two sample functions, unless
+    /// Gives the first team's `dev` compartment an application with two sample functions, unless
     /// it has one already, so that a rule or subscription can target a function from the first
     /// minute (the real service needs an image pushed first; the sandbox records invocations).
     pub async fn add_sample_functions(&self) {
-        if self.add_samples_to_world() {
+        if add_samples_to_world(&self.sandbox) {
             self.sandbox.save_now().await;
         }
     }
+}
 
-    /// Adds the samples; whether it did.
-    fn add_samples_to_world(&self) -> bool {
-        let base_url = self.sandbox.base_url();
-        let mut world = self.sandbox.world();
-        let details = CreateApplicationDetails {
-            compartment_id: SAMPLE_COMPARTMENT.to_owned(),
-            display_name: SAMPLE_APPLICATION.to_owned(),
-            subnet_ids: Vec::new(),
+/// The tenancy of `team_id` in `host` with its key (from `keys_dir`, made if missing) trusted.
+fn team_sandbox(
+    host: &SandboxHost,
+    keys_dir: &Path,
+    team_id: i64,
+    base_url: &str,
+) -> Result<TeamSandbox, BuiltinError> {
+    let file = if team_id == FIRST_TEAM_ID { "api_key.pem".to_owned() } else { format!("team-{team_id}.pem") };
+    let key = load_or_create_key(&keys_dir.join(file))?;
+    let sandbox = host.tenant(&tenancy_of(team_id));
+    let api_key = ApiKey::new(sandbox.tenancy(), BUILTIN_USER, key);
+    let key_id = api_key.key_id().to_owned();
+    sandbox
+        .keys()
+        .trust_pem(&key_id, api_key.public_key_pem().as_bytes())
+        .map_err(|err| BuiltinError::Key { path: PathBuf::from(&key_id), reason: err.to_string() })?;
+    Ok(TeamSandbox { sandbox, client: signed_client(api_key, base_url) })
+}
+
+/// Adds the sample application and functions to a tenancy's `dev` compartment; whether it did.
+fn add_samples_to_world(sandbox: &Sandbox) -> bool {
+    let base_url = sandbox.base_url();
+    let mut world = sandbox.world();
+    let details = CreateApplicationDetails {
+        compartment_id: SAMPLE_COMPARTMENT.to_owned(),
+        display_name: SAMPLE_APPLICATION.to_owned(),
+        subnet_ids: Vec::new(),
+        config: Default::default(),
+    };
+    let Ok(application) = world.create_application(details, None) else {
+        return false;
+    };
+    for name in ["bucket-change-processor", "event-logger"] {
+        let function = CreateFunctionDetails {
+            application_id: application.id.clone(),
+            display_name: name.to_owned(),
+            image: Some(format!("iad.ocir.io/signalbox/samples/{name}:1.0")),
+            memory_in_mbs: 256,
+            timeout_in_seconds: Some(30),
             config: Default::default(),
         };
-        let Ok(application) = world.create_application(details, None) else {
-            return false;
-        };
-        for name in ["bucket-change-processor", "event-logger"] {
-            let function = CreateFunctionDetails {
-                application_id: application.id.clone(),
-                display_name: name.to_owned(),
-                image: Some(format!("iad.ocir.io/signalbox/samples/{name}:1.0")),
-                memory_in_mbs: 256,
-                timeout_in_seconds: Some(30),
-                config: Default::default(),
-            };
-            if let Err(err) = world.create_function(function, None, &base_url) {
-                tracing::warn!(%err, name, "could not add a sample function to the sandbox");
-            }
+        if let Err(err) = world.create_function(function, None, &base_url) {
+            tracing::warn!(%err, name, "could not add a sample function to the sandbox");
         }
-        true
     }
+    true
 }
 
 /// A client for every service at `base_url`, signed with `api_key`.

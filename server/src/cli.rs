@@ -4,6 +4,7 @@
 use crate::Application;
 use crate::audit::chain::Checkpoint;
 use crate::config::{Config, DEFAULT_MAX_BODY_BYTES, LogFormat};
+use crate::netaddr::Cidr;
 use crate::sandbox::standalone::{self, TrustedKey};
 use crate::telemetry;
 use clap::{Args, Parser, Subcommand};
@@ -123,6 +124,15 @@ struct ServeArgs {
     /// webhook inbox URLs start with it. Without it they use the listening address.
     #[arg(long, env = "SIGNALBOX_PUBLIC_URL")]
     public_url: Option<String>,
+    /// A proxy (address or CIDR range) in front of Signalbox whose X-Forwarded-For header names
+    /// the client; without one the header is ignored. Repeatable, or comma-separated.
+    #[arg(long = "trusted-proxy", env = "SIGNALBOX_TRUSTED_PROXIES", value_name = "CIDR", value_delimiter = ',')]
+    trusted_proxies: Vec<Cidr>,
+    /// A private range (CIDR) that webhook deliveries and inbox confirmations may reach; private
+    /// addresses are refused otherwise. Link-local and metadata addresses are always refused.
+    /// Repeatable, or comma-separated.
+    #[arg(long = "allow-egress", env = "SIGNALBOX_ALLOW_EGRESS", value_name = "CIDR", value_delimiter = ',')]
+    allow_egress: Vec<Cidr>,
 }
 
 impl ServeArgs {
@@ -140,6 +150,8 @@ impl ServeArgs {
             master_key: std::env::var("SIGNALBOX_MASTER_KEY").ok().map(secrecy::SecretString::from),
             secure_cookies: self.secure_cookies,
             public_url: self.public_url,
+            trusted_proxies: self.trusted_proxies,
+            allow_egress: self.allow_egress,
         }
     }
 }

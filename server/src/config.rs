@@ -1,6 +1,7 @@
 //! Typed configuration, built once at startup (from the command line in production, from
 //! [`Config::for_tests`] in tests) and never re-read.
 
+use crate::netaddr::Cidr;
 use secrecy::SecretString;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -30,6 +31,11 @@ pub struct Config {
     /// The URL OCI Notifications reaches this server at (`https://signalbox.example.com`), for the
     /// webhook inboxes' URLs; the listening address when unset, which only the sandbox can reach.
     pub public_url: Option<String>,
+    /// Proxies in front of the server whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<Cidr>,
+    /// Private ranges outbound deliveries may reach (`--allow-egress`); link-local and metadata
+    /// addresses are never reachable, whatever is listed.
+    pub allow_egress: Vec<Cidr>,
 }
 
 /// Log output format.
@@ -61,6 +67,8 @@ impl Config {
             secure_cookies: false,
             master_key: None,
             public_url: None,
+            trusted_proxies: Vec::new(),
+            allow_egress: Vec::new(),
         }
     }
 }

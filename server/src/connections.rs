@@ -67,6 +67,7 @@ pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
             "Name the connection (1 to 100 characters), such as \"prod-frankfurt\".",
         ));
     }
+    app::model::text::check_one_line(&name).map_err(|m| AppError::invalid("name", m))?;
     let private_key = Zeroizing::new(request.private_key);
     let mut pass_phrase = request.pass_phrase.filter(|p| !p.is_empty()).map(Zeroizing::new);
     let (tenancy, user, fingerprint, region) = match request.source {
@@ -138,10 +139,27 @@ fn check_ocid(value: &str, kind: &str, field: &str) -> Result<String, AppError> 
     }
 }
 
-/// The signing client of a stored connection.
-pub fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> Result<OciClient, AppError> {
+/// [`check`] on the blocking pool: decrypting a key runs its KDF, which must not stall the async
+/// workers (its cost is capped, see `oci::key::MAX_PBKDF2_ITERATIONS`).
+pub async fn check_off_thread(request: CreateConnectionRequest) -> Result<Checked, AppError> {
+    tokio::task::spawn_blocking(move || check(request))
+        .await
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("checking a connection's key: {err}")))?
+}
+
+/// The team's own tenancy of the embedded sandbox and the client of its built-in connection.
+pub async fn team_sandbox(state: &AppState, team_id: i64) -> Result<crate::builtin::TeamSandbox, AppError> {
+    state
+        .builtin
+        .for_team(team_id)
+        .await
+        .map_err(|err| AppError::ConnectionUnusable(format!("The built-in sandbox connection cannot be used: {err}.")))
+}
+
+/// The signing client of a stored connection. Its key is decrypted on the blocking pool.
+pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> Result<OciClient, AppError> {
     if row.kind() == ConnectionKind::Sandbox {
-        return Ok(state.builtin.client.clone());
+        return Ok(team_sandbox(state, row.team_id).await?.client);
     }
     let unusable = |why: &str| AppError::ConnectionUnusable(format!("Connection {} {why}", row.name));
     let sealed = row.private_key_sealed.as_deref().ok_or_else(|| unusable("has no key; delete and re-create it."))?;
@@ -157,17 +175,19 @@ pub fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> 
         }
         None => None,
     };
-    let key = PrivateKey::from_pem(&pem, pass_phrase.as_ref())
-        .map_err(|err| unusable(&format!("has a key that no longer loads ({err}).")))?;
+    let loaded = tokio::task::spawn_blocking(move || PrivateKey::from_pem(&pem, pass_phrase.as_ref()))
+        .await
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("loading a connection's key: {err}")))?;
+    let key = loaded.map_err(|err| unusable(&format!("has a key that no longer loads ({err}).")))?;
     let region = Region::parse(&row.region).map_err(|err| unusable(&format!("has an unknown region ({err}).")))?;
     let api_key = ApiKey::new(&row.tenancy_ocid, &row.user_ocid, key);
     Ok(OciClient::new(HTTP.clone(), Arc::new(api_key), region))
 }
 
 /// The tenancy (root compartment) a connection works in.
-pub fn tenancy(state: &AppState, row: &ConnectionRow) -> String {
+pub fn tenancy(row: &ConnectionRow) -> String {
     match row.kind() {
-        ConnectionKind::Sandbox => state.builtin.sandbox.tenancy().to_owned(),
+        ConnectionKind::Sandbox => crate::builtin::tenancy_of(row.team_id),
         ConnectionKind::ApiKey => row.tenancy_ocid.clone(),
     }
 }

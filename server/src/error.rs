@@ -32,6 +32,8 @@ pub enum AppError {
         method: String,
         /// The requested path.
         path: String,
+        /// The methods the path accepts (HEAD included where GET is), for the `Allow` header.
+        allow: Vec<&'static str>,
     },
     /// A value in the request is not acceptable.
     #[error("{message}")]
@@ -76,6 +78,14 @@ pub enum AppError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// Over a rate limit; the answer carries `Retry-After`.
+    #[error("{message} Try again in {} s.", retry_after_secs(*.retry_after))]
+    TooManyRequests {
+        /// What was limited.
+        message: String,
+        /// How long to wait.
+        retry_after: std::time::Duration,
+    },
     /// The session store (in the database) did not answer.
     #[error("Sessions are not available right now. Try again in a moment.")]
     SessionStore(String),
@@ -88,6 +98,11 @@ pub enum AppError {
     /// A bug or an unexpected condition.
     #[error("Signalbox could not complete this request. The cause is in the server log.")]
     Internal(#[from] anyhow::Error),
+}
+
+/// Whole seconds to wait, rounded up (never 0: `Retry-After: 0` invites an immediate retry).
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0 || wait.is_zero())
 }
 
 impl From<tower_sessions::session::Error> for AppError {
@@ -138,6 +153,7 @@ impl AppError {
                 _ => (StatusCode::BAD_GATEWAY, ErrorCode::CloudError),
             },
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
             AppError::Unavailable(_) | AppError::SessionStore(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
             }
@@ -160,6 +176,21 @@ impl IntoResponse for AppError {
             AppError::InvalidInput { field, .. } | AppError::Conflict { field, .. } => Some(field.clone()),
             _ => None,
         };
-        (status, Json(ErrorBody { code, message: self.to_string(), field })).into_response()
+        let header = match &self {
+            AppError::MethodNotAllowed { allow, .. } if !allow.is_empty() => {
+                Some((http::header::ALLOW, allow.join(", ")))
+            }
+            AppError::TooManyRequests { retry_after, .. } => {
+                Some((http::header::RETRY_AFTER, retry_after_secs(*retry_after).to_string()))
+            }
+            _ => None,
+        };
+        let mut response = (status, Json(ErrorBody { code, message: self.to_string(), field })).into_response();
+        if let Some((name, value)) = header
+            && let Ok(value) = http::HeaderValue::from_str(&value)
+        {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }

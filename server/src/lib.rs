@@ -17,10 +17,12 @@ pub mod config;
 pub mod connections;
 pub mod data_dir;
 pub mod db;
+pub mod egress;
 pub mod error;
 pub mod headers;
 pub mod inbox;
 pub mod master_key;
+pub mod netaddr;
 pub mod oci;
 pub mod pipelines;
 mod routes;
@@ -119,10 +121,11 @@ impl Application {
         let local = listener.local_addr().unwrap_or(config.listen);
         let leptos_options = leptos_options(&config, local);
         let sandbox_base = sandbox_url(local);
-        let builtin = builtin::Builtin::start(&data_dir, &sandbox_base)?;
+        let egress = egress::EgressPolicy::with_loopback(config.allow_egress.clone());
+        let builtin = builtin::Builtin::start(&data_dir, &sandbox_base, egress.clone())?;
         if config.sandbox_persist {
             let store = sandbox::persist::Store::open(&data_dir.path().join("sandbox.db")).await?;
-            builtin.sandbox.persist_to(store).await?;
+            builtin.host.persist_to(store).await?;
         }
         builtin.add_sample_functions().await;
         if !config.site_root.join("pkg").is_dir() {
@@ -143,7 +146,13 @@ impl Application {
             master_key,
             chain_check: audit::ChainCheck::default(),
             progress: Default::default(),
-            inboxes: inbox::Inboxes::new(config_public_url.as_deref().unwrap_or(&self_url(local)), &sandbox_base),
+            sessions: sessions.clone(),
+            stopping: tokio::sync::watch::channel(false).0,
+            inboxes: inbox::Inboxes::new(
+                config_public_url.as_deref().unwrap_or(&self_url(local)),
+                &sandbox_base,
+                egress::EgressClient::new(egress),
+            ),
         }));
         let router = routes::router(state.clone(), sessions);
         Ok(Self { listener, router, state })
@@ -169,7 +178,8 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then stops gracefully.
+    /// Serves until `shutdown` completes, then stops gracefully: live streams are told to end,
+    /// in-flight requests get [`DRAIN`] to finish, and whatever is still open after that is cut.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
@@ -177,17 +187,36 @@ impl Application {
         let upkeep = tokio::spawn(audit::keep_search_merged(self.state.pool.clone()));
         let drift = tokio::spawn(apply::drift::check_periodically(self.state.clone()));
         let health = tokio::spawn(pipelines::health::check_periodically(self.state.clone()));
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let stopping = self.state.stopping.clone();
+        let signal = async move {
+            shutdown.await;
+            stopping.send_replace(true);
+        };
+        let mut stopped = self.state.stopping.subscribe();
+        let serve = axum::serve(self.listener, service).with_graceful_shutdown(signal).into_future();
+        let served = tokio::select! {
+            served = serve => served,
+            () = async {
+                let _ = stopped.wait_for(|stopping| *stopping).await;
+                tokio::time::sleep(DRAIN).await;
+            } => {
+                tracing::warn!(seconds = DRAIN.as_secs(), "requests still open after the drain period; stopping anyway");
+                Ok(())
+            }
+        };
         upkeep.abort();
         drift.abort();
         health.abort();
         served?;
-        self.state.builtin.sandbox.save_now().await;
+        self.state.builtin.host.save_now().await;
         self.state.pool.close().await;
         tracing::info!("signalbox stopped");
         Ok(())
     }
 }
+
+/// How long a stopping server waits for in-flight requests before it stops anyway.
+pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// This server's URL as it reaches itself: loopback when listening on every interface.
 fn self_url(local: SocketAddr) -> String {

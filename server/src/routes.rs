@@ -93,10 +93,14 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
 
     Router::new()
         // The embedded OCI sandbox: OCI's wire format, signatures and limits, not Signalbox's.
-        .nest_service(SANDBOX_PATH, state.builtin.sandbox.router())
+        .nest_service(SANDBOX_PATH, state.builtin.host.router())
         .merge(hooks)
         .merge(app)
         .layer(middleware::from_fn(headers::add_security_headers))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(state.config.trusted_proxies.clone()),
+            crate::auth::identify_client,
+        ))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {

@@ -41,6 +41,10 @@ pub struct App {
     pub progress: Arc<crate::apply::Progress>,
     /// The webhook inboxes' receiver: rate limits, live announcements, confirmations.
     pub inboxes: crate::inbox::Inboxes,
+    /// The session store, for re-checking a session that holds a live stream open.
+    pub sessions: tower_sessions_sqlx_store::SqliteStore,
+    /// Turns true when the server starts stopping: live streams end, so the drain is not held up.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Deref for AppState {

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
+    /// Too many requests of this kind for now; `Retry-After` says when to try again.
+    TooManyRequests,
     /// A stored connection cannot sign requests (its key no longer decrypts or loads).
     ConnectionUnusable,
     /// OCI (or the sandbox) refused or did not answer; the message has its code, the remedy and

@@ -208,7 +208,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if length > MAX_NAME {
         return Err(format!("The name is {length} characters long; shorten it to at most {MAX_NAME}."));
     }
-    Ok(())
+    crate::model::text::check_one_line(name)
 }
 
 /// Why a description is not acceptable, if it is not.
@@ -217,7 +217,7 @@ pub fn check_description(description: &str) -> Result<(), String> {
     if length > MAX_DESCRIPTION {
         return Err(format!("The description is {length} characters long; shorten it to at most {MAX_DESCRIPTION}."));
     }
-    Ok(())
+    crate::model::text::check_multi_line(description)
 }
 
 /// Why a condition is not acceptable, if it is not, with line and column.

@@ -275,17 +275,40 @@ pub fn endpoint_with_credentials(endpoint: &str, auth: Option<&BasicAuth>) -> St
     format!("{scheme}://{}:{}@{rest}", super::urlencoding(&auth.username), super::urlencoding(&auth.password))
 }
 
-/// The endpoint with the password of its userinfo (if any) replaced by `****`.
+/// The endpoint with its secrets replaced by `****`: the password of its userinfo, and the
+/// credential part of Slack and PagerDuty webhook URLs (whoever has one can post to the channel
+/// or page the on-call), of which only the last four characters are kept so two URLs can still be
+/// told apart in a plan or a list.
 pub fn redact_endpoint(endpoint: &str) -> String {
     let Some((scheme, rest)) = endpoint.split_once("://") else {
         return endpoint.to_owned();
     };
     let authority = authority(endpoint);
+    let path = &rest[authority.len()..];
+    if let Some(secret) = path.strip_prefix("/services/").or_else(|| path.strip_prefix("/workflows/"))
+        && host_of(authority).eq_ignore_ascii_case("hooks.slack.com")
+    {
+        let kind = &path[..path.len() - secret.len()];
+        return format!("{scheme}://{authority}{kind}****{}", last_four(secret));
+    }
+    if let Some(after) = path.strip_prefix("/integration/")
+        && host_of(authority).eq_ignore_ascii_case("events.pagerduty.com")
+    {
+        let (key, tail) = after.split_once('/').map_or((after, ""), |(key, tail)| (key, tail));
+        let tail = if tail.is_empty() { String::new() } else { format!("/{tail}") };
+        return format!("{scheme}://{authority}/integration/****{}{tail}", last_four(key));
+    }
     let Some((userinfo, host)) = authority.rsplit_once('@') else {
         return endpoint.to_owned();
     };
     let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-    format!("{scheme}://{user}:****@{host}{}", &rest[authority.len()..])
+    format!("{scheme}://{user}:****@{host}{path}")
+}
+
+/// The last four characters of a secret, when it is long enough for that to give nothing away.
+fn last_four(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() >= 16 { chars[chars.len() - 4..].iter().collect() } else { String::new() }
 }
 
 fn base(team_id: i64, connection_id: i64) -> String {
@@ -392,6 +415,16 @@ mod tests {
         assert_eq!(redact_endpoint("https://h.example.com/a@b"), "https://h.example.com/a@b");
         assert_eq!(redact_endpoint("oncall@example.com"), "oncall@example.com");
         assert!(!format!("{auth:?}").contains("s3cr"));
+        // Defect 18.8: Slack and PagerDuty webhook URLs are credentials too.
+        assert_eq!(
+            redact_endpoint("https://hooks.slack.com/services/T0001/B0002/abcdefghijklmnopqrstuvwx"),
+            "https://hooks.slack.com/services/****uvwx"
+        );
+        assert_eq!(
+            redact_endpoint("https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"),
+            "https://events.pagerduty.com/integration/****cdef/enqueue"
+        );
+        assert_eq!(redact_endpoint("https://hooks.slack.com/services/short"), "https://hooks.slack.com/services/****");
         assert!(check_basic_auth(Email, &auth).is_err());
         let no_user = BasicAuth { username: String::new(), password: "p".into() };
         assert_eq!(check_basic_auth(CustomHttps, &no_user).unwrap_err().0, "basic_auth.username");

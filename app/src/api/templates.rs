@@ -178,7 +178,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if length > MAX_NAME {
         return Err(format!("The name is {length} characters long; shorten it to at most {MAX_NAME}."));
     }
-    Ok(())
+    crate::model::text::check_one_line(name)
 }
 
 /// The templates a team can use: its own and those shared with everyone.

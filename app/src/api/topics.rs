@@ -102,7 +102,7 @@ pub fn check_description(description: &str) -> Result<(), String> {
     if length > MAX_DESCRIPTION {
         return Err(format!("The description is {length} characters long; shorten it to at most {MAX_DESCRIPTION}."));
     }
-    Ok(())
+    crate::model::text::check_multi_line(description)
 }
 
 fn base(team_id: i64, connection_id: i64) -> String {

@@ -6,11 +6,12 @@
 //! consecutive attributes aligned), references between resources are Terraform references,
 //! and the compartment is a variable. Resource names are the template keys with anything
 //! Terraform does not allow in a name replaced by `_`. Endpoints arrive with any password
-//! already replaced by `****` (it never leaves Signalbox); a comment says to put it back.
+//! already replaced by `****`, as are the secret parts of Slack and PagerDuty webhook URLs (they
+//! never leave Signalbox); a comment says to put them back.
 
 use super::render::{ActionTarget, Desired};
 use crate::api::rules::ActionKind;
-use serde_json::json;
+use crate::export::literal;
 use std::fmt::Write;
 
 /// A template key as a Terraform resource name or shell variable: letters, digits and `_`,
@@ -23,9 +24,10 @@ fn identifier(key: &str) -> String {
     out
 }
 
-/// A quoted HCL string: JSON escapes, plus `$${` and `%%{` so nothing is read as a template.
+/// A quoted HCL string: JSON escapes (and every control character escaped, see
+/// [`crate::export::literal`]), plus `$${` and `%%{` so nothing is read as a template.
 fn hcl(text: &str) -> String {
-    json!(text).to_string().replace("${", "$${").replace("%{", "%%{")
+    literal(text).replace("${", "$${").replace("%{", "%%{")
 }
 
 /// Attribute lines with their `=` aligned, at `indent` spaces, as `terraform fmt` writes them.
@@ -37,12 +39,12 @@ fn attributes(out: &mut String, indent: usize, pairs: &[(&str, String)]) {
 }
 
 fn password_note(endpoint: &str) -> bool {
-    endpoint.contains(":****@")
+    endpoint.contains("****")
 }
 
 /// The deployment as Terraform.
 pub fn terraform(title: &str, compartment_id: &str, desired: &Desired) -> String {
-    let mut out = format!("# {title}, exported by Signalbox.\n\n");
+    let mut out = format!("# {}, exported by Signalbox.\n\n", literal(title));
     out.push_str("variable \"compartment_id\" {\n");
     attributes(&mut out, 2, &[("type", "string".into()), ("default", hcl(compartment_id))]);
     out.push_str("}\n");
@@ -58,7 +60,7 @@ pub fn terraform(title: &str, compartment_id: &str, desired: &Desired) -> String
     for sub in &desired.subscriptions {
         out.push('\n');
         if password_note(&sub.endpoint) {
-            out.push_str("# Replace **** in the endpoint with the password before applying.\n");
+            out.push_str("# Replace **** in the endpoint with the secret before applying.\n");
         }
         let _ = writeln!(out, "resource \"oci_ons_subscription\" \"{}\" {{", identifier(&sub.key));
         attributes(
@@ -118,6 +120,18 @@ fn target(kind: ActionKind, target: &ActionTarget) -> (&'static str, String) {
     (field, value)
 }
 
+/// Text escaped for the inside of a double-quoted shell word.
+fn double_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '"' | '\\' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A single-quoted shell word.
 fn sh(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
@@ -126,8 +140,10 @@ fn sh(text: &str) -> String {
 /// The deployment as OCI CLI commands: each topic's OCID kept in a shell variable that the
 /// subscriptions and rules after it use.
 pub fn cli(title: &str, compartment_id: &str, desired: &Desired) -> String {
-    let mut out =
-        format!("#!/usr/bin/env bash\n# {title} as OCI CLI commands, exported by Signalbox.\nset -euo pipefail\n");
+    let mut out = format!(
+        "#!/usr/bin/env bash\n# {} as OCI CLI commands, exported by Signalbox.\nset -euo pipefail\n",
+        literal(title)
+    );
     let _ = writeln!(out, "compartment={}", sh(compartment_id));
     for topic in &desired.topics {
         let _ = write!(
@@ -145,7 +161,7 @@ pub fn cli(title: &str, compartment_id: &str, desired: &Desired) -> String {
     for sub in &desired.subscriptions {
         out.push('\n');
         if password_note(&sub.endpoint) {
-            out.push_str("# Replace **** in the endpoint with the password before running.\n");
+            out.push_str("# Replace **** in the endpoint with the secret before running.\n");
         }
         let _ = writeln!(
             out,
@@ -163,9 +179,11 @@ pub fn cli(title: &str, compartment_id: &str, desired: &Desired) -> String {
             .iter()
             .map(|action| {
                 let (field, _) = target(action.kind, &action.target);
+                // Inside the double-quoted word, an OCID from the template is escaped for the shell
+                // as well as for JSON: `$`, backticks and quotes stay characters.
                 let id = match &action.target {
                     ActionTarget::Topic(key) => format!("$topic_{}", identifier(key)),
-                    ActionTarget::Id(id) => id.clone(),
+                    ActionTarget::Id(id) => double_quoted(&literal(id)[1..literal(id).len() - 1]),
                 };
                 let camel = match field {
                     "topic_id" => "topicId",

@@ -221,6 +221,12 @@ impl Template {
                 format!("\"{}\" is not a format Signalbox reads; write \"{FORMAT}\".", self.format),
             ));
         }
+        if let Err(m) = crate::model::text::check_one_line(&self.name) {
+            problems.push(Problem::new("name", m));
+        }
+        if let Err(m) = crate::model::text::check_multi_line(&self.description) {
+            problems.push(Problem::new("description", m));
+        }
         if self.topics.is_empty() && self.subscriptions.is_empty() && self.rules.is_empty() {
             problems.push(Problem::new("rules", "The template creates nothing; add a topic or a rule."));
         }

@@ -5,6 +5,7 @@
 //! team; everyone else sees the rows of the teams they are in (a token: its own team).
 
 use super::ApiResult;
+use super::extract::{Path, Query};
 use crate::auth::{Caller, Credential};
 use crate::db::audit_events::{self, AuditRow, AuditSummary, Selection};
 use crate::db::{DbError, teams};
@@ -12,7 +13,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::audit::{ActivityDay, AuditDetail, AuditEntry, AuditFilter, AuditPage, ChainStatus};
-use axum::extract::{Path, Query};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -232,10 +232,20 @@ const EXPORT_COLUMNS: [&str; 18] = [
     "after",
 ];
 
+/// A cell as a spreadsheet will not run it: text that starts like a formula (`=`, `+`, `-`, `@`,
+/// or a tab or carriage return before one) gets a leading `'`, OWASP's guard against CSV
+/// injection. Names, details and JSON come from users and from OCI; opened in a spreadsheet,
+/// `=HYPERLINK(...)` must stay text.
+fn spreadsheet_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
 fn to_csv(rows: &[AuditRow]) -> ApiResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let write = |writer: &mut csv::Writer<Vec<u8>>, record: Vec<String>| {
-        writer.write_record(record).map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))
+        writer
+            .write_record(record.into_iter().map(spreadsheet_safe))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))
     };
     write(&mut writer, EXPORT_COLUMNS.iter().map(|c| (*c).to_owned()).collect())?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -416,5 +426,23 @@ mod tests {
         let end = instant("to", "2026-11-30", true).expect("date");
         assert_eq!(end - start, TimeDelta::days(1));
         assert!(instant("from", "yesterday", false).is_err());
+    }
+
+    /// Defect 18.6: the CSV export wrote `=HYPERLINK(...)` cells unchanged.
+    #[test]
+    fn formula_cells_are_kept_as_text() {
+        for (cell, expected) in [
+            ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("orders-alerts", "orders-alerts"),
+            ("", ""),
+            ("42", "42"),
+        ] {
+            assert_eq!(spreadsheet_safe(cell.to_owned()), expected, "{cell:?}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::ApiResult;
 use super::json::Json as JsonBody;
+use crate::auth::throttle::Key;
 use crate::auth::{Caller, ClientIp, Credential, SESSION_KEY, SessionData, password};
 use crate::db::audit_events::{NewAuditEvent, Source};
 use crate::db::{teams, users};
@@ -21,8 +22,8 @@ use tower_sessions::Session;
 const UNKNOWN_USER: &str = "(unknown user)";
 
 /// Handles `POST /api/v1/auth/login`: checks the password, rotates the session id, starts the
-/// session. Failures are throttled per account and per address and never say whether the
-/// account exists.
+/// session. Attempts are limited per account and per address (over the limit: 429 at once, before
+/// any hashing) and failures never say whether the account exists.
 #[utoipa::path(
     post,
     path = "/auth/login",
@@ -30,7 +31,9 @@ const UNKNOWN_USER: &str = "(unknown user)";
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = Me),
+        (status = 400, description = "A username or password longer than any account can have", body = ErrorBody),
         (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this account or address; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn login(
@@ -40,15 +43,25 @@ pub async fn login(
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<Me>> {
     let username = request.username.trim().to_owned();
-    let user_key = format!("user:{}", username.to_lowercase());
-    let mut keys = vec![user_key.clone()];
+    // Checked before anything is counted or hashed: no account has a longer name, and a longer
+    // password could never have been set (see `password::check_policy`).
+    if username.len() > users::MAX_USERNAME_BYTES {
+        return Err(AppError::invalid(
+            "username",
+            format!("A username has at most {} characters.", users::MAX_USERNAME_BYTES),
+        ));
+    }
+    if request.password.len() > password::MAX_BYTES {
+        return Err(AppError::invalid("password", format!("A password has at most {} bytes.", password::MAX_BYTES)));
+    }
+    let mut keys = vec![Key::Account(username.to_lowercase())];
     if let Some(ip) = &ip {
-        keys.push(format!("ip:{ip}"));
+        keys.push(Key::Address(ip.clone()));
     }
-    let delay = state.throttle.delay(&keys);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+    let attempt = state.throttle.begin(keys).map_err(|retry_after| AppError::TooManyRequests {
+        message: "Too many sign-in attempts for this account or from this address.".into(),
+        retry_after,
+    })?;
 
     let user = users::by_username(&state.pool, &username).await?;
     let secret = SecretString::from(request.password);
@@ -56,12 +69,12 @@ pub async fn login(
     let user = match user {
         Some(user) if matches && user.disabled_at.is_none() => user,
         found => {
-            state.throttle.fail(&keys);
             let reason = match &found {
                 None => "unknown user",
                 Some(u) if u.disabled_at.is_some() => "account disabled",
                 Some(_) => "wrong password",
             };
+            drop(attempt);
             // A name that matches no account is not recorded: people type their password
             // into the username field, and the audit trail must not keep it.
             let name = found.as_ref().map_or(UNKNOWN_USER, |u| u.username.as_str());
@@ -86,7 +99,7 @@ pub async fn login(
             return Err(AppError::InvalidCredentials);
         }
     };
-    state.throttle.succeed(&user_key);
+    state.throttle.succeeded(attempt);
 
     // A new id at login, so an id planted before login is worthless afterwards.
     session.cycle_id().await?;
@@ -116,7 +129,8 @@ pub async fn login(
     }
     .append(&mut conn)
     .await?;
-    let caller = Caller { user, credential: Credential::Session { csrf_token: data.csrf_token }, client_ip: None };
+    let credential = Credential::Session { csrf_token: data.csrf_token, session_id: session.id() };
+    let caller = Caller { user, credential, client_ip: None };
     Ok(Json(me(&state, &caller).await?))
 }
 
@@ -147,7 +161,7 @@ async fn me(state: &AppState, caller: &Caller) -> ApiResult<Me> {
         must_change_password: caller.user.must_change_password,
         teams,
         csrf_token: match &caller.credential {
-            Credential::Session { csrf_token } => Some(csrf_token.clone()),
+            Credential::Session { csrf_token, .. } => Some(csrf_token.clone()),
             Credential::Token { .. } => None,
         },
     })
@@ -205,6 +219,7 @@ pub async fn change_password(
     users::set_password(&mut tx, caller.user.id, &hash, false).await?;
     users::void_sessions(&mut tx, caller.user.id).await?;
     audit_in(&mut tx, &caller, "auth.password_change", None).await?;
+    super::tokens::revoke_because(&mut tx, &caller, caller.user.id, None, "owner's password changed").await?;
     tx.commit().await.map_err(crate::db::DbError::from)?;
     // This session survives the change: it is re-stamped after the cut-off.
     if let Some(mut data) = session.get::<SessionData>(SESSION_KEY).await? {

@@ -25,13 +25,19 @@ pub struct Reached {
     pub client: OciClient,
     /// Whether it is the built-in sandbox (which can reach loopback endpoints).
     pub is_sandbox: bool,
+    /// The team's own tenancy of the embedded sandbox, for the built-in connection.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 /// The client of a team's connection.
 pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> ApiResult<Reached> {
     let row: ConnectionRow = find(state, team_id, connection_id).await?;
-    let client = connections::client(state, &state.master_key, &row)?;
-    Ok(Reached { client, is_sandbox: row.kind() == ConnectionKind::Sandbox })
+    if row.kind() == ConnectionKind::Sandbox {
+        let team = connections::team_sandbox(state, row.team_id).await?;
+        return Ok(Reached { client: team.client, is_sandbox: true, sandbox: Some(team.sandbox) });
+    }
+    let client = connections::client(state, &state.master_key, &row).await?;
+    Ok(Reached { client, is_sandbox: false, sandbox: None })
 }
 
 /// The trimmed compartment OCID, or a 400 naming `field`.

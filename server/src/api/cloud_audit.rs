@@ -9,6 +9,7 @@
 use super::ApiResult;
 use super::audit::{entry, instant};
 use super::cloud::{check_compartment, reach};
+use super::extract::{Path, Query};
 use crate::db::audit_events;
 use crate::error::AppError;
 use crate::oci::audit::{AuditEvent, AuditWindow};
@@ -16,7 +17,6 @@ use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::audit::{CloudAudit, CloudAuditEvent};
 use axum::Json;
-use axum::extract::{Path, Query};
 use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;

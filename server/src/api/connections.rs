@@ -2,6 +2,7 @@
 //! nothing here ever answers with a key or a pass phrase.
 
 use super::ApiResult;
+use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::connections::{self, key_context, pass_phrase_context};
@@ -13,7 +14,6 @@ use crate::oci::client::collect_pages;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::connections::{CompartmentSummary, Connection, ConnectionKind, ConnectionTest, CreateConnectionRequest};
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use std::collections::HashMap;
@@ -47,7 +47,7 @@ pub async fn create_connection(
     Path(team_id): Path<i64>,
     JsonBody(request): JsonBody<CreateConnectionRequest>,
 ) -> ApiResult<Json<Connection>> {
-    let checked = connections::check(request)?;
+    let checked = connections::check_off_thread(request).await?;
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
     let id = NewConnection {
         team_id,
@@ -131,9 +131,9 @@ pub async fn test_connection(
     Path((team_id, connection_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<ConnectionTest>> {
     let row = find(&state, team_id, connection_id).await?;
-    let client = connections::client(&state, &state.master_key, &row)?;
+    let client = connections::client(&state, &state.master_key, &row).await?;
     let started = Instant::now();
-    let result = client.list_compartments(&connections::tenancy(&state, &row), false, None).await;
+    let result = client.list_compartments(&connections::tenancy(&row), false, None).await;
     let took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let test = match result {
         Ok(response) => ConnectionTest {
@@ -173,8 +173,8 @@ pub async fn list_compartments(
     Path((team_id, connection_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<Vec<CompartmentSummary>>> {
     let row = find(&state, team_id, connection_id).await?;
-    let client = connections::client(&state, &state.master_key, &row)?;
-    let tenancy = connections::tenancy(&state, &row);
+    let client = connections::client(&state, &state.master_key, &row).await?;
+    let tenancy = connections::tenancy(&row);
     let all = collect_pages(|page| {
         let (client, tenancy) = (client.clone(), tenancy.clone());
         async move { client.list_compartments(&tenancy, true, page.as_deref()).await }

@@ -7,6 +7,7 @@
 //! between. Plans are reads: viewers may make them; applying takes an operator.
 
 use super::ApiResult;
+use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::apply::planning::{self, Planned, Reading, Target};
 use crate::apply::{self, RunContext};
@@ -24,7 +25,6 @@ use app::api::deployments::{
 use app::api::subscriptions::redact_endpoint;
 use app::template::Desired;
 use app::template::plan::Plan;
-use axum::extract::Path;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
 use futures_util::Stream;
@@ -243,12 +243,13 @@ pub async fn get_run(
 )]
 pub async fn run_events(
     state: AppState,
+    Extension(caller): Extension<Caller>,
     Path((team_id, deployment_id, run_id)): Path<(i64, i64, i64)>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let row = find(&state, team_id, deployment_id).await?;
     run_view(&state, row.id, run_id).await?;
     let changes = state.progress.subscribe();
-    let start = Some((state, changes, String::new()));
+    let start = Some((state.clone(), changes, String::new()));
     let stream = futures_util::stream::unfold(start, move |next| async move {
         let (state, mut changes, last) = next?;
         loop {
@@ -266,6 +267,7 @@ pub async fn run_events(
             let _ = tokio::time::timeout(Duration::from_secs(1), changes.changed()).await;
         }
     });
+    let stream = super::live::guarded(state, caller, team_id, stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -438,7 +440,17 @@ async fn start_run(
         plan: &plan,
         started_by: caller.user.id,
     };
-    let run_id = apply_runs::insert(tx, &run).await?;
+    // The database holds one unfinished run per deployment (a partial unique index): of two applies
+    // sent at once, the second is refused here, inside its transaction, whatever checks passed.
+    let run_id = apply_runs::insert(tx, &run).await.map_err(|err| match err {
+        DbError::Conflict => AppError::Conflict {
+            field: String::new(),
+            message: format!(
+                "Another run of {deployment_name} started a moment ago and has not finished; follow its progress, or wait and plan again."
+            ),
+        },
+        other => other.into(),
+    })?;
     apply_steps::insert_all(tx, run_id, &planned.review.plan.steps(&planned.desired)).await?;
     let after = json!({
         "template": planned.review.template_name,

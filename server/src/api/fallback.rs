@@ -9,7 +9,9 @@ pub async fn route_not_found(uri: Uri) -> AppError {
     AppError::RouteNotFound { path: uri.path().to_owned() }
 }
 
-/// Handles a known `/api` path requested with a method it does not support.
+/// Handles a known `/api` path requested with a method it does not support. The access
+/// middleware answers such requests first (with the `Allow` header from the access policy); this
+/// is the router's own answer should a request ever reach it.
 pub async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
-    AppError::MethodNotAllowed { method: method.to_string(), path: uri.path().to_owned() }
+    AppError::MethodNotAllowed { method: method.to_string(), path: uri.path().to_owned(), allow: Vec::new() }
 }

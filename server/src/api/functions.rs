@@ -3,6 +3,7 @@
 
 use super::ApiResult;
 use super::cloud::{check_compartment, reach};
+use super::extract::{Path, Query};
 use super::topics::CompartmentQuery;
 use crate::error::AppError;
 use crate::oci::client::collect_pages;
@@ -11,7 +12,6 @@ use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::functions::FunctionSummary;
 use axum::Json;
-use axum::extract::{Path, Query};
 
 /// Handles `GET .../functions?compartment_id=`: every application's functions, sorted by
 /// application and name.

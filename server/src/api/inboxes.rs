@@ -2,6 +2,7 @@
 //! (`POST /hooks/{token}`) is [`crate::inbox`].
 
 use super::ApiResult;
+use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::db::audit_events::NewAuditEvent;
@@ -11,7 +12,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::inboxes::{CreateInboxRequest, DeliveryKind, DeliveryPage, Inbox, check_name};
-use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
@@ -147,12 +147,13 @@ pub async fn list_deliveries(
 )]
 pub async fn inbox_events(
     state: AppState,
+    Extension(caller): Extension<Caller>,
     Path((team_id, inbox_id)): Path<(i64, i64)>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     find(&state, team_id, inbox_id).await?;
     let changes = state.inboxes.subscribe();
     let after = deliveries::newest_id(&state.pool, inbox_id).await?;
-    let start = (state, changes, after, Vec::<i64>::new());
+    let start = (state.clone(), changes, after, Vec::<i64>::new());
     let stream = futures_util::stream::unfold(start, move |(state, mut changes, mut after, mut waiting)| async move {
         loop {
             // Confirmations sent before their outcome was known are sent again once it is.
@@ -184,6 +185,7 @@ pub async fn inbox_events(
             }
         }
     });
+    let stream = super::live::guarded(state, caller, team_id, stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

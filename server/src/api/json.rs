@@ -28,8 +28,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             .map_err(|_| AppError::PayloadTooLarge { limit: crate::config::DEFAULT_MAX_BODY_BYTES })?;
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(deserializer).map(Json).map_err(|err| {
-            let path = err.path().to_string();
-            let field = if path == "." { "body".to_owned() } else { path };
+            let inner_text = err.inner().to_string();
+            let field = field_of(&err.path().to_string(), &inner_text, "body");
             let inner = err.into_inner();
             let message = match inner.classify() {
                 serde_json::error::Category::Data => format!("{field}: {inner}"),
@@ -37,5 +37,38 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             };
             AppError::invalid(&field, message)
         })
+    }
+}
+
+/// The field an input error is about: the path serde reached, or for a field that is missing or
+/// given twice (serde reports those at the enclosing object), the field named in the message;
+/// `whole` when nothing narrower is known.
+pub(super) fn field_of(path: &str, message: &str, whole: &str) -> String {
+    let named = ["missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.split(prefix).nth(1).and_then(|rest| rest.split('`').next()));
+    let parent = match path {
+        "." | "?" | "" => None,
+        other => Some(other),
+    };
+    match (parent, named) {
+        (Some(parent), Some(name)) => format!("{parent}.{name}"),
+        (None, Some(name)) => name.to_owned(),
+        (Some(parent), None) => parent.to_owned(),
+        (None, None) => whole.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn errors_name_the_narrowest_field() {
+        assert_eq!(field_of(".", "missing field `name` at line 1 column 2", "body"), "name");
+        assert_eq!(field_of("source", "duplicate field `name`", "body"), "source.name");
+        assert_eq!(field_of("actions[0].kind", "unknown variant `SHELL`", "body"), "actions[0].kind");
+        assert_eq!(field_of("?", "key must be a string", "body"), "body");
+        assert_eq!(field_of(".", "invalid type: sequence", "query"), "query");
     }
 }

@@ -4,6 +4,7 @@
 
 use super::ApiResult;
 use super::cloud::{Change, check_compartment, check_target, reach};
+use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::db::pipeline_health;
@@ -13,7 +14,6 @@ use crate::pipelines::verify::{self, ProbeContext};
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::health::{HealthOverview, HealthReport, HealthStatus, VerifyReport, VerifyRequest};
-use axum::extract::{Path, Query};
 use axum::{Extension, Json};
 use serde::Deserialize;
 

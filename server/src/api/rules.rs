@@ -4,6 +4,7 @@
 
 use super::ApiResult;
 use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
+use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -18,7 +19,6 @@ use app::api::rules::{
     ActionKind, CreateRuleRequest, MoveRuleRequest, Rule, RuleAction, RuleSummary, UpdateRuleRequest, check_actions,
     check_condition, check_description, check_name,
 };
-use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -126,6 +126,7 @@ pub async fn get_rule(
     state: AppState,
     Path((team_id, connection_id, rule_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<Json<Rule>> {
+    check_target("rule_id", &rule_id, "eventrule")?;
     let client = reach(&state, team_id, connection_id).await?.client;
     let found = client.get_rule(&rule_id).await.map_err(AppError::Oci)?.body;
     Ok(Json(rule(found)))

@@ -4,13 +4,13 @@
 
 use super::ApiResult;
 use super::cloud::reach;
+use super::extract::Path;
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::sandbox::{ACTIVITY_LIMIT, OutboxEntry, SandboxActivity, SandboxDelivery};
 use app::api::subscriptions::redact_endpoint;
 use axum::Json;
-use axum::extract::Path;
 use std::collections::HashMap;
 
 /// Handles `GET …/connections/{connection_id}/sandbox/activity`: newest first.
@@ -25,13 +25,13 @@ pub async fn get_sandbox_activity(
     state: AppState,
     Path((team_id, connection_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<SandboxActivity>> {
-    if !reach(&state, team_id, connection_id).await?.is_sandbox {
+    // The team's own tenancy: its log holds this team's deliveries and no one else's.
+    let Some(sandbox) = reach(&state, team_id, connection_id).await?.sandbox else {
         return Err(AppError::invalid(
             "connection_id",
             "This connection is to OCI; only the built-in sandbox keeps a log of what it delivered. Pick the sandbox connection.",
         ));
-    }
-    let sandbox = &state.builtin.sandbox;
+    };
     let names: HashMap<String, String> = {
         let world = sandbox.world();
         world.ons.topic_names()

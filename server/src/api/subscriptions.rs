@@ -8,6 +8,7 @@
 
 use super::ApiResult;
 use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
+use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -20,7 +21,6 @@ use app::api::subscriptions::{
     CreateSubscriptionRequest, Subscription, check_basic_auth, check_endpoint, endpoint_with_credentials,
     redact_endpoint,
 };
-use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
@@ -52,6 +52,7 @@ pub async fn list_topic_subscriptions(
     state: AppState,
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<Json<Vec<Subscription>>> {
+    check_target("topic_id", &topic_id, "onstopic")?;
     let client = reach(&state, team_id, connection_id).await?.client;
     let topic = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
     let list = client.list_all_subscriptions(&topic.compartment_id, Some(&topic_id)).await.map_err(AppError::Oci)?;
@@ -137,6 +138,8 @@ pub async fn create_subscription(
     if let Some(auth) = &request.basic_auth {
         check_basic_auth(request.protocol, auth).map_err(|(field, m)| AppError::invalid(field, m))?;
     }
+    // Last: the only check that may need the network (a name lookup).
+    check_reachable(&state, request.protocol, endpoint, reached.is_sandbox).await?;
     let client = reached.client;
     let full_endpoint = endpoint_with_credentials(endpoint, request.basic_auth.as_ref());
     let name = redact_endpoint(&full_endpoint);
@@ -167,6 +170,28 @@ pub async fn create_subscription(
         }
         Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
     }
+}
+
+/// Refuses a URL endpoint the egress policy would never deliver to. The built-in sandbox delivers
+/// from this server, so the name is resolved and every address checked now (and again at each
+/// delivery); OCI delivers from its own network, where only a literal address can be judged from
+/// here (a private, loopback, link-local or metadata address is never a webhook OCI can reach).
+async fn check_reachable(
+    state: &AppState,
+    protocol: app::api::subscriptions::SubscriptionProtocol,
+    endpoint: &str,
+    is_sandbox: bool,
+) -> ApiResult<()> {
+    use app::api::subscriptions::SubscriptionProtocol::{CustomHttps, Pagerduty, Slack};
+    if !matches!(protocol, CustomHttps | Slack | Pagerduty) {
+        return Ok(());
+    }
+    let verdict = if is_sandbox {
+        state.builtin.sandbox.egress().policy().check_url(endpoint).await.map(drop)
+    } else {
+        crate::egress::EgressPolicy::default().check_form(endpoint).map(drop)
+    };
+    verdict.map_err(|refused| AppError::invalid("endpoint", format!("Deliveries cannot go there: {refused}.")))
 }
 
 /// Handles `DELETE .../subscriptions/{subscription_id}`.

@@ -1,6 +1,7 @@
 //! `/api/v1/teams`: teams and their members.
 
 use super::ApiResult;
+use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::db::audit_events::NewAuditEvent;
@@ -9,7 +10,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::auth::{AddMemberRequest, CreateTeamRequest, Member, SetMemberRequest, Team};
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
@@ -48,6 +48,7 @@ pub async fn create_team(
     if !(2..=64).contains(&name.chars().count()) {
         return Err(AppError::invalid("name", "The team name must be 2 to 64 characters."));
     }
+    app::model::text::check_one_line(name).map_err(|m| AppError::invalid("name", m))?;
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
     let team = teams::insert(&mut tx, name).await.map_err(|err| match err {
         DbError::Conflict => {
@@ -176,6 +177,7 @@ pub async fn remove_member(
         other => other.into(),
     })?;
     audit(&caller, "team.member_remove", team_id, "user", user.id.to_string(), &user.username).append(&mut tx).await?;
+    super::tokens::revoke_because(&mut tx, &caller, user.id, Some(team_id), "owner left the team").await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@
 
 use super::ApiResult;
 use super::cloud::{check_compartment, reach};
+use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::apply::capture::capture;
 use crate::auth::Caller;
@@ -21,7 +22,6 @@ use app::api::templates::{
 };
 use app::template::starters::{STARTERS, Starter};
 use app::template::{Problem, Template};
-use axum::extract::Path;
 use axum::{Extension, Json};
 use serde_json::{Value, json};
 use utoipa::openapi::RefOr;
@@ -304,6 +304,7 @@ pub async fn publish_version(
     if notes.chars().count() > MAX_NOTES {
         return Err(AppError::invalid("notes", format!("Shorten the notes to at most {MAX_NOTES} characters.")));
     }
+    app::model::text::check_multi_line(notes).map_err(|m| AppError::invalid("notes", m))?;
     let mut document = request.document;
     document.check().map_err(|problems| invalid_document("document", &problems))?;
     document.name = row.name.clone();

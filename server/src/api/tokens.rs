@@ -2,6 +2,7 @@
 //! its creator's there; its secret is shown once and stored only as a hash.
 
 use super::ApiResult;
+use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::auth::{Caller, token};
 use crate::db::audit_events::NewAuditEvent;
@@ -10,7 +11,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::auth::{CreateTokenRequest, CreatedToken, TokenSummary};
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
@@ -39,6 +39,7 @@ pub async fn create_token(
     if !(1..=100).contains(&name.chars().count()) {
         return Err(AppError::invalid("name", "Name the token (1 to 100 characters), such as \"ci-deploy\"."));
     }
+    app::model::text::check_one_line(name).map_err(|m| AppError::invalid("name", m))?;
     let mine = caller.role_in(&state.pool, request.team_id).await?.ok_or_else(|| {
         AppError::invalid("team_id", "You are not a member of this team; a token can only act in your teams.")
     })?;
@@ -86,6 +87,21 @@ pub async fn revoke_token(
     audit(&caller, "token.revoke", &row).append(&mut tx).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes the live tokens of `user_id` (in `team_id` only, when given) inside the transaction of
+/// the change that ends them, with one audit row each saying why.
+pub(super) async fn revoke_because(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+    user_id: i64,
+    team_id: Option<i64>,
+    reason: &str,
+) -> ApiResult<()> {
+    for row in api_tokens::revoke_owned(conn, user_id, team_id).await? {
+        NewAuditEvent { detail: Some(reason), ..audit(caller, "token.revoke", &row) }.append(conn).await?;
+    }
+    Ok(())
 }
 
 fn audit<'a>(caller: &'a Caller, action: &'a str, row: &'a api_tokens::TokenRow) -> NewAuditEvent<'a> {

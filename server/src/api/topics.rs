@@ -3,6 +3,7 @@
 
 use super::ApiResult;
 use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
+use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -15,7 +16,6 @@ use app::api::topics::{
     CreateTopicRequest, PublishRequest, Published, SubscriptionCounts, Topic, UpdateTopicRequest, check_description,
     check_topic_name,
 };
-use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -123,6 +123,7 @@ pub async fn get_topic(
     state: AppState,
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<Json<Topic>> {
+    check_target("topic_id", &topic_id, "onstopic")?;
     let client = reach(&state, team_id, connection_id).await?.client;
     let found = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
     let subscriptions =

@@ -1,6 +1,7 @@
 //! `/api/v1/users`: site administrators create, list, disable and reset users.
 
 use super::ApiResult;
+use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::auth::{Caller, password};
 use crate::db::audit_events::NewAuditEvent;
@@ -9,7 +10,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::auth::{CreateUserRequest, UpdateUserRequest, UserSummary};
-use axum::extract::Path;
 use axum::{Extension, Json};
 use secrecy::SecretString;
 
@@ -25,7 +25,7 @@ fn summary(user: &users::User) -> UserSummary {
 }
 
 fn check_username(username: &str) -> Result<(), AppError> {
-    let valid = (3..=64).contains(&username.len())
+    let valid = (3..=users::MAX_USERNAME_BYTES).contains(&username.len())
         && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if valid {
         Ok(())
@@ -55,13 +55,18 @@ pub async fn create_user(
 ) -> ApiResult<Json<UserSummary>> {
     let username = request.username.trim();
     check_username(username)?;
+    let display_name = request.display_name.trim();
+    if display_name.chars().count() > 100 {
+        return Err(AppError::invalid("display_name", "Shorten the display name to at most 100 characters."));
+    }
+    app::model::text::check_one_line(display_name).map_err(|m| AppError::invalid("display_name", m))?;
     password::check_policy(username, &request.password)
         .map_err(|err| AppError::invalid("password", format!("{err}.")))?;
     let hash = password::hash(&SecretString::from(request.password)).await?;
     let mut tx = state.pool.begin().await.map_err(DbError::from)?;
     let user = users::NewUser {
         username,
-        display_name: request.display_name.trim(),
+        display_name,
         password_hash: &hash,
         must_change_password: true,
         is_site_admin: request.is_site_admin,
@@ -115,11 +120,15 @@ pub async fn update_user(
         users::set_disabled(&mut tx, user.id, disabled).await?;
         let action = if disabled { "user.disable" } else { "user.enable" };
         audit(&caller, action, &user, None).append(&mut tx).await?;
+        if disabled {
+            super::tokens::revoke_because(&mut tx, &caller, user.id, None, "owner's account disabled").await?;
+        }
     }
     if let Some(hash) = new_hash {
         users::set_password(&mut tx, user.id, &hash, true).await?;
         users::void_sessions(&mut tx, user.id).await?;
         audit(&caller, "user.password_reset", &user, None).append(&mut tx).await?;
+        super::tokens::revoke_because(&mut tx, &caller, user.id, None, "owner's password reset").await?;
     }
     tx.commit().await.map_err(DbError::from)?;
     Ok(Json(summary(&users::by_id(&state.pool, user.id).await?)))

@@ -2,6 +2,11 @@
 //!
 //! [`policy`] is the single table of who may call what. A route missing from it is refused (and
 //! the authorization matrix test fails), so a new endpoint cannot ship without a decision.
+//!
+//! Every HTTP method is decided, not only the ones a route declares: axum answers HEAD with the
+//! GET handler, so HEAD is decided exactly as GET; any other method without an entry (OPTIONS,
+//! TRACE, an invented one) is answered 405 with `Allow` before the caller is even looked up, so no
+//! handler ever runs for a method nobody decided on.
 
 use super::{CSRF_HEADER, Caller, ClientIp, Credential, SESSION_KEY, SessionData, token};
 use crate::db::{api_tokens, users};
@@ -40,7 +45,9 @@ pub enum Access {
 /// The access decision for `method` on the route template `route`; `None` for routes without one.
 pub fn policy(method: &Method, route: &str) -> Option<Access> {
     use Access::*;
-    let access = match (method.as_str(), route) {
+    // HEAD runs the GET handler (without sending the body), so it needs what GET needs.
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    let access = match (method, route) {
         // Unknown paths answer a JSON 404 to anyone.
         (_, "/api" | "/api/{*rest}") => Public,
         ("POST", "/api/v1/auth/login") => Public,
@@ -155,6 +162,24 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
     Some(access)
 }
 
+/// The methods `route` accepts, as the `Allow` header lists them: those with a decision, and
+/// HEAD wherever GET has one.
+pub fn allowed_methods(route: &str) -> Vec<&'static str> {
+    let declared = [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
+    declared
+        .iter()
+        .filter(|method| policy(method, route).is_some())
+        .map(|method| match *method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            _ => "DELETE",
+        })
+        .collect()
+}
+
 /// Routes a user who must change their password may still call.
 fn allowed_before_password_change(route: &str) -> bool {
     matches!(route, "/api/v1/auth/me" | "/api/v1/auth/password" | "/api/v1/auth/logout")
@@ -185,23 +210,21 @@ async fn check(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     let client_ip = ClientIp::of(request.extensions()).0;
     let access = match policy(&method, route) {
         Some(access) => access,
-        // The path is known for other methods: let the router answer 405.
-        None if [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE]
-            .iter()
-            .any(|m| policy(m, route).is_some()) =>
-        {
-            return Ok(());
-        }
         None => {
-            tracing::error!(%method, route, "route has no access decision; refusing");
-            return Err(AppError::Forbidden("This route has no access decision and is refused.".into()));
+            let allow = allowed_methods(route);
+            if allow.is_empty() {
+                tracing::error!(%method, route, "route has no access decision; refusing");
+                return Err(AppError::Forbidden("This route has no access decision and is refused.".into()));
+            }
+            // A method nobody decided on is refused here, before any handler (or extractor) runs.
+            return Err(AppError::MethodNotAllowed { method: method.to_string(), path, allow });
         }
     };
     if access == Access::Public {
         return Ok(());
     }
     let caller = resolve(state, &headers, session.as_ref(), client_ip).await?.ok_or(AppError::Unauthenticated)?;
-    if let Credential::Session { csrf_token } = &caller.credential {
+    if let Credential::Session { csrf_token, .. } = &caller.credential {
         let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
         let presented = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
         if changes_state && !presented.is_some_and(|p| token::hashes_match(p, csrf_token)) {
@@ -264,11 +287,15 @@ pub async fn resolve(
             return Err(AppError::Unauthenticated);
         }
         let user = users::by_id(&state.pool, row.user_id).await?;
-        if user.disabled_at.is_some() {
+        if user.disabled_at.is_some() || user.must_change_password {
             return Err(AppError::Unauthenticated);
         }
+        // A token never acts above its owner as they are now: demoted, it acts with the owner's
+        // new role; out of the team, it is dead (leaving also revokes it, see `api::tokens`).
+        let owner_role =
+            crate::db::teams::role_of(&state.pool, row.team_id, row.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        let role = Role::parse(&row.role).unwrap_or(Role::Viewer).min(owner_role);
         api_tokens::touch(&state.pool, row.id).await?;
-        let role = Role::parse(&row.role).unwrap_or(Role::Viewer);
         let credential = Credential::Token { token_id: row.id, team_id: row.team_id, role };
         return Ok(Some(Caller { user, credential, client_ip }));
     }
@@ -293,7 +320,43 @@ pub async fn resolve(
         data.last_seen_at = now;
         session.insert(SESSION_KEY, &data).await?;
     }
-    Ok(Some(Caller { user, credential: Credential::Session { csrf_token: data.csrf_token }, client_ip }))
+    let credential = Credential::Session { csrf_token: data.csrf_token, session_id: session.id() };
+    Ok(Some(Caller { user, credential, client_ip }))
+}
+
+/// Whether the credential `caller` presented still grants `needed` in `team_id` now, judged from
+/// the database as a new request would be: the session still in the store and not ended, or the
+/// token not revoked; the account enabled; the membership (and for a token, the owner's role) high
+/// enough. Live streams ask this periodically, so a logout, a removal from the team or a revoked
+/// token ends a stream already open. Any failure to tell counts as no.
+pub async fn still_allowed(state: &AppState, caller: &Caller, team_id: i64, needed: Role) -> bool {
+    use tower_sessions::SessionStore;
+    let user_id = match &caller.credential {
+        Credential::Token { token_id, team_id: token_team, role } => {
+            let Ok(Some(row)) = api_tokens::by_id(&state.pool, *token_id).await else { return false };
+            if row.revoked_at.is_some() || *token_team != team_id || *role < needed {
+                return false;
+            }
+            row.user_id
+        }
+        Credential::Session { session_id, .. } => {
+            let Some(id) = session_id else { return false };
+            let Ok(Some(record)) = state.sessions.load(id).await else { return false };
+            let data =
+                record.data.get(SESSION_KEY).cloned().and_then(|v| serde_json::from_value::<SessionData>(v).ok());
+            let Some(data) = data else { return false };
+            let Ok(user) = users::by_id(&state.pool, data.user_id).await else { return false };
+            if session_ended(&data, &user, Utc::now()) {
+                return false;
+            }
+            user.id
+        }
+    };
+    let Ok(user) = users::by_id(&state.pool, user_id).await else { return false };
+    if user.disabled_at.is_some() || user.must_change_password {
+        return false;
+    }
+    matches!(crate::db::teams::role_of(&state.pool, team_id, user_id).await, Ok(Some(role)) if role >= needed)
 }
 
 /// Whether a session is over at `now`: the account is disabled, the user logged out everywhere
@@ -340,6 +403,21 @@ mod tests {
         assert_eq!(team_in_path("/api/v1/teams/42/members"), Some(42));
         assert_eq!(team_in_path("/api/v1/teams/x/members"), None);
         assert_eq!(team_in_path("/api/v1/users/42"), None);
+    }
+
+    #[test]
+    fn head_is_decided_as_get_and_undeclared_methods_have_no_decision() {
+        for route in ["/api/v1/users", "/api/v1/audit", "/api/v1/teams/{team_id}/connections"] {
+            assert_eq!(policy(&Method::HEAD, route), policy(&Method::GET, route), "{route}");
+            assert!(policy(&Method::HEAD, route).is_some(), "{route}");
+            assert_eq!(policy(&Method::OPTIONS, route), None, "{route}");
+            assert_eq!(policy(&Method::TRACE, route), None, "{route}");
+            let invented = Method::from_bytes(b"PROPFIND").expect("a method");
+            assert_eq!(policy(&invented, route), None, "{route}");
+        }
+        assert_eq!(policy(&Method::HEAD, "/api/v1/auth/login"), None, "login has no GET, so no HEAD");
+        assert_eq!(allowed_methods("/api/v1/users"), ["GET", "HEAD", "POST"]);
+        assert_eq!(allowed_methods("/api/v1/auth/login"), ["POST"]);
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub const SESSION_COOKIE: &str = "signalbox_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The client's address, when the server knows it (calls made in-process while rendering a page
-/// have none).
+/// have none). Set once per request by [`identify_client`]; see [`client_address`] for where it
+/// comes from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientIp(pub Option<String>);
 
@@ -44,10 +45,56 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
 }
 
 impl ClientIp {
-    /// Reads the address axum recorded for the connection.
+    /// The address [`identify_client`] recorded for the request.
     pub fn of(extensions: &http::Extensions) -> Self {
-        Self(extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip().to_string()))
+        extensions.get::<ClientIp>().cloned().unwrap_or_default()
     }
+}
+
+/// Where a request comes from. The connection's peer, unless the peer is one of the operator's
+/// trusted proxies (`--trusted-proxy`): then `X-Forwarded-For` is read from the right, skipping
+/// trusted proxies, and the first address that is not one is the client. Without trusted proxies
+/// the header is ignored, so a client cannot choose its own address (and escape the login limit,
+/// or pin it on someone else). An entry that is not an address ends the walk at the last proxy.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &http::HeaderMap,
+    trusted: &[crate::netaddr::Cidr],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|range| range.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        let Ok(ip) = entry.trim().parse::<std::net::IpAddr>() else { return client };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// Records the request's [`ClientIp`] from the connection and, behind trusted proxies, their
+/// `X-Forwarded-For`.
+pub async fn identify_client(
+    axum::extract::State(trusted): axum::extract::State<std::sync::Arc<Vec<crate::netaddr::Cidr>>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
+    if let Some(peer) = peer {
+        let client = client_address(peer, request.headers(), &trusted);
+        request.extensions_mut().insert(ClientIp(Some(client.to_string())));
+    }
+    next.run(request).await
 }
 
 /// What a session remembers about its login.
@@ -70,6 +117,8 @@ pub enum Credential {
     Session {
         /// Its CSRF token.
         csrf_token: String,
+        /// Its id in the session store (for re-checking it while a live stream is open).
+        session_id: Option<tower_sessions::session::Id>,
     },
     /// An API token, which acts in one team with one role.
     Token {
@@ -143,5 +192,38 @@ impl Caller {
     /// Where the change comes from, for audit rows.
     pub fn source(&self) -> crate::db::audit_events::Source {
         if self.is_session() { crate::db::audit_events::Source::Ui } else { crate::db::audit_events::Source::Api }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    fn forwarded(values: &[&str]) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().expect("header"));
+        }
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxies: Vec<crate::netaddr::Cidr> = vec!["10.0.0.0/8".parse().expect("range")];
+        let spoofed = forwarded(&["203.0.113.9"]);
+        assert_eq!(client_address(ip("198.51.100.7"), &spoofed, &proxies), ip("198.51.100.7"), "untrusted peer");
+        assert_eq!(client_address(ip("198.51.100.7"), &spoofed, &[]), ip("198.51.100.7"), "no proxies configured");
+        assert_eq!(client_address(ip("10.0.0.2"), &spoofed, &proxies), ip("203.0.113.9"));
+        // The client may prepend anything; only what the trusted proxies appended counts.
+        let chain = forwarded(&["1.1.1.1, 198.51.100.7", "10.0.0.3"]);
+        assert_eq!(client_address(ip("10.0.0.2"), &chain, &proxies), ip("198.51.100.7"));
+        let garbage = forwarded(&["not-an-address"]);
+        assert_eq!(client_address(ip("10.0.0.2"), &garbage, &proxies), ip("10.0.0.2"), "unreadable: the proxy");
+        assert_eq!(client_address(ip("10.0.0.2"), &http::HeaderMap::new(), &proxies), ip("10.0.0.2"));
     }
 }

@@ -1,7 +1,8 @@
 //! Password hashing with Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
 //!
 //! Hashing runs on the blocking pool: at these settings one hash is tens of milliseconds of CPU,
-//! which must not stall the async workers.
+//! which must not stall the async workers. At most [`CONCURRENT_HASHES`] run at once (each holds
+//! 19 MiB): a burst of logins queues for a slot instead of holding a gigabyte of hash memory.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -11,6 +12,14 @@ use std::sync::LazyLock;
 
 /// Shortest password accepted.
 pub const MIN_LENGTH: usize = 12;
+/// Longest password accepted, in bytes: long enough for any passphrase or generated password,
+/// short enough that hashing one is never the expensive part of a request.
+pub const MAX_BYTES: usize = 1024;
+
+/// Hashes computed at the same time; more would not finish sooner on a small machine, only hold
+/// more memory.
+pub const CONCURRENT_HASHES: usize = 4;
+static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
 
 /// A hash of a random password, verified against when the username does not exist, so a failed
 /// login takes as long whether or not the account exists.
@@ -33,6 +42,9 @@ pub enum PolicyError {
     /// Too short.
     #[error("the password must be at least {MIN_LENGTH} characters long")]
     TooShort,
+    /// Too long.
+    #[error("the password must be at most {MAX_BYTES} bytes long")]
+    TooLong,
     /// Same as the username.
     #[error("the password must not be the username")]
     SameAsUsername,
@@ -43,6 +55,9 @@ pub fn check_policy(username: &str, password: &str) -> Result<(), PolicyError> {
     if password.chars().count() < MIN_LENGTH {
         return Err(PolicyError::TooShort);
     }
+    if password.len() > MAX_BYTES {
+        return Err(PolicyError::TooLong);
+    }
     if password.eq_ignore_ascii_case(username) {
         return Err(PolicyError::SameAsUsername);
     }
@@ -52,6 +67,7 @@ pub fn check_policy(username: &str, password: &str) -> Result<(), PolicyError> {
 /// Hashes a password into a PHC string.
 pub async fn hash(password: &SecretString) -> anyhow::Result<String> {
     let password = password.expose_secret().to_owned();
+    let _slot = SLOTS.acquire().await?;
     let hashed = tokio::task::spawn_blocking(move || hash_blocking(&password)).await?;
     hashed.map_err(|err| anyhow::anyhow!("password hashing failed: {err}"))
 }
@@ -61,6 +77,7 @@ pub async fn verify(password: &SecretString, hash: Option<String>) -> anyhow::Re
     let password = password.expose_secret().to_owned();
     let exists = hash.is_some();
     let hash = hash.or_else(|| DUMMY_HASH.clone());
+    let _slot = SLOTS.acquire().await?;
     let matched = tokio::task::spawn_blocking(move || {
         let Some(hash) = hash else { return false };
         let Ok(parsed) = PasswordHash::new(&hash) else { return false };

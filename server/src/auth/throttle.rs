@@ -1,66 +1,134 @@
 //! Login throttling per account and per client address, without revealing whether an account
-//! exists: every failed attempt counts, known user or not.
+//! exists: every attempt counts, known user or not.
 //!
-//! Up to five failures in a minute cost nothing; each failure beyond that delays the next attempt
-//! of the same account or address exponentially (1 s, 2 s, 4 s, ... up to 30 s). State is in
-//! memory: a restart forgets it, which only ever shortens a delay.
+//! A limit, not a delay: an attempt over the limit is refused at once (429 with `Retry-After`)
+//! before anything is hashed, so a flood of guesses costs the server a map lookup each instead of
+//! an Argon2 hash and a sleeping task. An attempt is counted when it starts, not when it fails, so
+//! a hundred guesses sent at once cannot all slip in before the first one is recorded; a
+//! successful login takes its own attempt back (and clears the account's count).
+//!
+//! Per account: five attempts in a minute are free; after that each further attempt must wait 1 s
+//! after the one before, then 2, 4, ... up to 30 s. Per address the free allowance is larger
+//! ([`FREE_PER_ADDRESS`]), because one address may be a whole office behind NAT; with
+//! `--trusted-proxy` the address is the client's, not the proxy's (see `crate::auth::client_ip`).
+//!
+//! State is in memory and bounded: at most [`MAX_KEYS`] keys, expired ones dropped first, then the
+//! least recently used. A restart forgets it, which only ever shortens a wait.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures allowed in the window before attempts are delayed.
-const FREE_FAILURES: usize = 5;
-/// The window failures are counted over.
+/// Attempts per account allowed in the window before attempts are spaced out.
+const FREE_PER_ACCOUNT: usize = 5;
+/// Attempts per client address allowed in the window before attempts are spaced out.
+pub const FREE_PER_ADDRESS: usize = 20;
+/// The window attempts are counted over.
 const WINDOW: Duration = Duration::from_secs(60);
-/// The longest delay.
-const MAX_DELAY: Duration = Duration::from_secs(30);
-/// Above this many keys, keys without a failure in the window are dropped, so guessing many
-/// usernames cannot grow the table without bound.
-const PRUNE_ABOVE: usize = 10_000;
+/// The longest wait between attempts.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+/// Most keys kept, so guessing many usernames from many addresses cannot grow the table.
+pub const MAX_KEYS: usize = 10_000;
 
-/// Recent failures by key (`user:<name>`, `ip:<address>`).
+/// What is counted: an account name or a client address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// An account, by its lower-cased name.
+    Account(String),
+    /// A client address.
+    Address(String),
+}
+
+impl Key {
+    fn free(&self) -> usize {
+        match self {
+            Key::Account(_) => FREE_PER_ACCOUNT,
+            Key::Address(_) => FREE_PER_ADDRESS,
+        }
+    }
+}
+
+/// Recent attempts by key.
 #[derive(Debug, Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    attempts: Mutex<HashMap<Key, VecDeque<Instant>>>,
+}
+
+/// An attempt that was let through; [`Throttle::succeeded`] takes it back.
+#[derive(Debug)]
+#[must_use = "a successful login must take its attempt back"]
+pub struct Attempt {
+    keys: Vec<Key>,
+    at: Instant,
 }
 
 impl Throttle {
-    /// How long the next attempt for these keys must wait.
-    pub fn delay(&self, keys: &[String]) -> Duration {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        keys.iter()
-            .map(|key| {
-                let recent = failures.get_mut(key).map_or(0, |times| {
-                    times.retain(|t| t.elapsed() < WINDOW);
-                    times.len()
-                });
-                match recent.checked_sub(FREE_FAILURES) {
-                    None => Duration::ZERO,
-                    Some(over) => Duration::from_secs(1u64 << over.min(5)).min(MAX_DELAY),
-                }
+    /// Counts an attempt for `keys`, or answers how long to wait when any of them is over its
+    /// limit (nothing is counted then).
+    pub fn begin(&self, keys: Vec<Key>) -> Result<Attempt, Duration> {
+        self.begin_at(keys, Instant::now())
+    }
+
+    fn begin_at(&self, keys: Vec<Key>, now: Instant) -> Result<Attempt, Duration> {
+        let mut attempts = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let wait = keys
+            .iter()
+            .filter_map(|key| {
+                let times = attempts.get_mut(key)?;
+                times.retain(|t| now.duration_since(*t) < WINDOW);
+                let over = times.len().checked_sub(key.free())?;
+                let spacing = Duration::from_secs(1u64 << over.min(5)).min(MAX_WAIT);
+                let last = *times.back()?;
+                spacing.checked_sub(now.duration_since(last)).filter(|w| !w.is_zero())
             })
-            .max()
-            .unwrap_or(Duration::ZERO)
+            .max();
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        if attempts.len() + keys.len() > MAX_KEYS {
+            attempts.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
+            while attempts.len() + keys.len() > MAX_KEYS {
+                let Some(oldest) =
+                    attempts.iter().min_by_key(|(_, times)| times.back().copied()).map(|(k, _)| k.clone())
+                else {
+                    break;
+                };
+                attempts.remove(&oldest);
+            }
+        }
+        for key in &keys {
+            attempts.entry(key.clone()).or_default().push_back(now);
+        }
+        Ok(Attempt { keys, at: now })
     }
 
-    /// Records a failed attempt.
-    pub fn fail(&self, keys: &[String]) {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if failures.len() > PRUNE_ABOVE {
-            failures.retain(|_, times| times.back().is_some_and(|t| t.elapsed() < WINDOW));
-        }
-        for key in keys {
-            let times = failures.entry(key.clone()).or_default();
-            times.retain(|t| t.elapsed() < WINDOW);
-            times.push_back(Instant::now());
+    /// Takes a successful attempt back: the account starts afresh, the address loses this one.
+    pub fn succeeded(&self, attempt: Attempt) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for key in attempt.keys {
+            match key {
+                Key::Account(_) => {
+                    attempts.remove(&key);
+                }
+                Key::Address(_) => {
+                    if let Some(times) = attempts.get_mut(&key)
+                        && let Some(at) = times.iter().rposition(|t| *t == attempt.at)
+                    {
+                        times.remove(at);
+                    }
+                }
+            }
         }
     }
 
-    /// Forgets an account's failures after a successful login (the address keeps its count).
-    pub fn succeed(&self, user_key: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.remove(user_key);
+    /// Keys currently kept (for tests and the memory bound).
+    pub fn len(&self) -> usize {
+        self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    /// Whether no key is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -68,18 +136,62 @@ impl Throttle {
 mod tests {
     use super::*;
 
+    fn account(name: &str) -> Vec<Key> {
+        vec![Key::Account(name.to_owned())]
+    }
+
     #[test]
-    fn the_sixth_failure_in_a_minute_is_delayed_and_grows() {
+    fn the_sixth_attempt_in_a_minute_is_refused_with_a_growing_wait() {
         let throttle = Throttle::default();
-        let keys = vec!["user:alice".to_owned()];
-        for _ in 0..FREE_FAILURES {
-            assert_eq!(throttle.delay(&keys), Duration::ZERO);
-            throttle.fail(&keys);
+        let start = Instant::now();
+        for i in 0..FREE_PER_ACCOUNT {
+            let _ = throttle.begin_at(account("alice"), start + Duration::from_millis(i as u64)).expect("free");
         }
-        assert_eq!(throttle.delay(&keys), Duration::from_secs(1));
-        throttle.fail(&keys);
-        assert_eq!(throttle.delay(&keys), Duration::from_secs(2));
-        throttle.succeed("user:alice");
-        assert_eq!(throttle.delay(&keys), Duration::ZERO);
+        let last = start + Duration::from_millis(FREE_PER_ACCOUNT as u64 - 1);
+        // The sixth counts (the first over the allowance waits for the one before + 1 s).
+        let _ = throttle.begin_at(account("alice"), last + Duration::from_secs(1)).expect("spaced by 1 s");
+        let refused = throttle.begin_at(account("alice"), last + Duration::from_secs(2)).expect_err("too soon");
+        assert_eq!(refused, Duration::from_secs(1), "the seventh must wait 2 s after the sixth");
+        let _ = throttle.begin_at(account("alice"), last + Duration::from_secs(3)).expect("waited 2 s");
+        let refused = throttle.begin_at(account("alice"), last + Duration::from_secs(4)).expect_err("too soon");
+        assert_eq!(refused, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn simultaneous_attempts_are_counted_as_they_start() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        let admitted = (0..100).filter(|_| throttle.begin_at(account("admin"), now).is_ok()).count();
+        assert_eq!(admitted, FREE_PER_ACCOUNT, "only the free allowance gets through a burst");
+    }
+
+    #[test]
+    fn success_clears_the_account_and_returns_the_address_attempt() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        let keys = || vec![Key::Account("bob".into()), Key::Address("192.0.2.1".into())];
+        for _ in 0..FREE_PER_ACCOUNT - 1 {
+            let _ = throttle.begin_at(keys(), now).expect("free");
+        }
+        let attempt = throttle.begin_at(keys(), now).expect("free");
+        throttle.succeeded(attempt);
+        for _ in 0..FREE_PER_ACCOUNT {
+            let _ = throttle.begin_at(account("bob"), now).expect("the account starts afresh");
+        }
+        let address = vec![Key::Address("192.0.2.1".into())];
+        for _ in 0..FREE_PER_ADDRESS - (FREE_PER_ACCOUNT - 1) - FREE_PER_ACCOUNT {
+            let _ = throttle.begin_at(address.clone(), now).expect("the address kept the failures only");
+        }
+    }
+
+    #[test]
+    fn the_table_never_holds_more_than_its_bound() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        for i in 0..MAX_KEYS + 500 {
+            let _ = throttle.begin_at(account(&format!("guess{i}")), now + Duration::from_micros(i as u64));
+        }
+        assert_eq!(throttle.len(), MAX_KEYS);
+        assert!(!throttle.is_empty());
     }
 }

@@ -80,6 +80,13 @@ pub async fn by_prefix(pool: &SqlitePool, prefix: &str) -> Result<Option<TokenRo
     Ok(sqlx::query_as(&sql).bind(prefix).fetch_optional(pool).await?)
 }
 
+/// The token with this id.
+#[tracing::instrument(skip_all)]
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<TokenRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = ?1");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?)
+}
+
 /// The user's tokens, newest first.
 #[tracing::instrument(skip_all)]
 pub async fn of_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenRow>, DbError> {
@@ -109,4 +116,19 @@ pub async fn revoke(conn: &mut SqliteConnection, user_id: i64, id: i64) -> Resul
         "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
     );
     Ok(sqlx::query_as(&sql).bind(id).bind(user_id).fetch_one(conn).await?)
+}
+
+/// Revokes every live token of `user_id` (in `team_id` only, when given) and answers them: a token
+/// dies with its owner's membership, account or password.
+#[tracing::instrument(skip_all)]
+pub async fn revoke_owned(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    team_id: Option<i64>,
+) -> Result<Vec<TokenRow>, DbError> {
+    let sql = format!(
+        "UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+         WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR team_id = ?2) RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(&sql).bind(user_id).bind(team_id).fetch_all(conn).await?)
 }

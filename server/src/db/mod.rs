@@ -86,7 +86,11 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        // FULL: a commit is on disk before it is acknowledged, power loss included. With NORMAL,
+        // WAL mode may lose the last commits to a power cut: an audit row already answered for,
+        // or an apply step's retry token written before its call, which is what prevents a
+        // duplicate resource on resume. The cost is one fsync per commit.
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()

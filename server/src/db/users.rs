@@ -27,6 +27,9 @@ pub struct User {
     pub sessions_valid_after: DateTime<Utc>,
 }
 
+/// Longest username (they are ASCII, so bytes and characters agree).
+pub const MAX_USERNAME_BYTES: usize = 64;
+
 const COLUMNS: &str = "id, username, display_name, password_hash, must_change_password, is_site_admin, disabled_at, created_at, sessions_valid_after";
 
 /// A user to insert.

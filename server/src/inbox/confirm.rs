@@ -7,22 +7,40 @@ use reqwest::Url;
 use sqlx::SqlitePool;
 
 /// The confirmation URL as a URL this server may request, or why it may not.
+///
+/// Judged on the parsed URL (dot segments resolved, host normalised), which is exactly what is then
+/// requested: a string check followed by a request for the normalised URL would let
+/// `…/oci-sandbox/../api/…` through. Only a subscription's confirmation link qualifies, on the
+/// built-in sandbox or on an OCI realm's domain over https.
 pub fn followable(url: &str, sandbox_base: &str) -> Result<Url, String> {
     let parsed = Url::parse(url).map_err(|err| format!("not followed: the confirmation URL is not a URL ({err})"))?;
-    if !sandbox_base.is_empty() && url.starts_with(&format!("{sandbox_base}/")) {
-        return Ok(parsed);
-    }
     let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
-    let oci = parsed.scheme() == "https"
-        && parsed.username().is_empty()
-        && REALMS.iter().any(|realm| host.ends_with(&format!(".{}", realm.domain)));
-    if oci {
+    let sandbox = Url::parse(sandbox_base).ok().filter(|_| !sandbox_base.is_empty());
+    let path = parsed.path();
+    let on_sandbox = sandbox.as_ref().is_some_and(|base| {
+        base.origin() == parsed.origin()
+            && path.strip_prefix(base.path().trim_end_matches('/')).is_some_and(is_confirmation_path)
+    });
+    let on_oci = parsed.scheme() == "https"
+        && parsed.port().is_none()
+        && REALMS.iter().any(|realm| host.ends_with(&format!(".{}", realm.domain)))
+        && is_confirmation_path(path);
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("not followed: the confirmation URL carries credentials".into());
+    }
+    if on_sandbox || on_oci {
         Ok(parsed)
     } else {
         Err(format!(
-            "not followed: {host:?} is not an OCI endpoint (https on an OCI realm's domain) nor the built-in sandbox; open the URL yourself if you trust it"
+            "not followed: {host:?} with path {path:?} is not a confirmation link of an OCI endpoint (https on an OCI realm's domain) nor of the built-in sandbox; open the URL yourself if you trust it"
         ))
     }
+}
+
+/// Whether `path` is `/20181201/subscriptions/{id}/confirmation`.
+fn is_confirmation_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    matches!(segments.as_slice(), ["", "20181201", "subscriptions", id, "confirmation"] if id.starts_with("ocid1."))
 }
 
 impl Inboxes {
@@ -30,11 +48,11 @@ impl Inboxes {
     pub async fn confirm(&self, pool: &SqlitePool, delivery_id: i64, url: &str) {
         let outcome = match followable(url, &self.sandbox_base) {
             Err(reason) => reason,
-            Ok(url) => match self.http.get(url).send().await {
-                Ok(answer) if answer.status().is_success() => format!("confirmed (HTTP {})", answer.status().as_u16()),
-                Ok(answer) => format!("confirmation refused (HTTP {})", answer.status().as_u16()),
-                // The error without its URL: the URL carries the confirmation token.
-                Err(err) => format!("confirmation failed: {}", err.without_url()),
+            Ok(url) => match self.http.send(self.http.get(url.as_str())).await {
+                Ok(answer) if answer.status.is_success() => format!("confirmed (HTTP {})", answer.status.as_u16()),
+                Ok(answer) => format!("confirmation refused (HTTP {})", answer.status.as_u16()),
+                // The error says nothing of the URL, which carries the confirmation token.
+                Err(err) => format!("confirmation failed: {err}"),
             },
         };
         if let Err(err) = deliveries::set_confirmation(pool, delivery_id, &outcome).await {
@@ -55,7 +73,25 @@ mod tests {
     fn oci_and_sandbox_urls_are_followed() {
         let oci = "https://cell1.notification.us-ashburn-1.oci.oraclecloud.com/20181201/subscriptions/ocid1.onssubscription.oc1..x/confirmation?token=t";
         assert!(followable(oci, SANDBOX).is_ok());
-        assert!(followable(&format!("{SANDBOX}/20181201/subscriptions/x/confirmation?token=t"), SANDBOX).is_ok());
+        let sandbox = format!("{SANDBOX}/20181201/subscriptions/ocid1.onssubscription.oc1..x/confirmation?token=t");
+        assert!(followable(&sandbox, SANDBOX).is_ok());
+    }
+
+    /// Defect 18.2: the prefix was checked on the raw string, then the normalised URL requested.
+    #[test]
+    fn dot_segments_cannot_leave_the_sandbox() {
+        for url in [
+            format!("{SANDBOX}/../api/v1/users"),
+            format!("{SANDBOX}/20181201/subscriptions/ocid1.x/confirmation/../../../../api/v1/users"),
+            format!("{SANDBOX}/%2e%2e/api/v1/users"),
+            format!("{SANDBOX}/20181201/subscriptions/ocid1.x/unsubscription?token=t"),
+            "http://127.0.0.1:3000/oci-sandbox/./../api/v1/teams".to_owned(),
+            "http://localhost:3000/oci-sandbox/20181201/subscriptions/ocid1.x/confirmation".to_owned(),
+            "https://x.oraclecloud.com:8443/20181201/subscriptions/ocid1.x/confirmation".to_owned(),
+            "https://x.oraclecloud.com/20181201/subscriptions/ocid1.x/confirmation/../../../latest".to_owned(),
+        ] {
+            assert!(followable(&url, SANDBOX).is_err(), "{url}");
+        }
     }
 
     #[test]

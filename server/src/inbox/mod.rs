@@ -8,8 +8,10 @@
 //! as text and shown as text.
 //!
 //! A `SubscriptionConfirmation` is confirmed by following its `X-OCI-NS-ConfirmationURL`, but only
-//! to an OCI endpoint (https on a realm's domain) or the built-in sandbox: following any URL a
-//! stranger names would let anyone make this server issue requests inside its network.
+//! a confirmation link (`/20181201/subscriptions/{id}/confirmation`) of an OCI endpoint (https on a
+//! realm's domain) or of the built-in sandbox, judged on the parsed URL that is then requested, and
+//! through the egress policy (`crate::egress`): following any URL a stranger names would let
+//! anyone make this server issue requests inside its network.
 
 pub mod confirm;
 pub mod receive;
@@ -39,22 +41,17 @@ pub struct Inboxes {
     unknown: DefaultKeyedRateLimiter<IpAddr>,
     per_inbox: DefaultKeyedRateLimiter<i64>,
     changes: watch::Sender<u64>,
-    http: reqwest::Client,
+    http: crate::egress::EgressClient,
 }
 
 impl Inboxes {
-    /// Receiver state for a server reached at `public_base` whose sandbox is at `sandbox_base`.
-    pub fn new(public_base: &str, sandbox_base: &str) -> Self {
+    /// Receiver state for a server reached at `public_base` whose sandbox is at `sandbox_base`;
+    /// confirmations are followed through `http`.
+    pub fn new(public_base: &str, sandbox_base: &str, http: crate::egress::EgressClient) -> Self {
         let quota = |per_second: u32, burst: u32| {
             Quota::per_second(NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
         };
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
         Self {
             public_base: public_base.trim_end_matches('/').to_owned(),
             sandbox_base: sandbox_base.trim_end_matches('/').to_owned(),
@@ -122,7 +119,8 @@ mod tests {
 
     #[test]
     fn unknown_tokens_are_limited_per_address() {
-        let inboxes = Inboxes::new("http://127.0.0.1:1", "http://127.0.0.1:1/oci-sandbox");
+        let http = crate::egress::EgressClient::new(crate::egress::EgressPolicy::with_loopback(Vec::new()));
+        let inboxes = Inboxes::new("http://127.0.0.1:1", "http://127.0.0.1:1/oci-sandbox", http);
         let ip: IpAddr = [127, 0, 0, 1].into();
         let allowed = (0..100).filter(|_| inboxes.allow_unknown(ip)).count();
         assert!((UNKNOWN_BURST as usize..UNKNOWN_BURST as usize + 5).contains(&allowed), "{allowed}");

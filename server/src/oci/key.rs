@@ -48,6 +48,11 @@ pub enum KeyError {
     /// The DER inside the PEM is not an RSA private key.
     #[error("the key is not a valid RSA private key ({0})")]
     Malformed(String),
+    /// The key's encryption asks for more work than any real key needs (an attacker's choice).
+    #[error(
+        "the key's encryption asks for {0}, more than Signalbox spends on a key; re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
+    )]
+    TooCostly(String),
     /// Too short for OCI.
     #[error(
         "the key is shorter than 2048 bits, which OCI does not accept; generate one with `openssl genrsa -out oci_api_key.pem 2048`"
@@ -93,6 +98,7 @@ impl PrivateKey {
                 let pass = pass_phrase.ok_or(KeyError::PassphraseRequired)?;
                 let info = pkcs8::EncryptedPrivateKeyInfo::try_from(block.contents())
                     .map_err(|err| KeyError::Malformed(err.to_string()))?;
+                check_cost(&info.encryption_algorithm)?;
                 let document = info.decrypt(pass.expose_secret().as_bytes()).map_err(|_| KeyError::WrongPassphrase)?;
                 KeyPair::from_pkcs8(document.as_bytes()).map_err(|err| rejected(&err, true))?
             }
@@ -138,6 +144,44 @@ impl PrivateKey {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         self.pair.sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)?;
         Ok(signature)
+    }
+}
+
+/// Most PBKDF2 iterations derived for a key (OpenSSL writes 2,048; OWASP's advice for new
+/// password hashes is 600,000): a key file is text a team admin pastes, and its KDF parameters
+/// decide how long a worker spends on it.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+/// Most memory scrypt may use for a key (`128 * r * N * p` bytes; OpenSSL's `-scrypt` uses 16 MiB).
+pub const MAX_SCRYPT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuses PKCS#8 encryption parameters that would pin a core or exhaust memory, before any
+/// derivation starts.
+fn check_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), KeyError> {
+    use pkcs8::pkcs5::{EncryptionScheme, pbes2::Kdf};
+    let EncryptionScheme::Pbes2(params) = scheme else {
+        return Ok(());
+    };
+    match &params.kdf {
+        Kdf::Pbkdf2(pbkdf2) if pbkdf2.iteration_count > MAX_PBKDF2_ITERATIONS => Err(KeyError::TooCostly(format!(
+            "{} PBKDF2 iterations (at most {MAX_PBKDF2_ITERATIONS})",
+            pbkdf2.iteration_count
+        ))),
+        Kdf::Scrypt(scrypt) => {
+            let bytes = 128u64
+                .saturating_mul(u64::from(scrypt.block_size))
+                .saturating_mul(scrypt.cost_parameter)
+                .saturating_mul(u64::from(scrypt.parallelization));
+            if bytes > MAX_SCRYPT_BYTES {
+                Err(KeyError::TooCostly(format!(
+                    "{} MiB of scrypt memory (at most {} MiB)",
+                    bytes / (1024 * 1024),
+                    MAX_SCRYPT_BYTES / (1024 * 1024)
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
     }
 }
 
@@ -293,6 +337,47 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// The encrypted fixture re-encoded with its KDF parameters changed by `change`.
+    fn with_kdf(change: impl FnOnce(&mut pkcs8::pkcs5::pbes2::Kdf<'_>)) -> Vec<u8> {
+        use pkcs8::der::Encode;
+        let fixture = fixture("vector_pkcs8_encrypted.pem");
+        let block = pem::parse(&fixture).unwrap();
+        let mut info = pkcs8::EncryptedPrivateKeyInfo::try_from(block.contents()).unwrap();
+        let pkcs8::pkcs5::EncryptionScheme::Pbes2(params) = &mut info.encryption_algorithm else {
+            panic!("the fixture uses PBES2");
+        };
+        change(&mut params.kdf);
+        pem::encode(&pem::Pem::new("ENCRYPTED PRIVATE KEY", info.to_der().unwrap())).into_bytes()
+    }
+
+    /// Defect 18.8: an encrypted key's attacker-chosen KDF cost could pin a worker or exhaust
+    /// memory. The cost is refused before any derivation (so this test takes no time).
+    #[test]
+    fn keys_asking_for_too_much_kdf_work_are_refused_before_deriving() {
+        use pkcs8::pkcs5::pbes2::{Kdf, ScryptParams};
+        let iterations = with_kdf(|kdf| {
+            if let Kdf::Pbkdf2(params) = kdf {
+                params.iteration_count = u32::MAX;
+            }
+        });
+        let started = std::time::Instant::now();
+        let err = PrivateKey::from_pem(&iterations, Some(&pass("correct-horse"))).unwrap_err();
+        assert!(matches!(&err, KeyError::TooCostly(what) if what.contains("PBKDF2")), "{err}");
+        const SALT: &[u8] = &[7; 16];
+        let scrypt = with_kdf(|kdf| {
+            *kdf = Kdf::Scrypt(ScryptParams {
+                salt: SALT,
+                cost_parameter: 1 << 30,
+                block_size: 8,
+                parallelization: 1,
+                key_length: Some(16),
+            });
+        });
+        let err = PrivateKey::from_pem(&scrypt, Some(&pass("correct-horse"))).unwrap_err();
+        assert!(matches!(&err, KeyError::TooCostly(what) if what.contains("scrypt")), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "refused without deriving");
     }
 
     #[test]

@@ -37,6 +37,13 @@ oci_enum! {
     }
 }
 
+impl Protocol {
+    /// Whether the endpoint is a URL that an HTTP request is sent to.
+    pub fn is_url(&self) -> bool {
+        matches!(self, Protocol::CustomHttps | Protocol::Https | Protocol::PagerDuty | Protocol::Slack)
+    }
+}
+
 oci_enum! {
     /// Sort keys of ListTopics.
     TopicSortBy { TimeCreated = "TIMECREATED", LifecycleState = "LIFECYCLESTATE" }

@@ -381,8 +381,8 @@ impl Delivered {
 
 async fn last_deliveries(state: &AppState, team_id: i64, reached: &Reached) -> Delivered {
     let mut by_subscription = HashMap::new();
-    if reached.is_sandbox {
-        for delivery in state.builtin.sandbox.deliveries() {
+    if let Some(sandbox) = &reached.sandbox {
+        for delivery in sandbox.deliveries() {
             if delivery.status == crate::sandbox::DeliveryStatus::Delivered
                 && delivery.kind == crate::sandbox::DeliveryKind::Message
             {

@@ -161,8 +161,8 @@ impl Probe<'_> {
         let watermark = deliveries::newest_id(&state.pool, inbox_id(state, url).await?).await?;
 
         let client = &reached.client;
-        if reached.is_sandbox {
-            let report = match state.builtin.sandbox.emit(event.clone()) {
+        if let Some(sandbox) = &reached.sandbox {
+            let report = match sandbox.emit(event.clone()) {
                 Ok(report) => report,
                 Err(err) => {
                     return fail(

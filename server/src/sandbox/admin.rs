@@ -41,9 +41,17 @@ pub struct TrustKey {
     pub public_key_pem: String,
 }
 
-/// Handles `POST /sandbox/v1/keys`: trusts another public key.
+/// Handles `POST /sandbox/v1/keys`: trusts another public key of this tenancy. A key of another
+/// tenancy is refused: requests are routed by the tenancy their key names, so trusting it here
+/// would let this tenancy's key holder add keys to nothing but confusion.
 pub async fn trust_key(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Response, SandboxError> {
     let key: TrustKey = wire::body(&body)?;
+    if key.key_id.split('/').next() != Some(sandbox.tenancy()) {
+        return Err(SandboxError::invalid_parameter(format!(
+            "keyId must name this tenancy ({}/USER/FINGERPRINT).",
+            sandbox.tenancy()
+        )));
+    }
     sandbox
         .keys()
         .trust_pem(&key.key_id, key.public_key_pem.as_bytes())

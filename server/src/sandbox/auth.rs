@@ -4,10 +4,11 @@
 //! `Authorization: Signature ...` header with `version="1"`, `algorithm="rsa-sha256"`, `keyId`,
 //! `headers` and `signature`; the method's minimum header set (`date (request-target) host`, plus
 //! `content-length content-type x-content-sha256` for POST, PUT and PATCH, except Object Storage
-//! PutObject); every signed header present; `date` (or `x-date`, which wins) within 5 minutes;
-//! `content-length` and `x-content-sha256` equal to the body received; the `keyId` registered; and
-//! the RSA PKCS#1 v1.5 SHA-256 signature over the signing string rebuilt from the raw request line
-//! and header values in the order `headers` gives.
+//! PutObject); every signed header present; the signed `date` (or a signed `x-date`, which wins)
+//! within 5 minutes; the `keyId` registered; the RSA PKCS#1 v1.5 SHA-256 signature over the
+//! signing string rebuilt from the raw request line and header values in the order `headers`
+//! gives; and only then, once the body is read, `content-length` and `x-content-sha256` equal to
+//! the body received ([`verify_head`], then [`SignedBody::check_body`]).
 
 use super::error::SandboxError;
 use aws_lc_rs::digest::{SHA256, digest};
@@ -108,6 +109,45 @@ fn parse_params(value: &str) -> Result<SignatureParams, SandboxError> {
 
 /// Verifies the signature of a request whose raw body is `body`, at time `now`.
 pub fn verify(parts: &Parts, body: &[u8], keys: &KeyStore, now: DateTime<Utc>) -> Result<(), SandboxError> {
+    verify_head(parts, keys, now)?.check_body(body)
+}
+
+/// What a verified signature says the body must be: checked once the body is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignedBody {
+    /// The signed `content-length`, when it was signed.
+    pub length: Option<usize>,
+    /// The signed `x-content-sha256`, when it was signed.
+    pub sha256: Option<String>,
+}
+
+impl SignedBody {
+    /// Checks the body received against the signed length and hash.
+    pub fn check_body(&self, body: &[u8]) -> Result<(), SandboxError> {
+        if let Some(length) = self.length
+            && length != body.len()
+        {
+            return Err(SandboxError::not_authenticated(format!(
+                "The content-length header says {length} but the body has {} bytes.",
+                body.len()
+            )));
+        }
+        if let Some(declared) = &self.sha256
+            && BASE64.encode(digest(&SHA256, body)) != *declared
+        {
+            return Err(SandboxError::not_authenticated(
+                "The x-content-sha256 header does not match the body: it was changed or hashed wrongly.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Verifies everything about a request's signature that does not need its body: the header set,
+/// the signed date's skew and the RSA signature over the signed headers (which include the body's
+/// length and hash). Done before the body is read, so an unsigned or forged request costs no more
+/// than its headers, whatever body it announces.
+pub fn verify_head(parts: &Parts, keys: &KeyStore, now: DateTime<Utc>) -> Result<SignedBody, SandboxError> {
     fn fail(message: impl Into<String>) -> SandboxError {
         SandboxError::not_authenticated(message)
     }
@@ -154,7 +194,9 @@ pub fn verify(parts: &Parts, body: &[u8], keys: &KeyStore, now: DateTime<Utc>) -
         value.ok_or_else(|| fail(format!("The signed header {name} is missing from the request.")))
     };
 
-    let date_header = if parts.headers.contains_key("x-date") { "x-date" } else { "date" };
+    // The date whose skew counts is the signed one: an unsigned x-date added to a captured
+    // request must not make it look fresh. When both are signed, x-date wins (as in OCI).
+    let date_header = if signed.iter().any(|h| h == "x-date") { "x-date" } else { "date" };
     let date_text = header_text(date_header)?;
     let date: DateTime<Utc> = httpdate::parse_http_date(&date_text)
         .map_err(|_| fail(format!("The {date_header} header \"{date_text}\" is not an HTTP date.")))?
@@ -166,20 +208,17 @@ pub fn verify(parts: &Parts, body: &[u8], keys: &KeyStore, now: DateTime<Utc>) -
         )));
     }
 
+    let mut body = SignedBody::default();
     if signed.iter().any(|h| h == "content-length") {
         let declared = header_text("content-length")?;
-        if declared.parse::<usize>().ok() != Some(body.len()) {
-            return Err(fail(format!(
-                "The content-length header says {declared} but the body has {} bytes.",
-                body.len()
-            )));
-        }
+        body.length = Some(
+            declared
+                .parse::<usize>()
+                .map_err(|_| fail(format!("The content-length header \"{declared}\" is not a number.")))?,
+        );
     }
     if signed.iter().any(|h| h == "x-content-sha256") {
-        let declared = header_text("x-content-sha256")?;
-        if BASE64.encode(digest(&SHA256, body)) != declared {
-            return Err(fail("The x-content-sha256 header does not match the body: it was changed or hashed wrongly."));
-        }
+        body.sha256 = Some(header_text("x-content-sha256")?);
     }
 
     let target = parts
@@ -209,7 +248,8 @@ pub fn verify(parts: &Parts, body: &[u8], keys: &KeyStore, now: DateTime<Utc>) -
             fail(format!(
                 "The signature does not verify with the key {key_id}: the request was changed after signing, or signed with another key."
             ))
-        })
+        })?;
+    Ok(body)
 }
 
 /// The minimum signed header set for the request's method.

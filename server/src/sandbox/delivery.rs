@@ -7,6 +7,8 @@
 //! format is unconfirmed; v2 is what PagerDuty documents today). E-mail and SMS go to an outbox
 //! readable over the API; ORACLE_FUNCTIONS deliveries invoke the function.
 //!
+//! HTTP deliveries go through the egress policy (`crate::egress`): never to link-local or metadata
+//! addresses, never following a redirect (a 307 would re-post the message wherever it points).
 //! A failed HTTP delivery is retried at once, then 1, 2, 4, 8, 16 and 32 units apart (OCI's unit
 //! is a minute, `SandboxConfig::delivery_unit`), then every 32 units, until the subscription's
 //! `maxRetryDuration` runs out. Every attempt is recorded with its status code.
@@ -349,14 +351,15 @@ impl Sandbox {
             .into_iter()
             .chain(std::iter::repeat(unit * 32));
         loop {
-            let mut request =
-                self.inner.http.post(&job.url).header("content-type", job.content_type).body(job.body.clone());
+            let http = &self.inner.http;
+            let mut request = http.post(&job.url).header("content-type", job.content_type).body(job.body.clone());
             for (name, value) in &job.headers {
                 request = request.header(*name, value);
             }
-            let outcome = request.send().await;
-            let (delivered, status, error) = match outcome {
-                Ok(response) => (response.status().is_success(), Some(response.status().as_u16()), None),
+            // Checked again at every attempt (a name may point elsewhere by now); redirects are
+            // answers, never followed.
+            let (delivered, status, error) = match http.send(request).await {
+                Ok(answer) => (answer.status.is_success(), Some(answer.status.as_u16()), None),
                 Err(err) => (false, None, Some(err.to_string())),
             };
             self.log().update(&job.delivery_id, |d| {

@@ -20,6 +20,7 @@ pub mod error;
 mod events;
 mod faults;
 mod functions;
+pub mod host;
 mod identity;
 mod objectstorage;
 mod ons;
@@ -32,6 +33,7 @@ pub use bus::EmitReport;
 pub use delivery::{Delivery, DeliveryKind, DeliveryStatus, OutboxMessage};
 pub use faults::{FaultSpec, Faults};
 
+use crate::egress::{EgressClient, EgressPolicy};
 use auth::KeyStore;
 use axum::Router;
 use axum::body::Body;
@@ -45,8 +47,18 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 use world::World;
 
-/// Largest request body (Functions invoke takes up to 6 MB).
-const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Largest request body of Functions invoke (OCI's limit is 6 MB) and of an object upload.
+const MAX_LARGE_BODY: usize = 6 * 1024 * 1024;
+/// Largest request body of every other call (OCI's own are far smaller: a published message is at
+/// most 64 KB, a rule a few KB).
+const MAX_BODY: usize = 1024 * 1024;
+
+/// The body limit of a call.
+fn body_limit(method: &Method, path: &str) -> usize {
+    let invoke = *method == Method::POST && path.ends_with("/actions/invoke");
+    let upload = *method == Method::PUT && path.contains("/o/");
+    if invoke || upload { MAX_LARGE_BODY } else { MAX_BODY }
+}
 
 /// How the sandbox presents itself.
 #[derive(Debug, Clone)]
@@ -62,6 +74,9 @@ pub struct SandboxConfig {
     pub delivery_unit: Duration,
     /// Time unit of a subscription's `maxRetryDuration` (milliseconds in OCI; tests shrink it).
     pub retry_duration_unit: Duration,
+    /// What deliveries may reach: loopback (the sandbox is a local tool), public addresses, and
+    /// the private ranges the operator allowed; never link-local or metadata addresses.
+    pub egress: EgressPolicy,
 }
 
 impl Default for SandboxConfig {
@@ -72,6 +87,7 @@ impl Default for SandboxConfig {
             region_code: "iad".into(),
             delivery_unit: Duration::from_secs(60),
             retry_duration_unit: Duration::from_millis(1),
+            egress: EgressPolicy::with_loopback(Vec::new()),
         }
     }
 }
@@ -87,7 +103,7 @@ struct Inner {
     world: Mutex<World>,
     keys: KeyStore,
     base_url: RwLock<String>,
-    http: reqwest::Client,
+    http: EgressClient,
     deliveries: Mutex<delivery::Log>,
     faults: RwLock<std::collections::BTreeMap<String, FaultSpec>>,
     injected: faults::Injected,
@@ -100,12 +116,8 @@ impl Sandbox {
     /// A sandbox with the preset tenancy and no trusted keys.
     pub fn new(config: SandboxConfig) -> Self {
         let world = World::new(&config.tenancy, &config.region, &config.region_code);
-        // Deliveries go to subscriber endpoints; the sandbox never uses a proxy for them.
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+        // Deliveries go to endpoints users name: only through the egress policy.
+        let http = EgressClient::new(config.egress.clone());
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -121,6 +133,11 @@ impl Sandbox {
                 saving: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    /// The client deliveries go through, with its policy.
+    pub fn egress(&self) -> &EgressClient {
+        &self.inner.http
     }
 
     /// The keys whose signatures the sandbox accepts.
@@ -245,14 +262,28 @@ async fn not_implemented(method: Method, OriginalUri(uri): OriginalUri) -> Sandb
     SandboxError::not_implemented(method.as_str(), uri.path())
 }
 
-/// Verifies the signature with the complete body, then hands the request on unchanged.
+/// Verifies the signature, then reads the body and checks it against the signed length and hash,
+/// then hands the request on unchanged. A body announced over the call's limit is refused before
+/// anything is read, and an unsigned or forged request is refused on its headers alone, so neither
+/// costs memory.
 async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return SandboxError::too_large(format!("The request body is over {MAX_BODY} bytes.")).into_response();
+    let limit = body_limit(&parts.method, parts.uri.path());
+    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    if declared.and_then(|v| v.parse::<u64>().ok()).is_some_and(|length| length > limit as u64) {
+        return SandboxError::too_large(format!("The request body is over {limit} bytes.")).into_response();
+    }
+    let signed_body = match auth::verify_head(&parts, sandbox.keys(), chrono::Utc::now()) {
+        Ok(signed_body) => signed_body,
+        Err(err) => {
+            tracing::debug!(error = %err, path = %parts.uri.path(), "sandbox refused a request signature");
+            return err.into_response();
+        }
     };
-    if let Err(err) = auth::verify(&parts, &bytes, sandbox.keys(), chrono::Utc::now()) {
-        tracing::debug!(error = %err, path = %parts.uri.path(), "sandbox refused a request signature");
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return SandboxError::too_large(format!("The request body is over {limit} bytes.")).into_response();
+    };
+    if let Err(err) = signed_body.check_body(&bytes) {
         return err.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
@@ -260,12 +291,13 @@ async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next
 
 /// Saves the state after calls that can change it (writes, and the confirmation links) before
 /// answering them, so whatever a client was told exists survives the process dying right after.
+/// A refused call changed nothing and is not saved: a flood of refused writes costs no snapshots.
 async fn note_changes(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let writes =
         request.method() != Method::GET || path.ends_with("/confirmation") || path.ends_with("/unsubscription");
     let response = next.run(request).await;
-    if writes {
+    if writes && response.status().is_success() {
         sandbox.save_now().await;
     }
     response

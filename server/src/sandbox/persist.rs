@@ -1,7 +1,7 @@
 //! Optional persistence of the sandbox's state in a SQLite file of its own.
 //!
-//! The whole [`World`] (and the delivery log and outbox) is small, so it is kept as one JSON
-//! snapshot row rather than mirrored table by table. A write request is saved before it is
+//! The whole [`World`] of a tenancy (and its delivery log and outbox) is small, so it is kept as
+//! one JSON snapshot row per tenancy rather than mirrored table by table. A write request is saved before it is
 //! answered (a client that was told a resource exists must find it after a crash, as it would in
 //! OCI), retry tokens included, so a create repeated after a restart is answered with the resource
 //! it made. Delivery-log changes, which no client waits for, are coalesced (at most one save every
@@ -49,30 +49,51 @@ impl Store {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // Retry tokens are saved here before a create is answered: durable like the audit trail.
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options)
             .await
             .map_err(|err| fail(err.to_string()))?;
-        sqlx::query(
+        // One row per tenancy. Files written before tenancies were separate hold one `snapshot`
+        // row, the shared tenancy's: it becomes that tenancy's row.
+        let statements = [
+            "CREATE TABLE IF NOT EXISTS tenancies (tenancy TEXT PRIMARY KEY, state TEXT NOT NULL, saved_at TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL, saved_at TEXT NOT NULL)",
-        )
-        .execute(&pool)
-        .await
-        .map_err(|err| fail(err.to_string()))?;
+            "INSERT OR IGNORE INTO tenancies (tenancy, state, saved_at) \
+             SELECT json_extract(state, '$.world.tenancy'), state, saved_at FROM snapshot \
+             WHERE json_extract(state, '$.world.tenancy') IS NOT NULL",
+            "DELETE FROM snapshot",
+        ];
+        for statement in statements {
+            sqlx::query(statement).execute(&pool).await.map_err(|err| fail(err.to_string()))?;
+        }
         Ok(Self { pool })
     }
 
-    async fn load(&self) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar("SELECT state FROM snapshot WHERE id = 1").fetch_optional(&self.pool).await
+    /// The tenancies saved.
+    pub async fn tenancies(&self) -> Result<Vec<String>, PersistError> {
+        sqlx::query_scalar("SELECT tenancy FROM tenancies ORDER BY tenancy")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|err| PersistError { path: PathBuf::from("sandbox.db"), reason: err.to_string() })
     }
 
-    async fn save(&self, state: &str) -> Result<(), sqlx::Error> {
+    async fn load(&self, tenancy: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT state FROM tenancies WHERE tenancy = ?1")
+            .bind(tenancy)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    async fn save(&self, tenancy: &str, state: &str) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO snapshot (id, state, saved_at) VALUES (1, ?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-             ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
+            "INSERT INTO tenancies (tenancy, state, saved_at) VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ON CONFLICT (tenancy) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
         )
+        .bind(tenancy)
         .bind(state)
         .execute(&self.pool)
         .await
@@ -84,13 +105,19 @@ impl Sandbox {
     /// Restores the last snapshot from `store` (if any) and saves every later change there.
     pub async fn persist_to(&self, store: Store) -> Result<(), PersistError> {
         let fail = |reason: String| PersistError { path: PathBuf::from("sandbox.db"), reason };
-        if let Some(text) = store.load().await.map_err(|err| fail(err.to_string()))? {
+        if let Some(text) = store.load(self.tenancy()).await.map_err(|err| fail(err.to_string()))? {
             let snapshot: Snapshot = serde_json::from_str(&text).map_err(|err| {
                 fail(format!("the saved state is unreadable ({err}); move the file aside to start afresh"))
             })?;
             *self.world() = snapshot.world;
             *self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner) = snapshot.log;
         }
+        self.attach(store);
+        Ok(())
+    }
+
+    /// Saves every later change to `store` (a tenancy with nothing saved yet needs no restore).
+    pub(super) fn attach(&self, store: Store) {
         if let Ok(mut slot) = self.inner.store.write() {
             *slot = Some(store);
         }
@@ -102,7 +129,6 @@ impl Sandbox {
                 sandbox.save_now().await;
             }
         });
-        Ok(())
     }
 
     /// Marks the state changed; a save follows shortly when a store is attached.
@@ -121,7 +147,7 @@ impl Sandbox {
         };
         match text {
             Ok(text) => {
-                if let Err(err) = store.save(&text).await {
+                if let Err(err) = store.save(self.tenancy(), &text).await {
                     tracing::error!(%err, "the sandbox state could not be saved");
                 }
             }

@@ -1,6 +1,7 @@
 //! `signalbox sandbox`: the emulator alone on its own port, for OCI SDKs, the CLI and scripts.
 
-use super::{Sandbox, SandboxConfig};
+use super::SandboxConfig;
+use super::host::SandboxHost;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,14 +58,17 @@ pub async fn serve(
     keys: &[TrustedKey],
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StandaloneError> {
-    let sandbox = Sandbox::new(SandboxConfig::default());
+    // Each trusted key's tenancy is a tenancy of its own (its root compartment is that tenancy),
+    // so a client lists its own tenancy's compartments, as in OCI.
+    let host = SandboxHost::new(SandboxConfig::default());
     for key in keys {
         let spec = format!("{}={}", key.key_id, key.pem_file.display());
         let pem = std::fs::read(&key.pem_file).map_err(|err| StandaloneError::TrustKey {
             spec: spec.clone(),
             reason: format!("cannot read the file ({err})"),
         })?;
-        sandbox
+        let tenancy = key.key_id.split('/').next().unwrap_or_default();
+        host.tenant(tenancy)
             .keys()
             .trust_pem(&key.key_id, &pem)
             .map_err(|err| StandaloneError::TrustKey { spec, reason: err.to_string() })?;
@@ -73,9 +77,9 @@ pub async fn serve(
         TcpListener::bind(listen).await.map_err(|source| StandaloneError::Listen { addr: listen, source })?;
     let addr = listener.local_addr().map_err(StandaloneError::Serve)?;
     let base_url = format!("http://{addr}");
-    sandbox.set_base_url(&base_url);
+    host.set_base_url(&base_url);
     // The first line of output, for scripts: where to point an SDK's service endpoint.
     println!("{base_url}");
-    tracing::info!(%base_url, tenancy = sandbox.tenancy(), trusted_keys = keys.len(), "OCI sandbox is serving");
-    axum::serve(listener, sandbox.router()).with_graceful_shutdown(shutdown).await.map_err(StandaloneError::Serve)
+    tracing::info!(%base_url, trusted_keys = keys.len(), "OCI sandbox is serving");
+    axum::serve(listener, host.router()).with_graceful_shutdown(shutdown).await.map_err(StandaloneError::Serve)
 }

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, Uri};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use state::AuditedCall;
 
 /// Handles `GET /20190901/auditEvents` (ListEvents).
@@ -19,9 +19,6 @@ pub async fn list_events(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Res
     let (events, next) = sandbox.world().list_audit_events(&query)?;
     Ok(wire::json(&events, None, next))
 }
-
-/// Largest request or response body the recorder reads for compartment and resource ids.
-const MAX_INSPECTED: usize = 1024 * 1024;
 
 /// Records the call after it was served (not Audit's own reads, not the sandbox administration).
 pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
@@ -52,14 +49,18 @@ pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, nex
     let path_id = path.split('/').nth(3).filter(|s| s.starts_with("ocid1.")).map(str::to_owned);
     // Looked up before the call: a delete leaves nothing to look up afterwards.
     let resource_compartment = path_id.as_deref().and_then(|id| sandbox.world().compartment_of(id));
+    // The body was read and bounded by the signature check, which runs before this; the response
+    // is the sandbox's own, already in memory. Neither is ever cut or emptied here.
     let (parts, body) = request.into_parts();
-    let request_body = axum::body::to_bytes(body, MAX_INSPECTED).await.unwrap_or_default();
+    let Ok(request_body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return SandboxError::too_large("The request body could not be read.").into_response();
+    };
     let request_json: serde_json::Value = serde_json::from_slice(&request_body).unwrap_or_default();
     let response = next.run(Request::from_parts(parts, Body::from(request_body))).await;
 
     let status = response.status().as_u16();
     let (parts, body) = response.into_parts();
-    let response_body = axum::body::to_bytes(body, MAX_INSPECTED).await.unwrap_or_default();
+    let response_body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let response_json: serde_json::Value = serde_json::from_slice(&response_body).unwrap_or_default();
     let field = |name: &str| {
         response_json.get(name).or_else(|| request_json.get(name)).and_then(|v| v.as_str()).map(str::to_owned)

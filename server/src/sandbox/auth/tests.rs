@@ -144,3 +144,30 @@ fn keys_must_be_pem_public_keys_with_a_three_part_id() {
     assert_eq!(keys.trust_pem(KEY_ID, &private), Err(TrustError::NotPem));
     assert!(matches!(keys.trust_der("just-one-part", vec![1]), Err(TrustError::KeyId(_))));
 }
+
+/// Defect 18.8: the skew was checked on whichever date header was present, so adding an unsigned
+/// `x-date` with the current time to a captured request made it pass again.
+#[test]
+fn a_captured_request_with_a_fresh_unsigned_x_date_is_refused() {
+    let keys = store();
+    let mut request = signed("GET", "", Utc::now() - TimeDelta::minutes(30));
+    let fresh = httpdate::fmt_http_date(Utc::now().into());
+    request.headers_mut().insert("x-date", fresh.parse().unwrap());
+    let text = message(check(request, &keys));
+    assert!(text.contains("more than 5 minutes"), "{text}");
+}
+
+/// The signature is checked before the body is looked at: a forged request with a huge declared
+/// body is refused on its headers alone.
+#[test]
+fn the_signature_is_verified_without_the_body() {
+    let keys = store();
+    let request = signed("POST", r#"{"displayName":"a"}"#, Utc::now());
+    let (mut parts, _) = request.into_parts();
+    parts.uri = parts.uri.path_and_query().unwrap().as_str().parse().unwrap();
+    let expected = verify_head(&parts, &keys, Utc::now()).expect("headers verify");
+    assert_eq!(expected.length, Some(19));
+    expected.check_body(br#"{"displayName":"a"}"#).expect("the body matches");
+    parts.headers.insert("content-length", "999999999".parse().unwrap());
+    assert!(message(verify_head(&parts, &keys, Utc::now()).map(|_| ())).contains("does not verify"));
+}

@@ -107,6 +107,11 @@ pub async fn create_subscription(
     body: Bytes,
 ) -> Result<Response, SandboxError> {
     let details: CreateSubscriptionDetails = wire::body(&body)?;
+    if details.protocol.is_url() {
+        sandbox.egress().policy().check_url(&details.endpoint).await.map_err(|refused| {
+            SandboxError::invalid_parameter(format!("endpoint cannot be delivered to: {refused}."))
+        })?;
+    }
     let stored = sandbox.world().create_subscription(details, wire::retry_token(&headers))?;
     sandbox.send_confirmation(&stored.subscription.id);
     let etag = stored.subscription.etag.clone();
