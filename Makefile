@@ -1,6 +1,6 @@
 # Entry points. Each target installs what it needs first (.ci/setup checks before installing).
 SHELL := /bin/bash
-.PHONY: setup run test bench watch
+.PHONY: setup run test bench watch fuzz
 
 ## Install missing tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages)
 setup:
@@ -27,3 +27,8 @@ bench: setup
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)
 watch: setup
 	source .ci/env.sh && SIGNALBOX_SITE_ROOT="$$SITE_ROOT" cargo leptos watch
+
+## The property tests (parsers never panic on arbitrary input) with many more cases than `make test`
+fuzz: setup
+	source .ci/env.sh && PROPTEST_CASES=$${PROPTEST_CASES:-20000} RUSTFLAGS="$$LEPTOS_RUSTFLAGS" \
+	  cargo test --locked -p app -p server --lib never_panics

@@ -72,5 +72,7 @@ impl Condition {
     }
 }
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) mod properties;
 #[cfg(test)]
 mod tests;

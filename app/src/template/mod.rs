@@ -15,6 +15,8 @@
 pub mod export;
 mod params;
 pub mod plan;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;
 mod render;
 #[cfg(any(test, feature = "ssr"))]
 pub mod starters;

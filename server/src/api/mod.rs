@@ -133,6 +133,8 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(sandbox_activity::get_sandbox_activity)),
         )
         .split_for_parts();
+    let mut doc = doc;
+    document_common_errors(&mut doc);
     let doc = Arc::new(doc);
     let served = doc.clone();
     let router = router
@@ -141,6 +143,73 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
         .route("/api/{*rest}", any(fallback::route_not_found))
         .method_not_allowed_fallback(fallback::method_not_allowed);
     (router, doc)
+}
+
+/// Adds to every operation the error answers that come from what wraps the handlers rather than
+/// from the handler itself, so the document lists every status a client can get (checked by
+/// schemathesis in CI): 400 from the path, query and body extractors, 401 and 403 from the access
+/// middleware where the route is not public, 404 where the path names a record, 413 where there is
+/// a body, 503 when the database does not answer, and OCI's own refusals (409, 412, 429) passed on
+/// by the calls that reach it.
+fn document_common_errors(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::path::HttpMethod;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let route = format!("/api/v1{path}");
+        let operations = [
+            (HttpMethod::Get, item.get.as_mut()),
+            (HttpMethod::Post, item.post.as_mut()),
+            (HttpMethod::Put, item.put.as_mut()),
+            (HttpMethod::Patch, item.patch.as_mut()),
+            (HttpMethod::Delete, item.delete.as_mut()),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let method = match method {
+                HttpMethod::Get => http::Method::GET,
+                HttpMethod::Post => http::Method::POST,
+                HttpMethod::Put => http::Method::PUT,
+                HttpMethod::Patch => http::Method::PATCH,
+                _ => http::Method::DELETE,
+            };
+            let public = crate::auth::access::policy(&method, &route) == Some(crate::auth::access::Access::Public);
+            let reaches_oci = operation.responses.responses.contains_key("502");
+            let has_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| error(description));
+            };
+            add("400", "A path, query or body value is not acceptable; `field` names it");
+            if !public {
+                add("401", "Not logged in, or the API token is not valid");
+                add("403", "The caller's role does not allow this, or the CSRF token is missing");
+            }
+            if path.contains('{') {
+                add("404", "The record named in the path does not exist");
+            }
+            if has_body {
+                add("413", "The body is over the size limit");
+            }
+            // Calls that reach OCI (their 502) also pass on OCI's own refusals of the request.
+            if reaches_oci {
+                add("409", "OCI refused a conflicting change, or the connection cannot sign requests");
+                add("412", "The resource changed since it was read (OCI's etag check)");
+                add("429", "OCI throttled the call; retry later");
+            }
+            add("503", "The database is not available right now");
+        }
+    }
 }
 
 /// Result type of every handler.

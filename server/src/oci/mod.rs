@@ -16,6 +16,8 @@ pub mod identity;
 pub mod key;
 pub mod objectstorage;
 pub mod ons;
+#[cfg(test)]
+mod properties;
 pub mod region;
 pub mod signer;
 pub mod wire;
