@@ -37,3 +37,21 @@ test('signing in, out, and the back button afterwards', async ({ page }) => {
   const api = await page.request.get('/api/v1/auth/me');
   expect(api.status()).toBe(401);
 });
+
+test('too many attempts for one account are refused at once, saying when to try again', async ({ page }) => {
+  await page.goto('/login');
+  await expect(page.locator('.login-card')).toHaveAttribute('data-hydrated', 'true');
+  // An account name no other test uses: its limit is its own.
+  await page.getByLabel('Username').fill('e2e-nobody');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.getByLabel('Password').fill(`wrong password ${attempt}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  }
+  await page.getByLabel('Password').fill('wrong password 6');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText(
+    /^Too many sign-in attempts for this account or from this address\. Try again in \d+ s\.$/,
+  );
+  await page.screenshot({ path: 'screenshots/login-too-many.png' });
+});

@@ -60,6 +60,20 @@ impl Session {
     pub fn send(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, format!("{}{path}", self.base)).header("x-csrf-token", &self.csrf)
     }
+
+    /// Sends `body` as JSON with `method` and answers the status and the JSON answer (`null` when
+    /// there is none).
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let response = self.send(method, path).json(&body).send().await.expect("request sent");
+        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs `path` and answers its JSON as `T`.
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub async fn read<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get(path).send().await.expect("request sent").json().await.expect("a JSON answer of the expected shape")
+    }
 }
 
 impl TestApp {

@@ -438,23 +438,11 @@ async fn bad_inputs_are_refused_naming_the_field_and_change_nothing() {
     let team = admin.me.teams[0].team_id;
     let (base, compartment) = sandbox(&admin).await;
     let topic: Value = admin
-        .send(Method::POST, &format!("{base}/topics"))
-        .json(&json!({"compartment_id": compartment, "name": "catalogue"}))
-        .send()
+        .call(Method::POST, &format!("{base}/topics"), json!({"compartment_id": compartment, "name": "catalogue"}))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let inbox: Value = admin
-        .send(Method::POST, &format!("/api/v1/teams/{team}/inboxes"))
-        .json(&json!({"name": "catalogue"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
+    let inbox: Value =
+        admin.call(Method::POST, &format!("/api/v1/teams/{team}/inboxes"), json!({"name": "catalogue"})).await.1;
     let hook =
         inbox["url"].as_str().expect("url").split("/hooks/").nth(1).map(|t| format!("/hooks/{t}")).expect("a hook");
     let ctx = Ctx { base, compartment, topic: topic["id"].as_str().expect("a topic").to_owned(), team, hook };

