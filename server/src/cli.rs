@@ -101,6 +101,10 @@ struct SandboxArgs {
     /// Repeatable.
     #[arg(long = "trust-key", value_name = "KEY_ID=PEM_FILE")]
     trust_keys: Vec<TrustedKey>,
+    /// A private range (CIDR) that deliveries may reach; loopback and public addresses always
+    /// may, link-local and metadata addresses never. Repeatable, or comma-separated.
+    #[arg(long = "allow-egress", env = "SIGNALBOX_ALLOW_EGRESS", value_name = "CIDR", value_delimiter = ',')]
+    allow_egress: Vec<Cidr>,
 }
 
 #[derive(Debug, Args)]
@@ -186,7 +190,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sandbox(args) => {
             telemetry::init(cli.log_format);
             runtime.block_on(async move {
-                match standalone::serve(args.listen, &args.trust_keys, crate::shutdown_signal()).await {
+                let egress = crate::egress::EgressPolicy::with_loopback(args.allow_egress);
+                match standalone::serve(args.listen, &args.trust_keys, egress, crate::shutdown_signal()).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => fail(err.to_string()),
                 }

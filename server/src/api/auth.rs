@@ -182,7 +182,7 @@ pub async fn logout_everywhere(
     session: Session,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.pool.begin().await.map_err(crate::db::DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(crate::db::DbError::from)?;
     users::void_sessions(&mut tx, caller.user.id).await?;
     audit_in(&mut tx, &caller, "auth.logout_everywhere", None).await?;
     tx.commit().await.map_err(crate::db::DbError::from)?;
@@ -215,7 +215,7 @@ pub async fn change_password(
         return Err(AppError::invalid("new_password", "The new password must differ from the current one."));
     }
     let hash = password::hash(&SecretString::from(request.new_password)).await?;
-    let mut tx = state.pool.begin().await.map_err(crate::db::DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(crate::db::DbError::from)?;
     users::set_password(&mut tx, caller.user.id, &hash, false).await?;
     users::void_sessions(&mut tx, caller.user.id).await?;
     audit_in(&mut tx, &caller, "auth.password_change", None).await?;

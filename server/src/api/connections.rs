@@ -48,7 +48,7 @@ pub async fn create_connection(
     JsonBody(request): JsonBody<CreateConnectionRequest>,
 ) -> ApiResult<Json<Connection>> {
     let checked = connections::check_off_thread(request).await?;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let id = NewConnection {
         team_id,
         name: &checked.name,
@@ -106,7 +106,7 @@ pub async fn delete_connection(
     if row.kind() == ConnectionKind::Sandbox {
         return Err(AppError::invalid("connection_id", "The built-in sandbox connection cannot be deleted."));
     }
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     table::delete(&mut tx, row.id).await?;
     let before = serde_json::to_string(&row.summary()).unwrap_or_default();
     let mut event = audit(&caller, "connection.delete", team_id, row.id, &row.name);

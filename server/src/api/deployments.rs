@@ -99,7 +99,7 @@ pub async fn create_deployment(
     let planned = planning::make_reading(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
     check_reviewed(&planned.review, &request.digest)?;
     let parameters = parameters_json(&request.target.parameters);
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let new = NewDeployment {
         uid: &uid,
         team_id,
@@ -201,7 +201,7 @@ pub async fn apply_deployment(
     check_reviewed(&planned.review, &request.digest)?;
     let kind = if target.destroy { RunKind::Destroy } else { RunKind::Apply };
     let action = if target.destroy { "deployment.destroy" } else { "deployment.apply" };
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let run_id = start_run(&mut tx, &caller, team_id, (row.id, &row.name), kind, &target, &planned, action).await?;
     tx.commit().await.map_err(DbError::from)?;
     spawn_run(&state, &caller, team_id, row.id, run_id, &row.uid, kind, &target, planned);
@@ -315,7 +315,7 @@ pub async fn resume_run(
     let desired = serde_json::from_str(&run.desired)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored run's desired state does not parse: {e}")))?;
     let reached = crate::api::cloud::reach(&state, team_id, row.connection_id).await?;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     apply_steps::retry_unfinished(&mut tx, run_id).await?;
     apply_runs::set_state(&mut tx, run_id, RunState::Running).await?;
     let after = json!({"run": run_id, "was": run.state}).to_string();

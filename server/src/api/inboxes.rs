@@ -53,7 +53,7 @@ pub async fn create_inbox(
 ) -> ApiResult<Json<Inbox>> {
     check_name(&request.name).map_err(|message| AppError::invalid("name", message))?;
     let name = request.name.trim();
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let row = inboxes::insert(&mut tx, team_id, name, &crate::inbox::new_token(), Some(caller.user.id)).await.map_err(
         |err| match err {
             DbError::Conflict => AppError::Conflict {
@@ -96,7 +96,7 @@ pub async fn delete_inbox(
     Path((team_id, inbox_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
     let row = find(&state, team_id, inbox_id).await?;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     inboxes::delete(&mut tx, team_id, inbox_id).await?;
     audit(&caller, "inbox.delete", &row).append(&mut tx).await?;
     tx.commit().await.map_err(DbError::from)?;

@@ -49,7 +49,7 @@ pub async fn create_team(
         return Err(AppError::invalid("name", "The team name must be 2 to 64 characters."));
     }
     app::model::text::check_one_line(name).map_err(|m| AppError::invalid("name", m))?;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let team = teams::insert(&mut tx, name).await.map_err(|err| match err {
         DbError::Conflict => {
             AppError::Conflict { field: "name".into(), message: format!("A team named {name} exists already.") }
@@ -108,7 +108,7 @@ pub async fn add_member(
             ),
         });
     }
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     teams::set_member(&mut tx, team_id, user.id, request.role).await?;
     let detail = format!("added as {}", request.role.as_str());
     let mut event = audit(&caller, "team.member_set", team_id, "user", user.id.to_string(), &user.username);
@@ -141,7 +141,7 @@ pub async fn set_member(
         return Err(AppError::invalid("role", "You cannot lower your own role; ask another admin of the team."));
     }
     let before = teams::role_of(&state.pool, team_id, user_id).await?;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     teams::set_member(&mut tx, team_id, user_id, request.role).await?;
     let detail = match before {
         Some(old) => format!("role {} -> {}", old.as_str(), request.role.as_str()),
@@ -171,7 +171,7 @@ pub async fn remove_member(
         return Err(AppError::invalid("user_id", "You cannot remove yourself; ask another admin of the team."));
     }
     let user = users::by_id(&state.pool, user_id).await?;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     teams::remove_member(&mut tx, team_id, user_id).await.map_err(|err| match err {
         DbError::NotFound => AppError::NotFound(format!("{} is not a member of this team.", user.username)),
         other => other.into(),

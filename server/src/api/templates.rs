@@ -176,7 +176,7 @@ pub async fn create_template(
     document.name = name.clone();
     let text = document.to_text();
 
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let id = table::insert(&mut tx, team_id, &name, request.visibility, caller.user.id).await.map_err(|err| match err {
         DbError::Conflict => AppError::Conflict {
             field: "name".into(),
@@ -237,7 +237,7 @@ pub async fn update_template(
             format!("{} is shared with {} already.", row.name, request.visibility.as_str()),
         ));
     }
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     table::set_visibility(&mut tx, row.id, request.visibility).await?;
     let before = json!({"visibility": row.visibility}).to_string();
     let after = json!({"visibility": request.visibility}).to_string();
@@ -315,7 +315,7 @@ pub async fn publish_version(
             format!("Nothing changed since version {}; edit the template before publishing.", row.latest_version),
         ));
     }
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let version = template_versions::append(&mut tx, row.id, &document.to_text(), notes, caller.user.id).await?;
     let before = json!({"version": row.latest_version, "document": previous}).to_string();
     let after = json!({"version": version, "notes": notes, "document": document}).to_string();

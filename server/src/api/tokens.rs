@@ -50,7 +50,7 @@ pub async fn create_token(
         ));
     }
     let fresh = token::generate();
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let row = api_tokens::insert(
         &mut tx,
         caller.user.id,
@@ -79,7 +79,7 @@ pub async fn revoke_token(
     Extension(caller): Extension<Caller>,
     Path(token_id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let row = api_tokens::revoke(&mut tx, caller.user.id, token_id).await.map_err(|err| match err {
         DbError::NotFound => AppError::NotFound(format!("You have no token {token_id}.")),
         other => other.into(),

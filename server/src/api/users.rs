@@ -63,7 +63,7 @@ pub async fn create_user(
     password::check_policy(username, &request.password)
         .map_err(|err| AppError::invalid("password", format!("{err}.")))?;
     let hash = password::hash(&SecretString::from(request.password)).await?;
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let user = users::NewUser {
         username,
         display_name,
@@ -115,7 +115,7 @@ pub async fn update_user(
         }
         None => None,
     };
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     if let Some(disabled) = request.disabled {
         users::set_disabled(&mut tx, user.id, disabled).await?;
         let action = if disabled { "user.disable" } else { "user.enable" };

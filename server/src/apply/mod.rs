@@ -176,7 +176,7 @@ async fn execute(progress: &Progress, ctx: Arc<RunContext>) -> Result<RunState, 
         }
     }
     let outcome = if states.iter().all(|s| *s == StepState::Done) { RunState::Succeeded } else { RunState::Failed };
-    let mut tx = ctx.pool.begin().await?;
+    let mut tx = crate::db::begin(&ctx.pool).await?;
     apply_runs::set_state(&mut tx, ctx.run_id, outcome).await?;
     if outcome == RunState::Succeeded {
         let destroyed = ctx.kind == RunKind::Destroy;

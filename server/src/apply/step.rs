@@ -56,7 +56,7 @@ pub(super) async fn run(
     retry_token: &str,
 ) -> Result<bool, DbError> {
     let result = call(ctx, op, kind, key, resource_id, retry_token).await;
-    let mut tx = ctx.pool.begin().await?;
+    let mut tx = crate::db::begin(&ctx.pool).await?;
     let action = format!("{}.{}", kind.as_str(), op.as_str());
     let mut event = NewAuditEvent {
         actor_user_id: ctx.actor_id,

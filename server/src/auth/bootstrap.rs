@@ -47,7 +47,7 @@ pub async fn ensure_admin(pool: &SqlitePool, configured: Option<&SecretString>) 
         }
     };
     let hash = password::hash(&secret).await.map_err(BootstrapError::Hash)?;
-    let mut tx = pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(pool).await.map_err(DbError::from)?;
     let admin = users::NewUser {
         username: ADMIN_USERNAME,
         display_name: "Administrator",

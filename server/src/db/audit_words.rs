@@ -96,7 +96,7 @@ pub async fn delete_through(conn: &mut SqliteConnection, through_id: i64) -> Res
 pub async fn index_backlog(pool: &SqlitePool) -> Result<u64, DbError> {
     let mut indexed = 0;
     loop {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::begin(pool).await?;
         let backlog: i64 =
             sqlx::query_scalar("SELECT words_backlog FROM audit_chain WHERE id = 1").fetch_one(&mut *tx).await?;
         if backlog <= 0 {

@@ -89,7 +89,7 @@ pub struct NewDelivery<'a> {
 /// Stores a delivery and drops what its inbox no longer keeps, in one transaction.
 pub async fn insert(pool: &SqlitePool, new: &NewDelivery<'_>) -> Result<i64, DbError> {
     let headers = serde_json::to_string(new.headers).map_err(|err| DbError::Other(sqlx::Error::Encode(err.into())))?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deliveries (inbox_id, kind, message_id, topic_id, topic_name, subscription_id, content_type, headers, body, body_bytes) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",

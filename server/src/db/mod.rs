@@ -79,6 +79,17 @@ pub enum OpenError {
     Migrate { path: PathBuf, reason: String },
 }
 
+/// Begins a transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
+///
+/// A deferred transaction (plain `BEGIN`) that reads before it writes fails at once with "database
+/// is locked" when another connection committed in between: in WAL mode SQLite cannot upgrade a
+/// stale read snapshot, and does not wait. Schemathesis found it as a 500 from two health checks
+/// at once. Taking the lock first makes the transaction wait its turn (the busy timeout) instead.
+/// Every transaction Signalbox opens writes, so every one begins this way.
+pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Opens (creating if missing) the database at `path` in WAL mode and applies pending migrations.
 pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
     inspect_existing(path).await?;

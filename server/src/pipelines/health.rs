@@ -167,7 +167,7 @@ pub async fn check(
             checked_at,
         })
         .collect();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin(&state.pool).await?;
     let before: HashMap<String, PipelineStatus> =
         pipeline_health::of_compartment(&mut tx, connection_id, compartment_id)
             .await?

@@ -319,7 +319,7 @@ async fn default_inbox(state: &AppState, caller: &Caller, team_id: i64) -> Resul
     if let Some(found) = inboxes::of_team(&state.pool, team_id).await?.into_iter().find(|i| i.name == DEFAULT_INBOX) {
         return Ok(found);
     }
-    let mut tx = state.pool.begin().await.map_err(DbError::from)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let row =
         inboxes::insert(&mut tx, team_id, DEFAULT_INBOX, &crate::inbox::new_token(), Some(caller.user.id)).await?;
     crate::db::audit_events::NewAuditEvent {

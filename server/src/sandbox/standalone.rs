@@ -2,6 +2,7 @@
 
 use super::SandboxConfig;
 use super::host::SandboxHost;
+use crate::egress::EgressPolicy;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,15 +53,16 @@ impl std::str::FromStr for TrustedKey {
 }
 
 /// Binds `listen`, trusts `keys`, prints the base URL on standard output and serves until
-/// `shutdown` completes.
+/// `shutdown` completes, delivering where `egress` allows.
 pub async fn serve(
     listen: SocketAddr,
     keys: &[TrustedKey],
+    egress: EgressPolicy,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StandaloneError> {
     // Each trusted key's tenancy is a tenancy of its own (its root compartment is that tenancy),
     // so a client lists its own tenancy's compartments, as in OCI.
-    let host = SandboxHost::new(SandboxConfig::default());
+    let host = SandboxHost::new(SandboxConfig { egress, ..SandboxConfig::default() });
     for key in keys {
         let spec = format!("{}={}", key.key_id, key.pem_file.display());
         let pem = std::fs::read(&key.pem_file).map_err(|err| StandaloneError::TrustKey {

@@ -715,3 +715,24 @@ mod defect_8 {
         assert_eq!(answer.status(), 401, "{}", answer.text().await.unwrap_or_default());
     }
 }
+
+/// Found by schemathesis: two health checks of one compartment at once, and one was a 500
+/// ("database is locked": a transaction that read before writing could not take the write lock
+/// once another committed). Every transaction now takes the lock when it begins.
+#[tokio::test]
+async fn concurrent_writes_wait_their_turn_instead_of_failing() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (base, compartment, topic_id) = topic(&admin, "concurrency").await;
+    let rule = json!({
+        "compartment_id": compartment, "name": "concurrency",
+        "condition": "{\"eventType\":[\"com.oraclecloud.objectstorage.createbucket\"]}",
+        "actions": [{"kind": "ONS", "target_id": topic_id}],
+    });
+    let (status, body) = admin.call(Method::POST, &format!("{base}/rules"), rule).await;
+    assert_eq!(status, 200, "{body}");
+    let check = format!("{base}/health?compartment_id={compartment}");
+    let checks = (0..20).map(|_| admin.call(Method::POST, &check, json!({})));
+    let statuses: Vec<u16> = futures_util::future::join_all(checks).await.into_iter().map(|(s, _)| s).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}
