@@ -195,13 +195,9 @@ async fn defect_3_api_tokens_outlive_their_owner() {
 
     let (demoted, secret) = token_of("tina").await;
     assert_eq!(create_topic(&secret, "by-operator-token").send().await.unwrap().status(), 200);
-    let demote = admin
-        .send(Method::PUT, &format!("{members}/{}", demoted.me.user_id))
-        .json(&json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(demote.status(), 200);
+    let (demote, _) =
+        admin.call(Method::PUT, &format!("{members}/{}", demoted.me.user_id), json!({"role": "viewer"})).await;
+    assert_eq!(demote, 200);
     assert_eq!(create_topic(&secret, "after-demotion").send().await.unwrap().status(), 403, "acts as a viewer now");
     let list = format!("{base}/topics?compartment_id={compartment}");
     assert_eq!(with(&secret, Method::GET, &list).send().await.unwrap().status(), 200, "still reads");
@@ -211,43 +207,37 @@ async fn defect_3_api_tokens_outlive_their_owner() {
     assert_eq!(remove.status(), 204);
     assert_eq!(with(&secret, Method::GET, "/api/v1/auth/me").send().await.unwrap().status(), 401);
     // Taken back into the team, the owner does not revive the token.
-    let readd = admin
-        .send(Method::PUT, &format!("{members}/{}", removed.me.user_id))
-        .json(&json!({"role": "operator"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(readd.status(), 200);
+    let (readd, _) =
+        admin.call(Method::PUT, &format!("{members}/{}", removed.me.user_id), json!({"role": "operator"})).await;
+    assert_eq!(readd, 200);
     assert_eq!(with(&secret, Method::GET, "/api/v1/auth/me").send().await.unwrap().status(), 401, "stays dead");
 
     let (disabled, secret) = token_of("dina").await;
-    let disable = admin
-        .send(Method::PATCH, &format!("/api/v1/users/{}", disabled.me.user_id))
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(disable.status(), 200);
+    let (disable, _) =
+        admin.call(Method::PATCH, &format!("/api/v1/users/{}", disabled.me.user_id), json!({"disabled": true})).await;
+    assert_eq!(disable, 200);
     assert_eq!(with(&secret, Method::GET, "/api/v1/auth/me").send().await.unwrap().status(), 401);
 
     let (changer, secret) = token_of("carl").await;
-    let change = changer
-        .send(Method::POST, "/api/v1/auth/password")
-        .json(&json!({"current_password": MEMBER_PASSWORD, "new_password": "a brand new password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(change.status(), 204);
+    let (change, _) = changer
+        .call(
+            Method::POST,
+            "/api/v1/auth/password",
+            json!({"current_password": MEMBER_PASSWORD, "new_password": "a brand new password"}),
+        )
+        .await;
+    assert_eq!(change, 204);
     assert_eq!(with(&secret, Method::GET, "/api/v1/auth/me").send().await.unwrap().status(), 401);
 
     let (reset, secret) = token_of("rita").await;
-    let reset_password = admin
-        .send(Method::PATCH, &format!("/api/v1/users/{}", reset.me.user_id))
-        .json(&json!({"reset_password": "reset by the admin 1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset_password.status(), 200);
+    let (reset_password, _) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", reset.me.user_id),
+            json!({"reset_password": "reset by the admin 1"}),
+        )
+        .await;
+    assert_eq!(reset_password, 200);
     assert_eq!(with(&secret, Method::GET, "/api/v1/auth/me").send().await.unwrap().status(), 401);
 
     // Each revocation is in the audit trail with its reason.
@@ -446,13 +436,14 @@ async fn defect_7_teams_share_the_built_in_sandbox() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let (base_a, compartment, topic_a) = topic(&admin, "team-a-alerts").await;
-    let response = admin
-        .send(Method::POST, &format!("{base_a}/topics/{topic_a}/subscriptions"))
-        .json(&json!({"protocol": "EMAIL", "endpoint": "a-oncall@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let (response, _) = admin
+        .call(
+            Method::POST,
+            &format!("{base_a}/topics/{topic_a}/subscriptions"),
+            json!({"protocol": "EMAIL", "endpoint": "a-oncall@example.com"}),
+        )
+        .await;
+    assert_eq!(response, 200);
 
     let team_b = app.create_team(&admin, "Team B").await;
     let intruder = app.member(&admin, "ivan", team_b, "admin").await;
