@@ -15,6 +15,7 @@
 use crate::api::rules::{ActionKind, Rule, RuleAction};
 use crate::api::subscriptions::Subscription;
 use crate::api::topics::Topic;
+use crate::model::text::disallowed as needs_escape;
 use serde_json::{Value, json};
 
 /// One resource as shell commands and as Python.
@@ -69,11 +70,11 @@ rule = events.create_rule(
 print(f"Rule created: {{rule.id}} ({{rule.lifecycle_state}})")
 "#,
         name = literal(&rule.name),
-        compartment = py(&rule.compartment_id),
-        display_name = py(&rule.name),
-        description = py(&rule.description),
+        compartment = literal(&rule.compartment_id),
+        display_name = literal(&rule.name),
+        description = literal(&rule.description),
         enabled = if rule.is_enabled { "True" } else { "False" },
-        condition = py(&condition),
+        condition = literal(&condition),
     );
     Export { cli, python }
 }
@@ -117,9 +118,9 @@ pub fn topic(topic: &Topic, subscriptions: &[Subscription]) -> Export {
 print(f"Subscription: {{subscription.id}} ({{subscription.lifecycle_state}})")
 "#,
             note = password_note(subscription, "#"),
-            compartment = py(&topic.compartment_id),
-            protocol = py(&subscription.protocol),
-            endpoint = py(&subscription.endpoint),
+            compartment = literal(&topic.compartment_id),
+            protocol = literal(&subscription.protocol),
+            endpoint = literal(&subscription.endpoint),
         ));
     }
     let python = format!(
@@ -142,9 +143,9 @@ topic = ons_control.create_topic(
 print(f"Topic created: {{topic.topic_id}}")
 {subscriptions}"#,
         name = literal(&topic.name),
-        compartment = py(&topic.compartment_id),
-        topic_name = py(&topic.name),
-        description = py(&topic.description),
+        compartment = literal(&topic.compartment_id),
+        topic_name = literal(&topic.name),
+        description = literal(&topic.description),
         subscriptions =
             if python_subscriptions.is_empty() { String::new() } else { format!("\n{python_subscriptions}") },
     );
@@ -171,12 +172,12 @@ fn python_action(action: &RuleAction) -> String {
     let description = if action.description.is_empty() {
         String::new()
     } else {
-        format!("                    description={},\n", py(&action.description))
+        format!("                    description={},\n", literal(&action.description))
     };
     format!(
         "                oci.events.models.{class}(\n                    is_enabled={},\n                    {field}={},\n{description}                ),\n",
         if action.is_enabled { "True" } else { "False" },
-        py(&action.target_id),
+        literal(&action.target_id),
     )
 }
 
@@ -215,11 +216,6 @@ fn compact(text: &str) -> String {
     out
 }
 
-/// A Python string literal (see [`literal`]).
-fn py(text: &str) -> String {
-    literal(text)
-}
-
 /// A double-quoted literal that reads the same in JSON, Python and HCL, with every character that
 /// could end a line or reorder what a reader sees escaped as `\uXXXX`: control characters (C0,
 /// DEL, C1), the Unicode line and paragraph separators, and the bidirectional controls ("Trojan
@@ -249,12 +245,6 @@ fn push_escaped(out: &mut String, c: char) {
     for unit in c.encode_utf16(&mut units) {
         out.push_str(&format!("\\u{unit:04x}"));
     }
-}
-
-/// Characters never written raw into an exported script.
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 /// Pretty JSON with the characters of [`needs_escape`] written as `\uXXXX` (they can only occur

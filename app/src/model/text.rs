@@ -15,8 +15,9 @@ fn first_disallowed(text: &str, allow_line_breaks: bool) -> Option<(usize, char)
         .map(|(i, c)| (i + 1, c))
 }
 
-/// Characters no name may hold.
-fn disallowed(c: char) -> bool {
+/// Characters no name may hold, and that exports never write raw (`crate::export`): control
+/// characters, line and paragraph separators, text-direction controls, the byte-order mark.
+pub fn disallowed(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }

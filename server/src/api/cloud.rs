@@ -23,10 +23,15 @@ use app::api::connections::ConnectionKind;
 pub struct Reached {
     /// The client.
     pub client: OciClient,
-    /// Whether it is the built-in sandbox (which can reach loopback endpoints).
-    pub is_sandbox: bool,
     /// The team's own tenancy of the embedded sandbox, for the built-in connection.
     pub sandbox: Option<crate::sandbox::Sandbox>,
+}
+
+impl Reached {
+    /// Whether it is the built-in sandbox (which can reach loopback endpoints).
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox.is_some()
+    }
 }
 
 /// The client of a team's connection.
@@ -34,10 +39,10 @@ pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> ApiRes
     let row: ConnectionRow = find(state, team_id, connection_id).await?;
     if row.kind() == ConnectionKind::Sandbox {
         let team = connections::team_sandbox(state, row.team_id).await?;
-        return Ok(Reached { client: team.client, is_sandbox: true, sandbox: Some(team.sandbox) });
+        return Ok(Reached { client: team.client, sandbox: Some(team.sandbox) });
     }
     let client = connections::client(state, &state.master_key, &row).await?;
-    Ok(Reached { client, is_sandbox: false, sandbox: None })
+    Ok(Reached { client, sandbox: None })
 }
 
 /// The trimmed compartment OCID, or a 400 naming `field`.

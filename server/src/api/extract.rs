@@ -31,7 +31,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
                         (names.first().cloned().unwrap_or_else(|| "path".into()), value, expected_type)
                     }
                     ErrorKind::InvalidUtf8InPathParam { key } => (key, String::new(), "UTF-8 text"),
-                    other => ("path".into(), String::new(), leak_kind(&other)),
+                    other => ("path".into(), String::new(), expected_of(&other)),
                 };
                 let what = if expected.starts_with('i') || expected.starts_with('u') { "a number" } else { expected };
                 let shown: String = value.chars().take(64).collect();
@@ -46,7 +46,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
 }
 
 /// A short description of an unexpected path error (without the value, which may be long).
-fn leak_kind(kind: &ErrorKind) -> &'static str {
+fn expected_of(kind: &ErrorKind) -> &'static str {
     match kind {
         ErrorKind::WrongNumberOfParameters { .. } => "the right number of parameters",
         _ => "a valid value",

@@ -70,7 +70,7 @@ struct ApiDoc;
 /// Routes are registered through `OpenApiRouter`, so a handler cannot be served without appearing
 /// in the document: the document is derived from the same list, not written beside it.
 pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             "/api/v1",
             OpenApiRouter::new()
@@ -133,7 +133,6 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(sandbox_activity::get_sandbox_activity)),
         )
         .split_for_parts();
-    let mut doc = doc;
     document_common_errors(&mut doc);
     let doc = Arc::new(doc);
     let served = doc.clone();
@@ -152,7 +151,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
 /// a body, 503 when the database does not answer, and OCI's own refusals (409, 412, 429) passed on
 /// by the calls that reach it.
 fn document_common_errors(doc: &mut OpenApiDoc) {
-    use utoipa::openapi::path::HttpMethod;
+    use http::Method;
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let error = |description: &str| {
         RefOr::T(
@@ -168,21 +167,14 @@ fn document_common_errors(doc: &mut OpenApiDoc) {
     for (path, item) in doc.paths.paths.iter_mut() {
         let route = format!("/api/v1{path}");
         let operations = [
-            (HttpMethod::Get, item.get.as_mut()),
-            (HttpMethod::Post, item.post.as_mut()),
-            (HttpMethod::Put, item.put.as_mut()),
-            (HttpMethod::Patch, item.patch.as_mut()),
-            (HttpMethod::Delete, item.delete.as_mut()),
+            (Method::GET, item.get.as_mut()),
+            (Method::POST, item.post.as_mut()),
+            (Method::PUT, item.put.as_mut()),
+            (Method::PATCH, item.patch.as_mut()),
+            (Method::DELETE, item.delete.as_mut()),
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
-            let method = match method {
-                HttpMethod::Get => http::Method::GET,
-                HttpMethod::Post => http::Method::POST,
-                HttpMethod::Put => http::Method::PUT,
-                HttpMethod::Patch => http::Method::PATCH,
-                _ => http::Method::DELETE,
-            };
             let public = crate::auth::access::policy(&method, &route) == Some(crate::auth::access::Access::Public);
             let reaches_oci = operation.responses.responses.contains_key("502");
             let has_body = operation.request_body.is_some();

@@ -134,12 +134,12 @@ pub async fn create_subscription(
     check_target("topic_id", &topic_id, "onstopic")?;
     let reached = reach(&state, team_id, connection_id).await?;
     let endpoint = request.endpoint.trim();
-    check_endpoint(request.protocol, endpoint, reached.is_sandbox).map_err(|m| AppError::invalid("endpoint", m))?;
+    check_endpoint(request.protocol, endpoint, reached.is_sandbox()).map_err(|m| AppError::invalid("endpoint", m))?;
     if let Some(auth) = &request.basic_auth {
         check_basic_auth(request.protocol, auth).map_err(|(field, m)| AppError::invalid(field, m))?;
     }
     // Last: the only check that may need the network (a name lookup).
-    check_reachable(&state, request.protocol, endpoint, reached.is_sandbox).await?;
+    check_reachable(request.protocol, endpoint, reached.sandbox.as_ref()).await?;
     let client = reached.client;
     let full_endpoint = endpoint_with_credentials(endpoint, request.basic_auth.as_ref());
     let name = redact_endpoint(&full_endpoint);
@@ -177,19 +177,17 @@ pub async fn create_subscription(
 /// delivery); OCI delivers from its own network, where only a literal address can be judged from
 /// here (a private, loopback, link-local or metadata address is never a webhook OCI can reach).
 async fn check_reachable(
-    state: &AppState,
     protocol: app::api::subscriptions::SubscriptionProtocol,
     endpoint: &str,
-    is_sandbox: bool,
+    sandbox: Option<&crate::sandbox::Sandbox>,
 ) -> ApiResult<()> {
     use app::api::subscriptions::SubscriptionProtocol::{CustomHttps, Pagerduty, Slack};
     if !matches!(protocol, CustomHttps | Slack | Pagerduty) {
         return Ok(());
     }
-    let verdict = if is_sandbox {
-        state.builtin.sandbox.egress().policy().check_url(endpoint).await.map(drop)
-    } else {
-        crate::egress::EgressPolicy::default().check_form(endpoint).map(drop)
+    let verdict = match sandbox {
+        Some(sandbox) => sandbox.egress().policy().check_url(endpoint).await.map(drop),
+        None => crate::egress::EgressPolicy::default().check_form(endpoint).map(drop),
     };
     verdict.map_err(|refused| AppError::invalid("endpoint", format!("Deliveries cannot go there: {refused}.")))
 }

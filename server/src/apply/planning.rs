@@ -99,7 +99,7 @@ pub async fn make_reading(
     let desired = if target.destroy {
         Desired::default()
     } else {
-        render(&template, &target.parameters, reached.is_sandbox).map_err(|problems| invalid_values(&problems))?
+        render(&template, &target.parameters, reached.is_sandbox()).map_err(|problems| invalid_values(&problems))?
     };
     let live = match reading {
         Reading::Cloud => live::read(&reached.client, &compartment_id, uid, owned).await.map_err(AppError::Oci)?,

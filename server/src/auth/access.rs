@@ -44,9 +44,14 @@ pub enum Access {
 
 /// The access decision for `method` on the route template `route`; `None` for routes without one.
 pub fn policy(method: &Method, route: &str) -> Option<Access> {
+    decide(method.as_str(), route)
+}
+
+/// [`policy`] by the method's name.
+fn decide(method: &str, route: &str) -> Option<Access> {
     use Access::*;
     // HEAD runs the GET handler (without sending the body), so it needs what GET needs.
-    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    let method = if method == "HEAD" { "GET" } else { method };
     let access = match (method, route) {
         // Unknown paths answer a JSON 404 to anyone.
         (_, "/api" | "/api/{*rest}") => Public,
@@ -165,18 +170,9 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
 /// The methods `route` accepts, as the `Allow` header lists them: those with a decision, and
 /// HEAD wherever GET has one.
 pub fn allowed_methods(route: &str) -> Vec<&'static str> {
-    let declared = [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
-    declared
-        .iter()
-        .filter(|method| policy(method, route).is_some())
-        .map(|method| match *method {
-            Method::GET => "GET",
-            Method::HEAD => "HEAD",
-            Method::POST => "POST",
-            Method::PUT => "PUT",
-            Method::PATCH => "PATCH",
-            _ => "DELETE",
-        })
+    ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+        .into_iter()
+        .filter(|method| decide(method, route).is_some())
         .collect()
 }
 
@@ -283,18 +279,10 @@ pub async fn resolve(
             header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).ok_or(AppError::Unauthenticated)?;
         let (prefix, hash) = token::parse(presented.trim()).ok_or(AppError::Unauthenticated)?;
         let row = api_tokens::by_prefix(&state.pool, &prefix).await?.ok_or(AppError::Unauthenticated)?;
-        if row.revoked_at.is_some() || !token::hashes_match(&hash, &row.secret_hash) {
+        if !token::hashes_match(&hash, &row.secret_hash) {
             return Err(AppError::Unauthenticated);
         }
-        let user = users::by_id(&state.pool, row.user_id).await?;
-        if user.disabled_at.is_some() || user.must_change_password {
-            return Err(AppError::Unauthenticated);
-        }
-        // A token never acts above its owner as they are now: demoted, it acts with the owner's
-        // new role; out of the team, it is dead (leaving also revokes it, see `api::tokens`).
-        let owner_role =
-            crate::db::teams::role_of(&state.pool, row.team_id, row.user_id).await?.ok_or(AppError::Unauthenticated)?;
-        let role = Role::parse(&row.role).unwrap_or(Role::Viewer).min(owner_role);
+        let (user, role) = token_standing(&state.pool, &row).await?.ok_or(AppError::Unauthenticated)?;
         api_tokens::touch(&state.pool, row.id).await?;
         let credential = Credential::Token { token_id: row.id, team_id: row.team_id, role };
         return Ok(Some(Caller { user, credential, client_ip }));
@@ -324,6 +312,28 @@ pub async fn resolve(
     Ok(Some(Caller { user, credential, client_ip }))
 }
 
+/// The owner of a token and the role it acts with now, or `None` when it no longer acts: revoked,
+/// its owner disabled or due to change their password, or no longer in the token's team. A token
+/// never acts above its owner as they are now: demoted, it acts with the owner's new role (leaving
+/// the team, a disabled account and a password change also revoke it, see `api::tokens`).
+async fn token_standing(
+    pool: &sqlx::SqlitePool,
+    row: &api_tokens::TokenRow,
+) -> Result<Option<(users::User, Role)>, crate::db::DbError> {
+    if row.revoked_at.is_some() {
+        return Ok(None);
+    }
+    let user = users::by_id(pool, row.user_id).await?;
+    if user.disabled_at.is_some() || user.must_change_password {
+        return Ok(None);
+    }
+    let Some(owner_role) = crate::db::teams::role_of(pool, row.team_id, row.user_id).await? else {
+        return Ok(None);
+    };
+    let role = Role::parse(&row.role).unwrap_or(Role::Viewer).min(owner_role);
+    Ok(Some((user, role)))
+}
+
 /// Whether the credential `caller` presented still grants `needed` in `team_id` now, judged from
 /// the database as a new request would be: the session still in the store and not ended, or the
 /// token not revoked; the account enabled; the membership (and for a token, the owner's role) high
@@ -331,13 +341,11 @@ pub async fn resolve(
 /// token ends a stream already open. Any failure to tell counts as no.
 pub async fn still_allowed(state: &AppState, caller: &Caller, team_id: i64, needed: Role) -> bool {
     use tower_sessions::SessionStore;
-    let user_id = match &caller.credential {
-        Credential::Token { token_id, team_id: token_team, role } => {
+    match &caller.credential {
+        Credential::Token { token_id, team_id: token_team, .. } => {
             let Ok(Some(row)) = api_tokens::by_id(&state.pool, *token_id).await else { return false };
-            if row.revoked_at.is_some() || *token_team != team_id || *role < needed {
-                return false;
-            }
-            row.user_id
+            *token_team == team_id
+                && matches!(token_standing(&state.pool, &row).await, Ok(Some((_, role))) if role >= needed)
         }
         Credential::Session { session_id, .. } => {
             let Some(id) = session_id else { return false };
@@ -346,17 +354,11 @@ pub async fn still_allowed(state: &AppState, caller: &Caller, team_id: i64, need
                 record.data.get(SESSION_KEY).cloned().and_then(|v| serde_json::from_value::<SessionData>(v).ok());
             let Some(data) = data else { return false };
             let Ok(user) = users::by_id(&state.pool, data.user_id).await else { return false };
-            if session_ended(&data, &user, Utc::now()) {
-                return false;
-            }
-            user.id
+            !session_ended(&data, &user, Utc::now())
+                && !user.must_change_password
+                && matches!(crate::db::teams::role_of(&state.pool, team_id, user.id).await, Ok(Some(role)) if role >= needed)
         }
-    };
-    let Ok(user) = users::by_id(&state.pool, user_id).await else { return false };
-    if user.disabled_at.is_some() || user.must_change_password {
-        return false;
     }
-    matches!(crate::db::teams::role_of(&state.pool, team_id, user_id).await, Ok(Some(role)) if role >= needed)
 }
 
 /// Whether a session is over at `now`: the account is disabled, the user logged out everywhere

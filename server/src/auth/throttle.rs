@@ -10,7 +10,7 @@
 //! Per account: five attempts in a minute are free; after that each further attempt must wait 1 s
 //! after the one before, then 2, 4, ... up to 30 s. Per address the free allowance is larger
 //! ([`FREE_PER_ADDRESS`]), because one address may be a whole office behind NAT; with
-//! `--trusted-proxy` the address is the client's, not the proxy's (see `crate::auth::client_ip`).
+//! `--trusted-proxy` the address is the client's, not the proxy's (see `crate::auth::client_address`).
 //!
 //! State is in memory and bounded: at most [`MAX_KEYS`] keys, expired ones dropped first, then the
 //! least recently used. A restart forgets it, which only ever shortens a wait.

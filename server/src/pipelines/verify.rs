@@ -414,7 +414,7 @@ async fn subscribe(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let hint = if reached.is_sandbox {
+    let hint = if reached.is_sandbox() {
         "see the inbox's confirmation entry".to_owned()
     } else {
         format!("OCI must reach {url}; start Signalbox with --public-url set to an address OCI can reach")

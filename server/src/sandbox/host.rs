@@ -58,40 +58,41 @@ impl SandboxHost {
                 store: RwLock::default(),
             }),
         };
-        host.tenant(&host.inner.config.tenancy.clone());
+        host.default_tenant();
         host
-    }
-
-    /// The default tenancy's OCID.
-    pub fn default_tenancy(&self) -> &str {
-        &self.inner.config.tenancy
     }
 
     /// The default tenancy.
     pub fn default_tenant(&self) -> Sandbox {
-        self.tenant(&self.inner.config.tenancy.clone())
+        self.tenant(&self.inner.config.tenancy)
     }
 
     /// The tenancy `tenancy`, made (empty, with the preset compartments) on first use. A tenancy
     /// made while a store is attached is saved there from then on.
     pub fn tenant(&self, tenancy: &str) -> Sandbox {
+        self.entry(tenancy).sandbox
+    }
+
+    /// The tenancy `tenancy` with its router, made on first use.
+    fn entry(&self, tenancy: &str) -> Tenant {
         if let Some(tenant) = self.get(tenancy) {
-            return tenant.sandbox;
+            return tenant;
         }
         let mut tenants = self.inner.tenants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(tenant) = tenants.get(tenancy) {
-            return tenant.sandbox.clone();
+            return tenant.clone();
         }
         let sandbox = Sandbox::new(SandboxConfig { tenancy: tenancy.to_owned(), ..self.inner.config.clone() });
         sandbox.set_base_url(&self.base_url());
         let router = sandbox.router();
-        tenants.insert(tenancy.to_owned(), Tenant { sandbox: sandbox.clone(), router });
+        let tenant = Tenant { sandbox: sandbox.clone(), router };
+        tenants.insert(tenancy.to_owned(), tenant.clone());
         drop(tenants);
         // Tenancies saved earlier were all restored by `persist_to`; one made now is new.
         if let Some(store) = self.store() {
             sandbox.attach(store);
         }
-        sandbox
+        tenant
     }
 
     fn get(&self, tenancy: &str) -> Option<Tenant> {
@@ -165,11 +166,7 @@ impl SandboxHost {
                 return tenant;
             }
         }
-        self.get(&self.inner.config.tenancy).unwrap_or_else(|| {
-            let sandbox = self.default_tenant();
-            let router = sandbox.router();
-            Tenant { sandbox, router }
-        })
+        self.entry(&self.inner.config.tenancy)
     }
 }
 
