@@ -80,9 +80,34 @@ pub struct Me {
     pub must_change_password: bool,
     /// The user's teams.
     pub teams: Vec<TeamMembership>,
+    /// The team the console opens in: the one last chosen with the team switcher, while the user
+    /// is still a member of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_team: Option<i64>,
     /// For session callers: the token to send as `x-csrf-token` on every state-changing request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
+}
+
+impl Me {
+    /// The team the console opens in: the preferred one, else the first; `None` outside any team.
+    pub fn home_team(&self) -> Option<&TeamMembership> {
+        let preferred = self.preferred_team.and_then(|id| self.membership(id));
+        preferred.or_else(|| self.teams.first())
+    }
+
+    /// The caller's membership of team `id`.
+    pub fn membership(&self, id: i64) -> Option<&TeamMembership> {
+        self.teams.iter().find(|t| t.team_id == id)
+    }
+}
+
+/// Body of `PUT /api/v1/auth/preferred-team`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PreferredTeamRequest {
+    /// A team the caller is a member of.
+    pub team_id: i64,
 }
 
 /// Body of `POST /api/v1/auth/password`.
@@ -251,6 +276,12 @@ pub async fn logout(csrf: &str) -> Result<(), ApiError> {
 /// Ends every session of the user, this one too.
 pub async fn logout_everywhere(csrf: &str) -> Result<(), ApiError> {
     super::send_empty(http::Method::POST, "/auth/logout-everywhere", Some(csrf)).await
+}
+
+/// Remembers the team the console opens in for the caller.
+pub async fn set_preferred_team(team_id: i64, csrf: &str) -> Result<(), ApiError> {
+    let request = PreferredTeamRequest { team_id };
+    super::send_body(http::Method::PUT, "/auth/preferred-team", &request, Some(csrf)).await
 }
 
 /// Changes the caller's password.

@@ -9,7 +9,7 @@ use crate::db::{teams, users};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
-use app::api::auth::{ChangePasswordRequest, LoginRequest, Me};
+use app::api::auth::{ChangePasswordRequest, LoginRequest, Me, PreferredTeamRequest};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::Utc;
@@ -159,12 +159,48 @@ async fn me(state: &AppState, caller: &Caller) -> ApiResult<Me> {
         display_name: caller.user.display_name.clone(),
         is_site_admin: caller.user.is_site_admin && caller.is_session(),
         must_change_password: caller.user.must_change_password,
+        preferred_team: match &caller.credential {
+            Credential::Session { .. } => users::preferred_team(&state.pool, caller.user.id).await?,
+            Credential::Token { .. } => None,
+        },
         teams,
         csrf_token: match &caller.credential {
             Credential::Session { csrf_token, .. } => Some(csrf_token.clone()),
             Credential::Token { .. } => None,
         },
     })
+}
+
+/// Handles `PUT /api/v1/auth/preferred-team`: remembers the team the console opens in for the
+/// caller (the team switcher's choice). A preference, not a change to anything shared: not audited.
+#[utoipa::path(
+    put,
+    path = "/auth/preferred-team",
+    tag = "auth",
+    request_body = PreferredTeamRequest,
+    responses(
+        (status = 204, description = "Remembered"),
+        (status = 400, description = "`team_id` names a team the caller is not a member of", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    )
+)]
+pub async fn set_preferred_team(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    JsonBody(request): JsonBody<PreferredTeamRequest>,
+) -> ApiResult<StatusCode> {
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    match users::set_preferred_team(&mut conn, caller.user.id, request.team_id).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(crate::db::DbError::NotFound) => Err(AppError::invalid(
+            "team_id",
+            format!(
+                "You are not a member of team {}; choose one of the teams `GET /api/v1/auth/me` lists.",
+                request.team_id
+            ),
+        )),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Handles `POST /api/v1/auth/logout`: ends this session.

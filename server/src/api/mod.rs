@@ -85,6 +85,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(auth::logout))
                 .routes(routes!(auth::logout_everywhere))
                 .routes(routes!(auth::change_password))
+                .routes(routes!(auth::set_preferred_team))
                 .routes(routes!(users::list_users, users::create_user))
                 .routes(routes!(users::update_user))
                 .routes(routes!(teams::list_teams, teams::create_team))

@@ -58,6 +58,8 @@ fn decide(method: &str, route: &str) -> Option<Access> {
         ("POST", "/api/v1/auth/login") => Public,
         ("GET", "/api/v1/auth/me") => Authenticated,
         ("POST", "/api/v1/auth/logout" | "/api/v1/auth/logout-everywhere" | "/api/v1/auth/password") => Session,
+        // A console preference: tokens are bound to one team and have no use for it.
+        ("PUT", "/api/v1/auth/preferred-team") => Session,
         ("GET", "/api/v1/system" | "/api/v1/openapi.json" | "/api/v1/teams") => Authenticated,
         // The trail is scoped per row by the handler: site administrators see every row, others
         // the rows of their teams.

@@ -125,3 +125,30 @@ pub async fn void_sessions(conn: &mut SqliteConnection, id: i64) -> Result<(), D
         .await?;
     Ok(())
 }
+
+/// The team the user last chose in the console, if they are still a member of it.
+#[tracing::instrument(skip_all)]
+pub async fn preferred_team(pool: &SqlitePool, id: i64) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.preferred_team_id FROM users u \
+         JOIN memberships m ON m.user_id = u.id AND m.team_id = u.preferred_team_id WHERE u.id = ?1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .flatten())
+}
+
+/// Remembers the team the user chose; `NotFound` when they are not a member of it.
+#[tracing::instrument(skip_all)]
+pub async fn set_preferred_team(conn: &mut SqliteConnection, id: i64, team_id: i64) -> Result<(), DbError> {
+    let done = sqlx::query(
+        "UPDATE users SET preferred_team_id = ?2 WHERE id = ?1 \
+         AND EXISTS (SELECT 1 FROM memberships WHERE user_id = ?1 AND team_id = ?2)",
+    )
+    .bind(id)
+    .bind(team_id)
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 { Err(DbError::NotFound) } else { Ok(()) }
+}

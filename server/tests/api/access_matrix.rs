@@ -58,6 +58,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/auth/logout", "U A A A A A F F U U U"),
     ("POST", "/api/v1/auth/logout-everywhere", "U A A A A A F F U U U"),
     ("POST", "/api/v1/auth/password", "U A A A A A F F U U U"),
+    ("PUT", "/api/v1/auth/preferred-team", "U A A A A A F F U U U"),
     ("GET", "/api/v1/users", "U F F F F A F F U U U"),
     ("POST", "/api/v1/users", "U F F F F A F F U U U"),
     ("PATCH", "/api/v1/users/{user_id}", "U F F F F A F F U U U"),

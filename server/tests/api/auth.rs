@@ -157,3 +157,77 @@ async fn auth_events_are_audited() {
     let secret_part = secret.rsplit('_').next().unwrap();
     assert!(everything.iter().all(|row| !row.contains(secret_part) && !row.contains(MEMBER_PASSWORD)));
 }
+
+/// The team the console opens in is remembered per user, only for teams the user belongs to, and
+/// forgotten when they leave it; a refused choice changes nothing.
+#[tokio::test]
+async fn the_preferred_team_is_one_of_the_users_teams() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let first = admin.me.teams[0].team_id;
+    let second = app.create_team(&admin, "Payments").await;
+    let elsewhere = app.create_team(&admin, "Elsewhere").await;
+    let ada = app.member(&admin, "ada", first, "viewer").await;
+    let (status, _) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/teams/{second}/members/{}", ada.me.user_id),
+            serde_json::json!({"role": "operator"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let preferred = |me: &serde_json::Value| me.get("preferred_team").and_then(|t| t.as_i64());
+
+    let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
+    assert_eq!(preferred(&me), None, "nothing chosen yet");
+    let choose = |team: serde_json::Value| serde_json::json!({ "team_id": team });
+    assert_eq!(ada.call(Method::PUT, "/api/v1/auth/preferred-team", choose(second.into())).await.0, 204);
+    let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
+    assert_eq!(preferred(&me), Some(second));
+
+    // Teams the user is not in, teams that do not exist, and values that are not ids: refused,
+    // naming the field, and the choice stays.
+    for bad in [elsewhere.into(), serde_json::json!(999_999), serde_json::json!(-1), serde_json::json!(i64::MAX)] {
+        let (status, body) = ada.call(Method::PUT, "/api/v1/auth/preferred-team", choose(bad.clone())).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["field"], "team_id", "{bad}: {body}");
+    }
+    for bad in [serde_json::json!("2"), serde_json::json!(1.5), serde_json::json!(null), serde_json::json!({})] {
+        let (status, body) = ada.call(Method::PUT, "/api/v1/auth/preferred-team", choose(bad.clone())).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
+    assert_eq!(preferred(&me), Some(second), "refusals changed nothing");
+
+    // A token is bound to its team: it has no preference and cannot set one.
+    let token = app.token(&ada, first, "viewer").await;
+    let response = app
+        .client
+        .put(app.url("/api/v1/auth/preferred-team"))
+        .bearer_auth(&token)
+        .json(&choose(first.into()))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 403);
+
+    // Leaving the team forgets the choice: the console opens in a team the user is still in.
+    let removed = admin
+        .send(Method::DELETE, &format!("/api/v1/teams/{second}/members/{}", ada.me.user_id))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(removed.status(), 204);
+    let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
+    assert_eq!(preferred(&me), None);
+    let rejoined = admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/teams/{second}/members/{}", ada.me.user_id),
+            serde_json::json!({"role": "viewer"}),
+        )
+        .await;
+    assert_eq!(rejoined.0, 200);
+    let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
+    assert_eq!(preferred(&me), Some(second), "the column keeps the choice only while it is a membership");
+}
