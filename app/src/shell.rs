@@ -1,6 +1,6 @@
 //! The HTML document, the application frame and the route table.
 
-use crate::components::Layout;
+use crate::components::{Layout, ToTeam};
 use crate::pages::{
     AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, Dashboard, DeployRoute, DeploymentRoute,
     HealthRoute, InboxesRoute, Login, NotFound, PipelinesRoute, RuleRoute, RulesRoute, SandboxRoute, SettingsRoute,
@@ -51,20 +51,23 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=Dashboard ssr=SsrMode::Async />
                     <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/pipelines") view={Lazy::<PipelinesRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/pipelines/deploy") view={Lazy::<DeployRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/pipelines/templates/:template_id") view={Lazy::<TemplateRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/pipelines/deployments/:deployment_id") view={Lazy::<DeploymentRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/rules/:rule_id") view={Lazy::<RuleRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/topics/:topic_id") view={Lazy::<TopicRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/pipelines") view={Lazy::<PipelinesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/pipelines/deploy") view={Lazy::<DeployRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/pipelines/templates/:template_id") view={Lazy::<TemplateRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/pipelines/deployments/:deployment_id") view={Lazy::<DeploymentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/rules/:rule_id") view={Lazy::<RuleRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/topics/:topic_id") view={Lazy::<TopicRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/audit/cloud") view={Lazy::<CloudAuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/health") view={Lazy::<HealthRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/inboxes") view={Lazy::<InboxesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/sandbox") view={Lazy::<SandboxRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/audit/cloud") view={Lazy::<CloudAuditRoute>::new()} ssr=SsrMode::Async />
+                    // Before `/audit/:entry_id`, which would take it: routes match in order.
+                    <Route path=path!("/audit/cloud") view=ToTeam ssr=SsrMode::Async />
                     <Route path=path!("/audit/:entry_id") view={Lazy::<AuditEntryRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/health") view={Lazy::<HealthRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/inboxes") view={Lazy::<InboxesRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sandbox") view={Lazy::<SandboxRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -9,11 +9,11 @@ test.beforeEach(async ({ page }) => {
 // load is in flight, an error panel with the code and a retry when the API fails.
 
 test('a client-side navigation shows the skeleton, then the data', async ({ page }) => {
-  await page.goto('/rules');
+  await page.goto('/t/1/rules');
   await expect(page.locator('.app-frame')).toHaveAttribute('data-hydrated', 'true');
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/api/v1/system', async (route) => {
+  await page.route('**/api/v1/system?*', async (route) => {
     await held;
     await route.continue();
   });
@@ -30,7 +30,7 @@ test('a client-side navigation shows the skeleton, then the data', async ({ page
 test('an API failure shows what happened and recovers on retry', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('.app-frame')).toHaveAttribute('data-hydrated', 'true');
-  await page.route('**/api/v1/system', (route) =>
+  await page.route('**/api/v1/system?*', (route) =>
     route.fulfill({
       status: 503,
       contentType: 'application/json',
@@ -44,7 +44,7 @@ test('an API failure shows what happened and recovers on retry', async ({ page }
   await expect(alert).toContainText('HTTP 503 · unavailable');
   await page.screenshot({ path: 'screenshots/dashboard-error.png' });
 
-  await page.unroute('**/api/v1/system');
+  await page.unroute('**/api/v1/system?*');
   await alert.getByRole('button', { name: 'Try again' }).click();
   await expect(page.getByRole('region', { name: 'Storage' })).toBeVisible();
   await expect(alert).toHaveCount(0);

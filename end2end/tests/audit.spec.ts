@@ -5,7 +5,7 @@ import { loginAs } from './session';
 test("a rule's condition change is in its history: diff with the changed line, and in the CSV export", async ({ page }) => {
   test.setTimeout(60_000);
   await loginAs(page.request);
-  await page.goto('/rules');
+  await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const form = page.getByRole('form', { name: 'Create a rule' });
   const name = `audited-${Date.now().toString(36)}`;
@@ -61,7 +61,7 @@ test("a rule's condition change is in its history: diff with the changed line, a
 
 test("the cloud's audit events: a topic created through Signalbox is paired with its entry", async ({ page }) => {
   await loginAs(page.request);
-  await page.goto('/topics');
+  await page.goto('/t/1/topics');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const form = page.getByRole('form', { name: 'Create a topic' });
   const name = `cloud-audited-${Date.now().toString(36)}`;

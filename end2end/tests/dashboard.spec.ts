@@ -33,7 +33,7 @@ test.describe('dashboard', () => {
 
     const checkedAt = page.getByTestId('checked-at');
     const before = await checkedAt.innerText();
-    const apiCall = page.waitForResponse((r) => r.url().endsWith('/api/v1/system') && r.status() === 200);
+    const apiCall = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/system' && r.status() === 200);
     await page.getByTestId('refresh-system').click();
     await apiCall;
     await expect(checkedAt).not.toHaveText(before);

@@ -23,9 +23,10 @@ test('signing in, out, and the back button afterwards', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Rules' })).toBeVisible();
   await expect(page).toHaveURL(/\/rules$/);
 
-  // The user menu names the user and their team, and logs out.
+  // The top bar names the team and the role; the user menu names the user and logs out.
+  await expect(page.getByTestId('team-switcher')).toContainText('Platform');
+  await expect(page.getByTestId('team-switcher')).toContainText('admin');
   await page.getByLabel('Account menu for admin').click();
-  await expect(page.locator('.menu-teams')).toContainText('Platform');
   await page.screenshot({ path: 'screenshots/user-menu.png' });
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();

@@ -1,5 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { loginAs } from './session';
 
 async function hydrated(page: Page) {
@@ -15,7 +16,7 @@ test('the infra-alerts starter: planned, applied live, re-applied as no-op, drif
   const name = `infra ${prefix}`;
 
   // The starter goes into the library.
-  await page.goto('/pipelines');
+  await page.goto(`/t/${team}/pipelines`);
   await hydrated(page);
   await page.locator('[data-starter="infra-alerts"]').getByRole('button', { name: 'Add to library' }).click();
   const library = page.getByRole('table', { name: 'Templates' });
@@ -46,6 +47,9 @@ test('the infra-alerts starter: planned, applied live, re-applied as no-op, drif
   await expect(page.locator('.run-step[data-state="done"]')).toHaveCount(3);
   await expect(page.getByRole('table', { name: 'Resources' }).getByRole('row')).toHaveCount(4);
   await page.screenshot({ path: 'screenshots/pipeline-applied.png', fullPage: true });
+  const axe = await new AxeBuilder({ page }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   const deployment = Number(new URL(page.url()).pathname.split('/').pop());
 
   // The same again: nothing to change, and applying it is an empty run.
@@ -113,7 +117,7 @@ test('a template version is published, its page shows what changed, and it downl
   });
   expect(response.status()).toBe(200);
   const created = await response.json();
-  await page.goto(`/pipelines/templates/${created.template.id}`);
+  await page.goto(`/t/${team}/pipelines/templates/${created.template.id}`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
   await hydrated(page);
 

@@ -3,7 +3,7 @@ import { loginAs } from './session';
 
 async function openRules(page: Page) {
   await loginAs(page.request);
-  await page.goto('/rules');
+  await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   return page.getByRole('form', { name: 'Create a rule' });
 }

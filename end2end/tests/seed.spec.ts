@@ -11,7 +11,7 @@ test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published
     const topicName = `infra-alerts-${Date.now().toString(36)}`;
 
     // Step 1: the topic.
-    await page.goto('/topics');
+    await page.goto('/t/1/topics');
     await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
     const create = page.getByRole('form', { name: 'Create a topic' });
     await create.getByLabel('Topic name').fill(topicName);
@@ -126,7 +126,7 @@ test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published
 test('subscription forms follow the protocol; pending ones are listed with their age', async ({ page }) => {
   await loginAs(page.request);
   const topicName = `pending-${Date.now().toString(36)}`;
-  await page.goto('/topics');
+  await page.goto('/t/1/topics');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const create = page.getByRole('form', { name: 'Create a topic' });
   await create.getByLabel('Topic name').fill(topicName);
@@ -159,7 +159,7 @@ test('subscription forms follow the protocol; pending ones are listed with their
 
 test('HCL typed into the condition is pinpointed within one keystroke and blocks saving', async ({ page }) => {
   await loginAs(page.request);
-  await page.goto('/rules');
+  await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const rule = page.getByRole('form', { name: 'Create a rule' });
   await rule.getByLabel('Name', { exact: true }).fill('hcl-by-mistake');

@@ -9,3 +9,11 @@ export async function loginAs(request: APIRequestContext, username = 'admin', pa
   expect(response.status()).toBe(200);
   return response.json();
 }
+
+/** The id of the team named `name`, as the signed-in site administrator of `request` sees it. */
+export async function teamId(request: APIRequestContext, name: string): Promise<number> {
+  const teams: { id: number; name: string }[] = await (await request.get('/api/v1/teams')).json();
+  const team = teams.find((t) => t.name === name);
+  expect(team, `team ${name}`).toBeTruthy();
+  return team!.id;
+}

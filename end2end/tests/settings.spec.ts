@@ -1,7 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loginAs } from './session';
+import { loginAs, teamId } from './session';
 
 /** Waits until the WebAssembly has taken over the page. */
 async function hydrated(page: Page) {
@@ -53,7 +53,10 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   await newTeam.getByLabel('Team name').fill(otherTeam);
   await newTeam.getByRole('button', { name: 'Create team' }).click();
   await hydrated(page);
-  await page.getByLabel('Showing team').selectOption({ label: otherTeam });
+  // A team's settings have an address of their own: opening it changes nobody's remembered team
+  // (other tests run as this administrator at the same time).
+  await page.goto(`/t/${await teamId(page.request, otherTeam)}/settings`);
+  await hydrated(page);
   await addMember(page, other, 'operator');
   await expect(page.getByRole('table', { name: `Members of ${otherTeam}` })).toContainText(other);
   await page.screenshot({ path: 'screenshots/settings-admin.png', fullPage: true });
@@ -114,9 +117,8 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   await context.close();
 
   // The admin removes the viewer again, after confirming.
-  await page.goto('/settings');
+  await page.goto(`/t/${await teamId(page.request, 'Platform')}/settings`);
   await hydrated(page);
-  await page.getByLabel('Showing team').selectOption({ label: 'Platform' });
   const row = page.getByRole('table', { name: 'Members of Platform' }).getByRole('row', { name: new RegExp(viewer) });
   await row.getByRole('button', { name: 'Remove' }).click();
   await expect(row.getByRole('button', { name: 'Yes, remove' })).toBeFocused();
@@ -152,11 +154,9 @@ test('an API token is shown once, works, and stops working when revoked', async 
 
 test('connections: the sandbox signs; a tenancy is added from a config file, its key never shown', async ({ page }) => {
   await loginAs(page.request);
-  await page.goto('/settings');
-  await hydrated(page);
   // Another test may have made the admin a member of a second team.
-  const picker = page.getByLabel('Showing team');
-  if (await picker.count()) await picker.selectOption({ label: 'Platform' });
+  await page.goto(`/t/${await teamId(page.request, 'Platform')}/settings`);
+  await hydrated(page);
   const table = page.getByRole('table', { name: 'Connections' });
   await expect(table).toContainText('Built-in sandbox');
 

@@ -3,7 +3,7 @@ import { loginAs } from './session';
 
 test('topics: create with live name checks, publish a test message, delete after confirming', async ({ page }) => {
   await loginAs(page.request);
-  await page.goto('/topics');
+  await page.goto('/t/1/topics');
   // The page is a lazily loaded chunk: its header says when its own controls respond.
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   await expect(page.locator('.toolbar').getByLabel('Connection')).toContainText('Built-in sandbox');

@@ -12,7 +12,7 @@ test('inbox, one-click subscription, rule, Verify: every hop green and the event
   const ruleName = `launches-${suffix}`;
 
   // The inbox.
-  await page.goto('/inboxes');
+  await page.goto('/t/1/inboxes');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const create = page.getByRole('form', { name: 'Create an inbox' });
   await create.getByLabel('New inbox').fill(inboxName);
@@ -22,7 +22,7 @@ test('inbox, one-click subscription, rule, Verify: every hop green and the event
   await expect(page.getByText('Nothing received yet')).toBeVisible();
 
   // A topic, and the inbox subscribed to it in one click: ACTIVE with no other step.
-  await page.goto('/topics');
+  await page.goto('/t/1/topics');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const topicForm = page.getByRole('form', { name: 'Create a topic' });
   await topicForm.getByLabel('Topic name').fill(topicName);
@@ -43,7 +43,7 @@ test('inbox, one-click subscription, rule, Verify: every hop green and the event
     .toContain('ACTIVE');
 
   // A rule sending launches of prod-* instances to the topic.
-  await page.goto('/rules');
+  await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const rule = page.getByRole('form', { name: 'Create a rule' });
   await rule.getByLabel('Name', { exact: true }).fill(ruleName);
@@ -85,7 +85,7 @@ test('inbox, one-click subscription, rule, Verify: every hop green and the event
   await page.screenshot({ path: 'screenshots/inbox.png', fullPage: true });
 
   // Health: the pipeline is healthy; the dashboard counts it.
-  await page.goto('/health');
+  await page.goto('/t/1/health');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   await page.getByRole('button', { name: 'Check now' }).click();
   const pipeline = page.locator('.pipeline', { hasText: ruleName });
@@ -107,7 +107,7 @@ test('an inbox shows what arrives live, as text', async ({ page }) => {
   const inbox = await page.request
     .post(`/api/v1/teams/${team}/inboxes`, { data: { name }, headers: { 'x-csrf-token': csrf } })
     .then((r) => r.json());
-  await page.goto(`/inboxes?inbox=${inbox.id}`);
+  await page.goto(`/t/${team}/inboxes?inbox=${inbox.id}`);
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   await expect(page.getByRole('heading', { name: `${name}: deliveries` })).toContainText('live');
 

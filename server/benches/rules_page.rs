@@ -78,7 +78,7 @@ async fn main() {
     assert_eq!(created, RULES, "every rule is created");
     println!("created {RULES} rules through the API in {:.1} s", started.elapsed().as_secs_f64());
 
-    let page = format!("{base}/rules?connection={connection}&compartment={COMPARTMENT}");
+    let page = format!("{base}/t/{team}/rules?connection={connection}&compartment={COMPARTMENT}");
     let json = format!("{api}/rules?compartment_id={COMPARTMENT}");
     let fetch = |url: String| {
         let request = client.get(url).header("accept", "text/html");

@@ -13,6 +13,7 @@ use app::components::Visitor;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -68,7 +69,12 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let pages = Router::new()
         .leptos_routes_with_context(&state, ROUTE_LIST.clone(), render_context.clone(), move || shell(options.clone()))
         // Who is visiting is known before a page renders (see `app::components::Visitor`).
-        .route_layer(middleware::from_fn_with_state(visitor_api, resolve_visitor));
+        .route_layer(middleware::from_fn_with_state(visitor_api.clone(), resolve_visitor));
+    // Paths no page claims: static files, the 404 page, and the addresses of team pages without
+    // their team (`/rules`), which the 404 page sends to the visitor's team and so needs to know
+    // the visitor. Files are not asked for as HTML: they skip the lookup.
+    let not_found = file_and_error_handler_with_context::<AppState, _>(render_context, shell)
+        .layer(middleware::from_fn_with_state(visitor_api, resolve_html_visitor));
 
     let app = Router::new()
         // Probes for load balancers and orchestrators.
@@ -79,7 +85,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         // Pages, rendered on the server with their data and hydrated in the browser.
         .merge(pages)
         // Static assets from the site root; anything else renders the 404 page.
-        .fallback(file_and_error_handler_with_context::<AppState, _>(render_context, shell))
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(limit, refuse_large_bodies))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());
@@ -115,11 +121,35 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
 
 /// Resolves the caller of a page request through the API (`GET /api/v1/auth/me` with the
 /// visitor's cookie) and hands it to the page in the request's extensions.
+///
+/// Opening a team's page (`/t/{team}/…`, the switcher's links included) makes that team the one
+/// the console opens in next time: the team the user last worked in.
 async fn resolve_visitor(State(api): State<InProcessApi>, mut request: Request, next: Next) -> Response {
     let cookie = request.headers().get(http::header::COOKIE).cloned();
-    let me = app::api::as_visitor(api, cookie, app::api::auth::get_me()).await;
+    let mut me = app::api::as_visitor(api.clone(), cookie.clone(), app::api::auth::get_me()).await;
+    let opened = app::components::team_in_path(request.uri().path()).and_then(|team| team.parse::<i64>().ok());
+    if let (Ok(me), Some(team)) = (&mut me, opened)
+        && me.preferred_team != Some(team)
+        && me.membership(team).is_some()
+        && let Some(csrf) = me.csrf_token.clone()
+    {
+        let remembered = app::api::as_visitor(api, cookie, app::api::auth::set_preferred_team(team, &csrf)).await;
+        if remembered.is_ok() {
+            me.preferred_team = Some(team);
+        }
+    }
     request.extensions_mut().insert(Visitor(me));
     next.run(request).await
+}
+
+/// [`resolve_visitor`] for requests that ask for HTML (a browser's navigation), not for files.
+async fn resolve_html_visitor(state: State<InProcessApi>, request: Request, next: Next) -> Response {
+    let wants_html = request
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html { resolve_visitor(state, request, next).await } else { next.run(request).await }
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it, with the

@@ -22,6 +22,14 @@ pub struct SystemInfo {
     pub pipelines: Option<PipelineCounts>,
 }
 
+/// Query of `GET /api/v1/system`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct SystemQuery {
+    /// The team whose pipelines to count (one of the caller's); by default the caller's home team.
+    pub team: Option<i64>,
+}
+
 /// A team's pipelines by last checked status, and the ones that need attention. Part of the
 /// system answer, which the dashboard already loads, so the first page needs no second request
 /// (and no second copy of the code that makes one, about 8 KB gzip of it).
@@ -92,6 +100,9 @@ pub struct SandboxStatus {
 }
 
 /// Fetches [`SystemInfo`].
-pub async fn get_system() -> Result<SystemInfo, ApiError> {
-    super::get_json("/system").await
+pub async fn get_system(team: Option<i64>) -> Result<SystemInfo, ApiError> {
+    match team {
+        Some(team) => super::get_json(&format!("/system?team={team}")).await,
+        None => super::get_json("/system").await,
+    }
 }

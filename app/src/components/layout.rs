@@ -1,4 +1,5 @@
 use super::header_scope::ScopeSlot;
+use super::team::{TeamSwitcher, provide_working_team};
 use super::{ErrorPanel, HeaderScope, LoadingPanel, SideNav, UserMenu};
 use crate::api::auth::{Me, get_me};
 use crate::api::{ApiError, ErrorCode};
@@ -59,7 +60,7 @@ pub fn Layout() -> impl IntoView {
 
 /// The caller the server resolved for this request; in the browser, the one it sent while
 /// hydrating, else `None`.
-fn known_visitor() -> Option<Result<Me, ApiError>> {
+pub(super) fn known_visitor() -> Option<Result<Me, ApiError>> {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Visitor>().map(|v| v.0.clone()))
@@ -71,7 +72,7 @@ fn known_visitor() -> Option<Result<Me, ApiError>> {
 }
 
 /// Reloads the page (the caller could not be loaded on the server).
-fn reload() {
+pub(super) fn reload() {
     #[cfg(feature = "hydrate")]
     {
         let _ = window().location().reload();
@@ -106,11 +107,13 @@ fn frame_for(
 fn Frame(me: Me, collapsed: RwSignal<bool>, hydrated: RwSignal<bool>) -> impl IntoView {
     let scope = ScopeSlot::new();
     provide_context(scope);
+    let (working, chosen) = provide_working_team(&me);
     view! {
         <div class="app-frame" class:nav-collapsed=move || collapsed.get() data-hydrated=move || hydrated.get().to_string()>
             <SideNav collapsed />
             <div class="main-column">
                 <header class="top-bar">
+                    <TeamSwitcher me=me.clone() working chosen />
                     <HeaderScope scope />
                     <div class="top-bar-spacer"></div>
                     {view! { <UserMenu me /> }.into_any()}
@@ -124,20 +127,22 @@ fn Frame(me: Me, collapsed: RwSignal<bool>, hydrated: RwSignal<bool>) -> impl In
 }
 
 /// `/login`, remembering where the visitor was going.
-fn login_path(path: &str) -> String {
+pub(super) fn login_path(path: &str) -> String {
     if path == "/" || path.is_empty() { "/login".to_owned() } else { format!("/login?next={path}") }
 }
 
 /// Sends the visitor to `path`: an HTTP redirect while rendering on the server, a client-side
-/// navigation in the browser.
-fn go_to(path: &str) {
+/// navigation in the browser that replaces the current entry of the history (the back button
+/// should not return to an address that only redirects).
+pub(super) fn go_to(path: &str) {
     #[cfg(feature = "ssr")]
     leptos_axum::redirect(path);
     #[cfg(not(feature = "ssr"))]
     {
         let navigate = leptos_router::hooks::use_navigate();
         let path = path.to_owned();
-        request_animation_frame(move || navigate(&path, Default::default()));
+        let options = leptos_router::NavigateOptions { replace: true, ..Default::default() };
+        request_animation_frame(move || navigate(&path, options));
     }
 }
 

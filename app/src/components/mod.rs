@@ -14,6 +14,7 @@ mod loading_panel;
 mod ocid;
 mod page_header;
 mod side_nav;
+mod team;
 mod timestamp;
 mod typed_confirm;
 mod user_menu;
@@ -32,6 +33,9 @@ pub use loading_panel::LoadingPanel;
 pub use ocid::Ocid;
 pub use page_header::PageHeader;
 pub use side_nav::SideNav;
+pub use team::{
+    CurrentTeam, NoTeam, ToTeam, WorkingTeam, team_href, team_in_path, to_team, use_team, use_working_team,
+};
 pub use timestamp::Timestamp;
 pub use typed_confirm::TypedConfirm;
 pub use user_menu::UserMenu;

@@ -1,23 +1,25 @@
-use super::{Icon, IconName};
+use super::{Icon, IconName, team_href, use_working_team};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-const ITEMS: [(&str, &str, IconName); 9] = [
-    ("/", "Dashboard", IconName::Dashboard),
-    ("/pipelines", "Pipelines", IconName::Pipelines),
-    ("/health", "Health", IconName::Health),
-    ("/rules", "Rules", IconName::Rules),
-    ("/topics", "Topics", IconName::Topics),
-    ("/inboxes", "Inboxes", IconName::Inbox),
-    ("/audit", "Audit", IconName::Audit),
-    ("/sandbox", "Sandbox", IconName::Sandbox),
-    ("/settings", "Settings", IconName::Settings),
+/// Path, label, icon, and whether the page works in a team (its link leads into the working team).
+const ITEMS: [(&str, &str, IconName, bool); 9] = [
+    ("/", "Dashboard", IconName::Dashboard, false),
+    ("/pipelines", "Pipelines", IconName::Pipelines, true),
+    ("/health", "Health", IconName::Health, true),
+    ("/rules", "Rules", IconName::Rules, true),
+    ("/topics", "Topics", IconName::Topics, true),
+    ("/inboxes", "Inboxes", IconName::Inbox, true),
+    ("/audit", "Audit", IconName::Audit, false),
+    ("/sandbox", "Sandbox", IconName::Sandbox, true),
+    ("/settings", "Settings", IconName::Settings, false),
 ];
 
 /// The left navigation; collapses to icons only (the labels stay available to screen readers and
 /// as tooltips).
 #[component]
 pub fn SideNav(collapsed: RwSignal<bool>) -> impl IntoView {
+    let working = use_working_team();
     view! {
         <aside class="side-nav">
             <a class="brand" href="/" aria-label="Signalbox home">
@@ -32,10 +34,14 @@ pub fn SideNav(collapsed: RwSignal<bool>) -> impl IntoView {
                 <ul>
                     {ITEMS
                         .into_iter()
-                        .map(|(href, label, icon)| {
+                        .map(|(path, label, icon, in_team)| {
+                            let href = move || match working.get() {
+                                Some(team) if in_team => team_href(team, path),
+                                _ => path.to_owned(),
+                            };
                             view! {
                                 <li>
-                                    <A href=href exact=href == "/" attr:title=label>
+                                    <A href=href exact=path == "/" attr:title=label>
                                         <Icon name=icon />
                                         <span class="nav-label">{label}</span>
                                     </A>

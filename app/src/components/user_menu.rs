@@ -3,7 +3,7 @@ use crate::api::auth::{Me, logout, logout_everywhere};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-/// The signed-in user's menu: who and in which teams, password, and logging out.
+/// The signed-in user's menu: who, password, and logging out (teams are the switcher's).
 ///
 /// A `<details>` element: it opens and closes with the keyboard and without JavaScript.
 #[component]
@@ -21,7 +21,6 @@ pub fn UserMenu(me: Me) -> impl IntoView {
         }
     });
     let initial = me.username.chars().next().map(|c| c.to_ascii_uppercase()).unwrap_or('?');
-    let teams = me.teams.clone();
     view! {
         <details class="user-menu">
             <summary aria-label=format!("Account menu for {}", me.username)>
@@ -34,18 +33,7 @@ pub fn UserMenu(me: Me) -> impl IntoView {
             <div class="menu-panel">
                 <div class="menu-header">
                     <strong>{if me.display_name.is_empty() { me.username.clone() } else { me.display_name.clone() }}</strong>
-                    <ul class="menu-teams">
-                        {teams
-                            .into_iter()
-                            .map(|team| {
-                                view! {
-                                    <li>
-                                        {team.team_name} <span class="menu-role">{team.role.as_str()}</span>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
+                    <span class="menu-caption">{me.username.clone()}</span>
                 </div>
                 <a class="menu-item" href="/account/password">
                     "Change password"

@@ -1,13 +1,16 @@
 use crate::api::health::HealthStatus;
 use crate::api::system::{PipelineCounts, SandboxState, SystemInfo, get_system};
-use crate::components::{AsyncView, Badge, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone};
+use crate::components::{
+    AsyncView, Badge, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone, team_href, use_working_team,
+};
 use crate::format;
 use leptos::prelude::*;
 
 /// The landing page: the health of this instance and of every pipeline.
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let system = Resource::new(|| (), |_| get_system());
+    let team = use_working_team();
+    let system = Resource::new(move || team.get(), get_system);
     let refreshing = RwSignal::new(false);
     view! {
         <PageHeader title="Dashboard" description="Health of this Signalbox instance: its storage, its sandbox and its version.">
@@ -26,7 +29,7 @@ pub fn Dashboard() -> impl IntoView {
         <AsyncView
             resource=system
             set_pending=refreshing.write_only()
-            render=|info| {
+            render=move |info| {
                 let pipelines = info.pipelines.clone();
                 view! {
                     <SystemCards info />
@@ -34,7 +37,7 @@ pub fn Dashboard() -> impl IntoView {
                         <h2 id="pipeline-health" class="section-title">
                             "Pipeline health"
                         </h2>
-                        {health_body(pipelines)}
+                        {health_body(pipelines, team.get_untracked())}
                     </section>
                 }
             }
@@ -129,7 +132,7 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
 }
 
 /// Counts of the team's pipelines by last checked status, and the ones that need attention.
-fn health_body(counts: Option<PipelineCounts>) -> impl IntoView {
+fn health_body(counts: Option<PipelineCounts>, team: Option<i64>) -> impl IntoView {
     let Some(c) = counts.filter(|c| c.healthy + c.degraded + c.broken > 0) else {
         return view! {
             <EmptyState
@@ -140,9 +143,10 @@ fn health_body(counts: Option<PipelineCounts>) -> impl IntoView {
         }
         .into_any();
     };
+    let health = team.map_or_else(|| "/health".to_owned(), |team| team_href(team, "/health"));
     let tile = |status: HealthStatus, count: i64, tone: Tone| {
         view! {
-            <a class="stat" href="/health" data-status=status.as_str()>
+            <a class="stat" href=health.clone() data-status=status.as_str()>
                 <span class="stat-value">{count}</span>
                 <Badge tone label=status.as_str() />
             </a>

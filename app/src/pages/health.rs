@@ -7,7 +7,9 @@ use super::PageStyles;
 use super::scope::Scope;
 use crate::api::health::{HealthReport, HealthStatus, PipelineHealth, PipelineStatus, check_health, health_overview};
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, Badge, EmptyState, FormAlert, IconName, PageHeader, Timestamp, Tone, use_me};
+use crate::components::{
+    AsyncView, Badge, EmptyState, FormAlert, IconName, PageHeader, Timestamp, Tone, team_href, use_team,
+};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -54,26 +56,19 @@ pub fn status_badge(status: HealthStatus) -> impl IntoView {
     view! { <Badge tone label=status.as_str() /> }
 }
 
+const DESCRIPTION: &str = "Will this alert reach a human? Each rule, its actions, their topics and subscriptions, and the last delivery seen; broken pipelines first.";
+
 #[component]
 fn HealthPage() -> impl IntoView {
     let header = view! {
-        <PageHeader
-            title="Health"
-            description="Will this alert reach a human? Each rule, its actions, their topics and subscriptions, and the last delivery seen; broken pipelines first."
-        />
+        <PageHeader title="Health" description=DESCRIPTION />
     };
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => return missing.page("Health", DESCRIPTION, IconName::Health),
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            {header}
-            <EmptyState icon=IconName::Health title="You are not in a team yet" body="Pipelines are reached through a team's connection. A site administrator adds you to a team." />
-        }
-        .into_any();
-    };
-    let team = membership.team_id;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let csrf = StoredValue::new(current.csrf);
     let query = use_query_map();
     let data = Resource::new(
         move || (query.read().get("connection"), query.read().get("compartment")),
@@ -88,7 +83,7 @@ fn HealthPage() -> impl IntoView {
         let HealthView { scope, stored, now } = loaded;
         scope.show();
         let pickers = scope.pickers(move |connection, compartment| {
-            let mut to = String::from("/health?");
+            let mut to = team_href(team, "/health?");
             if let Some(connection) = connection {
                 to.push_str(&format!("connection={connection}"));
             }
@@ -118,7 +113,7 @@ fn HealthPage() -> impl IntoView {
             </div>
             <FormAlert error=Signal::derive(move || check.value().get().and_then(Result::err)) />
             {move || match check.value().get() {
-                Some(Ok(report)) => checked(report, target_connection).into_any(),
+                Some(Ok(report)) => checked(report, team, target_connection).into_any(),
                 _ => last_stored(stored.clone(), now).into_any(),
             }}
         }
@@ -186,7 +181,7 @@ fn reasons(reasons: Vec<String>) -> impl IntoView {
 }
 
 /// A check just made: every pipeline with its chain.
-fn checked(report: HealthReport, connection: i64) -> impl IntoView {
+fn checked(report: HealthReport, team: i64, connection: i64) -> impl IntoView {
     if report.pipelines.is_empty() {
         return view! {
             <EmptyState icon=IconName::Rules title="No rules in this compartment" body="A pipeline starts with an Events rule. Create one on the Rules page, or deploy a template." />
@@ -195,7 +190,7 @@ fn checked(report: HealthReport, connection: i64) -> impl IntoView {
     }
     let now = report.checked_at;
     let summary = counts(report.pipelines.iter().map(|p| p.status).collect::<Vec<_>>().into_iter());
-    let items = report.pipelines.into_iter().map(move |p| pipeline(p, now, connection)).collect_view();
+    let items = report.pipelines.into_iter().map(move |p| pipeline(p, now, team, connection)).collect_view();
     view! {
         {summary}
         <ul class="pipeline-list">{items}</ul>
@@ -203,8 +198,8 @@ fn checked(report: HealthReport, connection: i64) -> impl IntoView {
     .into_any()
 }
 
-fn pipeline(p: PipelineHealth, now: DateTime<Utc>, connection: i64) -> impl IntoView {
-    let rule = format!("/rules/{}?connection={connection}", p.rule_id);
+fn pipeline(p: PipelineHealth, now: DateTime<Utc>, team: i64, connection: i64) -> impl IntoView {
+    let rule = team_href(team, &format!("/rules/{}?connection={connection}", p.rule_id));
     let rule_state = if p.rule_enabled { (Tone::Ok, "enabled") } else { (Tone::Bad, "disabled") };
     let actions = p
         .actions

@@ -3,7 +3,6 @@
 //! as text (pretty-printed when they are JSON), never as HTML.
 
 use super::PageStyles;
-use crate::api::auth::Role;
 use crate::api::inboxes::{
     CreateInboxRequest, DeliveryKind, Inbox, InboxDelivery, check_name, create_inbox, delete_inbox, list_deliveries,
     list_inboxes,
@@ -11,7 +10,7 @@ use crate::api::inboxes::{
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
     AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, PageHeader, Timestamp,
-    Tone, use_me,
+    Tone, team_href, use_team,
 };
 use crate::format;
 use chrono::{DateTime, Utc};
@@ -54,27 +53,20 @@ async fn load(team: i64, chosen: Option<i64>) -> Result<InboxesView, ApiError> {
     Ok(InboxesView { inboxes, chosen })
 }
 
+const DESCRIPTION: &str = "URLs that receive ONS deliveries: subscribe one to a topic and it confirms by itself, then shows every message that arrives.";
+
 #[component]
 fn InboxesPage() -> impl IntoView {
     let header = view! {
-        <PageHeader
-            title="Inboxes"
-            description="URLs that receive ONS deliveries: subscribe one to a topic and it confirms by itself, then shows every message that arrives."
-        />
+        <PageHeader title="Inboxes" description=DESCRIPTION />
     };
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => return missing.page("Inboxes", DESCRIPTION, IconName::Inbox),
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            {header}
-            <EmptyState icon=IconName::Topics title="You are not in a team yet" body="Inboxes belong to a team. A site administrator adds you to one." />
-        }
-        .into_any();
-    };
-    let team = membership.team_id;
-    let can_change = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_change = current.can_change();
+    let csrf = StoredValue::new(current.csrf);
     let query = use_query_map();
     let chosen = Memo::new(move |_| query.read().get("inbox").and_then(|v| v.parse::<i64>().ok()));
     let data = Resource::new(move || chosen.get(), move |chosen| bind_caller(load(team, chosen)));
@@ -89,7 +81,7 @@ fn InboxesPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(inbox)) = create.value().get() {
-            navigate(&format!("/inboxes?inbox={}", inbox.id), Default::default());
+            navigate(&team_href(team, &format!("/inboxes?inbox={}", inbox.id)), Default::default());
         }
     });
     Effect::new(move |_| {
@@ -111,7 +103,8 @@ fn InboxesPage() -> impl IntoView {
             .into_any()
         } else {
             let chosen_id = chosen.as_ref().map(|(inbox, _, _)| inbox.id);
-            let rows = inboxes.into_iter().map(|inbox| inbox_row(inbox, chosen_id, can_change, remove)).collect_view();
+            let rows =
+                inboxes.into_iter().map(|inbox| inbox_row(inbox, team, chosen_id, can_change, remove)).collect_view();
             view! {
                 <DataTable label="Inboxes" columns=&["Name", "URL", "Received", "Last delivery", "Actions"] actions=true>
                     {rows}
@@ -138,12 +131,13 @@ fn InboxesPage() -> impl IntoView {
 
 fn inbox_row(
     inbox: Inbox,
+    team: i64,
     chosen: Option<i64>,
     can_change: bool,
     remove: Action<i64, Result<(), ApiError>>,
 ) -> impl IntoView {
     let id = inbox.id;
-    let open = format!("/inboxes?inbox={id}");
+    let open = team_href(team, &format!("/inboxes?inbox={id}"));
     let current = (chosen == Some(id)).then_some("page");
     let last = match inbox.last_delivery_at {
         Some(at) => view! { <time datetime=at.to_rfc3339()>{format::utc(at)}</time> }.into_any(),

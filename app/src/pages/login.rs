@@ -19,7 +19,10 @@ pub fn Login() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(me)) = submit.value().get() {
-            let next = query.get_untracked().get("next").filter(|n| n.starts_with('/') && !n.starts_with("//"));
+            let next = query
+                .get_untracked()
+                .get("next")
+                .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'));
             let target = if me.must_change_password {
                 "/account/password".to_owned()
             } else {

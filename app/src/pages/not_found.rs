@@ -1,10 +1,15 @@
-use crate::components::{EmptyState, IconName, PageHeader};
+use crate::components::{EmptyState, IconName, PageHeader, to_team};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
-/// Shown for any path no page claims; answers HTTP 404.
+/// Shown for any path no page claims; answers HTTP 404. A team page's address without the team
+/// (`/rules`) is sent to the caller's team instead.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    if let Some(redirecting) = to_team(&use_location().pathname.get_untracked()) {
+        return redirecting;
+    }
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
@@ -21,4 +26,5 @@ pub fn NotFound() -> impl IntoView {
             </A>
         </EmptyState>
     }
+    .into_any()
 }

@@ -7,7 +7,6 @@ use super::export_panel::{ExportPanel, export_hint};
 use super::rule_editor::{RuleEditor, RuleForm};
 use super::scope::{connection_label, pick_connection};
 use super::verify_panel::VerifyPanel;
-use crate::api::auth::Role;
 use crate::api::connections::{CompartmentSummary, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{
@@ -17,8 +16,8 @@ use crate::api::topics::{Topic, list_topics};
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, TypedConfirm, show_scope,
-    use_me,
+    AsyncView, Badge, ConfirmButton, FormAlert, IconName, Ocid, PageHeader, Tone, TypedConfirm, show_scope, team_href,
+    use_team,
 };
 use crate::{export, format};
 use leptos::prelude::*;
@@ -70,25 +69,19 @@ async fn load(team: i64, connection: Option<String>, rule_id: String) -> Result<
 }
 
 /// The list page of the rule's compartment.
-fn list_url(connection: i64, compartment: &str) -> String {
-    format!("/rules?connection={connection}&compartment={compartment}")
+fn list_url(team: i64, connection: i64, compartment: &str) -> String {
+    team_href(team, &format!("/rules?connection={connection}&compartment={compartment}"))
 }
 
 #[component]
 fn RulePage() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => return missing.page("Rule", "An Events rule.", IconName::Rules),
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            <PageHeader title="Rule" description="An Events rule." />
-            <EmptyState icon=IconName::Rules title="You are not in a team yet" body="Rules are reached through a team's connection. A site administrator adds you to a team." />
-        }
-        .into_any();
-    };
-    let team = membership.team_id;
-    let can_change = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_change = current.can_change();
+    let csrf = StoredValue::new(current.csrf.clone());
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -130,7 +123,9 @@ fn RulePage() -> impl IntoView {
         let (csrf, here) = (csrf.get_value(), here());
         async move {
             let (connection, rule) = here.ok_or_else(|| ApiError::not_found("The rule is not loaded yet."))?;
-            delete_rule(team, connection, &rule.id, &csrf).await.map(|()| list_url(connection, &rule.compartment_id))
+            delete_rule(team, connection, &rule.id, &csrf)
+                .await
+                .map(|()| list_url(team, connection, &rule.compartment_id))
         }
     });
     let navigate = use_navigate();
@@ -158,7 +153,7 @@ fn RulePage() -> impl IntoView {
 
     let render = move |loaded: RuleView| {
         let RuleView { connection, connection_label, rule, compartments, topics, functions } = loaded;
-        let back = list_url(connection, &rule.compartment_id);
+        let back = list_url(team, connection, &rule.compartment_id);
         let place = compartments
             .iter()
             .find(|c| c.id == rule.compartment_id)
@@ -195,7 +190,7 @@ fn RulePage() -> impl IntoView {
             .map(|a| {
                 let target = match a.kind {
                     ActionKind::Notifications => topics.iter().find(|t| t.id == a.target_id).map(|t| {
-                        view! { <a href=format!("/topics/{}?connection={connection}", t.id)>{t.name.clone()}</a> }
+                        view! { <a href=team_href(team, &format!("/topics/{}?connection={connection}", t.id))>{t.name.clone()}</a> }
                             .into_any()
                     }),
                     ActionKind::Functions => functions

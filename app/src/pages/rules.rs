@@ -9,7 +9,6 @@
 use super::PageStyles;
 use super::rule_editor::{NEW_CONDITION, RuleEditor, RuleForm};
 use super::scope::Scope;
-use crate::api::auth::Role;
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{
     ActionKind, CreateRuleRequest, Rule, RuleFilter, RuleSummary, UpdateRuleRequest, create_rule, delete_rule,
@@ -19,7 +18,8 @@ use crate::api::topics::{Topic, list_topics};
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, use_me,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, team_href,
+    use_team,
 };
 use crate::format;
 use leptos::prelude::*;
@@ -106,22 +106,16 @@ fn url(connection: Option<i64>, compartment: Option<&str>, filter: &RuleFilter) 
 
 #[component]
 fn Rules() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => return missing.page("Rules", "Events rules: which events go where.", IconName::Rules),
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            <PageHeader title="Rules" description="Events rules: which events go where." />
-            <EmptyState icon=IconName::Rules title="You are not in a team yet" body="Rules are reached through a team's connection. A site administrator adds you to a team." />
-        }
-        .into_any();
-    };
-    let team = membership.team_id;
-    let can_change = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_change = current.can_change();
+    let csrf = StoredValue::new(current.csrf.clone());
     let query = use_query_map();
     let navigate = StoredValue::new(use_navigate());
-    let go = move |to: String| navigate.with_value(|nav| nav(&to, Default::default()));
+    let go = move |to: String| navigate.with_value(|nav| nav(&team_href(team, &to), Default::default()));
     let wanted = move || {
         let q = query.read();
         Wanted {
@@ -218,8 +212,10 @@ fn Rules() -> impl IntoView {
             };
             view! { <EmptyState icon=IconName::Rules title body /> }.into_any()
         } else {
-            let rows =
-                rules.into_iter().map(|rule| rule_row(rule, connection_id, can_change, toggle, remove)).collect_view();
+            let rows = rules
+                .into_iter()
+                .map(|rule| rule_row(rule, team, connection_id, can_change, toggle, remove))
+                .collect_view();
             view! {
                 <p class="list-count" role="status">
                     {format!("{count} rule{}", if count == 1 { "" } else { "s" })}
@@ -274,6 +270,7 @@ fn Rules() -> impl IntoView {
 
 fn rule_row(
     rule: RuleSummary,
+    team: i64,
     connection: i64,
     can_change: bool,
     toggle: Action<(i64, String, bool), Result<Rule, ApiError>>,
@@ -322,7 +319,7 @@ fn rule_row(
     view! {
         <tr>
             <td>
-                <a class="row-link" href=format!("/rules/{}?connection={connection}", rule.id)>
+                <a class="row-link" href=team_href(team, &format!("/rules/{}?connection={connection}", rule.id))>
                     <strong>{rule.name.clone()}</strong>
                 </a>
                 <span class="cell-sub">

@@ -6,7 +6,9 @@ use super::PageStyles;
 use crate::api::connections::{ConnectionKind, list_connections};
 use crate::api::sandbox::{OutboxEntry, SandboxActivity, SandboxDelivery, sandbox_activity};
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, Badge, DataTable, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone, use_me};
+use crate::components::{
+    AsyncView, Badge, DataTable, EmptyState, Icon, IconName, PageHeader, Timestamp, Tone, team_href, use_team,
+};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -42,25 +44,17 @@ async fn load(team: i64) -> Result<SandboxView, ApiError> {
     })
 }
 
+const DESCRIPTION: &str = "What the built-in OCI sandbox delivered: every message to every subscription, with its attempts, and the e-mails and SMS it captured instead of sending.";
+
 #[component]
 fn SandboxPage() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let team = match use_team() {
+        Ok(current) => current.id,
+        Err(missing) => return missing.page("Sandbox", DESCRIPTION, IconName::Sandbox),
     };
-    let team = me.teams.first().map(|m| m.team_id);
     let query = use_query_map();
     let outbox_tab = Memo::new(move |_| query.read().get("tab").as_deref() == Some("outbox"));
-    let data = Resource::new(
-        || (),
-        move |_| {
-            bind_caller(async move {
-                match team {
-                    Some(team) => load(team).await,
-                    None => Ok(SandboxView { activity: None }),
-                }
-            })
-        },
-    );
+    let data = Resource::new(|| (), move |_| bind_caller(load(team)));
     let refreshing = RwSignal::new(false);
     let render = move |loaded: SandboxView| {
         let Some(activity) = loaded.activity else {
@@ -73,10 +67,10 @@ fn SandboxPage() -> impl IntoView {
         let (deliveries, outbox) = (activity.deliveries.len(), activity.outbox.len());
         let tabs = view! {
             <div class="tabs" role="tablist" aria-label="Sandbox log">
-                <a class="tab" role="tab" href="/sandbox" aria-selected=move || (!outbox_tab.get()).to_string()>
+                <a class="tab" role="tab" href=team_href(team, "/sandbox") aria-selected=move || (!outbox_tab.get()).to_string()>
                     {format!("Deliveries ({deliveries})")}
                 </a>
-                <a class="tab" role="tab" href="/sandbox?tab=outbox" aria-selected=move || outbox_tab.get().to_string()>
+                <a class="tab" role="tab" href=team_href(team, "/sandbox?tab=outbox") aria-selected=move || outbox_tab.get().to_string()>
                     {format!("E-mail and SMS outbox ({outbox})")}
                 </a>
             </div>
@@ -97,10 +91,7 @@ fn SandboxPage() -> impl IntoView {
     };
     view! {
         <PageStyles />
-        <PageHeader
-            title="Sandbox"
-            description="What the built-in OCI sandbox delivered: every message to every subscription, with its attempts, and the e-mails and SMS it captured instead of sending."
-        >
+        <PageHeader title="Sandbox" description=DESCRIPTION>
             <button
                 type="button"
                 class="btn"

@@ -4,7 +4,6 @@
 use super::PageStyles;
 use super::export_panel::{ExportPanel, export_hint};
 use super::scope::{connection_label, pick_connection};
-use crate::api::auth::Role;
 use crate::api::connections::{ConnectionKind, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::inboxes::{Inbox, list_inboxes};
@@ -17,7 +16,7 @@ use crate::api::topics::{Topic, delete_topic, get_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
     AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
-    TypedConfirm, show_scope, use_me,
+    TypedConfirm, show_scope, team_href, use_team,
 };
 use crate::{export, format};
 use chrono::TimeDelta;
@@ -86,19 +85,13 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
 
 #[component]
 fn TopicPage() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => return missing.page("Topic", "A Notifications topic and its subscriptions.", IconName::Topics),
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            <PageHeader title="Topic" description="A Notifications topic and its subscriptions." />
-            <EmptyState icon=IconName::Topics title="You are not in a team yet" body="Topics are reached through a team's connection. A site administrator adds you to a team." />
-        }
-        .into_any();
-    };
-    let team = membership.team_id;
-    let can_change = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_change = current.can_change();
+    let csrf = StoredValue::new(current.csrf.clone());
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -124,7 +117,7 @@ fn TopicPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(connection)) = remove_topic.value().get() {
-            navigate(&format!("/topics?connection={connection}"), Default::default());
+            navigate(&team_href(team, &format!("/topics?connection={connection}")), Default::default());
         }
     });
     Effect::new(move |_| {
@@ -141,7 +134,7 @@ fn TopicPage() -> impl IntoView {
     let render = move |loaded: TopicView| {
         let TopicView { connection, connection_label, compartment_path, topic, subscriptions, rules, .. } = loaded;
         show_scope(connection_label, compartment_path);
-        let back = format!("/topics?connection={connection}&compartment={}", topic.compartment_id);
+        let back = team_href(team, &format!("/topics?connection={connection}&compartment={}", topic.compartment_id));
         let subscription_count = subscriptions.len();
         let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
         let rule_names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
@@ -266,7 +259,7 @@ fn TopicPage() -> impl IntoView {
                     .get()
                     .filter(|_| can_change)
                     .map(|(connection, topic_id, is_sandbox, functions, inboxes)| {
-                        view! { <AddSubscription connection topic_id is_sandbox functions inboxes create /> }
+                        view! { <AddSubscription team connection topic_id is_sandbox functions inboxes create /> }
                     })
             }}
             {move || sending_rules.get().map(rules_section)}
@@ -386,13 +379,14 @@ fn subscription_row(
 /// One button per inbox that subscribes it at once (it confirms by itself), or where to make one.
 fn inbox_choices(
     inboxes: Vec<Inbox>,
+    team: i64,
     subscribe: impl Fn(String) + Copy + Send + Sync + 'static,
     busy: Signal<bool>,
 ) -> impl IntoView {
     if inboxes.is_empty() {
         return view! {
             <p class="field-hint">
-                "Testing? " <a href="/inboxes">"Create a webhook inbox"</a>
+                "Testing? " <a href=team_href(team, "/inboxes")>"Create a webhook inbox"</a>
                 " and subscribe it here in one click: it confirms by itself and shows what arrives."
             </p>
         }
@@ -423,6 +417,7 @@ fn inbox_choices(
 /// is typed with the server's rules.
 #[component]
 fn AddSubscription(
+    team: i64,
     connection: i64,
     topic_id: String,
     /// The built-in sandbox also reaches `http://` on this machine.
@@ -537,7 +532,7 @@ fn AddSubscription(
                 </label>
             </Show>
             <Show when=move || protocol.get() == SubscriptionProtocol::CustomHttps>
-                {inbox_choices(inboxes.clone(), move |url| {
+                {inbox_choices(inboxes.clone(), team, move |url| {
                     create.dispatch((
                         connection,
                         topic.get_value(),

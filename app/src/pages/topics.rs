@@ -6,7 +6,6 @@
 //! and its first compartment.
 
 use super::scope::Scope;
-use crate::api::auth::Role;
 use crate::api::subscriptions::{
     Subscription, SubscriptionProtocol, list_compartment_subscriptions, resend_confirmation,
 };
@@ -17,7 +16,7 @@ use crate::api::topics::{
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
     AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
-    use_me,
+    team_href, use_team,
 };
 use crate::format;
 use chrono::TimeDelta;
@@ -42,23 +41,19 @@ impl LazyRoute for TopicsRoute {
 
 #[component]
 fn Topics() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
-    };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            <PageHeader title="Topics" description="Notifications topics and their subscriptions." />
-            <EmptyState icon=IconName::Topics title="You are not in a team yet" body="Topics are reached through a team's connection. A site administrator adds you to a team." />
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => {
+            return missing.page("Topics", "Notifications topics and their subscriptions.", IconName::Topics);
         }
-        .into_any();
     };
-    let team = membership.team_id;
-    let can_change = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_change = current.can_change();
+    let csrf = StoredValue::new(current.csrf);
     let query = use_query_map();
     let navigate = StoredValue::new(use_navigate());
     let go = move |connection: Option<i64>, compartment: Option<String>| {
-        let mut to = format!("/topics?connection={}", connection.unwrap_or_default());
+        let mut to = team_href(team, &format!("/topics?connection={}", connection.unwrap_or_default()));
         if let Some(compartment) = compartment {
             to.push_str(&format!("&compartment={compartment}"));
         }
@@ -121,7 +116,7 @@ fn Topics() -> impl IntoView {
                 let rows = loaded
                     .topics
                     .into_iter()
-                    .map(|topic| topic_row(topic, connection, can_change, remove, publishing))
+                    .map(|topic| topic_row(topic, team, connection, can_change, remove, publishing))
                     .collect_view();
                 view! {
                     <DataTable label="Topics" columns=&["Name", "State", "Subscriptions", "Created", "Actions"] actions=true>
@@ -132,7 +127,7 @@ fn Topics() -> impl IntoView {
             }
         };
         let waiting =
-            (!loaded.pending.is_empty()).then(|| pending_section(loaded.pending, connection, can_change, resend));
+            (!loaded.pending.is_empty()).then(|| pending_section(loaded.pending, team, connection, can_change, resend));
         view! {
             <div class="page-body">
                 {toolbar}
@@ -171,6 +166,7 @@ fn Topics() -> impl IntoView {
 
 fn topic_row(
     topic: Topic,
+    team: i64,
     connection: i64,
     can_change: bool,
     remove: Action<(i64, String), Result<(), ApiError>>,
@@ -204,7 +200,7 @@ fn topic_row(
     view! {
         <tr>
             <td>
-                <a class="row-link" href=format!("/topics/{}?connection={connection}", topic.id)>
+                <a class="row-link" href=team_href(team, &format!("/topics/{}?connection={connection}", topic.id))>
                     <strong>{topic.name.clone()}</strong>
                 </a>
                 <span class="cell-sub">
@@ -235,6 +231,7 @@ fn topic_row(
 /// how long they have waited: nothing should sit unconfirmed unseen.
 fn pending_section(
     pending: Vec<Subscription>,
+    team: i64,
     connection: Option<i64>,
     can_change: bool,
     resend: Action<(i64, String), Result<(), ApiError>>,
@@ -247,7 +244,8 @@ fn pending_section(
                 SubscriptionProtocol::parse(&s.protocol).map_or_else(|| s.protocol.clone(), |p| p.label().to_owned());
             let waited = s.age_seconds.map(|a| format::duration(TimeDelta::seconds(a))).unwrap_or_default();
             let topic = s.topic_name.clone().unwrap_or_else(|| s.topic_id.clone());
-            let link = format!("/topics/{}?connection={}", s.topic_id, connection.unwrap_or_default());
+            let link =
+                team_href(team, &format!("/topics/{}?connection={}", s.topic_id, connection.unwrap_or_default()));
             let id = s.id.clone();
             let action = (can_change && connection.is_some()).then(|| {
                 view! {

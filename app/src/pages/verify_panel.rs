@@ -4,7 +4,7 @@
 //! why.
 
 use crate::api::health::{Hop, VerifyReport, VerifyRequest, verify_rule};
-use crate::components::{Badge, FormAlert, Tone};
+use crate::components::{Badge, FormAlert, Tone, team_href};
 use leptos::prelude::*;
 
 /// The Verify section of a rule. `rule_name` is for a page with several (a deployment's): it goes
@@ -57,19 +57,19 @@ pub fn VerifyPanel(
                 </label>
             </div>
             <FormAlert error />
-            {move || verify.value().get().and_then(Result::ok).map(report)}
+            {move || verify.value().get().and_then(Result::ok).map(move |r| report(r, team))}
         </section>
     }
 }
 
-fn report(report: VerifyReport) -> impl IntoView {
+fn report(report: VerifyReport, team: i64) -> impl IntoView {
     let verdict = if report.ok {
         view! { <Badge tone=Tone::Ok label="every hop passed" /> }
     } else {
         view! { <Badge tone=Tone::Bad label="failed" /> }
     };
     let hops = report.hops.into_iter().map(hop).collect_view();
-    let inbox = format!("/inboxes?inbox={}", report.inbox_id);
+    let inbox = team_href(team, &format!("/inboxes?inbox={}", report.inbox_id));
     let probe = serde_json::to_string_pretty(&report.probe).unwrap_or_default();
     view! {
         <div class="verify-report" role="status">

@@ -1,11 +1,15 @@
 use super::ApiResult;
+use super::extract::Query;
 use crate::auth::{Caller, Credential};
 use crate::db::{instance, sqlite};
-use crate::db::{pipeline_health, teams};
+use crate::db::{pipeline_health, teams, users};
+use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::health::HealthStatus;
-use app::api::system::{DataDirHealth, DatabaseHealth, PipelineCounts, SandboxState, SandboxStatus, SystemInfo};
+use app::api::system::{
+    DataDirHealth, DatabaseHealth, PipelineCounts, SandboxState, SandboxStatus, SystemInfo, SystemQuery,
+};
 use axum::Extension;
 use axum::Json;
 use chrono::Utc;
@@ -16,12 +20,18 @@ use chrono::Utc;
     path = "/system",
     tag = "system",
     summary = "Describe this Signalbox instance",
+    params(SystemQuery),
     responses(
         (status = 200, description = "The instance and the health of its storage", body = SystemInfo),
+        (status = 400, description = "`team` is not one of the caller's teams", body = ErrorBody),
         (status = 503, description = "The database did not answer", body = ErrorBody),
     )
 )]
-pub async fn get_system(state: AppState, Extension(caller): Extension<Caller>) -> ApiResult<Json<SystemInfo>> {
+pub async fn get_system(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Query(query): Query<SystemQuery>,
+) -> ApiResult<Json<SystemInfo>> {
     let dir = state.data_dir.clone();
     let (writable, free_bytes) = tokio::task::spawn_blocking(move || (dir.probe_write().is_ok(), dir.free_bytes()))
         .await
@@ -34,12 +44,26 @@ pub async fn get_system(state: AppState, Extension(caller): Extension<Caller>) -
         migrations_applied,
         initialized_at: instance::initialized_at(&state.pool).await?,
     };
-    // The team the console shows first (a token's own team; a session's first membership).
-    let team = match &caller.credential {
-        Credential::Token { team_id, .. } => Some(*team_id),
+    // The team asked for if the caller is in it; else the one the console opens in (a token's
+    // own team; a session's preferred team, else its first).
+    let mine = match &caller.credential {
+        Credential::Token { team_id, .. } => vec![*team_id],
         Credential::Session { .. } => {
-            teams::memberships_of(&state.pool, caller.user.id).await?.first().map(|m| m.team_id)
+            teams::memberships_of(&state.pool, caller.user.id).await?.into_iter().map(|m| m.team_id).collect()
         }
+    };
+    let team = match query.team {
+        Some(asked) if mine.contains(&asked) => Some(asked),
+        Some(asked) => {
+            return Err(AppError::invalid(
+                "team",
+                format!("You are not a member of team {asked}; leave `team` out or name one of your teams."),
+            ));
+        }
+        None => match users::preferred_team(&state.pool, caller.user.id).await? {
+            Some(preferred) if caller.is_session() && mine.contains(&preferred) => Some(preferred),
+            _ => mine.first().copied(),
+        },
     };
     let pipelines = match team {
         Some(team_id) => Some(pipeline_counts(&state, team_id).await?),

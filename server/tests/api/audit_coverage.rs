@@ -31,6 +31,11 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
         "/api/v1/teams/{team_id}/connections/{connection_id}/health",
         "a health check reads the cloud; the status changes it finds are audited (tests/api/pipeline_health.rs)",
     ),
+    (
+        "PUT",
+        "/api/v1/auth/preferred-team",
+        "the caller's own console preference (which team opens first), shared with nobody; tested in tests/api/auth.rs",
+    ),
 ];
 
 /// Changing routes with no input that validation could refuse, and why.

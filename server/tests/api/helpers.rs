@@ -83,12 +83,12 @@ impl TestApp {
 
     /// Logs in through the API, as the login form does.
     pub async fn login(&self, username: &str, password: &str) -> Session {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(REQUEST_TIMEOUT)
-            .cookie_store(true)
-            .build()
-            .expect("http client");
+        self.login_with(reqwest::Client::builder().no_proxy().cookie_store(true), username, password).await
+    }
+
+    /// [`TestApp::login`] with a client built from `builder` (say, one that follows no redirects).
+    pub async fn login_with(&self, builder: reqwest::ClientBuilder, username: &str, password: &str) -> Session {
+        let client = builder.timeout(REQUEST_TIMEOUT).build().expect("http client");
         let response = client
             .post(self.url("/api/v1/auth/login"))
             .json(&serde_json::json!({"username": username, "password": password}))

@@ -50,3 +50,26 @@ async fn system_answers_503_when_the_database_is_closed() {
     assert_eq!(body["code"], "unavailable");
     assert!(body["message"].as_str().unwrap().contains("not available right now"), "{body}");
 }
+
+/// The dashboard's pipeline counts are for the team it asks for, only one of the caller's; by
+/// default the team the caller works in.
+#[tokio::test]
+async fn system_counts_pipelines_of_one_of_the_callers_teams() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let first = admin.me.teams[0].team_id;
+    let elsewhere = app.create_team(&admin, "Elsewhere").await;
+    let ada = app.member(&admin, "ada", first, "viewer").await;
+    for asked in [format!("?team={first}"), String::new()] {
+        let response = ada.get(&format!("/api/v1/system{asked}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{asked}");
+        let info: app::api::system::SystemInfo = response.json().await.unwrap();
+        assert!(info.pipelines.is_some(), "{asked}");
+    }
+    for asked in [elsewhere.to_string(), "999999".into(), "-1".into(), "x".into(), "1.5".into(), String::new()] {
+        let (status, body) =
+            ada.call(reqwest::Method::GET, &format!("/api/v1/system?team={asked}"), serde_json::Value::Null).await;
+        assert_eq!(status, 400, "team={asked}: {body}");
+        assert_eq!(body["field"], "team", "team={asked}: {body}");
+    }
+}

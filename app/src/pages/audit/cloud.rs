@@ -5,7 +5,9 @@
 
 use crate::api::audit::{CloudAudit, CloudAuditEvent, list_cloud_audit};
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, Badge, DataTable, EmptyState, IconName, Ocid, PageHeader, Timestamp, Tone, use_me};
+use crate::components::{
+    AsyncView, Badge, DataTable, EmptyState, IconName, Ocid, PageHeader, Timestamp, Tone, team_href, use_team,
+};
 use crate::pages::PageStyles;
 use crate::pages::scope::Scope;
 use chrono::{DateTime, Utc};
@@ -75,34 +77,26 @@ fn url(connection: Option<i64>, compartment: Option<&str>, hours: u32, reads: bo
     format!("/audit/cloud?{}", query.join("&"))
 }
 
+const DESCRIPTION: &str = "OCI's own record of the changes in a compartment, next to Signalbox's. A change with no Signalbox entry was made outside Signalbox.";
+
 #[component]
 fn CloudAuditPage() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
-    };
     let header = || {
         view! {
-            <PageHeader
-                title="Cloud audit"
-                description="OCI's own record of the changes in a compartment, next to Signalbox's. A change with no Signalbox entry was made outside Signalbox."
-            >
+            <PageHeader title="Cloud audit" description=DESCRIPTION>
                 <a class="btn" href="/audit">
                     "Signalbox's trail"
                 </a>
             </PageHeader>
         }
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            {header()}
-            <EmptyState icon=IconName::Audit title="You are not in a team yet" body="The cloud's audit events are read through a team's connection. A site administrator adds you to a team." />
-        }
-        .into_any();
+    let team = match use_team() {
+        Ok(current) => current.id,
+        Err(missing) => return missing.page("Cloud audit", DESCRIPTION, IconName::Audit),
     };
-    let team = membership.team_id;
     let query = use_query_map();
     let navigate = StoredValue::new(use_navigate());
-    let go = move |to: String| navigate.with_value(|nav| nav(&to, Default::default()));
+    let go = move |to: String| navigate.with_value(|nav| nav(&team_href(team, &to), Default::default()));
     let wanted = move || {
         let q = query.read();
         Wanted {

@@ -5,13 +5,12 @@
 
 use super::PageStyles;
 use super::plan_view::PlanView;
-use crate::api::auth::Role;
 use crate::api::deployments::{
     CreateDeploymentRequest, NewDeploymentPlanRequest, check_name, create_deployment, plan_new_deployment,
 };
 use crate::api::templates::{TemplateDetail, TemplateSummary, get_template, list_templates};
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, EmptyState, FormAlert, IconName, PageHeader, use_me};
+use crate::components::{AsyncView, EmptyState, FormAlert, IconName, PageHeader, team_href, use_team};
 use crate::pages::scope::Scope;
 use crate::template::{ParamKind, Parameter};
 use leptos::prelude::*;
@@ -92,19 +91,15 @@ fn values(parameters: &[Parameter], texts: &BTreeMap<String, String>) -> BTreeMa
 
 #[component]
 fn Deploy() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
-    };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            <PageHeader title="Deploy a template" description="Apply a template to a compartment." />
-            <EmptyState icon=IconName::Pipelines title="You are not in a team yet" body="Deployments belong to a team. A site administrator adds you to one." />
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => {
+            return missing.page("Deploy a template", "Apply a template to a compartment.", IconName::Pipelines);
         }
-        .into_any();
     };
-    let team = membership.team_id;
-    let can_apply = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_apply = current.can_change();
+    let csrf = StoredValue::new(current.csrf.clone());
     let query = use_query_map();
     let navigate = StoredValue::new(use_navigate());
     let data = Resource::new(
@@ -113,14 +108,18 @@ fn Deploy() -> impl IntoView {
     );
     let go = move |connection: Option<i64>, compartment: Option<String>| {
         let template = query.read_untracked().get("template").unwrap_or_default();
-        let mut to = format!("/pipelines/deploy?template={template}&connection={}", connection.unwrap_or_default());
+        let mut to = team_href(
+            team,
+            &format!("/pipelines/deploy?template={template}&connection={}", connection.unwrap_or_default()),
+        );
         if let Some(compartment) = compartment {
             to.push_str(&format!("&compartment={compartment}"));
         }
         navigate.with_value(|nav| nav(&to, Default::default()));
     };
     let pick_template = move |id: String| {
-        navigate.with_value(|nav| nav(&format!("/pipelines/deploy?template={id}"), Default::default()));
+        navigate
+            .with_value(|nav| nav(&team_href(team, &format!("/pipelines/deploy?template={id}")), Default::default()));
     };
 
     let render = move |loaded: DeployView| {
@@ -176,7 +175,7 @@ fn Deploy() -> impl IntoView {
     view! {
         <PageStyles />
         <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/pipelines">"Pipelines"</a>
+            <a href=team_href(team, "/pipelines")>"Pipelines"</a>
             <span aria-hidden="true">"/"</span>
             <span aria-current="page">"Deploy"</span>
         </nav>
@@ -226,7 +225,7 @@ fn DeployForm(
     });
     Effect::new(move |_| {
         if let Some(Ok(run)) = apply.value().get() {
-            let to = format!("/pipelines/deployments/{}?run={}", run.deployment_id, run.run.id);
+            let to = team_href(team, &format!("/pipelines/deployments/{}?run={}", run.deployment_id, run.run.id));
             navigate.with_value(|nav| nav(&to, Default::default()));
         }
     });

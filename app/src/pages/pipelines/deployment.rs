@@ -6,13 +6,14 @@
 use super::plan_view::{PlanView, kind_label};
 use super::progress::{RunProgress, run_badge};
 use super::{PageStyles, drift_badge};
-use crate::api::auth::Role;
 use crate::api::deployments::{
     ApplyDeploymentRequest, ApplyRun, DeploymentDetail, DeploymentPlanRequest, DeploymentState, DriftStatus,
     PlanReview, RunKind, RunState, apply_deployment, check_drift, get_deployment, get_run, plan_deployment, resume_run,
 };
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, Badge, DataTable, FormAlert, Ocid, PageHeader, Tone, TypedConfirm, use_me};
+use crate::components::{
+    AsyncView, Badge, DataTable, FormAlert, IconName, Ocid, PageHeader, Tone, TypedConfirm, team_href, use_team,
+};
 use crate::format;
 use crate::pages::export_panel::ExportPanel;
 use crate::pages::verify_panel::VerifyPanel;
@@ -73,15 +74,19 @@ struct Pending {
 
 #[component]
 fn DeploymentPage() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => {
+            return missing.page(
+                "Deployment",
+                "A template applied to one compartment, and its runs.",
+                IconName::Pipelines,
+            );
+        }
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return ().into_any();
-    };
-    let team = membership.team_id;
-    let can_apply = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_apply = current.can_change();
+    let csrf = StoredValue::new(current.csrf);
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -149,8 +154,9 @@ fn DeploymentBody(
         let started = apply.value().get().and_then(Result::ok).or_else(|| resume.value().get().and_then(Result::ok));
         if let Some(run) = started {
             plan.value().set(None);
-            navigate
-                .with_value(|nav| nav(&format!("/pipelines/deployments/{id}?run={}", run.run.id), Default::default()));
+            navigate.with_value(|nav| {
+                nav(&team_href(team, &format!("/pipelines/deployments/{id}?run={}", run.run.id)), Default::default())
+            });
             data.refetch();
         }
         if drift.value().get().is_some_and(|r| r.is_ok()) {
@@ -330,7 +336,7 @@ fn DeploymentBody(
             view! {
                 <tr>
                     <td>
-                        <a class="row-link" href=format!("/pipelines/deployments/{id}?run={}", r.id)>{format!("#{}", r.id)}</a>
+                        <a class="row-link" href=team_href(team, &format!("/pipelines/deployments/{id}?run={}", r.id))>{format!("#{}", r.id)}</a>
                     </td>
                     <td>{if r.kind == RunKind::Destroy { "destroy" } else { "apply" }}</td>
                     <td>{format!("v{}", r.version)}</td>
@@ -376,7 +382,7 @@ fn DeploymentBody(
     };
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/pipelines">"Pipelines"</a>
+            <a href=team_href(team, "/pipelines")>"Pipelines"</a>
             <span aria-hidden="true">"/"</span>
             <span aria-current="page">{summary.name.clone()}</span>
         </nav>

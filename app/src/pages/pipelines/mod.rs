@@ -14,14 +14,13 @@ pub use deployment::DeploymentRoute;
 pub use template::TemplateRoute;
 
 use super::PageStyles;
-use crate::api::auth::Role;
 use crate::api::deployments::{DeploymentState, DeploymentSummary, DriftStatus, list_deployments};
 use crate::api::templates::{
     CreateTemplateRequest, StarterTemplate, TemplateSource, TemplateSummary, Visibility, create_template,
     list_starters, list_templates,
 };
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, Badge, DataTable, EmptyState, IconName, PageHeader, Tone, use_me};
+use crate::components::{AsyncView, Badge, DataTable, EmptyState, IconName, PageHeader, Tone, team_href, use_team};
 use crate::format;
 use crate::pages::scope::Scope;
 use leptos::prelude::*;
@@ -81,19 +80,19 @@ pub(crate) fn short_ocid(id: &str) -> String {
 
 #[component]
 fn Pipelines() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
-    };
-    let Some(membership) = me.teams.first().cloned() else {
-        return view! {
-            <PageHeader title="Pipelines" description="Templates of topics, subscriptions and rules, applied with a reviewed plan." />
-            <EmptyState icon=IconName::Pipelines title="You are not in a team yet" body="Pipelines belong to a team. A site administrator adds you to one." />
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => {
+            return missing.page(
+                "Pipelines",
+                "Templates of topics, subscriptions and rules, applied with a reviewed plan.",
+                IconName::Pipelines,
+            );
         }
-        .into_any();
     };
-    let team = membership.team_id;
-    let can_change = membership.role >= Role::Operator;
-    let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+    let team = current.id;
+    let can_change = current.can_change();
+    let csrf = StoredValue::new(current.csrf.clone());
     let data = Resource::new(|| (), move |()| bind_caller(load(team)));
     let add = Action::new(move |request: &CreateTemplateRequest| {
         let (request, csrf) = (request.clone(), csrf.get_value());
@@ -106,8 +105,8 @@ fn Pipelines() -> impl IntoView {
     });
 
     let render = move |loaded: PipelinesView| {
-        let deployments = deployments_section(loaded.deployments);
-        let library = library_section(loaded.templates, can_change);
+        let deployments = deployments_section(loaded.deployments, team);
+        let library = library_section(loaded.templates, team, can_change);
         let starters = starters_section(loaded.starters, can_change, add);
         let new_template = can_change.then(|| view! { <NewTemplate scope=loaded.scope create=add /> });
         view! {
@@ -125,14 +124,14 @@ fn Pipelines() -> impl IntoView {
             title="Pipelines"
             description="Templates of topics, subscriptions and rules, applied to a compartment with a reviewed plan."
         >
-            {can_change.then(|| view! { <a class="btn btn-primary" href="/pipelines/deploy">"Deploy a template"</a> })}
+            {can_change.then(|| view! { <a class="btn btn-primary" href=team_href(team, "/pipelines/deploy")>"Deploy a template"</a> })}
         </PageHeader>
         <AsyncView resource=data render />
     }
     .into_any()
 }
 
-fn deployments_section(deployments: Vec<DeploymentSummary>) -> impl IntoView {
+fn deployments_section(deployments: Vec<DeploymentSummary>, team: i64) -> impl IntoView {
     let body = if deployments.is_empty() {
         view! {
             <EmptyState
@@ -143,7 +142,7 @@ fn deployments_section(deployments: Vec<DeploymentSummary>) -> impl IntoView {
         }
         .into_any()
     } else {
-        let rows = deployments.into_iter().map(deployment_row).collect_view();
+        let rows = deployments.into_iter().map(|d| deployment_row(d, team)).collect_view();
         view! {
             <DataTable label="Deployments" columns=&["Name", "Template", "Target", "Resources", "Drift", "Last run"]>
                 {rows}
@@ -159,7 +158,7 @@ fn deployments_section(deployments: Vec<DeploymentSummary>) -> impl IntoView {
     }
 }
 
-fn deployment_row(d: DeploymentSummary) -> impl IntoView {
+fn deployment_row(d: DeploymentSummary, team: i64) -> impl IntoView {
     let parameters = d.parameters.iter().map(|(name, text)| format!("{name}={text}")).collect::<Vec<_>>().join("  ");
     let upgrade = (d.latest_version > d.version && d.state == DeploymentState::Active)
         .then(|| view! { <Badge tone=Tone::Warn label=format!("v{} available", d.latest_version) /> });
@@ -176,7 +175,7 @@ fn deployment_row(d: DeploymentSummary) -> impl IntoView {
     view! {
         <tr data-deployment=d.name.clone()>
             <td>
-                <a class="row-link" href=format!("/pipelines/deployments/{}", d.id)>
+                <a class="row-link" href=team_href(team, &format!("/pipelines/deployments/{}", d.id))>
                     <strong>{d.name.clone()}</strong>
                 </a>
             </td>
@@ -197,7 +196,7 @@ fn deployment_row(d: DeploymentSummary) -> impl IntoView {
     }
 }
 
-fn library_section(templates: Vec<TemplateSummary>, can_change: bool) -> impl IntoView {
+fn library_section(templates: Vec<TemplateSummary>, team: i64, can_change: bool) -> impl IntoView {
     let body = if templates.is_empty() {
         view! {
             <EmptyState
@@ -213,14 +212,14 @@ fn library_section(templates: Vec<TemplateSummary>, can_change: bool) -> impl In
             .map(|t| {
                 // Viewers may review what a deployment would change; applying takes an operator.
                 let deploy = view! {
-                    <a class="btn btn-small" href=format!("/pipelines/deploy?template={}", t.id)>
+                    <a class="btn btn-small" href=team_href(team, &format!("/pipelines/deploy?template={}", t.id))>
                         {if can_change { "Deploy" } else { "Plan" }}
                     </a>
                 };
                 view! {
                     <tr data-template=t.name.clone()>
                         <td>
-                            <a class="row-link" href=format!("/pipelines/templates/{}", t.id)>
+                            <a class="row-link" href=team_href(team, &format!("/pipelines/templates/{}", t.id))>
                                 <strong>{t.name.clone()}</strong>
                             </a>
                             <span class="cell-sub">{t.description.clone()}</span>

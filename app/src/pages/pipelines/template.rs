@@ -9,7 +9,7 @@ use crate::api::templates::{
     create_template, get_template, get_template_version, publish_version, update_template,
 };
 use crate::api::{ApiError, bind_caller};
-use crate::components::{AsyncView, DataTable, FormAlert, PageHeader, use_me};
+use crate::components::{AsyncView, DataTable, FormAlert, IconName, PageHeader, team_href, use_team};
 use crate::format;
 use crate::pages::audit::diff::side_by_side;
 use crate::pages::audit::entry::DiffTable;
@@ -59,13 +59,11 @@ async fn load(team: i64, id: Option<i64>, version: Option<i64>) -> Result<Templa
 
 #[component]
 fn TemplatePage() -> impl IntoView {
-    let Some(me) = use_me() else {
-        return ().into_any();
+    let current = match use_team() {
+        Ok(current) => current,
+        Err(missing) => return missing.page("Template", "A pipeline template and its versions.", IconName::Pipelines),
     };
-    let Some(membership) = me.teams.first().cloned() else {
-        return ().into_any();
-    };
-    let team = membership.team_id;
+    let team = current.id;
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -77,19 +75,20 @@ fn TemplatePage() -> impl IntoView {
         },
         move |(id, version)| bind_caller(load(team, id, version)),
     );
-    let me = StoredValue::new(me);
+    let current = StoredValue::new(current);
     view! {
         <PageStyles />
         <AsyncView resource=data render=move |loaded: TemplateView| {
-            let me = me.get_value();
-            let can_change = membership.role >= Role::Operator && loaded.detail.template.team_id == team;
-            let other_teams: Vec<(i64, String)> = me
-                .teams
-                .iter()
-                .filter(|t| t.team_id != loaded.detail.template.team_id && t.role >= Role::Operator)
-                .map(|t| (t.team_id, t.team_name.clone()))
+            let current = current.get_value();
+            let owner = loaded.detail.template.team_id;
+            let can_change = current.can_change() && owner == team;
+            let other_teams: Vec<(i64, String)> = current
+                .others_where(Role::Operator)
+                .into_iter()
+                .filter(|t| t.team_id != owner)
+                .map(|t| (t.team_id, t.team_name))
                 .collect();
-            let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
+            let csrf = StoredValue::new(current.csrf);
             view! { <TemplateBody team loaded can_change other_teams csrf data /> }
         } />
     }
@@ -132,7 +131,8 @@ fn TemplateBody(
     let navigate = StoredValue::new(use_navigate());
     Effect::new(move |_| {
         if let Some(Ok(published)) = publish.value().get() {
-            let to = format!("/pipelines/templates/{id}?version={}", published.template.latest_version);
+            let to =
+                team_href(team, &format!("/pipelines/templates/{id}?version={}", published.template.latest_version));
             navigate.with_value(|nav| nav(&to, Default::default()));
             data.refetch();
         }
@@ -153,7 +153,7 @@ fn TemplateBody(
             view! {
                 <tr aria-current=shown.then_some("true")>
                     <td>
-                        <a class="row-link" href=format!("/pipelines/templates/{id}?version={}", v.version)>
+                        <a class="row-link" href=team_href(team, &format!("/pipelines/templates/{id}?version={}", v.version))>
                             {format!("v{}", v.version)}
                         </a>
                     </td>
@@ -290,14 +290,14 @@ fn TemplateBody(
     });
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/pipelines">"Pipelines"</a>
+            <a href=team_href(team, "/pipelines")>"Pipelines"</a>
             <span aria-hidden="true">"/"</span>
             <span aria-current="page">{summary.name.clone()}</span>
         </nav>
         <PageHeader title=summary.name.clone() description=summary.description.clone()>
             {sharing}
             <a class="btn" href=download download=file_name>"Download v"{version}</a>
-            <a class="btn btn-primary" href=format!("/pipelines/deploy?template={id}")>"Deploy"</a>
+            <a class="btn btn-primary" href=team_href(team, &format!("/pipelines/deploy?template={id}"))>"Deploy"</a>
         </PageHeader>
         <div class="page-body">
             <FormAlert error />

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 /// The members of one of the caller's teams; team admins add, re-role and remove them.
 #[component]
-pub fn TeamMembers(me: Me, selected: RwSignal<Option<i64>>) -> impl IntoView {
+pub fn TeamMembers(me: Me, selected: Signal<Option<i64>>) -> impl IntoView {
     let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
     let my_id = me.user_id;
     let teams = StoredValue::new(me.teams.clone());
@@ -157,37 +157,10 @@ fn member_row(
     }
 }
 
-/// Chooses which of the caller's teams the page shows.
-#[component]
-pub fn TeamPicker(me: Me, selected: RwSignal<Option<i64>>) -> impl IntoView {
-    if me.teams.len() < 2 {
-        return me
-            .teams
-            .first()
-            .map(|t| view! { <span class="section-context">{t.team_name.clone()}</span> })
-            .into_any();
-    }
-    let options = me
-        .teams
-        .iter()
-        .map(|t| {
-            let id = t.team_id;
-            view! { <option value=id.to_string() selected=move || selected.get() == Some(id)>{t.team_name.clone()}</option> }
-        })
-        .collect_view();
-    view! {
-        <label class="inline-label">
-            <span>"Showing team"</span>
-            <select on:change=move |event| selected.set(event_target_value(&event).parse().ok())>{options}</select>
-        </label>
-    }
-    .into_any()
-}
-
 /// Adds an existing account to the team (team admins).
 #[component]
 fn AddMember(
-    selected: RwSignal<Option<i64>>,
+    selected: Signal<Option<i64>>,
     add: Action<(i64, AddMemberRequest), Result<Member, crate::api::ApiError>>,
 ) -> impl IntoView {
     let username = RwSignal::new(String::new());

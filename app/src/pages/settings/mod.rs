@@ -12,8 +12,9 @@ mod users;
 
 use crate::api::ApiError;
 use crate::api::auth::Role;
-use crate::components::{PageHeader, use_me};
+use crate::components::{IconName, PageHeader, team_in_path, use_me, use_team, use_working_team};
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 use leptos_router::{LazyRoute, lazy_route};
 
 /// The settings page as a lazily loaded route: its code is a separate WASM chunk, fetched when the
@@ -32,17 +33,25 @@ impl LazyRoute for SettingsRoute {
 }
 
 /// The settings page.
+const DESCRIPTION: &str =
+    "Who is in your teams and with which role, how the team reaches OCI, and the API tokens you use for automation.";
+
 #[component]
 fn Settings() -> impl IntoView {
     let Some(me) = use_me() else {
         return ().into_any();
     };
+    // `/t/{team}/settings` is that team's (a link to share); `/settings`, the working team's.
+    if team_in_path(&use_location().pathname.get_untracked()).is_some()
+        && let Err(missing) = use_team()
+    {
+        return missing.page("Settings", DESCRIPTION, IconName::Settings);
+    }
     let site_admin = me.is_site_admin;
     let csrf = me.csrf_token.clone().unwrap_or_default();
     let teams = StoredValue::new(me.teams.clone());
-    // The team the page shows, shared by its sections.
-    let selected = RwSignal::new(me.teams.first().map(|t| t.team_id));
-    let picker_me = me.clone();
+    // The team the page shows, shared by its sections: the one chosen with the top bar's switcher.
+    let selected = use_working_team();
     let role = Signal::derive(move || {
         let team = selected.get()?;
         teams.with_value(|all| all.iter().find(|t| t.team_id == team).map(|t| t.role))
@@ -50,12 +59,10 @@ fn Settings() -> impl IntoView {
     view! {
         <PageHeader
             title="Settings"
-            description="Who is in your teams and with which role, how the team reaches OCI, and the API tokens you use for automation."
-        >
-            <members::TeamPicker me=picker_me selected />
-        </PageHeader>
+            description=DESCRIPTION
+        />
         <members::TeamMembers me=me.clone() selected />
-        <connections::Connections team=selected.into() role csrf=StoredValue::new(csrf.clone()) />
+        <connections::Connections team=selected role csrf=StoredValue::new(csrf.clone()) />
         <tokens::ApiTokens me=me.clone() />
         {site_admin
             .then(|| {

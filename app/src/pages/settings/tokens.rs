@@ -3,7 +3,7 @@ use crate::api::auth::{
     CreateTokenRequest, CreatedToken, Me, Role, TokenSummary, create_token, list_tokens, revoke_token,
 };
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Tone,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Tone, use_working_team,
 };
 use crate::format;
 use leptos::prelude::*;
@@ -143,7 +143,8 @@ fn CreateToken(
 ) -> impl IntoView {
     let teams = StoredValue::new(me.teams.clone());
     let name = RwSignal::new(String::new());
-    let team = RwSignal::new(me.teams.first().map(|t| t.team_id).unwrap_or_default());
+    let initial = use_working_team().get_untracked().unwrap_or_default();
+    let team = RwSignal::new(initial);
     let role = RwSignal::new(Role::Viewer);
     let highest = Signal::derive(move || {
         let id = team.get();
@@ -158,7 +159,13 @@ fn CreateToken(
     let team_options = me
         .teams
         .iter()
-        .map(|t| view! { <option value=t.team_id.to_string()>{format!("{} ({})", t.team_name, t.role.as_str())}</option> })
+        .map(|t| {
+            view! {
+                <option value=t.team_id.to_string() selected=t.team_id == initial>
+                    {format!("{} ({})", t.team_name, t.role.as_str())}
+                </option>
+            }
+        })
         .collect_view();
     view! {
         <form
