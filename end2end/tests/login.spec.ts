@@ -21,7 +21,8 @@ test('signing in, out, and the back button afterwards', async ({ page }) => {
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.getByLabel('Password').press('Enter');
   await expect(page.getByRole('heading', { level: 1, name: 'Rules' })).toBeVisible();
-  await expect(page).toHaveURL(/\/rules$/);
+  await expect(page).toHaveURL(/\/t\/1\/rules$/);
+  await expect(page.locator('.app-frame')).toHaveAttribute('data-hydrated', 'true');
 
   // The top bar names the team and the role; the user menu names the user and logs out.
   await expect(page.getByTestId('team-switcher')).toContainText('Platform');

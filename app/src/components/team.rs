@@ -173,6 +173,13 @@ fn team_section(path: &str) -> Option<&'static str> {
     SECTIONS.into_iter().find(|s| path == *s || path.starts_with(&format!("{s}/")))
 }
 
+/// `path`, a team page's address without the team, inside `me`'s home team; `None` for any other
+/// address or a user in no team.
+pub fn in_home_team(me: &Me, path: &str) -> Option<String> {
+    team_section(path)?;
+    me.home_team().map(|home| team_href(home.team_id, path))
+}
+
 /// The route `/audit/cloud` (which `/audit/:entry_id` would otherwise take): see [`to_team`].
 #[component]
 pub fn ToTeam() -> impl IntoView {

@@ -1,4 +1,5 @@
 use crate::api::auth::{LoginRequest, login};
+use crate::components::in_home_team;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -26,7 +27,9 @@ pub fn Login() -> impl IntoView {
             let target = if me.must_change_password {
                 "/account/password".to_owned()
             } else {
-                next.unwrap_or_else(|| "/".into())
+                // A team page named without its team opens in the user's home team at once,
+                // rather than through the redirect (a second full page load).
+                next.map(|next| in_home_team(&me, &next).unwrap_or(next)).unwrap_or_else(|| "/".into())
             };
             navigate(&target, Default::default());
         }
