@@ -5,6 +5,9 @@
 //! parsed, the key is decrypted with its pass phrase, and the key's fingerprint must be the one
 //! given, so a typo is reported at once with the field at fault instead of as a 401 from OCI
 //! later. The key is stored sealed under the master key with the row id in its context.
+//!
+//! Handlers and background work reach a team's connection the same way ([`reach`]), and check the
+//! OCIDs a request names before OCI is called ([`check_compartment`], [`check_target`]).
 
 use crate::db::connections::ConnectionRow;
 use crate::error::AppError;
@@ -145,6 +148,71 @@ pub async fn check_off_thread(request: CreateConnectionRequest) -> Result<Checke
     tokio::task::spawn_blocking(move || check(request))
         .await
         .map_err(|err| AppError::Internal(anyhow::anyhow!("checking a connection's key: {err}")))?
+}
+
+/// Team `team_id`'s connection `connection_id`; a 404 naming both when the team has no such
+/// connection.
+pub async fn find(state: &AppState, team_id: i64, connection_id: i64) -> Result<ConnectionRow, AppError> {
+    crate::db::connections::of_team_by_id(&state.pool, team_id, connection_id).await.map_err(|err| match err {
+        crate::db::DbError::NotFound => {
+            AppError::NotFound(format!("Team {team_id} has no connection {connection_id}."))
+        }
+        other => other.into(),
+    })
+}
+
+/// A team's connection and a client signed with its key.
+pub struct Reached {
+    /// The client.
+    pub client: OciClient,
+    /// The team's own tenancy of the embedded sandbox, for the built-in connection.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
+}
+
+impl Reached {
+    /// Whether it is the built-in sandbox (which can reach loopback endpoints).
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox.is_some()
+    }
+}
+
+/// The client of a team's connection.
+pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> Result<Reached, AppError> {
+    let row: ConnectionRow = find(state, team_id, connection_id).await?;
+    if row.kind() == ConnectionKind::Sandbox {
+        let team = team_sandbox(state, row.team_id).await?;
+        return Ok(Reached { client: team.client, sandbox: Some(team.sandbox) });
+    }
+    let client = client(state, &state.master_key, &row).await?;
+    Ok(Reached { client, sandbox: None })
+}
+
+/// The trimmed compartment OCID, or a 400 naming `field`.
+pub fn check_compartment(field: &'static str, id: &str) -> Result<String, AppError> {
+    let id = id.trim();
+    if is_ocid_of(id, &["compartment", "tenancy"]) {
+        Ok(id.to_owned())
+    } else {
+        Err(AppError::invalid(
+            field,
+            format!(
+                "\"{id}\" is not a compartment OCID (ocid1.compartment.oc1..aaaa… or the tenancy OCID); pick one from the compartment list."
+            ),
+        ))
+    }
+}
+
+/// Refuses, naming `field`, a path id that is not an OCID of `kind` (`onstopic`, `eventrule`, …):
+/// OCI would answer "not found" for it, and the mistake is in the request, not in the cloud.
+pub fn check_target(field: &'static str, id: &str, kind: &str) -> Result<(), AppError> {
+    if is_ocid_of(id, &[kind]) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            format!("\"{id}\" is not a {kind} OCID (ocid1.{kind}.oc1…); copy it from the list."),
+        ))
+    }
 }
 
 /// The team's own tenancy of the embedded sandbox and the client of its built-in connection.

@@ -3,68 +3,11 @@
 //! with the same words), and the client calls.
 
 use super::ApiError;
-use crate::condition::Condition;
+pub use crate::model::rule::{
+    ActionKind, MAX_ACTIONS, MAX_DESCRIPTION, MAX_NAME, check_condition, check_description, check_name,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// OCI's limit of actions per rule.
-pub const MAX_ACTIONS: usize = 10;
-/// Longest rule name (the sandbox's choice; OCI documents none).
-pub const MAX_NAME: usize = 255;
-/// Longest rule description (the sandbox's choice; OCI documents none).
-pub const MAX_DESCRIPTION: usize = 1000;
-
-/// Where an action sends the events a rule matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum ActionKind {
-    /// A Notifications topic.
-    #[serde(rename = "ONS")]
-    Notifications,
-    /// A function.
-    #[serde(rename = "FAAS")]
-    Functions,
-    /// A Streaming stream.
-    #[serde(rename = "OSS")]
-    Streaming,
-}
-
-impl ActionKind {
-    /// Every kind, in the order the editor offers them.
-    pub const ALL: [Self; 3] = [Self::Notifications, Self::Functions, Self::Streaming];
-
-    /// OCI's name (`ONS`, `FAAS`, `OSS`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Notifications => "ONS",
-            Self::Functions => "FAAS",
-            Self::Streaming => "OSS",
-        }
-    }
-
-    /// OCI's name parsed back.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-
-    /// What a person calls it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Notifications => "Notifications topic",
-            Self::Functions => "Function",
-            Self::Streaming => "Stream",
-        }
-    }
-
-    /// The OCID prefix of its target.
-    fn target_prefix(self) -> &'static str {
-        match self {
-            Self::Notifications => "ocid1.onstopic.",
-            Self::Functions => "ocid1.fnfunc.",
-            Self::Streaming => "ocid1.stream.",
-        }
-    }
-}
 
 /// One action of a rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,35 +141,6 @@ pub struct MoveRuleRequest {
 
 /// A field that cannot be used: its name in the request (`actions[2].target_id`) and why.
 pub type FieldProblem = (String, String);
-
-/// Why a rule name is not acceptable, if it is not.
-pub fn check_name(name: &str) -> Result<(), String> {
-    let length = name.trim().chars().count();
-    if length == 0 {
-        return Err("Give the rule a name, such as instance-state-changes.".into());
-    }
-    if length > MAX_NAME {
-        return Err(format!("The name is {length} characters long; shorten it to at most {MAX_NAME}."));
-    }
-    crate::model::text::check_one_line(name)
-}
-
-/// Why a description is not acceptable, if it is not.
-pub fn check_description(description: &str) -> Result<(), String> {
-    let length = description.chars().count();
-    if length > MAX_DESCRIPTION {
-        return Err(format!("The description is {length} characters long; shorten it to at most {MAX_DESCRIPTION}."));
-    }
-    crate::model::text::check_multi_line(description)
-}
-
-/// Why a condition is not acceptable, if it is not, with line and column.
-pub fn check_condition(condition: &str) -> Result<(), String> {
-    Condition::parse(condition).map(|_| ()).map_err(|err| match &err.path {
-        Some(path) => format!("line {}, column {}, at {path}: {}", err.line, err.column, err.message),
-        None => err.to_string(),
-    })
-}
 
 /// Why an action list is not acceptable, if it is not: the first problem, with its field.
 pub fn check_actions(actions: &[RuleAction]) -> Result<(), FieldProblem> {

@@ -1,5 +1,10 @@
 //! The OCI and Signalbox vocabulary that every layer shares and that does no I/O: what a name may
-//! hold, and (as it moves here) kinds, protocols, limits and validators. `api`, `template`,
-//! `condition` and the server all check against the same rules.
+//! hold, the kinds of rule action and subscription protocol, OCI's limits, and the validators of
+//! names, conditions and endpoints. `api` (which keeps the request and response types and the
+//! client calls), `template`, the pages and the server all check against the same rules; nothing
+//! here imports `api`.
 
+pub mod rule;
+pub mod subscription;
 pub mod text;
+pub mod topic;

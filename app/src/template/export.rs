@@ -10,8 +10,8 @@
 //! never leave Signalbox); a comment says to put them back.
 
 use super::render::{ActionTarget, Desired};
-use crate::api::rules::ActionKind;
 use crate::export::literal;
+use crate::model::rule::ActionKind;
 use std::fmt::Write;
 
 /// A template key as a Terraform resource name or shell variable: letters, digits and `_`,

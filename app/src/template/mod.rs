@@ -26,8 +26,8 @@ mod tests;
 pub use params::{ParamKind, Parameter, Resolved, ScalarKind, resolve};
 pub use render::{ActionTarget, Desired, DesiredAction, DesiredRule, DesiredSubscription, DesiredTopic, render};
 
-use crate::api::rules::{ActionKind, MAX_ACTIONS};
-use crate::api::subscriptions::SubscriptionProtocol;
+use crate::model::rule::{ActionKind, MAX_ACTIONS};
+use crate::model::subscription::SubscriptionProtocol;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

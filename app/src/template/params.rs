@@ -172,7 +172,7 @@ impl Parameter {
                     ))
                 }
             }
-            ScalarKind::Email => crate::api::subscriptions::check_email(text),
+            ScalarKind::Email => crate::model::subscription::check_email(text),
             ScalarKind::Url => {
                 let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
                 match rest {

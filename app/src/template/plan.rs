@@ -15,8 +15,8 @@
 
 use super::Problem;
 use super::render::{ActionTarget, Desired, DesiredRule, DesiredSubscription, DesiredTopic};
-use crate::api::rules::ActionKind;
-use crate::api::subscriptions::{SubscriptionProtocol, redact_endpoint};
+use crate::model::rule::ActionKind;
+use crate::model::subscription::{SubscriptionProtocol, redact_endpoint};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

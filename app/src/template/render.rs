@@ -9,9 +9,9 @@
 
 use super::params::{self, ITEM, Resolved};
 use super::{ActionSpec, ParamKind, Parameter, Problem, Template};
-use crate::api::rules::{ActionKind, check_condition, check_description as check_rule_description, check_name};
-use crate::api::subscriptions::{SubscriptionProtocol, check_endpoint};
-use crate::api::topics::{check_description as check_topic_description, check_topic_name};
+use crate::model::rule::{ActionKind, check_condition, check_description as check_rule_description, check_name};
+use crate::model::subscription::{SubscriptionProtocol, check_endpoint};
+use crate::model::topic::{check_description as check_topic_description, check_topic_name};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

@@ -243,8 +243,8 @@ fn text_round_trips() {
 
 mod planning {
     use super::*;
-    use crate::api::rules::ActionKind;
-    use crate::api::subscriptions::SubscriptionProtocol;
+    use crate::model::rule::ActionKind;
+    use crate::model::subscription::SubscriptionProtocol;
     use crate::template::plan::*;
 
     const UID: &str = "sbx-test";

@@ -8,8 +8,8 @@
 
 use super::ApiResult;
 use super::audit::{entry, instant};
-use super::cloud::{check_compartment, reach};
 use super::extract::{Path, Query};
+use crate::connections::{check_compartment, reach};
 use crate::db::audit_events;
 use crate::error::AppError;
 use crate::oci::audit::{AuditEvent, AuditWindow};

@@ -5,7 +5,7 @@ use super::ApiResult;
 use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
-use crate::connections::{self, key_context, pass_phrase_context};
+use crate::connections::{self, find, key_context, pass_phrase_context};
 use crate::db::audit_events::NewAuditEvent;
 use crate::db::connections::{ConnectionRow, NewConnection};
 use crate::db::{DbError, connections as table};
@@ -212,13 +212,6 @@ fn tree_order(tenancy: &str, all: Vec<crate::oci::identity::Compartment>) -> Vec
 }
 
 /// Connection `connection_id` of team `team_id`, or 404.
-pub(super) async fn find(state: &AppState, team_id: i64, connection_id: i64) -> ApiResult<ConnectionRow> {
-    table::of_team_by_id(&state.pool, team_id, connection_id).await.map_err(|err| match err {
-        DbError::NotFound => AppError::NotFound(format!("Team {team_id} has no connection {connection_id}.")),
-        other => other.into(),
-    })
-}
-
 fn audit<'a>(caller: &'a Caller, action: &'a str, team_id: i64, id: i64, name: &'a str) -> NewAuditEvent<'a> {
     NewAuditEvent { team_id: Some(team_id), ..caller.audit(action, "connection", id.to_string(), name) }
 }

@@ -314,7 +314,7 @@ pub async fn resume_run(
     }
     let desired = serde_json::from_str(&run.desired)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored run's desired state does not parse: {e}")))?;
-    let reached = crate::api::cloud::reach(&state, team_id, row.connection_id).await?;
+    let reached = crate::connections::reach(&state, team_id, row.connection_id).await?;
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     apply_steps::retry_unfinished(&mut tx, run_id).await?;
     apply_runs::set_state(&mut tx, run_id, RunState::Running).await?;

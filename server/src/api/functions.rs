@@ -2,9 +2,9 @@
 //! pickers of function subscriptions and FAAS rule actions.
 
 use super::ApiResult;
-use super::cloud::{check_compartment, reach};
 use super::extract::{Path, Query};
 use super::topics::CompartmentQuery;
+use crate::connections::{check_compartment, reach};
 use crate::error::AppError;
 use crate::oci::client::collect_pages;
 use crate::oci::functions::{ListApplicationsRequest, ListFunctionsRequest};

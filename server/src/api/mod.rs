@@ -3,7 +3,6 @@
 
 mod audit;
 mod auth;
-pub(crate) mod cloud;
 mod cloud_audit;
 mod connections;
 mod deployments;

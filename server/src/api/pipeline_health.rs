@@ -3,10 +3,11 @@
 //! `…/rules/{rule_id}/verify` (the end-to-end probe). The work is [`crate::pipelines`].
 
 use super::ApiResult;
-use super::cloud::{Change, check_compartment, check_target, reach};
 use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
+use crate::audit::change::Change;
 use crate::auth::Caller;
+use crate::connections::{check_compartment, check_target, reach};
 use crate::db::pipeline_health;
 use crate::error::AppError;
 use crate::pipelines::health::{self, Checker};

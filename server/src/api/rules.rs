@@ -3,10 +3,11 @@
 //! uses before anything reaches OCI; each change is audited as `super::cloud` describes.
 
 use super::ApiResult;
-use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
 use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
+use crate::audit::change::{Change, snapshot};
 use crate::auth::Caller;
+use crate::connections::{check_compartment, check_target, reach};
 use crate::error::AppError;
 use crate::oci::client::{OciClient, collect_pages};
 use crate::oci::events::{

@@ -3,8 +3,8 @@
 //! its topics and subscriptions, so its log shows nothing the connection could not read otherwise.
 
 use super::ApiResult;
-use super::cloud::reach;
 use super::extract::Path;
+use crate::connections::reach;
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;

@@ -7,10 +7,11 @@
 //! through `redact_endpoint` first, so the password reaches OCI and nothing else.
 
 use super::ApiResult;
-use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
 use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
+use crate::audit::change::{Change, snapshot};
 use crate::auth::Caller;
+use crate::connections::{check_compartment, check_target, reach};
 use crate::error::AppError;
 use crate::oci::ons::{
     CreateSubscriptionDetails, Protocol, Subscription as OciSubscription, SubscriptionState, SubscriptionSummary,

@@ -5,11 +5,11 @@
 //! document format is `app::template`; its JSON Schema is served from `/templates/schema`.
 
 use super::ApiResult;
-use super::cloud::{check_compartment, reach};
 use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::apply::capture::capture;
 use crate::auth::Caller;
+use crate::connections::{check_compartment, reach};
 use crate::db::audit_events::NewAuditEvent;
 use crate::db::templates::TemplateRow;
 use crate::db::{DbError, template_versions, templates as table};

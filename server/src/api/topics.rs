@@ -2,10 +2,11 @@
 //! connection. Each change is audited as `super::cloud` describes.
 
 use super::ApiResult;
-use super::cloud::{Change, check_compartment, check_target, reach, snapshot};
 use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
+use crate::audit::change::{Change, snapshot};
 use crate::auth::Caller;
+use crate::connections::{check_compartment, check_target, reach};
 use crate::error::AppError;
 use crate::oci::ons::{
     CreateTopicDetails, MessageDetails, NotificationTopic, SubscriptionState, TopicAttributesDetails,

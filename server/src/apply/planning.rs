@@ -4,7 +4,7 @@
 //! insist on running exactly what was reviewed.
 
 use super::live;
-use crate::api::cloud::{Reached, check_compartment, reach};
+use crate::connections::{Reached, check_compartment, reach};
 use crate::db::{DbError, template_versions, templates};
 use crate::error::AppError;
 use crate::state::AppState;

@@ -6,6 +6,7 @@
 //! removing or reordering a row is detected by `signalbox audit verify` and by the console's badge.
 
 pub mod chain;
+pub mod change;
 
 use crate::db::{DbError, audit_events};
 use chain::Verification;

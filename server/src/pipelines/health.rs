@@ -10,7 +10,7 @@
 //! and the team's webhook inboxes (for subscriptions whose endpoint is an inbox). Real OCI does not
 //! report deliveries to an API, so other subscriptions show none.
 
-use crate::api::cloud::Reached;
+use crate::connections::Reached;
 use crate::db::audit_events::{NewAuditEvent, Source};
 use crate::db::pipeline_health::NewHealthRow;
 use crate::db::{DbError, deliveries, inboxes, pipeline_health};
@@ -230,7 +230,7 @@ pub async fn check_periodically(state: AppState) {
             }
         };
         for (team_id, connection_id, compartment_id) in compartments {
-            let reached = match crate::api::cloud::reach(&state, team_id, connection_id).await {
+            let reached = match crate::connections::reach(&state, team_id, connection_id).await {
                 Ok(reached) => reached,
                 Err(err) => {
                     tracing::warn!(error = %err, connection_id, "cannot reach a connection for its health check");

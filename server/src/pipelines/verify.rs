@@ -8,8 +8,9 @@
 //! locally against the same event and a test message carrying it is published to each topic:
 //! the hops from the topic on are real, the first ones are said to be checked locally.
 
-use crate::api::cloud::{Change, Reached, snapshot};
+use crate::audit::change::{Change, snapshot};
 use crate::auth::Caller;
+use crate::connections::Reached;
 use crate::db::{DbError, deliveries, inboxes};
 use crate::error::AppError;
 use crate::oci::events::{ActionTarget, Rule};

@@ -1,77 +1,15 @@
-//! What every handler that changes something in OCI shares: reaching the connection, checking a
-//! compartment OCID, and the audit row of the change.
+//! The audit row of a change made in OCI, shared by the handlers and by background work (Verify).
 //!
 //! A change is one signed call and one audit row written after OCI answers: `ok` with the
 //! before/after JSON and the `opc-request-id`, or `failed` with OCI's code when it refuses. Input
 //! that fails validation never reaches OCI and leaves no row.
 
-use super::ApiResult;
-use super::connections::find;
 use crate::auth::Caller;
-use crate::connections;
 use crate::db::DbError;
 use crate::db::audit_events::NewAuditEvent;
-use crate::db::connections::ConnectionRow;
 use crate::error::AppError;
-use crate::oci::client::OciClient;
 use crate::oci::error::OciError;
-use crate::oci::wire::is_ocid_of;
 use crate::state::AppState;
-use app::api::connections::ConnectionKind;
-
-/// A team's connection and a client signed with its key.
-pub struct Reached {
-    /// The client.
-    pub client: OciClient,
-    /// The team's own tenancy of the embedded sandbox, for the built-in connection.
-    pub sandbox: Option<crate::sandbox::Sandbox>,
-}
-
-impl Reached {
-    /// Whether it is the built-in sandbox (which can reach loopback endpoints).
-    pub fn is_sandbox(&self) -> bool {
-        self.sandbox.is_some()
-    }
-}
-
-/// The client of a team's connection.
-pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> ApiResult<Reached> {
-    let row: ConnectionRow = find(state, team_id, connection_id).await?;
-    if row.kind() == ConnectionKind::Sandbox {
-        let team = connections::team_sandbox(state, row.team_id).await?;
-        return Ok(Reached { client: team.client, sandbox: Some(team.sandbox) });
-    }
-    let client = connections::client(state, &state.master_key, &row).await?;
-    Ok(Reached { client, sandbox: None })
-}
-
-/// The trimmed compartment OCID, or a 400 naming `field`.
-pub fn check_compartment(field: &'static str, id: &str) -> Result<String, AppError> {
-    let id = id.trim();
-    if is_ocid_of(id, &["compartment", "tenancy"]) {
-        Ok(id.to_owned())
-    } else {
-        Err(AppError::invalid(
-            field,
-            format!(
-                "\"{id}\" is not a compartment OCID (ocid1.compartment.oc1..aaaa… or the tenancy OCID); pick one from the compartment list."
-            ),
-        ))
-    }
-}
-
-/// Refuses, naming `field`, a path id that is not an OCID of `kind` (`onstopic`, `eventrule`, …):
-/// OCI would answer "not found" for it, and the mistake is in the request, not in the cloud.
-pub fn check_target(field: &'static str, id: &str, kind: &str) -> Result<(), AppError> {
-    if is_ocid_of(id, &[kind]) {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            field,
-            format!("\"{id}\" is not a {kind} OCID (ocid1.{kind}.oc1…); copy it from the list."),
-        ))
-    }
-}
 
 /// One change made through OCI, for its audit row.
 #[derive(Clone, Copy)]
