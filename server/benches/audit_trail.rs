@@ -4,7 +4,7 @@
 //! The rows are a year of changes by 40 people to 20,000 resources (rules, topics,
 //! subscriptions), with before/after snapshots, sealed into one valid hash chain and written to a
 //! real SQLite file; the application then opens that file exactly as `signalbox serve` does.
-//! Queries go through the same functions the API uses (`db::audit_events::list_summaries`); the LIKE
+//! Queries go through the same functions the API uses (`db::audit_query::list_summaries`); the LIKE
 //! anchor selects the same rows with `LIKE '%word%'` over the same columns. Run with
 //! `cargo bench -p server --bench audit_trail` (`SIGNALBOX_BENCH_KEEP=1` keeps the database).
 
@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use server::Application;
 use server::audit::chain::Content;
 use server::config::{Config, TEST_ADMIN_PASSWORD};
-use server::db::audit_events::{self, Selection, search_query};
+use server::db::audit_events;
+use server::db::audit_query::{self, Selection, search_query};
 use sqlx::SqlitePool;
 use std::time::{Duration, Instant};
 
@@ -232,7 +233,7 @@ async fn time(pool: &SqlitePool, selection: &Selection, samples: usize) -> (Dura
     let mut rows = 0;
     for _ in 0..samples + 3 {
         let start = Instant::now();
-        rows = audit_events::list_summaries(pool, selection, 50).await.expect("query").len();
+        rows = audit_query::list_summaries(pool, selection, 50).await.expect("query").len();
         times.push(start.elapsed());
     }
     times.drain(..3);

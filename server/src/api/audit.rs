@@ -7,7 +7,8 @@
 use super::ApiResult;
 use super::extract::{Path, Query};
 use crate::auth::{Caller, Credential};
-use crate::db::audit_events::{self, AuditRow, AuditSummary, Selection};
+use crate::db::audit_events::{self, AuditRow, AuditSummary};
+use crate::db::audit_query::{self, Selection};
 use crate::db::{DbError, teams};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -67,7 +68,7 @@ pub async fn list_audit(
     if let Some(before) = page.before {
         selection.below_id = Some(selection.below_id.map_or(before, |end| end.min(before)));
     }
-    let mut rows = audit_events::list_summaries(&state.pool, &selection, limit + 1).await?;
+    let mut rows = audit_query::list_summaries(&state.pool, &selection, limit + 1).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)
@@ -136,7 +137,7 @@ pub async fn audit_activity(
     let from = filter.from.as_deref().map(|f| instant("from", f, false)).transpose()?;
     let to = filter.to.as_deref().map(|t| instant("to", t, true)).transpose()?;
     let from = stamp(from.unwrap_or_default());
-    let days = audit_events::activity(&state.pool, &selection, &from, to.map(stamp).as_deref()).await?;
+    let days = audit_query::activity(&state.pool, &selection, &from, to.map(stamp).as_deref()).await?;
     Ok(Json(days.into_iter().map(|(day, ok, failed)| ActivityDay { day, ok, failed }).collect()))
 }
 
@@ -187,7 +188,7 @@ pub async fn export_audit(
     if let Some(mut selection) = selection(&state, &caller, &filter).await? {
         // Page through with the cursor so memory per query stays bounded.
         while rows.len() < EXPORT_LIMIT {
-            let page = audit_events::list(&state.pool, &selection, 1000).await?;
+            let page = audit_query::list(&state.pool, &selection, 1000).await?;
             let Some(last) = page.last().map(|r| r.id) else { break };
             rows.extend(page);
             selection.below_id = Some(last);
@@ -358,7 +359,7 @@ async fn selection(state: &AppState, caller: &Caller, filter: &AuditFilter) -> A
         target: text(&filter.target),
         result,
         connection: filter.connection,
-        search: text(&filter.q).and_then(|q| audit_events::search_query(&q)),
+        search: text(&filter.q).and_then(|q| audit_query::search_query(&q)),
         ..Selection::default()
     };
     if let Some(from) = from {

@@ -8,6 +8,7 @@ pub mod api_tokens;
 pub mod apply_runs;
 pub mod apply_steps;
 pub mod audit_events;
+pub mod audit_query;
 pub mod audit_search;
 pub mod audit_words;
 pub mod connections;

@@ -3,6 +3,7 @@
 
 use server::audit::chain::{Break, Checkpoint};
 use server::db::audit_events::{self, NewAuditEvent, Source};
+use server::db::audit_query;
 use sqlx::SqlitePool;
 use std::process::Command;
 use tempfile::TempDir;
@@ -211,8 +212,8 @@ async fn search_indexes_are_merged_once_the_trail_has_grown() {
     let search = |query: &'static str| {
         let pool = pool.clone();
         async move {
-            let selection = audit_events::Selection { search: audit_events::search_query(query), ..Default::default() };
-            audit_events::list(&pool, &selection, 500).await.expect("search").iter().map(|r| r.id).collect::<Vec<_>>()
+            let selection = audit_query::Selection { search: audit_query::search_query(query), ..Default::default() };
+            audit_query::list(&pool, &selection, 500).await.expect("search").iter().map(|r| r.id).collect::<Vec<_>>()
         }
     };
     let (words, compounds) = (search("rule update").await, search("rule-77").await);
@@ -245,8 +246,8 @@ async fn rows_written_before_the_word_index_are_indexed_when_the_server_starts()
     let found = |query: &'static str| {
         let pool = pool.clone();
         async move {
-            let selection = audit_events::Selection { search: audit_events::search_query(query), ..Default::default() };
-            audit_events::list(&pool, &selection, 50).await.expect("search").len()
+            let selection = audit_query::Selection { search: audit_query::search_query(query), ..Default::default() };
+            audit_query::list(&pool, &selection, 50).await.expect("search").len()
         }
     };
     assert_eq!(found("alerts-1").await, 0, "not indexed yet");

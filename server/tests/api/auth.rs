@@ -168,14 +168,7 @@ async fn the_preferred_team_is_one_of_the_users_teams() {
     let second = app.create_team(&admin, "Payments").await;
     let elsewhere = app.create_team(&admin, "Elsewhere").await;
     let ada = app.member(&admin, "ada", first, "viewer").await;
-    let (status, _) = admin
-        .call(
-            Method::PUT,
-            &format!("/api/v1/teams/{second}/members/{}", ada.me.user_id),
-            serde_json::json!({"role": "operator"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.set_role(&admin, second, ada.me.user_id, "operator").await;
     let preferred = |me: &serde_json::Value| me.get("preferred_team").and_then(|t| t.as_i64());
 
     let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
@@ -220,14 +213,7 @@ async fn the_preferred_team_is_one_of_the_users_teams() {
     assert_eq!(removed.status(), 204);
     let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
     assert_eq!(preferred(&me), None);
-    let rejoined = admin
-        .call(
-            Method::PUT,
-            &format!("/api/v1/teams/{second}/members/{}", ada.me.user_id),
-            serde_json::json!({"role": "viewer"}),
-        )
-        .await;
-    assert_eq!(rejoined.0, 200);
+    app.set_role(&admin, second, ada.me.user_id, "viewer").await;
     let me: serde_json::Value = ada.read("/api/v1/auth/me").await;
     assert_eq!(preferred(&me), Some(second), "the column keeps the choice only while it is a membership");
 }

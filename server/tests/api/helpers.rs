@@ -145,13 +145,7 @@ impl TestApp {
             .expect("create user");
         assert_eq!(response.status(), 200, "create user {username}");
         let user: app::api::auth::UserSummary = response.json().await.expect("a user");
-        let response = admin
-            .send(reqwest::Method::PUT, &format!("/api/v1/teams/{team_id}/members/{}", user.id))
-            .json(&serde_json::json!({"role": role}))
-            .send()
-            .await
-            .expect("set member");
-        assert_eq!(response.status(), 200, "make {username} {role} of team {team_id}");
+        self.set_role(admin, team_id, user.id, role).await;
         let first = self.login(username, INITIAL_PASSWORD).await;
         let response = first
             .send(reqwest::Method::POST, "/api/v1/auth/password")
@@ -161,6 +155,13 @@ impl TestApp {
             .expect("change password");
         assert_eq!(response.status(), 204, "{username} changes the first password");
         self.login(username, MEMBER_PASSWORD).await
+    }
+
+    /// Gives `user_id` `role` in `team_id` as `admin` (adding them if they are not a member yet).
+    pub async fn set_role(&self, admin: &Session, team_id: i64, user_id: i64, role: &str) {
+        let path = format!("/api/v1/teams/{team_id}/members/{user_id}");
+        let (status, body) = admin.call(reqwest::Method::PUT, &path, serde_json::json!({ "role": role })).await;
+        assert_eq!(status, 200, "make user {user_id} {role} of team {team_id}: {body}");
     }
 
     /// Creates an API token as `session` and answers its secret.

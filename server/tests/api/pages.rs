@@ -119,14 +119,7 @@ async fn team_pages_open_in_a_team_the_user_is_in() {
     let second = app.create_team(&admin, "Payments").await;
     let outside = app.create_team(&admin, "Outside").await;
     let ada = app.member(&admin, "ada", first, "viewer").await;
-    let (status, _) = admin
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/v1/teams/{second}/members/{}", ada.me.user_id),
-            serde_json::json!({"role": "operator"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.set_role(&admin, second, ada.me.user_id, "operator").await;
     let not_following =
         reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).cookie_store(true);
     let ada_raw = app.login_with(not_following, "ada", crate::helpers::MEMBER_PASSWORD).await;

@@ -1,0 +1,237 @@
+//! Reading the audit trail: which rows a filter selects, full-text search terms, pages of rows
+//! newest first and activity per day. Writing, sealing and verifying rows is
+//! [`super::audit_events`]'s.
+
+use super::audit_events::{AuditRow, AuditSummary, COLUMNS, SUMMARY_COLUMNS};
+use super::{DbError, audit_words};
+use sqlx::SqlitePool;
+
+/// What to select from the trail. Time bounds are turned into id bounds first (ids grow with
+/// time), so every query walks an id-ordered index from the newest row down and stops at the
+/// page size.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only rows of these teams; `None` for every row (site administrators).
+    pub teams: Option<Vec<i64>>,
+    /// Only rows with id at least this.
+    pub from_id: Option<i64>,
+    /// Only rows with id below this (the cursor, or the end of a time range).
+    pub below_id: Option<i64>,
+    /// Exactly this actor.
+    pub actor: Option<String>,
+    /// This action, or every action starting with it when it ends with `.`.
+    pub action: Option<String>,
+    /// This kind of target.
+    pub target_kind: Option<String>,
+    /// This target id or OCID.
+    pub target: Option<String>,
+    /// `ok` or `failed`.
+    pub result: Option<String>,
+    /// Through this connection.
+    pub connection: Option<i64>,
+    /// Full-text search over names, OCIDs, details and snapshots.
+    pub search: Option<Search>,
+}
+
+impl Selection {
+    /// The id to order and bound by: the full-text index's own rowid when searching, so SQLite
+    /// walks the matches newest first and stops at the page size instead of sorting them all.
+    fn id_column(&self) -> &'static str {
+        match &self.search {
+            Some(Search { words: Some(_), .. }) => "audit_words.rowid",
+            Some(_) => "audit_search.rowid",
+            None => "e.id",
+        }
+    }
+
+    /// `FROM … WHERE …` with every filter bound.
+    fn push_from_where<'a>(&'a self, query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>) {
+        match &self.search {
+            // The compound words are usually the rarer terms, so they drive; plain words are
+            // then checked row by row through the main index's rowid lookup.
+            Some(Search { words: Some(words), text }) => {
+                query
+                    .push(" FROM audit_words JOIN audit_events e ON e.id = audit_words.rowid WHERE audit_words MATCH ");
+                query.push_bind(words);
+                if let Some(text) = text {
+                    query.push(" AND EXISTS (SELECT 1 FROM audit_search WHERE audit_search MATCH ");
+                    query.push_bind(text).push(" AND audit_search.rowid = e.id)");
+                }
+            }
+            Some(Search { words: None, text }) => {
+                query.push(
+                    " FROM audit_search JOIN audit_events e ON e.id = audit_search.rowid WHERE audit_search MATCH ",
+                );
+                query.push_bind(text);
+            }
+            None => {
+                query.push(" FROM audit_events e WHERE 1 = 1");
+            }
+        }
+        if let Some(teams) = &self.teams {
+            query.push(" AND e.team_id IN (");
+            let mut list = query.separated(", ");
+            for team in teams {
+                list.push_bind(*team);
+            }
+            // An empty IN list matches nothing, which is right for a caller in no team.
+            list.push_unseparated(")");
+        }
+        if let Some(from) = self.from_id {
+            query.push(format!(" AND {} >= ", self.id_column())).push_bind(from);
+        }
+        if let Some(below) = self.below_id {
+            query.push(format!(" AND {} < ", self.id_column())).push_bind(below);
+        }
+        if let Some(actor) = &self.actor {
+            query.push(" AND e.actor_name = ").push_bind(actor);
+        }
+        match self.action.as_deref() {
+            // `+` keeps SQLite from walking the action index for a prefix: that range is
+            // unordered by id and wide (every rule.* row), where walking ids newest first and
+            // checking the prefix stops after one page.
+            Some(prefix) if prefix.ends_with('.') => {
+                query
+                    .push(" AND +e.action >= ")
+                    .push_bind(prefix)
+                    .push(" AND +e.action < ")
+                    .push_bind(next_prefix(prefix));
+            }
+            Some(_) => {
+                query.push(" AND e.action = ").push_bind(&self.action);
+            }
+            None => {}
+        }
+        if let Some(kind) = &self.target_kind {
+            query.push(" AND e.target_kind = ").push_bind(kind);
+        }
+        if let Some(target) = &self.target {
+            query.push(" AND e.target_id = ").push_bind(target);
+        }
+        if let Some(result) = &self.result {
+            query.push(" AND e.result = ").push_bind(result);
+        }
+        if let Some(connection) = self.connection {
+            query.push(" AND e.connection_id = ").push_bind(connection);
+        }
+    }
+}
+
+/// The smallest string greater than every string starting with `prefix` (its last byte plus one),
+/// so a prefix match is an index range.
+fn next_prefix(prefix: &str) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A search, split between the two full-text indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    /// FTS5 query of the main index (`audit_search`): the plain words.
+    pub text: Option<String>,
+    /// FTS5 query of the compound-word index (`audit_words`): `shard-777`, `rule.update`.
+    pub words: Option<String>,
+}
+
+/// The search for what a user typed: every term must appear, each matching as a prefix. A
+/// compound term (`shard-777`) is one word of `audit_words`; any other term is a quoted phrase of
+/// the main index (so OCIDs and punctuation are taken literally). `None` when nothing
+/// searchable is left.
+pub fn search_query(text: &str) -> Option<Search> {
+    let quote = |t: &str| format!("\"{}\"*", t.replace('"', "\"\""));
+    let (mut plain, mut compounds) = (Vec::new(), Vec::new());
+    for term in text.split_whitespace().map(ocid_tail).filter(|t| t.chars().any(char::is_alphanumeric)) {
+        match audit_words::compound(term) {
+            Some(compound) => compounds.push(quote(compound)),
+            None => plain.push(quote(term)),
+        }
+    }
+    let join = |terms: Vec<String>| (!terms.is_empty()).then(|| terms.join(" "));
+    let search = Search { text: join(plain), words: join(compounds) };
+    (search != Search::default()).then_some(search)
+}
+
+/// For an OCID, its unique part (after the last dot). The leading parts (`ocid1`, the type,
+/// `oc1`, the region) are in nearly every row, so matching them as a phrase reads most of the
+/// index; the unique part alone finds the same rows.
+fn ocid_tail(term: &str) -> &str {
+    match term.rsplit_once('.') {
+        Some((_, tail)) if term.starts_with("ocid1.") && tail.len() >= 8 => tail,
+        _ => term,
+    }
+}
+
+/// Up to `limit` whole rows, newest first.
+pub async fn list(pool: &SqlitePool, selection: &Selection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+    let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+    list_columns(pool, selection, &columns, limit).await
+}
+
+/// Up to `limit` rows without their snapshots, newest first: what a timeline shows.
+pub async fn list_summaries(
+    pool: &SqlitePool,
+    selection: &Selection,
+    limit: i64,
+) -> Result<Vec<AuditSummary>, DbError> {
+    let columns = SUMMARY_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+    let has_diff = "e.before_json IS NOT NULL OR e.after_json IS NOT NULL AS has_diff";
+    list_columns(pool, selection, &format!("{columns}, {has_diff}"), limit).await
+}
+
+async fn list_columns<T>(pool: &SqlitePool, selection: &Selection, columns: &str, limit: i64) -> Result<Vec<T>, DbError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let mut query = sqlx::QueryBuilder::new(format!("SELECT {columns}"));
+    selection.push_from_where(&mut query);
+    query.push(format!(" ORDER BY {} DESC LIMIT ", selection.id_column())).push_bind(limit);
+    Ok(query.build_query_as().fetch_all(pool).await?)
+}
+
+/// Rows per day (UTC) that succeeded and failed, written in `[from, to)` (RFC 3339). The time
+/// bounds are applied to `at` itself, so without other filters the counts come from the
+/// `(at, result, team_id)` index alone.
+pub async fn activity(
+    pool: &SqlitePool,
+    selection: &Selection,
+    from: &str,
+    to: Option<&str>,
+) -> Result<Vec<(String, i64, i64)>, DbError> {
+    let by_time = Selection { from_id: None, below_id: None, ..selection.clone() };
+    let mut query =
+        sqlx::QueryBuilder::new("SELECT substr(e.at, 1, 10) AS day, sum(e.result = 'ok'), sum(e.result = 'failed')");
+    by_time.push_from_where(&mut query);
+    query.push(" AND e.at >= ").push_bind(from);
+    if let Some(to) = to {
+        query.push(" AND e.at < ").push_bind(to);
+    }
+    query.push(" GROUP BY day ORDER BY day");
+    Ok(query.build_query_as().fetch_all(pool).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms_are_quoted_prefixes() {
+        let search = |text: &str| search_query(text).map(|s| (s.text, s.words));
+        let quoted = |q: &str| Some(q.to_owned());
+        assert_eq!(search("orders  alerts"), Some((quoted("\"orders\"* \"alerts\"*"), None)));
+        assert_eq!(
+            search("orders shard-777 ocid1.topic.oc1..aa"),
+            Some((quoted("\"orders\"*"), quoted("\"shard-777\"* \"ocid1.topic.oc1..aa\"*"))),
+            "compound terms are words of the compound index"
+        );
+        assert_eq!(search("say \"hi\""), Some((quoted("\"say\"* \"\"\"hi\"\"\"*"), None)));
+        assert_eq!(search(" .. - "), None);
+        assert_eq!(
+            search("ocid1.onstopic.oc1.iad.aaaaaaaaq2x7mbzc"),
+            Some((quoted("\"aaaaaaaaq2x7mbzc\"*"), None)),
+            "an OCID is found by its unique part"
+        );
+    }
+}
