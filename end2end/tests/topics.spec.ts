@@ -24,6 +24,14 @@ test('topics: create with live name checks, publish a test message, delete after
   await expect(row).toContainText('0 ACTIVE');
   await page.screenshot({ path: 'screenshots/topics.png', fullPage: true });
 
+  // The same name again: OCI's refusal, its parts apart, the request id ready to copy.
+  await form.getByLabel('Topic name').fill(name);
+  await form.getByRole('button', { name: 'Create topic' }).click();
+  const refusal = form.locator('.cloud-failure');
+  await expect(refusal.locator('.cloud-answer')).toContainText('CreateTopic: OCI answered 409');
+  await expect(refusal.getByLabel('Request id')).not.toHaveValue('');
+  await page.screenshot({ path: 'screenshots/topics-oci-refusal.png', fullPage: true });
+
   await row.getByRole('button', { name: `Publish a test message to ${name}` }).click();
   const publish = page.getByRole('form', { name: `Publish to ${name}` });
   await publish.getByRole('button', { name: 'Publish', exact: true }).click();

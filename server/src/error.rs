@@ -162,6 +162,12 @@ impl AppError {
     }
 }
 
+impl From<app::model::problem::Problem> for AppError {
+    fn from(problem: app::model::problem::Problem) -> Self {
+        AppError::invalid(&problem.field, problem.message)
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -185,7 +191,11 @@ impl IntoResponse for AppError {
             }
             _ => None,
         };
-        let mut response = (status, Json(ErrorBody { code, message: self.to_string(), field })).into_response();
+        let cloud = match &self {
+            AppError::Oci(err) => Some(Box::new(err.failure())),
+            _ => None,
+        };
+        let mut response = (status, Json(ErrorBody { code, message: self.to_string(), field, cloud })).into_response();
         if let Some((name, value)) = header
             && let Ok(value) = http::HeaderValue::from_str(&value)
         {

@@ -56,6 +56,32 @@ pub struct ErrorBody {
     /// The request field the error is about, as a JSON pointer-like path (`topic.name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// When OCI refused or could not be reached: the call, OCI's own words and what to do, apart,
+    /// so that a person can act on each (`message` says it all in one sentence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<Box<CloudFailure>>,
+}
+
+/// An OCI call that failed, as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CloudFailure {
+    /// The operation (`CreateTopic`).
+    pub operation: String,
+    /// OCI's HTTP status, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// OCI's error code (`NotAuthorizedOrNotFound`), when it answered with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oci_code: Option<String>,
+    /// What OCI said, or what went wrong on the way.
+    pub message: String,
+    /// The `opc-request-id` to give Oracle support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opc_request_id: Option<String>,
+    /// What to do about it, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
 }
 
 /// The error every typed client call returns: the HTTP status plus the server's error body.
@@ -101,7 +127,7 @@ impl ApiError {
     }
 
     fn client_side(status: u16, code: ErrorCode, message: String) -> Self {
-        Self { status, body: ErrorBody { code, message, field: None } }
+        Self { status, body: ErrorBody { code, message, field: None, cloud: None } }
     }
 
     /// The error code, for branching.
@@ -131,7 +157,7 @@ mod tests {
 
     #[test]
     fn field_is_omitted_when_absent_and_kept_when_present() {
-        let body = ErrorBody { code: ErrorCode::InvalidInput, message: "m".into(), field: None };
+        let body = ErrorBody { code: ErrorCode::InvalidInput, message: "m".into(), field: None, cloud: None };
         assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"code":"invalid_input","message":"m"}"#);
         let body = ErrorBody { field: Some("topic.name".into()), ..body };
         assert_eq!(

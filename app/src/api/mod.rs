@@ -26,7 +26,7 @@ mod browser;
 #[cfg(feature = "ssr")]
 mod in_process;
 
-pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use error::{ApiError, CloudFailure, ErrorBody, ErrorCode};
 #[cfg(feature = "ssr")]
 pub use in_process::{InProcessApi, as_visitor};
 

@@ -3,6 +3,7 @@
 //! with the same words), and the client calls.
 
 use super::ApiError;
+use crate::model::problem::Problem;
 pub use crate::model::rule::{
     ActionKind, MAX_ACTIONS, MAX_DESCRIPTION, MAX_NAME, check_condition, check_description, check_name,
 };
@@ -139,17 +140,14 @@ pub struct MoveRuleRequest {
     pub compartment_id: String,
 }
 
-/// A field that cannot be used: its name in the request (`actions[2].target_id`) and why.
-pub type FieldProblem = (String, String);
-
 /// Why an action list is not acceptable, if it is not: the first problem, with its field.
-pub fn check_actions(actions: &[RuleAction]) -> Result<(), FieldProblem> {
+pub fn check_actions(actions: &[RuleAction]) -> Result<(), Problem> {
     if actions.is_empty() {
-        return Err(("actions".into(), "Add an action: a topic, a function or a stream to send events to.".into()));
+        return Err(Problem::new("actions", "Add an action: a topic, a function or a stream to send events to."));
     }
     if actions.len() > MAX_ACTIONS {
-        return Err((
-            "actions".into(),
+        return Err(Problem::new(
+            "actions",
             format!(
                 "A rule has at most {MAX_ACTIONS} actions (OCI's limit); this one has {}. Split it into two rules.",
                 actions.len()
@@ -160,7 +158,7 @@ pub fn check_actions(actions: &[RuleAction]) -> Result<(), FieldProblem> {
         let target = action.target_id.trim();
         let prefix = action.kind.target_prefix();
         if !target.starts_with(prefix) || target.contains(char::is_whitespace) || target.len() < prefix.len() + 3 {
-            return Err((
+            return Err(Problem::new(
                 format!("actions[{index}].target_id"),
                 format!(
                     "Action {}: \"{target}\" is not a {} OCID ({prefix}…); pick one from the list.",
@@ -169,7 +167,7 @@ pub fn check_actions(actions: &[RuleAction]) -> Result<(), FieldProblem> {
                 ),
             ));
         }
-        check_description(&action.description).map_err(|m| (format!("actions[{index}].description"), m))?;
+        check_description(&action.description).map_err(|m| Problem::new(format!("actions[{index}].description"), m))?;
     }
     Ok(())
 }
@@ -277,16 +275,16 @@ mod tests {
     #[test]
     fn actions_are_checked_by_kind_and_count() {
         assert!(check_actions(&[action(ActionKind::Notifications, "ocid1.onstopic.oc1.iad.aaaa")]).is_ok());
-        assert_eq!(check_actions(&[]).unwrap_err().0, "actions");
+        assert_eq!(check_actions(&[]).unwrap_err().field, "actions");
         let eleven = vec![action(ActionKind::Notifications, "ocid1.onstopic.oc1.iad.aaaa"); 11];
-        let (field, message) = check_actions(&eleven).unwrap_err();
+        let Problem { field, message } = check_actions(&eleven).unwrap_err();
         assert_eq!(field, "actions");
         assert!(message.contains("at most 10"), "{message}");
         let wrong = [
             action(ActionKind::Notifications, "ocid1.onstopic.oc1.iad.aaaa"),
             action(ActionKind::Functions, "ocid1.onstopic.oc1..x"),
         ];
-        assert_eq!(check_actions(&wrong).unwrap_err().0, "actions[1].target_id");
+        assert_eq!(check_actions(&wrong).unwrap_err().field, "actions[1].target_id");
     }
 
     #[test]

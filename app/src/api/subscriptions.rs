@@ -8,6 +8,7 @@
 //! [`redact_endpoint`]. The protocols and the endpoint checks are in [`crate::model::subscription`].
 
 use super::ApiError;
+use crate::model::problem::Problem;
 pub use crate::model::subscription::{
     MAX_ENDPOINT, SubscriptionProtocol, check_endpoint, is_loopback_http, redact_endpoint,
 };
@@ -66,15 +67,15 @@ pub struct CreateSubscriptionRequest {
 }
 
 /// Why Basic credentials are not acceptable, if they are not.
-pub fn check_basic_auth(protocol: SubscriptionProtocol, auth: &BasicAuth) -> Result<(), (&'static str, String)> {
+pub fn check_basic_auth(protocol: SubscriptionProtocol, auth: &BasicAuth) -> Result<(), Problem> {
     if protocol != SubscriptionProtocol::CustomHttps {
-        return Err(("basic_auth", "Only HTTPS endpoints take Basic credentials; remove them.".into()));
+        return Err(Problem::new("basic_auth", "Only HTTPS endpoints take Basic credentials; remove them."));
     }
     if auth.username.is_empty() || auth.username.contains(':') || auth.username.chars().any(char::is_control) {
-        return Err(("basic_auth.username", "Enter a user name without a colon.".into()));
+        return Err(Problem::new("basic_auth.username", "Enter a user name without a colon."));
     }
     if auth.password.is_empty() {
-        return Err(("basic_auth.password", "Enter the password, or clear the user name to send none.".into()));
+        return Err(Problem::new("basic_auth.password", "Enter the password, or clear the user name to send none."));
     }
     Ok(())
 }
@@ -206,6 +207,6 @@ mod tests {
         assert_eq!(redact_endpoint("https://hooks.slack.com/services/short"), "https://hooks.slack.com/services/****");
         assert!(check_basic_auth(Email, &auth).is_err());
         let no_user = BasicAuth { username: String::new(), password: "p".into() };
-        assert_eq!(check_basic_auth(CustomHttps, &no_user).unwrap_err().0, "basic_auth.username");
+        assert_eq!(check_basic_auth(CustomHttps, &no_user).unwrap_err().field, "basic_auth.username");
     }
 }

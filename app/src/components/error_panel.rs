@@ -1,4 +1,4 @@
-use super::{Icon, IconName};
+use super::{CloudDetail, Icon, IconName};
 use crate::api::{ApiError, ErrorCode};
 use leptos::prelude::*;
 
@@ -28,7 +28,10 @@ where
             </div>
             <div class="error-text">
                 <h2>{title}</h2>
-                <p>{error.body.message.clone()}</p>
+                {match error.body.cloud.clone() {
+                    Some(cloud) => view! { <p><CloudDetail cloud=*cloud /></p> }.into_any(),
+                    None => view! { <p>{error.body.message.clone()}</p> }.into_any(),
+                }}
                 <p class="error-meta mono">{status}{code}</p>
             </div>
             <button type="button" class="btn" on:click=move |_| retry()>

@@ -1,4 +1,4 @@
-use crate::api::ApiError;
+use crate::api::{ApiError, CloudFailure};
 use leptos::prelude::*;
 
 /// The server's message about one field, shown under that field.
@@ -33,7 +33,12 @@ pub fn FormAlert(
     local: Signal<Option<String>>,
 ) -> impl IntoView {
     let server = move || {
-        error.get().filter(|e| e.body.field.as_deref().is_none_or(|f| !fields.contains(&f))).map(|e| e.body.message)
+        error.get().filter(|e| e.body.field.as_deref().is_none_or(|f| !fields.contains(&f))).map(|e| {
+            match e.body.cloud {
+                Some(cloud) => view! { <CloudDetail cloud=*cloud /> }.into_any(),
+                None => e.body.message.into_any(),
+            }
+        })
     };
     view! {
         <div class="form-error" role="alert" aria-live="assertive">
@@ -41,4 +46,64 @@ pub fn FormAlert(
             {server}
         </div>
     }
+}
+
+/// An OCI call that failed, each part on its own: the call and OCI's code, OCI's words, what to
+/// do, and the request id to give Oracle support (selected whole with one click, and copied).
+#[component]
+pub fn CloudDetail(cloud: CloudFailure) -> impl IntoView {
+    let answer = match (cloud.status, &cloud.oci_code) {
+        (Some(status), Some(code)) => format!("{}: OCI answered {status} {code}", cloud.operation),
+        (Some(status), None) => format!("{}: OCI answered {status}", cloud.operation),
+        _ => format!("{}: OCI did not answer", cloud.operation),
+    };
+    let copied = RwSignal::new(false);
+    let request_id = cloud.opc_request_id.map(|id| {
+        let copy_id = id.clone();
+        let copy = move |_| {
+            #[cfg(feature = "hydrate")]
+            {
+                let window = leptos::prelude::window();
+                // The clipboard exists only on secure pages (HTTPS or localhost).
+                if window.is_secure_context() {
+                    drop(window.navigator().clipboard().write_text(&copy_id));
+                    copied.set(true);
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &copy_id;
+        };
+        view! {
+            <span class="cloud-request">
+                <label>
+                    "Request id "
+                    <input class="mono request-id" readonly value=id size="40" on:focus=|e| select_all(&e) />
+                </label>
+                <button type="button" class="btn btn-small" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </span>
+        }
+    });
+    view! {
+        <span class="cloud-failure">
+            <strong class="cloud-answer">{answer}</strong>
+            <span class="cloud-message">{cloud.message}</span>
+            {cloud.remedy.map(|remedy| view! { <span class="cloud-remedy">"What to do: " {remedy}</span> })}
+            {request_id}
+        </span>
+    }
+}
+
+/// Selects the whole text of the input an event came from.
+fn select_all(event: &leptos::ev::FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(input) = event.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()) {
+            input.select();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
 }

@@ -25,7 +25,7 @@ pub use confirm_button::ConfirmButton;
 pub use data_table::DataTable;
 pub use empty_state::EmptyState;
 pub use error_panel::ErrorPanel;
-pub use form_errors::{FieldError, FormAlert};
+pub use form_errors::{CloudDetail, FieldError, FormAlert};
 pub use header_scope::{HeaderScope, show_scope};
 pub use icon::{Icon, IconName};
 pub use layout::{Layout, Visitor, use_me};

@@ -4,6 +4,7 @@
 //! client calls), `template`, the pages and the server all check against the same rules; nothing
 //! here imports `api`.
 
+pub mod problem;
 pub mod rule;
 pub mod subscription;
 pub mod text;

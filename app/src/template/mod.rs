@@ -26,6 +26,7 @@ mod tests;
 pub use params::{ParamKind, Parameter, Resolved, ScalarKind, resolve};
 pub use render::{ActionTarget, Desired, DesiredAction, DesiredRule, DesiredSubscription, DesiredTopic, render};
 
+pub use crate::model::problem::Problem;
 use crate::model::rule::{ActionKind, MAX_ACTIONS};
 use crate::model::subscription::SubscriptionProtocol;
 use serde::{Deserialize, Serialize};
@@ -169,24 +170,6 @@ impl ActionSpec {
             Self::Function { .. } => ActionKind::Functions,
             Self::Stream { .. } => ActionKind::Streaming,
         }
-    }
-}
-
-/// Something wrong with a template or its values: the field (`rules[0].actions[1].topic`,
-/// `values.alert_url`) and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Problem {
-    /// Where, as a path into the document (or `values.<name>` for a parameter value).
-    pub field: String,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl Problem {
-    /// A problem with `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
     }
 }
 

@@ -153,7 +153,7 @@ pub async fn create_rule(
     check_name(&name).map_err(|m| AppError::invalid("name", m))?;
     check_description(&request.description).map_err(|m| AppError::invalid("description", m))?;
     check_condition(&request.condition).map_err(|m| AppError::invalid("condition", m))?;
-    check_actions(&request.actions).map_err(|(field, m)| AppError::invalid(&field, m))?;
+    check_actions(&request.actions)?;
     let client = reach(&state, team_id, connection_id).await?.client;
     check_targets_exist(&client, &request.actions).await?;
     let details = CreateRuleDetails {
@@ -210,7 +210,7 @@ pub async fn update_rule(
         check_condition(condition).map_err(|m| AppError::invalid("condition", m))?;
     }
     if let Some(actions) = &request.actions {
-        check_actions(actions).map_err(|(field, m)| AppError::invalid(&field, m))?;
+        check_actions(actions)?;
     }
     let client = reach(&state, team_id, connection_id).await?.client;
     if let Some(actions) = &request.actions {

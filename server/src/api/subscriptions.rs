@@ -137,7 +137,7 @@ pub async fn create_subscription(
     let endpoint = request.endpoint.trim();
     check_endpoint(request.protocol, endpoint, reached.is_sandbox()).map_err(|m| AppError::invalid("endpoint", m))?;
     if let Some(auth) = &request.basic_auth {
-        check_basic_auth(request.protocol, auth).map_err(|(field, m)| AppError::invalid(field, m))?;
+        check_basic_auth(request.protocol, auth)?;
     }
     // Last: the only check that may need the network (a name lookup).
     check_reachable(request.protocol, endpoint, reached.sandbox.as_ref()).await?;

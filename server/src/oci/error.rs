@@ -152,6 +152,30 @@ impl OciError {
         }
     }
 
+    /// The failure as the API answers it, each part apart (see [`app::api::CloudFailure`]).
+    pub fn failure(&self) -> app::api::CloudFailure {
+        let (operation, message, remedy) = match self {
+            OciError::Api { operation, message, remedy, .. } => (*operation, message.clone(), remedy.clone()),
+            OciError::Transport { operation, kind, detail } => {
+                (*operation, format!("{} ({detail})", transport_text(*kind)), Some(transport_remedy(*kind).to_owned()))
+            }
+            OciError::Decode { operation, status, detail, .. } => {
+                (*operation, format!("OCI's answer (HTTP {status}) could not be read: {detail}"), None)
+            }
+            OciError::Request { operation, detail } => {
+                (*operation, format!("the request could not be prepared: {detail}"), None)
+            }
+        };
+        app::api::CloudFailure {
+            operation: operation.to_owned(),
+            status: self.status(),
+            oci_code: self.code().map(str::to_owned),
+            message,
+            opc_request_id: self.opc_request_id().map(str::to_owned),
+            remedy,
+        }
+    }
+
     /// `opc-request-id` of the failed response, when there was one.
     pub fn opc_request_id(&self) -> Option<&str> {
         match self {

@@ -82,10 +82,17 @@ async fn refusals_by_oci_and_by_validation() {
     assert_eq!(status, 409, "{error}");
     assert_eq!(error["code"], "cloud_error");
     assert!(error["message"].as_str().unwrap().contains("opc-request-id"), "{error}");
+    // The same refusal, each part apart, for the console to show as such.
+    let cloud = &error["cloud"];
+    assert_eq!(cloud["operation"], "CreateTopic", "{error}");
+    assert_eq!(cloud["status"], 409, "{error}");
+    assert!(cloud["oci_code"].as_str().is_some_and(|c| !c.is_empty()), "{error}");
+    assert!(cloud["message"].as_str().is_some_and(|m| !m.is_empty() && !m.contains("CreateTopic failed")), "{error}");
     let rows = audit_rows(&app).await;
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[1].0.as_str(), rows[1].1.as_str()), ("topic.create", "failed"));
     assert!(rows[1].2.is_some(), "the failed row has OCI's request id");
+    assert_eq!(cloud["opc_request_id"].as_str(), rows[1].2.as_deref(), "the answer names the audited request id");
 
     let cases = [
         ("compartment_id", create("ok-name", String::new(), "ocid1.user.oc1..nope")),

@@ -121,7 +121,7 @@ pub fn RuleEditor(
     });
     let description_problem = Signal::derive(move || check_description(&description.get()).err());
     let condition_problem = Signal::derive(move || check_condition(&condition.get()).err());
-    let actions_problem = Signal::derive(move || check_actions(&drafted()).err().map(|(_, message)| message));
+    let actions_problem = Signal::derive(move || check_actions(&drafted()).err().map(|problem| problem.message));
     let blocked = move || {
         save.pending().get()
             || name.get().trim().is_empty()
