@@ -49,7 +49,7 @@ pub fn FormAlert(
 }
 
 /// An OCI call that failed, each part on its own: the call and OCI's code, OCI's words, what to
-/// do, and the request id to give Oracle support (selected whole with one click, and copied).
+/// do, and the request id to give Oracle support (one click selects it whole, for copying).
 #[component]
 pub fn CloudDetail(cloud: CloudFailure) -> impl IntoView {
     let answer = match (cloud.status, &cloud.oci_code) {
@@ -57,53 +57,20 @@ pub fn CloudDetail(cloud: CloudFailure) -> impl IntoView {
         (Some(status), None) => format!("{}: OCI answered {status}", cloud.operation),
         _ => format!("{}: OCI did not answer", cloud.operation),
     };
-    let copied = RwSignal::new(false);
-    let request_id = cloud.opc_request_id.map(|id| {
-        let copy_id = id.clone();
-        let copy = move |_| {
-            #[cfg(feature = "hydrate")]
-            {
-                let window = leptos::prelude::window();
-                // The clipboard exists only on secure pages (HTTPS or localhost).
-                if window.is_secure_context() {
-                    drop(window.navigator().clipboard().write_text(&copy_id));
-                    copied.set(true);
-                }
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = &copy_id;
-        };
-        view! {
-            <span class="cloud-request">
-                <label>
-                    "Request id "
-                    <input class="mono request-id" readonly value=id size="40" on:focus=|e| select_all(&e) />
-                </label>
-                <button type="button" class="btn btn-small" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
-            </span>
-        }
-    });
     view! {
         <span class="cloud-failure">
             <strong class="cloud-answer">{answer}</strong>
             <span class="cloud-message">{cloud.message}</span>
             {cloud.remedy.map(|remedy| view! { <span class="cloud-remedy">"What to do: " {remedy}</span> })}
-            {request_id}
+            {cloud
+                .opc_request_id
+                .map(|id| {
+                    view! {
+                        <span class="cloud-request">
+                            "Request id " <code class="mono request-id" title="Click to select it for copying">{id}</code>
+                        </span>
+                    }
+                })}
         </span>
     }
-}
-
-/// Selects the whole text of the input an event came from.
-fn select_all(event: &leptos::ev::FocusEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        if let Some(input) = event.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()) {
-            input.select();
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = event;
 }
