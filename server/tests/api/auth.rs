@@ -164,11 +164,7 @@ async fn auth_events_are_audited() {
 async fn the_preferred_team_is_one_of_the_users_teams() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let first = admin.me.teams[0].team_id;
-    let second = app.create_team(&admin, "Payments").await;
-    let elsewhere = app.create_team(&admin, "Elsewhere").await;
-    let ada = app.member(&admin, "ada", first, "viewer").await;
-    app.set_role(&admin, second, ada.me.user_id, "operator").await;
+    let (ada, first, second, elsewhere) = app.member_of_two_teams(&admin).await;
     let preferred = |me: &serde_json::Value| me.get("preferred_team").and_then(|t| t.as_i64());
 
     let me: serde_json::Value = ada.read("/api/v1/auth/me").await;

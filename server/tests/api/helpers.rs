@@ -157,6 +157,19 @@ impl TestApp {
         self.login(username, MEMBER_PASSWORD).await
     }
 
+    /// Ada in two teams: viewer of the first administrator's team and operator of a new team
+    /// "Payments", plus a third team she is not in. Answers her session and the three team ids
+    /// (hers first, Payments, the other).
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub async fn member_of_two_teams(&self, admin: &Session) -> (Session, i64, i64, i64) {
+        let first = admin.me.teams[0].team_id;
+        let second = self.create_team(admin, "Payments").await;
+        let outside = self.create_team(admin, "Outside").await;
+        let ada = self.member(admin, "ada", first, "viewer").await;
+        self.set_role(admin, second, ada.me.user_id, "operator").await;
+        (ada, first, second, outside)
+    }
+
     /// Gives `user_id` `role` in `team_id` as `admin` (adding them if they are not a member yet).
     pub async fn set_role(&self, admin: &Session, team_id: i64, user_id: i64, role: &str) {
         let path = format!("/api/v1/teams/{team_id}/members/{user_id}");

@@ -115,11 +115,7 @@ async fn private_pages_redirect_to_sign_in() {
 async fn team_pages_open_in_a_team_the_user_is_in() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let first = admin.me.teams[0].team_id;
-    let second = app.create_team(&admin, "Payments").await;
-    let outside = app.create_team(&admin, "Outside").await;
-    let ada = app.member(&admin, "ada", first, "viewer").await;
-    app.set_role(&admin, second, ada.me.user_id, "operator").await;
+    let (ada, first, second, outside) = app.member_of_two_teams(&admin).await;
     let not_following =
         reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).cookie_store(true);
     let ada_raw = app.login_with(not_following, "ada", crate::helpers::MEMBER_PASSWORD).await;
