@@ -9,7 +9,7 @@ use crate::db::{teams, users};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
-use app::api::auth::{ChangePasswordRequest, LoginRequest, Me, PreferredTeamRequest};
+use app::api::auth::{ChangePasswordRequest, LoginRequest, Me, PreferredTeamRequest, TeamMembership};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::Utc;
@@ -147,10 +147,14 @@ pub async fn get_me(state: AppState, Extension(caller): Extension<Caller>) -> Ap
 
 async fn me(state: &AppState, caller: &Caller) -> ApiResult<Me> {
     let teams = match &caller.credential {
-        Credential::Session { .. } => teams::memberships_of(&state.pool, caller.user.id).await?,
+        Credential::Session { .. } => teams::memberships_of(&state.pool, caller.user.id)
+            .await?
+            .into_iter()
+            .map(|m| TeamMembership { team_id: m.team_id, team_name: m.team_name, role: m.role })
+            .collect(),
         Credential::Token { team_id, role, .. } => {
             let team = teams::by_id(&state.pool, *team_id).await?;
-            vec![app::api::auth::TeamMembership { team_id: team.id, team_name: team.name, role: *role }]
+            vec![TeamMembership { team_id: team.id, team_name: team.name, role: *role }]
         }
     };
     Ok(Me {

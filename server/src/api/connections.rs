@@ -19,6 +19,23 @@ use axum::{Extension, Json};
 use std::collections::HashMap;
 use std::time::Instant;
 
+/// A connection as the API shows it: no key, no pass phrase.
+fn summary(row: &ConnectionRow) -> Connection {
+    Connection {
+        id: row.id,
+        team_id: row.team_id,
+        name: row.name.clone(),
+        kind: row.kind(),
+        tenancy: row.tenancy_ocid.clone(),
+        user: row.user_ocid.clone(),
+        fingerprint: row.fingerprint.clone(),
+        region: row.region.clone(),
+        has_pass_phrase: row.pass_phrase_sealed.is_some(),
+        created_at: row.created_at,
+        last_test: row.last_test_message.as_deref().and_then(|json| serde_json::from_str(json).ok()),
+    }
+}
+
 /// Handles `GET /api/v1/teams/{team_id}/connections`.
 #[utoipa::path(
     get,
@@ -28,7 +45,7 @@ use std::time::Instant;
     responses((status = 200, body = Vec<Connection>), (status = 403, body = ErrorBody))
 )]
 pub async fn list_connections(state: AppState, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Connection>>> {
-    Ok(Json(table::of_team(&state.pool, team_id).await?.iter().map(ConnectionRow::summary).collect()))
+    Ok(Json(table::of_team(&state.pool, team_id).await?.iter().map(summary).collect()))
 }
 
 /// Handles `POST /api/v1/teams/{team_id}/connections`: checks the credentials completely, then
@@ -85,7 +102,7 @@ pub async fn create_connection(
     event.after_json = Some(&after);
     event.append(&mut tx).await?;
     tx.commit().await.map_err(DbError::from)?;
-    Ok(Json(table::of_team_by_id(&state.pool, team_id, id).await?.summary()))
+    Ok(Json(summary(&table::of_team_by_id(&state.pool, team_id, id).await?)))
 }
 
 /// Handles `DELETE /api/v1/teams/{team_id}/connections/{connection_id}`. The built-in sandbox
@@ -108,7 +125,7 @@ pub async fn delete_connection(
     }
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     table::delete(&mut tx, row.id).await?;
-    let before = serde_json::to_string(&row.summary()).unwrap_or_default();
+    let before = serde_json::to_string(&summary(&row)).unwrap_or_default();
     let mut event = audit(&caller, "connection.delete", team_id, row.id, &row.name);
     event.before_json = Some(&before);
     event.append(&mut tx).await?;
@@ -155,7 +172,8 @@ pub async fn test_connection(
             took_ms,
         },
     };
-    table::record_test(&state.pool, row.id, &test).await?;
+    let answer = serde_json::to_string(&test).map_err(|e| AppError::Internal(e.into()))?;
+    table::record_test(&state.pool, row.id, test.at, test.ok, &answer).await?;
     Ok(Json(test))
 }
 
@@ -211,7 +229,7 @@ fn tree_order(tenancy: &str, all: Vec<crate::oci::identity::Compartment>) -> Vec
     out
 }
 
-/// Connection `connection_id` of team `team_id`, or 404.
+/// An audit row of a change to connection `id`.
 fn audit<'a>(caller: &'a Caller, action: &'a str, team_id: i64, id: i64, name: &'a str) -> NewAuditEvent<'a> {
     NewAuditEvent { team_id: Some(team_id), ..caller.audit(action, "connection", id.to_string(), name) }
 }

@@ -11,7 +11,7 @@ use crate::db::{DbError, deliveries, inboxes};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
-use app::api::inboxes::{CreateInboxRequest, DeliveryKind, DeliveryPage, Inbox, check_name};
+use app::api::inboxes::{CreateInboxRequest, DeliveryKind, DeliveryPage, Inbox, InboxDelivery, check_name};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
@@ -131,7 +131,7 @@ pub async fn list_deliveries(
     } else {
         None
     };
-    let deliveries = rows.iter().map(deliveries::DeliveryRow::view).collect();
+    let deliveries = rows.iter().map(delivery).collect();
     Ok(Json(DeliveryPage { deliveries, next, as_of: chrono::Utc::now() }))
 }
 
@@ -161,7 +161,7 @@ pub async fn inbox_events(
             let mut pending = Vec::new();
             for id in std::mem::take(&mut waiting) {
                 match deliveries::get(&state.pool, inbox_id, id).await.ok()? {
-                    Some(row) if row.confirmation.is_some() => fresh.push(row.view()),
+                    Some(row) if row.confirmation.is_some() => fresh.push(delivery(&row)),
                     Some(_) => pending.push(id),
                     None => {}
                 }
@@ -171,7 +171,7 @@ pub async fn inbox_events(
                 if row.kind == DeliveryKind::Confirmation.as_str() && row.confirmation.is_none() {
                     pending.push(row.id);
                 }
-                fresh.push(row.view());
+                fresh.push(delivery(&row));
             }
             waiting = pending;
             if !fresh.is_empty() {
@@ -210,4 +210,24 @@ fn view(state: &AppState, row: &InboxRow) -> Inbox {
 
 fn audit<'a>(caller: &'a Caller, action: &'a str, row: &'a InboxRow) -> NewAuditEvent<'a> {
     NewAuditEvent { team_id: Some(row.team_id), ..caller.audit(action, "inbox", row.id.to_string(), &row.name) }
+}
+
+/// A delivery as the API answers it.
+fn delivery(row: &deliveries::DeliveryRow) -> InboxDelivery {
+    InboxDelivery {
+        id: row.id,
+        inbox_id: row.inbox_id,
+        received_at: row.received_at,
+        kind: DeliveryKind::parse(&row.kind),
+        message_id: row.message_id.clone(),
+        topic_id: row.topic_id.clone(),
+        topic_name: row.topic_name.clone(),
+        subscription_id: row.subscription_id.clone(),
+        content_type: row.content_type.clone(),
+        // Written by `deliveries::insert` from a list of pairs; anything else reads as no headers.
+        headers: serde_json::from_str(&row.headers).unwrap_or_default(),
+        body: row.body.clone(),
+        body_bytes: row.body_bytes,
+        confirmation: row.confirmation.clone(),
+    }
 }

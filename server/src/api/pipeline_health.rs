@@ -62,7 +62,11 @@ pub async fn check_health(
     responses((status = 200, body = HealthOverview), (status = 403, body = ErrorBody))
 )]
 pub async fn get_health(state: AppState, Path(team_id): Path<i64>) -> ApiResult<Json<HealthOverview>> {
-    let pipelines: Vec<_> = pipeline_health::of_team(&state.pool, team_id).await?.iter().map(|r| r.view()).collect();
+    let pipelines: Vec<_> = pipeline_health::of_team(&state.pool, team_id)
+        .await?
+        .iter()
+        .map(crate::pipelines::health::stored_status)
+        .collect();
     let count = |status| pipelines.iter().filter(|p| p.status == status).count() as i64;
     Ok(Json(HealthOverview {
         healthy: count(HealthStatus::Healthy),

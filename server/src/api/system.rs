@@ -85,7 +85,11 @@ pub async fn get_system(
 
 /// The team's pipelines by last checked status, the broken and degraded first.
 async fn pipeline_counts(state: &AppState, team_id: i64) -> ApiResult<PipelineCounts> {
-    let rows: Vec<_> = pipeline_health::of_team(&state.pool, team_id).await?.iter().map(|r| r.view()).collect();
+    let rows: Vec<_> = pipeline_health::of_team(&state.pool, team_id)
+        .await?
+        .iter()
+        .map(crate::pipelines::health::stored_status)
+        .collect();
     let count = |status| rows.iter().filter(|p| p.status == status).count() as i64;
     Ok(PipelineCounts {
         healthy: count(HealthStatus::Healthy),

@@ -13,11 +13,15 @@ use app::api::auth::{AddMemberRequest, CreateTeamRequest, Member, SetMemberReque
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
+fn view(row: teams::TeamRow) -> Team {
+    Team { id: row.id, name: row.name }
+}
+
 /// Handles `GET /api/v1/teams`: the caller's teams (every team for a site administrator).
 #[utoipa::path(get, path = "/teams", tag = "teams", responses((status = 200, body = Vec<Team>), (status = 401, body = ErrorBody)))]
 pub async fn list_teams(state: AppState, Extension(caller): Extension<Caller>) -> ApiResult<Json<Vec<Team>>> {
     if caller.user.is_site_admin && caller.is_session() {
-        return Ok(Json(teams::list(&state.pool).await?));
+        return Ok(Json(teams::list(&state.pool).await?.into_iter().map(view).collect()));
     }
     let mine = teams::memberships_of(&state.pool, caller.user.id).await?;
     let visible = mine
@@ -59,7 +63,7 @@ pub async fn create_team(
     teams::set_member(&mut tx, team.id, caller.user.id, app::api::auth::Role::Admin).await?;
     audit(&caller, "team.create", team.id, "team", team.id.to_string(), &team.name).append(&mut tx).await?;
     tx.commit().await.map_err(DbError::from)?;
-    Ok(Json(team))
+    Ok(Json(view(team)))
 }
 
 /// Handles `GET /api/v1/teams/{team_id}/members`.
@@ -71,7 +75,13 @@ pub async fn create_team(
     responses((status = 200, body = Vec<Member>), (status = 403, body = ErrorBody))
 )]
 pub async fn list_members(state: AppState, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Member>>> {
-    Ok(Json(teams::members(&state.pool, team_id).await?))
+    Ok(Json(
+        teams::members(&state.pool, team_id)
+            .await?
+            .into_iter()
+            .map(|m| Member { user_id: m.user_id, username: m.username, role: m.role })
+            .collect(),
+    ))
 }
 
 /// Handles `POST /api/v1/teams/{team_id}/members`: adds an existing user, found by username.

@@ -11,6 +11,7 @@ use crate::apply::capture::capture;
 use crate::auth::Caller;
 use crate::connections::{check_compartment, reach};
 use crate::db::audit_events::NewAuditEvent;
+use crate::db::template_versions::VersionRow;
 use crate::db::templates::TemplateRow;
 use crate::db::{DbError, template_versions, templates as table};
 use crate::error::AppError;
@@ -18,7 +19,7 @@ use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::templates::{
     CreateTemplateRequest, MAX_NOTES, PublishVersionRequest, StarterTemplate, TemplateDetail, TemplateSource,
-    TemplateSummary, TemplateVersion, UpdateTemplateRequest, check_name,
+    TemplateSummary, TemplateVersion, UpdateTemplateRequest, VersionSummary, Visibility, check_name,
 };
 use app::template::starters::{STARTERS, Starter};
 use app::template::{Problem, Template};
@@ -110,7 +111,7 @@ pub async fn list_templates(
     Path(team_id): Path<i64>,
 ) -> ApiResult<Json<Vec<TemplateSummary>>> {
     let rows = table::visible(&state.pool, team_id, caller.user.id).await?;
-    Ok(Json(rows.iter().map(TemplateRow::summary).collect()))
+    Ok(Json(rows.iter().map(summary).collect()))
 }
 
 /// Handles `POST /api/v1/teams/{team_id}/templates`: a new template from a document (written or
@@ -274,7 +275,7 @@ pub async fn get_template_version(
         )),
         other => other.into(),
     })?;
-    Ok(Json(TemplateVersion { version: version.summary(), document: stored_document(&version.document)? }))
+    Ok(Json(TemplateVersion { version: version_summary(&version), document: stored_document(&version.document)? }))
 }
 
 /// Handles `POST /api/v1/teams/{team_id}/templates/{template_id}/versions`: publishes the next
@@ -339,8 +340,8 @@ async fn find(state: &AppState, caller: &Caller, team_id: i64, template_id: i64)
 
 async fn detail(state: &AppState, caller: &Caller, team_id: i64, template_id: i64) -> ApiResult<TemplateDetail> {
     let row = find(state, caller, team_id, template_id).await?;
-    let versions = template_versions::of_template(&state.pool, row.id).await?;
-    Ok(TemplateDetail { template: row.summary(), versions, document: stored_document(&row.document)? })
+    let versions = template_versions::of_template(&state.pool, row.id).await?.iter().map(version_summary).collect();
+    Ok(TemplateDetail { template: summary(&row), versions, document: stored_document(&row.document)? })
 }
 
 /// A stored document read back; every one was checked before it was stored.
@@ -363,4 +364,29 @@ fn invalid_document(prefix: &str, problems: &[Problem]) -> AppError {
 
 fn audit<'a>(caller: &'a Caller, action: &'a str, team_id: i64, id: i64, name: &'a str) -> NewAuditEvent<'a> {
     NewAuditEvent { team_id: Some(team_id), ..caller.audit(action, "template", id.to_string(), name) }
+}
+
+/// A template's list entry.
+fn summary(row: &TemplateRow) -> TemplateSummary {
+    TemplateSummary {
+        id: row.id,
+        team_id: row.team_id,
+        team_name: row.team_name.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        visibility: Visibility::parse(&row.visibility).unwrap_or_default(),
+        latest_version: row.latest_version,
+        updated_at: row.updated_at,
+        created_by: row.created_by_name.clone(),
+    }
+}
+
+/// A version's list entry.
+fn version_summary(row: &VersionRow) -> VersionSummary {
+    VersionSummary {
+        version: row.version,
+        notes: row.notes.clone(),
+        created_by: row.created_by_name.clone(),
+        created_at: row.created_at,
+    }
 }

@@ -10,16 +10,28 @@ use crate::db::{DbError, api_tokens};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::ErrorBody;
-use app::api::auth::{CreateTokenRequest, CreatedToken, TokenSummary};
+use app::api::auth::{CreateTokenRequest, CreatedToken, Role, TokenSummary};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+
+/// A token as listed: never its hash.
+fn summary(row: &api_tokens::TokenRow) -> TokenSummary {
+    TokenSummary {
+        id: row.id,
+        name: row.name.clone(),
+        prefix: row.prefix.clone(),
+        team_id: row.team_id,
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        revoked_at: row.revoked_at,
+    }
+}
 
 /// Handles `GET /api/v1/tokens`.
 #[utoipa::path(get, path = "/tokens", tag = "tokens", responses((status = 200, body = Vec<TokenSummary>), (status = 401, body = ErrorBody)))]
 pub async fn list_tokens(state: AppState, Extension(caller): Extension<Caller>) -> ApiResult<Json<Vec<TokenSummary>>> {
-    Ok(Json(
-        api_tokens::of_user(&state.pool, caller.user.id).await?.iter().map(api_tokens::TokenRow::summary).collect(),
-    ))
+    Ok(Json(api_tokens::of_user(&state.pool, caller.user.id).await?.iter().map(summary).collect()))
 }
 
 /// Handles `POST /api/v1/tokens`: answers the secret, once.
@@ -63,7 +75,7 @@ pub async fn create_token(
     .await?;
     audit(&caller, "token.create", &row).append(&mut tx).await?;
     tx.commit().await.map_err(DbError::from)?;
-    Ok(Json(CreatedToken { token: row.summary(), secret: fresh.full }))
+    Ok(Json(CreatedToken { token: summary(&row), secret: fresh.full }))
 }
 
 /// Handles `DELETE /api/v1/tokens/{token_id}`: revokes one of the caller's tokens.

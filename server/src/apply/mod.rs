@@ -17,6 +17,7 @@ pub mod capture;
 pub mod drift;
 mod live;
 pub mod planning;
+pub mod start;
 mod step;
 
 use crate::db::apply_steps::StepRow;

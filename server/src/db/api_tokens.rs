@@ -1,7 +1,7 @@
 //! The `api_tokens` table. Only the SHA-256 of a token's secret is stored.
 
 use super::DbError;
-use app::api::auth::{Role, TokenSummary};
+use app::api::auth::Role;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -31,22 +31,6 @@ pub struct TokenRow {
 }
 
 const COLUMNS: &str = "id, user_id, team_id, role, name, prefix, secret_hash, created_at, last_used_at, revoked_at";
-
-impl TokenRow {
-    /// As listed (no hash).
-    pub fn summary(&self) -> TokenSummary {
-        TokenSummary {
-            id: self.id,
-            name: self.name.clone(),
-            prefix: self.prefix.clone(),
-            team_id: self.team_id,
-            role: Role::parse(&self.role).unwrap_or(Role::Viewer),
-            created_at: self.created_at,
-            last_used_at: self.last_used_at,
-            revoked_at: self.revoked_at,
-        }
-    }
-}
 
 /// Stores a new token.
 #[tracing::instrument(skip_all)]

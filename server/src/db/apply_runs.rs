@@ -2,7 +2,7 @@
 //! plan it runs, so a run interrupted by a crash can be shown and resumed as it was reviewed.
 
 use super::DbError;
-use app::api::deployments::{RunKind, RunState, RunSummary};
+use app::api::deployments::{RunKind, RunState};
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -49,21 +49,6 @@ impl RunRow {
     /// The state, parsed (the table's CHECK admits only known states).
     pub fn run_state(&self) -> RunState {
         RunState::parse(&self.state).unwrap_or(RunState::Failed)
-    }
-
-    /// The list entry.
-    pub fn summary(&self) -> RunSummary {
-        RunSummary {
-            id: self.id,
-            kind: if self.kind == "destroy" { RunKind::Destroy } else { RunKind::Apply },
-            version: self.version,
-            state: self.run_state(),
-            started_by: self.started_by_name.clone(),
-            started_at: self.started_at,
-            finished_at: self.finished_at,
-            steps: self.steps,
-            steps_done: self.steps_done,
-        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! create's retry token) and when it ends, so the table always says how far a run got.
 
 use super::DbError;
-use app::api::deployments::{ApplyStep, StepState};
+use app::api::deployments::StepState;
 use app::template::plan::{PlannedStep, ResourceKind, StepOp};
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -57,23 +57,6 @@ impl StepRow {
     /// The steps it waits for.
     pub fn waits_for(&self) -> Vec<i64> {
         serde_json::from_str(&self.after).unwrap_or_default()
-    }
-
-    /// As the API shows it.
-    pub fn step(&self) -> ApplyStep {
-        ApplyStep {
-            position: self.position,
-            op: self.step_op(),
-            kind: self.resource_kind(),
-            key: self.key.clone(),
-            name: self.name.clone(),
-            state: self.step_state(),
-            resource_id: self.resource_id.clone(),
-            attempts: self.attempts,
-            started_at: self.started_at,
-            finished_at: self.finished_at,
-            error: self.error.clone(),
-        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! `crate::master_key`); rows read from here carry the sealed bytes, never plaintext.
 
 use super::DbError;
-use app::api::connections::{Connection, ConnectionKind, ConnectionTest};
+use app::api::connections::ConnectionKind;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -35,7 +35,7 @@ pub struct ConnectionRow {
     pub last_test_at: Option<DateTime<Utc>>,
     /// Whether it passed.
     pub last_test_ok: Option<bool>,
-    /// Its message, as JSON of [`ConnectionTest`].
+    /// What the API answered for it, as JSON (`app::api::connections::ConnectionTest`).
     pub last_test_message: Option<String>,
 }
 
@@ -56,23 +56,6 @@ impl ConnectionRow {
     /// The kind.
     pub fn kind(&self) -> ConnectionKind {
         if self.kind == "sandbox" { ConnectionKind::Sandbox } else { ConnectionKind::ApiKey }
-    }
-
-    /// As the API shows it: no key, no pass phrase.
-    pub fn summary(&self) -> Connection {
-        Connection {
-            id: self.id,
-            team_id: self.team_id,
-            name: self.name.clone(),
-            kind: self.kind(),
-            tenancy: self.tenancy_ocid.clone(),
-            user: self.user_ocid.clone(),
-            fingerprint: self.fingerprint.clone(),
-            region: self.region.clone(),
-            has_pass_phrase: self.pass_phrase_sealed.is_some(),
-            created_at: self.created_at,
-            last_test: self.last_test_message.as_deref().and_then(|json| serde_json::from_str(json).ok()),
-        }
     }
 }
 
@@ -156,15 +139,14 @@ pub async fn delete(conn: &mut SqliteConnection, id: i64) -> Result<(), DbError>
     if done.rows_affected() == 0 { Err(DbError::NotFound) } else { Ok(()) }
 }
 
-/// Records the outcome of a test call.
+/// Records the outcome of a test call made `at`; `answer` is what the API answered, as JSON.
 #[tracing::instrument(skip_all)]
-pub async fn record_test(pool: &SqlitePool, id: i64, test: &ConnectionTest) -> Result<(), DbError> {
-    let json = serde_json::to_string(test).unwrap_or_default();
+pub async fn record_test(pool: &SqlitePool, id: i64, at: DateTime<Utc>, ok: bool, answer: &str) -> Result<(), DbError> {
     sqlx::query("UPDATE connections SET last_test_at = ?2, last_test_ok = ?3, last_test_message = ?4 WHERE id = ?1")
         .bind(id)
-        .bind(test.at)
-        .bind(test.ok)
-        .bind(json)
+        .bind(at)
+        .bind(ok)
+        .bind(answer)
         .execute(pool)
         .await?;
     Ok(())

@@ -3,7 +3,7 @@
 //! a flood of requests cannot grow the database without bound.
 
 use super::DbError;
-use app::api::inboxes::{DeliveryKind, InboxDelivery, KEPT_DAYS, KEPT_DELIVERIES};
+use app::api::inboxes::{DeliveryKind, KEPT_DAYS, KEPT_DELIVERIES};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqlitePool;
 
@@ -40,28 +40,6 @@ pub struct DeliveryRow {
 
 const COLUMNS: &str = "id, inbox_id, received_at, kind, message_id, topic_id, topic_name, subscription_id, \
      content_type, headers, body, body_bytes, confirmation";
-
-impl DeliveryRow {
-    /// As the API answers it.
-    pub fn view(&self) -> InboxDelivery {
-        InboxDelivery {
-            id: self.id,
-            inbox_id: self.inbox_id,
-            received_at: self.received_at,
-            kind: DeliveryKind::parse(&self.kind),
-            message_id: self.message_id.clone(),
-            topic_id: self.topic_id.clone(),
-            topic_name: self.topic_name.clone(),
-            subscription_id: self.subscription_id.clone(),
-            content_type: self.content_type.clone(),
-            // Written by `insert` from a list of pairs; anything else reads as no headers.
-            headers: serde_json::from_str(&self.headers).unwrap_or_default(),
-            body: self.body.clone(),
-            body_bytes: self.body_bytes,
-            confirmation: self.confirmation.clone(),
-        }
-    }
-}
 
 /// A delivery to store.
 #[derive(Debug, Clone)]

@@ -2,7 +2,6 @@
 //! step of an apply writes its row in the same transaction that marks the step done.
 
 use super::DbError;
-use app::api::deployments::DeploymentResource;
 use app::template::plan::{Owned, ResourceKind};
 use sqlx::{SqliteConnection, SqliteExecutor};
 
@@ -21,23 +20,13 @@ pub struct ResourceRow {
 
 impl ResourceRow {
     /// The kind, parsed (the table's CHECK admits only known kinds).
-    fn resource_kind(&self) -> ResourceKind {
+    pub fn resource_kind(&self) -> ResourceKind {
         ResourceKind::parse(&self.kind).unwrap_or(ResourceKind::Topic)
     }
 
     /// As the planner takes it.
     pub fn owned(&self) -> Owned {
         Owned { kind: self.resource_kind(), key: self.key.clone(), id: self.ocid.clone() }
-    }
-
-    /// As the API shows it.
-    pub fn resource(&self) -> DeploymentResource {
-        DeploymentResource {
-            kind: self.resource_kind(),
-            key: self.key.clone(),
-            name: self.name.clone(),
-            id: self.ocid.clone(),
-        }
     }
 }
 

@@ -3,8 +3,7 @@
 //! [`apply_runs`](super::apply_runs).
 
 use super::DbError;
-use app::api::deployments::{DeploymentState, DeploymentSummary, DriftStatus, RunSummary};
-use app::api::subscriptions::redact_endpoint;
+use app::api::deployments::DriftStatus;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -59,41 +58,6 @@ impl DeploymentRow {
     /// The parameter values of the last apply.
     pub fn parameter_values(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
         serde_json::from_str(&self.parameters).unwrap_or_default()
-    }
-
-    /// The list entry, with the newest run.
-    pub fn summary(&self, last_run: Option<RunSummary>) -> DeploymentSummary {
-        DeploymentSummary {
-            id: self.id,
-            name: self.name.clone(),
-            template_id: self.template_id,
-            template_name: self.template_name.clone(),
-            version: self.version,
-            latest_version: self.latest_version,
-            connection_id: self.connection_id,
-            connection_name: self.connection_name.clone(),
-            compartment_id: self.compartment_id.clone(),
-            parameters: self.parameter_values().iter().map(|(name, value)| (name.clone(), shown(value))).collect(),
-            state: if self.state == "destroyed" { DeploymentState::Destroyed } else { DeploymentState::Active },
-            resources: self.resources,
-            drift: match self.drift.as_str() {
-                "in_sync" => DriftStatus::InSync,
-                "drifted" => DriftStatus::Drifted,
-                "failed" => DriftStatus::Failed,
-                _ => DriftStatus::Unknown,
-            },
-            drift_checked_at: self.drift_checked_at,
-            last_run,
-        }
-    }
-}
-
-/// A parameter value as lists and pages show it, with any URL's password as `****`.
-fn shown(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(text) => redact_endpoint(text),
-        serde_json::Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
     }
 }
 

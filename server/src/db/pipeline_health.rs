@@ -1,7 +1,7 @@
 //! The `pipeline_health` table: each pipeline's last known status, per connection and rule.
 
 use super::DbError;
-use app::api::health::{HealthStatus, PipelineStatus};
+use app::api::health::HealthStatus;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -28,26 +28,18 @@ pub struct HealthRow {
 
 /// A status to store, with what the next check should remember.
 pub struct NewHealthRow<'a> {
+    /// Rule OCID.
+    pub rule_id: &'a str,
+    /// Rule name.
+    pub rule_name: &'a str,
     /// The status.
-    pub status: &'a PipelineStatus,
+    pub status: HealthStatus,
+    /// Why, worst first.
+    pub reasons: &'a [String],
+    /// When.
+    pub checked_at: DateTime<Utc>,
     /// JSON array of the subscriptions its topics had (endpoints already redacted).
     pub subscriptions: String,
-}
-
-impl HealthRow {
-    /// As the dashboard lists it.
-    pub fn view(&self) -> PipelineStatus {
-        PipelineStatus {
-            connection_id: self.connection_id,
-            rule_id: self.rule_id.clone(),
-            rule_name: self.rule_name.clone(),
-            compartment_id: self.compartment_id.clone(),
-            status: HealthStatus::parse(&self.status).unwrap_or(HealthStatus::Broken),
-            // Written by `replace_compartment` from a list of strings.
-            reasons: serde_json::from_str(&self.reasons).unwrap_or_default(),
-            checked_at: self.checked_at,
-        }
-    }
 }
 
 const COLUMNS: &str =
@@ -80,7 +72,7 @@ pub async fn replace_compartment(
         .bind(compartment_id)
         .execute(&mut *conn)
         .await?;
-    for NewHealthRow { status: row, subscriptions } in rows {
+    for row in rows {
         let reasons =
             serde_json::to_string(&row.reasons).map_err(|err| DbError::Other(sqlx::Error::Encode(err.into())))?;
         // A rule moved from another compartment replaces its old row.
@@ -90,13 +82,13 @@ pub async fn replace_compartment(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(connection_id)
-        .bind(&row.rule_id)
+        .bind(row.rule_id)
         .bind(compartment_id)
-        .bind(&row.rule_name)
+        .bind(row.rule_name)
         .bind(row.status.as_str())
         .bind(reasons)
         .bind(row.checked_at)
-        .bind(subscriptions)
+        .bind(&row.subscriptions)
         .execute(&mut *conn)
         .await?;
     }

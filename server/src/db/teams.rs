@@ -1,30 +1,49 @@
 //! The `teams` and `memberships` tables.
 
 use super::DbError;
-use app::api::auth::{Member, Role, Team, TeamMembership};
+use app::api::auth::Role;
 use sqlx::{SqliteConnection, SqlitePool};
+
+/// A team.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamRow {
+    /// Id.
+    pub id: i64,
+    /// Name, unique.
+    pub name: String,
+}
+
+/// A membership: a team and a user's role in it, with the names either side.
+#[derive(Debug, Clone)]
+pub struct MembershipRow {
+    /// Team.
+    pub team_id: i64,
+    /// Its name.
+    pub team_name: String,
+    /// User.
+    pub user_id: i64,
+    /// Their username.
+    pub username: String,
+    /// Their role there.
+    pub role: Role,
+}
 
 /// Creates a team; a taken name is `DbError::Conflict`.
 #[tracing::instrument(skip_all)]
-pub async fn insert(conn: &mut SqliteConnection, name: &str) -> Result<Team, DbError> {
-    let (id, name): (i64, String) =
-        sqlx::query_as("INSERT INTO teams (name) VALUES (?1) RETURNING id, name").bind(name).fetch_one(conn).await?;
-    Ok(Team { id, name })
+pub async fn insert(conn: &mut SqliteConnection, name: &str) -> Result<TeamRow, DbError> {
+    Ok(sqlx::query_as("INSERT INTO teams (name) VALUES (?1) RETURNING id, name").bind(name).fetch_one(conn).await?)
 }
 
 /// The team with this id.
 #[tracing::instrument(skip_all)]
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Team, DbError> {
-    let (id, name): (i64, String) =
-        sqlx::query_as("SELECT id, name FROM teams WHERE id = ?1").bind(id).fetch_one(pool).await?;
-    Ok(Team { id, name })
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<TeamRow, DbError> {
+    Ok(sqlx::query_as("SELECT id, name FROM teams WHERE id = ?1").bind(id).fetch_one(pool).await?)
 }
 
 /// Every team, by name.
 #[tracing::instrument(skip_all)]
-pub async fn list(pool: &SqlitePool) -> Result<Vec<Team>, DbError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM teams ORDER BY name").fetch_all(pool).await?;
-    Ok(rows.into_iter().map(|(id, name)| Team { id, name }).collect())
+pub async fn list(pool: &SqlitePool) -> Result<Vec<TeamRow>, DbError> {
+    Ok(sqlx::query_as("SELECT id, name FROM teams ORDER BY name").fetch_all(pool).await?)
 }
 
 /// Adds a member or changes their role.
@@ -65,32 +84,29 @@ pub async fn role_of(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<Op
 
 /// The user's teams and roles, by team name.
 #[tracing::instrument(skip_all)]
-pub async fn memberships_of(pool: &SqlitePool, user_id: i64) -> Result<Vec<TeamMembership>, DbError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT t.id, t.name, m.role FROM memberships m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ?1 ORDER BY t.name",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(team_id, team_name, role)| {
-            Role::parse(&role).map(|role| TeamMembership { team_id, team_name, role })
-        })
-        .collect())
+pub async fn memberships_of(pool: &SqlitePool, user_id: i64) -> Result<Vec<MembershipRow>, DbError> {
+    memberships(pool, "m.user_id = ?1 ORDER BY t.name", user_id).await
 }
 
 /// The team's members, by username.
 #[tracing::instrument(skip_all)]
-pub async fn members(pool: &SqlitePool, team_id: i64) -> Result<Vec<Member>, DbError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.username, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.team_id = ?1 ORDER BY u.username",
-    )
-    .bind(team_id)
+pub async fn members(pool: &SqlitePool, team_id: i64) -> Result<Vec<MembershipRow>, DbError> {
+    memberships(pool, "m.team_id = ?1 ORDER BY u.username", team_id).await
+}
+
+async fn memberships(pool: &SqlitePool, filter: &str, id: i64) -> Result<Vec<MembershipRow>, DbError> {
+    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT t.id, t.name, u.id, u.username, m.role FROM memberships m \
+         JOIN teams t ON t.id = m.team_id JOIN users u ON u.id = m.user_id WHERE {filter}"
+    ))
+    .bind(id)
     .fetch_all(pool)
     .await?;
+    // The table's CHECK admits only known roles.
     Ok(rows
         .into_iter()
-        .filter_map(|(user_id, username, role)| Role::parse(&role).map(|role| Member { user_id, username, role }))
+        .filter_map(|(team_id, team_name, user_id, username, role)| {
+            Role::parse(&role).map(|role| MembershipRow { team_id, team_name, user_id, username, role })
+        })
         .collect())
 }

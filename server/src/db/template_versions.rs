@@ -2,7 +2,6 @@
 //! any update).
 
 use super::DbError;
-use app::api::templates::VersionSummary;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -21,34 +20,19 @@ pub struct VersionRow {
     pub created_at: DateTime<Utc>,
 }
 
-impl VersionRow {
-    /// The list entry.
-    pub fn summary(&self) -> VersionSummary {
-        VersionSummary {
-            version: self.version,
-            notes: self.notes.clone(),
-            created_by: self.created_by_name.clone(),
-            created_at: self.created_at,
-        }
-    }
-}
-
 const SELECT: &str = "SELECT v.version, v.document, v.notes, users.username AS created_by_name, v.created_at \
      FROM template_versions v LEFT JOIN users ON users.id = v.created_by";
 
-/// Every version of a template, newest first, without their documents.
-pub async fn of_template(pool: &SqlitePool, template_id: i64) -> Result<Vec<VersionSummary>, DbError> {
-    let rows: Vec<(i64, String, Option<String>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT v.version, v.notes, users.username, v.created_at FROM template_versions v \
-         LEFT JOIN users ON users.id = v.created_by WHERE v.template_id = ?1 ORDER BY v.version DESC",
+/// Every version of a template, newest first, without their documents (`document` is empty).
+pub async fn of_template(pool: &SqlitePool, template_id: i64) -> Result<Vec<VersionRow>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT v.version, '' AS document, v.notes, users.username AS created_by_name, v.created_at \
+         FROM template_versions v LEFT JOIN users ON users.id = v.created_by WHERE v.template_id = ?1 \
+         ORDER BY v.version DESC",
     )
     .bind(template_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(version, notes, created_by, created_at)| VersionSummary { version, notes, created_by, created_at })
-        .collect())
+    .await?)
 }
 
 /// One version.

@@ -2,7 +2,7 @@
 //! [`template_versions`](super::template_versions).
 
 use super::DbError;
-use app::api::templates::{TemplateSummary, Visibility};
+use app::api::templates::Visibility;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -45,23 +45,6 @@ const SELECT: &str = "SELECT t.id, t.team_id, teams.name AS team_name, t.name, \
 /// creator) and every template shared with everyone.
 const VISIBLE: &str =
     "((t.team_id = ?1 AND (t.visibility != 'private' OR t.created_by = ?2)) OR t.visibility = 'everyone')";
-
-impl TemplateRow {
-    /// The list entry.
-    pub fn summary(&self) -> TemplateSummary {
-        TemplateSummary {
-            id: self.id,
-            team_id: self.team_id,
-            team_name: self.team_name.clone(),
-            name: self.name.clone(),
-            description: self.description.clone(),
-            visibility: Visibility::parse(&self.visibility).unwrap_or_default(),
-            latest_version: self.latest_version,
-            updated_at: self.updated_at,
-            created_by: self.created_by_name.clone(),
-        }
-    }
-}
 
 /// The templates `user_id` sees from `team_id`, by name.
 pub async fn visible(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<Vec<TemplateRow>, DbError> {

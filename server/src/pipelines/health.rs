@@ -12,7 +12,7 @@
 
 use crate::connections::Reached;
 use crate::db::audit_events::{NewAuditEvent, Source};
-use crate::db::pipeline_health::NewHealthRow;
+use crate::db::pipeline_health::{HealthRow, NewHealthRow};
 use crate::db::{DbError, deliveries, inboxes, pipeline_health};
 use crate::oci::client::{OciClient, collect_pages};
 use crate::oci::error::OciError;
@@ -172,7 +172,7 @@ pub async fn check(
         pipeline_health::of_compartment(&mut tx, connection_id, compartment_id)
             .await?
             .iter()
-            .map(|row| (row.rule_id.clone(), row.view()))
+            .map(|row| (row.rule_id.clone(), stored_status(row)))
             .collect();
     for status in &statuses {
         let old = before.get(&status.rule_id);
@@ -208,7 +208,14 @@ pub async fn check(
     let rows: Vec<NewHealthRow> = statuses
         .iter()
         .zip(&pipelines)
-        .map(|(status, pipeline)| NewHealthRow { status, subscriptions: seen_json(pipeline) })
+        .map(|(status, pipeline)| NewHealthRow {
+            rule_id: &status.rule_id,
+            rule_name: &status.rule_name,
+            status: status.status,
+            reasons: &status.reasons,
+            checked_at: status.checked_at,
+            subscriptions: seen_json(pipeline),
+        })
         .collect();
     pipeline_health::replace_compartment(&mut tx, connection_id, compartment_id, &rows).await?;
     tx.commit().await?;
@@ -400,4 +407,18 @@ async fn last_deliveries(state: &AppState, team_id: i64, reached: &Reached) -> D
         }
     }
     Delivered { by_subscription, inboxes: by_inbox }
+}
+
+/// A stored status as the dashboard lists it.
+pub fn stored_status(row: &HealthRow) -> PipelineStatus {
+    PipelineStatus {
+        connection_id: row.connection_id,
+        rule_id: row.rule_id.clone(),
+        rule_name: row.rule_name.clone(),
+        compartment_id: row.compartment_id.clone(),
+        status: HealthStatus::parse(&row.status).unwrap_or(HealthStatus::Broken),
+        // Written by `pipeline_health::replace_compartment` from a list of strings.
+        reasons: serde_json::from_str(&row.reasons).unwrap_or_default(),
+        checked_at: row.checked_at,
+    }
 }

@@ -6,10 +6,15 @@
 //! (409) when the changes differ, so what runs is what was reviewed even if the cloud moved in
 //! between. Plans are reads: viewers may make them; applying takes an operator.
 
+mod view;
+
+use view::{detail, run_view};
+
 use super::ApiResult;
 use super::extract::Path;
 use super::json::Json as JsonBody;
-use crate::apply::planning::{self, Planned, Reading, Target};
+use crate::apply::planning::{self, Reading, Target};
+use crate::apply::start::{self, Starting};
 use crate::apply::{self, RunContext};
 use crate::auth::Caller;
 use crate::db::audit_events::NewAuditEvent;
@@ -22,13 +27,10 @@ use app::api::deployments::{
     ApplyDeploymentRequest, ApplyRun, CreateDeploymentRequest, DeploymentDetail, DeploymentPlanRequest,
     DeploymentSummary, NewDeploymentPlanRequest, PlanReview, RunKind, RunState, check_name,
 };
-use app::api::subscriptions::redact_endpoint;
-use app::template::Desired;
-use app::template::plan::Plan;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
 use futures_util::Stream;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -46,9 +48,9 @@ pub async fn list_deployments(state: AppState, Path(team_id): Path<i64>) -> ApiR
     let newest: BTreeMap<i64, _> = apply_runs::newest_of_team(&state.pool, team_id)
         .await?
         .iter()
-        .map(|run| (run.deployment_id, run.summary()))
+        .map(|run| (run.deployment_id, view::run_summary(run)))
         .collect();
-    Ok(Json(rows.iter().map(|row| row.summary(newest.get(&row.id).cloned())).collect()))
+    Ok(Json(rows.iter().map(|row| view::deployment_summary(row, newest.get(&row.id).cloned())).collect()))
 }
 
 /// Handles `POST /api/v1/teams/{team_id}/deployments/plan`: what applying a template version to a
@@ -98,7 +100,7 @@ pub async fn create_deployment(
     let uid = new_uid();
     let planned = planning::make_reading(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
     check_reviewed(&planned.review, &request.digest)?;
-    let parameters = parameters_json(&request.target.parameters);
+    let parameters = start::parameters_json(&request.target.parameters);
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let new = NewDeployment {
         uid: &uid,
@@ -118,11 +120,18 @@ pub async fn create_deployment(
         },
         other => other.into(),
     })?;
-    let run_id =
-        start_run(&mut tx, &caller, team_id, (id, &name), RunKind::Apply, &target, &planned, "deployment.create")
-            .await?;
+    let starting = Starting {
+        caller: &caller,
+        team_id,
+        deployment_id: id,
+        deployment_name: &name,
+        uid: &uid,
+        kind: RunKind::Apply,
+        action: "deployment.create",
+    };
+    let run_id = starting.record(&mut tx, &target, &planned).await?;
     tx.commit().await.map_err(DbError::from)?;
-    spawn_run(&state, &caller, team_id, id, run_id, &uid, RunKind::Apply, &target, planned);
+    starting.launch(&state, run_id, &target, planned);
     run_view(&state, id, run_id).await.map(Json)
 }
 
@@ -199,12 +208,19 @@ pub async fn apply_deployment(
     let owned = deployment_resources::owned(&state.pool, row.id).await?;
     let planned = planning::make(&state, &target, &row.uid, &owned).await?;
     check_reviewed(&planned.review, &request.digest)?;
-    let kind = if target.destroy { RunKind::Destroy } else { RunKind::Apply };
-    let action = if target.destroy { "deployment.destroy" } else { "deployment.apply" };
+    let starting = Starting {
+        caller: &caller,
+        team_id,
+        deployment_id: row.id,
+        deployment_name: &row.name,
+        uid: &row.uid,
+        kind: if target.destroy { RunKind::Destroy } else { RunKind::Apply },
+        action: if target.destroy { "deployment.destroy" } else { "deployment.apply" },
+    };
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
-    let run_id = start_run(&mut tx, &caller, team_id, (row.id, &row.name), kind, &target, &planned, action).await?;
+    let run_id = starting.record(&mut tx, &target, &planned).await?;
     tx.commit().await.map_err(DbError::from)?;
-    spawn_run(&state, &caller, team_id, row.id, run_id, &row.uid, kind, &target, planned);
+    starting.launch(&state, run_id, &target, planned);
     run_view(&state, row.id, run_id).await.map(Json)
 }
 
@@ -416,125 +432,6 @@ fn new_uid() -> String {
     format!("sbx-{}", random.to_lowercase())
 }
 
-/// Writes a run, its steps and its audit row in `tx`.
-#[allow(clippy::too_many_arguments)]
-async fn start_run(
-    tx: &mut sqlx::SqliteConnection,
-    caller: &Caller,
-    team_id: i64,
-    (deployment_id, deployment_name): (i64, &str),
-    kind: RunKind,
-    target: &Target,
-    planned: &Planned,
-    action: &str,
-) -> ApiResult<i64> {
-    let desired = serde_json::to_string(&planned.desired).map_err(|e| AppError::Internal(e.into()))?;
-    let plan = serde_json::to_string(&planned.review.plan).map_err(|e| AppError::Internal(e.into()))?;
-    let parameters = parameters_json(&target.parameters);
-    let run = apply_runs::NewRun {
-        deployment_id,
-        kind,
-        version: target.version,
-        parameters: &parameters,
-        desired: &desired,
-        plan: &plan,
-        started_by: caller.user.id,
-    };
-    // The database holds one unfinished run per deployment (a partial unique index): of two applies
-    // sent at once, the second is refused here, inside its transaction, whatever checks passed.
-    let run_id = apply_runs::insert(tx, &run).await.map_err(|err| match err {
-        DbError::Conflict => AppError::Conflict {
-            field: String::new(),
-            message: format!(
-                "Another run of {deployment_name} started a moment ago and has not finished; follow its progress, or wait and plan again."
-            ),
-        },
-        other => other.into(),
-    })?;
-    apply_steps::insert_all(tx, run_id, &planned.review.plan.steps(&planned.desired)).await?;
-    let after = json!({
-        "template": planned.review.template_name,
-        "version": target.version,
-        "connection_id": target.connection_id,
-        "compartment_id": planned.compartment_id,
-        "parameters": redacted(&target.parameters),
-        "changes": summary(&planned.review.plan),
-    })
-    .to_string();
-    let event = NewAuditEvent {
-        team_id: Some(team_id),
-        after_json: Some(&after),
-        connection_id: Some(target.connection_id),
-        compartment_id: Some(&planned.compartment_id),
-        apply_run_id: Some(run_id),
-        ..caller.audit(action, "deployment", deployment_id.to_string(), deployment_name)
-    };
-    event.append(tx).await?;
-    Ok(run_id)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn spawn_run(
-    state: &AppState,
-    caller: &Caller,
-    team_id: i64,
-    deployment_id: i64,
-    run_id: i64,
-    uid: &str,
-    kind: RunKind,
-    target: &Target,
-    planned: Planned,
-) {
-    apply::spawn(
-        state.progress.clone(),
-        RunContext {
-            pool: state.pool.clone(),
-            client: planned.reached.client,
-            run_id,
-            kind,
-            version: target.version,
-            parameters: parameters_json(&target.parameters),
-            deployment_id,
-            uid: uid.to_owned(),
-            team_id,
-            connection_id: target.connection_id,
-            compartment_id: planned.compartment_id,
-            desired: planned.desired,
-            actor_id: Some(caller.user.id),
-            actor_name: caller.user.username.clone(),
-        },
-    );
-}
-
-/// Parameter values as stored with a deployment and its runs.
-fn parameters_json(parameters: &BTreeMap<String, Value>) -> String {
-    Value::Object(parameters.clone().into_iter().collect()).to_string()
-}
-
-/// Parameter values as responses and audit rows show them: URLs without their passwords.
-fn redacted(parameters: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
-    fn redact(value: &Value) -> Value {
-        match value {
-            Value::String(text) => Value::String(redact_endpoint(text)),
-            Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-            other => other.clone(),
-        }
-    }
-    parameters.iter().map(|(name, value)| (name.clone(), redact(value))).collect()
-}
-
-/// Counts by action, for the audit row.
-fn summary(plan: &Plan) -> Value {
-    use app::template::plan::ChangeAction::*;
-    json!({
-        "create": plan.count(Create),
-        "update": plan.count(Update),
-        "replace": plan.count(Replace),
-        "delete": plan.count(Delete),
-        "no_op": plan.count(NoOp),
-    })
-}
-
 async fn find(state: &AppState, team_id: i64, deployment_id: i64) -> ApiResult<DeploymentRow> {
     deployments::get(&state.pool, team_id, deployment_id).await.map_err(|err| match err {
         DbError::NotFound => AppError::NotFound(format!("This team has no deployment {deployment_id}.")),
@@ -547,39 +444,6 @@ fn run_missing(err: DbError, row: &DeploymentRow, run_id: i64) -> AppError {
         DbError::NotFound => AppError::NotFound(format!("{} has no run {run_id}.", row.name)),
         other => other.into(),
     }
-}
-
-async fn run_view(state: &AppState, deployment_id: i64, run_id: i64) -> ApiResult<ApplyRun> {
-    let run = apply_runs::get(&state.pool, deployment_id, run_id).await.map_err(|err| match err {
-        DbError::NotFound => AppError::NotFound(format!("Deployment {deployment_id} has no run {run_id}.")),
-        other => other.into(),
-    })?;
-    let steps = apply_steps::of_run(&state.pool, run_id).await?;
-    Ok(ApplyRun { run: run.summary(), deployment_id, steps: steps.iter().map(|s| s.step()).collect() })
-}
-
-async fn detail(state: &AppState, team_id: i64, deployment_id: i64) -> ApiResult<DeploymentDetail> {
-    let row = find(state, team_id, deployment_id).await?;
-    let runs: Vec<_> = apply_runs::of_deployment(&state.pool, row.id, 20).await?.iter().map(|r| r.summary()).collect();
-    let resources = deployment_resources::of_deployment(&state.pool, row.id).await?;
-    let drift = row.drift_plan.as_deref().and_then(|text| serde_json::from_str(text).ok());
-    let desired = match (row.state.as_str(), apply_runs::last_applied(&state.pool, row.id).await?) {
-        ("active", Some(text)) => serde_json::from_str::<Desired>(&text).ok().map(|mut desired| {
-            for sub in &mut desired.subscriptions {
-                sub.endpoint = redact_endpoint(&sub.endpoint);
-            }
-            desired
-        }),
-        _ => None,
-    };
-    Ok(DeploymentDetail {
-        summary: row.summary(runs.first().cloned()),
-        parameters: redacted(&row.parameter_values()),
-        resources: resources.iter().map(|r| r.resource()).collect(),
-        runs,
-        drift,
-        desired,
-    })
 }
 
 fn audit<'a>(caller: &'a Caller, action: &'a str, team_id: i64, row: &'a DeploymentRow) -> NewAuditEvent<'a> {
