@@ -17,9 +17,9 @@ use crate::oci::config::{ConfigFile, ConfigProblem};
 use crate::oci::key::{Fingerprint, KeyError, PrivateKey};
 use crate::oci::region::Region;
 use crate::oci::signer::ApiKey;
-use crate::oci::wire::is_ocid_of;
 use crate::state::AppState;
 use app::api::connections::{ConnectionKind, CreateConnectionRequest, CredentialSource};
+use app::model::ocid::Ocid;
 use secrecy::SecretString;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
@@ -132,7 +132,7 @@ pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
 }
 
 fn check_ocid(value: &str, kind: &str, field: &str) -> Result<String, AppError> {
-    if is_ocid_of(value, &[kind]) {
+    if Ocid::parse_of(value, &[kind]).is_some() {
         Ok(value.to_owned())
     } else {
         Err(AppError::invalid(
@@ -190,7 +190,7 @@ pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> Result
 /// The trimmed compartment OCID, or a 400 naming `field`.
 pub fn check_compartment(field: &'static str, id: &str) -> Result<String, AppError> {
     let id = id.trim();
-    if is_ocid_of(id, &["compartment", "tenancy"]) {
+    if Ocid::parse_of(id, &["compartment", "tenancy"]).is_some() {
         Ok(id.to_owned())
     } else {
         Err(AppError::invalid(
@@ -205,7 +205,7 @@ pub fn check_compartment(field: &'static str, id: &str) -> Result<String, AppErr
 /// Refuses, naming `field`, a path id that is not an OCID of `kind` (`onstopic`, `eventrule`, …):
 /// OCI would answer "not found" for it, and the mistake is in the request, not in the cloud.
 pub fn check_target(field: &'static str, id: &str, kind: &str) -> Result<(), AppError> {
-    if is_ocid_of(id, &[kind]) {
+    if Ocid::parse_of(id, &[kind]).is_some() {
         Ok(())
     } else {
         Err(AppError::invalid(

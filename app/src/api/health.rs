@@ -5,40 +5,12 @@
 
 use super::ApiError;
 use super::rules::ActionKind;
+pub use crate::model::health::HealthStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A subscription waiting this long for its confirmation is named as stale.
 pub const STALE_PENDING_SECONDS: i64 = 24 * 3600;
-
-/// One status per pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum HealthStatus {
-    /// Nothing reaches a human (or a function): the rule is off, or every path is dead.
-    Broken,
-    /// Something reaches a human, but part of the chain is off.
-    Degraded,
-    /// Every enabled part works.
-    Healthy,
-}
-
-impl HealthStatus {
-    /// As stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HealthStatus::Broken => "broken",
-            HealthStatus::Degraded => "degraded",
-            HealthStatus::Healthy => "healthy",
-        }
-    }
-
-    /// From its stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [HealthStatus::Broken, HealthStatus::Degraded, HealthStatus::Healthy].into_iter().find(|s| s.as_str() == text)
-    }
-}
 
 /// A subscription of an action's topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

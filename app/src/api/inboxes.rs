@@ -3,18 +3,12 @@
 //! and the client calls.
 
 use super::ApiError;
+pub use crate::model::inbox::{DeliveryKind, KEPT_DAYS, KEPT_DELIVERIES, MAX_BODY_BYTES};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Longest inbox name.
 pub const MAX_NAME: usize = 100;
-/// Largest request an inbox accepts, in bytes; larger ones are answered 413. OCI's own limit for a
-/// message is 64 KiB, so this leaves room for ONS's envelope.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// Deliveries an inbox keeps; the oldest go first.
-pub const KEPT_DELIVERIES: i64 = 1000;
-/// Days a delivery is kept.
-pub const KEPT_DAYS: i64 = 7;
 
 /// An inbox as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,39 +36,6 @@ pub struct Inbox {
 pub struct CreateInboxRequest {
     /// Name, unique in the team (such as "verify" or "on-call test").
     pub name: String,
-}
-
-/// What kind of request an inbox received (`X-OCI-NS-MessageType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryKind {
-    /// A subscription confirmation request.
-    Confirmation,
-    /// A published message.
-    Notification,
-    /// Anything else (not from ONS, or a type this version does not know).
-    Other,
-}
-
-impl DeliveryKind {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryKind::Confirmation => "confirmation",
-            DeliveryKind::Notification => "notification",
-            DeliveryKind::Other => "other",
-        }
-    }
-
-    /// From its stored form.
-    pub fn parse(text: &str) -> Self {
-        match text {
-            "confirmation" => DeliveryKind::Confirmation,
-            "notification" => DeliveryKind::Notification,
-            _ => DeliveryKind::Other,
-        }
-    }
 }
 
 /// One request an inbox received. Everything in it came from outside: the console shows it as

@@ -3,6 +3,7 @@
 //! with the same words), and the client calls.
 
 use super::ApiError;
+use crate::model::ocid::Ocid;
 use crate::model::problem::Problem;
 pub use crate::model::rule::{
     ActionKind, MAX_ACTIONS, MAX_DESCRIPTION, MAX_NAME, check_condition, check_description, check_name,
@@ -156,12 +157,12 @@ pub fn check_actions(actions: &[RuleAction]) -> Result<(), Problem> {
     }
     for (index, action) in actions.iter().enumerate() {
         let target = action.target_id.trim();
-        let prefix = action.kind.target_prefix();
-        if !target.starts_with(prefix) || target.contains(char::is_whitespace) || target.len() < prefix.len() + 3 {
+        let kind = action.kind.target_type();
+        if Ocid::parse_of(target, &[kind]).is_none() {
             return Err(Problem::new(
                 format!("actions[{index}].target_id"),
                 format!(
-                    "Action {}: \"{target}\" is not a {} OCID ({prefix}…); pick one from the list.",
+                    "Action {}: \"{target}\" is not a {} OCID (ocid1.{kind}.oc1…); pick one from the list.",
                     index + 1,
                     action.kind.label().to_lowercase()
                 ),

@@ -54,12 +54,12 @@ impl ActionKind {
         }
     }
 
-    /// The OCID prefix of its target.
-    pub fn target_prefix(self) -> &'static str {
+    /// The resource type of its target's OCID.
+    pub fn target_type(self) -> &'static str {
         match self {
-            Self::Notifications => "ocid1.onstopic.",
-            Self::Functions => "ocid1.fnfunc.",
-            Self::Streaming => "ocid1.stream.",
+            Self::Notifications => "onstopic",
+            Self::Functions => "fnfunc",
+            Self::Streaming => "stream",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! redaction of its secrets that the form, the template renderer, the planner and the server
 //! share.
 
+use super::ocid::Ocid;
 use serde::{Deserialize, Serialize};
 
 /// The delivery protocols a subscription can use, as OCI names them.
@@ -108,7 +109,7 @@ pub fn check_endpoint(protocol: SubscriptionProtocol, endpoint: &str, allow_loop
             }
         }
         SubscriptionProtocol::OracleFunctions => {
-            if endpoint.starts_with("ocid1.fnfunc.") && !endpoint.contains(char::is_whitespace) {
+            if Ocid::parse_of(endpoint, &["fnfunc"]).is_some() {
                 Ok(())
             } else {
                 Err(format!("\"{endpoint}\" is not a function OCID (ocid1.fnfunc.…); pick a function from the list."))

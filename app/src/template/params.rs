@@ -1,6 +1,7 @@
 //! Typed template parameters: their declarations and the checks on the values people give.
 
 use super::Problem;
+use crate::model::ocid::Ocid;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -160,16 +161,15 @@ impl Parameter {
         match self.scalar() {
             ScalarKind::String => Ok(()),
             ScalarKind::Ocid => {
-                let prefix = match &self.resource_type {
-                    Some(kind) => format!("ocid1.{kind}."),
-                    None => "ocid1.".to_owned(),
+                let (ocid, shape) = match self.resource_type.as_deref() {
+                    Some(kind) => (Ocid::parse_of(text, &[kind]), format!("ocid1.{kind}.oc1…")),
+                    None => (Ocid::parse(text), "ocid1.<type>.oc1…".to_owned()),
                 };
-                if text.starts_with(&prefix) && text.len() > prefix.len() + 3 && !text.contains(char::is_whitespace) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "\"{text}\" is not an OCID ({prefix}…); copy it from the console or the resource's page."
-                    ))
+                match ocid {
+                    Some(_) => Ok(()),
+                    None => Err(format!(
+                        "\"{text}\" is not an OCID ({shape}); copy it from the console or the resource's page."
+                    )),
                 }
             }
             ScalarKind::Email => crate::model::subscription::check_email(text),

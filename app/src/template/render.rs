@@ -9,6 +9,7 @@
 
 use super::params::{self, ITEM, Resolved};
 use super::{ActionSpec, ParamKind, Parameter, Problem, Template};
+use crate::model::ocid::Ocid;
 use crate::model::rule::{ActionKind, check_condition, check_description as check_rule_description, check_name};
 use crate::model::subscription::{SubscriptionProtocol, check_endpoint};
 use crate::model::topic::{check_description as check_topic_description, check_topic_name};
@@ -232,14 +233,15 @@ fn check_rendered(template: &Template, desired: &Desired, allow_loopback_http: b
         }
         for (j, action) in rule.actions.iter().enumerate() {
             if let ActionTarget::Id(id) = &action.target {
-                let (field, prefix, what) = match action.kind {
-                    ActionKind::Functions => ("function_id", "ocid1.fnfunc.", "function"),
-                    _ => ("stream_id", "ocid1.stream.", "stream"),
+                let (field, what) = match action.kind {
+                    ActionKind::Functions => ("function_id", "function"),
+                    _ => ("stream_id", "stream"),
                 };
-                if !id.starts_with(prefix) || id.contains(char::is_whitespace) {
+                let kind = action.kind.target_type();
+                if Ocid::parse_of(id, &[kind]).is_none() {
                     problems.push(Problem::new(
                         format!("rules[{i}].actions[{j}].{field}"),
-                        format!("\"{id}\" is not a {what} OCID ({prefix}…)."),
+                        format!("\"{id}\" is not a {what} OCID (ocid1.{kind}.oc1…)."),
                     ));
                 }
             }

@@ -1,7 +1,7 @@
 //! The `api_tokens` table. Only the SHA-256 of a token's secret is stored.
 
 use super::DbError;
-use app::api::auth::Role;
+use app::model::role::Role;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 

@@ -2,7 +2,7 @@
 //! plan it runs, so a run interrupted by a crash can be shown and resumed as it was reviewed.
 
 use super::DbError;
-use app::api::deployments::{RunKind, RunState};
+use app::model::deployment::{RunKind, RunState};
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 

@@ -2,7 +2,7 @@
 //! create's retry token) and when it ends, so the table always says how far a run got.
 
 use super::DbError;
-use app::api::deployments::StepState;
+use app::model::deployment::StepState;
 use app::template::plan::{PlannedStep, ResourceKind, StepOp};
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};

@@ -2,7 +2,7 @@
 //! `crate::master_key`); rows read from here carry the sealed bytes, never plaintext.
 
 use super::DbError;
-use app::api::connections::ConnectionKind;
+use app::model::connection::ConnectionKind;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -35,7 +35,7 @@ pub struct ConnectionRow {
     pub last_test_at: Option<DateTime<Utc>>,
     /// Whether it passed.
     pub last_test_ok: Option<bool>,
-    /// What the API answered for it, as JSON (`app::api::connections::ConnectionTest`).
+    /// What the API answered for it, as JSON (the API's `ConnectionTest`).
     pub last_test_message: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 //! a flood of requests cannot grow the database without bound.
 
 use super::DbError;
-use app::api::inboxes::{DeliveryKind, KEPT_DAYS, KEPT_DELIVERIES};
+use app::model::inbox::{DeliveryKind, KEPT_DAYS, KEPT_DELIVERIES};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqlitePool;
 

@@ -3,7 +3,7 @@
 //! [`apply_runs`](super::apply_runs).
 
 use super::DbError;
-use app::api::deployments::DriftStatus;
+use app::model::deployment::DriftStatus;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 

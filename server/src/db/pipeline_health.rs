@@ -1,7 +1,7 @@
 //! The `pipeline_health` table: each pipeline's last known status, per connection and rule.
 
 use super::DbError;
-use app::api::health::HealthStatus;
+use app::model::health::HealthStatus;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 

@@ -1,7 +1,7 @@
 //! The `teams` and `memberships` tables.
 
 use super::DbError;
-use app::api::auth::Role;
+use app::model::role::Role;
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// A team.

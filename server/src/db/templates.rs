@@ -2,7 +2,7 @@
 //! [`template_versions`](super::template_versions).
 
 use super::DbError;
-use app::api::templates::Visibility;
+use app::model::visibility::Visibility;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 

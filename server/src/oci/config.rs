@@ -16,6 +16,7 @@
 use super::key::{Fingerprint, KeyError, PrivateKey};
 use super::region::{Region, RegionError};
 use super::signer::ApiKey;
+use app::model::ocid::is_sdk_config_ocid;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -372,12 +373,10 @@ impl Profile {
     }
 }
 
-/// The Python SDK's OCID shape: `ocid1.<type>.<realm>.[region].<unique>`, at least five parts.
+/// An OCID as the Python SDK's config validator takes it (see [`is_sdk_config_ocid`]).
 fn check_ocid(value: &str, field: &str) -> Result<(), String> {
-    let parts: Vec<&str> = value.split(['.', ':']).collect();
-    let charset_ok = value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'-' | b'_'));
     let kind = if field == "user" { "user" } else { "tenancy" };
-    if parts.len() >= 5 && charset_ok && !parts[0].is_empty() && !parts[parts.len() - 1].is_empty() {
+    if is_sdk_config_ocid(value) {
         Ok(())
     } else {
         Err(format!("\"{value}\" is not an OCID; copy the {kind} OCID (ocid1.{kind}.oc1..aaaa…) from the OCI console"))

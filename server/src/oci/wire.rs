@@ -79,17 +79,6 @@ pub struct ChangeCompartmentDetails {
 const ESCAPED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// Whether `value` looks like an OCID of one of `kinds` (`ocid1.<kind>.<realm>.[region].<id>`).
-/// A shape check for input, before anything is sent: OCI alone knows whether it exists.
-pub fn is_ocid_of(value: &str, kinds: &[&str]) -> bool {
-    let parts: Vec<&str> = value.split('.').collect();
-    parts.len() >= 5
-        && parts[0] == "ocid1"
-        && kinds.contains(&parts[1])
-        && parts.last().is_some_and(|id| !id.is_empty())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-}
-
 /// Percent-encodes a query value or a path segment (OCIDs are plain, but ids come from users too).
 pub fn escape(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, ESCAPED).to_string()
@@ -97,18 +86,6 @@ pub fn escape(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::is_ocid_of;
-
-    #[test]
-    fn ocid_shapes() {
-        assert!(is_ocid_of("ocid1.compartment.oc1..aaaa", &["compartment", "tenancy"]));
-        assert!(is_ocid_of("ocid1.tenancy.oc1..aaaa", &["compartment", "tenancy"]));
-        assert!(!is_ocid_of("ocid1.user.oc1..aaaa", &["tenancy"]), "another kind");
-        assert!(!is_ocid_of("ocid1.tenancy", &["tenancy"]), "too short");
-        assert!(!is_ocid_of("ocid1.tenancy.oc1..", &["tenancy"]), "no id");
-        assert!(!is_ocid_of("ocid1.tenancy.oc1..a a", &["tenancy"]), "a space");
-    }
-
     oci_enum! {
         /// Test enum.
         Color { Red = "RED", Blue = "BLUE" }

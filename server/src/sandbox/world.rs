@@ -12,6 +12,7 @@ use super::functions::state::FunctionsState;
 use super::identity::state::IdentityStore;
 use super::objectstorage::state::StorageState;
 use super::ons::state::OnsState;
+use app::model::ocid::Ocid;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -124,7 +125,7 @@ impl World {
         if self.compartments.contains_key(id) {
             return Ok(());
         }
-        if !id.starts_with("ocid1.compartment.") || !is_ocid(id) {
+        if Ocid::parse_of(id, &["compartment"]).is_none() {
             return Err(SandboxError::invalid_parameter(format!(
                 "{field} \"{id}\" is not a compartment OCID (ocid1.compartment.oc1..<unique>)."
             )));
@@ -221,15 +222,6 @@ pub fn random_lowercase(len: usize) -> String {
 /// A new etag.
 pub fn new_etag() -> String {
     format!("{:032x}", rand::rng().random::<u128>())
-}
-
-/// The OCID shape the Python SDK validates: dot-separated, at least five parts, last non-empty.
-pub fn is_ocid(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('.').collect();
-    parts.len() >= 5
-        && parts[0] == "ocid1"
-        && parts.last().is_some_and(|p| !p.is_empty())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 /// Checks an `if-match` header against the current etag.

@@ -14,6 +14,7 @@ use crate::oci::events::{
 };
 use crate::oci::wire::SortOrder;
 use app::condition::Condition;
+use app::model::ocid::Ocid;
 use chrono::Utc;
 use std::collections::BTreeMap;
 
@@ -266,7 +267,7 @@ impl World {
             }
             ActionTarget::Streaming { stream_id } => {
                 let id = stream_id.as_deref().ok_or_else(|| missing("streamId"))?;
-                if !id.starts_with("ocid1.stream.") {
+                if Ocid::parse_of(id, &["stream"]).is_none() {
                     return Err(SandboxError::related_not_found(format!(
                         "actions[{index}].streamId {id} is not a stream OCID."
                     )));

@@ -8,13 +8,14 @@
 //! receivers need no certificate.
 
 use super::super::error::SandboxError;
-use super::super::world::{Replay, World, check_etag, is_ocid, new_etag, paginate, random_lowercase};
+use super::super::world::{Replay, World, check_etag, new_etag, paginate, random_lowercase};
 use crate::oci::ons::{
     BackoffRetryPolicy, CreateSubscriptionDetails, CreateTopicDetails, DeliveryPolicy, NotificationTopic, Protocol,
     Subscription, SubscriptionState, SubscriptionSummary, TopicAttributesDetails, TopicSortBy, TopicState,
     UpdateSubscriptionDetails,
 };
 use crate::oci::wire::SortOrder;
+use app::model::ocid::Ocid;
 use chrono::Utc;
 use std::collections::BTreeMap;
 
@@ -455,7 +456,7 @@ pub fn check_endpoint(protocol: &Protocol, endpoint: &str) -> Result<(), Sandbox
             }
         }
         Protocol::OracleFunctions => {
-            if endpoint.starts_with("ocid1.fnfunc.") && is_ocid(endpoint) {
+            if Ocid::parse_of(endpoint, &["fnfunc"]).is_some() {
                 Ok(())
             } else {
                 fail("a function OCID")
