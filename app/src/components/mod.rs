@@ -35,7 +35,7 @@ pub use page_header::PageHeader;
 pub use side_nav::SideNav;
 pub use team::{
     CurrentTeam, NoTeam, ToTeam, WorkingTeam, in_home_team, team_href, team_in_path, to_team, use_team,
-    use_working_team,
+    use_working_membership, use_working_team,
 };
 pub use timestamp::Timestamp;
 pub use typed_confirm::TypedConfirm;

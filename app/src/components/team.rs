@@ -221,6 +221,17 @@ pub fn use_working_team() -> Signal<Option<i64>> {
     Signal::derive(move || working.and_then(|WorkingTeam(team)| team.get()))
 }
 
+/// The caller's membership of the working team (its id and name, their role there), for the
+/// team-less pages that show one team's part (settings).
+pub fn use_working_membership() -> Signal<Option<TeamMembership>> {
+    let working = use_working_team();
+    let me = StoredValue::new(use_me());
+    Signal::derive(move || {
+        let id = working.get()?;
+        me.with_value(|me| me.as_ref()?.membership(id).cloned())
+    })
+}
+
 /// Provides [`WorkingTeam`] for the signed-in frame and answers it with the signal the switcher
 /// updates when the caller chooses another team.
 pub fn provide_working_team(me: &Me) -> (WorkingTeam, RwSignal<Option<i64>>) {

@@ -1,17 +1,17 @@
 use super::{failure, role_options};
 use crate::api::auth::{
-    AddMemberRequest, CreateTeamRequest, Me, Member, Role, add_member, create_team, list_members, remove_member,
-    set_member,
+    AddMemberRequest, CreateTeamRequest, Me, Member, Role, TeamMembership, add_member, create_team, list_members,
+    remove_member, set_member,
 };
 use crate::components::{AsyncView, Badge, ConfirmButton, EmptyState, FieldError, FormAlert, IconName, Tone};
 use leptos::prelude::*;
 
 /// The members of one of the caller's teams; team admins add, re-role and remove them.
 #[component]
-pub fn TeamMembers(me: Me, selected: Signal<Option<i64>>) -> impl IntoView {
+pub fn TeamMembers(me: Me, working: Signal<Option<TeamMembership>>) -> impl IntoView {
+    let selected = Signal::derive(move || working.get().map(|t| t.team_id));
     let csrf = StoredValue::new(me.csrf_token.clone().unwrap_or_default());
     let my_id = me.user_id;
-    let teams = StoredValue::new(me.teams.clone());
     let members = Resource::new(
         move || selected.get(),
         |team| async move {
@@ -21,14 +21,8 @@ pub fn TeamMembers(me: Me, selected: Signal<Option<i64>>) -> impl IntoView {
             }
         },
     );
-    let my_role = Signal::derive(move || {
-        let team = selected.get()?;
-        teams.with_value(|all| all.iter().find(|t| t.team_id == team).map(|t| t.role))
-    });
-    let team_name = Signal::derive(move || {
-        let team = selected.get()?;
-        teams.with_value(|all| all.iter().find(|t| t.team_id == team).map(|t| t.team_name.clone()))
-    });
+    let my_role = Signal::derive(move || working.get().map(|t| t.role));
+    let team_name = Signal::derive(move || working.get().map(|t| t.team_name));
     let can_manage = Signal::derive(move || my_role.get() == Some(Role::Admin));
 
     let change = Action::new(move |(team, user, role): &(i64, i64, Role)| {

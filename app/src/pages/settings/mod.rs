@@ -12,7 +12,7 @@ mod users;
 
 use crate::api::ApiError;
 use crate::api::auth::Role;
-use crate::components::{IconName, PageHeader, team_in_path, use_me, use_team, use_working_team};
+use crate::components::{IconName, PageHeader, team_in_path, use_me, use_team, use_working_membership};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use leptos_router::{LazyRoute, lazy_route};
@@ -49,19 +49,16 @@ fn Settings() -> impl IntoView {
     }
     let site_admin = me.is_site_admin;
     let csrf = me.csrf_token.clone().unwrap_or_default();
-    let teams = StoredValue::new(me.teams.clone());
     // The team the page shows, shared by its sections: the one chosen with the top bar's switcher.
-    let selected = use_working_team();
-    let role = Signal::derive(move || {
-        let team = selected.get()?;
-        teams.with_value(|all| all.iter().find(|t| t.team_id == team).map(|t| t.role))
-    });
+    let working = use_working_membership();
+    let selected = Signal::derive(move || working.get().map(|t| t.team_id));
+    let role = Signal::derive(move || working.get().map(|t| t.role));
     view! {
         <PageHeader
             title="Settings"
             description=DESCRIPTION
         />
-        <members::TeamMembers me=me.clone() selected />
+        <members::TeamMembers me=me.clone() working />
         <connections::Connections team=selected role csrf=StoredValue::new(csrf.clone()) />
         <tokens::ApiTokens me=me.clone() />
         {site_admin
