@@ -15,7 +15,7 @@
 use crate::data_dir::DataDir;
 use crate::egress::EgressPolicy;
 use crate::oci::client::OciClient;
-use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails};
+use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails, FunctionSourceDetails};
 use crate::oci::key::PrivateKey;
 use crate::oci::region::{Region, Service};
 use crate::oci::signer::ApiKey;
@@ -178,7 +178,11 @@ fn add_samples_to_world(sandbox: &Sandbox) -> bool {
         let function = CreateFunctionDetails {
             application_id: application.id.clone(),
             display_name: name.to_owned(),
-            image: Some(format!("iad.ocir.io/signalbox/samples/{name}:1.0")),
+            source_details: Some(FunctionSourceDetails::container_image(
+                format!("iad.ocir.io/signalbox/samples/{name}:1.0"),
+                None,
+            )),
+            image: None,
             memory_in_mbs: 256,
             timeout_in_seconds: Some(30),
             config: Default::default(),

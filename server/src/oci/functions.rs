@@ -1,9 +1,14 @@
-//! Functions (`/20181201`): applications and functions (list, get, and create for setup) and
-//! invoking a function.
+//! Functions (`/20260325`, the version the current SDK and CLI call): applications and functions
+//! (list, get, and create for setup) and invoking a function.
 //!
-//! Reference: <https://docs.oracle.com/iaas/api/#/en/functions/20181201/>. Management calls go to
+//! Reference: <https://docs.oracle.com/iaas/api/#/en/functions/20260325/>. Management calls go to
 //! `functions.{region}.oci.{domain}`; an invoke goes to the function's own `invokeEndpoint`. Only
 //! the fields Signalbox uses are typed; unknown fields are ignored, so newer API versions parse.
+//!
+//! For what Signalbox reads, 20260325 differs from 20181201 in one place: a function's image is in
+//! `sourceDetails` (`{"sourceType": "CONTAINER_IMAGE", "image", "imageDigest"}`) instead of the
+//! top-level `image` and `imageDigest`. [`Function`] reads both, so an answer of either version
+//! parses; requests are written in 20260325's shape.
 
 use super::client::{Call, OciClient, Response};
 use super::error::{OciError, Operation, Verb};
@@ -35,6 +40,39 @@ oci_enum! {
         Sync = "sync",
         /// Return at once; the function runs in the background.
         Detached = "detached",
+    }
+}
+
+oci_enum! {
+    /// Where a function's code comes from.
+    SourceType {
+        /// A container image in OCIR.
+        ContainerImage = "CONTAINER_IMAGE",
+        /// One of Oracle's pre-built functions.
+        PreBuiltFunctions = "PRE_BUILT_FUNCTIONS",
+        /// A code archive.
+        Archive = "ARCHIVE",
+    }
+}
+
+/// A function's source (20260325's `sourceDetails`; only a container image's fields are typed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionSourceDetails {
+    /// The kind of source.
+    pub source_type: SourceType,
+    /// The container image, for `CONTAINER_IMAGE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Its digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_digest: Option<String>,
+}
+
+impl FunctionSourceDetails {
+    /// A container image source.
+    pub fn container_image(image: String, image_digest: Option<String>) -> Self {
+        Self { source_type: SourceType::ContainerImage, image: Some(image), image_digest }
     }
 }
 
@@ -92,10 +130,13 @@ pub struct Function {
     /// Compartment OCID.
     #[serde(default)]
     pub compartment_id: String,
-    /// Container image.
+    /// Where its code comes from (20260325).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_details: Option<FunctionSourceDetails>,
+    /// Container image (20181201; see [`Function::image`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// Image digest.
+    /// Image digest (20181201).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_digest: Option<String>,
     /// Memory limit.
@@ -127,6 +168,14 @@ pub struct Function {
 /// A function in a list (the same fields; `config` comes back empty).
 pub type FunctionSummary = Function;
 
+impl Function {
+    /// Its container image, from whichever version answered.
+    pub fn image(&self) -> Option<&str> {
+        let source = self.source_details.as_ref().filter(|s| s.source_type == SourceType::ContainerImage);
+        source.and_then(|s| s.image.as_deref()).or(self.image.as_deref())
+    }
+}
+
 /// Body of CreateApplication (the fields Signalbox sets).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -151,7 +200,10 @@ pub struct CreateFunctionDetails {
     pub application_id: String,
     /// Name, unique in the application.
     pub display_name: String,
-    /// Container image.
+    /// Where its code comes from (20260325).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_details: Option<FunctionSourceDetails>,
+    /// Container image (20181201's field; the sandbox still takes it there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Memory limit.
@@ -233,7 +285,7 @@ pub static INVOKE_FUNCTION: Operation = op("InvokeFunction", "fn-invocation", Ve
 const FN_INVOKE_TYPE: HeaderName = HeaderName::from_static("fn-invoke-type");
 
 impl OciClient {
-    /// [ListApplications](https://docs.oracle.com/iaas/api/#/en/functions/20181201/ApplicationSummary/ListApplications)
+    /// [ListApplications](https://docs.oracle.com/iaas/api/#/en/functions/20260325/ApplicationSummary/ListApplications)
     pub async fn list_applications(
         &self,
         request: &ListApplicationsRequest,
@@ -248,7 +300,7 @@ impl OciClient {
         self.send(call).await
     }
 
-    /// [CreateApplication](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Application/CreateApplication)
+    /// [CreateApplication](https://docs.oracle.com/iaas/api/#/en/functions/20260325/Application/CreateApplication)
     pub async fn create_application(
         &self,
         details: &CreateApplicationDetails,
@@ -257,19 +309,19 @@ impl OciClient {
         self.send(call.idempotent_create()).await
     }
 
-    /// [CreateFunction](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Function/CreateFunction)
+    /// [CreateFunction](https://docs.oracle.com/iaas/api/#/en/functions/20260325/Function/CreateFunction)
     pub async fn create_function(&self, details: &CreateFunctionDetails) -> Result<Response<Function>, OciError> {
         let call = Call::new(&CREATE_FUNCTION, Method::POST, "/functions".into()).json(details)?;
         self.send(call.idempotent_create()).await
     }
 
-    /// [GetApplication](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Application/GetApplication)
+    /// [GetApplication](https://docs.oracle.com/iaas/api/#/en/functions/20260325/Application/GetApplication)
     pub async fn get_application(&self, application_id: &str) -> Result<Response<Application>, OciError> {
         let path = format!("/applications/{}", escape(application_id));
         self.send(Call::new(&GET_APPLICATION, Method::GET, path)).await
     }
 
-    /// [ListFunctions](https://docs.oracle.com/iaas/api/#/en/functions/20181201/FunctionSummary/ListFunctions)
+    /// [ListFunctions](https://docs.oracle.com/iaas/api/#/en/functions/20260325/FunctionSummary/ListFunctions)
     pub async fn list_functions(
         &self,
         request: &ListFunctionsRequest,
@@ -284,12 +336,12 @@ impl OciClient {
         self.send(call).await
     }
 
-    /// [GetFunction](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Function/GetFunction)
+    /// [GetFunction](https://docs.oracle.com/iaas/api/#/en/functions/20260325/Function/GetFunction)
     pub async fn get_function(&self, function_id: &str) -> Result<Response<Function>, OciError> {
         self.send(Call::new(&GET_FUNCTION, Method::GET, format!("/functions/{}", escape(function_id)))).await
     }
 
-    /// [InvokeFunction](https://docs.oracle.com/iaas/api/#/en/functions/20181201/Function/InvokeFunction),
+    /// [InvokeFunction](https://docs.oracle.com/iaas/api/#/en/functions/20260325/Function/InvokeFunction),
     /// at the function's `invokeEndpoint`. Returns the function's raw output.
     pub async fn invoke_function(
         &self,
@@ -324,6 +376,23 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(function.memory_in_mbs, Some(256));
-        assert!(function.image.is_none());
+        assert_eq!(function.image(), None, "a pre-built function has no image");
+    }
+
+    #[test]
+    fn the_image_is_read_from_either_version() {
+        let base = serde_json::json!({"id": "ocid1.fnfunc.oc1.phx.x", "lifecycleState": "ACTIVE"});
+        let with = |extra: serde_json::Value| -> Function {
+            let mut value = base.clone();
+            value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            serde_json::from_value(value).unwrap()
+        };
+        let old = with(serde_json::json!({"image": "iad.ocir.io/t/a:1", "imageDigest": "sha256:1"}));
+        assert_eq!(old.image(), Some("iad.ocir.io/t/a:1"));
+        let new = with(serde_json::json!({
+            "sourceDetails": {"sourceType": "CONTAINER_IMAGE", "image": "iad.ocir.io/t/b:2", "imageDigest": "sha256:2"}
+        }));
+        assert_eq!(new.image(), Some("iad.ocir.io/t/b:2"));
+        assert_eq!(new.source_details.unwrap().image_digest.as_deref(), Some("sha256:2"));
     }
 }

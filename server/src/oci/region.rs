@@ -147,7 +147,9 @@ impl Service {
     /// The API version path prefix the client speaks.
     pub fn api_version(self) -> &'static str {
         match self {
-            Service::Events | Service::Notifications | Service::Functions => "/20181201",
+            Service::Events | Service::Notifications => "/20181201",
+            // The version the current SDK and CLI call (oci 2.189); the sandbox also answers 20181201.
+            Service::Functions => "/20260325",
             Service::Audit => "/20190901",
             Service::Compute | Service::Identity => "/20160918",
             Service::ObjectStorage => "",

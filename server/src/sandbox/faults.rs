@@ -54,7 +54,7 @@ fn service_of(path: &str) -> Option<&'static str> {
     match (version, collection) {
         ("20181201", "rules") => Some("events"),
         ("20181201", "topics" | "subscriptions") => Some("notifications"),
-        ("20181201", "applications" | "functions") => Some("functions"),
+        ("20181201" | "20260325", "applications" | "functions") => Some("functions"),
         ("20190901", _) => Some("audit"),
         ("20160918", "instances") => Some("compute"),
         ("20160918", "compartments" | "users" | "policies") => Some("identity"),

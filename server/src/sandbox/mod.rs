@@ -202,6 +202,11 @@ impl Sandbox {
             .route("/20181201/functions", get(functions::list_functions).post(functions::create_function))
             .route("/20181201/functions/{id}", get(functions::get_function))
             .route("/20181201/functions/{id}/actions/invoke", post(functions::invoke_function))
+            .route("/20260325/applications", get(functions::list_applications).post(functions::create_application))
+            .route("/20260325/applications/{id}", get(functions::get_application))
+            .route("/20260325/functions", get(functions::list_functions).post(functions::create_function))
+            .route("/20260325/functions/{id}", get(functions::get_function))
+            .route("/20260325/functions/{id}/actions/invoke", post(functions::invoke_function))
             // Identity, as an event source and for the compartment picker
             .route("/20160918/compartments", get(identity::list_compartments))
             .route("/20160918/users", post(identity::create_user))

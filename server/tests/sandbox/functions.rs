@@ -2,7 +2,9 @@ use crate::helpers::*;
 use server::oci::client::Call;
 use server::oci::error::{Operation, Verb};
 use server::oci::events::{ActionTarget, CreateRuleDetails};
-use server::oci::functions::{CreateApplicationDetails, CreateFunctionDetails, InvokeRequest, InvokeType};
+use server::oci::functions::{
+    CreateApplicationDetails, CreateFunctionDetails, FunctionSourceDetails, InvokeRequest, InvokeType,
+};
 use server::oci::region::Service;
 use std::time::Duration;
 
@@ -98,4 +100,62 @@ async fn rules_cannot_target_missing_functions() {
     let t = spawn_sandbox().await;
     let err = t.client.create_rule(&rule_to_function("ocid1.fnfunc.oc1.iad.missing")).await.unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(400), Some("RelatedResourceNotAuthorizedOrNotFound")));
+}
+
+static OLD_FUNCTIONS: Operation =
+    Operation { name: "Functions20181201", service: Service::Functions, resource: "fn-function", verb: Verb::Manage };
+
+/// Older SDKs call Functions at /20181201 (image at the top level), current ones at /20260325
+/// (image in sourceDetails): the sandbox answers each in its own shape, whichever made the function.
+#[tokio::test]
+async fn both_functions_api_versions_are_answered_each_in_its_own_shape() {
+    let t = spawn_sandbox().await;
+    let details =
+        CreateApplicationDetails { compartment_id: PROD.into(), display_name: "versions".into(), ..Default::default() };
+    let application = t.client.create_application(&details).await.unwrap().body;
+    let old_call = |method: http::Method, path: String| Call::new(&OLD_FUNCTIONS, method, path).at(&t.base_url);
+
+    let body = serde_json::json!({
+        "applicationId": application.id, "displayName": "old", "image": "iad.ocir.io/t/old:1", "memoryInMBs": 256
+    });
+    let old: serde_json::Value = t
+        .client
+        .send(old_call(http::Method::POST, "/20181201/functions".into()).json(&body).unwrap())
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(old["image"], "iad.ocir.io/t/old:1");
+    assert!(old.get("sourceDetails").is_none(), "20181201 has no sourceDetails: {old}");
+
+    let new = t
+        .client
+        .create_function(&CreateFunctionDetails {
+            application_id: application.id.clone(),
+            display_name: "new".into(),
+            source_details: Some(FunctionSourceDetails::container_image("iad.ocir.io/t/new:2".into(), None)),
+            memory_in_mbs: 256,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(new.image(), Some("iad.ocir.io/t/new:2"));
+    assert!(new.image.is_none(), "20260325 has no top-level image");
+
+    let old_id = old["id"].as_str().unwrap();
+    let read_back = t.client.get_function(old_id).await.unwrap().body;
+    assert_eq!(read_back.source_details.as_ref().and_then(|s| s.image.as_deref()), Some("iad.ocir.io/t/old:1"));
+    let as_old: serde_json::Value =
+        t.client.send(old_call(http::Method::GET, format!("/20181201/functions/{}", new.id))).await.unwrap().body;
+    assert_eq!(as_old["image"], "iad.ocir.io/t/new:2");
+    assert!(as_old.get("sourceDetails").is_none());
+    let listed: Vec<serde_json::Value> = t
+        .client
+        .send(old_call(http::Method::GET, format!("/20181201/functions?applicationId={}", application.id)))
+        .await
+        .unwrap()
+        .body;
+    let mut images: Vec<&str> = listed.iter().filter_map(|f| f["image"].as_str()).collect();
+    images.sort_unstable();
+    assert_eq!(images, ["iad.ocir.io/t/new:2", "iad.ocir.io/t/old:1"]);
 }

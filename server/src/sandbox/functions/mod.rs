@@ -1,25 +1,63 @@
 //! Functions on the wire (the thin half): applications, functions and invoke.
 //! Mirrors `crate::oci::functions` and reuses its structs.
+//!
+//! Both API versions are answered at their own paths: `/20181201`, which older SDKs and CLIs
+//! call, and `/20260325`, which the current ones call (oci 2.189, oci-cli 3.95). For what the
+//! sandbox models they differ only in where a function's image is: top-level `image` and
+//! `imageDigest` in 20181201, `sourceDetails` in 20260325. A function is kept in 20181201's shape
+//! and answered in the caller's ([`Version::shape`]); a create takes either.
 
 pub mod state;
 
 use super::Sandbox;
 use super::error::SandboxError;
 use super::wire;
-use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails};
+use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails, Function, FunctionSourceDetails};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-/// Handles `GET /20181201/applications` (ListApplications).
+/// A Functions API version the sandbox answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `/20181201`.
+    V20181201,
+    /// `/20260325`.
+    V20260325,
+}
+
+impl Version {
+    /// The version a request's path names.
+    fn of(uri: &Uri) -> Self {
+        if uri.path().starts_with("/20260325/") { Self::V20260325 } else { Self::V20181201 }
+    }
+
+    /// A stored function as this version answers it.
+    pub fn shape(self, function: Function) -> Function {
+        match self {
+            Self::V20181201 => function,
+            Self::V20260325 => Function {
+                source_details: function
+                    .image
+                    .clone()
+                    .map(|image| FunctionSourceDetails::container_image(image, function.image_digest.clone())),
+                image: None,
+                image_digest: None,
+                ..function
+            },
+        }
+    }
+}
+
+/// Handles `GET /{version}/applications` (ListApplications).
 pub async fn list_applications(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
     let query: state::ListQuery = wire::query(&uri)?;
     let (items, next) = sandbox.world().list_applications(&query)?;
     Ok(wire::json(&items, None, next))
 }
 
-/// Handles `POST /20181201/applications` (CreateApplication).
+/// Handles `POST /{version}/applications` (CreateApplication).
 pub async fn create_application(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
@@ -30,36 +68,44 @@ pub async fn create_application(
     Ok(wire::json(&application, None, None))
 }
 
-/// Handles `GET /20181201/applications/{applicationId}` (GetApplication).
+/// Handles `GET /{version}/applications/{applicationId}` (GetApplication).
 pub async fn get_application(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Result<Response, SandboxError> {
     Ok(wire::json(&sandbox.world().get_application(&id)?, None, None))
 }
 
-/// Handles `GET /20181201/functions` (ListFunctions).
+/// Handles `GET /{version}/functions` (ListFunctions).
 pub async fn list_functions(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
     let query: state::ListQuery = wire::query(&uri)?;
     let (items, next) = sandbox.world().list_functions(&query)?;
+    let version = Version::of(&uri);
+    let items: Vec<Function> = items.into_iter().map(|f| version.shape(f)).collect();
     Ok(wire::json(&items, None, next))
 }
 
-/// Handles `POST /20181201/functions` (CreateFunction).
+/// Handles `POST /{version}/functions` (CreateFunction).
 pub async fn create_function(
     State(sandbox): State<Sandbox>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, SandboxError> {
     let details: CreateFunctionDetails = wire::body(&body)?;
     let endpoint = sandbox.base_url();
     let function = sandbox.world().create_function(details, wire::retry_token(&headers), &endpoint)?;
-    Ok(wire::json(&function, None, None))
+    Ok(wire::json(&Version::of(&uri).shape(function), None, None))
 }
 
-/// Handles `GET /20181201/functions/{functionId}` (GetFunction).
-pub async fn get_function(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Result<Response, SandboxError> {
-    Ok(wire::json(&sandbox.world().get_function(&id)?, None, None))
+/// Handles `GET /{version}/functions/{functionId}` (GetFunction).
+pub async fn get_function(
+    State(sandbox): State<Sandbox>,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Response, SandboxError> {
+    let function = sandbox.world().get_function(&id)?;
+    Ok(wire::json(&Version::of(&uri).shape(function), None, None))
 }
 
-/// Handles `POST /20181201/functions/{functionId}/actions/invoke` (InvokeFunction).
+/// Handles `POST /{version}/functions/{functionId}/actions/invoke` (InvokeFunction).
 pub async fn invoke_function(
     State(sandbox): State<Sandbox>,
     Path(id): Path<String>,

@@ -181,8 +181,10 @@ impl World {
             lifecycle_state: LifecycleState::Active,
             application_id: application.id,
             compartment_id: application.compartment_id,
-            image: details.image,
+            // Kept in 20181201's shape; `Version::shape` answers 20260325's.
+            image: details.source_details.and_then(|s| s.image).or(details.image),
             image_digest: None,
+            source_details: None,
             memory_in_mbs: Some(details.memory_in_mbs),
             timeout_in_seconds: details.timeout_in_seconds.or(Some(30)),
             invoke_endpoint: invoke_endpoint.to_owned(),
