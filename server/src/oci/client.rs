@@ -271,8 +271,10 @@ impl OciClient {
 
     /// `https://host` (or the override) plus the service's API version prefix.
     pub fn base_url(&self, service: Service) -> String {
-        let host = self.overrides.get(&service).cloned().unwrap_or_else(|| self.region.endpoint(service));
-        format!("{host}{}", service.api_version())
+        match self.overrides.get(&service) {
+            Some(host) => format!("{host}{}", service.api_version()),
+            None => self.region.base_url(service),
+        }
     }
 
     /// Sends `call` and decodes a JSON body.

@@ -5,10 +5,11 @@
 //! follow the Python SDK's templates: Events and Functions use the `oci.` form
 //! (`events.us-ashburn-1.oci.oraclecloud.com`), Notifications and Audit do not.
 //!
-//! The region table covers the regions whose realm is documented in `oci-api.md` §2.1 and the
-//! commercial regions. Design choice (unconfirmed upstream): a well-formed region id missing from
-//! the table is assumed to be in `oc1`, as the SDK does without `OCI_DEFAULT_REALM`; the realm can
-//! be given explicitly with [`Region::with_realm`].
+//! The tables of realms and regions are the Python SDK's (`oci/regions_definitions.py`, 2.189.0),
+//! and `.ci/sdk_regions_check.py` compares them, and the base URL of every service in every region,
+//! with what the pinned SDK builds. A well-formed region id missing from the table is taken to be
+//! in `oc1`, as the SDK does without `OCI_DEFAULT_REALM`; the realm can be given explicitly with
+//! [`Region::with_realm`], so a region newer than this table still works.
 
 use std::fmt;
 
@@ -45,47 +46,55 @@ pub const REALMS: &[Realm] = &[
     Realm { id: "oc52", domain: "oraclecloud52.com" },
 ];
 
-/// Known regions: (id, short code, realm).
+/// Every region of the Python SDK's table (2.189.0): (id, short code, realm), in its order.
+/// `.ci/sdk_regions_check.py` compares this table and the endpoints built from it with the SDK's.
 const REGIONS: &[(&str, &str, &str)] = &[
+    ("ap-chuncheon-1", "yny", "oc1"),
+    ("ap-hyderabad-1", "hyd", "oc1"),
+    ("ap-melbourne-1", "mel", "oc1"),
+    ("ap-mumbai-1", "bom", "oc1"),
+    ("ap-osaka-1", "kix", "oc1"),
+    ("ap-seoul-1", "icn", "oc1"),
+    ("ap-sydney-1", "syd", "oc1"),
+    ("ap-tokyo-1", "nrt", "oc1"),
+    ("ca-montreal-1", "yul", "oc1"),
+    ("ca-toronto-1", "yyz", "oc1"),
+    ("eu-amsterdam-1", "ams", "oc1"),
+    ("eu-frankfurt-1", "fra", "oc1"),
+    ("eu-zurich-1", "zrh", "oc1"),
+    ("me-jeddah-1", "jed", "oc1"),
+    ("me-dubai-1", "dxb", "oc1"),
+    ("sa-saopaulo-1", "gru", "oc1"),
+    ("uk-cardiff-1", "cwl", "oc1"),
+    ("uk-london-1", "lhr", "oc1"),
     ("us-ashburn-1", "iad", "oc1"),
     ("us-phoenix-1", "phx", "oc1"),
     ("us-sanjose-1", "sjc", "oc1"),
-    ("us-chicago-1", "ord", "oc1"),
-    ("ca-toronto-1", "yyz", "oc1"),
-    ("ca-montreal-1", "yul", "oc1"),
-    ("sa-saopaulo-1", "gru", "oc1"),
     ("sa-vinhedo-1", "vcp", "oc1"),
     ("sa-santiago-1", "scl", "oc1"),
+    ("il-jerusalem-1", "mtz", "oc1"),
+    ("eu-marseille-1", "mrs", "oc1"),
+    ("ap-singapore-1", "sin", "oc1"),
+    ("me-abudhabi-1", "auh", "oc1"),
+    ("eu-milan-1", "lin", "oc1"),
+    ("eu-stockholm-1", "arn", "oc1"),
+    ("af-johannesburg-1", "jnb", "oc1"),
+    ("eu-paris-1", "cdg", "oc1"),
+    ("mx-queretaro-1", "qro", "oc1"),
+    ("eu-madrid-1", "mad", "oc1"),
+    ("us-chicago-1", "ord", "oc1"),
+    ("mx-monterrey-1", "mty", "oc1"),
+    ("us-saltlake-2", "aga", "oc1"),
     ("sa-bogota-1", "bog", "oc1"),
     ("sa-valparaiso-1", "vap", "oc1"),
-    ("mx-queretaro-1", "qro", "oc1"),
-    ("mx-monterrey-1", "mty", "oc1"),
-    ("uk-london-1", "lhr", "oc1"),
-    ("uk-cardiff-1", "cwl", "oc1"),
-    ("eu-frankfurt-1", "fra", "oc1"),
-    ("eu-amsterdam-1", "ams", "oc1"),
-    ("eu-zurich-1", "zrh", "oc1"),
-    ("eu-milan-1", "lin", "oc1"),
-    ("eu-marseille-1", "mrs", "oc1"),
-    ("eu-stockholm-1", "arn", "oc1"),
-    ("eu-paris-1", "cdg", "oc1"),
-    ("eu-madrid-1", "mad", "oc1"),
-    ("me-jeddah-1", "jed", "oc1"),
-    ("me-dubai-1", "dxb", "oc1"),
-    ("me-abudhabi-1", "auh", "oc1"),
-    ("me-riyadh-1", "ruh", "oc1"),
-    ("il-jerusalem-1", "mtz", "oc1"),
-    ("af-johannesburg-1", "jnb", "oc1"),
-    ("ap-tokyo-1", "nrt", "oc1"),
-    ("ap-osaka-1", "kix", "oc1"),
-    ("ap-seoul-1", "icn", "oc1"),
-    ("ap-chuncheon-1", "yny", "oc1"),
-    ("ap-mumbai-1", "bom", "oc1"),
-    ("ap-hyderabad-1", "hyd", "oc1"),
-    ("ap-singapore-1", "sin", "oc1"),
     ("ap-singapore-2", "xsp", "oc1"),
-    ("ap-sydney-1", "syd", "oc1"),
-    ("ap-melbourne-1", "mel", "oc1"),
+    ("me-riyadh-1", "ruh", "oc1"),
+    ("ap-delhi-1", "onm", "oc1"),
+    ("ap-batam-1", "hsg", "oc1"),
+    ("eu-madrid-3", "orf", "oc1"),
+    ("eu-turin-1", "nrq", "oc1"),
+    ("ap-kulai-2", "jbp", "oc1"),
+    ("af-casablanca-1", "lej", "oc1"),
     ("us-langley-1", "lfi", "oc2"),
     ("us-luke-1", "luf", "oc2"),
     ("us-gov-ashburn-1", "ric", "oc3"),
@@ -95,8 +104,36 @@ const REGIONS: &[(&str, &str, &str)] = &[
     ("uk-gov-cardiff-1", "brs", "oc4"),
     ("ap-chiyoda-1", "nja", "oc8"),
     ("ap-ibaraki-1", "ukb", "oc8"),
-    ("eu-frankfurt-2", "str", "oc19"),
+    ("me-dcc-muscat-1", "mct", "oc9"),
+    ("me-ibri-1", "ibr", "oc9"),
+    ("ap-dcc-canberra-1", "wga", "oc10"),
+    ("eu-dcc-milan-1", "bgy", "oc14"),
+    ("eu-dcc-milan-2", "mxp", "oc14"),
+    ("eu-dcc-dublin-2", "snn", "oc14"),
+    ("eu-dcc-rating-2", "dtm", "oc14"),
+    ("eu-dcc-rating-1", "dus", "oc14"),
+    ("eu-dcc-dublin-1", "ork", "oc14"),
+    ("ap-dcc-gazipur-1", "dac", "oc15"),
     ("eu-madrid-2", "vll", "oc19"),
+    ("eu-frankfurt-2", "str", "oc19"),
+    ("eu-jovanovac-1", "beg", "oc20"),
+    ("me-dcc-doha-1", "doh", "oc21"),
+    ("me-alrayyan-1", "vve", "oc21"),
+    ("us-somerset-1", "ebb", "oc23"),
+    ("us-thames-1", "ebl", "oc23"),
+    ("eu-dcc-zurich-1", "avz", "oc24"),
+    ("eu-crissier-1", "avf", "oc24"),
+    ("me-abudhabi-3", "ahu", "oc26"),
+    ("me-alain-1", "rba", "oc26"),
+    ("me-abudhabi-2", "rkt", "oc29"),
+    ("me-abudhabi-4", "shj", "oc29"),
+    ("ap-seoul-2", "dtz", "oc35"),
+    ("ap-suwon-1", "dln", "oc35"),
+    ("ap-chuncheon-2", "bno", "oc35"),
+    ("us-ashburn-2", "yxj", "oc42"),
+    ("us-newark-1", "pgc", "oc42"),
+    ("eu-budapest-1", "jsk", "oc51"),
+    ("sa-riodejaneiro-1", "hnw", "oc52"),
 ];
 
 /// A region id (`us-ashburn-1`) with its realm.
@@ -131,6 +168,30 @@ pub enum Service {
 }
 
 impl Service {
+    /// Every service.
+    pub const ALL: [Service; 7] = [
+        Service::Events,
+        Service::Notifications,
+        Service::Functions,
+        Service::Audit,
+        Service::Compute,
+        Service::Identity,
+        Service::ObjectStorage,
+    ];
+
+    /// Its name in `.ci/sdk_regions_check.py`'s comparison.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Events => "events",
+            Service::Notifications => "notifications",
+            Service::Functions => "functions",
+            Service::Audit => "audit",
+            Service::Compute => "compute",
+            Service::Identity => "identity",
+            Service::ObjectStorage => "objectstorage",
+        }
+    }
+
     /// Host prefix and whether the host takes the `oci.` infix.
     fn host_parts(self) -> (&'static str, bool) {
         match self {
@@ -165,6 +226,21 @@ impl Region {
             return Ok(Self { id: (*id).to_owned(), realm: realm_by_id(realm) });
         }
         if is_region_id(&lower) { Ok(Self { id: lower, realm: REALMS[0] }) } else { Err(RegionError(text.to_owned())) }
+    }
+
+    /// Every region of the table, in its order.
+    pub fn known() -> impl Iterator<Item = Region> {
+        REGIONS.iter().map(|(id, _, realm)| Self { id: (*id).to_owned(), realm: realm_by_id(realm) })
+    }
+
+    /// Its short code (`iad`), when the table has it.
+    pub fn short_code(&self) -> Option<&'static str> {
+        REGIONS.iter().find(|(id, _, _)| *id == self.id).map(|(_, code, _)| *code)
+    }
+
+    /// `https://<service host>/<API version>`: where the client sends this service's calls.
+    pub fn base_url(&self, service: Service) -> String {
+        format!("{}{}", self.endpoint(service), service.api_version())
     }
 
     /// The same region in an explicitly named realm (for regions missing from the table).
