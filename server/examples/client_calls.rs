@@ -1,0 +1,147 @@
+//! Makes every call Signalbox's OCI client makes, once each with fixed inputs, against one base
+//! URL: `.ci/sdk_client_check.py` records them through a proxy in front of the sandbox and compares
+//! them with the official Python SDK making the same calls. The order here is the order there.
+//! Names carry `LABEL`, so the two runs do not collide in one sandbox.
+//!
+//! Usage: `cargo run -p server --example client_calls -- BASE_URL KEY_FILE LABEL`
+
+use server::oci::audit::AuditWindow;
+use server::oci::client::{OciClient, RetryPolicy};
+use server::oci::events::{
+    ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails, ListRulesRequest, UpdateRuleDetails,
+};
+use server::oci::functions::{
+    CreateApplicationDetails, CreateFunctionDetails, FunctionSourceDetails, ListApplicationsRequest,
+    ListFunctionsRequest,
+};
+use server::oci::key::PrivateKey;
+use server::oci::ons::{
+    CreateSubscriptionDetails, CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails,
+    Protocol, TopicAttributesDetails,
+};
+use server::oci::region::{Region, Service};
+use server::oci::signer::ApiKey;
+use std::sync::Arc;
+
+const TENANCY: &str = "ocid1.tenancy.oc1..aaaaaaaatestenancy";
+const USER: &str = "ocid1.user.oc1..aaaaaaaatestuser";
+const PROD: &str = "ocid1.compartment.oc1..sandboxprod";
+const DEV: &str = "ocid1.compartment.oc1..sandboxdev";
+const CONDITION: &str = r#"{"eventType": ["com.oraclecloud.objectstorage.createobject"]}"#;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [base_url, key_file, label] = args.as_slice() else {
+        return Err("usage: client_calls BASE_URL KEY_FILE LABEL".into());
+    };
+    let key = PrivateKey::from_pem(&std::fs::read(key_file)?, None)?;
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let mut client = OciClient::new(http, Arc::new(ApiKey::new(TENANCY, USER, key)), Region::default())
+        .with_retry(RetryPolicy { max_attempts: 1, ..RetryPolicy::default() });
+    for service in Service::ALL {
+        client = client.with_endpoint(service, base_url.as_str());
+    }
+    run(&client, label).await?;
+    Ok(())
+}
+
+async fn run(client: &OciClient, label: &str) -> Result<(), Box<dyn std::error::Error>> {
+    client.list_compartments(TENANCY, true, None).await?;
+
+    let topic = client
+        .create_topic(&CreateTopicDetails {
+            name: format!("{label}-topic"),
+            compartment_id: PROD.into(),
+            description: Some("conformance".into()),
+            freeform_tags: Default::default(),
+            defined_tags: Default::default(),
+        })
+        .await?
+        .body;
+    client.get_topic(&topic.topic_id).await?;
+    client.list_topics(&ListTopicsRequest { compartment_id: PROD.into(), ..Default::default() }).await?;
+    let attributes = TopicAttributesDetails { description: "changed".into(), freeform_tags: None, defined_tags: None };
+    client.update_topic(&topic.topic_id, &attributes, None).await?;
+
+    let subscription = client
+        .create_subscription(&CreateSubscriptionDetails {
+            topic_id: topic.topic_id.clone(),
+            compartment_id: PROD.into(),
+            protocol: Protocol::Email,
+            endpoint: format!("{label}@example.com"),
+            metadata: None,
+            freeform_tags: Default::default(),
+            defined_tags: Default::default(),
+        })
+        .await?
+        .body;
+    client.get_subscription(&subscription.id).await?;
+    let listing = ListSubscriptionsRequest {
+        compartment_id: PROD.into(),
+        topic_id: Some(topic.topic_id.clone()),
+        ..Default::default()
+    };
+    client.list_subscriptions(&listing).await?;
+    let message = MessageDetails { title: Some("conformance".into()), body: "hello".into() };
+    client.publish_message(&topic.topic_id, &message).await?;
+
+    let action = ActionDetails {
+        target: ActionTarget::Notifications { topic_id: Some(topic.topic_id.clone()) },
+        is_enabled: true,
+        description: Some("to the topic".into()),
+    };
+    let rule = client
+        .create_rule(&CreateRuleDetails {
+            display_name: format!("{label}-rule"),
+            description: Some("conformance".into()),
+            is_enabled: true,
+            condition: CONDITION.into(),
+            compartment_id: PROD.into(),
+            actions: ActionDetailsList { actions: vec![action] },
+            freeform_tags: Default::default(),
+            defined_tags: Default::default(),
+        })
+        .await?
+        .body;
+    client.get_rule(&rule.id).await?;
+    client.list_rules(&ListRulesRequest { compartment_id: PROD.into(), ..Default::default() }).await?;
+    let rename = UpdateRuleDetails { display_name: Some(format!("{label}-renamed")), ..Default::default() };
+    client.update_rule(&rule.id, &rename, None).await?;
+    client.change_rule_compartment(&rule.id, DEV, None).await?;
+    client.delete_rule(&rule.id, None).await?;
+    client.change_topic_compartment(&topic.topic_id, DEV, None).await?;
+    client.delete_subscription(&subscription.id, None).await?;
+    client.delete_topic(&topic.topic_id, None).await?;
+
+    let application = client
+        .create_application(&CreateApplicationDetails {
+            compartment_id: PROD.into(),
+            display_name: format!("{label}-app"),
+            subnet_ids: vec!["ocid1.subnet.oc1.iad.sandbox".into()],
+            ..Default::default()
+        })
+        .await?
+        .body;
+    client.list_applications(&ListApplicationsRequest { compartment_id: PROD.into(), ..Default::default() }).await?;
+    client.get_application(&application.id).await?;
+    let function = client
+        .create_function(&CreateFunctionDetails {
+            application_id: application.id.clone(),
+            display_name: format!("{label}-fn"),
+            source_details: Some(FunctionSourceDetails::container_image("iad.ocir.io/sandbox/conf:1.0".into(), None)),
+            memory_in_mbs: 256,
+            ..Default::default()
+        })
+        .await?
+        .body;
+    client
+        .list_functions(&ListFunctionsRequest { application_id: application.id.clone(), ..Default::default() })
+        .await?;
+    client.get_function(&function.id).await?;
+
+    let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap_or_default().to_utc();
+    let window = AuditWindow::covering(start, start + chrono::TimeDelta::hours(1))?;
+    client.list_audit_events(PROD, &window, None).await?;
+    Ok(())
+}
