@@ -14,10 +14,11 @@ use server::oci::functions::{
     CreateApplicationDetails, CreateFunctionDetails, FunctionSourceDetails, ListApplicationsRequest,
     ListFunctionsRequest,
 };
+use server::oci::identity::{CreatePolicyDetails, CreateUserDetails, UpdatePolicyDetails, UpdateUserDetails};
 use server::oci::key::PrivateKey;
 use server::oci::ons::{
     CreateSubscriptionDetails, CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails,
-    Protocol, TopicAttributesDetails,
+    Protocol, TopicAttributesDetails, UpdateSubscriptionDetails,
 };
 use server::oci::region::{Region, Service};
 use server::oci::signer::ApiKey;
@@ -48,6 +49,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run(client: &OciClient, label: &str) -> Result<(), Box<dyn std::error::Error>> {
     client.list_compartments(TENANCY, true, None).await?;
+    let user = client
+        .create_user(&CreateUserDetails {
+            compartment_id: TENANCY.into(),
+            name: format!("{label}-user"),
+            description: "conformance".into(),
+            email: Some(format!("{label}@example.com")),
+        })
+        .await?
+        .body;
+    let describe = UpdateUserDetails { description: Some("changed".into()), email: None };
+    client.update_user(&user.id, &describe).await?;
+    client.delete_user(&user.id).await?;
+    let policy = client
+        .create_policy(&CreatePolicyDetails {
+            compartment_id: TENANCY.into(),
+            name: format!("{label}-policy"),
+            statements: vec!["Allow group Ops to read all-resources in tenancy".into()],
+            description: "conformance".into(),
+        })
+        .await?
+        .body;
+    let describe = UpdatePolicyDetails { statements: None, description: Some("changed".into()) };
+    client.update_policy(&policy.id, &describe).await?;
+    client.delete_policy(&policy.id).await?;
 
     let topic = client
         .create_topic(&CreateTopicDetails {
@@ -77,6 +102,13 @@ async fn run(client: &OciClient, label: &str) -> Result<(), Box<dyn std::error::
         .await?
         .body;
     client.get_subscription(&subscription.id).await?;
+    client.resend_subscription_confirmation(&subscription.id).await?;
+    let tags = UpdateSubscriptionDetails {
+        delivery_policy: None,
+        freeform_tags: Some([("team".to_owned(), "ops".to_owned())].into()),
+        defined_tags: None,
+    };
+    client.update_subscription(&subscription.id, &tags, None).await?;
     let listing = ListSubscriptionsRequest {
         compartment_id: PROD.into(),
         topic_id: Some(topic.topic_id.clone()),
