@@ -34,7 +34,7 @@ CALLS = [
     "GetSubscription", "ResendSubscriptionConfirmation", "UpdateSubscription", "ListSubscriptions", "PublishMessage", "CreateRule", "GetRule", "ListRules", "UpdateRule",
     "ChangeRuleCompartment", "DeleteRule", "ChangeTopicCompartment", "DeleteSubscription", "DeleteTopic",
     "CreateApplication", "ListApplications", "GetApplication", "CreateFunction", "ListFunctions", "GetFunction",
-    "ListEvents",
+    "InvokeFunction", "ListEvents",
 ]
 recorded = []
 target = urllib.parse.urlsplit(sandbox_url)
@@ -135,6 +135,8 @@ def sdk_calls(label):
         source_details=fn.CreateContainerImageFunctionSourceDetails(image="iad.ocir.io/sandbox/conf:1.0"))).data
     functions.list_functions(application.id)
     functions.get_function(function.id)
+    invoke = oci.functions.FunctionsInvokeClient(config, service_endpoint=proxy_url)
+    invoke.invoke_function(function.id, invoke_function_body=b'{"probe": true}', fn_invoke_type="sync")
     start = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
     audit.list_events(PROD, start, start + datetime.timedelta(hours=1))
 
@@ -185,8 +187,16 @@ def shape(request, norm):
         "signed headers": signed.group(1) if signed else None,
         "opc-retry-token": "opc-retry-token" in headers,
         "content-type": headers.get("content-type") if body else None,
-        "body": value(json.loads(body)) if body else None,
+        "body": value(parsed(body)) if body else None,
     }
+
+
+def parsed(body):
+    """A JSON body parsed; any other body (an invoke's) as text."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
 
 
 subprocess.run([client_calls, proxy_url, key_file, "rustclient"], check=True)

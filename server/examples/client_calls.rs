@@ -11,8 +11,8 @@ use server::oci::events::{
     ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails, ListRulesRequest, UpdateRuleDetails,
 };
 use server::oci::functions::{
-    CreateApplicationDetails, CreateFunctionDetails, FunctionSourceDetails, ListApplicationsRequest,
-    ListFunctionsRequest,
+    CreateApplicationDetails, CreateFunctionDetails, Function, FunctionSourceDetails, InvokeRequest, InvokeType,
+    ListApplicationsRequest, ListFunctionsRequest,
 };
 use server::oci::identity::{CreatePolicyDetails, CreateUserDetails, UpdatePolicyDetails, UpdateUserDetails};
 use server::oci::key::PrivateKey;
@@ -43,11 +43,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for service in Service::ALL {
         client = client.with_endpoint(service, base_url.as_str());
     }
-    run(&client, label).await?;
+    run(&client, base_url, label).await?;
     Ok(())
 }
 
-async fn run(client: &OciClient, label: &str) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(client: &OciClient, base_url: &str, label: &str) -> Result<(), Box<dyn std::error::Error>> {
     client.list_compartments(TENANCY, true, None).await?;
     let user = client
         .create_user(&CreateUserDetails {
@@ -171,6 +171,14 @@ async fn run(client: &OciClient, label: &str) -> Result<(), Box<dyn std::error::
         .list_functions(&ListFunctionsRequest { application_id: application.id.clone(), ..Default::default() })
         .await?;
     client.get_function(&function.id).await?;
+    // Through the recorder: the sandbox names itself as the function's invoke endpoint.
+    let at_recorder = Function { invoke_endpoint: base_url.to_owned(), ..function };
+    let invoke = InvokeRequest {
+        body: br#"{"probe": true}"#.to_vec(),
+        content_type: "application/json".into(),
+        invoke_type: InvokeType::Sync,
+    };
+    client.invoke_function(&at_recorder, &invoke).await?;
 
     let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap_or_default().to_utc();
     let window = AuditWindow::covering(start, start + chrono::TimeDelta::hours(1))?;
