@@ -203,15 +203,7 @@ fn signed_client(api_key: ApiKey, base_url: &str) -> OciClient {
         .build()
         .unwrap_or_else(|_| reqwest::Client::new());
     let mut client = OciClient::new(http, Arc::new(api_key), Region::default());
-    for service in [
-        Service::Events,
-        Service::Notifications,
-        Service::Functions,
-        Service::Audit,
-        Service::Compute,
-        Service::Identity,
-        Service::ObjectStorage,
-    ] {
+    for service in Service::ALL {
         client = client.with_endpoint(service, base_url);
     }
     client

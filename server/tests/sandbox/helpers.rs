@@ -106,15 +106,7 @@ pub async fn spawn_sandbox() -> TestSandbox {
             max_delay: Duration::from_millis(20),
             ..RetryPolicy::default()
         });
-    for service in [
-        Service::Events,
-        Service::Notifications,
-        Service::Functions,
-        Service::Audit,
-        Service::Compute,
-        Service::Identity,
-        Service::ObjectStorage,
-    ] {
+    for service in Service::ALL {
         client = client.with_endpoint(service, &base_url);
     }
     TestSandbox { sandbox, base_url, client, http }
