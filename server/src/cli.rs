@@ -174,6 +174,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => {
             let config = args.into_config(cli.log_format);
             telemetry::init(config.log_format);
+            for problem in crate::oci::region::learn_from_environment() {
+                tracing::warn!(%problem, "region metadata ignored");
+            }
             runtime.block_on(async move {
                 let app = match Application::build(config).await {
                     Ok(app) => app,

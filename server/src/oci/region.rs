@@ -8,10 +8,13 @@
 //! The tables of realms and regions are the Python SDK's (`oci/regions_definitions.py`, 2.189.0),
 //! and `.ci/sdk_regions_check.py` compares them, and the base URL of every service in every region,
 //! with what the pinned SDK builds. A well-formed region id missing from the table is taken to be
-//! in `oc1`, as the SDK does without `OCI_DEFAULT_REALM`; the realm can be given explicitly with
-//! [`Region::with_realm`], so a region newer than this table still works.
+//! in `oc1`, as the SDK does without `OCI_DEFAULT_REALM`. A region newer than the table is made
+//! known the SDK's way, from `OCI_REGION_METADATA` or `~/.oci/regions-config.json`
+//! ([`learn_from_environment`], at startup), so it is reached in its own realm.
 
+use serde::Deserialize;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// An OCI realm and its second-level domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +139,108 @@ const REGIONS: &[(&str, &str, &str)] = &[
     ("sa-riodejaneiro-1", "hnw", "oc52"),
 ];
 
+/// The SDK's variable holding one region's metadata (a JSON object).
+pub const METADATA_VARIABLE: &str = "OCI_REGION_METADATA";
+/// The SDK's file of regions' metadata (a JSON array), below `$HOME`.
+pub const METADATA_FILE: &str = ".oci/regions-config.json";
+
+/// One region in the SDK's region metadata schema.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionMetadata {
+    /// The realm, such as `OC1`.
+    pub realm_key: String,
+    /// Its domain, such as `oraclecloud.com`.
+    pub realm_domain_component: String,
+    /// The region's short code, such as `SYD`.
+    pub region_key: String,
+    /// The region id, such as `ap-sydney-1`.
+    pub region_identifier: String,
+}
+
+/// A region learnt from metadata (lower-cased, as the SDK keeps them).
+struct Learnt {
+    id: String,
+    code: String,
+    realm_id: String,
+    domain: String,
+}
+
+/// The regions learnt at startup; set once, so what it holds lives as long as the process.
+static LEARNT: OnceLock<Vec<Learnt>> = OnceLock::new();
+
+/// Makes regions missing from the table known, with their realms. The table wins where both name a
+/// region, as in the SDK. Only the first call counts (the server makes it at startup); answers
+/// whether it did.
+pub fn learn(metadata: Vec<RegionMetadata>) -> bool {
+    let learnt = metadata
+        .into_iter()
+        .map(|m| Learnt {
+            id: m.region_identifier.to_ascii_lowercase(),
+            code: m.region_key.to_ascii_lowercase(),
+            realm_id: m.realm_key.to_ascii_lowercase(),
+            domain: m.realm_domain_component.to_ascii_lowercase(),
+        })
+        .collect();
+    LEARNT.set(learnt).is_ok()
+}
+
+/// Reads the SDK's region metadata sources (`~/.oci/regions-config.json`, then
+/// `OCI_REGION_METADATA`) and [`learn`]s their regions. Answers what it could not use, a line each
+/// naming the source and the fix, for the caller to log; the rest is still learnt.
+pub fn learn_from_environment() -> Vec<String> {
+    let file = std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(METADATA_FILE));
+    let file_text = file
+        .as_deref()
+        .filter(|path| path.is_file())
+        .map(|path| std::fs::read_to_string(path).map_err(|err| format!("{} cannot be read: {err}", path.display())));
+    let variable = std::env::var(METADATA_VARIABLE).ok().filter(|text| !text.trim().is_empty());
+    let (metadata, mut problems) =
+        parse_metadata(file_text.as_ref().and_then(|r| r.as_deref().ok()), variable.as_deref());
+    if let Some(Err(problem)) = file_text {
+        problems.push(problem);
+    }
+    learn(metadata);
+    problems
+}
+
+/// The usable entries of the regions-config file's text and of the variable's, and a line for each
+/// that is not: not JSON of the schema, or with an empty field.
+fn parse_metadata(file: Option<&str>, variable: Option<&str>) -> (Vec<RegionMetadata>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    let schema = "{\"realmKey\", \"realmDomainComponent\", \"regionKey\", \"regionIdentifier\"}";
+    if let Some(text) = file {
+        match serde_json::from_str::<Vec<serde_json::Value>>(text) {
+            Ok(items) => found.extend(items.into_iter().map(|item| (format!("~/{METADATA_FILE}"), item))),
+            Err(err) => problems.push(format!("~/{METADATA_FILE} is not a JSON array of {schema}: {err}")),
+        }
+    }
+    if let Some(text) = variable {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(item) => found.push((METADATA_VARIABLE.to_owned(), item)),
+            Err(err) => problems.push(format!("{METADATA_VARIABLE} is not a JSON object {schema}: {err}")),
+        }
+    }
+    let mut metadata = Vec::new();
+    for (source, item) in found {
+        match serde_json::from_value::<RegionMetadata>(item) {
+            Ok(m)
+                if [&m.realm_key, &m.realm_domain_component, &m.region_key, &m.region_identifier]
+                    .iter()
+                    .all(|field| !field.trim().is_empty()) =>
+            {
+                metadata.push(m)
+            }
+            Ok(m) => {
+                problems.push(format!("{source}: {} has an empty field; fill in all of {schema}", m.region_identifier))
+            }
+            Err(err) => problems.push(format!("{source}: an entry is not {schema}: {err}")),
+        }
+    }
+    (metadata, problems)
+}
+
 /// A region id (`us-ashburn-1`) with its realm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
@@ -224,6 +329,10 @@ impl Region {
         let lower = text.trim().to_ascii_lowercase();
         if let Some((id, _, realm)) = REGIONS.iter().find(|(id, code, _)| *id == lower || *code == lower) {
             return Ok(Self { id: (*id).to_owned(), realm: realm_by_id(realm) });
+        }
+        if let Some(learnt) = LEARNT.get().and_then(|all| all.iter().find(|l| l.id == lower || l.code == lower)) {
+            let realm = Realm { id: &learnt.realm_id, domain: &learnt.domain };
+            return Ok(Self { id: learnt.id.clone(), realm });
         }
         if is_region_id(&lower) { Ok(Self { id: lower, realm: REALMS[0] }) } else { Err(RegionError(text.to_owned())) }
     }
@@ -331,6 +440,33 @@ mod tests {
             region.with_realm(realm).endpoint(Service::Notifications),
             "https://notification.xx-newplace-1.oraclecloud.eu"
         );
+    }
+
+    #[test]
+    fn regions_newer_than_the_table_are_learnt_from_the_sdk_metadata() {
+        let variable = r#"{"realmKey": "OC99", "realmDomainComponent": "oraclecloud99.com", "regionKey": "ZZL", "regionIdentifier": "zz-learnt-1"}"#;
+        let file = r#"[
+            {"realmKey": "oc98", "realmDomainComponent": "oraclecloud98.com", "regionKey": "zzf", "regionIdentifier": "zz-filed-1"},
+            {"realmKey": "oc98", "realmDomainComponent": "", "regionKey": "zze", "regionIdentifier": "zz-empty-1"},
+            {"realmKey": "oc98"}
+        ]"#;
+        let (metadata, problems) = parse_metadata(Some(file), Some(variable));
+        assert_eq!(metadata.len(), 2, "{metadata:?}");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("zz-empty-1") && problems[0].contains("regionIdentifier"), "{problems:?}");
+        assert!(problems[1].contains("regions-config.json"), "{problems:?}");
+        assert!(learn(metadata));
+
+        let learnt = Region::parse("ZZL").unwrap();
+        assert_eq!(learnt.id(), "zz-learnt-1");
+        assert_eq!(learnt.realm().id, "oc99");
+        assert_eq!(learnt.endpoint(Service::Events), "https://events.zz-learnt-1.oci.oraclecloud99.com");
+        let filed = Region::parse("zz-filed-1").unwrap();
+        assert_eq!(filed.endpoint(Service::Notifications), "https://notification.zz-filed-1.oraclecloud98.com");
+        assert_eq!(Region::parse("iad").unwrap().realm().id, "oc1", "the table is unchanged");
+
+        let (_, problems) = parse_metadata(Some("{not json"), Some("[]"));
+        assert_eq!(problems.len(), 2, "{problems:?}");
     }
 
     #[test]
