@@ -42,7 +42,9 @@ const HEADERS_WITH_BODY: &str = "date (request-target) host content-length conte
 /// Content type the SDKs assume for bodies that do not name one.
 const DEFAULT_CONTENT_TYPE: &str = "application/json";
 
-/// A user's API key as OCI identifies it: `keyId` = `<tenancy>/<user>/<fingerprint>`.
+/// The key a request is signed with and the `keyId` that names it: a user's API key
+/// (`<tenancy>/<user>/<fingerprint>`), or a session key with its security token (`ST$<token>`, as
+/// the SDK's `SecurityTokenSigner` writes it for a profile with `security_token_file`).
 pub struct ApiKey {
     key_id: String,
     key: PrivateKey,
@@ -50,7 +52,9 @@ pub struct ApiKey {
 
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiKey").field("key_id", &self.key_id).field("key", &self.key).finish()
+        // A security token is a bearer credential: it never reaches a log line.
+        let key_id = if self.key_id.starts_with("ST$") { "ST$(token)" } else { &self.key_id };
+        f.debug_struct("ApiKey").field("key_id", &key_id).field("key", &self.key).finish()
     }
 }
 
@@ -60,12 +64,18 @@ impl ApiKey {
         Self { key_id: format!("{tenancy}/{user}/{}", key.fingerprint()), key }
     }
 
+    /// A session key with the security token OCI issued for it (`oci session authenticate`); the
+    /// token is opaque here, and OCI checks it and its expiry.
+    pub fn session(token: &str, key: PrivateKey) -> Self {
+        Self { key_id: format!("ST${}", token.trim()), key }
+    }
+
     /// The public key as PEM, for registering it (with OCI, or with the sandbox).
     pub fn public_key_pem(&self) -> String {
         self.key.public_key_pem()
     }
 
-    /// `<tenancy>/<user>/<fingerprint>`, as sent in the `keyId` parameter.
+    /// `<tenancy>/<user>/<fingerprint>` or `ST$<token>`, as sent in the `keyId` parameter.
     pub fn key_id(&self) -> &str {
         &self.key_id
     }
