@@ -190,16 +190,15 @@ pub fn learn(metadata: Vec<RegionMetadata>) -> bool {
 /// naming the source and the fix, for the caller to log; the rest is still learnt.
 pub fn learn_from_environment() -> Vec<String> {
     let file = std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(METADATA_FILE));
-    let file_text = file
-        .as_deref()
-        .filter(|path| path.is_file())
-        .map(|path| std::fs::read_to_string(path).map_err(|err| format!("{} cannot be read: {err}", path.display())));
+    let mut unreadable = None;
+    let file_text = file.as_deref().filter(|path| path.is_file()).and_then(|path| {
+        std::fs::read_to_string(path)
+            .map_err(|err| unreadable = Some(format!("{} cannot be read: {err}", path.display())))
+            .ok()
+    });
     let variable = std::env::var(METADATA_VARIABLE).ok().filter(|text| !text.trim().is_empty());
-    let (metadata, mut problems) =
-        parse_metadata(file_text.as_ref().and_then(|r| r.as_deref().ok()), variable.as_deref());
-    if let Some(Err(problem)) = file_text {
-        problems.push(problem);
-    }
+    let (metadata, mut problems) = parse_metadata(file_text.as_deref(), variable.as_deref());
+    problems.extend(unreadable);
     learn(metadata);
     problems
 }
