@@ -22,6 +22,7 @@ CLIENTS = {
     "compute": oci.core.ComputeClient,
     "identity": oci.identity.IdentityClient,
     "objectstorage": oci.object_storage.ObjectStorageClient,
+    "auth": oci.identity_data_plane.DataplaneClient,
 }
 problems = []
 

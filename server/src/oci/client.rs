@@ -15,8 +15,10 @@
 //! a test server on loopback. The code path is the same either way.
 
 use super::error::{OciError, Operation, TransportKind, remedy};
+use super::key::PrivateKey;
+use super::principal::Credentials;
 use super::region::{Region, Service};
-use super::signer::{ApiKey, sign};
+use super::signer::{ApiKey, sign, sign_federation};
 use super::wire::escape;
 use backon::{BackoffBuilder, Retryable};
 use bytes::Bytes;
@@ -224,11 +226,27 @@ pub struct Response<T> {
     pub attempts: usize,
 }
 
+/// What a call is signed with.
+#[derive(Clone, Copy)]
+pub enum SignWith<'a> {
+    /// The client's credentials (renewed when due).
+    Credentials,
+    /// This key instead (a session refreshing itself).
+    Key(&'a ApiKey),
+    /// An instance certificate's key, as a certificate exchange is signed.
+    Federation {
+        /// `<tenancy>/fed-x509/<fingerprint>`.
+        key_id: &'a str,
+        /// The certificate's private key.
+        key: &'a PrivateKey,
+    },
+}
+
 /// The signing client for one connection (credentials + region).
 #[derive(Clone)]
 pub struct OciClient {
     http: reqwest::Client,
-    key: Arc<ApiKey>,
+    credentials: Credentials,
     region: Region,
     overrides: HashMap<Service, String>,
     retry: RetryPolicy,
@@ -237,7 +255,7 @@ pub struct OciClient {
 impl std::fmt::Debug for OciClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OciClient")
-            .field("key_id", &self.key.key_id())
+            .field("credentials", &self.credentials)
             .field("region", &self.region)
             .field("overrides", &self.overrides)
             .field("retry", &self.retry)
@@ -249,7 +267,23 @@ impl OciClient {
     /// A client for `region`, signing with `key`, sending through `http` (which owns timeouts,
     /// proxies and TLS settings).
     pub fn new(http: reqwest::Client, key: Arc<ApiKey>, region: Region) -> Self {
-        Self { http, key, region, overrides: HashMap::new(), retry: RetryPolicy::default() }
+        Self::with_credentials(http, Credentials::Key(key), region)
+    }
+
+    /// A client for `region` signing with `credentials` (a key, or a token it renews).
+    pub fn with_credentials(http: reqwest::Client, credentials: Credentials, region: Region) -> Self {
+        Self { http, credentials, region, overrides: HashMap::new(), retry: RetryPolicy::default() }
+    }
+
+    /// Sends every service's calls (the auth service's included) to `base_url`: an OCI-compatible
+    /// endpoint such as the sandbox.
+    pub fn with_endpoint_for_all(self, base_url: &str) -> Self {
+        Service::ALL.into_iter().fold(self, |client, service| client.with_endpoint(service, base_url))
+    }
+
+    /// What it signs with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// Sends `service` calls to `base_url` instead of the regional endpoint.
@@ -279,8 +313,17 @@ impl OciClient {
 
     /// Sends `call` and decodes a JSON body.
     pub async fn send<T: DeserializeOwned>(&self, call: Call) -> Result<Response<T>, OciError> {
+        self.send_with(call, SignWith::Credentials).await
+    }
+
+    /// Sends `call` signed as `sign_with` says, and decodes a JSON body.
+    pub async fn send_with<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        sign_with: SignWith<'_>,
+    ) -> Result<Response<T>, OciError> {
         let operation = call.operation.name;
-        let raw = self.send_raw(call).await?;
+        let raw = self.send_raw_with(call, sign_with).await?;
         let body = serde_json::from_slice(&raw.body).map_err(|err| OciError::Decode {
             operation,
             status: 200,
@@ -310,6 +353,10 @@ impl OciClient {
 
     /// Sends `call` with retries and returns the raw body.
     pub async fn send_raw(&self, call: Call) -> Result<Response<Bytes>, OciError> {
+        self.send_raw_with(call, SignWith::Credentials).await
+    }
+
+    async fn send_raw_with(&self, call: Call, sign_with: SignWith<'_>) -> Result<Response<Bytes>, OciError> {
         let url = self.url(&call);
         let retry_token = call.retry_token.then(|| call.given_retry_token.clone().unwrap_or_else(new_retry_token));
         let request_id = new_request_id();
@@ -320,7 +367,7 @@ impl OciClient {
         };
         let result = (|| {
             attempts += 1;
-            self.attempt(&call, &url, retry_token.as_deref(), &request_id)
+            self.attempt(&call, &url, retry_token.as_deref(), &request_id, sign_with)
         })
         .retry(self.retry)
         .sleep(tokio::time::sleep)
@@ -357,6 +404,7 @@ impl OciClient {
         url: &str,
         retry_token: Option<&str>,
         request_id: &str,
+        sign_with: SignWith<'_>,
     ) -> Result<Response<Bytes>, OciError> {
         let operation = call.operation.name;
         let prepare = |detail: String| OciError::Request { operation, detail };
@@ -384,7 +432,17 @@ impl OciClient {
         }
         let mut request =
             builder.body(Bytes::from(call.body.clone().unwrap_or_default())).map_err(|err| prepare(err.to_string()))?;
-        sign(&mut request, &self.key, chrono::Utc::now()).map_err(|err| prepare(err.to_string()))?;
+        let now = chrono::Utc::now();
+        let signed = match sign_with {
+            SignWith::Credentials => {
+                // Boxed: renewing a token sends a call of its own through this path.
+                let key = Box::pin(self.credentials.signing_key(self, operation)).await?;
+                sign(&mut request, &key, now)
+            }
+            SignWith::Key(key) => sign(&mut request, key, now),
+            SignWith::Federation { key_id, key } => sign_federation(&mut request, key_id, key, now),
+        };
+        signed.map_err(|err| prepare(err.to_string()))?;
         let request = reqwest::Request::try_from(request).map_err(|err| prepare(err.to_string()))?;
 
         let response = self.http.execute(request).await.map_err(|err| transport(operation, &err))?;

@@ -101,6 +101,17 @@ pub enum OciError {
         /// `opc-request-id` of the response.
         opc_request_id: Option<String>,
     },
+    /// The connection's credentials could not give a signing key: an expired session, a missing
+    /// metadata service, a resource principal token that is gone. Nothing was sent to the service.
+    #[error("{operation}: the connection cannot sign: {detail}. {remedy}")]
+    Credentials {
+        /// The operation that needed to sign.
+        operation: &'static str,
+        /// What is wrong.
+        detail: String,
+        /// What to do: the command that renews it, or what the host must provide.
+        remedy: String,
+    },
     /// The request could not be built or signed (a bug or bad input, never sent).
     #[error("{operation}: the request could not be prepared: {detail}")]
     Request {
@@ -165,6 +176,9 @@ impl OciError {
             OciError::Request { operation, detail } => {
                 (*operation, format!("the request could not be prepared: {detail}"), None)
             }
+            OciError::Credentials { operation, detail, remedy } => {
+                (*operation, format!("the connection cannot sign: {detail}"), Some(remedy.clone()))
+            }
         };
         app::api::CloudFailure {
             operation: operation.to_owned(),
@@ -196,7 +210,7 @@ impl OciError {
             OciError::Transport { kind, .. } => {
                 matches!(kind, TransportKind::Timeout | TransportKind::Connect | TransportKind::Other)
             }
-            OciError::Decode { .. } | OciError::Request { .. } => false,
+            OciError::Decode { .. } | OciError::Request { .. } | OciError::Credentials { .. } => false,
         }
     }
 }

@@ -6,6 +6,8 @@
 //! types. The sandbox (`crate::sandbox`) mirrors this module for module and reuses these types.
 
 pub mod audit;
+pub mod auth_service;
+pub mod certificate;
 pub mod client;
 pub mod compute;
 pub mod config;
@@ -14,10 +16,13 @@ pub mod events;
 pub mod functions;
 pub mod identity;
 pub mod key;
+pub mod metadata;
 pub mod objectstorage;
 pub mod ons;
+pub mod principal;
 #[cfg(test)]
 mod properties;
 pub mod region;
 pub mod signer;
+pub mod token;
 pub mod wire;

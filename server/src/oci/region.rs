@@ -269,11 +269,13 @@ pub enum Service {
     Identity,
     /// Object Storage (no version prefix in paths).
     ObjectStorage,
+    /// The identity auth service: security tokens for sessions and instance principals.
+    Auth,
 }
 
 impl Service {
     /// Every service.
-    pub const ALL: [Service; 7] = [
+    pub const ALL: [Service; 8] = [
         Service::Events,
         Service::Notifications,
         Service::Functions,
@@ -281,6 +283,7 @@ impl Service {
         Service::Compute,
         Service::Identity,
         Service::ObjectStorage,
+        Service::Auth,
     ];
 
     /// Its name in `.ci/sdk_regions_check.py`'s comparison.
@@ -293,6 +296,7 @@ impl Service {
             Service::Compute => "compute",
             Service::Identity => "identity",
             Service::ObjectStorage => "objectstorage",
+            Service::Auth => "auth",
         }
     }
 
@@ -306,6 +310,7 @@ impl Service {
             Service::Compute => ("iaas", false),
             Service::Identity => ("identity", true),
             Service::ObjectStorage => ("objectstorage", false),
+            Service::Auth => ("auth", false),
         }
     }
 
@@ -318,6 +323,7 @@ impl Service {
             Service::Audit => "/20190901",
             Service::Compute | Service::Identity => "/20160918",
             Service::ObjectStorage => "",
+            Service::Auth => "/v1",
         }
     }
 }

@@ -26,6 +26,7 @@ use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, HOST, Head
 use http::{Method, Request};
 use std::fmt;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// The body hash header OCI requires on requests with a body.
 pub const X_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-content-sha256");
@@ -39,6 +40,12 @@ const HEADERS_WITHOUT_BODY: &str = "date (request-target) host";
 /// Header list of POST, PUT and PATCH, in signing order.
 const HEADERS_WITH_BODY: &str = "date (request-target) host content-length content-type x-content-sha256";
 
+/// Header list of a certificate exchange with a body (the SDK's `AuthTokenRequestSigner`).
+const FEDERATION_HEADERS_WITH_BODY: &str = "date (request-target) content-length content-type x-content-sha256";
+
+/// Header list of a certificate exchange without a body.
+const FEDERATION_HEADERS_WITHOUT_BODY: &str = "date (request-target)";
+
 /// Content type the SDKs assume for bodies that do not name one.
 const DEFAULT_CONTENT_TYPE: &str = "application/json";
 
@@ -47,7 +54,7 @@ const DEFAULT_CONTENT_TYPE: &str = "application/json";
 /// the SDK's `SecurityTokenSigner` writes it for a profile with `security_token_file`).
 pub struct ApiKey {
     key_id: String,
-    key: PrivateKey,
+    key: Arc<PrivateKey>,
 }
 
 impl fmt::Debug for ApiKey {
@@ -61,13 +68,23 @@ impl fmt::Debug for ApiKey {
 impl ApiKey {
     /// The key of `user` in `tenancy`; the fingerprint in the key id is the key's own.
     pub fn new(tenancy: &str, user: &str, key: PrivateKey) -> Self {
-        Self { key_id: format!("{tenancy}/{user}/{}", key.fingerprint()), key }
+        Self { key_id: format!("{tenancy}/{user}/{}", key.fingerprint()), key: Arc::new(key) }
     }
 
     /// A session key with the security token OCI issued for it (`oci session authenticate`); the
     /// token is opaque here, and OCI checks it and its expiry.
     pub fn session(token: &str, key: PrivateKey) -> Self {
+        Self::session_shared(token, Arc::new(key))
+    }
+
+    /// [`ApiKey::session`] with a key shared by the tokens a session is renewed with.
+    pub fn session_shared(token: &str, key: Arc<PrivateKey>) -> Self {
         Self { key_id: format!("ST${}", token.trim()), key }
+    }
+
+    /// The key a request is signed with.
+    pub fn private_key(&self) -> &Arc<PrivateKey> {
+        &self.key
     }
 
     /// The public key as PEM, for registering it (with OCI, or with the sandbox).
@@ -98,7 +115,20 @@ pub enum SignError {
 /// Adds `date`, `host`, the body headers where the method signs them, and `authorization`.
 pub fn sign(request: &mut Request<Bytes>, key: &ApiKey, now: DateTime<Utc>) -> Result<(), SignError> {
     let date = httpdate::fmt_http_date(now.into());
-    authorize(request, &key.key_id, &date, |message| key.key.sign_sha256(message).map_err(|_| SignError::Rsa))
+    authorize(request, &key.key_id, &date, true, |message| key.key.sign_sha256(message).map_err(|_| SignError::Rsa))
+}
+
+/// Signs a certificate exchange with the identity auth service as the SDK's
+/// `AuthTokenRequestSigner` does: key id `<tenancy>/fed-x509/<fingerprint>`, and `host` left out
+/// of the signed headers.
+pub fn sign_federation(
+    request: &mut Request<Bytes>,
+    key_id: &str,
+    key: &PrivateKey,
+    now: DateTime<Utc>,
+) -> Result<(), SignError> {
+    let date = httpdate::fmt_http_date(now.into());
+    authorize(request, key_id, &date, false, |message| key.sign_sha256(message).map_err(|_| SignError::Rsa))
 }
 
 /// The signing procedure with the date as text and the RSA step passed in, so tests can also
@@ -108,6 +138,7 @@ pub(crate) fn authorize(
     request: &mut Request<Bytes>,
     key_id: &str,
     date: &str,
+    with_host: bool,
     rsa: impl FnOnce(&[u8]) -> Result<Vec<u8>, SignError>,
 ) -> Result<(), SignError> {
     let uri = request.uri();
@@ -118,7 +149,10 @@ pub(crate) fn authorize(
 
     let mut signing = String::with_capacity(320 + target.len());
     // Writing to a String cannot fail.
-    let _ = write!(signing, "date: {date}\n{REQUEST_TARGET}: {method} {target}\nhost: {host}");
+    let _ = write!(signing, "date: {date}\n{REQUEST_TARGET}: {method} {target}");
+    if with_host {
+        let _ = write!(signing, "\nhost: {host}");
+    }
     let signs_body = matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
     let body_headers = if signs_body {
         let body_hash = BASE64.encode(digest(&SHA256, request.body()));
@@ -135,7 +169,12 @@ pub(crate) fn authorize(
     };
 
     let signature = BASE64.encode(rsa(signing.as_bytes())?);
-    let signed = if signs_body { HEADERS_WITH_BODY } else { HEADERS_WITHOUT_BODY };
+    let signed = match (signs_body, with_host) {
+        (true, true) => HEADERS_WITH_BODY,
+        (false, true) => HEADERS_WITHOUT_BODY,
+        (true, false) => FEDERATION_HEADERS_WITH_BODY,
+        (false, false) => FEDERATION_HEADERS_WITHOUT_BODY,
+    };
     let authorization = format!(
         "Signature algorithm=\"rsa-sha256\",headers=\"{signed}\",keyId=\"{key_id}\",signature=\"{signature}\",version=\"1\""
     );

@@ -10,7 +10,9 @@
 //! gives; and only then, once the body is read, `content-length` and `x-content-sha256` equal to
 //! the body received ([`verify_head`], then [`SignedBody::check_body`]).
 
+use super::auth_service::state::{Authority, verify_with_jwk};
 use super::error::SandboxError;
+use crate::oci::token::Claims;
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine;
@@ -19,15 +21,39 @@ use chrono::{DateTime, TimeDelta, Utc};
 use http::Method;
 use http::request::Parts;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 /// Largest clock difference OCI tolerates.
 const MAX_SKEW: TimeDelta = TimeDelta::minutes(5);
 
-/// Public keys the sandbox trusts, by `keyId` (`tenancy/user/fingerprint`).
+/// Public keys the sandbox trusts, by `keyId` (`tenancy/user/fingerprint`), and the authority
+/// whose security tokens (`ST$<token>` key ids) it accepts for its tenancy.
 #[derive(Debug, Default)]
 pub struct KeyStore {
     keys: RwLock<HashMap<String, Vec<u8>>>,
+    tokens: Option<(Arc<Authority>, String)>,
+}
+
+/// Who signed a verified request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The `keyId`, with a security token replaced by `ST$<principal>` (tokens are credentials:
+    /// they are never recorded).
+    pub key_id: String,
+    /// The principal: the user of an API key, or the token's subject.
+    pub principal: String,
+    /// The security token's claims, for token-signed requests.
+    pub claims: Option<Claims>,
+    /// The security token itself, for token-signed requests (to compare with a refresh body).
+    pub token: Option<String>,
+}
+
+/// The public key a request must verify with.
+enum PublicKey {
+    /// DER, as registered.
+    Der(Vec<u8>),
+    /// A security token's session key.
+    Jwk(crate::oci::token::Jwk),
 }
 
 /// A public key that could not be registered.
@@ -42,6 +68,11 @@ pub enum TrustError {
 }
 
 impl KeyStore {
+    /// A store that also accepts the security tokens `authority` issues for `tenancy`.
+    pub fn with_tokens(authority: Arc<Authority>, tenancy: &str) -> Self {
+        Self { keys: RwLock::default(), tokens: Some((authority, tenancy.to_owned())) }
+    }
+
     /// Trusts the DER public key (SubjectPublicKeyInfo or PKCS#1) for `key_id`.
     pub fn trust_der(&self, key_id: &str, der: Vec<u8>) -> Result<(), TrustError> {
         if key_id.split('/').count() != 3 || key_id.split('/').any(str::is_empty) {
@@ -64,6 +95,36 @@ impl KeyStore {
 
     fn get(&self, key_id: &str) -> Option<Vec<u8>> {
         self.keys.read().ok().and_then(|keys| keys.get(key_id).cloned())
+    }
+
+    /// The key `key_id` names and who it belongs to: a registered key, or a security token this
+    /// tenancy's authority issued, unexpired at `now`.
+    fn resolve(&self, key_id: &str, now: DateTime<Utc>) -> Result<(PublicKey, Caller), SandboxError> {
+        if let Some(token) = key_id.strip_prefix("ST$") {
+            let Some((authority, tenancy)) = &self.tokens else {
+                return Err(SandboxError::not_authenticated("This sandbox does not accept security tokens."));
+            };
+            let claims = authority.verify(token, now)?;
+            if claims.tenancy() != Some(tenancy.as_str()) {
+                return Err(SandboxError::not_authenticated(
+                    "The security token was issued for another tenancy than the one it is used in.",
+                ));
+            }
+            let caller = Caller {
+                key_id: format!("ST${}", claims.sub),
+                principal: claims.sub.clone(),
+                claims: Some(claims.clone()),
+                token: Some(token.to_owned()),
+            };
+            return Ok((PublicKey::Jwk(claims.jwk), caller));
+        }
+        let der = self.get(key_id).ok_or_else(|| {
+            SandboxError::not_authenticated(format!(
+                "The keyId {key_id} is not registered with this sandbox; trust its public key first."
+            ))
+        })?;
+        let principal = key_id.split('/').nth(1).unwrap_or_default().to_owned();
+        Ok((PublicKey::Der(der), Caller { key_id: key_id.to_owned(), principal, claims: None, token: None }))
     }
 }
 
@@ -109,7 +170,7 @@ fn parse_params(value: &str) -> Result<SignatureParams, SandboxError> {
 
 /// Verifies the signature of a request whose raw body is `body`, at time `now`.
 pub fn verify(parts: &Parts, body: &[u8], keys: &KeyStore, now: DateTime<Utc>) -> Result<(), SandboxError> {
-    verify_head(parts, keys, now)?.check_body(body)
+    verify_head(parts, keys, now)?.0.check_body(body)
 }
 
 /// What a verified signature says the body must be: checked once the body is read.
@@ -147,7 +208,38 @@ impl SignedBody {
 /// the signed date's skew and the RSA signature over the signed headers (which include the body's
 /// length and hash). Done before the body is read, so an unsigned or forged request costs no more
 /// than its headers, whatever body it announces.
-pub fn verify_head(parts: &Parts, keys: &KeyStore, now: DateTime<Utc>) -> Result<SignedBody, SandboxError> {
+pub fn verify_head(parts: &Parts, keys: &KeyStore, now: DateTime<Utc>) -> Result<(SignedBody, Caller), SandboxError> {
+    let mut caller = Caller::default();
+    let body = verify_head_with(parts, now, &required_headers(parts), |key_id| {
+        let (key, found) = keys.resolve(key_id, now)?;
+        caller = found;
+        Ok(key)
+    })?;
+    Ok((body, caller))
+}
+
+/// Verifies a request signed by the private half of `public_key_der` (SubjectPublicKeyInfo or
+/// PKCS#1) under a key id `accept` approves, with `required` signed: how the auth service checks a
+/// certificate exchange, whose key comes in the body. Returns the key id with what the body must be.
+pub fn verify_head_with_key(
+    parts: &Parts,
+    now: DateTime<Utc>,
+    required: &[&'static str],
+    public_key_der: &[u8],
+    accept: impl FnOnce(&str) -> Result<(), SandboxError>,
+) -> Result<SignedBody, SandboxError> {
+    verify_head_with(parts, now, required, |key_id| {
+        accept(key_id)?;
+        Ok(PublicKey::Der(public_key_der.to_vec()))
+    })
+}
+
+fn verify_head_with(
+    parts: &Parts,
+    now: DateTime<Utc>,
+    required: &[&'static str],
+    resolve: impl FnOnce(&str) -> Result<PublicKey, SandboxError>,
+) -> Result<SignedBody, SandboxError> {
     fn fail(message: impl Into<String>) -> SandboxError {
         SandboxError::not_authenticated(message)
     }
@@ -169,7 +261,7 @@ pub fn verify_head(parts: &Parts, keys: &KeyStore, now: DateTime<Utc>) -> Result
     let signature = params.signature.ok_or_else(|| fail("The Authorization header has no signature."))?;
     let signed: Vec<String> = signed.split_whitespace().map(str::to_ascii_lowercase).collect();
 
-    for required in required_headers(parts) {
+    for &required in required {
         let present = if required == "date" {
             signed.iter().any(|h| h == "date" || h == "x-date")
         } else {
@@ -238,22 +330,24 @@ pub fn verify_head(parts: &Parts, keys: &KeyStore, now: DateTime<Utc>) -> Result
     }
     let signing_string = lines.join("\n");
 
-    let public_key = keys.get(&key_id).ok_or_else(|| {
-        fail(format!("The keyId {key_id} is not registered with this sandbox; trust its public key first."))
-    })?;
+    let public_key = resolve(&key_id)?;
     let signature = BASE64.decode(signature).map_err(|_| fail("The signature is not base64."))?;
-    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_key)
-        .verify(signing_string.as_bytes(), &signature)
-        .map_err(|_| {
-            fail(format!(
-                "The signature does not verify with the key {key_id}: the request was changed after signing, or signed with another key."
-            ))
-        })?;
+    match public_key {
+        PublicKey::Der(der) => UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
+            .verify(signing_string.as_bytes(), &signature)
+            .map_err(|_| {
+                let shown = if key_id.starts_with("ST$") { "of the security token" } else { key_id.as_str() };
+                fail(format!(
+                    "The signature does not verify with the key {shown}: the request was changed after signing, or signed with another key."
+                ))
+            })?,
+        PublicKey::Jwk(jwk) => verify_with_jwk(&jwk, signing_string.as_bytes(), &signature)?,
+    }
     Ok(body)
 }
 
 /// The minimum signed header set for the request's method.
-fn required_headers(parts: &Parts) -> Vec<&'static str> {
+pub fn required_headers(parts: &Parts) -> Vec<&'static str> {
     let mut required = vec!["date", "(request-target)", "host"];
     let body_method = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
     // Object Storage PutObject and UploadPart are signed without the body headers (SDK behaviour).

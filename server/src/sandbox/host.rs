@@ -11,7 +11,10 @@
 //! router then verifies the signature against that tenancy's keys only: naming another tenancy in
 //! a `keyId` gets nothing without that tenancy's key. The unsigned confirmation and unsubscribe
 //! links go to the tenancy holding the subscription they name. Anything else goes to the default
-//! tenancy, which refuses it as its own router would.
+//! tenancy, which refuses it as its own router would. A request signed with a security token goes
+//! to the tenancy the token's claims name, and that tenancy verifies the token. The metadata
+//! service and the certificate exchange are unsigned or signed by a certificate: the exchange's
+//! `keyId` names its tenancy; the metadata service answers for the default tenancy.
 //!
 //! Preset compartments carry the same OCIDs in every tenancy (`ocid1.compartment.oc1..sandboxdev`,
 //! ...): tenancies never meet, so the ids cannot be confused, and scripts written for one run in
@@ -155,7 +158,7 @@ impl SandboxHost {
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(key_tenancy)
-            .and_then(|tenancy| self.get(tenancy));
+            .and_then(|tenancy| self.get(&tenancy));
         if let Some(tenant) = signed {
             return tenant;
         }
@@ -180,9 +183,14 @@ async fn dispatch(State(host): State<SandboxHost>, request: Request) -> Response
 }
 
 /// The tenancy part of an `Authorization: Signature keyId="tenancy/user/fingerprint",...` header.
-fn key_tenancy(authorization: &str) -> Option<&str> {
+/// For a security token (`ST$<token>`), the tenancy its claims name: only routing trusts them
+/// unverified, the tenancy's own router then verifies the token.
+fn key_tenancy(authorization: &str) -> Option<String> {
     let key_id = authorization.split("keyId=\"").nth(1)?.split('"').next()?;
-    key_id.split('/').next().filter(|tenancy| !tenancy.is_empty())
+    if let Some(token) = key_id.strip_prefix("ST$") {
+        return crate::oci::token::decode_claims(token).ok()?.tenancy().map(str::to_owned);
+    }
+    key_id.split('/').next().filter(|tenancy| !tenancy.is_empty()).map(str::to_owned)
 }
 
 /// The subscription a confirmation or unsubscribe link names
@@ -203,7 +211,7 @@ mod tests {
             key_tenancy(
                 r#"Signature version="1",keyId="ocid1.tenancy.oc1..a/ocid1.user.oc1..b/aa:bb",algorithm="rsa-sha256""#
             ),
-            Some("ocid1.tenancy.oc1..a")
+            Some("ocid1.tenancy.oc1..a".to_owned())
         );
         assert_eq!(key_tenancy("Signature version=\"1\""), None);
         assert_eq!(key_tenancy(r#"Signature keyId="/user/fp""#), None);

@@ -13,6 +13,7 @@
 mod admin;
 mod audit;
 pub mod auth;
+pub mod auth_service;
 mod bus;
 mod compute;
 mod delivery;
@@ -22,6 +23,7 @@ mod faults;
 mod functions;
 pub mod host;
 mod identity;
+mod metadata;
 mod objectstorage;
 mod ons;
 pub mod persist;
@@ -77,6 +79,11 @@ pub struct SandboxConfig {
     /// What deliveries may reach: loopback (the sandbox is a local tool), public addresses, and
     /// the private ranges the operator allowed; never link-local or metadata addresses.
     pub egress: EgressPolicy,
+    /// Issues and verifies security tokens and instance certificates; shared by every tenancy of
+    /// a host.
+    pub authority: Arc<auth_service::state::Authority>,
+    /// Whether it answers as an instance's metadata service (`/opc/v2`), for instance principals.
+    pub metadata_service: bool,
 }
 
 impl Default for SandboxConfig {
@@ -88,6 +95,8 @@ impl Default for SandboxConfig {
             delivery_unit: Duration::from_secs(60),
             retry_duration_unit: Duration::from_millis(1),
             egress: EgressPolicy::with_loopback(Vec::new()),
+            authority: Arc::default(),
+            metadata_service: false,
         }
     }
 }
@@ -118,11 +127,12 @@ impl Sandbox {
         let world = World::new(&config.tenancy, &config.region, &config.region_code);
         // Deliveries go to endpoints users name: only through the egress policy.
         let http = EgressClient::new(config.egress.clone());
+        let keys = KeyStore::with_tokens(config.authority.clone(), &config.tenancy);
         Self {
             inner: Arc::new(Inner {
                 config,
                 world: Mutex::new(world),
-                keys: KeyStore::default(),
+                keys,
                 base_url: RwLock::new(String::new()),
                 http,
                 deliveries: Mutex::new(delivery::Log::default()),
@@ -138,6 +148,16 @@ impl Sandbox {
     /// The client deliveries go through, with its policy.
     pub fn egress(&self) -> &EgressClient {
         &self.inner.http
+    }
+
+    /// How it was configured.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    /// The identity authority behind its security tokens.
+    pub fn authority(&self) -> &auth_service::state::Authority {
+        &self.inner.config.authority
     }
 
     /// The keys whose signatures the sandbox accepts.
@@ -237,13 +257,20 @@ impl Sandbox {
             .route("/sandbox/v1/invocations", get(admin::list_invocations))
             .route("/sandbox/v1/stream-messages", get(admin::list_stream_messages))
             .route("/sandbox/v1/keys", post(admin::trust_key))
+            .route("/sandbox/v1/resource-principal-tokens", post(auth_service::mint_resource_token))
+            // Identity auth service
+            .route("/v1/token/upst/actions/GenerateUpst", post(auth_service::generate_upst))
+            .route("/v1/authentication/refresh", post(auth_service::refresh))
             .fallback(not_implemented)
             .method_not_allowed_fallback(not_implemented)
             .layer(middleware::from_fn_with_state(self.clone(), audit::record))
             .layer(middleware::from_fn_with_state(self.clone(), faults::inject))
             .layer(middleware::from_fn_with_state(self.clone(), verify_signature));
-        // Links OCI mails to subscribers work without a signature.
+        // Links OCI mails to subscribers work without a signature; the certificate exchange and
+        // the metadata service check their own callers.
         let public = Router::new()
+            .route("/v1/x509", post(auth_service::federate))
+            .route("/opc/v2/{*item}", get(metadata::get_metadata))
             .route("/20181201/subscriptions/{id}/confirmation", get(ons::confirm_subscription))
             .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe));
         public
@@ -278,8 +305,8 @@ async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next
     if declared.and_then(|v| v.parse::<u64>().ok()).is_some_and(|length| length > limit as u64) {
         return SandboxError::too_large(format!("The request body is over {limit} bytes.")).into_response();
     }
-    let signed_body = match auth::verify_head(&parts, sandbox.keys(), chrono::Utc::now()) {
-        Ok(signed_body) => signed_body,
+    let (signed_body, caller) = match auth::verify_head(&parts, sandbox.keys(), chrono::Utc::now()) {
+        Ok(verified) => verified,
         Err(err) => {
             tracing::debug!(error = %err, path = %parts.uri.path(), "sandbox refused a request signature");
             return err.into_response();
@@ -291,7 +318,9 @@ async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next
     if let Err(err) = signed_body.check_body(&bytes) {
         return err.into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    request.extensions_mut().insert(caller);
+    next.run(request).await
 }
 
 /// Saves the state after calls that can change it (writes, and the confirmation links) before

@@ -88,7 +88,11 @@ pub fn fixture(name: &str) -> Vec<u8> {
 }
 
 pub async fn spawn_sandbox() -> TestSandbox {
-    let config = SandboxConfig { delivery_unit: Duration::from_millis(20), ..SandboxConfig::default() };
+    spawn_sandbox_with(SandboxConfig { delivery_unit: Duration::from_millis(20), ..SandboxConfig::default() }).await
+}
+
+/// [`spawn_sandbox`] with its configuration.
+pub async fn spawn_sandbox_with(config: SandboxConfig) -> TestSandbox {
     let sandbox = Sandbox::new(config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());

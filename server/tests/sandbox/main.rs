@@ -6,6 +6,7 @@ mod faults;
 mod functions;
 mod helpers;
 mod pipeline;
+mod principals;
 #[path = "../support/receiver.rs"]
 mod receiver;
 mod signatures;

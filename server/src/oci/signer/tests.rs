@@ -95,7 +95,7 @@ fn sign_with_oracle_key(req: &mut Request<Bytes>) -> (String, String) {
     let private = rsa::RsaPrivateKey::from_pkcs1_pem(include_str!("../testdata/oracle_test_1024.pem")).unwrap();
     let signer = rsa::pkcs1v15::SigningKey::<rsa::sha2::Sha256>::new(private);
     let mut signing_string = String::new();
-    authorize(req, ORACLE_KEY_ID, ORACLE_DATE, |message| {
+    authorize(req, ORACLE_KEY_ID, ORACLE_DATE, true, |message| {
         signing_string = String::from_utf8(message.to_vec()).unwrap();
         Ok(signer.sign(message).to_vec())
     })
@@ -212,6 +212,6 @@ fn empty_bodies_are_hashed_and_counted() {
 #[test]
 fn a_url_without_host_is_an_error_not_a_panic() {
     let mut req = Request::builder().uri("/relative/only").body(Bytes::new()).unwrap();
-    let err = authorize(&mut req, ORACLE_KEY_ID, ORACLE_DATE, |_| Ok(vec![])).unwrap_err();
+    let err = authorize(&mut req, ORACLE_KEY_ID, ORACLE_DATE, true, |_| Ok(vec![])).unwrap_err();
     assert!(matches!(err, SignError::NoHost(_)), "{err}");
 }

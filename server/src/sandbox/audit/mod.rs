@@ -38,13 +38,8 @@ pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, nex
         .uri()
         .query()
         .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("compartmentId=")).map(str::to_owned));
-    let key_id = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|a| a.split("keyId=\"").nth(1))
-        .and_then(|rest| rest.split('"').next())
-        .map(str::to_owned);
+    // A token-signed call is recorded as `ST$<principal>`: the token itself is a credential.
+    let key_id = request.extensions().get::<super::auth::Caller>().map(|caller| caller.key_id.clone());
     let request_id = request.extensions().get::<super::RequestId>().map(|id| id.0.clone()).unwrap_or_default();
     let path_id = path.split('/').nth(3).filter(|s| s.starts_with("ocid1.")).map(str::to_owned);
     // Looked up before the call: a delete leaves nothing to look up afterwards.

@@ -78,7 +78,10 @@ impl World {
                 resource_name: call.resource_name,
                 resource_id: call.resource_id,
                 identity: Identity {
-                    principal_id: call.key_id.as_ref().and_then(|k| k.split('/').nth(1).map(str::to_owned)),
+                    principal_id: call.key_id.as_ref().and_then(|k| match k.strip_prefix("ST$") {
+                        Some(subject) => Some(subject.to_owned()),
+                        None => k.split('/').nth(1).map(str::to_owned),
+                    }),
                     auth_type: Some("natv".into()),
                     ip_address: Some("127.0.0.1".into()),
                     credentials: call.key_id,

@@ -165,7 +165,8 @@ fn the_signature_is_verified_without_the_body() {
     let request = signed("POST", r#"{"displayName":"a"}"#, Utc::now());
     let (mut parts, _) = request.into_parts();
     parts.uri = parts.uri.path_and_query().unwrap().as_str().parse().unwrap();
-    let expected = verify_head(&parts, &keys, Utc::now()).expect("headers verify");
+    let (expected, caller) = verify_head(&parts, &keys, Utc::now()).expect("headers verify");
+    assert_eq!(caller.principal, "ocid1.user.oc1..aaaaaaaatestuser", "the caller is the key's user");
     assert_eq!(expected.length, Some(19));
     expected.check_body(br#"{"displayName":"a"}"#).expect("the body matches");
     parts.headers.insert("content-length", "999999999".parse().unwrap());

@@ -1,0 +1,283 @@
+//! What signs a connection's requests, and keeping it valid: a user's API key, or a security
+//! token that expires and is renewed.
+//!
+//! - **API key**: fixed, never renewed.
+//! - **Session token** (`oci session authenticate`): refreshed with the auth service once half its
+//!   lifetime has passed, so a session in use stays alive up to OCI's 24-hour limit; the new token
+//!   is handed to `on_renew` to be stored. Once expired it cannot be refreshed, and every call
+//!   fails with the command that starts a new session.
+//! - **Instance principal**: the metadata service's certificate and key are exchanged for a token
+//!   bound to a fresh session key, again when half of its lifetime has passed (the SDK renews a
+//!   minute before expiry or on a 401; renewing at half-life keeps a slow exchange off the path of
+//!   the call that finds the token stale).
+//! - **Resource principal** (version 2.2): the platform provides the token and the session key in
+//!   `OCI_RESOURCE_PRINCIPAL_RPST` and `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM`, each the value itself
+//!   or the absolute path of a file the platform rewrites; files are read again when the token is
+//!   due for renewal.
+//!
+//! One renewal runs at a time per connection; calls waiting for it then share its result.
+
+use super::client::OciClient;
+use super::error::OciError;
+use super::key::PrivateKey;
+use super::metadata::MetadataClient;
+use super::signer::ApiKey;
+use super::token::SecurityToken;
+use chrono::{TimeDelta, Utc};
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// Called with each renewed session token, to store it.
+pub type OnRenew = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What signs a connection's requests.
+#[derive(Clone)]
+pub enum Credentials {
+    /// A user's API key.
+    Key(Arc<ApiKey>),
+    /// A security token, renewed as it nears expiry.
+    Token(Arc<TokenCredentials>),
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Key(key) => f.debug_tuple("Key").field(&key.key_id()).finish(),
+            Credentials::Token(token) => f.debug_tuple("Token").field(&token.source.name()).finish(),
+        }
+    }
+}
+
+/// Where a renewed token comes from.
+pub enum TokenSource {
+    /// A user session from `oci session authenticate`; `profile` names it in messages.
+    Session {
+        /// The session key.
+        key: Arc<PrivateKey>,
+        /// The config profile the session was made for, for the renewal command.
+        profile: String,
+        /// Stores each renewed token.
+        on_renew: Option<OnRenew>,
+    },
+    /// The instance this process runs on.
+    Instance {
+        /// Its metadata service.
+        metadata: MetadataClient,
+    },
+    /// The resource this process runs as (`OCI_RESOURCE_PRINCIPAL_*`, version 2.2).
+    Resource {
+        /// `OCI_RESOURCE_PRINCIPAL_RPST`: the token, or the absolute path of its file.
+        rpst: String,
+        /// `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM`: the key, or the absolute path of its file.
+        private_pem: String,
+        /// `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE`, when the key is encrypted.
+        pass_phrase: Option<SecretString>,
+    },
+}
+
+impl TokenSource {
+    fn name(&self) -> &'static str {
+        match self {
+            TokenSource::Session { .. } => "session token",
+            TokenSource::Instance { .. } => "instance principal",
+            TokenSource::Resource { .. } => "resource principal",
+        }
+    }
+}
+
+/// A token, its key, and how to renew them.
+pub struct TokenCredentials {
+    source: TokenSource,
+    current: tokio::sync::Mutex<Option<Signing>>,
+}
+
+/// A token and the key that signs with it.
+#[derive(Clone)]
+struct Signing {
+    key: Arc<ApiKey>,
+    token: SecurityToken,
+}
+
+impl Signing {
+    /// Whether the token still has more than half its lifetime.
+    fn is_fresh(&self) -> bool {
+        let claims = self.token.claims();
+        let half = TimeDelta::seconds((claims.exp - claims.iat).max(0) / 2);
+        claims.valid_at(Utc::now(), half)
+    }
+}
+
+impl TokenCredentials {
+    /// Credentials that start from `token` (a session) or from nothing (principals: the first
+    /// call fetches one).
+    pub fn new(source: TokenSource, token: Option<SecurityToken>) -> Result<Self, OciError> {
+        let current = match (&source, token) {
+            (TokenSource::Session { key, .. }, Some(token)) => {
+                Some(Signing { key: Arc::new(ApiKey::session_shared(token.as_str(), key.clone())), token })
+            }
+            _ => None,
+        };
+        Ok(Self { source, current: tokio::sync::Mutex::new(current) })
+    }
+
+    /// The token signing now, without renewing it (for showing who a connection is).
+    pub async fn token(&self) -> Option<SecurityToken> {
+        self.current.lock().await.as_ref().map(|s| s.token.clone())
+    }
+}
+
+impl Credentials {
+    /// The key to sign `operation` with now, renewed first when due. `client` reaches the auth
+    /// service (and is the connection's own client: same endpoints, same HTTP settings).
+    pub async fn signing_key(&self, client: &OciClient, operation: &'static str) -> Result<Arc<ApiKey>, OciError> {
+        let token = match self {
+            Credentials::Key(key) => return Ok(key.clone()),
+            Credentials::Token(token) => token,
+        };
+        let mut current = token.current.lock().await;
+        if let Some(signing) = current.as_ref().filter(|s| s.is_fresh()) {
+            return Ok(signing.key.clone());
+        }
+        let renewed = renew(&token.source, current.as_ref(), client, operation).await?;
+        let key = renewed.key.clone();
+        *current = Some(renewed);
+        Ok(key)
+    }
+}
+
+fn failure(operation: &'static str, detail: impl Into<String>, remedy: impl Into<String>) -> OciError {
+    OciError::Credentials { operation, detail: detail.into(), remedy: remedy.into() }
+}
+
+async fn renew(
+    source: &TokenSource,
+    current: Option<&Signing>,
+    client: &OciClient,
+    operation: &'static str,
+) -> Result<Signing, OciError> {
+    match source {
+        TokenSource::Session { key, profile, on_renew } => {
+            let Some(current) = current else {
+                return Err(failure(operation, "the connection has no session token", session_remedy(profile, client)));
+            };
+            let claims = current.token.claims();
+            if !claims.valid_at(Utc::now(), TimeDelta::zero()) {
+                return Err(failure(
+                    operation,
+                    format!("the session token expired at {}", claims.expires_at().to_rfc3339()),
+                    session_remedy(profile, client),
+                ));
+            }
+            let text = client.refresh_session(current.token.as_str(), &current.key).await.map_err(|err| {
+                failure(
+                    operation,
+                    format!("the session could not be refreshed ({err})"),
+                    session_remedy(profile, client),
+                )
+            })?;
+            let token = read_token(&text, operation, "the auth service's answer")?;
+            if let Some(store) = on_renew {
+                store(token.as_str());
+            }
+            Ok(Signing { key: Arc::new(ApiKey::session_shared(token.as_str(), key.clone())), token })
+        }
+        TokenSource::Instance { metadata } => {
+            let issued = metadata.credentials().await?;
+            let unusable = |what: &str, err: &dyn std::fmt::Display| {
+                failure(
+                    operation,
+                    format!("the instance's {what} from the metadata service cannot be used ({err})"),
+                    "Check the instance's identity certificate; the metadata service may be another service than OCI's",
+                )
+            };
+            let leaf = pem::parse(&issued.cert_pem).map_err(|e| unusable("certificate", &e))?.into_contents();
+            let intermediate = pem::parse(&issued.intermediate_pem)
+                .map_err(|e| unusable("intermediate certificate", &e))?
+                .into_contents();
+            let identity = super::certificate::identity(&leaf).map_err(|e| unusable("certificate", &e))?;
+            let leaf_key = PrivateKey::from_pem(issued.key_pem.as_bytes(), None).map_err(|e| unusable("key", &e))?;
+            let session = tokio::task::spawn_blocking(PrivateKey::generate)
+                .await
+                .map_err(|e| unusable("session key", &e))?
+                .map_err(|e| unusable("session key", &e))?
+                .0;
+            let text = client
+                .exchange_certificate(&identity.tenancy, &leaf, &leaf_key, &[intermediate], session.public_key_der())
+                .await?;
+            let token = read_token(&text, operation, "the auth service's answer")?;
+            Ok(Signing { key: Arc::new(ApiKey::session(token.as_str(), session)), token })
+        }
+        TokenSource::Resource { rpst, private_pem, pass_phrase } => {
+            let remedy = "Resource principals work when Signalbox runs as an OCI Function or container instance, which sets OCI_RESOURCE_PRINCIPAL_VERSION=2.2, OCI_RESOURCE_PRINCIPAL_RPST, OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM and OCI_RESOURCE_PRINCIPAL_REGION";
+            let token_text = value_or_file(rpst)
+                .map_err(|e| failure(operation, format!("OCI_RESOURCE_PRINCIPAL_RPST {e}"), remedy))?;
+            let pem_text = zeroize::Zeroizing::new(
+                value_or_file(private_pem)
+                    .map_err(|e| failure(operation, format!("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM {e}"), remedy))?,
+            );
+            let token = read_token(&token_text, operation, "OCI_RESOURCE_PRINCIPAL_RPST")?;
+            if !token.claims().valid_at(Utc::now(), TimeDelta::zero()) {
+                return Err(failure(
+                    operation,
+                    format!("the resource principal token expired at {}", token.claims().expires_at().to_rfc3339()),
+                    "The platform rewrites the token file before it expires; check that OCI_RESOURCE_PRINCIPAL_RPST names that file and not a copied value",
+                ));
+            }
+            let key = PrivateKey::from_pem(pem_text.as_bytes(), pass_phrase.as_ref()).map_err(|e| {
+                failure(operation, format!("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM cannot be used ({e})"), remedy)
+            })?;
+            Ok(Signing { key: Arc::new(ApiKey::session(token.as_str(), key)), token })
+        }
+    }
+}
+
+fn read_token(text: &str, operation: &'static str, from: &str) -> Result<SecurityToken, OciError> {
+    SecurityToken::parse(text).map_err(|err| {
+        failure(
+            operation,
+            format!("{from} is not a security token ({err})"),
+            "Check what issued it; it must be OCI's identity service",
+        )
+    })
+}
+
+/// The command that starts a new session for `profile`, with the region the connection uses.
+fn session_remedy(profile: &str, client: &OciClient) -> String {
+    format!(
+        "Run `oci session authenticate --profile-name {profile} --region {}` and upload the new token to this connection (a session can be refreshed with `oci session refresh --profile {profile}` only while it is still valid)",
+        client.region().id()
+    )
+}
+
+/// An `OCI_RESOURCE_PRINCIPAL_*` value: the value itself, or the content of the file at the
+/// absolute path it names (the SDK's rule).
+fn value_or_file(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("is empty".to_owned());
+    }
+    if std::path::Path::new(value).is_absolute() {
+        return std::fs::read_to_string(value).map_err(|err| format!("names {value}, which cannot be read ({err})"));
+    }
+    Ok(value.to_owned())
+}
+
+/// The resource principal of this process, from its environment; `None` when it has none.
+pub fn resource_from_environment() -> Option<TokenSource> {
+    let version = std::env::var("OCI_RESOURCE_PRINCIPAL_VERSION").ok()?;
+    if version.trim() != "2.2" {
+        return None;
+    }
+    let rpst = std::env::var("OCI_RESOURCE_PRINCIPAL_RPST").ok()?;
+    let private_pem = std::env::var("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM").ok()?;
+    let pass_phrase = std::env::var("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE")
+        .ok()
+        .and_then(|p| value_or_file(&p).ok())
+        .map(SecretString::from);
+    Some(TokenSource::Resource { rpst, private_pem, pass_phrase })
+}
+
+/// The region `OCI_RESOURCE_PRINCIPAL_REGION` names.
+pub fn resource_region_from_environment() -> Option<String> {
+    std::env::var("OCI_RESOURCE_PRINCIPAL_REGION").ok().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty())
+}
