@@ -85,10 +85,16 @@ pub struct Builtin {
 
 impl Builtin {
     /// Loads (or creates) the first team's key, trusts it in a new sandbox reachable at
-    /// `base_url` that delivers where `egress` allows, and builds its client. Other teams' keys
+    /// `base_url` that delivers where `egress` allows (and answers as a metadata service when
+    /// `metadata_service`), and builds its client. Other teams' keys
     /// are made or loaded when they are first used ([`Builtin::for_team`]).
-    pub fn start(data_dir: &DataDir, base_url: &str, egress: EgressPolicy) -> Result<Self, BuiltinError> {
-        let host = SandboxHost::new(SandboxConfig { egress, ..SandboxConfig::default() });
+    pub fn start(
+        data_dir: &DataDir,
+        base_url: &str,
+        egress: EgressPolicy,
+        metadata_service: bool,
+    ) -> Result<Self, BuiltinError> {
+        let host = SandboxHost::new(SandboxConfig { egress, metadata_service, ..SandboxConfig::default() });
         host.set_base_url(base_url);
         let keys_dir = data_dir.path().join("sandbox");
         let first = team_sandbox(&host, &keys_dir, FIRST_TEAM_ID, base_url)?;

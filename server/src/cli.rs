@@ -105,6 +105,10 @@ struct SandboxArgs {
     /// may, link-local and metadata addresses never. Repeatable, or comma-separated.
     #[arg(long = "allow-egress", env = "SIGNALBOX_ALLOW_EGRESS", value_name = "CIDR", value_delimiter = ',')]
     allow_egress: Vec<Cidr>,
+    /// Also answer as an instance's metadata service (/opc/v2) for instance principals; whoever
+    /// can reach the sandbox can then act as that instance.
+    #[arg(long)]
+    metadata_service: bool,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +141,30 @@ struct ServeArgs {
     /// Repeatable, or comma-separated.
     #[arg(long = "allow-egress", env = "SIGNALBOX_ALLOW_EGRESS", value_name = "CIDR", value_delimiter = ',')]
     allow_egress: Vec<Cidr>,
+    /// Send every connection's OCI calls (not the built-in sandbox connection's) to this
+    /// OCI-compatible base URL instead of OCI's regional endpoints, such as the embedded sandbox
+    /// (http://127.0.0.1:3000/oci-sandbox), to try connection kinds without a tenancy.
+    #[arg(long, env = "SIGNALBOX_OCI_ENDPOINT", value_parser = parse_endpoint)]
+    oci_endpoint: Option<String>,
+    /// Allow instance- and resource-principal connections: they act as the host Signalbox runs on
+    /// (its dynamic group's policies), so only site administrators may make them, and only with
+    /// this set.
+    #[arg(long, env = "SIGNALBOX_HOST_PRINCIPALS")]
+    host_principals: bool,
+    /// Let the embedded sandbox answer as an instance's metadata service (/oci-sandbox/opc/v2),
+    /// to try instance principals; whoever can reach it can act as that instance, so only for
+    /// trials and tests.
+    #[arg(long, env = "SIGNALBOX_SANDBOX_METADATA_SERVICE")]
+    sandbox_metadata_service: bool,
+}
+
+/// An `--oci-endpoint`: an http or https URL without a query.
+fn parse_endpoint(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim()).map_err(|err| format!("not a URL ({err})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.query().is_some() {
+        return Err("use an http(s) base URL such as http://127.0.0.1:3000/oci-sandbox".to_owned());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 impl ServeArgs {
@@ -156,6 +184,16 @@ impl ServeArgs {
             public_url: self.public_url,
             trusted_proxies: self.trusted_proxies,
             allow_egress: self.allow_egress,
+            oci_endpoint: self.oci_endpoint,
+            host_principals: self.host_principals,
+            // The SDK's own variables, so one environment serves Signalbox and the OCI CLI alike.
+            metadata_url: std::env::var("OCI_METADATA_BASE_URL")
+                .ok()
+                .map(|url| url.trim().trim_end_matches('/').to_owned())
+                .filter(|url| !url.is_empty())
+                .unwrap_or_else(|| crate::oci::metadata::DEFAULT_BASE_URL.to_owned()),
+            resource_principal: crate::oci::principal::ResourceEnvironment::from_environment(),
+            sandbox_metadata_service: self.sandbox_metadata_service,
         }
     }
 }
@@ -194,7 +232,15 @@ pub fn run(cli: Cli) -> ExitCode {
             telemetry::init(cli.log_format);
             runtime.block_on(async move {
                 let egress = crate::egress::EgressPolicy::with_loopback(args.allow_egress);
-                match standalone::serve(args.listen, &args.trust_keys, egress, crate::shutdown_signal()).await {
+                match standalone::serve(
+                    args.listen,
+                    &args.trust_keys,
+                    egress,
+                    args.metadata_service,
+                    crate::shutdown_signal(),
+                )
+                .await
+                {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => fail(err.to_string()),
                 }

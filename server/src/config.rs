@@ -36,6 +36,21 @@ pub struct Config {
     /// Private ranges outbound deliveries may reach (`--allow-egress`); link-local and metadata
     /// addresses are never reachable, whatever is listed.
     pub allow_egress: Vec<Cidr>,
+    /// Sends every non-built-in connection's calls to this OCI-compatible base URL instead of
+    /// OCI's regional endpoints (`--oci-endpoint`): the sandbox, for trying connection kinds
+    /// without a tenancy.
+    pub oci_endpoint: Option<String>,
+    /// Whether instance- and resource-principal connections may be made (`--host-principals`):
+    /// they act as the host Signalbox runs on, so the operator opts in.
+    pub host_principals: bool,
+    /// The instance metadata service instance principals read (`OCI_METADATA_BASE_URL`, the
+    /// SDK's own override, or OCI's address).
+    pub metadata_url: String,
+    /// The resource principal this process runs as, from `OCI_RESOURCE_PRINCIPAL_*`.
+    pub resource_principal: Option<crate::oci::principal::ResourceEnvironment>,
+    /// Whether the embedded sandbox answers as an instance's metadata service
+    /// (`--sandbox-metadata-service`), for trying instance principals.
+    pub sandbox_metadata_service: bool,
 }
 
 /// Log output format.
@@ -69,6 +84,11 @@ impl Config {
             public_url: None,
             trusted_proxies: Vec::new(),
             allow_egress: Vec::new(),
+            oci_endpoint: None,
+            host_principals: false,
+            metadata_url: crate::oci::metadata::DEFAULT_BASE_URL.to_owned(),
+            resource_principal: None,
+            sandbox_metadata_service: false,
         }
     }
 }

@@ -15,8 +15,11 @@ use crate::master_key::MasterKey;
 use crate::oci::client::OciClient;
 use crate::oci::config::{ConfigFile, ConfigProblem};
 use crate::oci::key::{Fingerprint, KeyError, PrivateKey};
+use crate::oci::metadata::MetadataClient;
+use crate::oci::principal::{Credentials, TokenCredentials, TokenSource};
 use crate::oci::region::Region;
 use crate::oci::signer::ApiKey;
+use crate::oci::token::SecurityToken;
 use crate::state::AppState;
 use app::api::connections::{ConnectionKind, CreateConnectionRequest, CredentialSource};
 use app::model::ocid::Ocid;
@@ -37,18 +40,24 @@ static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
 pub struct Checked {
     /// Name.
     pub name: String,
+    /// How it signs in.
+    pub kind: ConnectionKind,
     /// Tenancy OCID.
     pub tenancy: String,
-    /// User OCID.
+    /// The principal: a user, instance or resource OCID.
     pub user: String,
-    /// Fingerprint, as the key has it.
+    /// Fingerprint of the key, as the key has it (empty for host principals).
     pub fingerprint: String,
     /// Region id.
     pub region: String,
     /// The key as given (PEM), to seal.
-    pub private_key: Zeroizing<String>,
+    pub private_key: Option<Zeroizing<String>>,
     /// The pass phrase, to seal.
     pub pass_phrase: Option<Zeroizing<String>>,
+    /// A session's token, to seal.
+    pub security_token: Option<Zeroizing<String>>,
+    /// When the session's token expires.
+    pub session_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Sealing context of a connection's private key.
@@ -61,9 +70,13 @@ pub fn pass_phrase_context(id: i64) -> String {
     format!("connection/{id}/pass_phrase")
 }
 
-/// Checks a create request; every error names its field and the fix.
-pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
-    let name = request.name.trim().to_owned();
+/// Sealing context of a session-token connection's token.
+pub fn security_token_context(id: i64) -> String {
+    format!("connection/{id}/security_token")
+}
+
+fn check_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim().to_owned();
     if !(1..=100).contains(&name.chars().count()) {
         return Err(AppError::invalid(
             "name",
@@ -71,17 +84,24 @@ pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
         ));
     }
     app::model::text::check_one_line(&name).map_err(|m| AppError::invalid("name", m))?;
+    Ok(name)
+}
+
+/// Checks a create request of an API-key or session-token connection; every error names its
+/// field and the fix. Host principals are checked by [`check_host_principal`].
+pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
+    let name = check_name(&request.name)?;
     let private_key = Zeroizing::new(request.private_key);
     let mut pass_phrase = request.pass_phrase.filter(|p| !p.is_empty()).map(Zeroizing::new);
-    let (tenancy, user, fingerprint, region) = match request.source {
+    let security_token = request.security_token.filter(|t| !t.trim().is_empty()).map(Zeroizing::new);
+    // (tenancy, user, fingerprint, region, session profile) as the source gives them.
+    let (tenancy, user, fingerprint, region, session) = match request.source {
         CredentialSource::Fields { tenancy, user, fingerprint, region } => {
             let tenancy = check_ocid(tenancy.trim(), "tenancy", "source.tenancy")?;
             let user = check_ocid(user.trim(), "user", "source.user")?;
             let fingerprint = Fingerprint::parse(fingerprint.trim())
                 .map_err(|err| AppError::invalid("source.fingerprint", format!("{err}.")))?;
-            let region =
-                Region::parse(region.trim()).map_err(|err| AppError::invalid("source.region", format!("{err}.")))?;
-            (tenancy, user, fingerprint, region)
+            (tenancy, user, Some(fingerprint), check_region(&region)?, None)
         }
         CredentialSource::ConfigFile { config, profile } => {
             let file = ConfigFile::parse(Path::new("the uploaded config file"), &config)
@@ -99,7 +119,14 @@ pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
                     .as_ref()
                     .map(|p| Zeroizing::new(secrecy::ExposeSecret::expose_secret(p).to_owned()));
             }
-            (profile.tenancy, profile.user, profile.fingerprint, profile.region)
+            let session = profile.security_token_file.is_some().then(|| profile.name.clone());
+            (profile.tenancy, profile.user, Some(profile.fingerprint), profile.region.id().to_owned(), session)
+        }
+        CredentialSource::SessionToken { region } => {
+            (String::new(), String::new(), None, check_region(&region)?, Some("DEFAULT".to_owned()))
+        }
+        CredentialSource::InstancePrincipal | CredentialSource::ResourcePrincipal => {
+            return Err(AppError::Internal(anyhow::anyhow!("host principals are checked by check_host_principal")));
         }
     };
     let secret = pass_phrase.as_ref().map(|p| SecretString::from(p.as_str().to_owned()));
@@ -110,7 +137,9 @@ pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
         };
         AppError::invalid(field, format!("The private key cannot be used: {err}."))
     })?;
-    if key.fingerprint() != &fingerprint {
+    if let Some(fingerprint) = &fingerprint
+        && key.fingerprint() != fingerprint
+    {
         return Err(AppError::invalid(
             "source.fingerprint",
             format!(
@@ -120,15 +149,100 @@ pub fn check(request: CreateConnectionRequest) -> Result<Checked, AppError> {
             ),
         ));
     }
-    Ok(Checked {
+    let base = Checked {
         name,
+        kind: ConnectionKind::ApiKey,
         tenancy,
         user,
-        fingerprint: fingerprint.as_str().to_owned(),
-        region: region.id().to_owned(),
-        private_key,
+        fingerprint: key.fingerprint().as_str().to_owned(),
+        region,
+        private_key: Some(private_key),
         pass_phrase,
-    })
+        security_token: None,
+        session_expires_at: None,
+    };
+    match session {
+        None if security_token.is_some() => Err(AppError::invalid(
+            "security_token",
+            "A security token belongs to a session profile (one with security_token_file); leave it out for an API key.",
+        )),
+        None => Ok(base),
+        Some(profile) => check_session(base, &key, security_token, &profile),
+    }
+}
+
+/// The session part of a session-token connection: the token must be one OCI issued for the
+/// uploaded key, in the profile's tenancy, and still valid.
+fn check_session(
+    mut checked: Checked,
+    key: &PrivateKey,
+    token: Option<Zeroizing<String>>,
+    profile: &str,
+) -> Result<Checked, AppError> {
+    let renew = format!(
+        "run `oci session authenticate --profile-name {profile} --region {}` and upload the new token file",
+        checked.region
+    );
+    let token_text = token.ok_or_else(|| {
+        AppError::invalid(
+            "security_token",
+            "Upload the session's token: the file the profile's security_token_file names (~/.oci/sessions/<profile>/token).",
+        )
+    })?;
+    let token = SecurityToken::parse(&token_text)
+        .map_err(|err| AppError::invalid("security_token", format!("The security token cannot be read: {err}.")))?;
+    let claims = token.claims();
+    let tenancy = claims.tenancy().unwrap_or_default().to_owned();
+    if Ocid::parse_of(&tenancy, &["tenancy"]).is_none() || Ocid::parse(&claims.sub).is_none() {
+        return Err(AppError::invalid(
+            "security_token",
+            "The security token names no tenancy or user; upload the token OCI issued.",
+        ));
+    }
+    if !checked.tenancy.is_empty() && checked.tenancy != tenancy {
+        return Err(AppError::invalid(
+            "security_token",
+            format!(
+                "The token is for tenancy {tenancy}, the profile names {}; upload the profile's own token.",
+                checked.tenancy
+            ),
+        ));
+    }
+    if !claims.valid_at(chrono::Utc::now(), chrono::TimeDelta::zero()) {
+        return Err(AppError::invalid(
+            "security_token",
+            format!("The session expired at {}; {renew}.", claims.expires_at().to_rfc3339()),
+        ));
+    }
+    if !jwk_is_key(&claims.jwk, key) {
+        return Err(AppError::invalid(
+            "private_key",
+            "The key is not the session's: upload the key_file of the profile the token was made for (~/.oci/sessions/<profile>/oci_api_key.pem).",
+        ));
+    }
+    checked.kind = ConnectionKind::SessionToken;
+    checked.tenancy = tenancy;
+    checked.user = claims.sub.clone();
+    checked.session_expires_at = Some(claims.expires_at());
+    checked.security_token = Some(Zeroizing::new(token.as_str().to_owned()));
+    Ok(checked)
+}
+
+/// Whether a token's `jwk` is the public half of `key` (same modulus and exponent).
+fn jwk_is_key(jwk: &crate::oci::token::Jwk, key: &PrivateKey) -> bool {
+    use base64::Engine;
+    use pkcs1::der::Decode;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Ok(spki) = pkcs8::spki::SubjectPublicKeyInfoRef::from_der(key.public_key_der()) else { return false };
+    let Ok(rsa) = pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes()) else { return false };
+    engine.decode(&jwk.n).is_ok_and(|n| n == rsa.modulus.as_bytes())
+        && engine.decode(&jwk.e).is_ok_and(|e| e == rsa.public_exponent.as_bytes())
+}
+
+fn check_region(region: &str) -> Result<String, AppError> {
+    Region::parse(region.trim())
+        .map(|r| r.id().to_owned())
+        .map_err(|err| AppError::invalid("source.region", format!("{err}.")))
 }
 
 fn check_ocid(value: &str, kind: &str, field: &str) -> Result<String, AppError> {
@@ -148,6 +262,59 @@ pub async fn check_off_thread(request: CreateConnectionRequest) -> Result<Checke
     tokio::task::spawn_blocking(move || check(request))
         .await
         .map_err(|err| AppError::Internal(anyhow::anyhow!("checking a connection's key: {err}")))?
+}
+
+/// Checks an instance- or resource-principal connection: the operator must allow host
+/// principals, and the host must be one (its metadata service answers, or it has the resource
+/// principal environment). Tenancy, principal and region are read from the host.
+pub async fn check_host_principal(state: &AppState, request: &CreateConnectionRequest) -> Result<Checked, AppError> {
+    let name = check_name(&request.name)?;
+    if !request.private_key.trim().is_empty() || request.security_token.is_some() {
+        return Err(AppError::invalid(
+            "private_key",
+            "Instance and resource principals use the host's own identity; leave the key and token out.",
+        ));
+    }
+    let base = |kind, tenancy: String, user: String, region: String| Checked {
+        name: name.clone(),
+        kind,
+        tenancy,
+        user,
+        fingerprint: String::new(),
+        region,
+        private_key: None,
+        pass_phrase: None,
+        security_token: None,
+        session_expires_at: None,
+    };
+    match request.source {
+        CredentialSource::InstancePrincipal => {
+            let metadata = MetadataClient::new(HTTP.clone(), &state.config.metadata_url);
+            let unreachable = |err: crate::oci::error::OciError| AppError::invalid("source", format!("{err}."));
+            let region = metadata.region().await.map_err(unreachable)?;
+            let cert = metadata.get("identity/cert.pem").await.map_err(unreachable)?;
+            let identity =
+                pem::parse(&cert).ok().and_then(|p| crate::oci::certificate::identity(p.contents()).ok()).ok_or_else(
+                    || AppError::invalid("source", "The metadata service's certificate names no tenancy; is it OCI's?"),
+                )?;
+            let region = Region::parse(&region)
+                .map_err(|err| AppError::invalid("source", format!("The metadata service names {err}.")))?;
+            Ok(base(ConnectionKind::InstancePrincipal, identity.tenancy, identity.instance, region.id().to_owned()))
+        }
+        CredentialSource::ResourcePrincipal => {
+            let environment = state.config.resource_principal.as_ref().ok_or_else(|| {
+                AppError::invalid(
+                    "source",
+                    "Signalbox is not running as an OCI resource: OCI_RESOURCE_PRINCIPAL_VERSION=2.2 with OCI_RESOURCE_PRINCIPAL_RPST, OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM and OCI_RESOURCE_PRINCIPAL_REGION are not all set.",
+                )
+            })?;
+            let token = environment.current_token().map_err(|err| AppError::invalid("source", format!("{err}.")))?;
+            let tenancy = token.claims().tenancy().unwrap_or_default().to_owned();
+            let region = check_region(&environment.region)?;
+            Ok(base(ConnectionKind::ResourcePrincipal, tenancy, token.claims().sub.clone(), region))
+        }
+        _ => Err(AppError::Internal(anyhow::anyhow!("not a host principal"))),
+    }
 }
 
 /// Team `team_id`'s connection `connection_id`; a 404 naming both when the team has no such
@@ -224,12 +391,68 @@ pub async fn team_sandbox(state: &AppState, team_id: i64) -> Result<crate::built
         .map_err(|err| AppError::ConnectionUnusable(format!("The built-in sandbox connection cannot be used: {err}.")))
 }
 
-/// The signing client of a stored connection. Its key is decrypted on the blocking pool.
+/// The signing client of a stored connection. Credentials that renew themselves (tokens) are
+/// kept per connection for the life of the process ([`Credentials`](crate::oci::principal)), so a
+/// token is exchanged once, not once per request; an API key is decrypted on the blocking pool.
 pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> Result<OciClient, AppError> {
     if row.kind() == ConnectionKind::Sandbox {
         return Ok(team_sandbox(state, row.team_id).await?.client);
     }
     let unusable = |why: &str| AppError::ConnectionUnusable(format!("Connection {} {why}", row.name));
+    let region = Region::parse(&row.region).map_err(|err| unusable(&format!("has an unknown region ({err}).")))?;
+    let credentials = match cached(state, row) {
+        Some(found) => found,
+        None => {
+            let made = credentials(state, master_key, row).await?;
+            remember(state, row, made.clone());
+            made
+        }
+    };
+    let client = OciClient::with_credentials(HTTP.clone(), credentials, region);
+    Ok(match &state.config.oci_endpoint {
+        Some(endpoint) => client.with_endpoint_for_all(endpoint),
+        None => client,
+    })
+}
+
+/// Forgets a connection's credentials (when it is deleted).
+pub fn forget(state: &AppState, connection_id: i64) {
+    state.credentials.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&connection_id);
+}
+
+fn cached(state: &AppState, row: &ConnectionRow) -> Option<Credentials> {
+    let cache = state.credentials.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Keyed by id and creation time: a deleted connection's id is never someone else's key.
+    cache.get(&row.id).filter(|(created, _)| *created == row.created_at).map(|(_, c)| c.clone())
+}
+
+fn remember(state: &AppState, row: &ConnectionRow, credentials: Credentials) {
+    let mut cache = state.credentials.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache.insert(row.id, (row.created_at, credentials));
+}
+
+async fn credentials(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> Result<Credentials, AppError> {
+    let unusable = |why: &str| AppError::ConnectionUnusable(format!("Connection {} {why}", row.name));
+    if row.kind().is_host_principal() && !state.config.host_principals {
+        return Err(unusable(
+            "acts as the host Signalbox runs on, which this server no longer allows (--host-principals is off).",
+        ));
+    }
+    match row.kind() {
+        ConnectionKind::InstancePrincipal => {
+            let metadata = MetadataClient::new(HTTP.clone(), &state.config.metadata_url);
+            let source = TokenSource::Instance { metadata };
+            return Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, None).map_err(AppError::Oci)?)));
+        }
+        ConnectionKind::ResourcePrincipal => {
+            let environment = state.config.resource_principal.as_ref().ok_or_else(|| {
+                unusable("needs the OCI_RESOURCE_PRINCIPAL_* environment, which this server no longer has.")
+            })?;
+            let source = environment.source();
+            return Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, None).map_err(AppError::Oci)?)));
+        }
+        _ => {}
+    }
     let sealed = row.private_key_sealed.as_deref().ok_or_else(|| unusable("has no key; delete and re-create it."))?;
     let pem = master_key.open(sealed, &key_context(row.id)).map_err(|_| {
         unusable("cannot decrypt its key: the master key changed. Restore master.key or re-create the connection.")
@@ -247,15 +470,40 @@ pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRo
         .await
         .map_err(|err| AppError::Internal(anyhow::anyhow!("loading a connection's key: {err}")))?;
     let key = loaded.map_err(|err| unusable(&format!("has a key that no longer loads ({err}).")))?;
-    let region = Region::parse(&row.region).map_err(|err| unusable(&format!("has an unknown region ({err}).")))?;
-    let api_key = ApiKey::new(&row.tenancy_ocid, &row.user_ocid, key);
-    Ok(OciClient::new(HTTP.clone(), Arc::new(api_key), region))
+    if row.kind() != ConnectionKind::SessionToken {
+        return Ok(Credentials::Key(Arc::new(ApiKey::new(&row.tenancy_ocid, &row.user_ocid, key))));
+    }
+    let sealed = row.security_token_sealed.as_deref().ok_or_else(|| unusable("has no session token."))?;
+    let text = master_key
+        .open(sealed, &security_token_context(row.id))
+        .map_err(|_| unusable("cannot decrypt its session token: the master key changed."))?;
+    let token = SecurityToken::parse(&String::from_utf8_lossy(&text))
+        .map_err(|err| unusable(&format!("has a session token that no longer reads ({err}).")))?;
+    let on_renew = store_renewed_token(state, row.id);
+    let source = TokenSource::Session { key: Arc::new(key), profile: row.name.clone(), on_renew: Some(on_renew) };
+    Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, Some(token)).map_err(AppError::Oci)?)))
+}
+
+/// Seals and stores each refreshed session token, so a restart carries on with the newest one.
+fn store_renewed_token(state: &AppState, id: i64) -> crate::oci::principal::OnRenew {
+    let state = state.clone();
+    Arc::new(move |token: &str| {
+        let Ok(parsed) = SecurityToken::parse(token) else { return };
+        let sealed = state.master_key.seal(token.as_bytes(), &security_token_context(id));
+        let pool = state.pool.clone();
+        tokio::spawn(async move {
+            let expires = parsed.claims().expires_at();
+            if let Err(err) = crate::db::connections::set_security_token(&pool, id, &sealed, expires).await {
+                tracing::warn!(connection = id, %err, "a refreshed session token could not be stored");
+            }
+        });
+    })
 }
 
 /// The tenancy (root compartment) a connection works in.
 pub fn tenancy(row: &ConnectionRow) -> String {
     match row.kind() {
         ConnectionKind::Sandbox => crate::builtin::tenancy_of(row.team_id),
-        ConnectionKind::ApiKey => row.tenancy_ocid.clone(),
+        _ => row.tenancy_ocid.clone(),
     }
 }

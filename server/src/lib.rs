@@ -122,7 +122,8 @@ impl Application {
         let leptos_options = leptos_options(&config, local);
         let sandbox_base = sandbox_url(local);
         let egress = egress::EgressPolicy::with_loopback(config.allow_egress.clone());
-        let builtin = builtin::Builtin::start(&data_dir, &sandbox_base, egress.clone())?;
+        let builtin =
+            builtin::Builtin::start(&data_dir, &sandbox_base, egress.clone(), config.sandbox_metadata_service)?;
         if config.sandbox_persist {
             let store = sandbox::persist::Store::open(&data_dir.path().join("sandbox.db")).await?;
             builtin.host.persist_to(store).await?;
@@ -148,6 +149,7 @@ impl Application {
             progress: Default::default(),
             sessions: sessions.clone(),
             stopping: tokio::sync::watch::channel(false).0,
+            credentials: std::sync::Mutex::default(),
             inboxes: inbox::Inboxes::new(
                 config_public_url.as_deref().unwrap_or(&self_url(local)),
                 &sandbox_base,

@@ -45,6 +45,11 @@ pub struct App {
     pub sessions: tower_sessions_sqlx_store::SqliteStore,
     /// Turns true when the server starts stopping: live streams end, so the drain is not held up.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The credentials of each connection that signs with renewed tokens, by connection id (with
+    /// its creation time, so a reused id never finds another connection's), kept between
+    /// requests so a token is exchanged once, not per request.
+    pub credentials:
+        std::sync::Mutex<std::collections::HashMap<i64, (DateTime<Utc>, crate::oci::principal::Credentials)>>,
 }
 
 impl Deref for AppState {

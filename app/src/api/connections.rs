@@ -21,14 +21,17 @@ pub struct Connection {
     pub kind: ConnectionKind,
     /// Tenancy OCID.
     pub tenancy: String,
-    /// User OCID.
+    /// The principal: the user OCID (API keys, sessions), the instance's or the resource's OCID.
     pub user: String,
-    /// Fingerprint of the API key.
+    /// Fingerprint of the API key or session key (empty for instance and resource principals).
     pub fingerprint: String,
     /// Region identifier, such as `eu-frankfurt-1`.
     pub region: String,
     /// Whether the key is protected by a pass phrase (stored sealed too).
     pub has_pass_phrase: bool,
+    /// When a session-token connection's token expires (as last stored; it is refreshed in use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_expires_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// The last "Test connection", if any.
@@ -68,13 +71,41 @@ pub enum CredentialSource {
         region: String,
     },
     /// A `~/.oci/config` file's text and the profile to use (its `key_file` is ignored: the key
-    /// is uploaded beside it).
+    /// is uploaded beside it). A profile with `security_token_file` makes a session-token
+    /// connection, whose token is uploaded beside it too (`security_token`).
     ConfigFile {
         /// The file's text.
         config: String,
         /// Profile name, such as `DEFAULT`.
         profile: String,
     },
+    /// A session from `oci session authenticate`: its token (`security_token`) and session key
+    /// (`private_key`); the tenancy and user are read from the token.
+    SessionToken {
+        /// Region identifier or key, such as `eu-frankfurt-1` or `FRA`.
+        region: String,
+    },
+    /// The OCI compute instance Signalbox runs on: tenancy and region come from its metadata
+    /// service. Site administrators only, where the operator allows host principals.
+    InstancePrincipal,
+    /// The OCI Function or container instance Signalbox runs as: from its
+    /// `OCI_RESOURCE_PRINCIPAL_*` environment. Site administrators only, where the operator
+    /// allows host principals.
+    ResourcePrincipal,
+}
+
+impl CredentialSource {
+    /// The kind of connection it makes (a config profile with a token file makes a session).
+    pub fn kind(&self, has_security_token: bool) -> ConnectionKind {
+        match self {
+            CredentialSource::Fields { .. } => ConnectionKind::ApiKey,
+            CredentialSource::ConfigFile { .. } if has_security_token => ConnectionKind::SessionToken,
+            CredentialSource::ConfigFile { .. } => ConnectionKind::ApiKey,
+            CredentialSource::SessionToken { .. } => ConnectionKind::SessionToken,
+            CredentialSource::InstancePrincipal => ConnectionKind::InstancePrincipal,
+            CredentialSource::ResourcePrincipal => ConnectionKind::ResourcePrincipal,
+        }
+    }
 }
 
 /// Body of `POST /api/v1/teams/{team_id}/connections`.
@@ -83,13 +114,18 @@ pub enum CredentialSource {
 pub struct CreateConnectionRequest {
     /// Name, unique in the team.
     pub name: String,
-    /// Tenancy, user, fingerprint and region.
+    /// How it signs in, and where its tenancy, user and region come from.
     pub source: CredentialSource,
-    /// The private key, PEM (PKCS#1 or PKCS#8, encrypted or not).
+    /// The private key, PEM (PKCS#1 or PKCS#8, encrypted or not): the API key, or a session's
+    /// key. Empty for instance and resource principals.
+    #[serde(default)]
     pub private_key: String,
     /// Pass phrase of an encrypted key (for a config file: overrides its `pass_phrase`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_phrase: Option<String>,
+    /// A session's security token: the content of the profile's `security_token_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_token: Option<String>,
 }
 
 /// A compartment a connection can see.

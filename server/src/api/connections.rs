@@ -5,7 +5,7 @@ use super::ApiResult;
 use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::auth::Caller;
-use crate::connections::{self, find, key_context, pass_phrase_context};
+use crate::connections::{self, find, key_context, pass_phrase_context, security_token_context};
 use crate::db::audit_events::NewAuditEvent;
 use crate::db::connections::{ConnectionRow, NewConnection};
 use crate::db::{DbError, connections as table};
@@ -31,6 +31,7 @@ fn summary(row: &ConnectionRow) -> Connection {
         fingerprint: row.fingerprint.clone(),
         region: row.region.clone(),
         has_pass_phrase: row.pass_phrase_sealed.is_some(),
+        session_expires_at: row.session_expires_at,
         created_at: row.created_at,
         last_test: row.last_test_message.as_deref().and_then(|json| serde_json::from_str(json).ok()),
     }
@@ -64,11 +65,28 @@ pub async fn create_connection(
     Path(team_id): Path<i64>,
     JsonBody(request): JsonBody<CreateConnectionRequest>,
 ) -> ApiResult<Json<Connection>> {
-    let checked = connections::check_off_thread(request).await?;
+    let checked = if request.source.kind(false).is_host_principal() {
+        // The host's own identity serves every team that uses it: the operator allows it, and
+        // only a site administrator, signed in (not an API token), makes such a connection.
+        if !state.config.host_principals {
+            return Err(AppError::Forbidden(
+                "Instance and resource principal connections are off on this server; the operator enables them with --host-principals.".into(),
+            ));
+        }
+        if !(caller.is_session() && caller.user.is_site_admin) {
+            return Err(AppError::Forbidden(
+                "Only a site administrator, signed in, may connect with the host's own identity (instance or resource principal).".into(),
+            ));
+        }
+        connections::check_host_principal(&state, &request).await?
+    } else {
+        connections::check_off_thread(request).await?
+    };
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let id = NewConnection {
         team_id,
         name: &checked.name,
+        kind: checked.kind,
         tenancy: &checked.tenancy,
         user: &checked.user,
         fingerprint: &checked.fingerprint,
@@ -84,18 +102,28 @@ pub async fn create_connection(
         },
         other => other.into(),
     })?;
-    let key = state.master_key.seal(checked.private_key.as_bytes(), &key_context(id));
+    let key = checked.private_key.as_ref().map(|k| state.master_key.seal(k.as_bytes(), &key_context(id)));
     let pass_phrase =
         checked.pass_phrase.as_ref().map(|p| state.master_key.seal(p.as_bytes(), &pass_phrase_context(id)));
-    table::set_secrets(&mut tx, id, &key, pass_phrase.as_deref()).await?;
-    // What the audit trail keeps: everything but the key and the pass phrase.
+    let token =
+        checked.security_token.as_ref().map(|t| state.master_key.seal(t.as_bytes(), &security_token_context(id)));
+    let secrets = table::Secrets {
+        private_key: key.as_deref(),
+        pass_phrase: pass_phrase.as_deref(),
+        security_token: token.as_deref(),
+        session_expires_at: checked.session_expires_at,
+    };
+    table::set_secrets(&mut tx, id, &secrets).await?;
+    // What the audit trail keeps: everything but the key, the pass phrase and the token.
     let after = serde_json::json!({
         "name": checked.name,
+        "kind": checked.kind.as_str(),
         "tenancy": checked.tenancy,
         "user": checked.user,
         "fingerprint": checked.fingerprint,
         "region": checked.region,
         "pass_phrase": checked.pass_phrase.as_ref().map(|_| "(set)"),
+        "session_expires_at": checked.session_expires_at,
     })
     .to_string();
     let mut event = audit(&caller, "connection.create", team_id, id, &checked.name);
@@ -125,6 +153,7 @@ pub async fn delete_connection(
     }
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     table::delete(&mut tx, row.id).await?;
+    connections::forget(&state, row.id);
     let before = serde_json::to_string(&summary(&row)).unwrap_or_default();
     let mut event = audit(&caller, "connection.delete", team_id, row.id, &row.name);
     event.before_json = Some(&before);

@@ -136,6 +136,9 @@ pub struct Profile {
     pub region: Region,
     /// Pass phrase of an encrypted key.
     pub pass_phrase: Option<SecretString>,
+    /// A session profile's `security_token_file` (`oci session authenticate` writes one); such a
+    /// profile needs no `user`, the token names it.
+    pub security_token_file: Option<String>,
     file: PathBuf,
     lines: BTreeMap<&'static str, usize>,
 }
@@ -287,9 +290,16 @@ impl ConfigFile {
             ));
         }
         let mut lines = BTreeMap::new();
-        let user = required("user")?;
-        check_ocid(&user.value, "user").map_err(|m| invalid(user, "user", m))?;
-        lines.insert("user", user.line);
+        let security_token_file = lookup("security_token_file").map(|e| e.value.clone());
+        let user = match (lookup("user"), &security_token_file) {
+            (None, Some(_)) => String::new(),
+            (found, _) => {
+                let user = found.ok_or_else(|| err(None, Some("user"), ConfigProblem::Missing))?;
+                check_ocid(&user.value, "user").map_err(|m| invalid(user, "user", m))?;
+                lines.insert("user", user.line);
+                user.value.clone()
+            }
+        };
         let tenancy = required("tenancy")?;
         check_ocid(&tenancy.value, "tenancy").map_err(|m| invalid(tenancy, "tenancy", m))?;
         lines.insert("tenancy", tenancy.line);
@@ -313,11 +323,12 @@ impl ConfigFile {
         Ok(Profile {
             name: name.to_owned(),
             tenancy: tenancy.value.clone(),
-            user: user.value.clone(),
+            user,
             fingerprint,
             key_file,
             region,
             pass_phrase,
+            security_token_file,
             file: self.path.clone(),
             lines,
         })

@@ -262,22 +262,56 @@ fn value_or_file(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
-/// The resource principal of this process, from its environment; `None` when it has none.
-pub fn resource_from_environment() -> Option<TokenSource> {
-    let version = std::env::var("OCI_RESOURCE_PRINCIPAL_VERSION").ok()?;
-    if version.trim() != "2.2" {
-        return None;
-    }
-    let rpst = std::env::var("OCI_RESOURCE_PRINCIPAL_RPST").ok()?;
-    let private_pem = std::env::var("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM").ok()?;
-    let pass_phrase = std::env::var("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE")
-        .ok()
-        .and_then(|p| value_or_file(&p).ok())
-        .map(SecretString::from);
-    Some(TokenSource::Resource { rpst, private_pem, pass_phrase })
+/// A resource principal's `OCI_RESOURCE_PRINCIPAL_*` settings (version 2.2), read once at startup.
+#[derive(Clone)]
+pub struct ResourceEnvironment {
+    /// `OCI_RESOURCE_PRINCIPAL_RPST`.
+    pub rpst: String,
+    /// `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM`.
+    pub private_pem: String,
+    /// `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE`, read.
+    pub pass_phrase: Option<SecretString>,
+    /// `OCI_RESOURCE_PRINCIPAL_REGION`.
+    pub region: String,
 }
 
-/// The region `OCI_RESOURCE_PRINCIPAL_REGION` names.
-pub fn resource_region_from_environment() -> Option<String> {
-    std::env::var("OCI_RESOURCE_PRINCIPAL_REGION").ok().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty())
+impl std::fmt::Debug for ResourceEnvironment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token and key may be the values themselves: only the region is shown.
+        f.debug_struct("ResourceEnvironment").field("region", &self.region).finish_non_exhaustive()
+    }
+}
+
+impl ResourceEnvironment {
+    /// This process's, when it runs as a resource with version 2.2 (what Functions and container
+    /// instances set); `None` otherwise.
+    pub fn from_environment() -> Option<Self> {
+        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if var("OCI_RESOURCE_PRINCIPAL_VERSION")? != "2.2" {
+            return None;
+        }
+        Some(Self {
+            rpst: var("OCI_RESOURCE_PRINCIPAL_RPST")?,
+            private_pem: var("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM")?,
+            pass_phrase: var("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE")
+                .and_then(|p| value_or_file(&p).ok())
+                .map(SecretString::from),
+            region: var("OCI_RESOURCE_PRINCIPAL_REGION")?,
+        })
+    }
+
+    /// The token source it describes.
+    pub fn source(&self) -> TokenSource {
+        TokenSource::Resource {
+            rpst: self.rpst.clone(),
+            private_pem: self.private_pem.clone(),
+            pass_phrase: self.pass_phrase.clone(),
+        }
+    }
+
+    /// The token as it is now (to learn the tenancy and resource when a connection is made).
+    pub fn current_token(&self) -> Result<SecurityToken, String> {
+        let text = value_or_file(&self.rpst).map_err(|e| format!("OCI_RESOURCE_PRINCIPAL_RPST {e}"))?;
+        SecurityToken::parse(&text).map_err(|e| format!("OCI_RESOURCE_PRINCIPAL_RPST: {e}"))
+    }
 }

@@ -58,11 +58,12 @@ pub async fn serve(
     listen: SocketAddr,
     keys: &[TrustedKey],
     egress: EgressPolicy,
+    metadata_service: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StandaloneError> {
     // Each trusted key's tenancy is a tenancy of its own (its root compartment is that tenancy),
     // so a client lists its own tenancy's compartments, as in OCI.
-    let host = SandboxHost::new(SandboxConfig { egress, ..SandboxConfig::default() });
+    let host = SandboxHost::new(SandboxConfig { egress, metadata_service, ..SandboxConfig::default() });
     for key in keys {
         let spec = format!("{}={}", key.key_id, key.pem_file.display());
         let pem = std::fs::read(&key.pem_file).map_err(|err| StandaloneError::TrustKey {

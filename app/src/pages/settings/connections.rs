@@ -97,11 +97,13 @@ fn connection_row(
 ) -> impl IntoView {
     let id = connection.id;
     let sandbox = connection.kind == ConnectionKind::Sandbox;
-    let kind = if sandbox {
-        view! { <span class="tag">"sandbox"</span> }.into_any()
-    } else {
-        view! { <span class="tag">"API key"</span> }.into_any()
-    };
+    let kind = view! { <span class="tag">{if sandbox { "sandbox" } else { connection.kind.label() }}</span> };
+    let expiry = connection.session_expires_at.map(|at| {
+        view! {
+            <br />
+            <span class="muted">"session until " <time datetime=at.to_rfc3339()>{format::utc(at)}</time></span>
+        }
+    });
     let identity = if sandbox {
         view! { <span class="muted">"Built in: the embedded OCI sandbox"</span> }.into_any()
     } else {
@@ -111,8 +113,9 @@ fn connection_row(
             </span>
             <br />
             <span class="mono truncate muted" title=format!("{} · {}", connection.user, connection.fingerprint)>
-                {connection.fingerprint.clone()}
+                {if connection.fingerprint.is_empty() { connection.user.clone() } else { connection.fingerprint.clone() }}
             </span>
+            {expiry}
         }
         .into_any()
     };
@@ -194,19 +197,67 @@ fn TestOutcome(result: ConnectionTest) -> impl IntoView {
     }
 }
 
-/// Fields with their own error slot when the identity is typed in.
-const TYPED_FIELDS: &[&str] =
-    &["name", "source.tenancy", "source.user", "source.fingerprint", "source.region", "private_key", "pass_phrase"];
-/// Fields with their own error slot when the identity comes from a config file.
-const CONFIG_FIELDS: &[&str] = &["name", "source.config", "source.profile", "private_key", "pass_phrase"];
+/// How a new connection signs in, as the form offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// An API key, typed in.
+    Fields,
+    /// A `~/.oci/config` profile: an API key, or a session with its token.
+    ConfigFile,
+    /// A session token and its key.
+    Session,
+    /// The instance Signalbox runs on.
+    Instance,
+    /// The resource Signalbox runs as.
+    Resource,
+}
 
-/// Adds a tenancy: typed fields or a pasted `~/.oci/config`, plus the private key.
+impl Mode {
+    const ALL: [Mode; 5] = [Mode::Fields, Mode::ConfigFile, Mode::Session, Mode::Instance, Mode::Resource];
+
+    fn label(self) -> &'static str {
+        match self {
+            Mode::Fields => "API key",
+            Mode::ConfigFile => "~/.oci/config file",
+            Mode::Session => "Session token",
+            Mode::Instance => "Instance principal",
+            Mode::Resource => "Resource principal",
+        }
+    }
+
+    /// The fields with their own error slot in this mode; errors about others go to the alert.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Mode::Fields => &[
+                "name",
+                "source.tenancy",
+                "source.user",
+                "source.fingerprint",
+                "source.region",
+                "private_key",
+                "pass_phrase",
+            ],
+            Mode::ConfigFile => {
+                &["name", "source.config", "source.profile", "private_key", "pass_phrase", "security_token"]
+            }
+            Mode::Session => &["name", "source.region", "security_token", "private_key", "pass_phrase"],
+            Mode::Instance | Mode::Resource => &["name"],
+        }
+    }
+
+    fn takes_key(self) -> bool {
+        matches!(self, Mode::Fields | Mode::ConfigFile | Mode::Session)
+    }
+}
+
+/// Adds a tenancy: an API key (typed fields or a pasted `~/.oci/config`), a session token, or
+/// the host's own identity (instance or resource principal).
 #[component]
 fn AddConnection(
     team: Signal<Option<i64>>,
     create: Action<(i64, CreateConnectionRequest), Result<Connection, ApiError>>,
 ) -> impl IntoView {
-    let from_file = RwSignal::new(false);
+    let mode = RwSignal::new(Mode::Fields);
     let name = RwSignal::new(String::new());
     let tenancy = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
@@ -216,10 +267,11 @@ fn AddConnection(
     let profile = RwSignal::new("DEFAULT".to_owned());
     let key = RwSignal::new(String::new());
     let pass_phrase = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
     let error = failure(create);
     Effect::new(move |_| {
         if create.value().get().is_some_and(|r| r.is_ok()) {
-            for field in [name, tenancy, user, fingerprint, region, config, key, pass_phrase] {
+            for field in [name, tenancy, user, fingerprint, region, config, key, pass_phrase, token] {
                 field.set(String::new());
             }
         }
@@ -249,25 +301,35 @@ fn AddConnection(
                 let Some(team) = team.get_untracked() else {
                     return;
                 };
-                let source = if from_file.get_untracked() {
-                    CredentialSource::ConfigFile { config: config.get_untracked(), profile: profile.get_untracked() }
-                } else {
-                    CredentialSource::Fields {
+                let chosen = mode.get_untracked();
+                let source = match chosen {
+                    Mode::Fields => CredentialSource::Fields {
                         tenancy: tenancy.get_untracked(),
                         user: user.get_untracked(),
                         fingerprint: fingerprint.get_untracked(),
                         region: region.get_untracked(),
+                    },
+                    Mode::ConfigFile => {
+                        CredentialSource::ConfigFile { config: config.get_untracked(), profile: profile.get_untracked() }
                     }
+                    Mode::Session => CredentialSource::SessionToken { region: region.get_untracked() },
+                    Mode::Instance => CredentialSource::InstancePrincipal,
+                    Mode::Resource => CredentialSource::ResourcePrincipal,
                 };
                 let pass = pass_phrase.get_untracked();
+                let token_text = token.get_untracked();
+                let takes_key = chosen.takes_key();
                 create
                     .dispatch((
                         team,
                         CreateConnectionRequest {
                             name: name.get_untracked(),
                             source,
-                            private_key: key.get_untracked(),
-                            pass_phrase: (!pass.is_empty()).then_some(pass),
+                            private_key: if takes_key { key.get_untracked() } else { String::new() },
+                            pass_phrase: (takes_key && !pass.is_empty()).then_some(pass),
+                            security_token: (matches!(chosen, Mode::ConfigFile | Mode::Session)
+                                && !token_text.trim().is_empty())
+                                .then_some(token_text),
                         },
                     ));
             }
@@ -275,82 +337,128 @@ fn AddConnection(
             <h3 class="form-title">"Add a connection"</h3>
             {text("Name", "name", name, "prod-frankfurt")}
             <fieldset class="segmented">
-                <legend class="field-label">"Identity from"</legend>
-                <label>
-                    <input
-                        type="radio"
-                        name="identity-source"
-                        prop:checked=move || !from_file.get()
-                        on:change=move |_| from_file.set(false)
-                    />
-                    "Fields"
-                </label>
-                <label>
-                    <input
-                        type="radio"
-                        name="identity-source"
-                        prop:checked=move || from_file.get()
-                        on:change=move |_| from_file.set(true)
-                    />
-                    "~/.oci/config file"
-                </label>
+                <legend class="field-label">"Sign in with"</legend>
+                {Mode::ALL
+                    .into_iter()
+                    .map(|choice| {
+                        view! {
+                            <label>
+                                <input
+                                    type="radio"
+                                    name="identity-source"
+                                    prop:checked=move || mode.get() == choice
+                                    on:change=move |_| mode.set(choice)
+                                />
+                                {choice.label()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
             </fieldset>
-            <Show
-                when=move || from_file.get()
-                fallback=move || {
+            {move || match mode.get() {
+                Mode::Fields => {
                     view! {
                         {text("Tenancy OCID", "source.tenancy", tenancy, "ocid1.tenancy.oc1..aaaa…")}
                         {text("User OCID", "source.user", user, "ocid1.user.oc1..aaaa…")}
                         {text("Fingerprint", "source.fingerprint", fingerprint, "aa:bb:cc:…")}
                         {text("Region", "source.region", region, "eu-frankfurt-1")}
                     }
+                        .into_any()
                 }
-            >
+                Mode::ConfigFile => {
+                    view! {
+                        <label class="field">
+                            <span class="field-label">"Config file"</span>
+                            <textarea
+                                class="mono"
+                                rows="7"
+                                spellcheck="false"
+                                placeholder="[DEFAULT]\nuser=ocid1.user…\nfingerprint=…\ntenancy=ocid1.tenancy…\nregion=eu-frankfurt-1"
+                                prop:value=move || config.get()
+                                on:input=move |e| config.set(event_target_value(&e))
+                            ></textarea>
+                            <FieldError error field="source.config" />
+                        </label>
+                        {text("Profile", "source.profile", profile, "DEFAULT")}
+                        {token_field(token, error, "Security token, for sessions (security_token_file)")}
+                    }
+                        .into_any()
+                }
+                Mode::Session => {
+                    view! {
+                        {text("Region", "source.region", region, "eu-frankfurt-1")}
+                        {token_field(token, error, "Security token (~/.oci/sessions/<profile>/token)")}
+                    }
+                        .into_any()
+                }
+                Mode::Instance => {
+                    view! {
+                        <p class="hint">
+                            "Signs in as the OCI compute instance Signalbox runs on: tenancy and region come from its metadata service, and the policies of a dynamic group matching the instance apply. Site administrators only, on servers started with --host-principals."
+                        </p>
+                    }
+                        .into_any()
+                }
+                Mode::Resource => {
+                    view! {
+                        <p class="hint">
+                            "Signs in as the OCI Function or container instance Signalbox runs as (OCI_RESOURCE_PRINCIPAL_* in its environment). Site administrators only, on servers started with --host-principals."
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
+            <Show when=move || mode.get().takes_key()>
                 <label class="field">
-                    <span class="field-label">"Config file"</span>
+                    <span class="field-label">
+                        {move || if mode.get() == Mode::Session { "Session key (PEM)" } else { "Private key (PEM)" }}
+                    </span>
                     <textarea
                         class="mono"
-                        rows="7"
+                        rows="6"
                         spellcheck="false"
-                        placeholder="[DEFAULT]\nuser=ocid1.user…\nfingerprint=…\ntenancy=ocid1.tenancy…\nregion=eu-frankfurt-1"
-                        prop:value=move || config.get()
-                        on:input=move |e| config.set(event_target_value(&e))
+                        placeholder="-----BEGIN PRIVATE KEY-----"
+                        prop:value=move || key.get()
+                        on:input=move |e| key.set(event_target_value(&e))
                     ></textarea>
-                    <FieldError error field="source.config" />
+                    <FieldError error field="private_key" />
                 </label>
-                {text("Profile", "source.profile", profile, "DEFAULT")}
+                <label class="field">
+                    <span class="field-label">"Pass phrase (if the key is encrypted)"</span>
+                    <input
+                        type="password"
+                        autocomplete="off"
+                        prop:value=move || pass_phrase.get()
+                        on:input=move |e| pass_phrase.set(event_target_value(&e))
+                    />
+                    <FieldError error field="pass_phrase" />
+                </label>
             </Show>
-            <label class="field">
-                <span class="field-label">"Private key (PEM)"</span>
-                <textarea
-                    class="mono"
-                    rows="6"
-                    spellcheck="false"
-                    placeholder="-----BEGIN PRIVATE KEY-----"
-                    prop:value=move || key.get()
-                    on:input=move |e| key.set(event_target_value(&e))
-                ></textarea>
-                <FieldError error field="private_key" />
-            </label>
-            <label class="field">
-                <span class="field-label">"Pass phrase (if the key is encrypted)"</span>
-                <input
-                    type="password"
-                    autocomplete="off"
-                    prop:value=move || pass_phrase.get()
-                    on:input=move |e| pass_phrase.set(event_target_value(&e))
-                />
-                <FieldError error field="pass_phrase" />
-            </label>
             // An error about a field the current mode does not show goes to the alert line.
-            <Show when=move || from_file.get() fallback=move || view! { <FormAlert error fields=TYPED_FIELDS /> }>
-                <FormAlert error fields=CONFIG_FIELDS />
-            </Show>
+            {move || view! { <FormAlert error fields=mode.get().fields() /> }}
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
                     {move || if create.pending().get() { "Checking…" } else { "Add connection" }}
                 </button>
             </div>
         </form>
+    }
+}
+
+/// The security token textarea of session modes.
+fn token_field(token: RwSignal<String>, error: Signal<Option<ApiError>>, label: &'static str) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span class="field-label">{label}</span>
+            <textarea
+                class="mono"
+                rows="4"
+                spellcheck="false"
+                placeholder="eyJraWQiOi…"
+                prop:value=move || token.get()
+                on:input=move |e| token.set(event_target_value(&e))
+            ></textarea>
+            <FieldError error field="security_token" />
+        </label>
     }
 }
