@@ -20,7 +20,7 @@ use server::oci::ons::{
     CreateSubscriptionDetails, CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails,
     Protocol, TopicAttributesDetails, UpdateSubscriptionDetails,
 };
-use server::oci::region::{Region, Service};
+use server::oci::region::Region;
 use server::oci::signer::ApiKey;
 use std::sync::Arc;
 
@@ -38,11 +38,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let key = PrivateKey::from_pem(&std::fs::read(key_file)?, None)?;
     let http = reqwest::Client::builder().no_proxy().build()?;
-    let mut client = OciClient::new(http, Arc::new(ApiKey::new(TENANCY, USER, key)), Region::default())
-        .with_retry(RetryPolicy { max_attempts: 1, ..RetryPolicy::default() });
-    for service in Service::ALL {
-        client = client.with_endpoint(service, base_url.as_str());
-    }
+    let client = OciClient::new(http, Arc::new(ApiKey::new(TENANCY, USER, key)), Region::default())
+        .with_retry(RetryPolicy { max_attempts: 1, ..RetryPolicy::default() })
+        .with_endpoint_for_all(base_url);
     run(&client, base_url, label).await?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::egress::EgressPolicy;
 use crate::oci::client::OciClient;
 use crate::oci::functions::{CreateApplicationDetails, CreateFunctionDetails, FunctionSourceDetails};
 use crate::oci::key::PrivateKey;
-use crate::oci::region::{Region, Service};
+use crate::oci::region::Region;
 use crate::oci::signer::ApiKey;
 use crate::sandbox::host::SandboxHost;
 use crate::sandbox::{Sandbox, SandboxConfig};
@@ -208,11 +208,7 @@ fn signed_client(api_key: ApiKey, base_url: &str) -> OciClient {
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .unwrap_or_else(|_| reqwest::Client::new());
-    let mut client = OciClient::new(http, Arc::new(api_key), Region::default());
-    for service in Service::ALL {
-        client = client.with_endpoint(service, base_url);
-    }
-    client
+    OciClient::new(http, Arc::new(api_key), Region::default()).with_endpoint_for_all(base_url)
 }
 
 /// Compartment of the sample functions (`dev`).

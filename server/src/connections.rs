@@ -19,7 +19,7 @@ use crate::oci::metadata::MetadataClient;
 use crate::oci::principal::{Credentials, TokenCredentials, TokenSource};
 use crate::oci::region::Region;
 use crate::oci::signer::ApiKey;
-use crate::oci::token::SecurityToken;
+use crate::oci::token::{Jwk, SecurityToken};
 use crate::state::AppState;
 use app::api::connections::{ConnectionKind, CreateConnectionRequest, CredentialSource};
 use app::model::ocid::Ocid;
@@ -214,7 +214,7 @@ fn check_session(
             format!("The session expired at {}; {renew}.", claims.expires_at().to_rfc3339()),
         ));
     }
-    if !jwk_is_key(&claims.jwk, key) {
+    if !Jwk::of_public_key_der(key.public_key_der()).is_some_and(|jwk| jwk.same_key(&claims.jwk)) {
         return Err(AppError::invalid(
             "private_key",
             "The key is not the session's: upload the key_file of the profile the token was made for (~/.oci/sessions/<profile>/oci_api_key.pem).",
@@ -226,17 +226,6 @@ fn check_session(
     checked.session_expires_at = Some(claims.expires_at());
     checked.security_token = Some(Zeroizing::new(token.as_str().to_owned()));
     Ok(checked)
-}
-
-/// Whether a token's `jwk` is the public half of `key` (same modulus and exponent).
-fn jwk_is_key(jwk: &crate::oci::token::Jwk, key: &PrivateKey) -> bool {
-    use base64::Engine;
-    use pkcs1::der::Decode;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let Ok(spki) = pkcs8::spki::SubjectPublicKeyInfoRef::from_der(key.public_key_der()) else { return false };
-    let Ok(rsa) = pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes()) else { return false };
-    engine.decode(&jwk.n).is_ok_and(|n| n == rsa.modulus.as_bytes())
-        && engine.decode(&jwk.e).is_ok_and(|e| e == rsa.public_exponent.as_bytes())
 }
 
 fn check_region(region: &str) -> Result<String, AppError> {
@@ -442,14 +431,14 @@ async fn credentials(state: &AppState, master_key: &MasterKey, row: &ConnectionR
         ConnectionKind::InstancePrincipal => {
             let metadata = MetadataClient::new(HTTP.clone(), &state.config.metadata_url);
             let source = TokenSource::Instance { metadata };
-            return Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, None).map_err(AppError::Oci)?)));
+            return Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, None))));
         }
         ConnectionKind::ResourcePrincipal => {
             let environment = state.config.resource_principal.as_ref().ok_or_else(|| {
                 unusable("needs the OCI_RESOURCE_PRINCIPAL_* environment, which this server no longer has.")
             })?;
             let source = environment.source();
-            return Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, None).map_err(AppError::Oci)?)));
+            return Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, None))));
         }
         _ => {}
     }
@@ -480,8 +469,9 @@ async fn credentials(state: &AppState, master_key: &MasterKey, row: &ConnectionR
     let token = SecurityToken::parse(&String::from_utf8_lossy(&text))
         .map_err(|err| unusable(&format!("has a session token that no longer reads ({err}).")))?;
     let on_renew = store_renewed_token(state, row.id);
-    let source = TokenSource::Session { key: Arc::new(key), profile: row.name.clone(), on_renew: Some(on_renew) };
-    Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, Some(token)).map_err(AppError::Oci)?)))
+    // The profile the session came from is not kept: the renewal command names a placeholder.
+    let source = TokenSource::Session { key: Arc::new(key), profile: None, on_renew: Some(on_renew) };
+    Ok(Credentials::Token(Arc::new(TokenCredentials::new(source, Some(token)))))
 }
 
 /// Seals and stores each refreshed session token, so a restart carries on with the newest one.

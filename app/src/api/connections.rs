@@ -95,16 +95,9 @@ pub enum CredentialSource {
 }
 
 impl CredentialSource {
-    /// The kind of connection it makes (a config profile with a token file makes a session).
-    pub fn kind(&self, has_security_token: bool) -> ConnectionKind {
-        match self {
-            CredentialSource::Fields { .. } => ConnectionKind::ApiKey,
-            CredentialSource::ConfigFile { .. } if has_security_token => ConnectionKind::SessionToken,
-            CredentialSource::ConfigFile { .. } => ConnectionKind::ApiKey,
-            CredentialSource::SessionToken { .. } => ConnectionKind::SessionToken,
-            CredentialSource::InstancePrincipal => ConnectionKind::InstancePrincipal,
-            CredentialSource::ResourcePrincipal => ConnectionKind::ResourcePrincipal,
-        }
+    /// Whether it is the identity of the host Signalbox runs on (instance or resource principal).
+    pub fn is_host_principal(&self) -> bool {
+        matches!(self, CredentialSource::InstancePrincipal | CredentialSource::ResourcePrincipal)
     }
 }
 

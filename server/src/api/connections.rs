@@ -65,7 +65,7 @@ pub async fn create_connection(
     Path(team_id): Path<i64>,
     JsonBody(request): JsonBody<CreateConnectionRequest>,
 ) -> ApiResult<Json<Connection>> {
-    let checked = if request.source.kind(false).is_host_principal() {
+    let checked = if request.source.is_host_principal() {
         // The host's own identity serves every team that uses it: the operator allows it, and
         // only a site administrator, signed in (not an API token), makes such a connection.
         if !state.config.host_principals {

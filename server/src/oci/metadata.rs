@@ -2,7 +2,8 @@
 //! its private key and the intermediate, and the instance's region.
 //!
 //! The base URL is `http://169.254.169.254/opc/v2` unless `OCI_METADATA_BASE_URL` says otherwise,
-//! the SDK's own override (the sandbox's metadata service, in tests). Every request carries
+//! the SDK's own override (the sandbox's metadata service, in tests); `signalbox serve` reads it
+//! at startup (`Config::metadata_url`). Every request carries
 //! `Authorization: Bearer Oracle`, which version 2 of the service requires.
 
 use super::error::OciError;
@@ -37,17 +38,6 @@ impl MetadataClient {
     /// The metadata service at `base_url`.
     pub fn new(http: reqwest::Client, base_url: &str) -> Self {
         Self { http, base_url: base_url.trim_end_matches('/').to_owned() }
-    }
-
-    /// The service `OCI_METADATA_BASE_URL` names, or the instance's own.
-    pub fn from_environment(http: reqwest::Client) -> Self {
-        let base = std::env::var("OCI_METADATA_BASE_URL").ok().filter(|v| !v.trim().is_empty());
-        Self::new(http, base.as_deref().map_or(DEFAULT_BASE_URL, str::trim))
-    }
-
-    /// The base URL.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
     }
 
     /// One item as text.

@@ -50,12 +50,12 @@ impl std::fmt::Debug for Credentials {
 
 /// Where a renewed token comes from.
 pub enum TokenSource {
-    /// A user session from `oci session authenticate`; `profile` names it in messages.
+    /// A user session from `oci session authenticate`.
     Session {
         /// The session key.
         key: Arc<PrivateKey>,
-        /// The config profile the session was made for, for the renewal command.
-        profile: String,
+        /// The config profile the session was made for, when known, for the renewal command.
+        profile: Option<String>,
         /// Stores each renewed token.
         on_renew: Option<OnRenew>,
     },
@@ -110,14 +110,14 @@ impl Signing {
 impl TokenCredentials {
     /// Credentials that start from `token` (a session) or from nothing (principals: the first
     /// call fetches one).
-    pub fn new(source: TokenSource, token: Option<SecurityToken>) -> Result<Self, OciError> {
+    pub fn new(source: TokenSource, token: Option<SecurityToken>) -> Self {
         let current = match (&source, token) {
             (TokenSource::Session { key, .. }, Some(token)) => {
                 Some(Signing { key: Arc::new(ApiKey::session_shared(token.as_str(), key.clone())), token })
             }
             _ => None,
         };
-        Ok(Self { source, current: tokio::sync::Mutex::new(current) })
+        Self { source, current: tokio::sync::Mutex::new(current) }
     }
 
     /// The token signing now, without renewing it (for showing who a connection is).
@@ -158,21 +158,25 @@ async fn renew(
     match source {
         TokenSource::Session { key, profile, on_renew } => {
             let Some(current) = current else {
-                return Err(failure(operation, "the connection has no session token", session_remedy(profile, client)));
+                return Err(failure(
+                    operation,
+                    "the connection has no session token",
+                    session_remedy(profile.as_deref(), client),
+                ));
             };
             let claims = current.token.claims();
             if !claims.valid_at(Utc::now(), TimeDelta::zero()) {
                 return Err(failure(
                     operation,
                     format!("the session token expired at {}", claims.expires_at().to_rfc3339()),
-                    session_remedy(profile, client),
+                    session_remedy(profile.as_deref(), client),
                 ));
             }
             let text = client.refresh_session(current.token.as_str(), &current.key).await.map_err(|err| {
                 failure(
                     operation,
                     format!("the session could not be refreshed ({err})"),
-                    session_remedy(profile, client),
+                    session_remedy(profile.as_deref(), client),
                 )
             })?;
             let token = read_token(&text, operation, "the auth service's answer")?;
@@ -241,8 +245,10 @@ fn read_token(text: &str, operation: &'static str, from: &str) -> Result<Securit
     })
 }
 
-/// The command that starts a new session for `profile`, with the region the connection uses.
-fn session_remedy(profile: &str, client: &OciClient) -> String {
+/// The command that starts a new session (for `profile` when known), with the region the
+/// connection uses.
+fn session_remedy(profile: Option<&str>, client: &OciClient) -> String {
+    let profile = profile.unwrap_or("<your session profile>");
     format!(
         "Run `oci session authenticate --profile-name {profile} --region {}` and upload the new token to this connection (a session can be refreshed with `oci session refresh --profile {profile}` only while it is still valid)",
         client.region().id()

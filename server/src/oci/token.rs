@@ -16,10 +16,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-/// How long before `exp` a token is renewed: the Python SDK's `DEFAULT_EXPIRY_JITTER_SECONDS`, so a
-/// token checked as valid does not expire on the way.
-pub const RENEW_BEFORE: TimeDelta = TimeDelta::seconds(60);
-
 /// The public half of a session key, as a JSON Web Key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
@@ -32,6 +28,28 @@ pub struct Jwk {
     /// Key id.
     #[serde(default)]
     pub kid: String,
+}
+
+impl Jwk {
+    /// The JWK of an RSA SubjectPublicKeyInfo (its `kid`: the first 8 bytes of the key's SHA-256,
+    /// hex); `None` when it is not one.
+    pub fn of_public_key_der(der: &[u8]) -> Option<Self> {
+        use pkcs1::der::Decode;
+        let spki = pkcs8::spki::SubjectPublicKeyInfoRef::from_der(der).ok()?;
+        let rsa = pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes()).ok()?;
+        let fingerprint = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+        Some(Self {
+            kty: "RSA".into(),
+            n: BASE64URL.encode(rsa.modulus.as_bytes()),
+            e: BASE64URL.encode(rsa.public_exponent.as_bytes()),
+            kid: hex::encode(&fingerprint.as_ref()[..8]),
+        })
+    }
+
+    /// Whether it names the same key as `other` (modulus and exponent; the `kid` is a label).
+    pub fn same_key(&self, other: &Jwk) -> bool {
+        self.kty == other.kty && self.n == other.n && self.e == other.e
+    }
 }
 
 /// The claims Signalbox and the SDKs read.
@@ -157,8 +175,9 @@ mod tests {
         assert_eq!(parsed.as_str(), text, "surrounding whitespace is not part of it");
         assert_eq!(parsed.claims().tenancy(), Some("ocid1.tenancy.oc1..aaaa"));
         let exp = parsed.claims().expires_at();
-        assert!(parsed.claims().valid_at(exp - TimeDelta::seconds(61), RENEW_BEFORE));
-        assert!(!parsed.claims().valid_at(exp - TimeDelta::seconds(59), RENEW_BEFORE), "renewed a minute early");
+        let minute = TimeDelta::seconds(60);
+        assert!(parsed.claims().valid_at(exp - TimeDelta::seconds(61), minute));
+        assert!(!parsed.claims().valid_at(exp - TimeDelta::seconds(59), minute), "a minute to spare is asked for");
         assert!(!format!("{parsed:?}").contains(&text), "Debug never shows the token");
     }
 

@@ -39,13 +39,17 @@ pub async fn get_metadata(
         "identity/intermediate.pem" => text(identity()?.intermediate_pem),
         "instance/region" => text(config.region.clone()),
         "instance/id" => text(identity()?.instance),
-        "instance/regionInfo" => axum::Json(serde_json::json!({
-            "realmKey": "oc1",
-            "realmDomainComponent": "oraclecloud.com",
-            "regionKey": config.region_code.to_ascii_uppercase(),
-            "regionIdentifier": config.region,
-        }))
-        .into_response(),
+        "instance/regionInfo" => {
+            let region = crate::oci::region::Region::parse(&config.region).unwrap_or_default();
+            let realm = region.realm();
+            axum::Json(serde_json::json!({
+                "realmKey": realm.id,
+                "realmDomainComponent": realm.domain,
+                "regionKey": config.region_code.to_ascii_uppercase(),
+                "regionIdentifier": config.region,
+            }))
+            .into_response()
+        }
         _ => return Err(SandboxError::not_found("metadata item", &item)),
     })
 }

@@ -2,7 +2,7 @@ use server::oci::client::{OciClient, RetryPolicy};
 use server::oci::events::{ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails};
 use server::oci::key::PrivateKey;
 use server::oci::ons::{CreateSubscriptionDetails, CreateTopicDetails, Protocol};
-use server::oci::region::{Region, Service};
+use server::oci::region::Region;
 use server::oci::signer::ApiKey;
 use server::sandbox::{Sandbox, SandboxConfig};
 use std::sync::Arc;
@@ -104,15 +104,13 @@ pub async fn spawn_sandbox_with(config: SandboxConfig) -> TestSandbox {
     let api_key = ApiKey::new(TENANCY, "ocid1.user.oc1..aaaaaaaatester", key);
     sandbox.keys().trust_pem(api_key.key_id(), &fixture("vector_public.pem")).unwrap();
     let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap();
-    let mut client =
-        OciClient::new(http.clone(), Arc::new(api_key), Region::parse("iad").unwrap()).with_retry(RetryPolicy {
+    let client = OciClient::new(http.clone(), Arc::new(api_key), Region::parse("iad").unwrap())
+        .with_retry(RetryPolicy {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(20),
             ..RetryPolicy::default()
-        });
-    for service in Service::ALL {
-        client = client.with_endpoint(service, &base_url);
-    }
+        })
+        .with_endpoint_for_all(&base_url);
     TestSandbox { sandbox, base_url, client, http }
 }
 

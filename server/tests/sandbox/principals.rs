@@ -21,7 +21,7 @@ async fn sandbox_with_metadata() -> TestSandbox {
 }
 
 fn client_with(t: &TestSandbox, source: TokenSource, token: Option<SecurityToken>) -> OciClient {
-    let credentials = Credentials::Token(Arc::new(TokenCredentials::new(source, token).expect("credentials")));
+    let credentials = Credentials::Token(Arc::new(TokenCredentials::new(source, token)));
     OciClient::with_credentials(t.http.clone(), credentials, Region::parse("iad").expect("region"))
         .with_endpoint_for_all(&t.base_url)
         .with_retry(RetryPolicy::none())
@@ -54,7 +54,8 @@ async fn a_session_token_signs_refreshes_itself_and_reports_expiry_with_the_comm
         let stored = stored.clone();
         Arc::new(move |t: &str| stored.lock().unwrap().push(t.to_owned()))
     };
-    let source = TokenSource::Session { key: Arc::new(session_key), profile: "ops".into(), on_renew: Some(on_renew) };
+    let source =
+        TokenSource::Session { key: Arc::new(session_key), profile: Some("ops".into()), on_renew: Some(on_renew) };
     t.sandbox.authority().set_lifetime(Some(TimeDelta::seconds(4)));
     let client = client_with(&t, source, Some(token));
     create_topic_with(&client, "made-with-a-session").await;
@@ -65,7 +66,7 @@ async fn a_session_token_signs_refreshes_itself_and_reports_expiry_with_the_comm
     let short = t.client.generate_user_security_token(&key.public_key_pem(), 5).await.unwrap();
     let source = TokenSource::Session {
         key: key.clone(),
-        profile: "ops".into(),
+        profile: Some("ops".into()),
         on_renew: Some(Arc::new({
             let stored = stored.clone();
             move |t: &str| stored.lock().unwrap().push(t.to_owned())

@@ -367,27 +367,37 @@ fn AddConnection(
                 }
                 Mode::ConfigFile => {
                     view! {
-                        <label class="field">
-                            <span class="field-label">"Config file"</span>
-                            <textarea
-                                class="mono"
-                                rows="7"
-                                spellcheck="false"
-                                placeholder="[DEFAULT]\nuser=ocid1.user…\nfingerprint=…\ntenancy=ocid1.tenancy…\nregion=eu-frankfurt-1"
-                                prop:value=move || config.get()
-                                on:input=move |e| config.set(event_target_value(&e))
-                            ></textarea>
-                            <FieldError error field="source.config" />
-                        </label>
+                        {text_area(
+                            "Config file",
+                            "source.config",
+                            config,
+                            7,
+                            "[DEFAULT]\nuser=ocid1.user…\nfingerprint=…\ntenancy=ocid1.tenancy…\nregion=eu-frankfurt-1",
+                            error,
+                        )}
                         {text("Profile", "source.profile", profile, "DEFAULT")}
-                        {token_field(token, error, "Security token, for sessions (security_token_file)")}
+                        {text_area(
+                            "Security token, for sessions (security_token_file)",
+                            "security_token",
+                            token,
+                            4,
+                            "eyJraWQiOi…",
+                            error,
+                        )}
                     }
                         .into_any()
                 }
                 Mode::Session => {
                     view! {
                         {text("Region", "source.region", region, "eu-frankfurt-1")}
-                        {token_field(token, error, "Security token (~/.oci/sessions/<profile>/token)")}
+                        {text_area(
+                            "Security token (~/.oci/sessions/<profile>/token)",
+                            "security_token",
+                            token,
+                            4,
+                            "eyJraWQiOi…",
+                            error,
+                        )}
                     }
                         .into_any()
                 }
@@ -409,20 +419,14 @@ fn AddConnection(
                 }
             }}
             <Show when=move || mode.get().takes_key()>
-                <label class="field">
-                    <span class="field-label">
-                        {move || if mode.get() == Mode::Session { "Session key (PEM)" } else { "Private key (PEM)" }}
-                    </span>
-                    <textarea
-                        class="mono"
-                        rows="6"
-                        spellcheck="false"
-                        placeholder="-----BEGIN PRIVATE KEY-----"
-                        prop:value=move || key.get()
-                        on:input=move |e| key.set(event_target_value(&e))
-                    ></textarea>
-                    <FieldError error field="private_key" />
-                </label>
+                {text_area(
+                    move || if mode.get() == Mode::Session { "Session key (PEM)" } else { "Private key (PEM)" },
+                    "private_key",
+                    key,
+                    6,
+                    "-----BEGIN PRIVATE KEY-----",
+                    error,
+                )}
                 <label class="field">
                     <span class="field-label">"Pass phrase (if the key is encrypted)"</span>
                     <input
@@ -445,20 +449,27 @@ fn AddConnection(
     }
 }
 
-/// The security token textarea of session modes.
-fn token_field(token: RwSignal<String>, error: Signal<Option<ApiError>>, label: &'static str) -> impl IntoView {
+/// A monospaced text area with its label and its field's error slot.
+fn text_area(
+    label: impl IntoView + 'static,
+    field: &'static str,
+    value: RwSignal<String>,
+    rows: u32,
+    placeholder: &'static str,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
     view! {
         <label class="field">
             <span class="field-label">{label}</span>
             <textarea
                 class="mono"
-                rows="4"
+                rows=rows
                 spellcheck="false"
-                placeholder="eyJraWQiOi…"
-                prop:value=move || token.get()
-                on:input=move |e| token.set(event_target_value(&e))
+                placeholder=placeholder
+                prop:value=move || value.get()
+                on:input=move |e| value.set(event_target_value(&e))
             ></textarea>
-            <FieldError error field="security_token" />
+            <FieldError error field />
         </label>
     }
 }

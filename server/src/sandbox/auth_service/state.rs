@@ -209,23 +209,15 @@ impl Authority {
     }
 }
 
-/// The JWK of an RSA SubjectPublicKeyInfo.
+/// The JWK of an RSA SubjectPublicKeyInfo of 2048 bits or more.
 fn jwk_of(public_key_der: &[u8]) -> Result<Jwk, SandboxError> {
-    use pkcs1::der::Decode;
-    let invalid = || SandboxError::invalid_parameter("The public key is not an RSA public key (SubjectPublicKeyInfo).");
-    let spki = pkcs8::spki::SubjectPublicKeyInfoRef::from_der(public_key_der).map_err(|_| invalid())?;
-    let rsa = pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes()).map_err(|_| invalid())?;
-    let n = rsa.modulus.as_bytes();
-    if n.len() < 256 {
+    let jwk = Jwk::of_public_key_der(public_key_der).ok_or_else(|| {
+        SandboxError::invalid_parameter("The public key is not an RSA public key (SubjectPublicKeyInfo).")
+    })?;
+    if BASE64URL.decode(&jwk.n).map_or(0, |n| n.len()) < 256 {
         return Err(SandboxError::invalid_parameter("The public key must be RSA of 2048 bits or more."));
     }
-    let fingerprint = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, public_key_der);
-    Ok(Jwk {
-        kty: "RSA".into(),
-        n: BASE64URL.encode(n),
-        e: BASE64URL.encode(rsa.public_exponent.as_bytes()),
-        kid: hex::encode(&fingerprint.as_ref()[..8]),
-    })
+    Ok(jwk)
 }
 
 /// Verifies `signature` over `message` with the session key a token's `jwk` names.
