@@ -52,7 +52,17 @@ export default defineConfig({
   webServer: {
     command: `"${bin}" serve --listen 127.0.0.1:${port} --data-dir "${dataDir}"`,
     url: `http://127.0.0.1:${port}/healthz`,
-    env: { SIGNALBOX_SITE_ROOT: siteRoot, SIGNALBOX_LOG: 'warn', SIGNALBOX_ADMIN_PASSWORD: adminPassword },
+    env: {
+      SIGNALBOX_SITE_ROOT: siteRoot,
+      SIGNALBOX_LOG: 'warn',
+      SIGNALBOX_ADMIN_PASSWORD: adminPassword,
+      // Added connections reach the embedded sandbox, which also answers as this host's instance
+      // metadata service, so an instance-principal connection is tried end to end on loopback.
+      SIGNALBOX_OCI_ENDPOINT: `http://127.0.0.1:${port}/oci-sandbox`,
+      SIGNALBOX_HOST_PRINCIPALS: 'true',
+      SIGNALBOX_SANDBOX_METADATA_SERVICE: 'true',
+      OCI_METADATA_BASE_URL: `http://127.0.0.1:${port}/oci-sandbox/opc/v2`,
+    },
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',

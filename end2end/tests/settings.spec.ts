@@ -201,3 +201,57 @@ test('connections: the sandbox signs; a tenancy is added from a config file, its
   await row.getByRole('button', { name: 'Yes, delete' }).click();
   await expect(table).not.toContainText(name);
 });
+
+test('an instance principal connection: made from the host identity, tested, used for a topic and a rule', async ({ page }) => {
+  await loginAs(page.request);
+  const team = await teamId(page.request, 'Platform');
+  await page.goto(`/t/${team}/settings`);
+  await hydrated(page);
+  const table = page.getByRole('table', { name: 'Connections' });
+  const form = page.getByRole('form', { name: 'Add a connection' });
+  const name = `this-vm-${Date.now().toString(36)}`;
+
+  // No key, no token: the tenancy and region come from the metadata service.
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Instance principal').check();
+  await expect(form).toContainText('Site administrators only');
+  await expect(form.getByLabel('Private key (PEM)')).toHaveCount(0);
+  await page.screenshot({ path: 'screenshots/settings-connection-instance-principal.png', fullPage: true });
+  await form.getByRole('button', { name: 'Add connection' }).click();
+  const row = table.getByRole('row', { name: new RegExp(name) });
+  await expect(row).toContainText('Instance principal');
+  await expect(row).toContainText('us-ashburn-1');
+  await expect(row).toContainText('ocid1.instance.oc1.iad.');
+
+  // "Test" makes one signed call with a token exchanged for the instance's certificate.
+  await row.getByRole('button', { name: `Test ${name}` }).click();
+  await expect(page.locator('.test-outcome')).toContainText('Connection works.');
+  await expect(row).toContainText('OK');
+  await page.screenshot({ path: 'screenshots/settings-connections-kinds.png', fullPage: true });
+
+  // A topic and a rule made through it.
+  await page.goto(`/t/${team}/topics`);
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const toolbar = page.locator('.toolbar');
+  await toolbar.getByLabel('Connection').selectOption({ label: name });
+  await expect(toolbar.getByLabel('Compartment').locator('option').first()).toBeAttached();
+  const topicName = `via-instance-${Date.now().toString(36)}`;
+  const topicForm = page.getByRole('form', { name: 'Create a topic' });
+  await topicForm.getByLabel('Topic name').fill(topicName);
+  await topicForm.getByRole('button', { name: 'Create topic' }).click();
+  await expect(page.getByRole('table', { name: 'Topics' }).getByRole('row', { name: new RegExp(topicName) })).toContainText(
+    'ACTIVE',
+  );
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rules' }).click();
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('.toolbar').getByLabel('Connection')).toContainText(name);
+  const rule = page.getByRole('form', { name: 'Create a rule' });
+  const ruleName = `via-instance-${Date.now().toString(36)}`;
+  await rule.getByLabel('Name', { exact: true }).fill(ruleName);
+  await rule.getByLabel('Kind of action 1').selectOption('ONS');
+  await rule.getByLabel('Topic of action 1').selectOption({ label: topicName });
+  await rule.getByRole('button', { name: 'Create rule' }).click();
+  await expect(rule.getByRole('status').last()).toContainText(`Created ${ruleName}`);
+});
+

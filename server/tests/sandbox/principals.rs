@@ -308,6 +308,14 @@ async fn forged_foreign_stale_and_mis_signed_credentials_are_refused() {
     }
     let err = t.client.generate_user_security_token("not a key", 5).await.expect_err("not a key");
     assert_eq!(err.status(), Some(400));
+    // The OCI CLI sends the minutes as text; numbers in strings are taken, anything else is not.
+    for (minutes, expected) in [(json_text("15"), 200), (json_text("sixty"), 400), (serde_json::json!([15]), 400)] {
+        let body =
+            serde_json::json!({"publicKey": key.public_key_pem(), "sessionExpirationInMinutes": minutes}).to_string();
+        let (status, answer) =
+            send_signed(&t, "POST", "/v1/token/upst/actions/GenerateUpst", Some(&body), &tester_key()).await;
+        assert_eq!(status, expected, "{minutes}: {answer}");
+    }
 
     // Expired.
     t.sandbox.authority().set_lifetime(Some(TimeDelta::seconds(1)));
@@ -400,4 +408,8 @@ async fn certificate_exchanges_refuse_what_the_sandbox_did_not_issue() {
         .await
         .expect_err("a key id naming another certificate");
     assert_eq!(err.status(), Some(401), "{err}");
+}
+
+fn json_text(text: &str) -> serde_json::Value {
+    serde_json::Value::String(text.to_owned())
 }

@@ -41,7 +41,9 @@ const MAX_TOKEN_REQUEST: usize = 64 * 1024;
 #[serde(rename_all = "camelCase")]
 struct GenerateUpst {
     public_key: String,
-    session_expiration_in_minutes: Option<i64>,
+    /// A number, or a number in a string: the OCI CLI sends its option's text as it was typed
+    /// (`"sessionExpirationInMinutes": "15"`), and OCI accepts it.
+    session_expiration_in_minutes: Option<serde_json::Value>,
 }
 
 /// Body of `refresh`.
@@ -101,10 +103,15 @@ pub async fn generate_upst(
             "A user security token is generated with an API key, not with a token.",
         ));
     }
-    let minutes = request.session_expiration_in_minutes.unwrap_or(60);
-    if !(5..=60).contains(&minutes) {
+    let minutes = match request.session_expiration_in_minutes {
+        None => Some(60),
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(text)) => text.trim().parse().ok(),
+        Some(_) => None,
+    };
+    let Some(minutes) = minutes.filter(|m| (5..=60).contains(m)) else {
         return Err(SandboxError::invalid_parameter("sessionExpirationInMinutes must be between 5 and 60."));
-    }
+    };
     let der = public_key_der(&request.public_key, "publicKey")?;
     let principal = Principal {
         ptype: "user",
