@@ -272,7 +272,8 @@ impl Sandbox {
             .route("/v1/x509", post(auth_service::federate))
             .route("/opc/v2/{*item}", get(metadata::get_metadata))
             .route("/20181201/subscriptions/{id}/confirmation", get(ons::confirm_subscription))
-            .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe));
+            .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe))
+            .method_not_allowed_fallback(not_implemented);
         public
             .merge(signed)
             .layer(middleware::from_fn_with_state(self.clone(), note_changes))

@@ -340,6 +340,11 @@ async fn forged_foreign_stale_and_mis_signed_credentials_are_refused() {
     let url = format!("{}/opc/v2/identity/key.pem", t.base_url);
     assert_eq!(t.http.get(&url).send().await.unwrap().status(), 401);
     assert_eq!(t.http.get(&url).header("authorization", "Bearer Oracle").send().await.unwrap().status(), 200);
+    for method in [reqwest::Method::GET, reqwest::Method::PUT, reqwest::Method::DELETE] {
+        let response = t.http.request(method.clone(), format!("{}/v1/x509", t.base_url)).send().await.unwrap();
+        assert_eq!(response.status(), 501, "{method} /v1/x509 is not an operation");
+    }
+    assert_eq!(t.http.head(&url).send().await.unwrap().status(), 401, "HEAD wants the header too");
     let off = spawn_sandbox().await;
     let response = off
         .http
