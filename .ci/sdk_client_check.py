@@ -7,6 +7,10 @@ query parameter names and values, the list of signed headers, whether `opc-retry
 the content type, and the JSON body (keys, nesting, types and values). Generated values are
 normalised first: OCIDs become their type and order of appearance, the runs' labels one word,
 times their instant. Every difference fails unless the allow-list names it, with its reason.
+The sign-in calls come last: a user session for a fixed public key (the key file's), refreshed as
+`oci session refresh` does, and the instance principal's certificate exchange by the SDK's own
+signer (the metadata service read from the sandbox directly, not recorded) with one call signed
+by its token; tokens and generated session keys are normalised like other generated values.
 Usage:
     sdk_client_check.py SANDBOX_URL KEY_FILE CLIENT_CALLS_BINARY ALLOW_LIST_JSON
 """
@@ -14,6 +18,7 @@ Usage:
 import datetime
 import http.client
 import json
+import os
 import re
 import subprocess
 import sys
@@ -22,8 +27,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import oci
+from oci._vendor import requests
 
 sandbox_url, key_file, client_calls, allow_file = sys.argv[1:5]
+metadata_url = f"{sandbox_url}/opc/v2"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaatestenancy"
 PROD = "ocid1.compartment.oc1..sandboxprod"
 DEV = "ocid1.compartment.oc1..sandboxdev"
@@ -35,6 +42,7 @@ CALLS = [
     "ChangeRuleCompartment", "DeleteRule", "ChangeTopicCompartment", "DeleteSubscription", "DeleteTopic",
     "CreateApplication", "ListApplications", "GetApplication", "CreateFunction", "ListFunctions", "GetFunction",
     "InvokeFunction", "ListEvents",
+    "GenerateUserSecurityToken", "RefreshSession", "X509Federation", "ListTopics as the instance",
 ]
 recorded = []
 target = urllib.parse.urlsplit(sandbox_url)
@@ -140,8 +148,23 @@ def sdk_calls(label):
     start = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
     audit.list_events(PROD, start, start + datetime.timedelta(hours=1))
 
+    dataplane = oci.identity_data_plane.DataplaneClient(config, **at)
+    token = dataplane.generate_user_security_token(oci.identity_data_plane.models.GenerateUserSecurityTokenDetails(
+        public_key=open(session_public).read(), session_expiration_in_minutes=15)).data.token
+    session_key = oci.signer.load_private_key_from_file(key_file)
+    refreshed = requests.post(f"{proxy_url}/v1/authentication/refresh", headers={"content-type": "application/json"},
+                              data=json.dumps({"currentToken": token}),
+                              auth=oci.auth.signers.SecurityTokenSigner(token, session_key))
+    assert refreshed.status_code == 200, refreshed.text
+    os.environ["OCI_METADATA_BASE_URL"] = metadata_url
+    instance = oci.auth.signers.InstancePrincipalsSecurityTokenSigner(federation_endpoint=f"{proxy_url}/v1/x509")
+    oci.ons.NotificationControlPlaneClient({"region": "us-ashburn-1"}, signer=instance, **at).list_topics(DEV)
+
 
 OCID = re.compile(r"ocid1\.[a-z0-9]+\.[A-Za-z0-9._-]*[A-Za-z0-9_-]")
+# A security token (a JWT) and a generated session key (base64 DER of an RSA SubjectPublicKeyInfo).
+TOKEN = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+SESSION_KEY = re.compile(r"^MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA[A-Za-z0-9+/=]+$")
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
 
@@ -156,6 +179,10 @@ def normaliser():
         return seen[text]
 
     def text(value):
+        if TOKEN.match(value):
+            return "SECURITY TOKEN"
+        if SESSION_KEY.match(value):
+            return "GENERATED SESSION KEY"
         value = OCID.sub(ocid, value).replace("rustclient", "LABEL").replace("pythonsdk", "LABEL")
         if TIME.match(value):
             instant = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -199,7 +226,8 @@ def parsed(body):
         return body.decode("utf-8", "replace")
 
 
-subprocess.run([client_calls, proxy_url, key_file, "rustclient"], check=True)
+session_public = os.path.join(os.path.dirname(os.path.abspath(key_file)), "vector_public.pem")
+subprocess.run([client_calls, proxy_url, key_file, "rustclient", session_public, metadata_url], check=True)
 ours = recorded[:]
 recorded.clear()
 sdk_calls("pythonsdk")

@@ -3,7 +3,12 @@
 //! them with the official Python SDK making the same calls. The order here is the order there.
 //! Names carry `LABEL`, so the two runs do not collide in one sandbox.
 //!
-//! Usage: `cargo run -p server --example client_calls -- BASE_URL KEY_FILE LABEL`
+//! Last come the sign-in calls: a user session generated for the public key in `SESSION_PUBLIC_PEM`
+//! (whose private half is KEY_FILE), refreshed; and an instance principal's certificate exchange,
+//! made by the same credentials code a connection uses, reading the metadata service at
+//! `METADATA_URL` (not through the recorder), followed by one call signed with its token.
+//!
+//! Usage: `cargo run -p server --example client_calls -- BASE_URL KEY_FILE LABEL SESSION_PUBLIC_PEM METADATA_URL`
 
 use server::oci::audit::AuditWindow;
 use server::oci::client::{OciClient, RetryPolicy};
@@ -16,10 +21,12 @@ use server::oci::functions::{
 };
 use server::oci::identity::{CreatePolicyDetails, CreateUserDetails, UpdatePolicyDetails, UpdateUserDetails};
 use server::oci::key::PrivateKey;
+use server::oci::metadata::MetadataClient;
 use server::oci::ons::{
     CreateSubscriptionDetails, CreateTopicDetails, ListSubscriptionsRequest, ListTopicsRequest, MessageDetails,
     Protocol, TopicAttributesDetails, UpdateSubscriptionDetails,
 };
+use server::oci::principal::{Credentials, TokenCredentials, TokenSource};
 use server::oci::region::Region;
 use server::oci::signer::ApiKey;
 use std::sync::Arc;
@@ -33,15 +40,28 @@ const CONDITION: &str = r#"{"eventType": ["com.oraclecloud.objectstorage.createo
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [base_url, key_file, label] = args.as_slice() else {
-        return Err("usage: client_calls BASE_URL KEY_FILE LABEL".into());
+    let [base_url, key_file, label, session_public, metadata_url] = args.as_slice() else {
+        return Err("usage: client_calls BASE_URL KEY_FILE LABEL SESSION_PUBLIC_PEM METADATA_URL".into());
     };
     let key = PrivateKey::from_pem(&std::fs::read(key_file)?, None)?;
     let http = reqwest::Client::builder().no_proxy().build()?;
-    let client = OciClient::new(http, Arc::new(ApiKey::new(TENANCY, USER, key)), Region::default())
+    let client = OciClient::new(http.clone(), Arc::new(ApiKey::new(TENANCY, USER, key)), Region::default())
         .with_retry(RetryPolicy { max_attempts: 1, ..RetryPolicy::default() })
         .with_endpoint_for_all(base_url);
     run(&client, base_url, label).await?;
+
+    let token = client.generate_user_security_token(&std::fs::read_to_string(session_public)?, 15).await?;
+    let session = ApiKey::session(&token, PrivateKey::from_pem(&std::fs::read(key_file)?, None)?);
+    client.refresh_session(&token, &session).await?;
+    let instance = TokenSource::Instance { metadata: MetadataClient::new(http.clone(), metadata_url) };
+    let as_instance = OciClient::with_credentials(
+        http,
+        Credentials::Token(Arc::new(TokenCredentials::new(instance, None))),
+        Region::default(),
+    )
+    .with_retry(RetryPolicy { max_attempts: 1, ..RetryPolicy::default() })
+    .with_endpoint_for_all(base_url);
+    as_instance.list_topics(&ListTopicsRequest { compartment_id: DEV.into(), ..Default::default() }).await?;
     Ok(())
 }
 
