@@ -23,6 +23,7 @@ bench: setup
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench audit_trail
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hooks_flood
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hostile
+	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench principals
 	.ci/bench-apply
 
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)

@@ -213,6 +213,11 @@ test('an instance principal connection: made from the host identity, tested, use
 
   // No key, no token: the tenancy and region come from the metadata service.
   await form.getByLabel('Name').fill(name);
+  // A session asks for its token and its key, with the region.
+  await form.getByLabel('Session token').check();
+  await expect(form.getByLabel('Session key (PEM)')).toBeVisible();
+  await expect(form.getByLabel('Security token (~/.oci/sessions/<profile>/token)')).toBeVisible();
+  await page.screenshot({ path: 'screenshots/settings-connection-session-token.png', fullPage: true });
   await form.getByLabel('Instance principal').check();
   await expect(form).toContainText('Site administrators only');
   await expect(form.getByLabel('Private key (PEM)')).toHaveCount(0);

@@ -435,8 +435,7 @@ impl OciClient {
         let now = chrono::Utc::now();
         let signed = match sign_with {
             SignWith::Credentials => {
-                // Boxed: renewing a token sends a call of its own through this path.
-                let key = Box::pin(self.credentials.signing_key(self, operation)).await?;
+                let key = self.credentials.signing_key(self, operation).await?;
                 sign(&mut request, &key, now)
             }
             SignWith::Key(key) => sign(&mut request, key, now),

@@ -15,6 +15,8 @@
 //!   or the absolute path of a file the platform rewrites; files are read again when the token is
 //!   due for renewal.
 //!
+//! A token past half its life is renewed in the background while calls keep signing with it; only
+//! a token within a minute of expiry (the SDK's jitter) is renewed before the call that needs it.
 //! One renewal runs at a time per connection; calls waiting for it then share its result.
 
 use super::client::OciClient;
@@ -85,10 +87,16 @@ impl TokenSource {
     }
 }
 
+/// How close to expiry a token is renewed before the call that needs it, instead of in the
+/// background: the Python SDK's `DEFAULT_EXPIRY_JITTER_SECONDS`.
+const RENEW_BEFORE_CALL: TimeDelta = TimeDelta::seconds(60);
+
 /// A token, its key, and how to renew them.
 pub struct TokenCredentials {
     source: TokenSource,
     current: tokio::sync::Mutex<Option<Signing>>,
+    renewing: std::sync::atomic::AtomicBool,
+    renew_before_call: TimeDelta,
 }
 
 /// A token and the key that signs with it.
@@ -105,6 +113,11 @@ impl Signing {
         let half = TimeDelta::seconds((claims.exp - claims.iat).max(0) / 2);
         claims.valid_at(Utc::now(), half)
     }
+
+    /// Whether it can still sign a call with `margin` to spare.
+    fn is_usable(&self, margin: TimeDelta) -> bool {
+        self.token.claims().valid_at(Utc::now(), margin)
+    }
 }
 
 impl TokenCredentials {
@@ -117,7 +130,19 @@ impl TokenCredentials {
             }
             _ => None,
         };
-        Self { source, current: tokio::sync::Mutex::new(current) }
+        Self {
+            source,
+            current: tokio::sync::Mutex::new(current),
+            renewing: std::sync::atomic::AtomicBool::new(false),
+            renew_before_call: RENEW_BEFORE_CALL,
+        }
+    }
+
+    /// Renews before the call (instead of in the background) once the token has less than
+    /// `margin` left; tests shorten it to see both paths with tokens of a few seconds.
+    pub fn renew_before_call(mut self, margin: TimeDelta) -> Self {
+        self.renew_before_call = margin;
+        self
     }
 
     /// The token signing now, without renewing it (for showing who a connection is).
@@ -129,19 +154,63 @@ impl TokenCredentials {
 impl Credentials {
     /// The key to sign `operation` with now, renewed first when due. `client` reaches the auth
     /// service (and is the connection's own client: same endpoints, same HTTP settings).
-    pub async fn signing_key(&self, client: &OciClient, operation: &'static str) -> Result<Arc<ApiKey>, OciError> {
+    ///
+    /// A boxed `Send` future rather than an `async fn`: renewing sends a call through the client
+    /// whose signing path awaits this, so the future's type would otherwise contain itself, and
+    /// whether it is `Send` (for the background renewal's task) could not be decided.
+    pub fn signing_key<'a>(
+        &'a self,
+        client: &'a OciClient,
+        operation: &'static str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Arc<ApiKey>, OciError>> + Send + 'a>> {
+        Box::pin(self.signing_key_now(client, operation))
+    }
+
+    async fn signing_key_now(&self, client: &OciClient, operation: &'static str) -> Result<Arc<ApiKey>, OciError> {
         let token = match self {
             Credentials::Key(key) => return Ok(key.clone()),
             Credentials::Token(token) => token,
         };
         let mut current = token.current.lock().await;
-        if let Some(signing) = current.as_ref().filter(|s| s.is_fresh()) {
-            return Ok(signing.key.clone());
+        match current.as_ref() {
+            Some(signing) if signing.is_fresh() => return Ok(signing.key.clone()),
+            // Past half its life but good for a while yet: this call signs with it, and the
+            // renewal runs beside it, so no caller waits for the exchange.
+            Some(signing) if signing.is_usable(token.renew_before_call) => {
+                if !token.renewing.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    tokio::spawn(token.clone().renew_in_background(client.clone(), operation));
+                }
+                return Ok(signing.key.clone());
+            }
+            _ => {}
         }
         let renewed = renew(&token.source, current.as_ref(), client, operation).await?;
         let key = renewed.key.clone();
         *current = Some(renewed);
         Ok(key)
+    }
+}
+
+impl TokenCredentials {
+    /// Renews the token unless another call did meanwhile. Boxed as a `Send` future: it sends a
+    /// call through the client, whose signing path is what spawns it.
+    fn renew_in_background(
+        self: Arc<Self>,
+        client: OciClient,
+        operation: &'static str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            let mut current = self.current.lock().await;
+            if !current.as_ref().is_some_and(Signing::is_fresh) {
+                match renew(&self.source, current.as_ref(), &client, operation).await {
+                    Ok(renewed) => *current = Some(renewed),
+                    // The token in hand still works; the call that finds it nearly expired renews
+                    // it itself and reports the failure.
+                    Err(err) => tracing::warn!(error = %err, "renewing a security token in the background failed"),
+                }
+            }
+            self.renewing.store(false, std::sync::atomic::Ordering::Release);
+        })
     }
 }
 

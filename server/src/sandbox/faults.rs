@@ -30,7 +30,8 @@ pub struct FaultSpec {
     pub drop_rate: f64,
 }
 
-/// Faults by service name (`events`, `notifications`, `functions`, `audit`, `compute`).
+/// Faults by service name (`events`, `notifications`, `functions`, `audit`, `compute`, `identity`,
+/// `objectstorage`, `auth`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Faults {
     /// The settings.
@@ -44,7 +45,8 @@ pub struct Faults {
 #[derive(Debug, Default)]
 pub(super) struct Injected(AtomicU64);
 
-const SERVICES: [&str; 7] = ["events", "notifications", "functions", "audit", "compute", "identity", "objectstorage"];
+const SERVICES: [&str; 8] =
+    ["events", "notifications", "functions", "audit", "compute", "identity", "objectstorage", "auth"];
 
 /// The service a sandbox path belongs to.
 fn service_of(path: &str) -> Option<&'static str> {
@@ -59,6 +61,7 @@ fn service_of(path: &str) -> Option<&'static str> {
         ("20160918", "instances") => Some("compute"),
         ("20160918", "compartments" | "users" | "policies") => Some("identity"),
         ("n", _) => Some("objectstorage"),
+        ("v1", _) => Some("auth"),
         _ => None,
     }
 }

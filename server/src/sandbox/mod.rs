@@ -269,7 +269,11 @@ impl Sandbox {
         // Links OCI mails to subscribers work without a signature; the certificate exchange and
         // the metadata service check their own callers.
         let public = Router::new()
-            .route("/v1/x509", post(auth_service::federate))
+            // Faults apply to the exchange too (its latency is part of a token's first call).
+            .route(
+                "/v1/x509",
+                post(auth_service::federate).layer(middleware::from_fn_with_state(self.clone(), faults::inject)),
+            )
             .route("/opc/v2/{*item}", get(metadata::get_metadata))
             .route("/20181201/subscriptions/{id}/confirmation", get(ons::confirm_subscription))
             .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe))

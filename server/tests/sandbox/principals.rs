@@ -418,3 +418,42 @@ async fn certificate_exchanges_refuse_what_the_sandbox_did_not_issue() {
 fn json_text(text: &str) -> serde_json::Value {
     serde_json::Value::String(text.to_owned())
 }
+
+/// A token past half its life but far from expiry is renewed beside the call, which signs with
+/// the token in hand and does not wait for the auth service; the next calls use the new one.
+#[tokio::test]
+async fn a_token_past_half_its_life_is_renewed_without_holding_up_the_call() {
+    let t = spawn_sandbox().await;
+    let slow_auth = server::sandbox::FaultSpec { latency_ms: 500, ..Default::default() };
+    t.sandbox.set_faults([("auth".to_owned(), slow_auth)].into_iter().collect()).unwrap();
+    t.sandbox.authority().set_lifetime(Some(TimeDelta::seconds(4)));
+    let key = Arc::new(new_key());
+    let issued = t.client.generate_user_security_token(&key.public_key_pem(), 5).await.unwrap();
+    t.sandbox.authority().set_lifetime(None);
+    let stored = Arc::new(Mutex::new(Vec::<String>::new()));
+    let on_renew = {
+        let stored = stored.clone();
+        Arc::new(move |t: &str| stored.lock().unwrap().push(t.to_owned()))
+    };
+    let source = TokenSource::Session { key, profile: None, on_renew: Some(on_renew) };
+    let token = SecurityToken::parse(&issued).unwrap();
+    let credentials =
+        Arc::new(TokenCredentials::new(source, Some(token.clone())).renew_before_call(TimeDelta::seconds(1)));
+    let client =
+        OciClient::with_credentials(t.http.clone(), Credentials::Token(credentials.clone()), Region::default())
+            .with_endpoint_for_all(&t.base_url)
+            .with_retry(RetryPolicy::none());
+    sleep_until(token.claims().iat + 2).await;
+
+    let started = std::time::Instant::now();
+    topic_count(&client).await.expect("signed with the token in hand");
+    assert!(started.elapsed() < std::time::Duration::from_millis(400), "the call did not wait for the 500 ms refresh");
+    let renewed_in_time =
+        eventually(std::time::Duration::from_secs(3), async || stored.lock().unwrap().len() == 1).await;
+    assert!(renewed_in_time, "renewed beside the call");
+    let renewed = credentials.token().await.unwrap();
+    assert_ne!(renewed.as_str(), issued, "the next calls sign with the new token");
+    assert!(renewed.claims().exp > token.claims().exp, "a later expiry");
+    topic_count(&client).await.expect("the new token signs");
+    assert_eq!(stored.lock().unwrap().len(), 1, "one renewal");
+}
