@@ -75,7 +75,7 @@ pub fn Connections(
                 "Connections"
             </h2>
             <p class="section-lead">
-                "How Signalbox reaches OCI. Every team has the built-in sandbox; add a tenancy with an API signing key. Keys are encrypted at rest and never shown again."
+                "How Signalbox reaches OCI. Every team has the built-in sandbox; add a tenancy with an API key or a session token, or (site administrators) as the host's instance or resource principal. Keys and tokens are encrypted at rest and never shown again."
             </p>
             <AsyncView resource=connections render />
             {move || test.value().get().and_then(Result::ok).map(|result| view! { <TestOutcome result /> })}
