@@ -101,8 +101,8 @@ test('the infra-alerts starter: planned, applied live, re-applied as no-op, drif
   await page.screenshot({ path: 'screenshots/pipeline-destroyed.png', fullPage: true });
   const compartment = detail.summary.compartment_id;
   const scope = `/api/v1/teams/${team}/connections/${detail.summary.connection_id}`;
-  const topics = await (await page.request.get(`${scope}/topics?compartment_id=${compartment}`)).json();
-  const rules = await (await page.request.get(`${scope}/rules?compartment_id=${compartment}`)).json();
+  const topics = (await (await page.request.get(`${scope}/topics?compartment_id=${compartment}&limit=200`)).json()).items;
+  const rules = (await (await page.request.get(`${scope}/rules?compartment_id=${compartment}&limit=200`)).json()).items;
   expect(topics.filter((t: { name: string }) => t.name.startsWith(prefix))).toEqual([]);
   expect(rules.filter((r: { name: string }) => r.name.startsWith(prefix))).toEqual([]);
 });

@@ -195,8 +195,10 @@ async fn main() {
             .filter(|i| i[field].as_str().is_some_and(|n| n.starts_with(prefix)))
             .count()
     };
-    let topics = console.get(&format!("{scope}/topics?compartment_id={THROTTLED_COMPARTMENT}")).await;
-    let rules = console.get(&format!("{scope}/rules?compartment_id={THROTTLED_COMPARTMENT}")).await;
+    let topics =
+        console.get(&format!("{scope}/topics?compartment_id={THROTTLED_COMPARTMENT}&limit=200")).await["items"].take();
+    let rules =
+        console.get(&format!("{scope}/rules?compartment_id={THROTTLED_COMPARTMENT}&limit=200")).await["items"].take();
     let topic_count = count(topics.clone(), "name", "throttled-");
     let rule_count = count(rules, "name", "throttled-");
     let ids: Vec<String> = topics

@@ -21,6 +21,7 @@ pub mod egress;
 pub mod error;
 pub mod headers;
 pub mod inbox;
+pub mod inventory;
 pub mod master_key;
 pub mod netaddr;
 pub mod oci;
@@ -150,6 +151,7 @@ impl Application {
             sessions: sessions.clone(),
             stopping: tokio::sync::watch::channel(false).0,
             credentials: std::sync::Mutex::default(),
+            inventory: Default::default(),
             inboxes: inbox::Inboxes::new(
                 config_public_url.as_deref().unwrap_or(&self_url(local)),
                 &sandbox_base,
@@ -189,6 +191,7 @@ impl Application {
         let upkeep = tokio::spawn(audit::keep_search_merged(self.state.pool.clone()));
         let drift = tokio::spawn(apply::drift::check_periodically(self.state.clone()));
         let health = tokio::spawn(pipelines::health::check_periodically(self.state.clone()));
+        let inventory = tokio::spawn(inventory::keep_synced(self.state.clone()));
         let stopping = self.state.stopping.clone();
         let signal = async move {
             shutdown.await;
@@ -209,6 +212,7 @@ impl Application {
         upkeep.abort();
         drift.abort();
         health.abort();
+        inventory.abort();
         served?;
         self.state.builtin.host.save_now().await;
         self.state.pool.close().await;

@@ -45,6 +45,8 @@ pub struct App {
     pub sessions: tower_sessions_sqlx_store::SqliteStore,
     /// Turns true when the server starts stopping: live streams end, so the drain is not held up.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Which inventory syncs are running.
+    pub inventory: crate::inventory::Inventory,
     /// The credentials of each connection that signs with renewed tokens, by connection id (with
     /// its creation time, so a reused id never finds another connection's), kept between
     /// requests so a token is exchanged once, not per request.

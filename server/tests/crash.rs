@@ -118,8 +118,8 @@ async fn crash_after(kill_after: usize) {
     assert_eq!(done(&finished), total);
 
     let scope = format!("/connections/{connection}");
-    let topics = console.get(&format!("{scope}/topics?compartment_id={COMPARTMENT}")).await;
-    let rules = console.get(&format!("{scope}/rules?compartment_id={COMPARTMENT}")).await;
+    let topics = console.get(&format!("{scope}/topics?compartment_id={COMPARTMENT}")).await["items"].take();
+    let rules = console.get(&format!("{scope}/rules?compartment_id={COMPARTMENT}")).await["items"].take();
     let subscriptions = console.get(&format!("{scope}/subscriptions?compartment_id={COMPARTMENT}")).await;
     let names = |list: &Value, field: &str| {
         let mut names: Vec<String> =

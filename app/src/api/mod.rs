@@ -14,6 +14,7 @@ mod error;
 pub mod functions;
 pub mod health;
 pub mod inboxes;
+pub mod inventory;
 pub mod rules;
 pub mod sandbox;
 pub mod subscriptions;

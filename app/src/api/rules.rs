@@ -3,6 +3,7 @@
 //! with the same words), and the client calls.
 
 use super::ApiError;
+use super::inventory::{Page, PageRequest};
 use crate::model::ocid::Ocid;
 use crate::model::problem::Problem;
 pub use crate::model::rule::{
@@ -41,7 +42,7 @@ fn enabled() -> bool {
     true
 }
 
-/// A rule in a list (OCI's list has no actions).
+/// A rule in a list (with its actions once the inventory has read them: OCI's list has none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleSummary {
@@ -61,7 +62,7 @@ pub struct RuleSummary {
     pub compartment_id: String,
     /// Created.
     pub created_at: DateTime<Utc>,
-    /// The actions, when the list was filtered by action type (which needs them).
+    /// The actions, once read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<RuleAction>>,
 }
@@ -188,6 +189,8 @@ pub struct RuleFilter {
     pub action: Option<ActionKind>,
     /// Text in the name, description or condition.
     pub text: Option<String>,
+    /// Only rules with an action sending to this topic, function or stream.
+    pub target: Option<String>,
 }
 
 impl RuleFilter {
@@ -206,18 +209,22 @@ impl RuleFilter {
         if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
             query.push_str(&format!("&q={}", super::urlencoding(text)));
         }
+        if let Some(target) = &self.target {
+            query.push_str(&format!("&target_id={}", super::urlencoding(target)));
+        }
         query
     }
 }
 
-/// Lists a compartment's rules.
+/// A page of a compartment's rules.
 pub async fn list_rules(
     team_id: i64,
     connection_id: i64,
     compartment_id: &str,
     filter: &RuleFilter,
-) -> Result<Vec<RuleSummary>, ApiError> {
-    super::get_json(&format!("{}?{}", base(team_id, connection_id), filter.query(compartment_id))).await
+    page: &PageRequest,
+) -> Result<Page<RuleSummary>, ApiError> {
+    super::get_json(&format!("{}?{}{}", base(team_id, connection_id), filter.query(compartment_id), page.query())).await
 }
 
 /// One rule with its actions.

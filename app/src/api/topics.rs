@@ -3,6 +3,7 @@
 //! server share, and the client calls.
 
 use super::ApiError;
+use super::inventory::{MAX_PAGE, Page, PageRequest};
 pub use crate::model::topic::{MAX_DESCRIPTION, check_description, check_topic_name};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -85,10 +86,45 @@ fn base(team_id: i64, connection_id: i64) -> String {
     format!("/teams/{team_id}/connections/{connection_id}/topics")
 }
 
-/// Lists the topics of a compartment with their subscription counts.
-pub async fn list_topics(team_id: i64, connection_id: i64, compartment_id: &str) -> Result<Vec<Topic>, ApiError> {
-    super::get_json(&format!("{}?compartment_id={}", base(team_id, connection_id), super::urlencoding(compartment_id)))
-        .await
+/// Filters of the topic list; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicFilter {
+    /// Lifecycle state.
+    pub state: Option<String>,
+    /// Text in the name, description or OCID.
+    pub text: Option<String>,
+}
+
+/// A page of a compartment's topics with their subscription counts.
+pub async fn list_topics(
+    team_id: i64,
+    connection_id: i64,
+    compartment_id: &str,
+    filter: &TopicFilter,
+    page: &PageRequest,
+) -> Result<Page<Topic>, ApiError> {
+    let mut query = format!("compartment_id={}", super::urlencoding(compartment_id));
+    if let Some(state) = &filter.state {
+        query.push_str(&format!("&state={}", super::urlencoding(state)));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        query.push_str(&format!("&q={}", super::urlencoding(text)));
+    }
+    super::get_json(&format!("{}?{query}{}", base(team_id, connection_id), page.query())).await
+}
+
+/// Every topic of a compartment (for pickers), page after page.
+pub async fn list_every_topic(team_id: i64, connection_id: i64, compartment_id: &str) -> Result<Vec<Topic>, ApiError> {
+    let mut all = Vec::new();
+    let mut page = PageRequest { limit: Some(MAX_PAGE), ..PageRequest::default() };
+    loop {
+        let found = list_topics(team_id, connection_id, compartment_id, &TopicFilter::default(), &page).await?;
+        all.extend(found.items);
+        match found.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(all),
+        }
+    }
 }
 
 /// One topic with its subscription counts.

@@ -12,7 +12,7 @@ use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::rules::{
     ActionKind, MoveRuleRequest, Rule, UpdateRuleRequest, delete_rule, get_rule, move_rule, update_rule,
 };
-use crate::api::topics::{Topic, list_topics};
+use crate::api::topics::{Topic, list_every_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
@@ -56,7 +56,7 @@ async fn load(team: i64, connection: Option<String>, rule_id: String) -> Result<
     let chosen = &pick_connection(team, connection, "rule").await?;
     let rule = get_rule(team, chosen.id, &rule_id).await?;
     let compartments = list_compartments(team, chosen.id).await?;
-    let topics = list_topics(team, chosen.id, &rule.compartment_id).await?;
+    let topics = list_every_topic(team, chosen.id, &rule.compartment_id).await?;
     let functions = list_functions(team, chosen.id, &rule.compartment_id).await?;
     Ok(RuleView {
         connection: chosen.id,

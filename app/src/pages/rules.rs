@@ -10,16 +10,17 @@ use super::PageStyles;
 use super::rule_editor::{NEW_CONDITION, RuleEditor, RuleForm};
 use super::scope::Scope;
 use crate::api::functions::{FunctionSummary, list_functions};
+use crate::api::inventory::{Page, PageRequest, Sort};
 use crate::api::rules::{
     ActionKind, CreateRuleRequest, Rule, RuleFilter, RuleSummary, UpdateRuleRequest, create_rule, delete_rule,
     list_rules, update_rule,
 };
-use crate::api::topics::{Topic, list_topics};
+use crate::api::topics::{Topic, list_every_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, team_href,
-    use_team,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Pager,
+    Tone, team_href, use_team,
 };
 use crate::format;
 use leptos::prelude::*;
@@ -46,7 +47,9 @@ impl LazyRoute for RulesRoute {
 struct RulesView {
     scope: Scope,
     filter: RuleFilter,
-    rules: Vec<RuleSummary>,
+    paging: PageRequest,
+    /// A page of the rules, once a compartment is chosen.
+    rules: Option<Page<RuleSummary>>,
     /// Targets the actions editor offers.
     topics: Vec<Topic>,
     functions: Vec<FunctionSummary>,
@@ -65,23 +68,30 @@ struct Wanted {
     connection: Option<String>,
     compartment: Option<String>,
     filter: RuleFilter,
+    paging: PageRequest,
 }
 
 async fn load(team: i64, wanted: Wanted) -> Result<RulesView, ApiError> {
     let scope = Scope::resolve(team, wanted.connection, wanted.compartment).await?;
-    let mut view =
-        RulesView { scope, filter: wanted.filter, rules: Vec::new(), topics: Vec::new(), functions: Vec::new() };
+    let mut view = RulesView {
+        scope,
+        filter: wanted.filter,
+        paging: wanted.paging,
+        rules: None,
+        topics: Vec::new(),
+        functions: Vec::new(),
+    };
     if let Some((connection, compartment)) = view.scope.chosen() {
         let compartment = compartment.to_owned();
-        view.rules = list_rules(team, connection, &compartment, &view.filter).await?;
-        view.topics = list_topics(team, connection, &compartment).await?;
+        view.rules = Some(list_rules(team, connection, &compartment, &view.filter, &view.paging).await?);
+        view.topics = list_every_topic(team, connection, &compartment).await?;
         view.functions = list_functions(team, connection, &compartment).await?;
     }
     Ok(view)
 }
 
-/// The URL of the page with these choices.
-fn url(connection: Option<i64>, compartment: Option<&str>, filter: &RuleFilter) -> String {
+/// The URL of the page with these choices (`paging` adds the order and where the page starts).
+fn url(connection: Option<i64>, compartment: Option<&str>, filter: &RuleFilter, paging: &PageRequest) -> String {
     let mut query = Vec::new();
     if let Some(c) = connection {
         query.push(format!("connection={c}"));
@@ -100,6 +110,15 @@ fn url(connection: Option<i64>, compartment: Option<&str>, filter: &RuleFilter) 
     }
     if let Some(t) = filter.text.as_deref().filter(|t| !t.is_empty()) {
         query.push(format!("q={}", t.replace('&', "%26").replace(' ', "+")));
+    }
+    if paging.sort != Sort::Name {
+        query.push(format!("sort={}", paging.sort.as_str()));
+    }
+    if let Some(after) = &paging.after {
+        query.push(format!("after={after}"));
+    }
+    if let Some(before) = &paging.before {
+        query.push(format!("before={before}"));
     }
     if query.is_empty() { "/rules".to_owned() } else { format!("/rules?{}", query.join("&")) }
 }
@@ -126,6 +145,14 @@ fn Rules() -> impl IntoView {
                 enabled: q.get("enabled").and_then(|e| e.parse().ok()),
                 action: q.get("action").and_then(|a| ActionKind::parse(&a)),
                 text: q.get("q").filter(|t| !t.is_empty()),
+                target: None,
+            },
+            paging: PageRequest {
+                sort: q.get("sort").and_then(|s| Sort::parse(&s)).unwrap_or_default(),
+                after: q.get("after").filter(|c| !c.is_empty()),
+                before: q.get("before").filter(|c| !c.is_empty()),
+                limit: None,
+                refresh: false,
             },
         }
     };
@@ -165,11 +192,18 @@ fn Rules() -> impl IntoView {
         let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
         async move { delete_rule(team, connection, &id, &csrf).await }
     });
+    // Refresh re-reads the compartment from OCI (a one-row page asking for it), then the view.
+    let refresh = Action::new(move |(connection, compartment): &(i64, String)| {
+        let (connection, compartment) = (*connection, compartment.clone());
+        let ask = PageRequest { limit: Some(1), refresh: true, ..PageRequest::default() };
+        async move { list_rules(team, connection, &compartment, &RuleFilter::default(), &ask).await.map(drop) }
+    });
     Effect::new(move |_| {
         let created = create.value().get().is_some_and(|r| r.is_ok());
         let toggled = toggle.value().get().is_some_and(|r| r.is_ok());
         let removed = remove.value().get().is_some_and(|r| r.is_ok());
-        if created || toggled || removed {
+        let refreshed = refresh.value().get().is_some();
+        if created || toggled || removed || refreshed {
             data.refetch();
         }
     });
@@ -178,17 +212,20 @@ fn Rules() -> impl IntoView {
     });
 
     let render = move |loaded: RulesView| {
-        let RulesView { scope, filter, rules, .. } = loaded;
+        let RulesView { scope, filter, paging, rules, .. } = loaded;
         scope.show();
-        let current = move || wanted.with_value(|w| w()).filter;
+        let current = move || {
+            let wanted = wanted.with_value(|w| w());
+            (wanted.filter, PageRequest { sort: wanted.paging.sort, ..PageRequest::default() })
+        };
         let connection = scope.connection;
         let pickers = scope.pickers(move |connection, compartment| {
-            let filter = if compartment.is_some() { current() } else { RuleFilter::default() };
-            go(url(connection, compartment.as_deref(), &filter));
+            let (filter, order) = if compartment.is_some() { current() } else { Default::default() };
+            go(url(connection, compartment.as_deref(), &filter, &order));
         });
         let toolbar = view! {
             {pickers}
-            {filter_bar(connection, scope.compartment.clone(), &filter, go, current)}
+            {filter_bar(connection, scope.compartment.clone(), &filter, paging.sort, go, current)}
         };
         let Some(connection_id) = connection else {
             return view! {
@@ -199,7 +236,32 @@ fn Rules() -> impl IntoView {
             }
             .into_any();
         };
-        let count = rules.len();
+        let Some(Page { items: rules, total, next, previous, freshness }) = rules else {
+            return view! { <div class="page-body">{toolbar}</div> }.into_any();
+        };
+        let compartment = scope.compartment.clone().unwrap_or_default();
+        let freshness = view! {
+            <FreshnessBar
+                freshness
+                pending=refresh.pending()
+                on_refresh=Callback::new(move |()| {
+                    refresh.dispatch((connection_id, compartment.clone()));
+                })
+            />
+        };
+        let here = scope.compartment.clone();
+        let link = |after: Option<String>, before: Option<String>| {
+            let paging = PageRequest { sort: paging.sort, after, before, ..PageRequest::default() };
+            team_href(team, &url(connection, here.as_deref(), &filter, &paging))
+        };
+        let pager = view! {
+            <Pager
+                shown=rules.len()
+                total
+                previous=previous.map(|p| link(None, Some(p)))
+                next=next.map(|n| link(Some(n), None))
+            />
+        };
         let filtered = filter != RuleFilter::default();
         let table = if rules.is_empty() {
             let (title, body) = if filtered {
@@ -217,18 +279,17 @@ fn Rules() -> impl IntoView {
                 .map(|rule| rule_row(rule, team, connection_id, can_change, toggle, remove))
                 .collect_view();
             view! {
-                <p class="list-count" role="status">
-                    {format!("{count} rule{}", if count == 1 { "" } else { "s" })}
-                </p>
                 <DataTable label="Rules" columns=&["Name", "Event types", "State", "Created", "Actions"] actions=true>
                     {rows}
                 </DataTable>
+                {pager}
             }
             .into_any()
         };
         view! {
             <div class="page-body">
                 {toolbar}
+                {freshness}
                 {table}
                 <FormAlert error=row_error />
             </div>
@@ -351,20 +412,21 @@ fn filter_bar<G, C>(
     connection: Option<i64>,
     compartment: Option<String>,
     filter: &RuleFilter,
+    sort: Sort,
     go: G,
     current: C,
 ) -> impl IntoView + use<G, C>
 where
     G: Fn(String) + Copy + Send + Sync + 'static,
-    C: Fn() -> RuleFilter + Copy + Send + Sync + 'static,
+    C: Fn() -> (RuleFilter, PageRequest) + Copy + Send + Sync + 'static,
 {
     let here = StoredValue::new(compartment);
     // Filters are read from the URL when a control changes, not from this render, so a change
-    // made before the previous one has loaded keeps it.
-    let with = move |change: &dyn Fn(&mut RuleFilter)| {
-        let mut filter = current();
-        change(&mut filter);
-        go(url(connection, here.get_value().as_deref(), &filter));
+    // made before the previous one has loaded keeps it. A change starts again at the first page.
+    let with = move |change: &dyn Fn(&mut RuleFilter, &mut PageRequest)| {
+        let (mut filter, mut order) = current();
+        change(&mut filter, &mut order);
+        go(url(connection, here.get_value().as_deref(), &filter, &order));
     };
     let state_options = ["", "ACTIVE", "INACTIVE", "CREATING", "UPDATING", "FAILED"]
         .into_iter()
@@ -384,21 +446,21 @@ where
             on:submit=move |e| {
                 e.prevent_default();
                 let text = text.get_untracked();
-                with(&|f| f.text = Some(text.trim().to_owned()).filter(|t| !t.is_empty()));
+                with(&|f, _| f.text = Some(text.trim().to_owned()).filter(|t| !t.is_empty()));
             }
         >
             <label class="inline-label">
                 <span>"State"</span>
                 <select on:change=move |e| {
                     let value = event_target_value(&e);
-                    with(&|f| f.state = Some(value.clone()).filter(|v| !v.is_empty()));
+                    with(&|f, _| f.state = Some(value.clone()).filter(|v| !v.is_empty()));
                 }>{state_options}</select>
             </label>
             <label class="inline-label">
                 <span>"Enabled"</span>
                 <select on:change=move |e| {
                     let value = event_target_value(&e);
-                    with(&|f| f.enabled = value.parse().ok());
+                    with(&|f, _| f.enabled = value.parse().ok());
                 }>
                     <option value="" selected=enabled_value.is_empty()>"Enabled or not"</option>
                     <option value="true" selected=enabled_value == "true">"Enabled"</option>
@@ -409,13 +471,23 @@ where
                 <span>"Action"</span>
                 <select on:change=move |e| {
                     let value = event_target_value(&e);
-                    with(&|f| f.action = ActionKind::parse(&value));
+                    with(&|f, _| f.action = ActionKind::parse(&value));
                 }>
                     <option value="" selected=action_value.is_empty()>"Any action"</option>
                     {ActionKind::ALL
                         .into_iter()
                         .map(|k| view! { <option value=k.as_str() selected=action_value == k.as_str()>{k.label()}</option> })
                         .collect_view()}
+                </select>
+            </label>
+            <label class="inline-label">
+                <span>"Order"</span>
+                <select on:change=move |e| {
+                    let value = event_target_value(&e);
+                    with(&|_, o| o.sort = Sort::parse(&value).unwrap_or_default());
+                }>
+                    <option value="name" selected=sort == Sort::Name>"Name, A to Z"</option>
+                    <option value="newest" selected=sort == Sort::Newest>"Newest first"</option>
                 </select>
             </label>
             <label class="inline-label search">

@@ -6,17 +6,18 @@
 //! and its first compartment.
 
 use super::scope::Scope;
+use crate::api::inventory::{Page, PageRequest};
 use crate::api::subscriptions::{
     Subscription, SubscriptionProtocol, list_compartment_subscriptions, resend_confirmation,
 };
 use crate::api::topics::{
-    CreateTopicRequest, PublishRequest, Published, Topic, check_description, check_topic_name, create_topic,
-    delete_topic, list_topics, publish,
+    CreateTopicRequest, PublishRequest, Published, Topic, TopicFilter, check_description, check_topic_name,
+    create_topic, delete_topic, list_topics, publish,
 };
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, IconName, Ocid, PageHeader, Tone,
-    team_href, use_team,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FieldError, FormAlert, FreshnessBar, IconName, Ocid,
+    PageHeader, Pager, Tone, team_href, use_team,
 };
 use crate::format;
 use chrono::TimeDelta;
@@ -63,8 +64,16 @@ fn Topics() -> impl IntoView {
     // One resource for the whole view: the connection and compartment depend on the lists, so
     // loading them in one go keeps server rendering and hydration in step.
     let data = Resource::new(
-        move || (query.read().get("connection"), query.read().get("compartment")),
-        move |(connection, compartment)| bind_caller(load(team, connection, compartment)),
+        move || {
+            let q = query.read();
+            let paging = PageRequest {
+                after: q.get("after").filter(|c| !c.is_empty()),
+                before: q.get("before").filter(|c| !c.is_empty()),
+                ..PageRequest::default()
+            };
+            (q.get("connection"), q.get("compartment"), paging)
+        },
+        move |(connection, compartment, paging)| bind_caller(load(team, connection, compartment, paging)),
     );
     let chosen = move || {
         data.get_untracked().and_then(Result::ok).and_then(|v| v.scope.chosen().map(|(c, k)| (c, k.to_owned())))
@@ -85,10 +94,17 @@ fn Topics() -> impl IntoView {
         let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
         async move { resend_confirmation(team, connection, &id, &csrf).await }
     });
+    // Refresh re-reads the compartment from OCI (a one-row page asking for it), then the view.
+    let refresh = Action::new(move |(connection, compartment): &(i64, String)| {
+        let (connection, compartment) = (*connection, compartment.clone());
+        let ask = PageRequest { limit: Some(1), refresh: true, ..PageRequest::default() };
+        async move { list_topics(team, connection, &compartment, &TopicFilter::default(), &ask).await.map(drop) }
+    });
     Effect::new(move |_| {
         let created = create.value().get().is_some_and(|r| r.is_ok());
         let removed = remove.value().get().is_some_and(|r| r.is_ok());
-        if created || removed {
+        let refreshed = refresh.value().get().is_some();
+        if created || removed || refreshed {
             data.refetch();
         }
     });
@@ -99,12 +115,41 @@ fn Topics() -> impl IntoView {
         loaded.scope.show();
         let toolbar = loaded.scope.pickers(go);
         let connection = loaded.scope.connection;
+        let compartment = loaded.scope.compartment.clone().unwrap_or_default();
+        let (topics, total, next, previous, freshness) = match loaded.topics {
+            Some(Page { items, total, next, previous, freshness }) => (items, total, next, previous, Some(freshness)),
+            None => (Vec::new(), 0, None, None, None),
+        };
+        let freshness = freshness.zip(connection).map(|(freshness, connection)| {
+            view! {
+                <FreshnessBar
+                    freshness
+                    pending=refresh.pending()
+                    on_refresh=Callback::new(move |()| {
+                        refresh.dispatch((connection, compartment.clone()));
+                    })
+                />
+            }
+        });
+        let here = format!(
+            "/topics?connection={}&compartment={}",
+            connection.unwrap_or_default(),
+            loaded.scope.compartment.clone().unwrap_or_default()
+        );
+        let pager = view! {
+            <Pager
+                shown=topics.len()
+                total
+                previous=previous.map(|p| team_href(team, &format!("{here}&before={p}")))
+                next=next.map(|n| team_href(team, &format!("{here}&after={n}")))
+            />
+        };
         let body = match connection {
             None => view! {
                 <EmptyState icon=IconName::Topics title="No connection" body="This team has no connection to list topics with." />
             }
             .into_any(),
-            Some(_) if loaded.topics.is_empty() => view! {
+            Some(_) if topics.is_empty() => view! {
                 <EmptyState
                     icon=IconName::Topics
                     title="No topics in this compartment"
@@ -113,8 +158,7 @@ fn Topics() -> impl IntoView {
             }
             .into_any(),
             Some(connection) => {
-                let rows = loaded
-                    .topics
+                let rows = topics
                     .into_iter()
                     .map(|topic| topic_row(topic, team, connection, can_change, remove, publishing))
                     .collect_view();
@@ -122,6 +166,7 @@ fn Topics() -> impl IntoView {
                     <DataTable label="Topics" columns=&["Name", "State", "Subscriptions", "Created", "Actions"] actions=true>
                         {rows}
                     </DataTable>
+                    {pager}
                 }
                 .into_any()
             }
@@ -131,6 +176,7 @@ fn Topics() -> impl IntoView {
         view! {
             <div class="page-body">
                 {toolbar}
+                {freshness}
                 {body}
                 {waiting}
             </div>
@@ -437,20 +483,26 @@ fn PublishForm(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TopicsView {
     scope: Scope,
-    topics: Vec<Topic>,
+    /// A page of the topics, once a compartment is chosen.
+    topics: Option<Page<Topic>>,
     /// Subscriptions of the compartment still waiting for their endpoint, oldest first.
     pending: Vec<Subscription>,
 }
 
 /// Loads where the page works and the chosen compartment's topics and pending subscriptions.
-async fn load(team: i64, connection: Option<String>, compartment: Option<String>) -> Result<TopicsView, ApiError> {
+async fn load(
+    team: i64,
+    connection: Option<String>,
+    compartment: Option<String>,
+    paging: PageRequest,
+) -> Result<TopicsView, ApiError> {
     let scope = Scope::resolve(team, connection, compartment).await?;
     let (topics, pending) = match scope.chosen() {
         Some((connection, compartment)) => (
-            list_topics(team, connection, compartment).await?,
+            Some(list_topics(team, connection, compartment, &TopicFilter::default(), &paging).await?),
             list_compartment_subscriptions(team, connection, compartment, Some("PENDING")).await?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (None, Vec::new()),
     };
     Ok(TopicsView { scope, topics, pending })
 }

@@ -8,9 +8,11 @@ use crate::auth::Caller;
 use crate::connections::{self, find, key_context, pass_phrase_context, security_token_context};
 use crate::db::audit_events::NewAuditEvent;
 use crate::db::connections::{ConnectionRow, NewConnection};
+use crate::db::inventory_items::{self, Filter, Kind};
+use crate::db::inventory_syncs::TREE;
 use crate::db::{DbError, connections as table};
 use crate::error::AppError;
-use crate::oci::client::collect_pages;
+use crate::inventory;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::connections::{CompartmentSummary, Connection, ConnectionKind, ConnectionTest, CreateConnectionRequest};
@@ -207,7 +209,7 @@ pub async fn test_connection(
 }
 
 /// Handles `GET /api/v1/teams/{team_id}/connections/{connection_id}/compartments`: every
-/// compartment the connection can see, in tree order with its path.
+/// compartment the connection can see, in tree order with its path (from the inventory).
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/compartments",
@@ -220,19 +222,15 @@ pub async fn list_compartments(
     Path((team_id, connection_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<Vec<CompartmentSummary>>> {
     let row = find(&state, team_id, connection_id).await?;
-    let client = connections::client(&state, &state.master_key, &row).await?;
-    let tenancy = connections::tenancy(&row);
-    let all = collect_pages(|page| {
-        let (client, tenancy) = (client.clone(), tenancy.clone());
-        async move { client.list_compartments(&tenancy, true, page.as_deref()).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
-    Ok(Json(tree_order(&tenancy, all)))
+    inventory::ensure(&state, team_id, connection_id, TREE, false).await?;
+    let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
+    let rows = inventory_items::all(&mut conn, connection_id, Kind::Compartment, &Filter::default()).await?;
+    let tree = inventory::items::tree(&connections::tenancy(&row), &rows).map_err(anyhow::Error::from)?;
+    Ok(Json(tree))
 }
 
 /// Orders compartments parent before children, siblings by name, each with its path.
-fn tree_order(tenancy: &str, all: Vec<crate::oci::identity::Compartment>) -> Vec<CompartmentSummary> {
+pub(crate) fn tree_order(tenancy: &str, all: Vec<crate::oci::identity::Compartment>) -> Vec<CompartmentSummary> {
     let mut children: HashMap<String, Vec<crate::oci::identity::Compartment>> = HashMap::new();
     for compartment in all {
         children.entry(compartment.compartment_id.clone()).or_default().push(compartment);

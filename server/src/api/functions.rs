@@ -1,13 +1,13 @@
 //! `GET .../connections/{connection_id}/functions`: the functions of a compartment, for the
-//! pickers of function subscriptions and FAAS rule actions.
+//! pickers of function subscriptions and FAAS rule actions, from the inventory.
 
 use super::ApiResult;
 use super::extract::{Path, Query};
 use super::topics::CompartmentQuery;
-use crate::connections::{check_compartment, reach};
-use crate::error::AppError;
-use crate::oci::client::collect_pages;
-use crate::oci::functions::{ListApplicationsRequest, ListFunctionsRequest};
+use crate::connections::check_compartment;
+use crate::db::DbError;
+use crate::db::inventory_items::{self, Filter, Kind};
+use crate::inventory;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::functions::FunctionSummary;
@@ -32,30 +32,10 @@ pub async fn list_functions(
     Query(query): Query<CompartmentQuery>,
 ) -> ApiResult<Json<Vec<FunctionSummary>>> {
     let compartment = check_compartment("compartment_id", &query.compartment_id)?;
-    let client = reach(&state, team_id, connection_id).await?.client;
-    let applications = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListApplicationsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
-        async move { client.list_applications(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
-    let mut list = Vec::new();
-    for application in applications {
-        let functions = collect_pages(|page| {
-            let client = client.clone();
-            let request = ListFunctionsRequest { application_id: application.id.clone(), page, ..Default::default() };
-            async move { client.list_functions(&request).await }
-        })
-        .await
-        .map_err(AppError::Oci)?;
-        list.extend(functions.into_iter().map(|f| FunctionSummary {
-            id: f.id,
-            name: f.display_name,
-            application: application.display_name.clone(),
-            state: f.lifecycle_state.as_str().to_owned(),
-        }));
-    }
-    list.sort_by(|a, b| (&a.application, &a.name).cmp(&(&b.application, &b.name)));
+    inventory::ensure(&state, team_id, connection_id, &compartment, false).await?;
+    let filter = Filter { compartment_id: Some(&compartment), ..Filter::default() };
+    let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
+    let rows = inventory_items::all(&mut conn, connection_id, Kind::Function, &filter).await?;
+    let list = rows.iter().map(inventory::items::decode).collect::<Result<_, _>>().map_err(anyhow::Error::from)?;
     Ok(Json(list))
 }

@@ -4,7 +4,7 @@
 mod audit;
 mod auth;
 mod cloud_audit;
-mod connections;
+pub(crate) mod connections;
 mod deployments;
 mod extract;
 mod fallback;
@@ -14,14 +14,14 @@ mod inboxes;
 pub mod json;
 mod live;
 mod pipeline_health;
-mod rules;
+pub(crate) mod rules;
 mod sandbox_activity;
-mod subscriptions;
+pub(crate) mod subscriptions;
 mod system;
 mod teams;
 mod templates;
 mod tokens;
-mod topics;
+pub(crate) mod topics;
 mod users;
 
 use crate::error::AppError;

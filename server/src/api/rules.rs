@@ -8,25 +8,27 @@ use super::json::Json as JsonBody;
 use crate::audit::change::{Change, snapshot};
 use crate::auth::Caller;
 use crate::connections::{check_compartment, check_target, reach};
+use crate::db::DbError;
+use crate::db::inventory_items::{Filter, Kind};
 use crate::error::AppError;
-use crate::oci::client::{OciClient, collect_pages};
+use crate::inventory;
+use crate::inventory::write::Seen;
+use crate::oci::client::OciClient;
 use crate::oci::events::{
-    Action, ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails, LifecycleState, ListRulesRequest,
-    Rule as OciRule, RuleSummary as OciRuleSummary, UpdateRuleDetails,
+    Action, ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails, LifecycleState, Rule as OciRule,
+    RuleSummary as OciRuleSummary, UpdateRuleDetails,
 };
 use crate::state::AppState;
 use app::api::ErrorBody;
+use app::api::inventory::{Page, PageRequest, Sort};
 use app::api::rules::{
     ActionKind, CreateRuleRequest, MoveRuleRequest, Rule, RuleAction, RuleSummary, UpdateRuleRequest, check_actions,
     check_condition, check_description, check_name,
 };
+use app::model::ocid::Ocid;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Deserialize;
-
-/// How many rules' details are fetched at once when a filter needs their actions.
-const DETAIL_CONCURRENCY: usize = 8;
 
 /// Query of the rule list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -37,14 +39,27 @@ pub struct RulesQuery {
     pub state: Option<String>,
     /// Only enabled (`true`) or disabled (`false`) rules.
     pub enabled: Option<bool>,
-    /// Only rules with an action of this type (`ONS`, `FAAS`, `OSS`); fetches each rule's
-    /// actions, so it costs one call per rule.
+    /// Only rules with an action of this type (`ONS`, `FAAS`, `OSS`).
     pub action_type: Option<String>,
+    /// Only rules with an action sending to this topic, function or stream (an OCID).
+    pub target_id: Option<String>,
     /// Text to find in the name, description or condition (case-insensitive).
     pub q: Option<String>,
+    /// `name` (A to Z, the default) or `newest`.
+    pub sort: Option<String>,
+    /// The `next` cursor of the page before.
+    pub after: Option<String>,
+    /// The `previous` cursor of the page after.
+    pub before: Option<String>,
+    /// Rows per page, 1 to 200 (50 when absent).
+    pub limit: Option<u32>,
+    /// `true` re-reads the compartment from OCI before answering.
+    pub refresh: Option<bool>,
 }
 
-/// Handles `GET .../rules`: the compartment's rules, filtered, sorted by name.
+/// Handles `GET .../rules`: a page of the compartment's rules from the inventory, filtered and
+/// sorted, with how fresh it is. Rules whose actions are still being read (just after the first
+/// sync) do not match `action_type` or `target_id` until they are; `freshness.refreshing` says so.
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/rules",
@@ -54,13 +69,13 @@ pub struct RulesQuery {
         ("connection_id" = i64, Path, description = "Connection id"),
         RulesQuery
     ),
-    responses((status = 200, body = Vec<RuleSummary>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+    responses((status = 200, body = Page<RuleSummary>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
 )]
 pub async fn list_rules(
     state: AppState,
     Path((team_id, connection_id)): Path<(i64, i64)>,
     Query(query): Query<RulesQuery>,
-) -> ApiResult<Json<Vec<RuleSummary>>> {
+) -> ApiResult<Json<Page<RuleSummary>>> {
     let compartment = check_compartment("compartment_id", &query.compartment_id)?;
     let lifecycle = match query.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -76,39 +91,56 @@ pub async fn list_rules(
             known => Some(known),
         },
     };
-    let action = match query.action_type.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(ActionKind::parse(s).ok_or_else(|| {
+    let mut targets = Vec::new();
+    if let Some(s) = query.action_type.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let kind = ActionKind::parse(s).ok_or_else(|| {
             AppError::invalid("action_type", format!("\"{s}\" is not an action type; use ONS, FAAS or OSS."))
-        })?),
-    };
-    let text = query.q.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty());
-    let client = reach(&state, team_id, connection_id).await?.client;
-    let rules = collect_pages(|page| {
-        let client = client.clone();
-        let request = ListRulesRequest {
-            compartment_id: compartment.clone(),
-            lifecycle_state: lifecycle.clone(),
-            limit: Some(50),
-            page,
-            ..Default::default()
-        };
-        async move { client.list_rules(&request).await }
-    })
-    .await
-    .map_err(AppError::Oci)?;
-    let mut list: Vec<RuleSummary> = rules
-        .into_iter()
-        .filter(|r| query.enabled.is_none_or(|e| r.is_enabled == e))
-        .filter(|r| text.as_deref().is_none_or(|t| mentions(r, t)))
-        .map(summary)
-        .collect();
-    if let Some(kind) = action {
-        list = with_actions(&client, list).await?;
-        list.retain(|r| r.actions.as_ref().is_some_and(|a| a.iter().any(|a| a.kind == kind)));
+        })?;
+        targets.push(kind.as_str().to_owned());
     }
-    list.sort_by_key(|r| r.name.to_lowercase());
-    Ok(Json(list))
+    if let Some(id) = query.target_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let kinds =
+            [ActionKind::Notifications, ActionKind::Functions, ActionKind::Streaming].map(ActionKind::target_type);
+        if Ocid::parse_of(id, &kinds).is_none() {
+            return Err(AppError::invalid(
+                "target_id",
+                format!("\"{id}\" is not a topic, function or stream OCID; copy it from the topic or function page."),
+            ));
+        }
+        targets.push(id.to_owned());
+    }
+    let request = PageRequest {
+        sort: sort_of(query.sort.as_deref())?,
+        after: query.after,
+        before: query.before,
+        limit: query.limit,
+        refresh: false,
+    };
+    let text = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let freshness =
+        inventory::ensure(&state, team_id, connection_id, &compartment, query.refresh == Some(true)).await?;
+    let filter = Filter {
+        compartment_id: Some(&compartment),
+        state: lifecycle.as_ref().map(LifecycleState::as_str),
+        enabled: query.enabled,
+        targets: &targets,
+        text,
+        parent_id: None,
+    };
+    let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
+    let rows = inventory::list::page(&mut conn, connection_id, Kind::Rule, &filter, &request).await?;
+    let items =
+        rows.rows.iter().map(inventory::items::decode_rule).collect::<Result<_, _>>().map_err(anyhow::Error::from)?;
+    Ok(Json(Page { items, total: rows.total, next: rows.next, previous: rows.previous, freshness }))
+}
+
+/// The `sort` query value, or a 400 naming it.
+pub(crate) fn sort_of(sort: Option<&str>) -> ApiResult<Sort> {
+    match sort.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(Sort::Name),
+        Some(s) => Sort::parse(s)
+            .ok_or_else(|| AppError::invalid("sort", format!("\"{s}\" is not an order; use name or newest."))),
+    }
 }
 
 /// Handles `GET .../rules/{rule_id}`.
@@ -172,6 +204,7 @@ pub async fn create_rule(
             let created = rule(response.body);
             let request_id = response.opc_request_id.as_deref();
             change.record(&state, Some(&created.id), None, Some(&snapshot(&created)), Ok(request_id)).await?;
+            inventory::write::record(&state, connection_id, Seen::Rule(created.clone())).await;
             Ok(Json(created))
         }
         Err(err) => Err(change.refused(&state, None, err).await),
@@ -246,6 +279,7 @@ pub async fn update_rule(
             change
                 .record(&state, Some(&rule_id), Some(&snapshot(&before)), Some(&snapshot(&updated)), Ok(request_id))
                 .await?;
+            inventory::write::record(&state, connection_id, Seen::Rule(updated.clone())).await;
             Ok(Json(updated))
         }
         Err(err) => Err(change.refused(&state, Some(&rule_id), err).await),
@@ -281,6 +315,7 @@ pub async fn delete_rule(
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();
             change.record(&state, Some(&rule_id), Some(&snapshot(&before)), None, Ok(request_id)).await?;
+            inventory::write::record(&state, connection_id, Seen::Gone(Kind::Rule, rule_id.clone())).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(err) => Err(change.refused(&state, Some(&rule_id), err).await),
@@ -324,6 +359,7 @@ pub async fn move_rule(
             change
                 .record(&state, Some(&rule_id), Some(&snapshot(&before)), Some(&snapshot(&after)), Ok(request_id))
                 .await?;
+            inventory::write::record(&state, connection_id, Seen::Rule(after)).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(err) => Err(change.refused(&state, Some(&rule_id), err).await),
@@ -359,28 +395,7 @@ async fn check_targets_exist(client: &OciClient, actions: &[RuleAction]) -> ApiR
     Ok(())
 }
 
-/// Adds each rule's actions, a few calls at a time.
-async fn with_actions(client: &OciClient, list: Vec<RuleSummary>) -> ApiResult<Vec<RuleSummary>> {
-    stream::iter(list)
-        .map(|summary| async move {
-            let found = client.get_rule(&summary.id).await.map_err(AppError::Oci)?.body;
-            Ok::<_, AppError>(RuleSummary {
-                actions: Some(found.actions.actions.into_iter().map(action).collect()),
-                ..summary
-            })
-        })
-        .buffered(DETAIL_CONCURRENCY)
-        .try_collect()
-        .await
-}
-
-fn mentions(rule: &OciRuleSummary, text: &str) -> bool {
-    rule.display_name.to_lowercase().contains(text)
-        || rule.description.as_deref().is_some_and(|d| d.to_lowercase().contains(text))
-        || rule.condition.to_lowercase().contains(text)
-}
-
-fn summary(r: OciRuleSummary) -> RuleSummary {
+pub(crate) fn summary(r: OciRuleSummary) -> RuleSummary {
     RuleSummary {
         id: r.id,
         name: r.display_name,
@@ -394,7 +409,7 @@ fn summary(r: OciRuleSummary) -> RuleSummary {
     }
 }
 
-fn rule(r: OciRule) -> Rule {
+pub(crate) fn rule(r: OciRule) -> Rule {
     Rule {
         id: r.id,
         name: r.display_name,

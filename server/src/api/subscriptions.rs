@@ -12,7 +12,10 @@ use super::json::Json as JsonBody;
 use crate::audit::change::{Change, snapshot};
 use crate::auth::Caller;
 use crate::connections::{check_compartment, check_target, reach};
+use crate::db::inventory_items::{self, Filter, Kind};
 use crate::error::AppError;
+use crate::inventory;
+use crate::inventory::write::Seen;
 use crate::oci::ons::{
     CreateSubscriptionDetails, Protocol, Subscription as OciSubscription, SubscriptionState, SubscriptionSummary,
 };
@@ -63,7 +66,8 @@ pub async fn list_topic_subscriptions(
 }
 
 /// Handles `GET .../subscriptions?compartment_id=&state=`: every subscription of a compartment
-/// with its topic's name, oldest first, so what waits longest for confirmation comes first.
+/// with its topic's name, oldest first, so what waits longest for confirmation comes first (from
+/// the inventory).
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/subscriptions",
@@ -91,18 +95,30 @@ pub async fn list_subscriptions(
             ));
         }
     };
-    let client = reach(&state, team_id, connection_id).await?.client;
-    let topics = client.list_all_topics(&compartment).await.map_err(AppError::Oci)?;
-    let names: HashMap<String, String> = topics.into_iter().map(|t| (t.topic_id, t.name)).collect();
-    let subscriptions = client.list_all_subscriptions(&compartment, None).await.map_err(AppError::Oci)?;
-    let mut list: Vec<Subscription> = subscriptions
-        .into_iter()
-        .filter(|s| wanted.as_deref().is_none_or(|w| s.lifecycle_state.as_str() == w))
-        .map(|s| {
-            let name = names.get(&s.topic_id).cloned();
-            from_summary(s, name.as_deref())
+    inventory::ensure(&state, team_id, connection_id, &compartment, false).await?;
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    let in_compartment = Filter { compartment_id: Some(&compartment), ..Filter::default() };
+    let topics = inventory_items::all(&mut conn, connection_id, Kind::Topic, &in_compartment).await?;
+    let names = topics
+        .iter()
+        .map(|row| inventory::items::decode::<app::api::topics::Topic>(row).map(|t| (t.id, t.name)))
+        .collect::<Result<HashMap<_, _>, _>>()
+        .map_err(anyhow::Error::from)?;
+    let filter = Filter { state: wanted.as_deref(), ..in_compartment };
+    let rows = inventory_items::all(&mut conn, connection_id, Kind::Subscription, &filter).await?;
+    let now = Utc::now();
+    let mut list = rows
+        .iter()
+        .map(|row| {
+            let s: Subscription = inventory::items::decode(row)?;
+            Ok(Subscription {
+                topic_name: names.get(&s.topic_id).cloned(),
+                age_seconds: s.created_at.map(|at| (now - at).num_seconds().max(0)),
+                ..s
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, inventory::items::Unreadable>>()
+        .map_err(anyhow::Error::from)?;
     list.sort_by_key(|s| s.created_at);
     Ok(Json(list))
 }
@@ -167,6 +183,8 @@ pub async fn create_subscription(
             let created = from_full(response.body, Some(&topic.name));
             let request_id = response.opc_request_id.as_deref();
             change.record(&state, Some(&created.id), None, Some(&snapshot(&created)), Ok(request_id)).await?;
+            let seen = Seen::Subscription(created.clone(), topic.compartment_id.clone());
+            inventory::write::record(&state, connection_id, seen).await;
             Ok(Json(created))
         }
         Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
@@ -229,6 +247,8 @@ pub async fn delete_subscription(
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();
             change.record(&state, Some(&subscription_id), Some(&snapshot(&before)), None, Ok(request_id)).await?;
+            let seen = Seen::Gone(Kind::Subscription, subscription_id.clone());
+            inventory::write::record(&state, connection_id, seen).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(err) => Err(change.refused(&state, Some(&subscription_id), err).await),
@@ -284,11 +304,11 @@ pub async fn resend_confirmation(
     }
 }
 
-fn from_summary(s: SubscriptionSummary, topic_name: Option<&str>) -> Subscription {
+pub(crate) fn from_summary(s: SubscriptionSummary, topic_name: Option<&str>) -> Subscription {
     answer(s.id, s.topic_id, s.protocol, &s.endpoint, s.lifecycle_state, s.created_time, topic_name)
 }
 
-fn from_full(s: OciSubscription, topic_name: Option<&str>) -> Subscription {
+pub(crate) fn from_full(s: OciSubscription, topic_name: Option<&str>) -> Subscription {
     answer(s.id, s.topic_id, s.protocol, &s.endpoint, s.lifecycle_state, s.created_time, topic_name)
 }
 

@@ -7,12 +7,17 @@ use super::json::Json as JsonBody;
 use crate::audit::change::{Change, snapshot};
 use crate::auth::Caller;
 use crate::connections::{check_compartment, check_target, reach};
+use crate::db::DbError;
+use crate::db::inventory_items::{self, Filter, Kind};
 use crate::error::AppError;
+use crate::inventory;
+use crate::inventory::write::Seen;
 use crate::oci::ons::{
     CreateTopicDetails, MessageDetails, NotificationTopic, SubscriptionState, TopicAttributesDetails,
 };
 use crate::state::AppState;
 use app::api::ErrorBody;
+use app::api::inventory::{Page, PageRequest};
 use app::api::topics::{
     CreateTopicRequest, PublishRequest, Published, SubscriptionCounts, Topic, UpdateTopicRequest, check_description,
     check_topic_name,
@@ -29,8 +34,29 @@ pub struct CompartmentQuery {
     pub compartment_id: String,
 }
 
-/// Handles `GET .../topics?compartment_id=`: the compartment's topics with subscription counts
-/// (two calls: every topic, then every subscription of the compartment).
+/// Query of the topic list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TopicsQuery {
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Only topics in this lifecycle state (`ACTIVE`, `CREATING`, `DELETING`).
+    pub state: Option<String>,
+    /// Text to find in the name, description or OCID (case-insensitive).
+    pub q: Option<String>,
+    /// `name` (A to Z, the default) or `newest`.
+    pub sort: Option<String>,
+    /// The `next` cursor of the page before.
+    pub after: Option<String>,
+    /// The `previous` cursor of the page after.
+    pub before: Option<String>,
+    /// Rows per page, 1 to 200 (50 when absent).
+    pub limit: Option<u32>,
+    /// `true` re-reads the compartment from OCI before answering.
+    pub refresh: Option<bool>,
+}
+
+/// Handles `GET .../topics?compartment_id=`: a page of the compartment's topics from the
+/// inventory, with subscription counts, and how fresh it is.
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/topics",
@@ -38,32 +64,63 @@ pub struct CompartmentQuery {
     params(
         ("team_id" = i64, Path, description = "Team id"),
         ("connection_id" = i64, Path, description = "Connection id"),
-        CompartmentQuery
+        TopicsQuery
     ),
-    responses((status = 200, body = Vec<Topic>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+    responses((status = 200, body = Page<Topic>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
 )]
 pub async fn list_topics(
     state: AppState,
     Path((team_id, connection_id)): Path<(i64, i64)>,
-    Query(query): Query<CompartmentQuery>,
-) -> ApiResult<Json<Vec<Topic>>> {
+    Query(query): Query<TopicsQuery>,
+) -> ApiResult<Json<Page<Topic>>> {
     let compartment = check_compartment("compartment_id", &query.compartment_id)?;
-    let client = reach(&state, team_id, connection_id).await?.client;
-    let topics = client.list_all_topics(&compartment).await.map_err(AppError::Oci)?;
-    let subscriptions = client.list_all_subscriptions(&compartment, None).await.map_err(AppError::Oci)?;
+    let wanted = match query.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s @ ("ACTIVE" | "CREATING" | "DELETING")) => Some(s.to_owned()),
+        Some(other) => {
+            return Err(AppError::invalid(
+                "state",
+                format!("\"{other}\" is not a topic state; use ACTIVE, CREATING or DELETING."),
+            ));
+        }
+    };
+    let request = PageRequest {
+        sort: super::rules::sort_of(query.sort.as_deref())?,
+        after: query.after,
+        before: query.before,
+        limit: query.limit,
+        refresh: false,
+    };
+    let freshness =
+        inventory::ensure(&state, team_id, connection_id, &compartment, query.refresh == Some(true)).await?;
+    let filter = Filter {
+        compartment_id: Some(&compartment),
+        state: wanted.as_deref(),
+        text: query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+        ..Filter::default()
+    };
+    let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
+    let rows = inventory::list::page(&mut conn, connection_id, Kind::Topic, &filter, &request).await?;
     let mut counts: HashMap<String, SubscriptionCounts> = HashMap::new();
-    for subscription in subscriptions {
-        count(counts.entry(subscription.topic_id).or_default(), &subscription.lifecycle_state);
+    for (topic_id, state, n) in inventory_items::subscription_states(&mut conn, connection_id, &compartment).await? {
+        let c = counts.entry(topic_id).or_default();
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        match SubscriptionState::from(state) {
+            SubscriptionState::Active => c.active += n,
+            SubscriptionState::Pending => c.pending += n,
+            _ => c.other += n,
+        }
     }
-    let mut list: Vec<Topic> = topics
-        .into_iter()
-        .map(|t| {
-            let c = counts.get(&t.topic_id).copied().unwrap_or_default();
-            topic(t, c)
+    let items = rows
+        .rows
+        .iter()
+        .map(|row| {
+            let topic: Topic = inventory::items::decode(row)?;
+            Ok(Topic { subscriptions: counts.get(&topic.id).copied().unwrap_or_default(), ..topic })
         })
-        .collect();
-    list.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Json(list))
+        .collect::<Result<Vec<_>, inventory::items::Unreadable>>()
+        .map_err(anyhow::Error::from)?;
+    Ok(Json(Page { items, total: rows.total, next: rows.next, previous: rows.previous, freshness }))
 }
 
 /// Handles `POST .../topics`.
@@ -102,6 +159,7 @@ pub async fn create_topic(
             change
                 .record(&state, Some(&created.id), None, Some(&after), Ok(response.opc_request_id.as_deref()))
                 .await?;
+            inventory::write::record(&state, connection_id, Seen::Topic(created.clone())).await;
             Ok(Json(created))
         }
         Err(err) => Err(change.refused(&state, None, err).await),
@@ -171,6 +229,7 @@ pub async fn update_topic(
             let after = snapshot(&updated);
             let request_id = response.opc_request_id.as_deref();
             change.record(&state, Some(&topic_id), Some(&before_json), Some(&after), Ok(request_id)).await?;
+            inventory::write::record(&state, connection_id, Seen::Topic(updated.clone())).await;
             Ok(Json(updated))
         }
         Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
@@ -205,6 +264,7 @@ pub async fn delete_topic(
         Ok(response) => {
             let request_id = response.opc_request_id.as_deref();
             change.record(&state, Some(&topic_id), Some(&before_json), None, Ok(request_id)).await?;
+            inventory::write::record(&state, connection_id, Seen::Gone(Kind::Topic, topic_id.clone())).await;
             Ok(StatusCode::NO_CONTENT)
         }
         Err(err) => Err(change.refused(&state, Some(&topic_id), err).await),
@@ -260,7 +320,7 @@ fn count(counts: &mut SubscriptionCounts, state: &SubscriptionState) {
     }
 }
 
-fn topic(t: NotificationTopic, subscriptions: SubscriptionCounts) -> Topic {
+pub(crate) fn topic(t: NotificationTopic, subscriptions: SubscriptionCounts) -> Topic {
     Topic {
         id: t.topic_id,
         name: t.name,

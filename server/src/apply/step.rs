@@ -7,7 +7,9 @@
 
 use super::RunContext;
 use crate::db::audit_events::{NewAuditEvent, Source};
+use crate::db::inventory_items::Kind;
 use crate::db::{DbError, apply_steps, deployment_resources};
+use crate::inventory::write::Seen;
 use crate::oci::error::OciError;
 use crate::oci::events::{
     ActionDetails, ActionDetailsList, ActionTarget as OciTarget, CreateRuleDetails, UpdateRuleDetails,
@@ -28,6 +30,8 @@ struct Done {
     request_id: Option<String>,
     before: Option<Value>,
     after: Option<Value>,
+    /// What OCI answered, for the inventory.
+    seen: Option<Seen>,
 }
 
 /// Why a step failed.
@@ -98,6 +102,9 @@ pub(super) async fn run(
             event.opc_request_id = done.request_id.as_deref();
             event.ok = true;
             event.append(&mut tx).await?;
+            if let Some(seen) = &done.seen {
+                crate::inventory::write::store(&mut tx, ctx.connection_id, seen).await?;
+            }
             true
         }
         Err(failed) => {
@@ -166,6 +173,14 @@ fn subscription_json(value: &impl serde::Serialize) -> Value {
     value
 }
 
+fn inventory_kind(kind: ResourceKind) -> Kind {
+    match kind {
+        ResourceKind::Topic => Kind::Topic,
+        ResourceKind::Subscription => Kind::Subscription,
+        ResourceKind::Rule => Kind::Rule,
+    }
+}
+
 /// OCI answers 404 for a resource deleted meanwhile; a delete step has nothing left to do then.
 fn gone(err: &OciError) -> bool {
     err.status() == Some(404)
@@ -203,6 +218,7 @@ async fn call(
                 request_id: response.opc_request_id,
                 before: None,
                 after: Some(json!(response.body)),
+                seen: Some(Seen::topic(response.body)),
             })
         }
         (ResourceKind::Topic, StepOp::Update) => {
@@ -222,6 +238,7 @@ async fn call(
                 request_id: response.opc_request_id,
                 before: Some(json!(before.body)),
                 after: Some(json!(response.body)),
+                seen: Some(Seen::topic(response.body)),
             })
         }
         (ResourceKind::Subscription, StepOp::Create) => {
@@ -243,6 +260,7 @@ async fn call(
                 request_id: response.opc_request_id,
                 before: None,
                 after: Some(subscription_json(&response.body)),
+                seen: Some(Seen::subscription(response.body)),
             })
         }
         (ResourceKind::Rule, StepOp::Create) => {
@@ -265,6 +283,7 @@ async fn call(
                 request_id: response.opc_request_id,
                 before: None,
                 after: Some(json!(response.body)),
+                seen: Some(Seen::rule(response.body)),
             })
         }
         (ResourceKind::Rule, StepOp::Update) => {
@@ -288,6 +307,7 @@ async fn call(
                 request_id: response.opc_request_id,
                 before: Some(json!(before.body)),
                 after: Some(json!(response.body)),
+                seen: Some(Seen::rule(response.body)),
             })
         }
         (ResourceKind::Subscription, StepOp::Update) => {
@@ -307,6 +327,7 @@ async fn call(
                 Ok(found) => found,
                 Err(err) if gone(&err) => {
                     return Ok(Done {
+                        seen: Some(Seen::Gone(inventory_kind(kind), id.clone())),
                         resource_id: id,
                         name: key.to_owned(),
                         attempts: 1,
@@ -327,7 +348,8 @@ async fn call(
                 Err(err) if gone(&err) => (2, None),
                 Err(err) => return Err(err.into()),
             };
-            Ok(Done { resource_id: id, name, attempts, request_id, before: Some(before), after: None })
+            let seen = Some(Seen::Gone(inventory_kind(kind), id.clone()));
+            Ok(Done { resource_id: id, name, attempts, request_id, before: Some(before), after: None, seen })
         }
     }
 }

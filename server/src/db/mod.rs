@@ -17,6 +17,8 @@ pub mod deployment_resources;
 pub mod deployments;
 pub mod inboxes;
 pub mod instance;
+pub mod inventory_items;
+pub mod inventory_syncs;
 pub mod pipeline_health;
 pub mod sqlite;
 pub mod teams;

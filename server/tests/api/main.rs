@@ -12,6 +12,7 @@ mod fallback;
 mod health;
 mod helpers;
 mod inboxes;
+mod inventory;
 mod openapi;
 mod pages;
 mod pipeline_health;

@@ -3,6 +3,7 @@
 //! once; and the bad inputs the editor also refuses, refused before OCI with the field named.
 
 use crate::helpers::{Session, TestApp, spawn_app};
+use app::api::inventory::Page;
 use app::api::rules::{Rule, RuleSummary};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -53,7 +54,7 @@ async fn send(admin: &Session, method: Method, path: &str, body: Value) -> (u16,
 async fn list(admin: &Session, path: &str) -> Vec<RuleSummary> {
     let response = admin.get(path).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    response.json::<Page<RuleSummary>>().await.unwrap().items
 }
 
 async fn audit_rows(app: &TestApp) -> Vec<(String, String, Option<String>)> {

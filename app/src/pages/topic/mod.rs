@@ -10,7 +10,8 @@ use super::scope::{connection_label, pick_connection};
 use crate::api::connections::{ConnectionKind, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::inboxes::{Inbox, list_inboxes};
-use crate::api::rules::{ActionKind, RuleFilter, RuleSummary, list_rules};
+use crate::api::inventory::{MAX_PAGE, PageRequest};
+use crate::api::rules::{RuleFilter, RuleSummary, list_rules};
 use crate::api::subscriptions::{
     CreateSubscriptionRequest, Subscription, SubscriptionProtocol, create_subscription, delete_subscription,
     list_subscriptions, resend_confirmation,
@@ -70,9 +71,9 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
         .map_or_else(|| topic.compartment_id.clone(), |c| c.path);
     let subscriptions = list_subscriptions(team, chosen.id, &topic_id).await?;
     let functions = list_functions(team, chosen.id, &topic.compartment_id).await?;
-    let to_topics = RuleFilter { action: Some(ActionKind::Notifications), ..RuleFilter::default() };
-    let mut rules = list_rules(team, chosen.id, &topic.compartment_id, &to_topics).await?;
-    rules.retain(|r| r.actions.as_ref().is_some_and(|a| a.iter().any(|a| a.target_id == topic_id)));
+    let to_topic = RuleFilter { target: Some(topic_id.clone()), ..RuleFilter::default() };
+    let page = PageRequest { limit: Some(MAX_PAGE), ..PageRequest::default() };
+    let rules = list_rules(team, chosen.id, &topic.compartment_id, &to_topic, &page).await?.items;
     let inboxes = list_inboxes(team).await?;
     Ok(TopicView {
         connection: chosen.id,

@@ -1,0 +1,118 @@
+//! The `inventory_syncs` table: per connection and compartment, when the inventory was last
+//! synced with OCI, whether the last attempt failed and why, and when a page last looked.
+
+use super::DbError;
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// The compartment key of a connection's compartment tree.
+pub const TREE: &str = "";
+
+/// What is known about a compartment's inventory.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct SyncRow {
+    /// When the last successful sync started reading.
+    pub synced_at: Option<DateTime<Utc>>,
+    /// When the last attempt failed, if after the last success.
+    pub failed_at: Option<DateTime<Utc>>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The record of `compartment_id` through `connection_id`, if it was ever looked at.
+pub async fn find(pool: &SqlitePool, connection_id: i64, compartment_id: &str) -> Result<Option<SyncRow>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT synced_at, failed_at, error FROM inventory_syncs WHERE connection_id = ?1 AND compartment_id = ?2",
+    )
+    .bind(connection_id)
+    .bind(compartment_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Notes that a page looked at it now (so the background sync keeps it fresh).
+pub async fn viewed(pool: &SqlitePool, connection_id: i64, compartment_id: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO inventory_syncs (connection_id, compartment_id, viewed_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (connection_id, compartment_id) DO UPDATE SET viewed_at = excluded.viewed_at",
+    )
+    .bind(connection_id)
+    .bind(compartment_id)
+    .bind(Utc::now())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a successful sync that started reading at `started`.
+pub async fn succeeded(
+    conn: &mut SqliteConnection,
+    connection_id: i64,
+    compartment_id: &str,
+    started: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO inventory_syncs (connection_id, compartment_id, synced_at, viewed_at) VALUES (?1, ?2, ?3, ?3) \
+         ON CONFLICT (connection_id, compartment_id) DO UPDATE SET synced_at = excluded.synced_at, \
+         failed_at = NULL, error = NULL",
+    )
+    .bind(connection_id)
+    .bind(compartment_id)
+    .bind(started)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed sync and why.
+pub async fn failed(
+    pool: &SqlitePool,
+    connection_id: i64,
+    compartment_id: &str,
+    at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO inventory_syncs (connection_id, compartment_id, failed_at, error, viewed_at) \
+         VALUES (?1, ?2, ?3, ?4, ?3) \
+         ON CONFLICT (connection_id, compartment_id) DO UPDATE SET failed_at = excluded.failed_at, \
+         error = excluded.error",
+    )
+    .bind(connection_id)
+    .bind(compartment_id)
+    .bind(at)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A compartment the background sync keeps fresh.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Watched {
+    /// The connection's team.
+    pub team_id: i64,
+    /// Connection.
+    pub connection_id: i64,
+    /// Compartment ([`TREE`] for the compartment tree).
+    pub compartment_id: String,
+}
+
+/// Compartments looked at since `since` whose last sync (or failed attempt) is older than
+/// `synced_before`, oldest first.
+pub async fn due(
+    pool: &SqlitePool,
+    since: DateTime<Utc>,
+    synced_before: DateTime<Utc>,
+) -> Result<Vec<Watched>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT c.team_id, s.connection_id, s.compartment_id FROM inventory_syncs s \
+         JOIN connections c ON c.id = s.connection_id \
+         WHERE s.viewed_at >= ?1 AND max(coalesce(s.synced_at, ''), coalesce(s.failed_at, '')) < ?2 \
+         ORDER BY max(coalesce(s.synced_at, ''), coalesce(s.failed_at, ''))",
+    )
+    .bind(since)
+    .bind(synced_before)
+    .fetch_all(pool)
+    .await?)
+}

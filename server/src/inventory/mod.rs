@@ -1,0 +1,281 @@
+//! The inventory: what Signalbox last read from OCI, per connection and compartment, so pages
+//! render from SQLite in milliseconds whatever OCI's latency. It is a cache with honest
+//! freshness, never a second source of truth:
+//!
+//! - a compartment nobody has looked at is read on the first look (the only look that waits on
+//!   OCI); after that, a look at a list older than [`STALE_AFTER`] answers at once from the
+//!   inventory and starts a sync beside it, and [`keep_synced`] re-reads every compartment looked
+//!   at in the last [`WATCH_FOR`] every [`SYNC_EVERY`];
+//! - a sync reads every kind's complete list and removes what the lists no longer hold, so a
+//!   resource deleted out of band disappears; rows are stamped with the time of their read, so a
+//!   sync never overwrites a newer write-through ([`write`]);
+//! - every answer carries [`Freshness`]: when the last sync started, and whether the last attempt
+//!   failed and why, so no page shows stale data as fresh;
+//! - "Refresh" waits for a sync that starts now.
+//!
+//! Syncs of one compartment are serialised, and a caller that waited for another's sync does not
+//! start a second one. Plans, drift checks and health checks still read OCI directly: they decide
+//! what to change, and must not decide from a copy.
+
+pub mod items;
+pub mod list;
+pub mod read;
+pub mod write;
+
+use crate::db::inventory_items::{self, Kind};
+use crate::db::inventory_syncs::{self, SyncRow, TREE};
+use crate::error::AppError;
+use crate::oci::client::RetryPolicy;
+use crate::state::AppState;
+use app::api::inventory::Freshness;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// A look at a list synced longer ago than this starts a sync beside the answer.
+pub const STALE_AFTER: Duration = Duration::from_secs(30);
+/// How often the background sync re-reads a watched compartment.
+pub const SYNC_EVERY: Duration = Duration::from_secs(60);
+/// How long after the last look a compartment stays watched.
+pub const WATCH_FOR: Duration = Duration::from_secs(60 * 60);
+/// Compartments the background sync reads at once.
+const SYNCS_IN_FLIGHT: usize = 4;
+/// Rules whose actions are read at once after a sync found them.
+const DETAILS_IN_FLIGHT: usize = 8;
+
+/// Retries of a sync's reads: a few quick ones, since someone may be waiting for the page; a sync
+/// that still fails is reported as failed and tried again by the next look or the next round.
+fn sync_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        max_elapsed: Duration::from_secs(10),
+        base_delay: Duration::from_millis(250),
+        max_delay: Duration::from_secs(2),
+    }
+}
+
+type Key = (i64, String);
+
+/// Which syncs are running, so each compartment has one at a time.
+#[derive(Default)]
+pub struct Inventory {
+    locks: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+    running: Mutex<HashSet<Key>>,
+}
+
+impl Inventory {
+    fn lock_of(&self, key: &Key) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        locks.entry(key.clone()).or_default().clone()
+    }
+
+    fn is_running(&self, key: &Key) -> bool {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).contains(key)
+    }
+
+    /// Marks `key` running; false when it already was.
+    fn start(&self, key: &Key) -> bool {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone())
+    }
+
+    fn finish(&self, key: &Key) {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
+    }
+}
+
+/// Makes sure the inventory has `compartment_id` (or the compartment tree, [`TREE`]) of a team's
+/// connection, syncing now when it never was or when `refresh` asks, and says how fresh it is.
+///
+/// A first sync that fails is the caller's error (there is nothing to show); a refresh that fails
+/// is told in the answer's freshness, beside what the inventory still has.
+pub async fn ensure(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    compartment_id: &str,
+    refresh: bool,
+) -> Result<Freshness, AppError> {
+    // The team must have the connection: the inventory answers without asking OCI, so this is
+    // where a look at another team's connection is refused.
+    crate::connections::find(state, team_id, connection_id).await?;
+    inventory_syncs::viewed(&state.pool, connection_id, compartment_id).await?;
+    let known = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();
+    let key = (connection_id, compartment_id.to_owned());
+    match known.synced_at {
+        None => sync(state, team_id, connection_id, compartment_id, Utc::now()).await?,
+        Some(_) if refresh => {
+            // The failure is recorded and shown in the freshness.
+            let _ = sync(state, team_id, connection_id, compartment_id, Utc::now()).await;
+        }
+        Some(at) if age(at) > STALE_AFTER && !state.inventory.is_running(&key) => {
+            let (state, compartment) = (state.clone(), compartment_id.to_owned());
+            tokio::spawn(async move {
+                let _ = sync(&state, team_id, connection_id, &compartment, Utc::now()).await;
+            });
+        }
+        Some(_) => {}
+    }
+    freshness(state, connection_id, compartment_id).await
+}
+
+/// How fresh the inventory of a compartment is now.
+pub async fn freshness(state: &AppState, connection_id: i64, compartment_id: &str) -> Result<Freshness, AppError> {
+    let row = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();
+    let key = (connection_id, compartment_id.to_owned());
+    Ok(as_freshness(row, state.inventory.is_running(&key)))
+}
+
+fn as_freshness(row: SyncRow, refreshing: bool) -> Freshness {
+    Freshness {
+        synced_at: row.synced_at,
+        failed_at: row.failed_at,
+        error: row.error,
+        refreshing,
+        answered_at: Utc::now(),
+    }
+}
+
+fn age(at: DateTime<Utc>) -> Duration {
+    (Utc::now() - at).to_std().unwrap_or_default()
+}
+
+/// Syncs a compartment unless a sync that started after `asked` has finished meanwhile.
+pub async fn sync(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    compartment_id: &str,
+    asked: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let key = (connection_id, compartment_id.to_owned());
+    let lock = state.inventory.lock_of(&key);
+    let _one_at_a_time = lock.lock().await;
+    let known = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();
+    if known.synced_at.is_some_and(|at| at >= asked) {
+        return Ok(());
+    }
+    state.inventory.start(&key);
+    let started = Utc::now();
+    let result = read_and_store(state, team_id, connection_id, compartment_id, started).await;
+    state.inventory.finish(&key);
+    match result {
+        Ok(new_rules) => {
+            if new_rules {
+                let state = state.clone();
+                let compartment = compartment_id.to_owned();
+                tokio::spawn(async move { read_actions(&state, team_id, connection_id, &compartment).await });
+            }
+            Ok(())
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, connection_id, compartment_id, "inventory sync failed");
+            inventory_syncs::failed(&state.pool, connection_id, compartment_id, Utc::now(), &err.to_string()).await?;
+            Err(err)
+        }
+    }
+}
+
+/// Reads and stores a compartment (or the tree); answers whether rules without actions are left.
+async fn read_and_store(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    compartment_id: &str,
+    started: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let row = crate::connections::find(state, team_id, connection_id).await?;
+    let client = crate::connections::client(state, &state.master_key, &row).await?.with_retry(sync_retry());
+    let read_at = started.timestamp_millis();
+    if compartment_id == TREE {
+        let tenancy = crate::connections::tenancy(&row);
+        let tree = read::tree(&client, &tenancy).await.map_err(AppError::Oci)?;
+        let mut tx = crate::db::begin(&state.pool).await.map_err(crate::db::DbError::from)?;
+        for item in &tree {
+            inventory_items::upsert(&mut tx, connection_id, item, None, read_at).await?;
+        }
+        inventory_items::remove_unseen(&mut tx, connection_id, Kind::Compartment, None, read_at).await?;
+        inventory_syncs::succeeded(&mut tx, connection_id, compartment_id, started).await?;
+        tx.commit().await.map_err(crate::db::DbError::from)?;
+        return Ok(false);
+    }
+    let read = read::compartment(&client, compartment_id).await.map_err(AppError::Oci)?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(crate::db::DbError::from)?;
+    for (item, actions) in &read.items {
+        inventory_items::upsert(&mut tx, connection_id, item, actions.as_deref(), read_at).await?;
+    }
+    for kind in [Kind::Rule, Kind::Topic, Kind::Subscription, Kind::Function] {
+        inventory_items::remove_unseen(&mut tx, connection_id, kind, Some(compartment_id), read_at).await?;
+    }
+    inventory_syncs::succeeded(&mut tx, connection_id, compartment_id, started).await?;
+    let pending = inventory_items::rules_without_actions(&mut tx, connection_id, compartment_id).await?;
+    tx.commit().await.map_err(crate::db::DbError::from)?;
+    Ok(!pending.is_empty())
+}
+
+/// Reads the actions of the compartment's rules that have none stored, a few at a time, each
+/// stored as it arrives. Runs beside the page that asked: the list shows at once, and the
+/// action filter and the topic page's rules fill in as the details arrive.
+async fn read_actions(state: &AppState, team_id: i64, connection_id: i64, compartment_id: &str) {
+    let key = (connection_id, compartment_id.to_owned());
+    if !state.inventory.start(&key) {
+        return;
+    }
+    let result = async {
+        let row = crate::connections::find(state, team_id, connection_id).await?;
+        let client = crate::connections::client(state, &state.master_key, &row).await?.with_retry(sync_retry());
+        let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+        let pending = inventory_items::rules_without_actions(&mut conn, connection_id, compartment_id).await?;
+        drop(conn);
+        let mut reads = futures_util::stream::iter(pending)
+            .map(|id| {
+                let client = client.clone();
+                async move { (client.get_rule(&id).await, id) }
+            })
+            .buffer_unordered(DETAILS_IN_FLIGHT);
+        while let Some((answer, id)) = reads.next().await {
+            let seen = match answer {
+                Ok(response) => write::Seen::rule(response.body),
+                Err(err) if err.status() == Some(404) => write::Seen::Gone(Kind::Rule, id),
+                Err(err) => return Err(AppError::Oci(err)),
+            };
+            let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+            write::store(&mut conn, connection_id, &seen).await?;
+        }
+        Ok::<_, AppError>(())
+    }
+    .await;
+    state.inventory.finish(&key);
+    if let Err(err) = result {
+        tracing::warn!(error = %err, connection_id, compartment_id, "cannot read the actions of new rules");
+    }
+}
+
+/// Re-reads every watched compartment every [`SYNC_EVERY`], a few at a time; runs until the
+/// server stops.
+pub async fn keep_synced(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let now = Utc::now();
+        let watched_since = now - chrono::Duration::from_std(WATCH_FOR).unwrap_or_default();
+        let synced_before = now - chrono::Duration::from_std(SYNC_EVERY).unwrap_or_default();
+        let due = match inventory_syncs::due(&state.pool, watched_since, synced_before).await {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot list the compartments to sync");
+                continue;
+            }
+        };
+        futures_util::stream::iter(due)
+            .for_each_concurrent(SYNCS_IN_FLIGHT, |w| {
+                let state = state.clone();
+                async move {
+                    let _ = sync(&state, w.team_id, w.connection_id, &w.compartment_id, now).await;
+                }
+            })
+            .await;
+    }
+}
