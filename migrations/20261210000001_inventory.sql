@@ -13,6 +13,8 @@ CREATE TABLE inventory_syncs (
     -- When the last attempt failed, and why (both NULL once a sync succeeds again).
     failed_at TEXT,
     error TEXT,
+    -- When the change feed (OCI's audit log) was last read up to: the next read starts there.
+    fed_at TEXT,
     -- When a page last read it: compartments nobody looks at stop being synced.
     viewed_at TEXT NOT NULL,
     PRIMARY KEY (connection_id, compartment_id)

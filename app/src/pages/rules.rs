@@ -8,7 +8,7 @@
 
 use super::PageStyles;
 use super::rule_editor::{NEW_CONDITION, RuleEditor, RuleForm};
-use super::scope::Scope;
+use super::scope::{Scope, follow_changes};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::inventory::{Page, PageRequest, Sort};
 use crate::api::rules::{
@@ -164,6 +164,8 @@ fn Rules() -> impl IntoView {
         let loaded = data.get()?.ok()?;
         Some(FormContext { connection: loaded.scope.connection?, compartment: loaded.scope.compartment? })
     });
+    let chosen = Memo::new(move |_| form_context.get().map(|place| (place.connection, place.compartment)));
+    follow_changes(team, chosen, move || data.refetch());
     let topics = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.topics).unwrap_or_default());
     let functions = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.functions).unwrap_or_default());
     let create = Action::new(move |form: &RuleForm| {

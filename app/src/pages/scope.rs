@@ -111,3 +111,31 @@ pub fn connection_label(connection: &Connection) -> String {
         format!("{} ({})", connection.name, connection.region)
     }
 }
+
+/// Reads the page's data again whenever the inventory of its chosen connection and compartment
+/// changes (a sync, the change feed, someone else's edit), so out-of-band changes show without a
+/// reload. Browser only: the server renders once.
+pub fn follow_changes<R>(team: i64, chosen: Memo<Option<(i64, String)>>, refetch: R)
+where
+    R: Fn() + Clone + Send + Sync + 'static,
+{
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let Some((connection, compartment)) = chosen.get() else { return };
+        let url = format!(
+            "/api/v1/teams/{team}/connections/{connection}/inventory/changes?compartment_id={}",
+            crate::api::urlencoding(&compartment)
+        );
+        let Ok(source) = web_sys::EventSource::new(&url) else { return };
+        let refetch = refetch.clone();
+        let on_changed = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| refetch());
+        let _ = source.add_event_listener_with_callback("changed", on_changed.as_ref().unchecked_ref());
+        on_changed.forget();
+        let source = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || source.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (team, chosen, refetch);
+}

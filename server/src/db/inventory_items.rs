@@ -143,6 +143,40 @@ pub async fn mark_gone(
     Ok(())
 }
 
+/// The kind, id and body of every row of a compartment (the compartment tree aside), to tell
+/// whether a sync changed anything.
+pub async fn bodies(
+    conn: &mut SqliteConnection,
+    connection_id: i64,
+    compartment_id: &str,
+) -> Result<Vec<(String, String, String)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT kind, id, body FROM inventory_items WHERE connection_id = ?1 AND compartment_id = ?2 \
+         AND kind != 'compartment' AND gone = 0",
+    )
+    .bind(connection_id)
+    .bind(compartment_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The compartment a stored resource is in.
+pub async fn compartment_of(
+    conn: &mut SqliteConnection,
+    connection_id: i64,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<String>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT compartment_id FROM inventory_items WHERE connection_id = ?1 AND kind = ?2 AND id = ?3",
+    )
+    .bind(connection_id)
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 /// Removes the rows of `kind` (in `compartment_id`, or anywhere when `None`) read before
 /// `read_before`: what a complete listing that started then no longer showed.
 pub async fn remove_unseen(

@@ -17,12 +17,14 @@ pub struct SyncRow {
     pub failed_at: Option<DateTime<Utc>>,
     /// Why it failed.
     pub error: Option<String>,
+    /// When the change feed was last read up to.
+    pub fed_at: Option<DateTime<Utc>>,
 }
 
 /// The record of `compartment_id` through `connection_id`, if it was ever looked at.
 pub async fn find(pool: &SqlitePool, connection_id: i64, compartment_id: &str) -> Result<Option<SyncRow>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT synced_at, failed_at, error FROM inventory_syncs WHERE connection_id = ?1 AND compartment_id = ?2",
+        "SELECT synced_at, failed_at, error, fed_at FROM inventory_syncs WHERE connection_id = ?1 AND compartment_id = ?2",
     )
     .bind(connection_id)
     .bind(compartment_id)
@@ -54,7 +56,7 @@ pub async fn succeeded(
     sqlx::query(
         "INSERT INTO inventory_syncs (connection_id, compartment_id, synced_at, viewed_at) VALUES (?1, ?2, ?3, ?3) \
          ON CONFLICT (connection_id, compartment_id) DO UPDATE SET synced_at = excluded.synced_at, \
-         failed_at = NULL, error = NULL",
+         failed_at = NULL, error = NULL, fed_at = max(coalesce(fed_at, ''), excluded.synced_at)",
     )
     .bind(connection_id)
     .bind(compartment_id)
@@ -87,6 +89,22 @@ pub async fn failed(
     Ok(())
 }
 
+/// Records that the change feed was read up to `until`.
+pub async fn fed(
+    pool: &SqlitePool,
+    connection_id: i64,
+    compartment_id: &str,
+    until: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE inventory_syncs SET fed_at = ?3 WHERE connection_id = ?1 AND compartment_id = ?2")
+        .bind(connection_id)
+        .bind(compartment_id)
+        .bind(until)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// A compartment the background sync keeps fresh.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Watched {
@@ -96,23 +114,21 @@ pub struct Watched {
     pub connection_id: i64,
     /// Compartment ([`TREE`] for the compartment tree).
     pub compartment_id: String,
+    /// When the last successful sync started.
+    pub synced_at: Option<DateTime<Utc>>,
+    /// When the last attempt failed.
+    pub failed_at: Option<DateTime<Utc>>,
+    /// When the change feed was last read up to.
+    pub fed_at: Option<DateTime<Utc>>,
 }
 
-/// Compartments looked at since `since` whose last sync (or failed attempt) is older than
-/// `synced_before`, oldest first.
-pub async fn due(
-    pool: &SqlitePool,
-    since: DateTime<Utc>,
-    synced_before: DateTime<Utc>,
-) -> Result<Vec<Watched>, DbError> {
+/// Compartments a page looked at since `since`.
+pub async fn watched(pool: &SqlitePool, since: DateTime<Utc>) -> Result<Vec<Watched>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT c.team_id, s.connection_id, s.compartment_id FROM inventory_syncs s \
-         JOIN connections c ON c.id = s.connection_id \
-         WHERE s.viewed_at >= ?1 AND max(coalesce(s.synced_at, ''), coalesce(s.failed_at, '')) < ?2 \
-         ORDER BY max(coalesce(s.synced_at, ''), coalesce(s.failed_at, ''))",
+        "SELECT c.team_id, s.connection_id, s.compartment_id, s.synced_at, s.failed_at, s.fed_at \
+         FROM inventory_syncs s JOIN connections c ON c.id = s.connection_id WHERE s.viewed_at >= ?1",
     )
     .bind(since)
-    .bind(synced_before)
     .fetch_all(pool)
     .await?)
 }

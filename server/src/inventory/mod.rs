@@ -17,6 +17,7 @@
 //! start a second one. Plans, drift checks and health checks still read OCI directly: they decide
 //! what to change, and must not decide from a copy.
 
+pub mod feed;
 pub mod items;
 pub mod list;
 pub mod read;
@@ -38,6 +39,8 @@ use std::time::Duration;
 pub const STALE_AFTER: Duration = Duration::from_secs(30);
 /// How often the background sync re-reads a watched compartment.
 pub const SYNC_EVERY: Duration = Duration::from_secs(60);
+/// How often the change feed of a watched compartment is read between syncs.
+pub const FEED_EVERY: Duration = Duration::from_secs(3);
 /// How long after the last look a compartment stays watched.
 pub const WATCH_FOR: Duration = Duration::from_secs(60 * 60);
 /// Compartments the background sync reads at once.
@@ -58,14 +61,46 @@ fn sync_retry() -> RetryPolicy {
 
 type Key = (i64, String);
 
-/// Which syncs are running, so each compartment has one at a time.
-#[derive(Default)]
+/// Which syncs are running, so each compartment has one at a time, and which compartments
+/// changed, so open pages can show it.
 pub struct Inventory {
     locks: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
     running: Mutex<HashSet<Key>>,
+    versions: Mutex<HashMap<Key, u64>>,
+    bumped: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Inventory {
+    fn default() -> Self {
+        Self {
+            locks: Mutex::default(),
+            running: Mutex::default(),
+            versions: Mutex::default(),
+            bumped: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 impl Inventory {
+    /// Notes that what the inventory holds for a compartment changed.
+    pub fn changed(&self, connection_id: i64, compartment_id: &str) {
+        let mut versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
+        *versions.entry((connection_id, compartment_id.to_owned())).or_default() += 1;
+        drop(versions);
+        self.bumped.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// How many changes a compartment has seen since the server started.
+    pub fn version(&self, connection_id: i64, compartment_id: &str) -> u64 {
+        let versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
+        versions.get(&(connection_id, compartment_id.to_owned())).copied().unwrap_or(0)
+    }
+
+    /// Wakes on every change anywhere (check [`Inventory::version`] for the one that matters).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.bumped.subscribe()
+    }
+
     fn lock_of(&self, key: &Key) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
         locks.entry(key.clone()).or_default().clone()
@@ -198,10 +233,16 @@ async fn read_and_store(
         inventory_items::remove_unseen(&mut tx, connection_id, Kind::Compartment, None, read_at).await?;
         inventory_syncs::succeeded(&mut tx, connection_id, compartment_id, started).await?;
         tx.commit().await.map_err(crate::db::DbError::from)?;
+        state.inventory.changed(connection_id, compartment_id);
         return Ok(false);
     }
     let read = read::compartment(&client, compartment_id).await.map_err(AppError::Oci)?;
     let mut tx = crate::db::begin(&state.pool).await.map_err(crate::db::DbError::from)?;
+    let before = inventory_items::bodies(&mut tx, connection_id, compartment_id).await?;
+    let after: HashMap<(&str, &str), &str> =
+        read.items.iter().map(|(item, _)| ((item.kind.as_str(), item.id.as_str()), item.body.as_str())).collect();
+    let differs = before.len() != after.len()
+        || before.iter().any(|(kind, id, body)| after.get(&(kind.as_str(), id.as_str())) != Some(&body.as_str()));
     for (item, actions) in &read.items {
         inventory_items::upsert(&mut tx, connection_id, item, actions.as_deref(), read_at).await?;
     }
@@ -211,6 +252,9 @@ async fn read_and_store(
     inventory_syncs::succeeded(&mut tx, connection_id, compartment_id, started).await?;
     let pending = inventory_items::rules_without_actions(&mut tx, connection_id, compartment_id).await?;
     tx.commit().await.map_err(crate::db::DbError::from)?;
+    if differs {
+        state.inventory.changed(connection_id, compartment_id);
+    }
     Ok(!pending.is_empty())
 }
 
@@ -243,6 +287,7 @@ async fn read_actions(state: &AppState, team_id: i64, connection_id: i64, compar
             let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
             write::store(&mut conn, connection_id, &seen).await?;
         }
+        state.inventory.changed(connection_id, compartment_id);
         Ok::<_, AppError>(())
     }
     .await;
@@ -252,30 +297,81 @@ async fn read_actions(state: &AppState, team_id: i64, connection_id: i64, compar
     }
 }
 
-/// Re-reads every watched compartment every [`SYNC_EVERY`], a few at a time; runs until the
-/// server stops.
+/// Keeps every watched compartment fresh until the server stops: a full sync every
+/// [`SYNC_EVERY`] (and the compartment tree with it), the change feed every [`FEED_EVERY`] in
+/// between; a few compartments at a time.
 pub async fn keep_synced(state: AppState) {
-    let mut every = tokio::time::interval(Duration::from_secs(5));
+    let mut every = tokio::time::interval(Duration::from_secs(1));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
         let now = Utc::now();
-        let watched_since = now - chrono::Duration::from_std(WATCH_FOR).unwrap_or_default();
-        let synced_before = now - chrono::Duration::from_std(SYNC_EVERY).unwrap_or_default();
-        let due = match inventory_syncs::due(&state.pool, watched_since, synced_before).await {
-            Ok(due) => due,
+        let since = now - chrono::Duration::from_std(WATCH_FOR).unwrap_or_default();
+        let watched = match inventory_syncs::watched(&state.pool, since).await {
+            Ok(watched) => watched,
             Err(err) => {
-                tracing::warn!(error = %err, "cannot list the compartments to sync");
+                tracing::warn!(error = %err, "cannot list the compartments to keep fresh");
                 continue;
             }
         };
-        futures_util::stream::iter(due)
+        futures_util::stream::iter(watched)
             .for_each_concurrent(SYNCS_IN_FLIGHT, |w| {
                 let state = state.clone();
-                async move {
-                    let _ = sync(&state, w.team_id, w.connection_id, &w.compartment_id, now).await;
-                }
+                async move { keep_fresh(&state, &w, now).await }
             })
             .await;
     }
+}
+
+async fn keep_fresh(state: &AppState, w: &inventory_syncs::Watched, now: DateTime<Utc>) {
+    let last_try = w.synced_at.max(w.failed_at);
+    let sync_due = last_try.is_none_or(|at| age(at) >= SYNC_EVERY);
+    let feed_from = w.fed_at.or(w.synced_at);
+    match feed_from {
+        Some(from) if !sync_due && w.compartment_id != TREE => {
+            if age(from) < FEED_EVERY {
+                return;
+            }
+            match read_feed(state, w, from, now).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    let _ = sync(state, w.team_id, w.connection_id, &w.compartment_id, now).await;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, connection_id = w.connection_id, "cannot read the change feed");
+                }
+            }
+        }
+        _ if sync_due => {
+            let _ = sync(state, w.team_id, w.connection_id, &w.compartment_id, now).await;
+        }
+        _ => {}
+    }
+}
+
+/// Reads the change feed of a compartment from `from` and what it names again; answers whether a
+/// full sync is needed.
+async fn read_feed(
+    state: &AppState,
+    w: &inventory_syncs::Watched,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let key = (w.connection_id, w.compartment_id.clone());
+    let lock = state.inventory.lock_of(&key);
+    let _one_at_a_time = lock.lock().await;
+    let row = crate::connections::find(state, w.team_id, w.connection_id).await?;
+    let client = crate::connections::client(state, &state.master_key, &row).await?.with_retry(sync_retry());
+    let events = feed::events(&client, &w.compartment_id, from).await.map_err(AppError::Oci)?;
+    let found = feed::changes(&events, from);
+    if !found.resources.is_empty() {
+        let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+        feed::read_again(&client, &mut conn, w.connection_id, &found.resources).await.map_err(|err| match err {
+            feed::ReadAgainError::Oci(err) => AppError::Oci(err),
+            feed::ReadAgainError::Db(err) => err.into(),
+        })?;
+        state.inventory.changed(w.connection_id, &w.compartment_id);
+    }
+    inventory_syncs::fed(&state.pool, w.connection_id, &w.compartment_id, now).await?;
+    Ok(found.needs_sync)
 }

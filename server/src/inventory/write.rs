@@ -43,21 +43,32 @@ impl Seen {
     }
 }
 
-/// Stores what OCI answered, as of now.
-pub async fn store(conn: &mut SqliteConnection, connection_id: i64, seen: &Seen) -> Result<(), DbError> {
+/// Stores what OCI answered, as of now; answers the compartment it is in (when known).
+pub async fn store(conn: &mut SqliteConnection, connection_id: i64, seen: &Seen) -> Result<Option<String>, DbError> {
     let now = Utc::now().timestamp_millis();
-    match seen {
+    let item = match seen {
         Seen::Rule(rule) => {
             let (item, actions) = items::rule(rule);
-            inventory_items::upsert(conn, connection_id, &item, actions.as_deref(), now).await
+            inventory_items::upsert(conn, connection_id, &item, actions.as_deref(), now).await?;
+            item
         }
-        Seen::Topic(topic) => inventory_items::upsert(conn, connection_id, &items::topic(topic), None, now).await,
+        Seen::Topic(topic) => {
+            let item = items::topic(topic);
+            inventory_items::upsert(conn, connection_id, &item, None, now).await?;
+            item
+        }
         Seen::Subscription(subscription, compartment) => {
             let item = items::subscription(subscription, compartment);
-            inventory_items::upsert(conn, connection_id, &item, None, now).await
+            inventory_items::upsert(conn, connection_id, &item, None, now).await?;
+            item
         }
-        Seen::Gone(kind, id) => inventory_items::mark_gone(conn, connection_id, *kind, id, now).await,
-    }
+        Seen::Gone(kind, id) => {
+            let compartment = inventory_items::compartment_of(conn, connection_id, *kind, id).await?;
+            inventory_items::mark_gone(conn, connection_id, *kind, id, now).await?;
+            return Ok(compartment);
+        }
+    };
+    Ok(Some(item.compartment_id))
 }
 
 /// Stores what OCI answered after a change made by a request. The change is already made and
@@ -68,7 +79,11 @@ pub async fn record(state: &crate::state::AppState, connection_id: i64, seen: Se
         let mut conn = state.pool.acquire().await?;
         store(&mut conn, connection_id, &seen).await
     };
-    if let Err(err) = stored.await {
-        tracing::warn!(error = %err, connection_id, "cannot store a change in the inventory; the next sync will");
+    match stored.await {
+        Ok(Some(compartment)) => state.inventory.changed(connection_id, &compartment),
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, connection_id, "cannot store a change in the inventory; the next sync will");
+        }
     }
 }

@@ -275,8 +275,14 @@ impl Sandbox {
                 post(auth_service::federate).layer(middleware::from_fn_with_state(self.clone(), faults::inject)),
             )
             .route("/opc/v2/{*item}", get(metadata::get_metadata))
-            .route("/20181201/subscriptions/{id}/confirmation", get(ons::confirm_subscription))
-            .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe))
+            .merge(
+                // Following a link changes the subscription, so the audit log has it (OCI's
+                // operation names; whether OCI audits them is unconfirmed).
+                Router::new()
+                    .route("/20181201/subscriptions/{id}/confirmation", get(ons::confirm_subscription))
+                    .route("/20181201/subscriptions/{id}/unsubscription", get(ons::unsubscribe))
+                    .layer(middleware::from_fn_with_state(self.clone(), audit::record)),
+            )
             .method_not_allowed_fallback(not_implemented);
         public
             .merge(signed)

@@ -62,6 +62,14 @@ async fn an_inbox_confirms_its_subscription_and_keeps_what_arrives() {
     })
     .await;
     assert!(active, "the inbox confirmed the subscription by itself");
+    // The sandbox turns the subscription ACTIVE before its answer reaches the inbox, which then
+    // records the outcome: wait for that too.
+    let recorded = eventually(Duration::from_secs(10), async || {
+        let page = deliveries(&admin, &inbox).await;
+        page.deliveries.iter().any(|d| d.kind == DeliveryKind::Confirmation && d.confirmation.is_some())
+    })
+    .await;
+    assert!(recorded, "the confirmation's outcome is recorded");
     let page = deliveries(&admin, &inbox).await;
     let confirmation = page.deliveries.iter().find(|d| d.kind == DeliveryKind::Confirmation).expect("a confirmation");
     assert_eq!(confirmation.confirmation.as_deref(), Some("confirmed (HTTP 200)"));

@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use server::oci::events::{ActionDetails, ActionDetailsList, ActionTarget, CreateRuleDetails};
 use server::sandbox::FaultSpec;
+use std::time::{Duration, Instant};
 
 const DEV: &str = "ocid1.compartment.oc1..sandboxdev";
 const PROD: &str = "ocid1.compartment.oc1..sandboxprod";
@@ -291,4 +292,73 @@ async fn another_teams_connection_cannot_be_read_through_the_inventory() {
         .await
         .unwrap();
     assert_eq!(watched, 0, "a refused look leaves nothing behind");
+}
+
+#[tokio::test]
+async fn the_change_feed_brings_out_of_band_changes_within_seconds_and_tells_open_pages() {
+    let f = Fixture::new().await;
+    f.create_rule("known", true).await;
+    assert_eq!(names(&f.rules("").await), ["known"]);
+
+    // An open page listens for changes to its compartment.
+    let mut stream = f.admin.get(&format!("{}/inventory/changes?compartment_id={DEV}", f.base)).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let (told, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            if String::from_utf8_lossy(&chunk).contains("event: changed") && told.send(Instant::now()).is_err() {
+                return;
+            }
+        }
+    });
+
+    let changed_at = Instant::now();
+    let outside = f.create_out_of_band("made-elsewhere").await;
+    let seen_after = until(|| async { names(&f.rules("").await).contains(&"made-elsewhere") }).await;
+    assert!(seen_after < Duration::from_secs(10), "shown {seen_after:?} after the change");
+    let told_at = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await.unwrap().unwrap();
+    assert!(told_at - changed_at < Duration::from_secs(10));
+
+    // A delete out of band disappears the same way, without anyone pressing Refresh.
+    f.app.builtin.client.delete_rule(&outside, None).await.unwrap();
+    let gone_after = until(|| async { names(&f.rules("").await) == ["known"] }).await;
+    assert!(gone_after < Duration::from_secs(10), "gone {gone_after:?} after the delete");
+
+    // A subscription confirmed by its endpoint (the link followed outside Signalbox) turns ACTIVE.
+    let (status, sub) = f
+        .admin
+        .call(
+            Method::POST,
+            &format!("{}/topics/{}/subscriptions", f.base, f.topic),
+            json!({"protocol": "EMAIL", "endpoint": "ops@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{sub}");
+    let topics = || async {
+        let page: Page<Topic> = f.admin.read(&format!("{}/topics?compartment_id={DEV}", f.base)).await;
+        page.items[0].subscriptions
+    };
+    assert_eq!(topics().await.pending, 1);
+    let sandbox = f.app.builtin.for_team(f.team).await.unwrap().sandbox;
+    let mail = sandbox.outbox().into_iter().find(|m| m.to == "ops@example.com").expect("a confirmation mail");
+    let link = mail.body.split_whitespace().find(|w| w.contains("/confirmation?")).expect("a confirmation link");
+    let confirmed = f.app.client.get(link).send().await.unwrap();
+    assert!(confirmed.status().is_success(), "{}", confirmed.status());
+    let active_after = until(|| async { topics().await.active == 1 }).await;
+    assert!(active_after < Duration::from_secs(10), "active {active_after:?} after the confirmation");
+}
+
+/// How long until `check` holds (failing after 20 s).
+async fn until<F, Fut>(check: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < Duration::from_secs(20), "not within 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    start.elapsed()
 }

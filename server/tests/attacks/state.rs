@@ -50,8 +50,11 @@ pub fn first_difference(before: &str, after: &str) -> String {
         .zip(after.lines())
         .find(|(a, b)| a != b)
         .map(|(a, b)| {
-            let cut = |s: &str| s.chars().take(300).collect::<String>();
-            format!("before: {}\nafter:  {}", cut(a), cut(b))
+            // Around the first differing character: a line can be a whole table or the world.
+            let at = a.char_indices().zip(b.chars()).find(|((_, x), y)| x != y).map_or(0, |((i, _), _)| i);
+            let from = a.floor_char_boundary(at.saturating_sub(150));
+            let cut = |s: &str| s.get(from..).unwrap_or_default().chars().take(300).collect::<String>();
+            format!("before: …{}\nafter:  …{}", cut(a), cut(b))
         })
         .unwrap_or_else(|| "the fingerprints differ in length".into())
 }

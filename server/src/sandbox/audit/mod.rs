@@ -54,6 +54,11 @@ pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, nex
     let response = next.run(Request::from_parts(parts, Body::from(request_body))).await;
 
     let status = response.status().as_u16();
+    // The links work without a signature: only one that changed a subscription is recorded, so
+    // anyone with the URL cannot fill the log with refusals.
+    if key_id.is_none() && !response.status().is_success() {
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let response_body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let response_json: serde_json::Value = serde_json::from_slice(&response_body).unwrap_or_default();
@@ -103,6 +108,8 @@ fn operation(method: &Method, route: &str) -> Option<(&'static str, &'static str
         ("POST", "/20181201/subscriptions/{id}/resendConfirmation") => {
             ("NotificationApi", "ResendSubscriptionConfirmation")
         }
+        ("GET", "/20181201/subscriptions/{id}/confirmation") => ("NotificationApi", "GetConfirmSubscription"),
+        ("GET", "/20181201/subscriptions/{id}/unsubscription") => ("NotificationApi", "GetUnsubscription"),
         ("GET", "/20181201/applications") => ("FunctionsApi", "ListApplications"),
         ("POST", "/20181201/applications") => ("FunctionsApi", "CreateApplication"),
         ("GET", "/20181201/applications/{id}") => ("FunctionsApi", "GetApplication"),

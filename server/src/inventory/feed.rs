@@ -1,0 +1,163 @@
+//! The change feed: OCI's audit log of a compartment, read every few seconds for the calls that
+//! changed something since the last read, so only what changed is read again, whoever changed it
+//! (the OCI Console, Terraform, a script, another Signalbox).
+//!
+//! The audit log takes whole minutes, so each read asks for the minutes around the time since the
+//! last one and keeps the events from [`SKEW`] before it: an event is at worst re-read twice,
+//! which is harmless. A write is any call that is not a GET, plus the two GETs that change a
+//! subscription, its confirmation and unsubscription links (`GetConfirmSubscription`,
+//! `GetUnsubscription`; the sandbox audits them under those names, real OCI is unconfirmed).
+//! Functions and applications are not re-read one by one: a change to them syncs the
+//! compartment.
+
+use super::write::{self, Seen};
+use crate::db::inventory_items::Kind;
+use crate::oci::audit::{AuditEvent, AuditWindow};
+use crate::oci::client::{OciClient, collect_pages};
+use crate::oci::error::OciError;
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::SqliteConnection;
+use std::collections::BTreeSet;
+
+/// How far before the last read the next one looks again (clock skew between OCI and here, and
+/// events recorded a little after the call).
+pub const SKEW: TimeDelta = TimeDelta::seconds(10);
+
+/// What the feed found to do.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    /// Rules, topics and subscriptions to read again.
+    pub resources: BTreeSet<String>,
+    /// Whether something only a full sync reads (functions, applications) changed.
+    pub needs_sync: bool,
+}
+
+/// The resources the audit events since `since` say were changed.
+pub fn changes(events: &[AuditEvent], since: DateTime<Utc>) -> Found {
+    let mut found = Found::default();
+    for event in events.iter().filter(|e| e.event_time >= since - SKEW) {
+        let name = event.data.event_name.as_deref().unwrap_or_default();
+        let method = event.data.request.action.as_deref().unwrap_or("GET");
+        let writes =
+            !method.eq_ignore_ascii_case("GET") || matches!(name, "GetConfirmSubscription" | "GetUnsubscription");
+        let failed = event.data.response.status.as_deref().is_some_and(|s| !s.starts_with('2'));
+        if !writes || failed {
+            continue;
+        }
+        let Some(id) = event.data.resource_id.as_deref() else { continue };
+        match kind_of(id) {
+            Some(Kind::Rule | Kind::Topic | Kind::Subscription) => {
+                found.resources.insert(id.to_owned());
+            }
+            Some(_) => found.needs_sync = true,
+            None => {}
+        }
+    }
+    found
+}
+
+/// The inventory kind of an OCID, by its resource type.
+fn kind_of(id: &str) -> Option<Kind> {
+    match id.split('.').nth(1)? {
+        "eventrule" => Some(Kind::Rule),
+        "onstopic" => Some(Kind::Topic),
+        "onssubscription" => Some(Kind::Subscription),
+        "fnfunc" | "fnapp" => Some(Kind::Function),
+        _ => None,
+    }
+}
+
+/// Reads the audit events of `compartment_id` from `since` to now.
+pub async fn events(
+    client: &OciClient,
+    compartment_id: &str,
+    since: DateTime<Utc>,
+) -> Result<Vec<AuditEvent>, OciError> {
+    let window = AuditWindow::covering(since - SKEW, Utc::now())
+        .map_err(|err| OciError::Request { operation: "ListEvents", detail: err.to_string() })?;
+    collect_pages(|page| {
+        let client = client.clone();
+        async move { client.list_audit_events(compartment_id, &window, page.as_deref()).await }
+    })
+    .await
+}
+
+/// Reads each resource again and stores what OCI answers now (a 404 removes it).
+pub async fn read_again(
+    client: &OciClient,
+    conn: &mut SqliteConnection,
+    connection_id: i64,
+    resources: &BTreeSet<String>,
+) -> Result<(), ReadAgainError> {
+    for id in resources {
+        let answer = match kind_of(id) {
+            Some(Kind::Rule) => client.get_rule(id).await.map(|r| Seen::rule(r.body)),
+            Some(Kind::Topic) => client.get_topic(id).await.map(|r| Seen::topic(r.body)),
+            Some(Kind::Subscription) => client.get_subscription(id).await.map(|r| Seen::subscription(r.body)),
+            _ => continue,
+        };
+        let seen = match answer {
+            Ok(seen) => seen,
+            Err(err) if err.status() == Some(404) => Seen::Gone(kind_of(id).unwrap_or(Kind::Rule), id.clone()),
+            Err(err) => return Err(ReadAgainError::Oci(err)),
+        };
+        write::store(conn, connection_id, &seen).await.map_err(ReadAgainError::Db)?;
+    }
+    Ok(())
+}
+
+/// Why reading changed resources again stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadAgainError {
+    /// OCI did not answer.
+    #[error(transparent)]
+    Oci(OciError),
+    /// The inventory could not store it.
+    #[error(transparent)]
+    Db(crate::db::DbError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oci::audit::{AuditEventData, AuditRequest, AuditResponse};
+
+    fn event(name: &str, method: &str, id: &str, status: &str, at: DateTime<Utc>) -> AuditEvent {
+        AuditEvent {
+            event_type: format!("com.oraclecloud.x.{name}"),
+            cloud_events_version: None,
+            event_type_version: None,
+            source: None,
+            event_id: format!("{name}-{id}"),
+            event_time: at,
+            data: AuditEventData {
+                event_name: Some(name.into()),
+                resource_id: Some(id.into()),
+                request: AuditRequest { action: Some(method.into()), ..Default::default() },
+                response: AuditResponse { status: Some(status.into()), ..Default::default() },
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn only_successful_writes_since_the_last_read_count() {
+        let now = Utc::now();
+        let rule = "ocid1.eventrule.oc1.iad.a";
+        let events = [
+            event("GetRule", "GET", rule, "200", now),
+            event("UpdateRule", "PUT", "ocid1.eventrule.oc1.iad.b", "200", now),
+            event("DeleteRule", "DELETE", "ocid1.eventrule.oc1.iad.c", "409", now),
+            event("CreateTopic", "POST", "ocid1.onstopic.oc1.iad.t", "200", now - TimeDelta::minutes(5)),
+            event("GetConfirmSubscription", "GET", "ocid1.onssubscription.oc1.iad.s", "200", now),
+            event("CreateFunction", "POST", "ocid1.fnfunc.oc1.iad.f", "200", now),
+            event("LaunchInstance", "POST", "ocid1.instance.oc1.iad.i", "200", now),
+        ];
+        let found = changes(&events, now - TimeDelta::seconds(3));
+        let ids: Vec<&str> = found.resources.iter().map(String::as_str).collect();
+        assert_eq!(ids, ["ocid1.eventrule.oc1.iad.b", "ocid1.onssubscription.oc1.iad.s"]);
+        assert!(found.needs_sync, "a function changed");
+        let skewed = changes(&events[3..4], now - TimeDelta::minutes(5) + TimeDelta::seconds(5));
+        assert_eq!(skewed.resources.len(), 1, "an event a little before the last read is read again");
+    }
+}
