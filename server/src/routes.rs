@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::headers;
 use crate::inbox;
 use crate::state::AppState;
-use app::api::InProcessApi;
+use app::api::{InProcessApi, RenderCache};
 use app::components::Visitor;
 use app::{App, shell};
 use axum::Router;
@@ -56,6 +56,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let visitor_api = in_process.clone();
     let render_context = move || {
         provide_context(in_process.clone());
+        provide_context(RenderCache::default());
         // The nonce the security-header middleware put in the page's policy replaces the one
         // leptos_axum made for this render.
         if let Some(nonce) =

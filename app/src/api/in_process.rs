@@ -6,8 +6,11 @@
 
 use super::{ApiError, Outgoing};
 use axum::{Router, body::Body};
-use http::{HeaderValue, Request, header};
+use http::{HeaderValue, Method, Request, header};
 use leptos::prelude::use_context;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
 /// Largest API response the renderer will read into memory.
@@ -24,12 +27,28 @@ impl InProcessApi {
     }
 }
 
-/// What an in-process call needs from the page being rendered: the router and the visitor's
-/// cookie.
+/// The answers to the GETs made while rendering one page. The router renders a lazily loaded
+/// route twice on the server (once to find its resources, once to render them), so every loader
+/// runs twice; the second run reads the first one's answers from here instead of asking the API
+/// again. One per request (the server provides a new one for each render), so nothing is shared
+/// between visitors; failures are not kept.
+#[derive(Clone, Default)]
+pub struct RenderCache(Arc<Mutex<HashMap<String, Arc<OnceCell<(u16, Vec<u8>)>>>>>);
+
+impl RenderCache {
+    fn cell(&self, url: &str) -> Arc<OnceCell<(u16, Vec<u8>)>> {
+        let mut cells = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        cells.entry(url.to_owned()).or_default().clone()
+    }
+}
+
+/// What an in-process call needs from the page being rendered: the router, the visitor's cookie
+/// and the render's answers so far.
 #[derive(Clone)]
 struct Caller {
     api: Option<InProcessApi>,
     cookie: Option<HeaderValue>,
+    cache: Option<RenderCache>,
 }
 
 tokio::task_local! {
@@ -43,6 +62,7 @@ impl Caller {
         BOUND.try_with(Clone::clone).unwrap_or_else(|_| Self {
             api: use_context::<InProcessApi>(),
             cookie: use_context::<http::request::Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned()),
+            cache: use_context::<RenderCache>(),
         })
     }
 }
@@ -65,11 +85,22 @@ pub fn as_visitor<F: Future>(
     cookie: Option<HeaderValue>,
     future: F,
 ) -> impl Future<Output = F::Output> {
-    BOUND.scope(Caller { api: Some(api), cookie }, future)
+    BOUND.scope(Caller { api: Some(api), cookie, cache: None }, future)
 }
 
 pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
-    let Caller { api, cookie } = Caller::current();
+    let caller = Caller::current();
+    match (&caller.cache, outgoing.method == Method::GET) {
+        (Some(cache), true) => {
+            let cell = cache.cell(&outgoing.url);
+            cell.get_or_try_init(|| call(caller.clone(), outgoing)).await.cloned()
+        }
+        _ => call(caller, outgoing).await,
+    }
+}
+
+async fn call(caller: Caller, outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
+    let Caller { api, cookie, .. } = caller;
     let Some(InProcessApi(router)) = api else {
         return Err(ApiError::network("the API router is not available while rendering this page"));
     };
@@ -118,6 +149,35 @@ mod tests {
         provide_context(parts);
         let answer: serde_json::Value = crate::api::get_json("/echo").await.unwrap();
         assert_eq!(answer["cookie"], "session=abc");
+    }
+
+    /// Within one render, a GET asked twice reaches the API once; another render asks again.
+    #[tokio::test]
+    async fn a_render_asks_the_api_once_per_address() {
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = hits.clone();
+        let router = Router::new().route(
+            "/api/v1/count",
+            get(move || {
+                let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                async move { axum::Json(serde_json::json!({ "n": n })) }
+            }),
+        );
+        let render = |router: Router| async move {
+            let owner = Owner::new();
+            owner.set();
+            provide_context(InProcessApi::new(router));
+            provide_context(RenderCache::default());
+            let first: serde_json::Value = crate::api::get_json("/count").await.unwrap();
+            let (second, third) = tokio::join!(
+                crate::api::get_json::<serde_json::Value>("/count"),
+                crate::api::get_json::<serde_json::Value>("/count")
+            );
+            (first["n"].clone(), second.unwrap()["n"].clone(), third.unwrap()["n"].clone())
+        };
+        assert_eq!(render(router.clone()).await, (1.into(), 1.into(), 1.into()));
+        assert_eq!(render(router).await, (2.into(), 2.into(), 2.into()), "a new render asks again");
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     /// A bound chain keeps its caller after the reactive owner that started it is gone.

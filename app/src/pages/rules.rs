@@ -166,6 +166,10 @@ fn Rules() -> impl IntoView {
     });
     let chosen = Memo::new(move |_| form_context.get().map(|place| (place.connection, place.compartment)));
     follow_changes(team, chosen, move || data.refetch());
+    // The search box's text outlives each render of the list, so a reload (a change elsewhere,
+    // told live) never wipes what is being typed; it follows the URL when the URL changes.
+    let search = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
+    Effect::new(move |_| search.set(query.read().get("q").unwrap_or_default()));
     let topics = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.topics).unwrap_or_default());
     let functions = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.functions).unwrap_or_default());
     let create = Action::new(move |form: &RuleForm| {
@@ -227,7 +231,7 @@ fn Rules() -> impl IntoView {
         });
         let toolbar = view! {
             {pickers}
-            {filter_bar(connection, scope.compartment.clone(), &filter, paging.sort, go, current)}
+            {filter_bar(connection, scope.compartment.clone(), &filter, paging.sort, search, go, current)}
         };
         let Some(connection_id) = connection else {
             return view! {
@@ -415,6 +419,7 @@ fn filter_bar<G, C>(
     compartment: Option<String>,
     filter: &RuleFilter,
     sort: Sort,
+    text: RwSignal<String>,
     go: G,
     current: C,
 ) -> impl IntoView + use<G, C>
@@ -439,7 +444,6 @@ where
         .collect_view();
     let enabled_value = filter.enabled.map_or("", |e| if e { "true" } else { "false" });
     let action_value = filter.action.map_or("", ActionKind::as_str);
-    let text = RwSignal::new(filter.text.clone().unwrap_or_default());
     view! {
         <form
             class="toolbar filter-bar"
