@@ -56,7 +56,12 @@ async fn main() {
         "rules", "OCI ms", "page (server time, to the last byte)", "p50", "p95", "bytes"
     );
     let mut goal = None;
-    for size in SIZES {
+    // `SIGNALBOX_BENCH_SIZES=1000` measures one size only (while working on it).
+    let sizes: Vec<usize> = std::env::var("SIGNALBOX_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| SIZES.to_vec());
+    for size in sizes {
         let measured = run(size).await;
         if size == 1_000 {
             goal = measured;
@@ -149,7 +154,11 @@ async fn run(size: usize) -> Option<Duration> {
     ];
     let sandbox = builtin.for_team(team).await.expect("the team's sandbox").sandbox;
     let mut goal = None;
-    for latency in LATENCIES_MS {
+    let latencies: Vec<u64> = std::env::var("SIGNALBOX_BENCH_LATENCIES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| LATENCIES_MS.to_vec());
+    for latency in latencies {
         let spec = FaultSpec { latency_ms: latency, ..FaultSpec::default() };
         sandbox.set_faults(SERVICES.iter().map(|s| ((*s).to_owned(), spec)).collect()).expect("faults");
         for case in cases.iter_mut() {
@@ -179,11 +188,16 @@ async fn run(size: usize) -> Option<Duration> {
             }
         }
     }
-    if size == SIZES[1] {
+    if size == SIZES[1] || std::env::var("SIGNALBOX_BENCH_SIZES").is_ok() {
         sandbox
-            .set_faults(SERVICES.iter().map(|s| ((*s).to_owned(), FaultSpec { latency_ms: 100, ..FaultSpec::default() })).collect())
+            .set_faults(
+                SERVICES
+                    .iter()
+                    .map(|s| ((*s).to_owned(), FaultSpec { latency_ms: 100, ..FaultSpec::default() }))
+                    .collect(),
+            )
             .expect("faults");
-        out_of_band(&console, &base, data_dir.path(), &cases[0].url, &builtin.sandbox.tenancy().to_owned()).await;
+        out_of_band(&console, &base, data_dir.path(), &cases[0].url, builtin.sandbox.tenancy()).await;
     }
     goal
 }
@@ -203,7 +217,7 @@ async fn out_of_band(console: &Console, base: &str, data_dir: &std::path::Path, 
             .args([&sandbox, key_file.to_str().expect("utf-8 path"), tenancy, BUILTIN_USER, &fingerprint])
             .args([COMPARTMENT, &name])
             .output();
-        let Ok(output) = output.filter(|o| o.status.success()) else {
+        let Some(output) = output.ok().filter(|o| o.status.success()) else {
             println!("out-of-band change: skipped (set SIGNALBOX_BENCH_PYTHON to a Python with the oci package)");
             return;
         };
@@ -219,6 +233,7 @@ async fn out_of_band(console: &Console, base: &str, data_dir: &std::path::Path, 
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
         waits.push(now - answered_at);
+        eprintln!("out-of-band rule {n}: shown {:.2} s after the SDK's answer", now - answered_at);
     }
     waits.sort_by(f64::total_cmp);
     println!(

@@ -33,10 +33,13 @@ impl InProcessApi {
 /// again. One per request (the server provides a new one for each render), so nothing is shared
 /// between visitors; failures are not kept.
 #[derive(Clone, Default)]
-pub struct RenderCache(Arc<Mutex<HashMap<String, Arc<OnceCell<(u16, Vec<u8>)>>>>>);
+pub struct RenderCache(Arc<Mutex<HashMap<String, Arc<Answer>>>>);
+
+/// One GET's answer (status and body), once it has come.
+type Answer = OnceCell<(u16, Vec<u8>)>;
 
 impl RenderCache {
-    fn cell(&self, url: &str) -> Arc<OnceCell<(u16, Vec<u8>)>> {
+    fn cell(&self, url: &str) -> Arc<Answer> {
         let mut cells = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         cells.entry(url.to_owned()).or_default().clone()
     }

@@ -40,7 +40,8 @@ pub struct SubscriptionsQuery {
     pub state: Option<String>,
 }
 
-/// Handles `GET .../topics/{topic_id}/subscriptions`.
+/// Handles `GET .../topics/{topic_id}/subscriptions`: from the inventory when the topic's
+/// compartment is synced, else from OCI.
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}/subscriptions",
@@ -57,6 +58,9 @@ pub async fn list_topic_subscriptions(
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<Json<Vec<Subscription>>> {
     check_target("topic_id", &topic_id, "onstopic")?;
+    if let Some((_, list)) = inventory::stored_topic(&state, team_id, connection_id, &topic_id).await? {
+        return Ok(Json(list));
+    }
     let client = reach(&state, team_id, connection_id).await?.client;
     let topic = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
     let list = client.list_all_subscriptions(&topic.compartment_id, Some(&topic_id)).await.map_err(AppError::Oci)?;

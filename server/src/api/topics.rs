@@ -166,7 +166,8 @@ pub async fn create_topic(
     }
 }
 
-/// Handles `GET .../topics/{topic_id}`: one topic with its subscription counts.
+/// Handles `GET .../topics/{topic_id}`: one topic with its subscription counts, from the
+/// inventory when its compartment is synced, else from OCI.
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/topics/{topic_id}",
@@ -183,6 +184,9 @@ pub async fn get_topic(
     Path((team_id, connection_id, topic_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<Json<Topic>> {
     check_target("topic_id", &topic_id, "onstopic")?;
+    if let Some((topic, _)) = inventory::stored_topic(&state, team_id, connection_id, &topic_id).await? {
+        return Ok(Json(topic));
+    }
     let client = reach(&state, team_id, connection_id).await?.client;
     let found = client.get_topic(&topic_id).await.map_err(AppError::Oci)?.body;
     let subscriptions =

@@ -160,6 +160,15 @@ pub async fn bodies(
     .await?)
 }
 
+/// When the stored copy of a resource (of any kind) was read, in Unix ms.
+pub async fn read_at(conn: &mut SqliteConnection, connection_id: i64, id: &str) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar("SELECT max(read_at) FROM inventory_items WHERE connection_id = ?1 AND id = ?2")
+        .bind(connection_id)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
 /// The compartment a stored resource is in.
 pub async fn compartment_of(
     conn: &mut SqliteConnection,

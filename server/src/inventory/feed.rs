@@ -16,18 +16,26 @@ use crate::oci::audit::{AuditEvent, AuditWindow};
 use crate::oci::client::{OciClient, collect_pages};
 use crate::oci::error::OciError;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::StreamExt;
 use sqlx::SqliteConnection;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// How far before the last read the next one looks again (clock skew between OCI and here, and
 /// events recorded a little after the call).
 pub const SKEW: TimeDelta = TimeDelta::seconds(10);
 
+/// Allowance for the clocks of OCI and this server when telling whether a stored copy was read
+/// after a change.
+pub const CLOCKS: TimeDelta = TimeDelta::seconds(1);
+
+/// Resources read again at once.
+const READS_IN_FLIGHT: usize = 8;
+
 /// What the feed found to do.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Found {
-    /// Rules, topics and subscriptions to read again.
-    pub resources: BTreeSet<String>,
+    /// Rules, topics and subscriptions to read again, with the time of their latest change.
+    pub resources: BTreeMap<String, DateTime<Utc>>,
     /// Whether something only a full sync reads (functions, applications) changed.
     pub needs_sync: bool,
 }
@@ -47,7 +55,8 @@ pub fn changes(events: &[AuditEvent], since: DateTime<Utc>) -> Found {
         let Some(id) = event.data.resource_id.as_deref() else { continue };
         match kind_of(id) {
             Some(Kind::Rule | Kind::Topic | Kind::Subscription) => {
-                found.resources.insert(id.to_owned());
+                let latest = found.resources.entry(id.to_owned()).or_insert(event.event_time);
+                *latest = (*latest).max(event.event_time);
             }
             Some(_) => found.needs_sync = true,
             None => {}
@@ -82,23 +91,37 @@ pub async fn events(
     .await
 }
 
-/// Reads each resource again and stores what OCI answers now (a 404 removes it).
+/// Whether a change at `changed_at` is newer than the stored copy read at `read_at_ms` (Unix ms):
+/// a copy read after the change (a write-through, a sync that started later) already has it.
+pub fn newer_than_copy(changed_at: DateTime<Utc>, read_at_ms: Option<i64>) -> bool {
+    read_at_ms.is_none_or(|read| changed_at + CLOCKS >= DateTime::from_timestamp_millis(read).unwrap_or_default())
+}
+
+/// Reads each resource again, a few at a time, and stores what OCI answers now (a 404 removes it).
 pub async fn read_again(
     client: &OciClient,
     conn: &mut SqliteConnection,
     connection_id: i64,
-    resources: &BTreeSet<String>,
+    resources: Vec<String>,
 ) -> Result<(), ReadAgainError> {
-    for id in resources {
-        let answer = match kind_of(id) {
-            Some(Kind::Rule) => client.get_rule(id).await.map(|r| Seen::rule(r.body)),
-            Some(Kind::Topic) => client.get_topic(id).await.map(|r| Seen::topic(r.body)),
-            Some(Kind::Subscription) => client.get_subscription(id).await.map(|r| Seen::subscription(r.body)),
-            _ => continue,
-        };
+    let mut answers = futures_util::stream::iter(resources)
+        .map(|id| async move {
+            let answer = match kind_of(&id) {
+                Some(Kind::Rule) => client.get_rule(&id).await.map(|r| Some(Seen::rule(r.body))),
+                Some(Kind::Topic) => client.get_topic(&id).await.map(|r| Some(Seen::topic(r.body))),
+                Some(Kind::Subscription) => {
+                    client.get_subscription(&id).await.map(|r| Some(Seen::subscription(r.body)))
+                }
+                _ => Ok(None),
+            };
+            (id, answer)
+        })
+        .buffer_unordered(READS_IN_FLIGHT);
+    while let Some((id, answer)) = answers.next().await {
         let seen = match answer {
-            Ok(seen) => seen,
-            Err(err) if err.status() == Some(404) => Seen::Gone(kind_of(id).unwrap_or(Kind::Rule), id.clone()),
+            Ok(Some(seen)) => seen,
+            Ok(None) => continue,
+            Err(err) if err.status() == Some(404) => Seen::Gone(kind_of(&id).unwrap_or(Kind::Rule), id),
             Err(err) => return Err(ReadAgainError::Oci(err)),
         };
         write::store(conn, connection_id, &seen).await.map_err(ReadAgainError::Db)?;
@@ -154,10 +177,20 @@ mod tests {
             event("LaunchInstance", "POST", "ocid1.instance.oc1.iad.i", "200", now),
         ];
         let found = changes(&events, now - TimeDelta::seconds(3));
-        let ids: Vec<&str> = found.resources.iter().map(String::as_str).collect();
+        let ids: Vec<&str> = found.resources.keys().map(String::as_str).collect();
         assert_eq!(ids, ["ocid1.eventrule.oc1.iad.b", "ocid1.onssubscription.oc1.iad.s"]);
         assert!(found.needs_sync, "a function changed");
         let skewed = changes(&events[3..4], now - TimeDelta::minutes(5) + TimeDelta::seconds(5));
         assert_eq!(skewed.resources.len(), 1, "an event a little before the last read is read again");
+    }
+
+    #[test]
+    fn a_copy_read_after_the_change_is_not_read_again() {
+        let changed = Utc::now();
+        let ms = |t: DateTime<Utc>| Some(t.timestamp_millis());
+        assert!(newer_than_copy(changed, None), "never stored");
+        assert!(newer_than_copy(changed, ms(changed - TimeDelta::seconds(30))), "stored before the change");
+        assert!(newer_than_copy(changed, ms(changed + TimeDelta::milliseconds(500))), "within the clocks' allowance");
+        assert!(!newer_than_copy(changed, ms(changed + TimeDelta::seconds(5))), "written through after it");
     }
 }

@@ -155,6 +155,49 @@ pub async fn ensure(
     freshness(state, connection_id, compartment_id).await
 }
 
+/// A topic as the inventory has it, with its subscriptions, when its compartment's last sync
+/// worked (else `None`: read OCI). Keeps the compartment watched, so the change feed keeps it
+/// fresh while its page is open.
+pub async fn stored_topic(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    topic_id: &str,
+) -> Result<Option<(app::api::topics::Topic, Vec<app::api::subscriptions::Subscription>)>, AppError> {
+    crate::connections::find(state, team_id, connection_id).await?;
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    let Some(row) = inventory_items::find(&mut conn, connection_id, Kind::Topic, topic_id).await? else {
+        return Ok(None);
+    };
+    let topic: app::api::topics::Topic = items::decode(&row).map_err(anyhow::Error::from)?;
+    drop(conn);
+    let freshness = ensure(state, team_id, connection_id, &topic.compartment_id, false).await?;
+    if freshness.failed() {
+        return Ok(None);
+    }
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    let filter = inventory_items::Filter { parent_id: Some(topic_id), ..Default::default() };
+    let rows = inventory_items::all(&mut conn, connection_id, Kind::Subscription, &filter).await?;
+    let now = Utc::now();
+    let mut subscriptions = Vec::with_capacity(rows.len());
+    let mut counts = app::api::topics::SubscriptionCounts::default();
+    for row in &rows {
+        let s: app::api::subscriptions::Subscription = items::decode(row).map_err(anyhow::Error::from)?;
+        match s.state.as_str() {
+            "ACTIVE" => counts.active += 1,
+            "PENDING" => counts.pending += 1,
+            _ => counts.other += 1,
+        }
+        subscriptions.push(app::api::subscriptions::Subscription {
+            topic_name: Some(topic.name.clone()),
+            age_seconds: s.created_at.map(|at| (now - at).num_seconds().max(0)),
+            ..s
+        });
+    }
+    subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
+    Ok(Some((app::api::topics::Topic { subscriptions: counts, ..topic }, subscriptions)))
+}
+
 /// How fresh the inventory of a compartment is now.
 pub async fn freshness(state: &AppState, connection_id: i64, compartment_id: &str) -> Result<Freshness, AppError> {
     let row = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();
@@ -364,14 +407,30 @@ async fn read_feed(
     let client = crate::connections::client(state, &state.master_key, &row).await?.with_retry(sync_retry());
     let events = feed::events(&client, &w.compartment_id, from).await.map_err(AppError::Oci)?;
     let found = feed::changes(&events, from);
-    if !found.resources.is_empty() {
-        let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
-        feed::read_again(&client, &mut conn, w.connection_id, &found.resources).await.map_err(|err| match err {
+    tracing::debug!(
+        connection_id = w.connection_id,
+        compartment_id = %w.compartment_id,
+        %from,
+        events = events.len(),
+        changed = found.resources.len(),
+        "read the change feed"
+    );
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    let mut stale = Vec::new();
+    for (id, changed_at) in found.resources {
+        let read_at = inventory_items::read_at(&mut conn, w.connection_id, &id).await?;
+        if feed::newer_than_copy(changed_at, read_at) {
+            stale.push(id);
+        }
+    }
+    if !stale.is_empty() {
+        feed::read_again(&client, &mut conn, w.connection_id, stale).await.map_err(|err| match err {
             feed::ReadAgainError::Oci(err) => AppError::Oci(err),
             feed::ReadAgainError::Db(err) => err.into(),
         })?;
         state.inventory.changed(w.connection_id, &w.compartment_id);
     }
+    drop(conn);
     inventory_syncs::fed(&state.pool, w.connection_id, &w.compartment_id, now).await?;
     Ok(found.needs_sync)
 }
