@@ -82,6 +82,12 @@ impl Fixture {
         self.app.builtin.client.create_rule(&details).await.unwrap().body.id
     }
 
+    async fn subscribe(&self, email: &str) {
+        let path = format!("{}/topics/{}/subscriptions", self.base, self.topic);
+        let (status, sub) = self.admin.call(Method::POST, &path, json!({"protocol": "EMAIL", "endpoint": email})).await;
+        assert_eq!(status, 200, "{sub}");
+    }
+
     async fn faults(&self, spec: FaultSpec) {
         let sandbox = self.app.builtin.for_team(self.team).await.unwrap().sandbox;
         sandbox.set_faults([("events".to_owned(), spec)].into()).unwrap();
@@ -128,15 +134,7 @@ async fn changes_made_through_signalbox_are_stored_from_ocis_answer_without_a_sy
     assert_eq!(after.freshness.synced_at, Some(synced));
 
     // Topics too, with their subscription counts.
-    let (status, sub) = f
-        .admin
-        .call(
-            Method::POST,
-            &format!("{}/topics/{}/subscriptions", f.base, f.topic),
-            json!({"protocol": "EMAIL", "endpoint": "ops@example.com"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{sub}");
+    f.subscribe("ops@example.com").await;
     let topics: Page<Topic> = f.admin.read(&format!("{}/topics?compartment_id={DEV}", f.base)).await;
     assert_eq!(topics.items.len(), 1);
     assert_eq!(topics.items[0].subscriptions.pending, 1, "{:?}", topics.items[0]);
@@ -326,15 +324,7 @@ async fn the_change_feed_brings_out_of_band_changes_within_seconds_and_tells_ope
     assert!(gone_after < Duration::from_secs(10), "gone {gone_after:?} after the delete");
 
     // A subscription confirmed by its endpoint (the link followed outside Signalbox) turns ACTIVE.
-    let (status, sub) = f
-        .admin
-        .call(
-            Method::POST,
-            &format!("{}/topics/{}/subscriptions", f.base, f.topic),
-            json!({"protocol": "EMAIL", "endpoint": "ops@example.com"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{sub}");
+    f.subscribe("ops@example.com").await;
     let topics = || async {
         let page: Page<Topic> = f.admin.read(&format!("{}/topics?compartment_id={DEV}", f.base)).await;
         page.items[0].subscriptions

@@ -33,15 +33,8 @@ async fn topic_lifecycle_is_audited_with_request_ids() {
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(created["state"], "ACTIVE");
 
-    let listed = admin
-        .get(&format!("{base}/topics?compartment_id={compartment}"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Page<app::api::topics::Topic>>()
-        .await
-        .unwrap()
-        .items;
+    let listed =
+        admin.read::<Page<app::api::topics::Topic>>(&format!("{base}/topics?compartment_id={compartment}")).await.items;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].subscriptions, app::api::topics::SubscriptionCounts::default());
 
@@ -113,15 +106,8 @@ async fn refusals_by_oci_and_by_validation() {
         assert_eq!(error["field"], field, "{error}");
     }
     assert_eq!(audit_rows(&app).await.len(), 2, "validation failures write no row");
-    let listed = admin
-        .get(&format!("{base}/topics?compartment_id={compartment}"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Page<app::api::topics::Topic>>()
-        .await
-        .unwrap()
-        .items;
+    let listed =
+        admin.read::<Page<app::api::topics::Topic>>(&format!("{base}/topics?compartment_id={compartment}")).await.items;
     assert_eq!(listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["dup"], "nothing else was created");
     let (status, error) =
         send(&admin, Method::POST, &format!("{base}/topics/{}/publish", listed[0].id), json!({"body": " "})).await;
