@@ -1,5 +1,7 @@
-//! Fault injection, set at runtime per service: added latency, a fraction of 429s, of 5xx, and of
-//! dropped connections.
+//! Fault injection, set at runtime per service: added latency, a fraction of 429s, of 5xx, of
+//! dropped connections, and a token bucket per tenancy and operation that answers 429 with
+//! `Retry-After` once a client calls faster than the rate allows (OCI throttles by tenancy and
+//! operation; whether its 429s carry `Retry-After` is unconfirmed, the sandbox sends it).
 //!
 //! Throttling and server errors are decided before the operation runs (OCI refuses a throttled
 //! request before doing anything). A dropped connection happens after the operation ran, so the
@@ -9,11 +11,17 @@ use super::Sandbox;
 use super::error::SandboxError;
 use super::wire;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::http::header::RETRY_AFTER;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Faults for one service.
@@ -28,7 +36,18 @@ pub struct FaultSpec {
     pub error_rate: f64,
     /// Fraction of calls whose connection breaks after the operation ran.
     pub drop_rate: f64,
+    /// Calls per second each operation of the tenancy may make (a token bucket per tenancy and
+    /// operation, as OCI limits); past it, 429 with `Retry-After`. 0 turns it off.
+    pub rate_per_second: u32,
+    /// Calls a bucket holds when full (the burst); the rate itself when 0.
+    pub burst: u32,
 }
+
+/// Most calls per second or burst a bucket may be set to.
+const MAX_RATE: u32 = 100_000;
+
+/// The token buckets of one service, by operation (`POST /20181201/rules`).
+pub(super) type Buckets = DefaultKeyedRateLimiter<String>;
 
 /// Faults by service name (`events`, `notifications`, `functions`, `audit`, `compute`, `identity`,
 /// `objectstorage`, `auth`).
@@ -83,11 +102,33 @@ impl Sandbox {
                     return Err(SandboxError::invalid_parameter(format!("{name}.{field} must be between 0 and 1.")));
                 }
             }
+            for (field, value) in [("ratePerSecond", spec.rate_per_second), ("burst", spec.burst)] {
+                if value > MAX_RATE {
+                    return Err(SandboxError::invalid_parameter(format!(
+                        "{name}.{field} must be at most {MAX_RATE} (0 turns the token bucket off)."
+                    )));
+                }
+            }
         }
+        let buckets = services
+            .iter()
+            .filter_map(|(name, spec)| {
+                let rate = NonZeroU32::new(spec.rate_per_second)?;
+                let burst = NonZeroU32::new(spec.burst).unwrap_or(rate);
+                Some((name.clone(), Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)))))
+            })
+            .collect();
         if let Ok(mut faults) = self.inner.faults.write() {
             *faults = services;
         }
+        if let Ok(mut current) = self.inner.buckets.write() {
+            *current = buckets;
+        }
         Ok(())
+    }
+
+    fn buckets_of(&self, service: &str) -> Option<Arc<Buckets>> {
+        self.inner.buckets.read().ok().and_then(|b| b.get(service).cloned())
     }
 
     /// The fault settings and how many faults were injected.
@@ -103,13 +144,28 @@ impl Sandbox {
 
 /// The middleware that applies the faults of the request's service.
 pub(super) async fn inject(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
-    let spec = service_of(request.uri().path())
-        .and_then(|service| sandbox.inner.faults.read().ok().and_then(|f| f.get(service).copied()));
+    let service = service_of(request.uri().path());
+    let spec = service.and_then(|service| sandbox.inner.faults.read().ok().and_then(|f| f.get(service).copied()));
     let Some(spec) = spec else {
         return next.run(request).await;
     };
     if spec.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(spec.latency_ms)).await;
+    }
+    if let Some(buckets) = service.and_then(|service| sandbox.buckets_of(service)) {
+        let route = request.extensions().get::<MatchedPath>().map_or(request.uri().path(), MatchedPath::as_str);
+        let operation = format!("{} {route}", request.method());
+        if let Err(empty) = buckets.check_key(&operation) {
+            sandbox.count_fault();
+            let wait = empty.wait_time_from(DefaultClock::default().now());
+            // Whole seconds, rounded up: HTTP has no finer Retry-After.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let mut response = SandboxError::too_many_requests().into_response();
+            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            return response;
+        }
     }
     let roll: f64 = rand::random();
     if roll < spec.throttle_rate {
