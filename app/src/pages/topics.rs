@@ -5,7 +5,7 @@
 //! be shared and the back button works; without them the page picks the team's first connection
 //! and its first compartment.
 
-use super::scope::{Scope, follow_changes};
+use super::scope::Scope;
 use crate::api::inventory::{Page, PageRequest};
 use crate::api::subscriptions::{
     Subscription, SubscriptionProtocol, list_compartment_subscriptions, resend_confirmation,
@@ -78,10 +78,6 @@ fn Topics() -> impl IntoView {
     let chosen = move || {
         data.get_untracked().and_then(Result::ok).and_then(|v| v.scope.chosen().map(|(c, k)| (c, k.to_owned())))
     };
-    let watched = Memo::new(move |_| {
-        data.get().and_then(Result::ok).and_then(|v| v.scope.chosen().map(|(c, k)| (c, k.to_owned())))
-    });
-    follow_changes(team, watched, move || data.refetch());
     let create = Action::new(move |(connection, request): &(i64, CreateTopicRequest)| {
         let (connection, request, csrf) = (*connection, request.clone(), csrf.get_value());
         async move { create_topic(team, connection, &request, &csrf).await }

@@ -6,7 +6,7 @@ mod subscribe;
 
 use super::PageStyles;
 use super::export_panel::{ExportPanel, export_hint};
-use super::scope::{connection_label, follow_changes, pick_connection};
+use super::scope::{connection_label, pick_connection};
 use crate::api::connections::{ConnectionKind, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::inboxes::{Inbox, list_inboxes};
@@ -103,10 +103,6 @@ fn TopicPage() -> impl IntoView {
         move || (query.read().get("connection"), params.read().get("topic_id").unwrap_or_default()),
         move |(connection, topic)| bind_caller(load(team, connection, topic)),
     );
-    // A subscription confirmed by its endpoint, or any change to the compartment, shows live.
-    let watched =
-        Memo::new(move |_| data.get().and_then(Result::ok).map(|v: TopicView| (v.connection, v.topic.compartment_id)));
-    follow_changes(team, watched, move || data.refetch());
     let create = Action::new(move |(connection, topic, request): &(i64, String, CreateSubscriptionRequest)| {
         let (connection, topic, request, csrf) = (*connection, topic.clone(), request.clone(), csrf.get_value());
         async move { create_subscription(team, connection, &topic, &request, &csrf).await }
