@@ -51,15 +51,12 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   // A second team, which the viewer is not in.
   const newTeam = page.getByRole('form', { name: 'Create a team' });
   await newTeam.getByLabel('Team name').fill(otherTeam);
+  // Creating a team reloads the page (so every picker has it): wait for that reload to end, or
+  // the navigation below races it and is aborted.
+  const reloaded = page.waitForEvent('load');
   await newTeam.getByRole('button', { name: 'Create team' }).click();
+  await reloaded;
   await hydrated(page);
-  // The click only sends the request: wait until the team exists before looking it up.
-  await expect
-    .poll(async () => {
-      const teams: { name: string }[] = await (await page.request.get('/api/v1/teams')).json();
-      return teams.some((t) => t.name === otherTeam);
-    })
-    .toBeTruthy();
   // A team's settings have an address of their own: opening it changes nobody's remembered team
   // (other tests run as this administrator at the same time).
   await page.goto(`/t/${await teamId(page.request, otherTeam)}/settings`);
