@@ -28,6 +28,7 @@ mod objectstorage;
 mod ons;
 pub mod persist;
 pub mod standalone;
+mod tracked;
 mod wire;
 pub mod world;
 

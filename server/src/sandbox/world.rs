@@ -12,6 +12,7 @@ use super::functions::state::FunctionsState;
 use super::identity::state::IdentityStore;
 use super::objectstorage::state::StorageState;
 use super::ons::state::OnsState;
+use super::tracked::Tracked;
 use app::model::ocid::Ocid;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
@@ -62,12 +63,12 @@ pub struct World {
     pub stream_messages: std::collections::VecDeque<super::bus::StreamMessage>,
     /// Retry tokens seen, by `operation token`. Saved with the rest, so a create repeated after
     /// the process restarted still answers with the resource it made.
-    #[serde(default)]
-    retry_tokens: BTreeMap<String, RetryRecord>,
+    #[serde(default, skip_serializing)]
+    pub(super) retry_tokens: Tracked<RetryRecord>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct RetryRecord {
+pub(super) struct RetryRecord {
     body_hash: String,
     resource_id: String,
     at: DateTime<Utc>,
@@ -98,7 +99,7 @@ impl World {
             identity: IdentityStore::default(),
             storage: StorageState::default(),
             stream_messages: Default::default(),
-            retry_tokens: BTreeMap::new(),
+            retry_tokens: Tracked::default(),
         };
         world
             .compartments

@@ -5,18 +5,19 @@
 //! sandbox's choice). Reads are audited too, as in OCI.
 
 use super::super::error::SandboxError;
+use super::super::tracked::Journal;
 use super::super::world::{World, paginate};
 use crate::oci::audit::{AuditEvent, AuditEventData, AuditRequest, AuditResponse, Identity};
 use chrono::{DateTime, Timelike, Utc};
-use std::collections::VecDeque;
 
 /// Events kept; the oldest go first.
 const KEPT: usize = 50_000;
 
-/// The recorded calls.
+/// The recorded calls (saved entry by entry, not with the rest of the state).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditState {
-    events: VecDeque<AuditEvent>,
+    #[serde(default, skip_serializing)]
+    pub(in crate::sandbox) events: Journal<AuditEvent, KEPT>,
 }
 
 /// What the audit middleware saw of one call.
@@ -97,10 +98,7 @@ impl World {
                 additional_details: None,
             },
         };
-        if self.audit.events.len() == KEPT {
-            self.audit.events.pop_front();
-        }
-        self.audit.events.push_back(event);
+        self.audit.events.push(event);
     }
 
     /// ListEvents: the compartment's events in `[startTime, endTime)`, oldest first.

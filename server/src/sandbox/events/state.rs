@@ -7,6 +7,7 @@
 //! lists are newest first.
 
 use super::super::error::SandboxError;
+use super::super::tracked::Tracked;
 use super::super::world::{Replay, World, check_etag, new_etag, paginate};
 use crate::oci::events::{
     Action, ActionDetails, ActionDetailsList, ActionList, ActionTarget, CreateRuleDetails, LifecycleState, Rule,
@@ -16,19 +17,19 @@ use crate::oci::wire::SortOrder;
 use app::condition::Condition;
 use app::model::ocid::Ocid;
 use chrono::Utc;
-use std::collections::BTreeMap;
 
 /// OCI's limit of actions per rule.
 pub const MAX_ACTIONS: usize = 10;
 
-/// Rules by OCID, with their etags.
+/// Rules by OCID, with their etags (saved row by row, not with the rest of the state).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventsState {
-    rules: BTreeMap<String, StoredRule>,
+    #[serde(default, skip_serializing)]
+    pub(in crate::sandbox) rules: Tracked<StoredRule>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct StoredRule {
+pub(in crate::sandbox) struct StoredRule {
     rule: Rule,
     etag: String,
 }

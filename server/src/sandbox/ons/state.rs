@@ -8,6 +8,7 @@
 //! receivers need no certificate.
 
 use super::super::error::SandboxError;
+use super::super::tracked::Tracked;
 use super::super::world::{Replay, World, check_etag, new_etag, paginate, random_lowercase};
 use crate::oci::ons::{
     BackoffRetryPolicy, CreateSubscriptionDetails, CreateTopicDetails, DeliveryPolicy, NotificationTopic, Protocol,
@@ -17,7 +18,6 @@ use crate::oci::ons::{
 use crate::oci::wire::SortOrder;
 use app::model::ocid::Ocid;
 use chrono::Utc;
-use std::collections::BTreeMap;
 
 /// Topics a compartment may hold.
 pub const TOPIC_LIMIT: usize = 100;
@@ -25,11 +25,13 @@ pub const TOPIC_LIMIT: usize = 100;
 /// OCI's default: retry a failed delivery for 2 hours.
 pub const DEFAULT_MAX_RETRY_MS: u64 = 7_200_000;
 
-/// Topics and subscriptions by OCID.
+/// Topics and subscriptions by OCID (saved row by row, not with the rest of the state).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct OnsState {
-    topics: BTreeMap<String, (NotificationTopic, String)>,
-    subscriptions: BTreeMap<String, StoredSubscription>,
+    #[serde(default, skip_serializing)]
+    pub(in crate::sandbox) topics: Tracked<(NotificationTopic, String)>,
+    #[serde(default, skip_serializing)]
+    pub(in crate::sandbox) subscriptions: Tracked<StoredSubscription>,
 }
 
 /// A subscription with what only the sandbox knows.
