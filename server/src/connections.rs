@@ -16,6 +16,7 @@ use crate::oci::client::OciClient;
 use crate::oci::config::{ConfigFile, ConfigProblem};
 use crate::oci::key::{Fingerprint, KeyError, PrivateKey};
 use crate::oci::metadata::MetadataClient;
+use crate::oci::pace::Pace;
 use crate::oci::principal::{Credentials, TokenCredentials, TokenSource};
 use crate::oci::region::Region;
 use crate::oci::signer::ApiKey;
@@ -389,19 +390,28 @@ pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRo
     }
     let unusable = |why: &str| AppError::ConnectionUnusable(format!("Connection {} {why}", row.name));
     let region = Region::parse(&row.region).map_err(|err| unusable(&format!("has an unknown region ({err}).")))?;
-    let credentials = match cached(state, row) {
+    let kept = match cached(state, row) {
         Some(found) => found,
         None => {
-            let made = credentials(state, master_key, row).await?;
+            let made = Kept { credentials: credentials(state, master_key, row).await?, pace: Arc::default() };
             remember(state, row, made.clone());
             made
         }
     };
-    let client = OciClient::with_credentials(HTTP.clone(), credentials, region);
+    let client = OciClient::with_credentials(HTTP.clone(), kept.credentials, region).with_pace(kept.pace);
     Ok(match &state.config.oci_endpoint {
         Some(endpoint) => client.with_endpoint_for_all(endpoint),
         None => client,
     })
+}
+
+/// What a stored connection keeps between requests.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    /// How it signs (tokens renewed in place).
+    credentials: Credentials,
+    /// OCI's throttling as its calls learned it.
+    pace: Arc<Pace>,
 }
 
 /// Forgets a connection's credentials (when it is deleted).
@@ -409,15 +419,15 @@ pub fn forget(state: &AppState, connection_id: i64) {
     state.credentials.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&connection_id);
 }
 
-fn cached(state: &AppState, row: &ConnectionRow) -> Option<Credentials> {
+fn cached(state: &AppState, row: &ConnectionRow) -> Option<Kept> {
     let cache = state.credentials.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // Keyed by id and creation time: a deleted connection's id is never someone else's key.
     cache.get(&row.id).filter(|(created, _)| *created == row.created_at).map(|(_, c)| c.clone())
 }
 
-fn remember(state: &AppState, row: &ConnectionRow, credentials: Credentials) {
+fn remember(state: &AppState, row: &ConnectionRow, kept: Kept) {
     let mut cache = state.credentials.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    cache.insert(row.id, (row.created_at, credentials));
+    cache.insert(row.id, (row.created_at, kept));
 }
 
 async fn credentials(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> Result<Credentials, AppError> {

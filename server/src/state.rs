@@ -47,11 +47,10 @@ pub struct App {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Which inventory syncs are running.
     pub inventory: crate::inventory::Inventory,
-    /// The credentials of each connection that signs with renewed tokens, by connection id (with
-    /// its creation time, so a reused id never finds another connection's), kept between
-    /// requests so a token is exchanged once, not per request.
-    pub credentials:
-        std::sync::Mutex<std::collections::HashMap<i64, (DateTime<Utc>, crate::oci::principal::Credentials)>>,
+    /// The credentials and learned pace of each stored connection, by connection id (with its
+    /// creation time, so a reused id never finds another connection's), kept between requests so
+    /// a token is exchanged once, not per request, and OCI's throttling is remembered.
+    pub credentials: std::sync::Mutex<std::collections::HashMap<i64, (DateTime<Utc>, crate::connections::Kept)>>,
 }
 
 impl Deref for AppState {

@@ -122,18 +122,12 @@ async fn execute(progress: &Progress, ctx: Arc<RunContext>) -> Result<RunState, 
     let mut states: Vec<StepState> = rows.iter().map(StepRow::step_state).collect();
     let waits: Vec<Vec<usize>> =
         rows.iter().map(|r| r.waits_for().into_iter().filter_map(|p| usize::try_from(p).ok()).collect()).collect();
-    let mut launched = vec![false; rows.len()];
+    let mut graph = Graph::new(&waits, &states);
     let mut in_flight: JoinSet<(usize, Result<bool, DbError>)> = JoinSet::new();
     loop {
-        for (i, row) in rows.iter().enumerate() {
-            if in_flight.len() >= CONCURRENCY {
-                break;
-            }
-            let startable = matches!(states[i], StepState::Pending | StepState::Running) && !launched[i];
-            if !startable || !waits[i].iter().all(|&w| states.get(w) == Some(&StepState::Done)) {
-                continue;
-            }
-            launched[i] = true;
+        while in_flight.len() < CONCURRENCY {
+            let Some(i) = graph.ready.pop_front() else { break };
+            let row = &rows[i];
             states[i] = StepState::Running;
             let ctx = ctx.clone();
             let row = row.clone();
@@ -166,9 +160,10 @@ async fn execute(progress: &Progress, ctx: Arc<RunContext>) -> Result<RunState, 
         };
         if result? {
             states[i] = StepState::Done;
+            graph.done(i, &states);
         } else {
             states[i] = StepState::Failed;
-            let skipped = dependents(&waits, i);
+            let skipped = graph.dependents(i);
             for &s in &skipped {
                 states[s] = StepState::Skipped;
             }
@@ -189,19 +184,70 @@ async fn execute(progress: &Progress, ctx: Arc<RunContext>) -> Result<RunState, 
     Ok(outcome)
 }
 
-/// Every step that waits, directly or not, for step `failed`.
-fn dependents(waits: &[Vec<usize>], failed: usize) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    let mut frontier = vec![failed];
-    while let Some(f) = frontier.pop() {
-        for (i, w) in waits.iter().enumerate() {
-            if w.contains(&f) && !out.contains(&i) {
-                out.push(i);
-                frontier.push(i);
+/// The steps' dependency graph as the scheduler walks it: each step's count of unfinished
+/// prerequisites and the steps waiting on it, so finishing a step costs its own dependents, never
+/// a scan of the whole run (a 3,000-step plan would otherwise rescan 3,000 rows per step).
+struct Graph {
+    /// Steps waiting on each step.
+    waiting: Vec<Vec<usize>>,
+    /// Prerequisites of each step not yet done.
+    unmet: Vec<usize>,
+    /// Steps whose prerequisites are done, to start in order.
+    ready: std::collections::VecDeque<usize>,
+}
+
+impl Graph {
+    /// The graph of `waits` (step → its prerequisites), with the steps startable in `states`
+    /// (pending, or running when a stopped run is resumed) and all of whose prerequisites are done ready.
+    fn new(waits: &[Vec<usize>], states: &[StepState]) -> Self {
+        let mut waiting = vec![Vec::new(); waits.len()];
+        let mut unmet = vec![0; waits.len()];
+        for (i, prerequisites) in waits.iter().enumerate() {
+            for &p in prerequisites {
+                // A prerequisite outside the run can never be done: the step never becomes ready.
+                if states.get(p) != Some(&StepState::Done) {
+                    unmet[i] += 1;
+                }
+                if let Some(list) = waiting.get_mut(p) {
+                    list.push(i);
+                }
+            }
+        }
+        let ready = (0..waits.len()).filter(|&i| unmet[i] == 0 && startable(states[i])).collect();
+        Self { waiting, unmet, ready }
+    }
+
+    /// Step `i` is done: what waited only on it becomes ready.
+    fn done(&mut self, i: usize, states: &[StepState]) {
+        for &w in &self.waiting[i] {
+            self.unmet[w] = self.unmet[w].saturating_sub(1);
+            if self.unmet[w] == 0 && startable(states[w]) {
+                self.ready.push_back(w);
             }
         }
     }
-    out
+
+    /// Every step that waits, directly or not, for step `failed`, each once.
+    fn dependents(&self, failed: usize) -> Vec<usize> {
+        let mut seen = vec![false; self.waiting.len()];
+        let mut out = Vec::new();
+        let mut frontier = vec![failed];
+        while let Some(f) = frontier.pop() {
+            for &w in &self.waiting[f] {
+                if !seen[w] {
+                    seen[w] = true;
+                    out.push(w);
+                    frontier.push(w);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether a step in `state` is still to run.
+fn startable(state: StepState) -> bool {
+    matches!(state, StepState::Pending | StepState::Running)
 }
 
 /// The (kind, key) of every resource `desired` describes.
@@ -217,16 +263,39 @@ fn keys(desired: &Desired) -> Vec<(ResourceKind, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::dependents;
+    use super::Graph;
+    use app::api::deployments::StepState;
 
     #[test]
     fn a_failed_step_skips_what_waits_for_it_directly_or_not() {
         // 0 ← 1 ← 2, 3 independent, 4 waits for 0 and 3.
         let waits = vec![vec![], vec![0], vec![1], vec![], vec![0, 3]];
-        let mut skipped = dependents(&waits, 0);
+        let graph = Graph::new(&waits, &[StepState::Pending; 5]);
+        let mut skipped = graph.dependents(0);
         skipped.sort_unstable();
         assert_eq!(skipped, [1, 2, 4]);
-        assert!(dependents(&waits, 3) == [4]);
-        assert!(dependents(&waits, 2).is_empty());
+        assert!(graph.dependents(3) == [4]);
+        assert!(graph.dependents(2).is_empty());
+    }
+
+    #[test]
+    fn a_step_is_ready_once_all_it_waits_for_are_done_and_never_twice() {
+        let waits = vec![vec![], vec![0], vec![1], vec![], vec![0, 3]];
+        let mut states = [StepState::Pending; 5];
+        let mut graph = Graph::new(&waits, &states);
+        assert_eq!(graph.ready.drain(..).collect::<Vec<_>>(), [0, 3]);
+        states[0] = StepState::Done;
+        graph.done(0, &states);
+        assert_eq!(graph.ready.drain(..).collect::<Vec<_>>(), [1], "4 still waits for 3");
+        states[3] = StepState::Done;
+        graph.done(3, &states);
+        assert_eq!(graph.ready.drain(..).collect::<Vec<_>>(), [4]);
+
+        // A resumed run: what is done stays done, an in-flight step runs again.
+        let resumed = Graph::new(
+            &waits,
+            &[StepState::Done, StepState::Running, StepState::Pending, StepState::Done, StepState::Failed],
+        );
+        assert_eq!(resumed.ready.iter().copied().collect::<Vec<_>>(), [1]);
     }
 }

@@ -16,6 +16,7 @@
 
 use super::error::{OciError, Operation, TransportKind, remedy};
 use super::key::PrivateKey;
+use super::pace::Pace;
 use super::principal::Credentials;
 use super::region::{Region, Service};
 use super::signer::{ApiKey, sign, sign_federation};
@@ -250,6 +251,7 @@ pub struct OciClient {
     region: Region,
     overrides: HashMap<Service, String>,
     retry: RetryPolicy,
+    pace: Arc<Pace>,
 }
 
 impl std::fmt::Debug for OciClient {
@@ -272,7 +274,25 @@ impl OciClient {
 
     /// A client for `region` signing with `credentials` (a key, or a token it renews).
     pub fn with_credentials(http: reqwest::Client, credentials: Credentials, region: Region) -> Self {
-        Self { http, credentials, region, overrides: HashMap::new(), retry: RetryPolicy::default() }
+        Self {
+            http,
+            credentials,
+            region,
+            overrides: HashMap::new(),
+            retry: RetryPolicy::default(),
+            pace: Arc::new(Pace::default()),
+        }
+    }
+
+    /// Paces calls with `pace`, shared with other clients of the same connection.
+    pub fn with_pace(mut self, pace: Arc<Pace>) -> Self {
+        self.pace = pace;
+        self
+    }
+
+    /// The learned pace of each service (see [`Pace`]).
+    pub fn pace(&self) -> &Arc<Pace> {
+        &self.pace
     }
 
     /// Sends every service's calls (the auth service's included) to `base_url`: an OCI-compatible
@@ -372,6 +392,10 @@ impl OciClient {
         .retry(self.retry)
         .sleep(tokio::time::sleep)
         .when(may_retry)
+        // A throttled call waits at least as long as OCI asked before its next attempt.
+        .adjust(|err: &OciError, delay: Option<Duration>| {
+            delay.map(|delay| delay.max(err.retry_after().unwrap_or_default()))
+        })
         .notify(|err: &OciError, delay: Duration| {
             tracing::warn!(operation = call.operation.name, error = %err, ?delay, "OCI call failed, retrying");
         })
@@ -444,17 +468,25 @@ impl OciClient {
         signed.map_err(|err| prepare(err.to_string()))?;
         let request = reqwest::Request::try_from(request).map_err(|err| prepare(err.to_string()))?;
 
+        let service = call.operation.service;
+        self.pace.wait_turn(service).await;
         let response = self.http.execute(request).await.map_err(|err| transport(operation, &err))?;
         let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.pace.throttled(service);
+        } else {
+            self.pace.answered(service);
+        }
         let header = |name: &HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let opc_request_id = header(&OPC_REQUEST_ID);
         let etag = header(&ETAG);
         let next_page = header(&OPC_NEXT_PAGE);
+        let retry_after = header(&http::header::RETRY_AFTER).and_then(|v| v.trim().parse::<u64>().ok());
         let body = response.bytes().await.map_err(|err| transport(operation, &err))?;
         if status.is_success() {
             return Ok(Response { body, opc_request_id, etag, next_page, attempts: 1 });
         }
-        Err(api_error(call.operation, status, &body, opc_request_id))
+        Err(api_error(call.operation, status, &body, opc_request_id, retry_after))
     }
 }
 
@@ -476,7 +508,13 @@ where
     }
 }
 
-fn api_error(operation: &Operation, status: StatusCode, body: &[u8], opc_request_id: Option<String>) -> OciError {
+fn api_error(
+    operation: &Operation,
+    status: StatusCode,
+    body: &[u8],
+    opc_request_id: Option<String>,
+    retry_after: Option<u64>,
+) -> OciError {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         code: Option<String>,
@@ -491,7 +529,16 @@ fn api_error(operation: &Operation, status: StatusCode, body: &[u8], opc_request
         }
     };
     let remedy = remedy(operation, status.as_u16(), &code, &message);
-    OciError::Api { operation: operation.name, status: status.as_u16(), code, message, opc_request_id, remedy }
+    let retry_after_secs = retry_after.map(|s| u16::try_from(s).unwrap_or(u16::MAX));
+    OciError::Api {
+        operation: operation.name,
+        status: status.as_u16(),
+        code,
+        message,
+        opc_request_id,
+        remedy,
+        retry_after_secs,
+    }
 }
 
 fn status_code_name(status: StatusCode) -> String {

@@ -78,6 +78,9 @@ pub enum OciError {
         opc_request_id: Option<String>,
         /// What to do about it, when known.
         remedy: Option<String>,
+        /// Seconds a throttled (429) call was asked to wait before its retry (`Retry-After`;
+        /// 16 bits keep the error small, and OCI asks for seconds, not hours).
+        retry_after_secs: Option<u16>,
     },
     /// The request did not get an HTTP answer.
     #[error("{operation} failed: {kind_text} ({detail}){}", remedy_suffix(&Some(transport_remedy(*kind).to_owned())), kind_text = transport_text(*kind))]
@@ -198,6 +201,16 @@ impl OciError {
         }
     }
 
+    /// The `Retry-After` a throttled answer carried.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            OciError::Api { retry_after_secs, .. } => {
+                retry_after_secs.map(|s| std::time::Duration::from_secs(s.into()))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the SDK's default strategy would try again: 429, 5xx except 501, 409
     /// `IncorrectState`/`LockConflict`, timeouts and connection failures.
     pub fn is_retryable(&self) -> bool {
@@ -298,6 +311,7 @@ mod tests {
             message: String::new(),
             opc_request_id: None,
             remedy: None,
+            retry_after_secs: None,
         };
         for (status, code, retry) in [
             (429, "TooManyRequests", true),
@@ -327,6 +341,7 @@ mod tests {
             message: "Authorization failed or requested resource not found.".into(),
             opc_request_id: Some("ABC/123".into()),
             remedy: remedy(&CREATE_RULE, 404, "NotAuthorizedOrNotFound", ""),
+            retry_after_secs: None,
         };
         let text = err.to_string();
         assert!(

@@ -19,6 +19,7 @@ pub mod key;
 pub mod metadata;
 pub mod objectstorage;
 pub mod ons;
+pub mod pace;
 pub mod principal;
 #[cfg(test)]
 mod properties;

@@ -3,6 +3,7 @@ use server::oci::client::RetryPolicy;
 use server::oci::client::collect_pages;
 use server::oci::key::PrivateKey;
 use server::oci::ons::ListTopicsRequest;
+use server::oci::region::Service;
 use server::oci::signer::ApiKey;
 use server::sandbox::FaultSpec;
 use std::time::Duration;
@@ -66,7 +67,8 @@ async fn the_token_bucket_throttles_each_operation_and_refills() {
     let t = spawn_sandbox().await;
     let slow = FaultSpec { rate_per_second: 2, burst: 3, ..FaultSpec::default() };
     t.sandbox.set_faults([("notifications".to_owned(), slow)].into()).unwrap();
-    let once = t.client.clone().with_retry(RetryPolicy::none());
+    // Its own pace: this client's 429s teach the other nothing.
+    let once = t.client.clone().with_retry(RetryPolicy::none()).with_pace(Default::default());
     let list = ListTopicsRequest { compartment_id: PROD.into(), ..Default::default() };
     for _ in 0..3 {
         once.list_topics(&list).await.unwrap();
@@ -94,18 +96,22 @@ async fn the_token_bucket_throttles_each_operation_and_refills() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     once.list_topics(&list).await.expect("a token came back");
 
-    // A faster bucket, and the retrying client: every create lands exactly once.
+    // A faster bucket, and 30 creates at once: the client learns the pace (it slows its
+    // Notifications calls, and only those), retries each throttled create after the Retry-After,
+    // and every create lands exactly once.
     let brisk = FaultSpec { rate_per_second: 100, burst: 2, ..FaultSpec::default() };
     t.sandbox.set_faults([("notifications".to_owned(), brisk)].into()).unwrap();
     let before = t.sandbox.faults().injected;
-    // One after another: the test client's retries (5 to 20 ms apart) outlast a 10 ms refill. A
-    // client that only retries cannot get 30 concurrent creates through such a bucket; adapting its
-    // rate is the client's part of issue 21.
-    let mut ids = Vec::new();
-    for i in 0..30 {
-        ids.push(t.client.create_topic(&topic_details(&format!("bucket-{i}"), PROD)).await.unwrap().body.topic_id);
-    }
+    assert_eq!(t.client.pace().state(Service::Notifications).rate, None, "not paced before a 429");
+    let creates = (0..30).map(|i| {
+        let client = t.client.clone();
+        async move { client.create_topic(&topic_details(&format!("bucket-{i}"), PROD)).await }
+    });
+    let answers = futures_util::future::join_all(creates).await;
+    let ids: Vec<String> = answers.into_iter().map(|a| a.expect("every create lands").body.topic_id).collect();
     assert!(t.sandbox.faults().injected > before, "some creates were throttled");
+    assert!(t.client.pace().state(Service::Notifications).rate.is_some(), "Notifications calls are paced");
+    assert_eq!(t.client.pace().state(Service::Events).rate, None, "Events calls are not");
     t.sandbox.set_faults(Default::default()).unwrap();
     assert_eq!(topic_count(&t).await, 31, "30 created and the first, no duplicates");
     assert_eq!(ids.iter().collect::<std::collections::BTreeSet<_>>().len(), 30);

@@ -25,6 +25,8 @@ enum Step {
     Ok(serde_json::Value, Vec<(&'static str, &'static str)>),
     /// Do not answer for this long.
     Hang(Duration),
+    /// Answer 429 asking for this many seconds' wait.
+    Throttle(&'static str),
 }
 
 #[derive(Default)]
@@ -55,6 +57,12 @@ async fn scripted(State(script): State<Arc<Script>>, request: Request) -> AxumRe
             tokio::time::sleep(duration).await;
             StatusCode::OK.into_response()
         }
+        Step::Throttle(seconds) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", seconds)],
+            axum::Json(serde_json::json!({"code": "TooManyRequests", "message": "slow down"})),
+        )
+            .into_response(),
     }
 }
 
@@ -291,4 +299,23 @@ fn urls_use_the_override_or_the_regional_host() {
     assert_eq!(client.base_url(Service::Events), "https://events.eu-frankfurt-1.oci.oraclecloud.com/20181201");
     let client = client.with_endpoint(Service::Audit, "http://127.0.0.1:9/");
     assert_eq!(client.base_url(Service::Audit), "http://127.0.0.1:9/20190901");
+}
+
+/// A 429's Retry-After outlasts the retry policy's short delay, and the service gets paced.
+#[tokio::test]
+async fn a_throttled_call_waits_as_long_as_oci_asks_and_paces_the_service() {
+    let (client, script) = setup(vec![Step::Throttle("1"), Step::Ok(rule(), vec![])]).await;
+    let started = Instant::now();
+    let response = client.send::<serde_json::Value>(create_call()).await.unwrap();
+    assert_eq!(response.attempts, 2);
+    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}, not the second asked", started.elapsed());
+    assert!(client.pace().state(Service::Events).rate.is_some());
+    assert_eq!(client.pace().state(Service::Notifications).rate, None);
+    assert_eq!(script.seen.lock().unwrap().len(), 2);
+
+    // A Retry-After that is not a number of seconds is ignored, not an error.
+    let (client, _) = setup(vec![Step::Throttle("soon"), Step::Ok(rule(), vec![])]).await;
+    let started = Instant::now();
+    client.send::<serde_json::Value>(create_call()).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
 }
