@@ -1,43 +1,72 @@
-//! Applying a 30-resource template (10 topics, an e-mail subscription and a rule for each) to the
-//! sandbox with 100 ms added to every call, against the seed's approach: the official OCI Python
-//! SDK making the same creates one call after another (`sequential_apply.py`), against the same
-//! sandbox in the same run. Then the same apply with a fifth of the calls answered 429, counting
-//! what exists afterwards (it must be exactly the template's resources: no duplicates).
+//! Plan + apply of 30, 300 and 3,000 resources against the sandbox with 100 ms added to every
+//! call and its persistence on (as `signalbox serve` runs it), side by side with the anchors in
+//! the same run: the official OCI Python SDK making the same creates one call after another (the
+//! seed's workflow, 30 resources) and from a pool of 32 threads (every size), see `sdk_apply.py`.
+//! Then each size again under the sandbox's token bucket (OCI-like throttling per tenancy and
+//! operation), counting what the compartment holds afterwards: exactly the template's resources,
+//! no duplicates.
+//!
+//! The templates: 30 = 10 topics, 10 e-mail subscriptions, 10 rules; 300 = 100 of each; 3,000 =
+//! 100 topics (a compartment's limit), 1,450 subscriptions, 1,450 rules, fanned out over them.
+//! Every run deploys to a compartment of its own, so each meets an empty one.
 //!
 //! Run with `.ci/bench-apply` (it makes a virtualenv with the `oci` package and passes its Python
-//! as `SIGNALBOX_BENCH_PYTHON`); `SIGNALBOX_BENCH_STEPS=1` also prints when each step started and
-//! how long it took.
+//! as `SIGNALBOX_BENCH_PYTHON`). `SIGNALBOX_BENCH_APPLY_SIZES=30,300` picks sizes;
+//! `SIGNALBOX_BENCH_STEPS=1` prints when each step of the 30-resource runs started and how long it
+//! took. Results go to stdout and, as JSON lines, to `target/bench/apply.jsonl` for the chart.
 
 #[path = "../tests/support/console.rs"]
 mod console;
 
-use console::{Console, pairs_template};
+use console::{Console, fanout_template};
 use serde_json::{Value, json};
 use server::Application;
 use server::builtin::BUILTIN_USER;
 use server::config::{Config, TEST_ADMIN_PASSWORD};
+use server::oci::client::{OciClient, collect_pages};
+use server::oci::events::ListRulesRequest;
 use server::oci::key::PrivateKey;
+use server::oci::ons::{ListSubscriptionsRequest, ListTopicsRequest};
 use server::sandbox::FaultSpec;
+use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const PAIRS: usize = 10;
-const RUNS: usize = 5;
 const LATENCY_MS: u64 = 100;
-/// Signalbox's runs deploy here and destroy after each run, so every run sees the same
-/// compartment; the script creates in `dev`; the throttled run deploys to `shared`.
-const COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxprod";
-const SCRIPT_COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxdev";
-const THROTTLED_COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxshared";
+/// The sandbox's bucket per tenancy and create operation in the throttled runs: 100 calls a
+/// second after a burst of 20 (binding: unthrottled, Signalbox sends up to 320 a second).
+const BUCKET_RATE: u32 = 100;
+const BUCKET_BURST: u32 = 20;
+/// Threads of the SDK pool anchor.
+const POOL: usize = 32;
 
-/// Plans and applies the template with `prefix`; returns (plan, apply) durations and the run.
-async fn deploy(
-    console: &Console,
-    template_id: i64,
-    connection: i64,
-    compartment: &str,
-    prefix: &str,
-) -> (Duration, Duration, Value) {
+/// Topics, subscriptions and rules of a template of `size` resources.
+fn shape(size: usize) -> (usize, usize, usize) {
+    let topics = (size / 3).min(100);
+    let subscriptions = (size - topics) / 2;
+    (topics, subscriptions, size - topics - subscriptions)
+}
+
+/// Runs of each size (the medians are of these).
+fn runs(size: usize) -> usize {
+    match size {
+        0..=30 => 5,
+        31..=300 => 3,
+        _ => 1,
+    }
+}
+
+/// The ideal time of an apply: one latency per level (topics, then what needs them) plus each
+/// level's creates at the allowed rate; `rate` is per create operation (subscriptions and rules
+/// have their own, so they run side by side).
+fn ideal(size: usize, rate: f64) -> f64 {
+    let (topics, subscriptions, rules) = shape(size);
+    let latency = LATENCY_MS as f64 / 1000.0;
+    2.0 * latency + topics as f64 / rate + subscriptions.max(rules) as f64 / rate
+}
+
+/// Plans and applies the template to `compartment`; returns (plan, apply) durations and the run.
+async fn deploy(console: &Console, template_id: i64, connection: i64, compartment: &str, prefix: &str) -> Deployed {
     let target = json!({
         "template_id": template_id,
         "version": 1,
@@ -47,19 +76,36 @@ async fn deploy(
     });
     let started = Instant::now();
     let review = console.post("/deployments/plan", target.clone()).await;
-    let planned = started.elapsed();
+    let plan = started.elapsed();
     let mut body = target;
     body["name"] = json!(prefix);
     body["digest"] = review["digest"].clone();
     let started = Instant::now();
     let run = console.post("/deployments", body).await;
-    let finished = wait(console, &run).await;
-    (planned, started.elapsed(), finished)
+    let run = wait(console, &run).await;
+    Deployed { plan, apply: started.elapsed(), run }
+}
+
+struct Deployed {
+    plan: Duration,
+    apply: Duration,
+    run: Value,
+}
+
+impl Deployed {
+    fn total(&self) -> f64 {
+        (self.plan + self.apply).as_secs_f64()
+    }
+
+    /// Calls made by the run's steps (retries included).
+    fn calls(&self) -> i64 {
+        self.run["steps"].as_array().map_or(0, |steps| steps.iter().map(|s| s["attempts"].as_i64().unwrap_or(0)).sum())
+    }
 }
 
 /// Where a run's time went: (run created → first call, first call → last step done, last step
 /// done → run finished), in milliseconds.
-fn breakdown(run: &Value) -> (i64, i64, i64) {
+fn breakdown(run: &Value, print_steps: bool) -> (i64, i64, i64) {
     let at = |v: &Value| v.as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
     let steps = run["steps"].as_array().cloned().unwrap_or_default();
     let (Some(created), Some(finished)) = (at(&run["run"]["started_at"]), at(&run["run"]["finished_at"])) else {
@@ -69,7 +115,7 @@ fn breakdown(run: &Value) -> (i64, i64, i64) {
     let last = steps.iter().filter_map(|s| at(&s["finished_at"])).max().unwrap_or(finished);
     let ms =
         |a: chrono::DateTime<chrono::FixedOffset>, b: chrono::DateTime<chrono::FixedOffset>| (b - a).num_milliseconds();
-    if std::env::var_os("SIGNALBOX_BENCH_STEPS").is_some() {
+    if print_steps {
         for step in &steps {
             if let (Some(start), Some(end)) = (at(&step["started_at"]), at(&step["finished_at"])) {
                 println!("  {:>4} ms +{:>4} ms {} {}", ms(first, start), ms(start, end), step["kind"], step["key"]);
@@ -87,7 +133,7 @@ async fn wait(console: &Console, run: &Value) -> Value {
         if now["run"]["state"] != "running" {
             return now;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -102,16 +148,86 @@ async fn destroy(console: &Console, deployment: &Value) -> Duration {
     started.elapsed()
 }
 
+/// What a compartment holds: (topics, subscriptions, rules), read without added latency.
+async fn holdings(client: &OciClient, compartment: &str) -> (usize, usize, usize) {
+    let topics = collect_pages(|page| {
+        let request =
+            ListTopicsRequest { compartment_id: compartment.into(), page, limit: Some(50), ..Default::default() };
+        async move { client.list_topics(&request).await }
+    })
+    .await
+    .expect("topics listed");
+    let subscriptions = collect_pages(|page| {
+        let request = ListSubscriptionsRequest {
+            compartment_id: compartment.into(),
+            page,
+            limit: Some(50),
+            ..Default::default()
+        };
+        async move { client.list_subscriptions(&request).await }
+    })
+    .await
+    .expect("subscriptions listed");
+    let rules = collect_pages(|page| {
+        let request =
+            ListRulesRequest { compartment_id: compartment.into(), page, limit: Some(50), ..Default::default() };
+        async move { client.list_rules(&request).await }
+    })
+    .await
+    .expect("rules listed");
+    (topics.len(), subscriptions.len(), rules.len())
+}
+
+/// The SDK script's arguments up to the compartment.
+struct Sdk {
+    python: String,
+    sandbox: String,
+    key_file: String,
+    tenancy: String,
+    fingerprint: String,
+}
+
+impl Sdk {
+    /// Runs the script with `threads` threads; returns its seconds.
+    fn apply(&self, size: usize, threads: usize, compartment: &str, prefix: &str) -> f64 {
+        let (topics, subscriptions, rules) = shape(size);
+        let output = Command::new(&self.python)
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sdk_apply.py"))
+            .args([&self.sandbox, &self.key_file, &self.tenancy, BUILTIN_USER, &self.fingerprint, compartment, prefix])
+            .args([topics, subscriptions, rules, threads].map(|n| n.to_string()))
+            .output()
+            .expect("the Python SDK script runs (set SIGNALBOX_BENCH_PYTHON to a Python with the oci package)");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let result: Value = serde_json::from_slice(&output.stdout).expect("the script prints JSON");
+        assert_eq!(result["calls"], size);
+        result["seconds"].as_f64().expect("seconds")
+    }
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Appends one result to `target/bench/apply.jsonl`.
+fn record(line: Value) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    let _ = std::fs::create_dir_all(&dir);
+    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("apply.jsonl")) {
+        let _ = writeln!(file, "{line}");
+    }
 }
 
 #[tokio::main]
 async fn main() {
-    let python = std::env::var("SIGNALBOX_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let sizes: Vec<usize> = std::env::var("SIGNALBOX_BENCH_APPLY_SIZES")
+        .unwrap_or_else(|_| "30,300,3000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
     let data_dir = tempfile::tempdir().expect("temporary data directory");
-    let app = Application::build(Config::for_tests(data_dir.path())).await.expect("application starts");
+    let config = Config { sandbox_persist: true, ..Config::for_tests(data_dir.path()) };
+    let app = Application::build(config).await.expect("application starts");
     let base = format!("http://{}", app.local_addr().expect("bound address"));
     let builtin = app.builtin();
     tokio::spawn(app.run_until_stopped());
@@ -119,110 +235,140 @@ async fn main() {
     let console = Console::login(&base, TEST_ADMIN_PASSWORD).await;
     let connections = console.get("/connections").await;
     let connection = connections[0]["id"].as_i64().expect("sandbox connection");
-    let created = console.post("/templates", json!({"source": {"document": pairs_template(PAIRS)}})).await;
-    let template_id = created["template"]["id"].as_i64().expect("template id");
 
     let key_file = data_dir.path().join("sandbox").join("api_key.pem");
     let key = PrivateKey::from_pem(&std::fs::read(&key_file).expect("built-in key"), None).expect("key loads");
-    let fingerprint = key.fingerprint().as_str().to_owned();
-    let tenancy = builtin.sandbox.tenancy().to_owned();
-    let sandbox = format!("{base}{}", server::builtin::SANDBOX_PATH);
+    let sdk = Sdk {
+        python: std::env::var("SIGNALBOX_BENCH_PYTHON").unwrap_or_else(|_| "python3".into()),
+        sandbox: format!("{base}{}", server::builtin::SANDBOX_PATH),
+        key_file: key_file.to_str().expect("utf-8 path").to_owned(),
+        tenancy: builtin.sandbox.tenancy().to_owned(),
+        fingerprint: key.fingerprint().as_str().to_owned(),
+    };
 
     let latency = FaultSpec { latency_ms: LATENCY_MS, ..FaultSpec::default() };
+    let bucket = FaultSpec { rate_per_second: BUCKET_RATE, burst: BUCKET_BURST, ..latency };
     let set = |spec: FaultSpec| {
         builtin
             .sandbox
             .set_faults([("notifications".to_owned(), spec), ("events".to_owned(), spec)].into())
             .expect("faults")
     };
-    set(latency);
-
-    println!("{} resources per apply, {LATENCY_MS} ms added to every sandbox call, {RUNS} runs each", 3 * PAIRS);
-    let mut ours = Vec::new();
-    let mut plans = Vec::new();
-    let mut python_runs = Vec::new();
-    let mut destroys = Vec::new();
-    for n in 0..RUNS {
-        let (plan, apply, run) = deploy(&console, template_id, connection, COMPARTMENT, &format!("sb{n}")).await;
-        assert_eq!(run["run"]["state"], "succeeded", "{run}");
-        plans.push(plan.as_secs_f64());
-        ours.push(apply.as_secs_f64());
-        destroys.push(destroy(&console, &run["deployment_id"]).await.as_secs_f64());
-        let (to_first, calls, to_done) = breakdown(&run);
-
-        let output = Command::new(&python)
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sequential_apply.py"))
-            .args([&sandbox, key_file.to_str().expect("utf-8 path"), &tenancy, BUILTIN_USER, &fingerprint])
-            .arg(SCRIPT_COMPARTMENT)
-            .args([format!("py{n}"), PAIRS.to_string()])
-            .output()
-            .expect("the Python SDK script runs (set SIGNALBOX_BENCH_PYTHON to a Python with the oci package)");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let result: Value = serde_json::from_slice(&output.stdout).expect("the script prints JSON");
-        assert_eq!(result["calls"], 3 * PAIRS);
-        python_runs.push(result["seconds"].as_f64().expect("seconds"));
-        println!(
-            "run {n}: Signalbox plan {:.3} s + apply {:.3} s (run created → first call {to_first} ms, calls {calls} ms, \
-             last call → run done {to_done} ms; destroy {:.3} s); Python SDK sequential {:.3} s",
-            plan.as_secs_f64(),
-            apply.as_secs_f64(),
-            destroys[n],
-            python_runs[n]
-        );
-    }
-    let (plan, apply, sdk, destroyed) = (median(plans), median(ours), median(python_runs), median(destroys));
-    println!();
-    println!("{:<44} {:>10}", "median of runs", "seconds");
-    println!("{:<44} {:>10.3}", "Python SDK, one call after another (anchor)", sdk);
-    println!("{:<44} {:>10.3}", "Signalbox apply (reviewed plan to done)", apply);
-    println!("{:<44} {:>10.3}", "Signalbox plan (read the compartment)", plan);
-    println!("{:<44} {:>10.3}", "Signalbox destroy (reviewed plan to done)", destroyed);
-    println!("{:<44} {:>9.1}x", "apply speed-up over the anchor", sdk / apply);
-    println!("{:<44} {:>9.1}x", "plan + apply speed-up over the anchor", sdk / (plan + apply));
-
-    // A fifth of calls throttled: the apply still completes, with nothing made twice.
-    set(FaultSpec { throttle_rate: 0.2, ..latency });
-    let (_, apply, run) = deploy(&console, template_id, connection, THROTTLED_COMPARTMENT, "throttled").await;
-    let injected = builtin.sandbox.faults().injected;
-    set(FaultSpec::default());
-    assert_eq!(run["run"]["state"], "succeeded", "{run}");
-    let calls: i64 = run["steps"].as_array().expect("steps").iter().map(|s| s["attempts"].as_i64().unwrap_or(0)).sum();
-    let scope = format!("/connections/{connection}");
-    let count = |list: Value, field: &str, prefix: &str| {
-        list.as_array()
-            .expect("a list")
-            .iter()
-            .filter(|i| i[field].as_str().is_some_and(|n| n.starts_with(prefix)))
-            .count()
-    };
-    let topics =
-        console.get(&format!("{scope}/topics?compartment_id={THROTTLED_COMPARTMENT}&limit=200")).await["items"].take();
-    let rules =
-        console.get(&format!("{scope}/rules?compartment_id={THROTTLED_COMPARTMENT}&limit=200")).await["items"].take();
-    let topic_count = count(topics.clone(), "name", "throttled-");
-    let rule_count = count(rules, "name", "throttled-");
-    let ids: Vec<String> = topics
-        .as_array()
-        .expect("topics")
-        .iter()
-        .filter(|t| t["name"].as_str().is_some_and(|n| n.starts_with("throttled-")))
-        .map(|t| t["id"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    let subscriptions = console.get(&format!("{scope}/subscriptions?compartment_id={THROTTLED_COMPARTMENT}")).await;
-    let subscription_count = subscriptions
-        .as_array()
-        .expect("subscriptions")
-        .iter()
-        .filter(|s| s["topic_id"].as_str().is_some_and(|t| ids.iter().any(|id| id == t)))
-        .count();
-    println!();
+    let unthrottled_rate = server::apply::CONCURRENCY as f64 * 1000.0 / LATENCY_MS as f64;
     println!(
-        "with 20% 429s: apply {:.3} s, {calls} calls for {} steps, {injected} faults injected; \
-         topics {topic_count}, subscriptions {subscription_count}, rules {rule_count} (expected {PAIRS} each)",
-        apply.as_secs_f64(),
-        3 * PAIRS
+        "{LATENCY_MS} ms added to every sandbox call, sandbox persistence on; throttled runs: a bucket of \
+         {BUCKET_RATE}/s (burst {BUCKET_BURST}) per tenancy and operation; SDK pool of {POOL} threads"
     );
-    let duplicates = (topic_count + subscription_count + rule_count) as i64 - (3 * PAIRS) as i64;
-    println!("duplicates: {duplicates}");
-    assert_eq!((topic_count, subscription_count, rule_count), (PAIRS, PAIRS, PAIRS));
+    let mut summary = Vec::new();
+    for &size in &sizes {
+        let (topics, subscriptions, rules) = shape(size);
+        let document = fanout_template(&format!("{size} resources"), topics, subscriptions, rules);
+        let created = console.post("/templates", json!({"source": {"document": document}})).await;
+        let template_id = created["template"]["id"].as_i64().expect("template id");
+        println!();
+        println!("== {size} resources: {topics} topics, {subscriptions} subscriptions, {rules} rules");
+
+        set(latency);
+        let (mut plans, mut applies, mut totals, mut pools, mut sequentials, mut destroys) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for n in 0..runs(size) {
+            let compartment = format!("ocid1.compartment.oc1..bench{size}sb{n}");
+            let deployed = deploy(&console, template_id, connection, &compartment, &format!("sb{size}r{n}")).await;
+            assert_eq!(deployed.run["run"]["state"], "succeeded", "{}", deployed.run);
+            let (to_first, calls, to_done) =
+                breakdown(&deployed.run, size == 30 && std::env::var_os("SIGNALBOX_BENCH_STEPS").is_some());
+            plans.push(deployed.plan.as_secs_f64());
+            applies.push(deployed.apply.as_secs_f64());
+            totals.push(deployed.total());
+            let mut line = format!(
+                "run {n}: Signalbox plan {:.3} s + apply {:.3} s = {:.3} s (run created → first call {to_first} ms, \
+                 calls {calls} ms, last call → run done {to_done} ms)",
+                deployed.plan.as_secs_f64(),
+                deployed.apply.as_secs_f64(),
+                deployed.total()
+            );
+            if size == 30 {
+                let destroyed = destroy(&console, &deployed.run["deployment_id"]).await.as_secs_f64();
+                destroys.push(destroyed);
+                line += &format!("; destroy {destroyed:.3} s");
+                let sequential =
+                    sdk.apply(size, 1, &format!("ocid1.compartment.oc1..bench{size}seq{n}"), &format!("seq{size}r{n}"));
+                sequentials.push(sequential);
+                line += &format!("; SDK sequential {sequential:.3} s");
+            }
+            let pool = sdk.apply(
+                size,
+                POOL,
+                &format!("ocid1.compartment.oc1..bench{size}pool{n}"),
+                &format!("pool{size}r{n}"),
+            );
+            pools.push(pool);
+            println!("{line}; SDK {POOL}-thread pool {pool:.3} s");
+        }
+        let (plan, apply, total, pool) = (median(plans), median(applies), median(totals), median(pools));
+        let ideal_time = ideal(size, unthrottled_rate);
+        println!("median: Signalbox plan + apply {total:.3} s (plan {plan:.3} s, apply {apply:.3} s)");
+        println!(
+            "  vs SDK {POOL}-thread pool {pool:.3} s: {:.1}x; ideal (2 levels × {LATENCY_MS} ms + creates at \
+             {unthrottled_rate:.0}/s) {ideal_time:.3} s: {:.2}x of ideal (goal ≤ 2x at 3,000)",
+            pool / total,
+            total / ideal_time
+        );
+        let mut result = json!({
+            "size": size, "throttled": false, "plan": plan, "apply": apply, "total": total,
+            "sdk_pool": pool, "ideal": ideal_time,
+        });
+        if size == 30 {
+            let sequential = median(sequentials);
+            println!(
+                "  vs SDK one call after another (the seed's workflow) {sequential:.3} s: {:.1}x plan + apply \
+                 (goal ≥ 8x), {:.1}x apply alone; destroy {:.3} s",
+                sequential / total,
+                sequential / apply,
+                median(destroys.clone())
+            );
+            result["sdk_sequential"] = json!(sequential);
+            result["destroy"] = json!(median(destroys));
+        }
+        record(result.clone());
+        summary.push(result);
+
+        // Under the token bucket: the same template, a fresh compartment, and what it holds after.
+        set(bucket);
+        let before = builtin.sandbox.faults().injected;
+        let compartment = format!("ocid1.compartment.oc1..bench{size}throttled");
+        let deployed = deploy(&console, template_id, connection, &compartment, &format!("thr{size}")).await;
+        let throttled = builtin.sandbox.faults().injected - before;
+        let pool_compartment = format!("ocid1.compartment.oc1..bench{size}throttledpool");
+        let before = builtin.sandbox.faults().injected;
+        let pool = sdk.apply(size, POOL, &pool_compartment, &format!("thrpool{size}"));
+        let pool_throttled = builtin.sandbox.faults().injected - before;
+        set(FaultSpec::default());
+        assert_eq!(deployed.run["run"]["state"], "succeeded", "{}", deployed.run);
+        let held = holdings(&builtin.client, &compartment).await;
+        let pool_held = holdings(&builtin.client, &pool_compartment).await;
+        let duplicates = (held.0 + held.1 + held.2) as i64 - size as i64;
+        let throttled_ideal = ideal(size, f64::from(BUCKET_RATE));
+        println!(
+            "throttled: Signalbox plan + apply {:.3} s ({:.2}x unthrottled, goal ≤ 2x; ideal at {BUCKET_RATE}/s \
+             {throttled_ideal:.3} s), {} calls for {size} steps, {throttled} answered 429; holds {held:?}: \
+             {duplicates} duplicates",
+            deployed.total(),
+            deployed.total() / total,
+            deployed.calls(),
+        );
+        println!(
+            "  SDK {POOL}-thread pool {pool:.3} s ({:.2}x its unthrottled), {pool_throttled} answered 429; holds {pool_held:?}",
+            pool / summary.last().and_then(|r| r["sdk_pool"].as_f64()).unwrap_or(f64::NAN)
+        );
+        assert_eq!(held, shape(size), "exactly the template's resources");
+        let result = json!({
+            "size": size, "throttled": true, "total": deployed.total(), "calls": deployed.calls(),
+            "throttled_calls": throttled, "duplicates": duplicates, "sdk_pool": pool, "ideal": throttled_ideal,
+        });
+        record(result.clone());
+        summary.push(result);
+    }
+    println!();
+    println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
 }

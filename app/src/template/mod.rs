@@ -34,9 +34,11 @@ use std::collections::BTreeSet;
 
 /// The format this module reads and writes.
 pub const FORMAT: &str = "signalbox.template/v1";
-/// Most resources of any one kind in a template (a design choice: a plan and its review stay
-/// readable, and one apply stays well inside OCI's per-tenancy request limits).
-pub const MAX_RESOURCES: usize = 100;
+/// Most resources of any one kind in a template (a design choice). A compartment's 100 topics
+/// with a fan-out of 15 subscriptions and rules each fit; the apply engine schedules such a plan
+/// without rescans and paces itself to OCI's limits, and the whole template stays well inside a
+/// request body (1 MiB by default).
+pub const MAX_RESOURCES: usize = 1_500;
 /// Most parameters a template declares.
 pub const MAX_PARAMETERS: usize = 50;
 /// Longest resource key.

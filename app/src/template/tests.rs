@@ -508,3 +508,25 @@ mod exporting {
         assert!(text.contains("--condition '{\"eventType\":"), "{text}");
     }
 }
+
+#[test]
+fn a_template_holds_at_most_1500_of_a_kind() {
+    let rules = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                json!({
+                    "key": format!("r{i}"), "name": format!("{{{{prefix}}}}-rule-{i}"),
+                    "condition": {"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]},
+                    "actions": [{"kind": "ONS", "topic": "alerts"}]
+                })
+            })
+            .collect()
+    };
+    let mut doc = minimal();
+    doc["rules"] = json!(rules(MAX_RESOURCES));
+    assert!(template(doc.clone()).is_ok(), "1,500 rules fit");
+    doc["rules"] = json!(rules(MAX_RESOURCES + 1));
+    let problems = template(doc).unwrap_err();
+    assert_eq!(fields(&problems), ["rules"]);
+    assert!(problems[0].message.contains("split it into two templates"), "{}", problems[0].message);
+}

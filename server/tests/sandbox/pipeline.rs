@@ -1,6 +1,6 @@
 use crate::helpers::*;
 use server::oci::compute::LaunchInstanceDetails;
-use server::oci::ons::{Protocol, SubscriptionState};
+use server::oci::ons::{CreateSubscriptionDetails, Protocol, SubscriptionState};
 use std::time::Duration;
 
 /// The seed workflow end to end: topic, HTTPS subscription confirmed by handshake, a rule on
@@ -13,8 +13,18 @@ async fn a_launch_in_the_rules_compartment_reaches_the_subscriber_once() {
     let mut details = topic_details("infra-alerts", PROD);
     details.description = Some("Instance lifecycle".into());
     let topic = t.client.create_topic(&details).await.unwrap().body;
-    let subscription_id = subscribe(&t, &topic.topic_id, PROD, Protocol::CustomHttps, &receiver.url).await;
-    let subscription = t.client.get_subscription(&subscription_id).await.unwrap().body;
+    let details = CreateSubscriptionDetails {
+        topic_id: topic.topic_id.clone(),
+        compartment_id: PROD.into(),
+        protocol: Protocol::CustomHttps,
+        endpoint: receiver.url.clone(),
+        metadata: None,
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    };
+    // As created it waits for the handshake (a later read may already find it confirmed: the
+    // receiver answers within milliseconds).
+    let subscription = t.client.create_subscription(&details).await.unwrap().body;
     assert_eq!(subscription.lifecycle_state, SubscriptionState::Pending);
     let confirmed = eventually(Duration::from_secs(5), async || {
         t.client.get_subscription(&subscription.id).await.unwrap().body.lifecycle_state == SubscriptionState::Active

@@ -66,27 +66,35 @@ impl Console {
 /// `{{prefix}}-rule-N` sending to it: `3 * pairs` resources.
 #[allow(dead_code, reason = "not every binary that includes this module deploys a template")]
 pub fn pairs_template(pairs: usize) -> Value {
-    let topics: Vec<Value> =
-        (0..pairs).map(|i| json!({"key": format!("t{i}"), "name": format!("{{{{prefix}}}}-topic-{i}")})).collect();
-    let subscriptions: Vec<Value> = (0..pairs)
-        .map(|i| json!({"key": format!("s{i}"), "topic": format!("t{i}"), "protocol": "EMAIL", "endpoint": format!("oncall-{i}@example.com")}))
+    fanout_template(&format!("{pairs} pairs"), pairs, pairs, pairs)
+}
+
+/// A template of `topics` topics, `subscriptions` e-mail subscriptions and `rules` rules;
+/// subscription and rule i go to topic i modulo `topics`. Names start with the `prefix` parameter.
+#[allow(dead_code, reason = "not every binary that includes this module deploys a template")]
+pub fn fanout_template(name: &str, topics: usize, subscriptions: usize, rules: usize) -> Value {
+    let topic = |i: usize| format!("t{}", i % topics.max(1));
+    let topic_list: Vec<Value> =
+        (0..topics).map(|i| json!({"key": format!("t{i}"), "name": format!("{{{{prefix}}}}-topic-{i}")})).collect();
+    let subscription_list: Vec<Value> = (0..subscriptions)
+        .map(|i| json!({"key": format!("s{i}"), "topic": topic(i), "protocol": "EMAIL", "endpoint": format!("oncall-{i}@example.com")}))
         .collect();
-    let rules: Vec<Value> = (0..pairs)
+    let rule_list: Vec<Value> = (0..rules)
         .map(|i| {
             json!({
                 "key": format!("r{i}"),
                 "name": format!("{{{{prefix}}}}-rule-{i}"),
                 "condition": {"eventType": ["com.oraclecloud.computeapi.launchinstance.end"]},
-                "actions": [{"kind": "ONS", "topic": format!("t{i}")}],
+                "actions": [{"kind": "ONS", "topic": topic(i)}],
             })
         })
         .collect();
     json!({
         "format": "signalbox.template/v1",
-        "name": format!("{pairs} pairs"),
+        "name": name,
         "parameters": [{"name": "prefix", "type": "string", "required": true}],
-        "topics": topics,
-        "subscriptions": subscriptions,
-        "rules": rules,
+        "topics": topic_list,
+        "subscriptions": subscription_list,
+        "rules": rule_list,
     })
 }
