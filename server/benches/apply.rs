@@ -125,16 +125,33 @@ fn breakdown(run: &Value, print_steps: bool) -> (i64, i64, i64) {
     (ms(created, first), ms(first, last), ms(last, finished))
 }
 
-/// Polls a run until it ends.
+/// Follows a run's event stream (as the console's run page does) until it ends; returns the run.
 async fn wait(console: &Console, run: &Value) -> Value {
-    let path = format!("/deployments/{}/runs/{}", run["deployment_id"], run["run"]["id"]);
-    loop {
-        let now = console.get(&path).await;
-        if now["run"]["state"] != "running" {
-            return now;
+    let url = console.url(&format!("/deployments/{}/runs/{}/events", run["deployment_id"], run["run"]["id"]));
+    let mut response =
+        console.http.get(url).timeout(Duration::from_secs(3_600)).send().await.expect("the run's event stream");
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut last = Value::Null;
+    while let Some(chunk) = response.chunk().await.expect("the event stream reads") {
+        buffer.extend_from_slice(&chunk);
+        while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
+            let event: Vec<u8> = buffer.drain(..end + 2).collect();
+            let text = String::from_utf8_lossy(&event);
+            let data: Vec<&str> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(|d| d.strip_prefix(' ').unwrap_or(d))
+                .collect();
+            if data.is_empty() {
+                continue;
+            }
+            last = serde_json::from_str(&data.join("\n")).expect("a run as JSON");
+            if last["run"]["state"] != "running" {
+                return last;
+            }
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    last
 }
 
 /// Plans and applies the deployment's destruction; returns how long the apply took.
@@ -202,6 +219,16 @@ impl Sdk {
         assert_eq!(result["calls"], size);
         result["seconds"].as_f64().expect("seconds")
     }
+}
+
+/// CPU seconds this process (Signalbox and its embedded sandbox) has used, from `/proc/self/stat`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -273,7 +300,9 @@ async fn main() {
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for n in 0..runs(size) {
             let compartment = format!("ocid1.compartment.oc1..bench{size}sb{n}");
+            let cpu = cpu_seconds();
             let deployed = deploy(&console, template_id, connection, &compartment, &format!("sb{size}r{n}")).await;
+            let cpu = cpu_seconds() - cpu;
             assert_eq!(deployed.run["run"]["state"], "succeeded", "{}", deployed.run);
             let (to_first, calls, to_done) =
                 breakdown(&deployed.run, size == 30 && std::env::var_os("SIGNALBOX_BENCH_STEPS").is_some());
@@ -282,7 +311,7 @@ async fn main() {
             totals.push(deployed.total());
             let mut line = format!(
                 "run {n}: Signalbox plan {:.3} s + apply {:.3} s = {:.3} s (run created → first call {to_first} ms, \
-                 calls {calls} ms, last call → run done {to_done} ms)",
+                 calls {calls} ms, last call → run done {to_done} ms; {cpu:.1} CPU s with the sandbox)",
                 deployed.plan.as_secs_f64(),
                 deployed.apply.as_secs_f64(),
                 deployed.total()

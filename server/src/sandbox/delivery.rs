@@ -16,11 +16,11 @@
 use super::Sandbox;
 use super::error::SandboxError;
 use super::ons::state::StoredSubscription;
+use super::tracked::Journal;
 use super::world::random_lowercase;
 use crate::oci::ons::{MessageDetails, NotificationTopic, Protocol, SubscriptionState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// Records kept; older ones are dropped first.
@@ -100,11 +100,13 @@ pub struct OutboxMessage {
     pub at: DateTime<Utc>,
 }
 
-/// Deliveries and the outbox.
+/// Deliveries and the outbox (saved entry by entry, not with the rest of the state).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Log {
-    deliveries: VecDeque<Delivery>,
-    outbox: VecDeque<OutboxMessage>,
+    #[serde(default, skip_serializing)]
+    pub(super) deliveries: Journal<Delivery, LOG_CAPACITY>,
+    #[serde(default, skip_serializing)]
+    pub(super) outbox: Journal<OutboxMessage, LOG_CAPACITY>,
 }
 
 impl Log {
@@ -117,14 +119,11 @@ impl Log {
     }
 
     fn push(&mut self, delivery: Delivery) {
-        if self.deliveries.len() == LOG_CAPACITY {
-            self.deliveries.pop_front();
-        }
-        self.deliveries.push_back(delivery);
+        self.deliveries.push(delivery);
     }
 
     fn update(&mut self, id: &str, change: impl FnOnce(&mut Delivery)) {
-        if let Some(delivery) = self.deliveries.iter_mut().rev().find(|d| d.id == id) {
+        if let Some(delivery) = self.deliveries.newest_mut(|d| d.id == id) {
             change(delivery);
             delivery.updated_at = Utc::now();
         }
@@ -254,10 +253,7 @@ impl Sandbox {
                     at: now,
                 };
                 let mut log = self.log();
-                log.outbox.push_back(mail);
-                if log.outbox.len() > LOG_CAPACITY {
-                    log.outbox.pop_front();
-                }
+                log.outbox.push(mail);
                 log.update(&delivery_id, |d| {
                     d.status = DeliveryStatus::Delivered;
                     d.attempts = 1;

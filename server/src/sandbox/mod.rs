@@ -120,7 +120,10 @@ struct Inner {
     injected: faults::Injected,
     store: RwLock<Option<persist::Store>>,
     changed: tokio::sync::Notify,
-    saving: tokio::sync::Mutex<()>,
+    /// Saves take turns; the number is how many save requests the last finished save covered.
+    saving: tokio::sync::Mutex<u64>,
+    /// Save requests made so far (see `persist::save_now`).
+    save_requests: std::sync::atomic::AtomicU64,
 }
 
 impl Sandbox {
@@ -143,7 +146,8 @@ impl Sandbox {
                 injected: faults::Injected::default(),
                 store: RwLock::new(None),
                 changed: tokio::sync::Notify::new(),
-                saving: tokio::sync::Mutex::new(()),
+                saving: tokio::sync::Mutex::new(0),
+                save_requests: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }

@@ -1,24 +1,26 @@
 //! Optional persistence of the sandbox's state in a SQLite file of its own.
 //!
-//! What grows with a tenancy (rules, topics, subscriptions, retry tokens, the audit log) is saved
-//! row by row: each save writes only the rows changed since the last one (see `tracked.rs`), so a
-//! write costs the same with 30 resources as with 30,000. The rest of a tenancy's state (its
-//! compartments, functions, users, buckets, delivery log and outbox) is small and saved whole,
+//! What grows with a tenancy (rules, topics, subscriptions, retry tokens, the audit and delivery
+//! logs, the outbox) is saved row by row: each save writes only the rows changed since the last
+//! one (see `tracked.rs`), so a write costs the same with 30 resources as with 30,000. The rest
+//! of a tenancy's state (its compartments, functions, users, buckets) is small and saved whole,
 //! as one JSON row. A write request is saved before it is answered (a client that was told a
 //! resource exists must find it after a crash, as it would in OCI), retry tokens included, so a
 //! create repeated after a restart is answered with the resource it made. Delivery-log changes,
 //! which no client waits for, are coalesced (at most one save every 250 ms) and flushed once more
 //! when the server stops. Saves take turns and each is one transaction, so an older state never
-//! overwrites a newer one; a save that fails leaves its rows marked changed for the next.
+//! overwrites a newer one; writes answered together share one save (group commit); a save that
+//! fails leaves its rows marked changed for the next.
 
 use super::Sandbox;
 use super::delivery::Log;
-use super::tracked::{Appended, Change, Rows};
+use super::tracked::{Appended, Change, Entries, Rows};
 use super::world::World;
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// How long changes are gathered before one save.
@@ -67,8 +69,8 @@ impl Store {
             "CREATE TABLE IF NOT EXISTS tenancies (tenancy TEXT PRIMARY KEY, state TEXT NOT NULL, saved_at TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS resources (tenancy TEXT NOT NULL, collection TEXT NOT NULL, key TEXT NOT NULL, \
              value TEXT NOT NULL, PRIMARY KEY (tenancy, collection, key)) WITHOUT ROWID",
-            "CREATE TABLE IF NOT EXISTS audit_events (tenancy TEXT NOT NULL, number INTEGER NOT NULL, event TEXT NOT NULL, \
-             PRIMARY KEY (tenancy, number)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS entries (tenancy TEXT NOT NULL, journal TEXT NOT NULL, number INTEGER NOT NULL, \
+             entry TEXT NOT NULL, PRIMARY KEY (tenancy, journal, number)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL, saved_at TEXT NOT NULL)",
             "INSERT OR IGNORE INTO tenancies (tenancy, state, saved_at) \
              SELECT json_extract(state, '$.world.tenancy'), state, saved_at FROM snapshot \
@@ -101,11 +103,12 @@ impl Store {
             .bind(tenancy)
             .fetch_all(&self.pool)
             .await?;
-        let audit = sqlx::query_as("SELECT number, event FROM audit_events WHERE tenancy = ?1 ORDER BY number")
-            .bind(tenancy)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Some(Saved { state, rows, audit }))
+        let entries =
+            sqlx::query_as("SELECT journal, number, entry FROM entries WHERE tenancy = ?1 ORDER BY journal, number")
+                .bind(tenancy)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(Some(Saved { state, rows, entries }))
     }
 
     /// Writes one save in one transaction.
@@ -138,19 +141,23 @@ impl Store {
                 statement.execute(&mut *tx).await?;
             }
         }
-        for (number, event) in &batch.audit.entries {
-            sqlx::query("INSERT OR REPLACE INTO audit_events (tenancy, number, event) VALUES (?1, ?2, ?3)")
+        for (journal, appended) in &batch.journals {
+            for (number, entry) in &appended.entries {
+                sqlx::query("INSERT OR REPLACE INTO entries (tenancy, journal, number, entry) VALUES (?1, ?2, ?3, ?4)")
+                    .bind(tenancy)
+                    .bind(journal)
+                    .bind(i64::try_from(*number).unwrap_or(i64::MAX))
+                    .bind(entry)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM entries WHERE tenancy = ?1 AND journal = ?2 AND number < ?3")
                 .bind(tenancy)
-                .bind(i64::try_from(*number).unwrap_or(i64::MAX))
-                .bind(event)
+                .bind(journal)
+                .bind(i64::try_from(appended.first_kept).unwrap_or(i64::MAX))
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM audit_events WHERE tenancy = ?1 AND number < ?2")
-            .bind(tenancy)
-            .bind(i64::try_from(batch.audit.first_kept).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await
     }
 }
@@ -159,14 +166,14 @@ impl Store {
 struct Saved {
     state: String,
     rows: Vec<(String, String, String)>,
-    audit: Vec<(i64, String)>,
+    entries: Vec<(String, i64, String)>,
 }
 
-/// What one save writes: the small state whole, the changed rows, the new audit events.
+/// What one save writes: the small state whole, the changed rows, the new and changed entries.
 struct Batch {
     rest: String,
     rows: Vec<(&'static str, Vec<Change>)>,
-    audit: Appended,
+    journals: Vec<(&'static str, Appended)>,
 }
 
 /// The collections saved row by row, by the name their rows carry.
@@ -179,43 +186,51 @@ fn collections(world: &mut World) -> [(&'static str, &mut dyn Rows); 4] {
     ]
 }
 
+/// The logs saved entry by entry, by the name their entries carry.
+fn journals<'a>(world: &'a mut World, log: &'a mut Log) -> [(&'static str, &'a mut dyn Entries); 3] {
+    [("audit", &mut world.audit.events), ("delivery", &mut log.deliveries), ("outbox", &mut log.outbox)]
+}
+
 impl Batch {
-    /// Takes what changed since the last save (called under the state's lock).
-    fn take(world: &mut World, log: &Log) -> Result<Self, serde_json::Error> {
+    /// Takes what changed since the last save (called under the state's locks). If anything
+    /// cannot be serialised, nothing is taken.
+    fn take(world: &mut World, log: &mut Log) -> Result<Self, serde_json::Error> {
         let rest = serde_json::to_string(&SnapshotRef { world, log })?;
-        let taken: Vec<_> =
-            collections(world).into_iter().map(|(name, collection)| (name, collection.take_changes())).collect();
-        let mut rows = Vec::new();
         let mut failure = None;
-        for (name, changes) in taken {
-            match changes {
+        let mut rows = Vec::new();
+        for (name, collection) in collections(world) {
+            match collection.take_changes() {
                 Ok(changes) => rows.push((name, changes)),
                 Err(err) => failure = failure.or(Some(err)),
             }
         }
-        let audit = match failure {
-            None => world.audit.events.take_appended(),
-            Some(err) => Err(err),
-        };
-        match audit {
-            Ok(audit) => Ok(Self { rest, rows, audit }),
-            Err(err) => {
-                Self::put_back_rows(world, rows);
+        let mut taken = Vec::new();
+        for (name, journal) in journals(world, log) {
+            match journal.take() {
+                Ok(appended) => taken.push((name, appended)),
+                Err(err) => failure = failure.or(Some(err)),
+            }
+        }
+        let batch = Self { rest, rows, journals: taken };
+        match failure {
+            None => Ok(batch),
+            Some(err) => {
+                batch.put_back(world, log);
                 Err(err)
             }
         }
     }
 
     /// The save failed: everything in it is unsaved again.
-    fn put_back(self, world: &mut World) {
-        world.audit.events.unsaved(&self.audit);
-        Self::put_back_rows(world, self.rows);
-    }
-
-    fn put_back_rows(world: &mut World, rows: Vec<(&'static str, Vec<Change>)>) {
-        for (name, changes) in rows {
+    fn put_back(self, world: &mut World, log: &mut Log) {
+        for (name, changes) in self.rows {
             if let Some((_, collection)) = collections(world).into_iter().find(|(n, _)| *n == name) {
                 collection.unsaved(changes.into_iter().map(|(key, _)| key).collect());
+            }
+        }
+        for (name, appended) in self.journals {
+            if let Some((_, journal)) = journals(world, log).into_iter().find(|(n, _)| *n == name) {
+                journal.put_back(&appended);
             }
         }
     }
@@ -237,8 +252,12 @@ impl Sandbox {
                 };
                 collection.restore(key, &value).map_err(unreadable)?;
             }
-            for (number, event) in saved.audit {
-                world.audit.events.restore(u64::try_from(number).unwrap_or(0), &event).map_err(unreadable)?;
+            for (name, number, entry) in saved.entries {
+                let Some((_, journal)) = journals(world, &mut snapshot.log).into_iter().find(|(n, _)| *n == name)
+                else {
+                    return Err(fail(format!("entries of an unknown journal \"{name}\"")));
+                };
+                journal.restore_entry(u64::try_from(number).unwrap_or(0), &entry).map_err(unreadable)?;
             }
             *self.world() = snapshot.world;
             *self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner) = snapshot.log;
@@ -272,19 +291,32 @@ impl Sandbox {
     /// Writes the current state now (after writes, on shutdown, and by the coalescing task).
     pub async fn save_now(&self) {
         let Some(store) = self.inner.store.read().ok().and_then(|s| s.clone()) else { return };
-        let _turn = self.inner.saving.lock().await;
+        // Group commit: a request made while another save is writing waits for its turn, and
+        // one save then covers every request made before it took its batch. Concurrent writes
+        // cost one transaction (and one fsync) between them, not one each.
+        let request = self.inner.save_requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut covered = self.inner.saving.lock().await;
+        if *covered >= request {
+            return;
+        }
+        let covering = self.inner.save_requests.load(Ordering::SeqCst);
         let batch = {
             let mut world = self.world();
-            let log = self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner);
-            Batch::take(&mut world, &log)
+            let mut log = self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner);
+            Batch::take(&mut world, &mut log)
         };
         match batch {
-            Ok(batch) => {
-                if let Err(err) = store.write(self.tenancy(), &batch).await {
+            Ok(batch) => match store.write(self.tenancy(), &batch).await {
+                Ok(()) => *covered = covering,
+                Err(err) => {
                     tracing::error!(%err, "the sandbox state could not be saved; it is tried again with the next change");
-                    batch.put_back(&mut self.world());
+                    let mut world = self.world();
+                    batch.put_back(
+                        &mut world,
+                        &mut self.inner.deliveries.lock().unwrap_or_else(PoisonError::into_inner),
+                    );
                 }
-            }
+            },
             Err(err) => tracing::error!(%err, "the sandbox state could not be serialised"),
         }
     }
@@ -347,7 +379,7 @@ mod tests {
         }
         sandbox.save_now().await;
         assert_eq!(count(&store, "resources").await, 3, "two topics and a retry token");
-        assert_eq!(count(&store, "audit_events").await, 3);
+        assert_eq!(count(&store, "entries").await, 3);
 
         // Nothing changed: nothing is taken; one delete: one row goes.
         assert!(sandbox.world().ons.topics.take_changes().unwrap().is_empty());
@@ -357,7 +389,7 @@ mod tests {
         sandbox.world().record_call(call(3));
         sandbox.save_now().await;
         assert_eq!(count(&store, "resources").await, 2);
-        assert_eq!(count(&store, "audit_events").await, 4);
+        assert_eq!(count(&store, "entries").await, 4);
 
         let again = crate::sandbox::Sandbox::new(SandboxConfig::default());
         again.persist_to(Store::open(&path).await.unwrap()).await.unwrap();
@@ -402,7 +434,7 @@ mod tests {
         assert_eq!(restored.world().get_topic(&made.topic_id).unwrap().0.name, "old-form");
         assert_eq!(restored.world().audit.events.iter().count(), 1);
         assert_eq!(count(&store, "resources").await, 1, "the topic is a row now");
-        assert_eq!(count(&store, "audit_events").await, 1);
+        assert_eq!(count(&store, "entries").await, 1);
         let rest: String = sqlx::query_scalar("SELECT state FROM tenancies").fetch_one(&store.pool).await.unwrap();
         assert!(!rest.contains("old-form"), "the whole-state row no longer holds the topic");
     }

@@ -126,19 +126,22 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Tracked<V> {
     }
 }
 
-/// A log of at most `N` entries, oldest dropped first, numbered so only new ones are saved.
+/// A log of at most `N` entries, oldest dropped first, numbered so only new and changed ones
+/// are saved.
 #[derive(Debug)]
 pub struct Journal<T, const N: usize> {
     entries: VecDeque<T>,
     /// Number of the next entry pushed.
     next: u64,
-    /// Entries numbered below this are saved.
+    /// Entries numbered below this were saved as pushed.
     saved: u64,
+    /// Saved entries changed since.
+    changed: BTreeSet<u64>,
 }
 
 impl<T, const N: usize> Default for Journal<T, N> {
     fn default() -> Self {
-        Self { entries: VecDeque::new(), next: 0, saved: 0 }
+        Self { entries: VecDeque::new(), next: 0, saved: 0, changed: BTreeSet::new() }
     }
 }
 
@@ -157,6 +160,17 @@ impl<T, const N: usize> Journal<T, N> {
         self.entries.iter()
     }
 
+    /// The newest entry `matches` accepts, to change in place (noted for the next save).
+    pub fn newest_mut(&mut self, matches: impl Fn(&T) -> bool) -> Option<&mut T> {
+        let first = self.first();
+        let index = self.entries.iter().rposition(matches)?;
+        let number = first + index as u64;
+        if number < self.saved {
+            self.changed.insert(number);
+        }
+        self.entries.get_mut(index)
+    }
+
     /// Number of the oldest entry kept.
     fn first(&self) -> u64 {
         self.next - self.entries.len() as u64
@@ -165,32 +179,42 @@ impl<T, const N: usize> Journal<T, N> {
 
 /// The unsaved entries of a [`Journal`], and the number below which saved ones can go.
 pub struct Appended {
-    /// `(number, JSON)`, oldest first.
+    /// `(number, JSON)` of each new or changed entry, oldest first.
     pub entries: Vec<(u64, String)>,
     /// Entries numbered below this were dropped.
     pub first_kept: u64,
     /// What `saved` was before (to put back if the save fails).
     previous: u64,
+    /// The changed entries taken (to put back if the save fails).
+    changed: Vec<u64>,
 }
 
 impl<T: Serialize + DeserializeOwned, const N: usize> Journal<T, N> {
-    /// The entries pushed since the last call (marked saved).
+    /// The entries pushed or changed since the last call (marked saved).
     pub fn take_appended(&mut self) -> Result<Appended, serde_json::Error> {
         let first = self.first();
         let from = self.saved.max(first);
-        let skip = usize::try_from(from - first).unwrap_or(usize::MAX);
+        let changed: Vec<u64> = std::mem::take(&mut self.changed).into_iter().filter(|&n| n >= first).collect();
         let mut entries = Vec::new();
+        let numbered = |n: u64| usize::try_from(n - first).ok().and_then(|i| self.entries.get(i));
+        for &number in changed.iter().filter(|&&n| n < from) {
+            if let Some(entry) = numbered(number) {
+                entries.push((number, serde_json::to_string(entry)?));
+            }
+        }
+        let skip = usize::try_from(from - first).unwrap_or(usize::MAX);
         for (offset, entry) in self.entries.iter().skip(skip).enumerate() {
             entries.push((from + offset as u64, serde_json::to_string(entry)?));
         }
         let previous = self.saved;
         self.saved = self.next;
-        Ok(Appended { entries, first_kept: first, previous })
+        Ok(Appended { entries, first_kept: first, previous, changed })
     }
 
     /// The save of `appended` failed: its entries are unsaved again.
     pub fn unsaved(&mut self, appended: &Appended) {
         self.saved = self.saved.min(appended.previous);
+        self.changed.extend(appended.changed.iter().copied());
     }
 
     /// Puts back a saved entry; entries come oldest first.
@@ -206,6 +230,30 @@ impl<T: Serialize + DeserializeOwned, const N: usize> Journal<T, N> {
     }
 }
 
+/// What the store needs of a journal, whatever it holds.
+pub trait Entries {
+    /// The entries pushed or changed since the last call, which marks them saved.
+    fn take(&mut self) -> Result<Appended, serde_json::Error>;
+    /// The save of `appended` failed: its entries are unsaved again.
+    fn put_back(&mut self, appended: &Appended);
+    /// Puts back a saved entry; entries come oldest first.
+    fn restore_entry(&mut self, number: u64, json: &str) -> Result<(), serde_json::Error>;
+}
+
+impl<T: Serialize + DeserializeOwned, const N: usize> Entries for Journal<T, N> {
+    fn take(&mut self) -> Result<Appended, serde_json::Error> {
+        self.take_appended()
+    }
+
+    fn put_back(&mut self, appended: &Appended) {
+        self.unsaved(appended);
+    }
+
+    fn restore_entry(&mut self, number: u64, json: &str) -> Result<(), serde_json::Error> {
+        self.restore(number, json)
+    }
+}
+
 /// Reads a whole log (older state files): nothing of it is saved as entries yet.
 impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Journal<T, N> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -213,7 +261,7 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Journal<T, N
         while entries.len() > N {
             entries.pop_front();
         }
-        Ok(Self { next: entries.len() as u64, saved: 0, entries })
+        Ok(Self { next: entries.len() as u64, saved: 0, entries, changed: BTreeSet::new() })
     }
 }
 
@@ -265,5 +313,15 @@ mod tests {
         restored.push(7);
         assert_eq!(restored.take_appended().unwrap().entries, vec![(7, "7".into())]);
         assert_eq!(restored.iter().copied().collect::<Vec<_>>(), vec![5, 6, 7]);
+
+        // A saved entry changed in place is saved again, once; a failed save keeps it to save.
+        if let Some(six) = restored.newest_mut(|&n| n == 6) {
+            *six = 60;
+        }
+        let changed = restored.take_appended().unwrap();
+        assert_eq!(changed.entries, vec![(6, "60".into())]);
+        restored.unsaved(&changed);
+        assert_eq!(restored.take_appended().unwrap().entries, vec![(6, "60".into())]);
+        assert!(restored.take_appended().unwrap().entries.is_empty());
     }
 }

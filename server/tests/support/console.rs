@@ -39,6 +39,12 @@ impl Console {
         &self.csrf
     }
 
+    /// The URL of `/api/v1/teams/{team}{path}`, for requests made with [`Console::http`] directly.
+    #[allow(dead_code, reason = "not every binary that includes this module sends its own requests")]
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1/teams/{}{path}", self.base, self.team)
+    }
+
     /// `GET /api/v1/teams/{team}{path}`.
     pub async fn get(&self, path: &str) -> Value {
         let url = format!("{}/api/v1/teams/{}{path}", self.base, self.team);

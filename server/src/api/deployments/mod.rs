@@ -34,6 +34,10 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::time::Duration;
+use tokio::sync::watch;
+
+/// Least time between two `run` events of a running run (its end is sent at once).
+const RUN_EVENT_GAP: Duration = Duration::from_millis(250);
 
 /// Handles `GET /api/v1/teams/{team_id}/deployments`.
 #[utoipa::path(
@@ -245,7 +249,10 @@ pub async fn get_run(
 }
 
 /// Handles `GET …/runs/{run_id}/events`: the run as server-sent events, one `run` event (an
-/// [`ApplyRun`] as JSON) whenever a step changes, ending after the run ends.
+/// [`ApplyRun`] as JSON) when its steps change, at most one every [`RUN_EVENT_GAP`] while it
+/// runs, and the last as soon as it ends. A change costs a look at the run's row; the whole run
+/// (every step) is read and sent only when an event is due, so a plan of thousands of steps costs
+/// a watcher a few reads a second, not one per step.
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/events",
@@ -265,15 +272,21 @@ pub async fn run_events(
     let row = find(&state, team_id, deployment_id).await?;
     run_view(&state, row.id, run_id).await?;
     let changes = state.progress.subscribe();
-    let start = Some((state.clone(), changes, String::new()));
+    let start = Some((state.clone(), changes, String::new(), tokio::time::Instant::now()));
     let stream = futures_util::stream::unfold(start, move |next| async move {
-        let (state, mut changes, last) = next?;
+        let (state, mut changes, last, due) = next?;
+        // Changes until the next event is due are gathered into it, unless the run ends first.
+        let gathering = due.saturating_duration_since(tokio::time::Instant::now());
+        if !gathering.is_zero() {
+            let _ = tokio::time::timeout(gathering, wait_for_end(&state, row.id, run_id, &mut changes)).await;
+        }
         loop {
             let run = run_view(&state, row.id, run_id).await.ok()?;
             let text = serde_json::to_string(&run).ok()?;
             if text != last {
                 let event = Event::default().event("run").data(text.clone());
-                let next = (!run.run.state.is_final()).then_some((state, changes, text));
+                let due = tokio::time::Instant::now() + RUN_EVENT_GAP;
+                let next = (!run.run.state.is_final()).then_some((state, changes, text, due));
                 return Some((Ok(event), next));
             }
             if run.run.state.is_final() {
@@ -285,6 +298,18 @@ pub async fn run_events(
     });
     let stream = super::live::guarded(state, caller, team_id, stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Returns once the run has ended (checked on each change).
+async fn wait_for_end(state: &AppState, deployment_id: i64, run_id: i64, changes: &mut watch::Receiver<u64>) {
+    loop {
+        if apply_runs::get(&state.pool, deployment_id, run_id).await.map_or(true, |run| run.run_state().is_final()) {
+            return;
+        }
+        if changes.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Handles `POST …/runs/{run_id}/resume`: runs what an interrupted (or failed) run did not
