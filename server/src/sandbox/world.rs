@@ -65,6 +65,9 @@ pub struct World {
     /// the process restarted still answers with the resource it made.
     #[serde(default, skip_serializing)]
     pub(super) retry_tokens: Tracked<RetryRecord>,
+    /// When expired retry tokens were last removed.
+    #[serde(skip)]
+    retry_tokens_purged: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -100,6 +103,7 @@ impl World {
             storage: StorageState::default(),
             stream_messages: Default::default(),
             retry_tokens: Tracked::default(),
+            retry_tokens_purged: None,
         };
         world
             .compartments
@@ -190,9 +194,15 @@ impl World {
             return Err(SandboxError::invalid_parameter("opc-retry-token must be 1 to 64 characters."));
         }
         let now = Utc::now();
-        self.retry_tokens.retain(|_, record| now - record.at < RETRY_TOKEN_TTL);
+        // Expired tokens go at most once a minute: a scan per create would make creating
+        // thousands of resources cost the square of their number.
+        if self.retry_tokens_purged.is_none_or(|at| now - at > TimeDelta::minutes(1)) {
+            self.retry_tokens.retain(|_, record| now - record.at < RETRY_TOKEN_TTL);
+            self.retry_tokens_purged = Some(now);
+        }
         match self.retry_tokens.get(&format!("{operation} {token}")) {
             None => Ok(Replay::New),
+            Some(record) if now - record.at >= RETRY_TOKEN_TTL => Ok(Replay::New),
             Some(record) if record.body_hash != hash_json(body) => Err(SandboxError::conflict(
                 "This opc-retry-token was used for a different request; use a new token for a new request.",
             )),
