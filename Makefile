@@ -15,17 +15,21 @@ test: setup
 	.ci/test
 
 ## Benchmarks behind BENCHMARKS.md: first-page size and idle memory; signing vs the Python SDK;
-## pages at 0-200 ms per OCI call with up to 5,000 rules and an out-of-band change; the audit trail
-## at 1,000,000 rows; applying a 30-resource template
+## pages at 0-200 ms per OCI call with up to 5,000 rules and an out-of-band change; serving (start,
+## memory, time to interactive, throughput against a static file); the audit trail at 1,000,000
+## rows; plan + apply of 30, 300 and 3,000 resources, then its chart (bench/apply.svg)
 bench: setup
 	.ci/bench
 	.ci/bench-signing
 	.ci/bench-pages
+	.ci/bench-serving
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench audit_trail
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hooks_flood
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hostile
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench principals
+	rm -f target/bench/apply.jsonl
 	.ci/bench-apply
+	python3 .ci/bench_chart.py
 
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)
 watch: setup

@@ -39,6 +39,12 @@ use tokio::task::JoinSet;
 /// cores stops getting faster (32 took 11.8 s for 3,000 resources at 100 ms a call, 64 took 9.8 s).
 pub const CONCURRENCY: usize = 64;
 
+/// Apply steps write their start and end in turn. When SQLite writers collide, the one waiting
+/// sleeps in steps of milliseconds (its busy handler) however soon the lock frees; dozens of steps
+/// ending together then wait longer for the lock than for OCI. Queued here, each is woken the
+/// moment the one before commits.
+pub(crate) static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A counter bumped whenever any run's steps change; event streams wait on it.
 #[derive(Debug)]
 pub struct Progress(watch::Sender<u64>);
@@ -135,7 +141,10 @@ async fn execute(progress: &Progress, ctx: Arc<RunContext>) -> Result<RunState, 
             let row = row.clone();
             in_flight.spawn(async move {
                 let result = async {
-                    let token = apply_steps::start(&ctx.pool, ctx.run_id, row.position, &new_retry_token()).await?;
+                    let token = {
+                        let _turn = WRITES.lock().await;
+                        apply_steps::start(&ctx.pool, ctx.run_id, row.position, &new_retry_token()).await?
+                    };
                     step::run(
                         &ctx,
                         row.position,

@@ -60,6 +60,7 @@ pub(super) async fn run(
     retry_token: &str,
 ) -> Result<bool, DbError> {
     let result = call(ctx, op, kind, key, resource_id, retry_token).await;
+    let _turn = super::WRITES.lock().await;
     let mut tx = crate::db::begin(&ctx.pool).await?;
     let action = format!("{}.{}", kind.as_str(), op.as_str());
     let mut event = NewAuditEvent {
