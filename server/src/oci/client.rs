@@ -431,6 +431,9 @@ impl OciClient {
         sign_with: SignWith<'_>,
     ) -> Result<Response<Bytes>, OciError> {
         let operation = call.operation.name;
+        // Waits for its turn before signing, so a paced call's signature is as fresh as any.
+        let service = call.operation.service;
+        self.pace.wait_turn(service).await;
         let prepare = |detail: String| OciError::Request { operation, detail };
         let mut builder = http::Request::builder()
             .method(call.method.clone())
@@ -468,8 +471,6 @@ impl OciClient {
         signed.map_err(|err| prepare(err.to_string()))?;
         let request = reqwest::Request::try_from(request).map_err(|err| prepare(err.to_string()))?;
 
-        let service = call.operation.service;
-        self.pace.wait_turn(service).await;
         let response = self.http.execute(request).await.map_err(|err| transport(operation, &err))?;
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
