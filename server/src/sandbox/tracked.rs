@@ -1,7 +1,8 @@
 //! Collections that remember what changed since they were last saved, so the sandbox's store
 //! writes one row per changed resource instead of the whole state on every write (see
-//! `persist.rs`). Only the collections that grow with a tenancy (rules, topics, subscriptions,
-//! retry tokens, the audit log) are kept this way; the rest of the state is small and saved whole.
+//! `persist.rs`). Only the collections that grow with a tenancy (rules, topics, subscriptions and
+//! retry tokens as [`Tracked`] maps; the audit log, delivery log and outbox as [`Journal`]s) are
+//! kept this way; the rest of the state is small and saved whole.
 //!
 //! The only way to change a [`Tracked`] map is through methods that note the key, so a forgotten
 //! save cannot compile.
