@@ -392,10 +392,7 @@ impl OciClient {
         .retry(self.retry)
         .sleep(tokio::time::sleep)
         .when(may_retry)
-        // A throttled call waits at least as long as OCI asked before its next attempt.
-        .adjust(|err: &OciError, delay: Option<Duration>| {
-            delay.map(|delay| delay.max(err.retry_after().unwrap_or_default()))
-        })
+        .adjust(|err: &OciError, delay: Option<Duration>| delay.map(|delay| honoured(delay, err.retry_after())))
         .notify(|err: &OciError, delay: Duration| {
             tracing::warn!(operation = call.operation.name, error = %err, ?delay, "OCI call failed, retrying");
         })
@@ -489,6 +486,15 @@ impl OciClient {
         }
         Err(api_error(call.operation, status, &body, opc_request_id, retry_after))
     }
+}
+
+/// Longest `Retry-After` honoured: an answer asking for hours (a proxy's, or a broken one) must not
+/// park a call that long; past this the policy's own back-off and attempts decide.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// The wait before a retry: the policy's `delay`, or longer when a throttled answer asked for it.
+fn honoured(delay: Duration, retry_after: Option<Duration>) -> Duration {
+    delay.max(retry_after.unwrap_or_default().min(MAX_RETRY_AFTER))
 }
 
 /// Follows `opc-next-page` until the last page and returns every item.

@@ -10,10 +10,10 @@
 //! cut to per second, until it is high enough to stop pacing. Calls then start evenly spaced at
 //! the pace, each attempt waiting its turn.
 //!
-//! A 429's `Retry-After` is honoured for the call that got it: its next attempt waits at least
-//! that long (see `client.rs`). It does not stop the service's other calls, which the lowered
-//! pace already slows: OCI sends it per request, and pausing a whole service for every 429 would
-//! halve an apply's speed at any limit.
+//! A 429's `Retry-After` (up to a minute) is honoured for the call that got it: its next attempt
+//! waits at least that long (see `client.rs`). It does not stop the service's other calls, which
+//! the lowered pace already slows: OCI sends it per request, and pausing a whole service for every
+//! 429 would halve an apply's speed at any limit.
 //!
 //! Pacing is per client state, which clones share: the sandbox's client per team, and a stored
 //! connection's for the life of the process (kept with its credentials). Two connections to one

@@ -319,3 +319,12 @@ async fn a_throttled_call_waits_as_long_as_oci_asks_and_paces_the_service() {
     client.send::<serde_json::Value>(create_call()).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(1));
 }
+
+#[test]
+fn retry_after_lengthens_a_delay_up_to_a_minute() {
+    let ms = Duration::from_millis;
+    assert_eq!(honoured(ms(20), None), ms(20));
+    assert_eq!(honoured(ms(20), Some(Duration::from_secs(2))), Duration::from_secs(2));
+    assert_eq!(honoured(Duration::from_secs(5), Some(Duration::from_secs(1))), Duration::from_secs(5));
+    assert_eq!(honoured(ms(20), Some(Duration::from_secs(65_535))), MAX_RETRY_AFTER, "hours are not honoured");
+}
