@@ -121,3 +121,18 @@ pub struct Page<T> {
     /// How fresh the rows are.
     pub freshness: Freshness,
 }
+
+/// How fresh the inventory of a compartment is, for a page that shows one of its resources;
+/// `refresh` re-reads the compartment from OCI first (a failure is told in the answer).
+pub async fn get_freshness(
+    team_id: i64,
+    connection_id: i64,
+    compartment_id: &str,
+    refresh: bool,
+) -> Result<Freshness, super::ApiError> {
+    super::get_json(&format!(
+        "/teams/{team_id}/connections/{connection_id}/inventory/freshness?compartment_id={}&refresh={refresh}",
+        super::urlencoding(compartment_id)
+    ))
+    .await
+}

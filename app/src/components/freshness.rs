@@ -14,6 +14,9 @@ pub fn FreshnessBar(
     /// Whether a refresh is running.
     #[prop(into)]
     pending: Signal<bool>,
+    /// What is shown ("list", "rule", "topic"), for the warning when the last sync failed.
+    #[prop(default = "list")]
+    what: &'static str,
 ) -> impl IntoView {
     let now = freshness.answered_at;
     let synced = match freshness.synced_at {
@@ -26,7 +29,7 @@ pub fn FreshnessBar(
             <p class="freshness-failed" role="alert">
                 <Icon name=IconName::Alert />
                 <span>
-                    <strong>{format!("The last sync failed {when}; this list may be out of date. ")}</strong>
+                    <strong>{format!("The last sync failed {when}; this {what} may be out of date. ")}</strong>
                     {error}
                 </span>
             </p>

@@ -9,6 +9,7 @@ use super::scope::{connection_label, pick_connection};
 use super::verify_panel::VerifyPanel;
 use crate::api::connections::{CompartmentSummary, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
+use crate::api::inventory::{Freshness, get_freshness};
 use crate::api::rules::{
     ActionKind, MoveRuleRequest, Rule, UpdateRuleRequest, delete_rule, get_rule, move_rule, update_rule,
 };
@@ -16,8 +17,8 @@ use crate::api::topics::{Topic, list_every_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, FormAlert, IconName, Ocid, PageHeader, Tone, TypedConfirm, show_scope, team_href,
-    use_team,
+    AsyncView, Badge, ConfirmButton, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Tone, TypedConfirm,
+    show_scope, team_href, use_team,
 };
 use crate::{export, format};
 use leptos::prelude::*;
@@ -50,6 +51,8 @@ struct RuleView {
     /// Targets in the rule's compartment, for the editor and for naming the actions.
     topics: Vec<Topic>,
     functions: Vec<FunctionSummary>,
+    /// How fresh the copy of the rule's compartment is (the rule is read from it).
+    freshness: Freshness,
 }
 
 async fn load(team: i64, connection: Option<String>, rule_id: String) -> Result<RuleView, ApiError> {
@@ -58,6 +61,7 @@ async fn load(team: i64, connection: Option<String>, rule_id: String) -> Result<
     let compartments = list_compartments(team, chosen.id).await?;
     let topics = list_every_topic(team, chosen.id, &rule.compartment_id).await?;
     let functions = list_functions(team, chosen.id, &rule.compartment_id).await?;
+    let freshness = get_freshness(team, chosen.id, &rule.compartment_id, false).await?;
     Ok(RuleView {
         connection: chosen.id,
         connection_label: connection_label(chosen),
@@ -65,6 +69,7 @@ async fn load(team: i64, connection: Option<String>, rule_id: String) -> Result<
         compartments,
         topics,
         functions,
+        freshness,
     })
 }
 
@@ -128,6 +133,14 @@ fn RulePage() -> impl IntoView {
                 .map(|()| list_url(team, connection, &rule.compartment_id))
         }
     });
+    // Refresh re-reads the rule's compartment from OCI, then the page.
+    let refresh = Action::new(move |_: &()| {
+        let here = here();
+        async move {
+            let (connection, rule) = here.ok_or_else(|| ApiError::not_found("The rule is not loaded yet."))?;
+            get_freshness(team, connection, &rule.compartment_id, true).await.map(drop)
+        }
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(back)) = remove.value().get() {
@@ -138,7 +151,8 @@ fn RulePage() -> impl IntoView {
         let toggled = toggle.value().get().is_some_and(|r| r.is_ok());
         let saved = save.value().get().is_some_and(|r| r.is_ok());
         let moved = relocate.value().get().is_some_and(|r| r.is_ok());
-        if toggled || saved || moved {
+        let refreshed = refresh.value().get().is_some();
+        if toggled || saved || moved || refreshed {
             data.refetch();
         }
     });
@@ -149,10 +163,11 @@ fn RulePage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| relocate.value().get().and_then(Result::err))
             .or_else(|| remove.value().get().and_then(Result::err))
+            .or_else(|| refresh.value().get().and_then(Result::err))
     });
 
     let render = move |loaded: RuleView| {
-        let RuleView { connection, connection_label, rule, compartments, topics, functions } = loaded;
+        let RuleView { connection, connection_label, rule, compartments, topics, functions, freshness } = loaded;
         let back = list_url(team, connection, &rule.compartment_id);
         let place = compartments
             .iter()
@@ -263,6 +278,14 @@ fn RulePage() -> impl IntoView {
                         <dd>{format::utc(rule.created_at)}</dd>
                     </div>
                 </dl>
+                <FreshnessBar
+                    freshness
+                    what="rule"
+                    pending=refresh.pending()
+                    on_refresh=Callback::new(move |()| {
+                        refresh.dispatch(());
+                    })
+                />
                 <FormAlert error />
                 <section class="section" aria-labelledby="rule-sends">
                     <h2 id="rule-sends" class="section-title">

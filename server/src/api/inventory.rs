@@ -1,6 +1,8 @@
-//! `GET .../connections/{connection_id}/inventory/changes`: tells an open page that what the
-//! inventory holds for its compartment changed (a sync, the change feed, someone's edit), so it
-//! reads its list again instead of waiting for a reload.
+//! What a page asks of the inventory beside its data: `GET .../inventory/changes` tells an open
+//! page that what the inventory holds for its compartment changed (a sync, the change feed,
+//! someone's edit), so it reads its list again instead of waiting for a reload;
+//! `GET .../inventory/freshness` says how fresh the compartment's copy is, for pages that show one
+//! resource (a rule, a topic), and re-reads it from OCI when asked.
 
 use super::ApiResult;
 use super::extract::{Path, Query};
@@ -9,9 +11,11 @@ use crate::auth::Caller;
 use crate::connections::check_compartment;
 use crate::state::AppState;
 use app::api::ErrorBody;
+use app::api::inventory::Freshness;
 use axum::Extension;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
+use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -58,4 +62,37 @@ pub async fn inventory_changes(
     });
     let stream = super::live::guarded(state, caller, team_id, stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Query of `.../inventory/freshness`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FreshnessQuery {
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Re-read the compartment from OCI before answering.
+    pub refresh: Option<bool>,
+}
+
+/// Handles `GET .../inventory/freshness?compartment_id=`: how fresh the inventory of the
+/// compartment is (reading it first when it never was, or when `refresh=true`; a refresh that
+/// fails is told in the answer, not as an error).
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/connections/{connection_id}/inventory/freshness",
+    tag = "inventory",
+    params(
+        ("team_id" = i64, Path, description = "Team id"),
+        ("connection_id" = i64, Path, description = "Connection id"),
+        FreshnessQuery
+    ),
+    responses((status = 200, body = Freshness), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn get_freshness(
+    state: AppState,
+    Path((team_id, connection_id)): Path<(i64, i64)>,
+    Query(query): Query<FreshnessQuery>,
+) -> ApiResult<axum::Json<Freshness>> {
+    let compartment = check_compartment("compartment_id", &query.compartment_id)?;
+    let refresh = query.refresh == Some(true);
+    Ok(axum::Json(crate::inventory::ensure(&state, team_id, connection_id, &compartment, refresh).await?))
 }

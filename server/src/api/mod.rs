@@ -61,7 +61,7 @@ use utoipa_axum::routes;
         (name = "deployments", description = "Template versions applied to a compartment: plans, applies, progress, drift"),
         (name = "health", description = "Pipeline health (rule to delivery) and the end-to-end verify probe"),
         (name = "inboxes", description = "Webhook inboxes: URLs that receive ONS deliveries, confirm subscriptions and keep what arrived"),
-        (name = "inventory", description = "What Signalbox last read from OCI: live notice of changes to a compartment's lists"),
+        (name = "inventory", description = "What Signalbox last read from OCI: live notice of changes to a compartment's lists, and how fresh they are"),
     )
 )]
 struct ApiDoc;
@@ -107,6 +107,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(subscriptions::resend_confirmation))
                 .routes(routes!(functions::list_functions))
                 .routes(routes!(inventory::inventory_changes))
+                .routes(routes!(inventory::get_freshness))
                 .routes(routes!(cloud_audit::list_cloud_audit))
                 .routes(routes!(rules::list_rules, rules::create_rule))
                 .routes(routes!(rules::get_rule, rules::update_rule, rules::delete_rule))

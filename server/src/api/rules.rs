@@ -143,7 +143,8 @@ pub(crate) fn sort_of(sort: Option<&str>) -> ApiResult<Sort> {
     }
 }
 
-/// Handles `GET .../rules/{rule_id}`.
+/// Handles `GET .../rules/{rule_id}`: from the inventory when its copy is complete and its
+/// compartment synced, else from OCI (and the copy updated).
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/rules/{rule_id}",
@@ -160,9 +161,23 @@ pub async fn get_rule(
     Path((team_id, connection_id, rule_id)): Path<(i64, i64, String)>,
 ) -> ApiResult<Json<Rule>> {
     check_target("rule_id", &rule_id, "eventrule")?;
+    if let Some(stored) = inventory::stored_rule(&state, team_id, connection_id, &rule_id).await? {
+        return Ok(Json(stored));
+    }
     let client = reach(&state, team_id, connection_id).await?.client;
-    let found = client.get_rule(&rule_id).await.map_err(AppError::Oci)?.body;
-    Ok(Json(rule(found)))
+    // What OCI answers is the inventory's freshest copy: it fills in the actions the rule list
+    // does not carry, and a rule OCI no longer has leaves the lists at once.
+    let found = match client.get_rule(&rule_id).await {
+        Ok(found) => rule(found.body),
+        Err(err) => {
+            if err.status() == Some(404) {
+                inventory::write::record(&state, connection_id, Seen::Gone(Kind::Rule, rule_id)).await;
+            }
+            return Err(AppError::Oci(err));
+        }
+    };
+    inventory::write::record(&state, connection_id, Seen::Rule(found.clone())).await;
+    Ok(Json(found))
 }
 
 /// Handles `POST .../rules`.

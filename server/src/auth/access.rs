@@ -150,6 +150,7 @@ fn decide(method: &str, route: &str) -> Option<Access> {
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/inventory/changes") => Team(Role::Viewer),
+        ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/inventory/freshness") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/cloud-audit") => Team(Role::Viewer),
         ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules") => Team(Role::Viewer),
         ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules") => Team(Role::Operator),

@@ -198,6 +198,43 @@ pub async fn stored_topic(
     Ok(Some((app::api::topics::Topic { subscriptions: counts, ..topic }, subscriptions)))
 }
 
+/// A rule as the inventory has it, when its actions have been read, it is `ACTIVE` (a rule in
+/// another state is read from OCI for the message that says why) and its compartment's last sync
+/// worked; else `None`: read OCI. Keeps the compartment watched, like [`stored_topic`].
+pub async fn stored_rule(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    rule_id: &str,
+) -> Result<Option<app::api::rules::Rule>, AppError> {
+    crate::connections::find(state, team_id, connection_id).await?;
+    let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
+    let Some(row) = inventory_items::find(&mut conn, connection_id, Kind::Rule, rule_id).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    let rule = items::decode_rule(&row).map_err(anyhow::Error::from)?;
+    let Some(actions) = rule.actions.filter(|_| rule.state == "ACTIVE") else {
+        return Ok(None);
+    };
+    let freshness = ensure(state, team_id, connection_id, &rule.compartment_id, false).await?;
+    if freshness.failed() {
+        return Ok(None);
+    }
+    Ok(Some(app::api::rules::Rule {
+        id: rule.id,
+        name: rule.name,
+        description: rule.description,
+        state: rule.state,
+        state_message: None,
+        is_enabled: rule.is_enabled,
+        condition: rule.condition,
+        compartment_id: rule.compartment_id,
+        created_at: rule.created_at,
+        actions,
+    }))
+}
+
 /// How fresh the inventory of a compartment is now.
 pub async fn freshness(state: &AppState, connection_id: i64, compartment_id: &str) -> Result<Freshness, AppError> {
     let row = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();

@@ -120,6 +120,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/subscriptions", "U A A A F F A A U U U"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/functions", "U A A A F F A A U U U"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/inventory/changes", "U A A A F F A A U U U"),
+    ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/inventory/freshness", "U A A A F F A A U U U"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/cloud-audit", "U A A A F F A A U U U"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/rules", "U A A A F F A A U U U"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules", "U F A A F F A F U U U"),

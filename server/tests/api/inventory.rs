@@ -48,6 +48,10 @@ impl Fixture {
         response.json().await.unwrap()
     }
 
+    async fn freshness(&self, refresh: bool) -> app::api::inventory::Freshness {
+        self.admin.read(&format!("{}/inventory/freshness?compartment_id={DEV}&refresh={refresh}", self.base)).await
+    }
+
     async fn create_rule(&self, name: &str, enabled: bool) -> Value {
         let body = json!({
             "compartment_id": DEV,
@@ -207,6 +211,55 @@ async fn a_failed_sync_is_shown_as_failed_beside_what_was_read_before() {
 }
 
 #[tokio::test]
+async fn a_rules_page_reads_the_inventory_and_says_how_fresh_it_is() {
+    let f = Fixture::new().await;
+    let id = f.create_rule("before", true).await["id"].as_str().unwrap().to_owned();
+    let path = format!("{}/rules/{id}", f.base);
+    let first = f.freshness(false).await;
+    assert!(first.synced_at.is_some() && first.error.is_none(), "{first:?}");
+
+    // Renamed out of band: the page shows the stored copy until the compartment is read again.
+    let update = server::oci::events::UpdateRuleDetails { display_name: Some("after".into()), ..Default::default() };
+    f.app.builtin.client.update_rule(&id, &update, None).await.unwrap();
+    let stored: app::api::rules::Rule = f.admin.read(&path).await;
+    assert_eq!((stored.name.as_str(), stored.actions.len()), ("before", 1), "answered from the inventory");
+    let refreshed = f.freshness(true).await;
+    assert!(refreshed.synced_at > first.synced_at, "{refreshed:?}");
+    let read: app::api::rules::Rule = f.admin.read(&path).await;
+    assert_eq!((read.name.as_str(), read.actions.len()), ("after", 1));
+
+    // A refresh that fails is said in the answer; what was read stays.
+    f.faults(FaultSpec { error_rate: 1.0, ..FaultSpec::default() }).await;
+    let failed = f.freshness(true).await;
+    assert!(failed.failed() && failed.synced_at == refreshed.synced_at, "{failed:?}");
+    f.faults(FaultSpec::default()).await;
+
+    // Deleted out of band while Notifications fails every sync: the stored copy cannot be
+    // trusted, so the page asks Events, gets 404, and the rule leaves the list at once.
+    f.app.builtin.client.delete_rule(&id, None).await.unwrap();
+    let sandbox = f.app.builtin.for_team(f.team).await.unwrap().sandbox;
+    let broken = FaultSpec { error_rate: 1.0, ..FaultSpec::default() };
+    sandbox.set_faults([("notifications".to_owned(), broken)].into()).unwrap();
+    assert!(f.freshness(true).await.failed());
+    let response = f.admin.get(&path).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(f.rules("").await.total, 0, "gone from the list without a sync");
+    sandbox.set_faults(Default::default()).unwrap();
+
+    for query in [
+        "",
+        "?compartment_id=",
+        "?compartment_id=ocid1.topic.oc1..x",
+        "?compartment_id=ocid1.compartment.oc1..x&refresh=yes",
+    ] {
+        let response = f.admin.get(&format!("{}/inventory/freshness{query}", f.base)).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["field"] == "compartment_id" || body["field"] == "refresh", "{query}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn lists_page_by_keyset_with_filters_and_orders() {
     let f = Fixture::new().await;
     for i in 0..7 {
@@ -268,7 +321,7 @@ async fn another_teams_connection_cannot_be_read_through_the_inventory() {
     let bob = f.app.member(&f.admin, "bob", other, "admin").await;
     let mut lists = vec!["compartments".to_owned()];
     for compartment in [DEV, PROD] {
-        for kind in ["rules", "topics", "functions", "subscriptions"] {
+        for kind in ["rules", "topics", "functions", "subscriptions", "inventory/freshness"] {
             lists.push(format!("{kind}?compartment_id={compartment}"));
         }
     }

@@ -6,11 +6,11 @@ mod subscribe;
 
 use super::PageStyles;
 use super::export_panel::{ExportPanel, export_hint};
-use super::scope::{connection_label, pick_connection};
+use super::scope::{connection_label, follow_changes, pick_connection};
 use crate::api::connections::{ConnectionKind, list_compartments};
 use crate::api::functions::{FunctionSummary, list_functions};
 use crate::api::inboxes::{Inbox, list_inboxes};
-use crate::api::inventory::{MAX_PAGE, PageRequest};
+use crate::api::inventory::{Freshness, MAX_PAGE, PageRequest, get_freshness};
 use crate::api::rules::{RuleFilter, RuleSummary, list_rules};
 use crate::api::subscriptions::{
     CreateSubscriptionRequest, Subscription, SubscriptionProtocol, create_subscription, delete_subscription,
@@ -19,8 +19,8 @@ use crate::api::subscriptions::{
 use crate::api::topics::{Topic, delete_topic, get_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, IconName, Ocid, PageHeader, Tone, TypedConfirm,
-    show_scope, team_href, use_team,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Tone,
+    TypedConfirm, show_scope, team_href, use_team,
 };
 use crate::{export, format};
 use chrono::TimeDelta;
@@ -59,6 +59,9 @@ struct TopicView {
     rules: Vec<RuleSummary>,
     /// The team's webhook inboxes, offered as endpoints.
     inboxes: Vec<Inbox>,
+    /// How fresh the copy of the topic's compartment is (the topic, its subscriptions and rules
+    /// are read from it).
+    freshness: Freshness,
 }
 
 async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result<TopicView, ApiError> {
@@ -73,7 +76,7 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
     let functions = list_functions(team, chosen.id, &topic.compartment_id).await?;
     let to_topic = RuleFilter { target: Some(topic_id.clone()), ..RuleFilter::default() };
     let page = PageRequest { limit: Some(MAX_PAGE), ..PageRequest::default() };
-    let rules = list_rules(team, chosen.id, &topic.compartment_id, &to_topic, &page).await?.items;
+    let rules = list_rules(team, chosen.id, &topic.compartment_id, &to_topic, &page).await?;
     let inboxes = list_inboxes(team).await?;
     Ok(TopicView {
         connection: chosen.id,
@@ -83,8 +86,9 @@ async fn load(team: i64, connection: Option<String>, topic_id: String) -> Result
         topic,
         subscriptions,
         functions,
-        rules,
+        rules: rules.items,
         inboxes,
+        freshness: rules.freshness,
     })
 }
 
@@ -119,6 +123,15 @@ fn TopicPage() -> impl IntoView {
         let (connection, id, csrf) = (*connection, id.clone(), csrf.get_value());
         async move { delete_topic(team, connection, &id, &csrf).await.map(|()| connection) }
     });
+    // Refresh re-reads the topic's compartment from OCI, then the page.
+    let refresh = Action::new(move |(connection, compartment): &(i64, String)| {
+        let (connection, compartment) = (*connection, compartment.clone());
+        async move { get_freshness(team, connection, &compartment, true).await.map(drop) }
+    });
+    // What the page shows changes live (a sync, the change feed, an edit elsewhere); the form
+    // below keeps what is typed across the reload.
+    let chosen = Memo::new(move |_| data.get()?.ok().map(|v| (v.connection, v.topic.compartment_id)));
+    follow_changes(team, chosen, move || data.refetch());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(connection)) = remove_topic.value().get() {
@@ -128,22 +141,31 @@ fn TopicPage() -> impl IntoView {
     Effect::new(move |_| {
         let created = create.value().get().is_some_and(|r| r.is_ok());
         let removed = remove.value().get().is_some_and(|r| r.is_ok());
-        if created || removed {
+        let refreshed = refresh.value().get().is_some();
+        if created || removed || refreshed {
             data.refetch();
         }
     });
     let row_error = Signal::derive(move || {
-        remove.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| resend.value().get().and_then(Result::err))
+            .or_else(|| refresh.value().get().and_then(Result::err))
     });
 
     let render = move |loaded: TopicView| {
-        let TopicView { connection, connection_label, compartment_path, topic, subscriptions, rules, .. } = loaded;
+        let TopicView {
+            connection, connection_label, compartment_path, topic, subscriptions, rules, freshness, ..
+        } = loaded;
         show_scope(connection_label, compartment_path);
         let back = team_href(team, &format!("/topics?connection={connection}&compartment={}", topic.compartment_id));
         let subscription_count = subscriptions.len();
         let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
         let rule_names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
         let history = format!("/audit?target={}", topic.id);
+        let compartment = topic.compartment_id.clone();
         let header = view! {
             <nav class="breadcrumbs" aria-label="Breadcrumb">
                 <a href=back>"Topics"</a>
@@ -201,6 +223,14 @@ fn TopicPage() -> impl IntoView {
                     <dd>{format::utc(topic.created_at)}</dd>
                 </div>
             </dl>
+            <FreshnessBar
+                freshness
+                what="topic"
+                pending=refresh.pending()
+                on_refresh=Callback::new(move |()| {
+                    refresh.dispatch((connection, compartment.clone()));
+                })
+            />
         };
         let table = if subscriptions.is_empty() {
             view! {
