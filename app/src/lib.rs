@@ -19,7 +19,7 @@ pub mod pages;
 mod shell;
 pub mod template;
 
-pub use shell::{App, shell};
+pub use shell::{App, AssetRoot, shell};
 
 /// Entry point of the WebAssembly build: attaches the UI to the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -14,8 +14,14 @@ use leptos_router::{
     path,
 };
 
+/// Where the page loads the built files from (`/assets/{version}`, the server's content-named
+/// address for `pkg/`), provided by the server to each render; without it, `/pkg/`.
+#[derive(Debug, Clone)]
+pub struct AssetRoot(pub String);
+
 /// The whole HTML document the server sends for a page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let root = use_context::<AssetRoot>().map(|r| r.0).unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -25,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options root />
                 <MetaTags />
             </head>
             <body>

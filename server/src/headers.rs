@@ -7,7 +7,8 @@
 //! answer is known to be HTML. Setting the header from inside the render (Leptos's response
 //! options) lost it now and then when two pages rendered at once, leaving a page whose own
 //! scripts were refused. Everything else (JSON, files, errors) gets a policy that allows nothing. API answers and pages are private to the caller,
-//! so neither may be cached; the hashed static files may.
+//! so neither may be cached; the built files may, for good under their version's address
+//! ([`crate::assets`]), else asked for again before each use.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -46,7 +47,9 @@ impl PageNonce {
 
 /// Adds the security headers to every response.
 pub async fn add_security_headers(mut request: Request, next: Next) -> Response {
-    let is_static = request.uri().path().starts_with("/pkg/");
+    let path = request.uri().path();
+    let is_static = path.starts_with("/pkg/") || path.starts_with("/assets/");
+    let unversioned = path.starts_with("/pkg/");
     let nonce = PageNonce::new();
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
@@ -58,6 +61,9 @@ pub async fn add_security_headers(mut request: Request, next: Next) -> Response 
     headers.insert(CONTENT_SECURITY_POLICY, page.unwrap_or(HeaderValue::from_static(NOTHING_POLICY)));
     if !is_static && (is_html(headers) || is_json(headers)) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if unversioned && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(crate::assets::REVALIDATE));
     }
     response
 }

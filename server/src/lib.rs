@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod apply;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod builtin;

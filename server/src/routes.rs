@@ -10,7 +10,7 @@ use crate::inbox;
 use crate::state::AppState;
 use app::api::{InProcessApi, RenderCache};
 use app::components::Visitor;
-use app::{App, shell};
+use app::{App, AssetRoot, shell};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
@@ -52,11 +52,17 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .with_expiry(Expiry::OnSessionEnd);
     let api_routes =
         api_routes.layer(middleware::from_fn_with_state(state.clone(), access::enforce)).layer(session_layer);
+    let pkg_dir = state.config.site_root.join("pkg");
+    let version = crate::assets::version(&pkg_dir);
+    let asset_root = version.as_deref().map(crate::assets::root);
     let in_process = InProcessApi::new(api_routes.clone().with_state(state.clone()));
     let visitor_api = in_process.clone();
     let render_context = move || {
         provide_context(in_process.clone());
         provide_context(RenderCache::default());
+        if let Some(root) = &asset_root {
+            provide_context(AssetRoot(root.clone()));
+        }
         // The nonce the security-header middleware put in the page's policy replaces the one
         // leptos_axum made for this render.
         if let Some(nonce) =
@@ -85,6 +91,9 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .merge(api_routes)
         // Pages, rendered on the server with their data and hydrated in the browser.
         .merge(pages)
+        // The built files under their content's version, kept by browsers for good (public, like
+        // `/pkg/`).
+        .merge(version.as_deref().map(|v| crate::assets::router(&pkg_dir, v)).unwrap_or_default())
         // Static assets from the site root; anything else renders the 404 page.
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(limit, refuse_large_bodies))

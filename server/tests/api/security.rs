@@ -200,6 +200,69 @@ async fn tokens_and_passwords_are_stored_hashed() {
     assert_eq!(with_token().await.expect("me").status(), 401, "a revoked token is refused");
 }
 
+/// The built files are served under their content's version for good and pages load them from
+/// there; under `/pkg/` they are revalidated; another version, a missing file, a climb out of the
+/// directory or a write is never answered as a kept file.
+#[tokio::test]
+async fn built_files_are_kept_for_good_only_under_their_versions_address() {
+    let site = tempfile::tempdir().expect("site root");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).expect("pkg");
+    std::fs::write(pkg.join("signalbox.js"), "export default function () {}").expect("js");
+    std::fs::write(pkg.join("chunk_1.wasm"), b"\0asm-chunk").expect("chunk");
+    std::fs::write(site.path().join("secret.txt"), "not a built file").expect("secret");
+    let root = site.path().to_owned();
+    let app = spawn_app_with(move |config| config.site_root = root).await;
+    let version = server::assets::version(&pkg).expect("a version");
+    let cache = |r: &reqwest::Response| {
+        r.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+
+    let login = plain_client().get(app.url("/login")).header("accept", "text/html").send().await.expect("page");
+    let html = login.text().await.expect("html");
+    assert!(html.contains(&format!("/assets/{version}/pkg/signalbox.js")), "{html}");
+
+    for method in [Method::GET, Method::HEAD] {
+        let kept = plain_client()
+            .request(method.clone(), app.url(&format!("/assets/{version}/pkg/chunk_1.wasm")))
+            .send()
+            .await
+            .expect("file");
+        assert_eq!((kept.status().as_u16(), cache(&kept)), (200, server::assets::IMMUTABLE.to_owned()), "{method}");
+        if method == Method::GET {
+            assert_eq!(kept.bytes().await.expect("bytes").as_ref(), b"\0asm-chunk");
+        }
+        let plain =
+            plain_client().request(method.clone(), app.url("/pkg/chunk_1.wasm")).send().await.expect("file");
+        assert_eq!((plain.status().as_u16(), cache(&plain)), (200, "no-cache".to_owned()), "{method}");
+    }
+    for path in [
+        "/assets/0000000000000000/pkg/chunk_1.wasm".to_owned(),
+        format!("/assets/{version}/pkg/chunk_2.wasm"),
+        format!("/assets/{version}/pkg/../secret.txt"),
+        format!("/assets/{version}/pkg/%2e%2e/secret.txt"),
+        format!("/assets/{version}/pkg/..%2fsecret.txt"),
+        format!("/assets/{version}/secret.txt"),
+    ] {
+        let response = plain_client().get(app.url(&path)).send().await.expect("answer");
+        let status = response.status().as_u16();
+        let kept = cache(&response);
+        let body = response.text().await.expect("body");
+        assert!(status == 404 || status == 400, "{path}: {status}");
+        assert!(!kept.contains("immutable") && !body.contains("not a built file"), "{path}: {kept}");
+    }
+    for method in [Method::POST, Method::PUT, Method::DELETE] {
+        let response = plain_client()
+            .request(method.clone(), app.url(&format!("/assets/{version}/pkg/chunk_1.wasm")))
+            .body("x")
+            .send()
+            .await
+            .expect("answer");
+        assert!(response.status().is_client_error(), "{method}: {}", response.status());
+        assert!(!cache(&response).contains("immutable"), "{method}");
+    }
+}
+
 /// Pages carry a nonce-based CSP that allows no other inline script; every response forbids
 /// framing and sniffing; private answers are not cached.
 #[tokio::test]
