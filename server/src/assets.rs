@@ -61,14 +61,14 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// immutable (errors are not, so a file that appears later is not hidden by a cached 404).
 pub fn router<S: Clone + Send + Sync + 'static>(pkg_dir: &Path, version: &str) -> Router<S> {
     let files = ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip();
-    Router::new()
-        .nest_service(&format!("{}/pkg", root(version)), files)
-        .layer(axum::middleware::map_response(|mut response: Response| async move {
+    Router::new().nest_service(&format!("{}/pkg", root(version)), files).layer(axum::middleware::map_response(
+        |mut response: Response| async move {
             if response.status() == StatusCode::OK {
                 response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
             }
             response
-        }))
+        },
+    ))
 }
 
 /// Cache-Control of a file whose address names its content.

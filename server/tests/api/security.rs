@@ -232,8 +232,7 @@ async fn built_files_are_kept_for_good_only_under_their_versions_address() {
         if method == Method::GET {
             assert_eq!(kept.bytes().await.expect("bytes").as_ref(), b"\0asm-chunk");
         }
-        let plain =
-            plain_client().request(method.clone(), app.url("/pkg/chunk_1.wasm")).send().await.expect("file");
+        let plain = plain_client().request(method.clone(), app.url("/pkg/chunk_1.wasm")).send().await.expect("file");
         assert_eq!((plain.status().as_u16(), cache(&plain)), (200, "no-cache".to_owned()), "{method}");
     }
     for path in [
