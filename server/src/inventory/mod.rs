@@ -43,6 +43,9 @@ pub const SYNC_EVERY: Duration = Duration::from_secs(60);
 pub const FEED_EVERY: Duration = Duration::from_secs(3);
 /// How long after the last look a compartment stays watched.
 pub const WATCH_FOR: Duration = Duration::from_secs(60 * 60);
+/// Looks at a compartment are written down at most this often: the watch lasts [`WATCH_FOR`], so
+/// a minute's precision costs nothing, and a page view then writes nothing to the database.
+const NOTE_LOOKS_EVERY: Duration = Duration::from_secs(60);
 /// Compartments the background sync reads at once.
 const SYNCS_IN_FLIGHT: usize = 4;
 /// Rules whose actions are read at once after a sync found them.
@@ -68,6 +71,7 @@ pub struct Inventory {
     running: Mutex<HashSet<Key>>,
     versions: Mutex<HashMap<Key, u64>>,
     bumped: tokio::sync::watch::Sender<u64>,
+    looks_noted: Mutex<HashMap<Key, std::time::Instant>>,
 }
 
 impl Default for Inventory {
@@ -77,6 +81,7 @@ impl Default for Inventory {
             running: Mutex::default(),
             versions: Mutex::default(),
             bumped: tokio::sync::watch::channel(0).0,
+            looks_noted: Mutex::default(),
         }
     }
 }
@@ -99,6 +104,17 @@ impl Inventory {
     /// Wakes on every change anywhere (check [`Inventory::version`] for the one that matters).
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.bumped.subscribe()
+    }
+
+    /// Whether a look at `key` is due to be written down ([`NOTE_LOOKS_EVERY`]).
+    fn look_due(&self, key: &Key) -> bool {
+        let noted = self.looks_noted.lock().unwrap_or_else(PoisonError::into_inner);
+        noted.get(key).is_none_or(|at| at.elapsed() >= NOTE_LOOKS_EVERY)
+    }
+
+    fn look_noted(&self, key: &Key) {
+        let mut noted = self.looks_noted.lock().unwrap_or_else(PoisonError::into_inner);
+        noted.insert(key.clone(), std::time::Instant::now());
     }
 
     fn lock_of(&self, key: &Key) -> Arc<tokio::sync::Mutex<()>> {
@@ -135,9 +151,12 @@ pub async fn ensure(
     // The team must have the connection: the inventory answers without asking OCI, so this is
     // where a look at another team's connection is refused.
     crate::connections::find(state, team_id, connection_id).await?;
-    inventory_syncs::viewed(&state.pool, connection_id, compartment_id).await?;
-    let known = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();
     let key = (connection_id, compartment_id.to_owned());
+    if state.inventory.look_due(&key) {
+        inventory_syncs::viewed(&state.pool, connection_id, compartment_id).await?;
+        state.inventory.look_noted(&key);
+    }
+    let known = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();
     match known.synced_at {
         None => sync(state, team_id, connection_id, compartment_id, Utc::now()).await?,
         Some(_) if refresh => {
