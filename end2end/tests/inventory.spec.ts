@@ -1,20 +1,26 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type APIRequestContext } from '@playwright/test';
 import { loginAs } from './session';
 
-// The rules page reads the inventory: a long list comes a page at a time, says how fresh it is,
-// and a change made elsewhere shows without a reload.
-test('rules: paged by 50, fresh and live', async ({ page }) => {
-  const me = await loginAs(page.request);
+// Signs in and makes a topic in the web compartment, named after `label` and the time.
+async function withTopic(request: APIRequestContext, label: string) {
+  const me = await loginAs(request);
   const team = me.teams[0].team_id;
-  const connections = await (await page.request.get(`/api/v1/teams/${team}/connections`)).json();
+  const connections = await (await request.get(`/api/v1/teams/${team}/connections`)).json();
   const connection = connections[0].id;
   const compartment = 'ocid1.compartment.oc1..sandboxweb';
   const api = `/api/v1/teams/${team}/connections/${connection}`;
   const headers = { 'x-csrf-token': me.csrf_token };
-  const prefix = `paged-${Date.now().toString(36)}`;
+  const prefix = `${label}-${Date.now().toString(36)}`;
   const topic = await (
-    await page.request.post(`${api}/topics`, { headers, data: { compartment_id: compartment, name: `${prefix}-topic` } })
+    await request.post(`${api}/topics`, { headers, data: { compartment_id: compartment, name: `${prefix}-topic` } })
   ).json();
+  return { team, connection, compartment, api, headers, prefix, topic };
+}
+
+// The rules page reads the inventory: a long list comes a page at a time, says how fresh it is,
+// and a change made elsewhere shows without a reload.
+test('rules: paged by 50, fresh and live', async ({ page }) => {
+  const { team, connection, compartment, api, headers, prefix, topic } = await withTopic(page.request, 'paged');
   const rule = (n: number) => ({
     compartment_id: compartment,
     name: `${prefix}-${String(n).padStart(2, '0')}`,
@@ -56,4 +62,46 @@ test('rules: paged by 50, fresh and live', async ({ page }) => {
   await page.locator('.freshness').getByRole('button', { name: 'Refresh' }).click();
   await expect(page.locator('.freshness')).toContainText(/Synced (just now|\d+ s ago)/);
   await expect(page.locator('.freshness').getByRole('button', { name: 'Refresh' })).toBeEnabled();
+});
+
+// A rule's page and a topic's page read the inventory too: each says how fresh it is and can
+// re-read OCI now, and the topic's page shows a subscription made elsewhere without a reload.
+test('rule and topic pages: fresh, refreshable, live', async ({ page }) => {
+  const { team, connection, compartment, api, headers, prefix, topic } = await withTopic(page.request, 'fresh');
+  const rule = await (
+    await page.request.post(`${api}/rules`, {
+      headers,
+      data: {
+        compartment_id: compartment,
+        name: `${prefix}-rule`,
+        condition: '{"eventType":"com.oraclecloud.computeapi.launchinstance.end"}',
+        actions: [{ kind: 'ONS', target_id: topic.id }],
+      },
+    })
+  ).json();
+
+  await page.goto(`/t/${team}/rules/${rule.id}?connection=${connection}`);
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const freshness = page.locator('.freshness');
+  await expect(freshness).toContainText(/Synced (just now|\d+ s ago)/);
+  await freshness.getByRole('button', { name: 'Refresh' }).click();
+  await expect(freshness.getByRole('button', { name: 'Refresh' })).toBeEnabled();
+  await expect(freshness).toContainText(/Synced (just now|\d+ s ago)/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${prefix}-rule`);
+  await page.screenshot({ path: 'screenshots/rule-fresh.png' });
+
+  await page.goto(`/t/${team}/topics/${topic.id}?connection=${connection}`);
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await expect(freshness).toContainText(/Synced (just now|\d+ s ago)/);
+  const subscriptions = page.locator('.section', { has: page.getByRole('heading', { name: 'Subscriptions' }) });
+  await expect(subscriptions).toContainText('No subscriptions yet');
+  const made = await page.request.post(`${api}/topics/${topic.id}/subscriptions`, {
+    headers,
+    data: { protocol: 'EMAIL', endpoint: `${prefix}@example.com` },
+  });
+  expect(made.ok()).toBeTruthy();
+  await expect(page.getByRole('table', { name: 'Subscriptions' })).toContainText(`${prefix}@example.com`, {
+    timeout: 10_000,
+  });
+  await page.screenshot({ path: 'screenshots/topic-fresh.png', fullPage: true });
 });
