@@ -243,6 +243,9 @@ test('an instance principal connection: made from the host identity, tested, use
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   const toolbar = page.locator('.toolbar');
   await toolbar.getByLabel('Connection').selectOption({ label: name });
+  // The header names the connection once the page has read its topics and made its form anew: a
+  // form filled before that is replaced, with what was typed.
+  await expect(page.locator('.picker-value', { hasText: name })).toBeVisible();
   await expect(toolbar.getByLabel('Compartment').locator('option').first()).toBeAttached();
   const topicName = `via-instance-${Date.now().toString(36)}`;
   const topicForm = page.getByRole('form', { name: 'Create a topic' });
