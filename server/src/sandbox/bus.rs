@@ -75,6 +75,45 @@ impl World {
     }
 }
 
+/// A change to a rule, topic or subscription, which the service that owns it announces as an
+/// event (types in `app::catalogue`, [`app::catalogue::is_inventory_change`]). The world notes
+/// it where the change is made, so a create repeated with its retry token, which changes
+/// nothing, announces nothing; [`Sandbox::emit_announced`] emits it once the call is served,
+/// outside the world's lock.
+#[derive(Debug, Clone)]
+pub(super) struct Announcement {
+    event_type: String,
+    source: &'static str,
+    compartment_id: String,
+    resource_name: String,
+    resource_id: String,
+    additional_details: Value,
+}
+
+impl World {
+    /// Notes a change for [`Sandbox::emit_announced`]: `action` is the type's last part
+    /// (`createrule`), `prefix` the owning service's ([`app::catalogue::EVENTS_SERVICE_PREFIX`]).
+    pub(super) fn announce(
+        &mut self,
+        prefix: &str,
+        action: &str,
+        compartment_id: &str,
+        (name, id): (&str, &str),
+        additional_details: Value,
+    ) {
+        let source =
+            if prefix == app::catalogue::EVENTS_SERVICE_PREFIX { "EventsService" } else { "NotificationService" };
+        self.announcements.push(Announcement {
+            event_type: format!("{prefix}{action}"),
+            source,
+            compartment_id: compartment_id.to_owned(),
+            resource_name: name.to_owned(),
+            resource_id: id.to_owned(),
+            additional_details,
+        });
+    }
+}
+
 /// A message an OSS action wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -104,6 +143,28 @@ impl World {
 }
 
 impl Sandbox {
+    /// Emits the changes the calls served so far announced. Routing an event can fail only on a
+    /// compartment that no longer exists; the change itself is made, so that is logged.
+    pub(super) fn emit_announced(&self) {
+        let pending = std::mem::take(&mut self.world().announcements);
+        for change in pending {
+            let event = self.world().envelope(Envelope {
+                event_type: change.event_type,
+                source: change.source,
+                compartment_id: change.compartment_id,
+                resource_name: change.resource_name,
+                resource_id: change.resource_id,
+                availability_domain: None,
+                freeform_tags: FreeformTags::default(),
+                defined_tags: DefinedTags::default(),
+                additional_details: change.additional_details,
+            });
+            if let Err(err) = self.emit(event) {
+                tracing::warn!(error = %err.message, "cannot route a change event");
+            }
+        }
+    }
+
     /// Routes one event: finds the enabled rules that see and match it, and runs their enabled
     /// actions.
     pub fn emit(&self, mut event: Value) -> Result<EmitReport, SandboxError> {

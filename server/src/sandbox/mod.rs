@@ -342,7 +342,8 @@ async fn verify_signature(State(sandbox): State<Sandbox>, request: Request, next
 }
 
 /// Saves the state after calls that can change it (writes, and the confirmation links) before
-/// answering them, so whatever a client was told exists survives the process dying right after.
+/// answering them, so whatever a client was told exists survives the process dying right after,
+/// and emits the events the changes announced.
 /// A refused call changed nothing and is not saved: a flood of refused writes costs no snapshots.
 async fn note_changes(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
@@ -351,6 +352,7 @@ async fn note_changes(State(sandbox): State<Sandbox>, request: Request, next: Ne
     let response = next.run(request).await;
     if writes && response.status().is_success() {
         sandbox.save_now().await;
+        sandbox.emit_announced();
     }
     response
 }

@@ -68,6 +68,10 @@ pub struct World {
     /// When expired retry tokens were last removed.
     #[serde(skip)]
     retry_tokens_purged: Option<DateTime<Utc>>,
+    /// Changes made by the call being served, emitted as events once it is done
+    /// ([`super::bus::Announcement`]).
+    #[serde(skip)]
+    pub(super) announcements: Vec<super::bus::Announcement>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -104,6 +108,7 @@ impl World {
             stream_messages: Default::default(),
             retry_tokens: Tracked::default(),
             retry_tokens_purged: None,
+            announcements: Vec::new(),
         };
         world
             .compartments

@@ -142,3 +142,78 @@ async fn stream_actions_record_the_event() {
     assert_eq!(messages[0].stream_id, "ocid1.stream.oc1.iad.audit");
     assert!(messages[0].value.contains("\"resourceName\":\"eve\""));
 }
+
+/// Rules, topics and subscriptions announce their own changes, as the Events and Notifications
+/// services do: once per change (a create repeated with its retry token changes nothing and says
+/// nothing), nothing for a refused call, a deleted topic's subscriptions with it, and a
+/// subscription by its OCID only (its endpoint may carry credentials).
+#[tokio::test]
+async fn rules_topics_and_subscriptions_announce_their_changes() {
+    let t = spawn_sandbox().await;
+    let condition = r#"{"eventType": ["com.oraclecloud.eventsservice.*", "com.oraclecloud.notification.*"]}"#;
+    let watcher = pipeline(&t, "changes", Protocol::Email, "ops@example.com", condition).await;
+    let mail = t.sandbox.outbox().into_iter().next().expect("confirmation mail");
+    let link = mail.body.split_whitespace().find(|w| w.contains("/confirmation?")).unwrap().to_owned();
+    assert_eq!(t.http.get(link).send().await.unwrap().status(), 200);
+    let announced = || {
+        t.sandbox
+            .outbox()
+            .into_iter()
+            .filter(|m| m.subject.starts_with("com.oraclecloud."))
+            .map(|m| {
+                // The mail is the event's JSON, then the unsubscribe footer.
+                let mut values = serde_json::Deserializer::from_str(&m.body).into_iter::<serde_json::Value>();
+                let event = values.next().unwrap().unwrap();
+                let data = &event["data"];
+                let id = data["resourceId"].as_str().unwrap().to_owned();
+                (m.subject, id, data["compartmentId"].as_str().unwrap().to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let confirmed = announced();
+    assert_eq!(confirmed.len(), 1, "the confirmation itself: {confirmed:?}");
+    assert_eq!(confirmed[0].0, "com.oraclecloud.notification.updatesubscription");
+    assert_eq!(confirmed[0].1, watcher);
+
+    let dev = "ocid1.compartment.oc1..sandboxdev";
+    let topic = create_topic(&t, "dev-alerts", dev).await;
+    let secret = "http://user:s3cret@127.0.0.1:9/x";
+    let subscription = subscribe(&t, &topic, dev, Protocol::CustomHttps, secret).await;
+    let details = rule_details(
+        "dev-rule",
+        r#"{"eventType":"com.oraclecloud.objectstorage.createobject"}"#,
+        dev,
+        to_topic(&topic),
+        1,
+    );
+    let rule = t.client.create_rule_with_token(&details, Some("once")).await.unwrap().body.id;
+    let again = t.client.create_rule_with_token(&details, Some("once")).await.unwrap().body.id;
+    assert_eq!(again, rule);
+    let update = server::oci::events::UpdateRuleDetails { is_enabled: Some(false), ..Default::default() };
+    t.client.update_rule(&rule, &update, Some("wrong-etag")).await.expect_err("a stale etag is refused");
+    t.client.update_rule(&rule, &update, None).await.unwrap();
+    t.client.delete_rule(&rule, None).await.unwrap();
+    t.client.delete_rule(&rule, None).await.expect_err("already gone");
+    t.client.delete_topic(&topic, None).await.unwrap();
+
+    let changes: Vec<(String, String)> = announced()
+        .into_iter()
+        .skip(1)
+        .map(|(kind, id, compartment)| {
+            assert_eq!(compartment, dev, "{kind}");
+            (kind.trim_start_matches("com.oraclecloud.").to_owned(), id)
+        })
+        .collect();
+    let expected = [
+        ("notification.createtopic", &topic),
+        ("notification.createsubscription", &subscription),
+        ("eventsservice.createrule", &rule),
+        ("eventsservice.updaterule", &rule),
+        ("eventsservice.deleterule", &rule),
+        ("notification.deletesubscription", &subscription),
+        ("notification.deletetopic", &topic),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(k, id)| (k.to_string(), id.to_string())).collect();
+    assert_eq!(changes, expected);
+    assert!(t.sandbox.outbox().iter().all(|m| !m.body.contains("s3cret")), "no endpoint credentials in an event");
+}

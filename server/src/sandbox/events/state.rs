@@ -111,6 +111,7 @@ impl World {
         let etag = new_etag();
         self.remember("CreateRule", retry_token, &request, &rule.id);
         self.events.rules.insert(rule.id.clone(), StoredRule { rule: rule.clone(), etag: etag.clone() });
+        self.announce_rule("createrule", &rule);
         Ok((rule, etag))
     }
 
@@ -196,14 +197,16 @@ impl World {
         }
         let etag = new_etag();
         self.events.rules.insert(id.to_owned(), StoredRule { rule: rule.clone(), etag: etag.clone() });
+        self.announce_rule("updaterule", &rule);
         Ok((rule, etag))
     }
 
     /// DeleteRule.
     pub fn delete_rule(&mut self, id: &str, if_match: Option<&str>) -> Result<(), SandboxError> {
-        let (_, etag) = self.get_rule(id)?;
+        let (rule, etag) = self.get_rule(id)?;
         check_etag(if_match, &etag, id)?;
         self.events.rules.remove(id);
+        self.announce_rule("deleterule", &rule);
         Ok(())
     }
 
@@ -218,8 +221,15 @@ impl World {
         check_etag(if_match, &etag, id)?;
         self.ensure_compartment(compartment_id, "compartmentId")?;
         rule.compartment_id = compartment_id.to_owned();
+        self.announce_rule("changerulecompartment", &rule);
         self.events.rules.insert(id.to_owned(), StoredRule { rule, etag: new_etag() });
         Ok(())
+    }
+
+    /// Notes a change to a rule, to be emitted as the Events service's event about it.
+    fn announce_rule(&mut self, action: &str, rule: &Rule) {
+        let prefix = app::catalogue::EVENTS_SERVICE_PREFIX;
+        self.announce(prefix, action, &rule.compartment_id, (&rule.display_name, &rule.id), serde_json::json!({}));
     }
 
     fn build_actions(&self, list: &ActionDetailsList) -> Result<ActionList, SandboxError> {

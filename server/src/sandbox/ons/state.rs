@@ -155,6 +155,7 @@ impl World {
         };
         self.remember("CreateTopic", retry_token, &request, &topic.topic_id);
         self.ons.topics.insert(topic.topic_id.clone(), (topic.clone(), etag.clone()));
+        self.announce_topic("createtopic", &topic);
         Ok((topic, etag))
     }
 
@@ -221,15 +222,27 @@ impl World {
         let etag = new_etag();
         topic.etag = Some(etag.clone());
         self.ons.topics.insert(id.to_owned(), (topic.clone(), etag.clone()));
+        self.announce_topic("updatetopic", &topic);
         Ok((topic, etag))
     }
 
     /// DeleteTopic, with its subscriptions.
     pub fn delete_topic(&mut self, id: &str, if_match: Option<&str>) -> Result<(), SandboxError> {
-        let (_, etag) = self.get_topic(id)?;
+        let (topic, etag) = self.get_topic(id)?;
         check_etag(if_match, &etag, id)?;
         self.ons.topics.remove(id);
+        let gone: Vec<Subscription> = self
+            .ons
+            .subscriptions
+            .values()
+            .filter(|s| s.subscription.topic_id == id)
+            .map(|s| s.subscription.clone())
+            .collect();
         self.ons.subscriptions.retain(|_, s| s.subscription.topic_id != id);
+        for subscription in &gone {
+            self.announce_subscription("deletesubscription", subscription);
+        }
+        self.announce_topic("deletetopic", &topic);
         Ok(())
     }
 
@@ -246,6 +259,7 @@ impl World {
         topic.compartment_id = compartment_id.to_owned();
         let etag = new_etag();
         topic.etag = Some(etag.clone());
+        self.announce_topic("changetopiccompartment", &topic);
         self.ons.topics.insert(id.to_owned(), (topic, etag));
         Ok(())
     }
@@ -302,6 +316,7 @@ impl World {
         let stored = StoredSubscription { subscription, token: random_lowercase(48), policy };
         self.remember("CreateSubscription", retry_token, &request, &stored.subscription.id);
         self.ons.subscriptions.insert(stored.subscription.id.clone(), stored.clone());
+        self.announce_subscription("createsubscription", &stored.subscription);
         Ok(stored)
     }
 
@@ -365,6 +380,8 @@ impl World {
             stored.subscription.defined_tags = tags.clone();
         }
         stored.subscription.etag = Some(new_etag());
+        let subscription = stored.subscription.clone();
+        self.announce_subscription("updatesubscription", &subscription);
         Ok(details)
     }
 
@@ -373,6 +390,7 @@ impl World {
         let current = self.get_subscription(id)?;
         check_etag(if_match, current.etag.as_deref().unwrap_or_default(), id)?;
         self.ons.subscriptions.remove(id);
+        self.announce_subscription("deletesubscription", &current);
         Ok(())
     }
 
@@ -390,6 +408,7 @@ impl World {
         }
         stored.subscription.lifecycle_state = SubscriptionState::Active;
         let subscription = stored.subscription.clone();
+        self.announce_subscription("updatesubscription", &subscription);
         let (topic, _) = self.get_topic(&subscription.topic_id)?;
         Ok((topic, subscription))
     }
@@ -402,7 +421,28 @@ impl World {
         }
         let subscription = stored.subscription.clone();
         self.ons.subscriptions.remove(id);
+        self.announce_subscription("deletesubscription", &subscription);
         Ok(subscription)
+    }
+
+    /// Notes a change to a topic, to be emitted as Notifications' event about it.
+    fn announce_topic(&mut self, action: &str, topic: &NotificationTopic) {
+        let prefix = app::catalogue::NOTIFICATION_PREFIX;
+        let names = (topic.name.as_str(), topic.topic_id.as_str());
+        self.announce(prefix, action, &topic.compartment_id, names, serde_json::json!({}));
+    }
+
+    /// Notes a change to a subscription, to be emitted as Notifications' event about it.
+    fn announce_subscription(&mut self, action: &str, subscription: &Subscription) {
+        let details = serde_json::json!({
+            "topicId": subscription.topic_id,
+            "protocol": subscription.protocol.as_str(),
+            "lifecycleState": subscription.lifecycle_state.as_str(),
+        });
+        // A subscription has no name; its endpoint may carry credentials (`https://user:pass@…`),
+        // so the event names it by its OCID.
+        let names = (subscription.id.as_str(), subscription.id.as_str());
+        self.announce(app::catalogue::NOTIFICATION_PREFIX, action, &subscription.compartment_id, names, details);
     }
 
     /// ResendSubscriptionConfirmation: a new token, still PENDING.
