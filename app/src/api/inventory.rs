@@ -25,6 +25,10 @@ pub struct Freshness {
     pub error: Option<String>,
     /// Whether a sync is reading OCI now (the list will be fresher on the next look).
     pub refreshing: bool,
+    /// When this server last heard of a change here through an Events delivery to an inbox
+    /// (changes then show within a second); none since it started when absent.
+    #[serde(default)]
+    pub heard_at: Option<DateTime<Utc>>,
     /// When the server answered: what "12 s ago" is counted from, on the server and in the
     /// browser alike.
     pub answered_at: DateTime<Utc>,

@@ -36,8 +36,16 @@ pub fn FreshnessBar(
         }
     });
     let refreshing = freshness.refreshing;
+    let live = freshness.heard_at.map(|at| {
+        let title = format!(
+            "Changes made elsewhere arrive here through OCI Events, delivered to an inbox; the last one {}.",
+            format::relative(at, now)
+        );
+        view! { <span class="freshness-live" title=title>"Live"</span> }
+    });
     view! {
         <div class="freshness" class:freshness-stale=freshness.failed()>
+            {live}
             <span class="freshness-age">
                 {synced}
                 {refreshing.then_some(" · refreshing in the background")}

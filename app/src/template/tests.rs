@@ -34,6 +34,7 @@ fn every_starter_parses_and_renders_with_sample_values() {
         "prefix": "prod",
         "webhook_url": "https://hooks.example.com/oci",
         "collector_url": "https://siem.example.com/in",
+        "inbox_url": "https://signalbox.example.com/hooks/abc",
         "function_id": "ocid1.fnfunc.oc1.iad.aaaaexample",
         "emails": ["sec@example.com", "oncall@example.com"],
     });

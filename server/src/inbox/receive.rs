@@ -42,7 +42,7 @@ pub async fn receive_delivery(
     } else {
         None
     };
-    let Some((inbox_id, _team)) = found else {
+    let Some((inbox_id, team_id)) = found else {
         return if inboxes.allow_unknown(ip) {
             answer(StatusCode::NOT_FOUND, "No inbox has this URL.")
         } else {
@@ -85,6 +85,11 @@ pub async fn receive_delivery(
         }
     };
     inboxes.announce();
+    if kind == DeliveryKind::Notification
+        && let Some(hint) = crate::inventory::live::hint(&bytes)
+    {
+        crate::inventory::live::follow(&state, team_id, hint);
+    }
     if let (DeliveryKind::Confirmation, Some(url)) = (kind, confirmation_url) {
         let state = state.clone();
         tokio::spawn(async move { state.inboxes.confirm(&state.pool, id, &url).await });

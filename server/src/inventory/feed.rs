@@ -18,7 +18,7 @@ use crate::oci::error::OciError;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 use sqlx::SqliteConnection;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How far before the last read the next one looks again (clock skew between OCI and here, and
 /// events recorded a little after the call).
@@ -66,7 +66,7 @@ pub fn changes(events: &[AuditEvent], since: DateTime<Utc>) -> Found {
 }
 
 /// The inventory kind of an OCID, by its resource type.
-fn kind_of(id: &str) -> Option<Kind> {
+pub fn kind_of(id: &str) -> Option<Kind> {
     match id.split('.').nth(1)? {
         "eventrule" => Some(Kind::Rule),
         "onstopic" => Some(Kind::Topic),
@@ -97,13 +97,14 @@ pub fn newer_than_copy(changed_at: DateTime<Utc>, read_at_ms: Option<i64>) -> bo
     read_at_ms.is_none_or(|read| changed_at + CLOCKS >= DateTime::from_timestamp_millis(read).unwrap_or_default())
 }
 
-/// Reads each resource again, a few at a time, and stores what OCI answers now (a 404 removes it).
+/// Reads each resource again, a few at a time, and stores what OCI answers now (a 404 removes it);
+/// answers the compartments the resources are in (or were, for those gone).
 pub async fn read_again(
     client: &OciClient,
     conn: &mut SqliteConnection,
     connection_id: i64,
     resources: Vec<String>,
-) -> Result<(), ReadAgainError> {
+) -> Result<BTreeSet<String>, ReadAgainError> {
     let mut answers = futures_util::stream::iter(resources)
         .map(|id| async move {
             let answer = match kind_of(&id) {
@@ -117,6 +118,7 @@ pub async fn read_again(
             (id, answer)
         })
         .buffer_unordered(READS_IN_FLIGHT);
+    let mut touched = BTreeSet::new();
     while let Some((id, answer)) = answers.next().await {
         let seen = match answer {
             Ok(Some(seen)) => seen,
@@ -124,9 +126,9 @@ pub async fn read_again(
             Err(err) if err.status() == Some(404) => Seen::Gone(kind_of(&id).unwrap_or(Kind::Rule), id),
             Err(err) => return Err(ReadAgainError::Oci(err)),
         };
-        write::store(conn, connection_id, &seen).await.map_err(ReadAgainError::Db)?;
+        touched.extend(write::store(conn, connection_id, &seen).await.map_err(ReadAgainError::Db)?);
     }
-    Ok(())
+    Ok(touched)
 }
 
 /// Why reading changed resources again stopped.
@@ -138,6 +140,15 @@ pub enum ReadAgainError {
     /// The inventory could not store it.
     #[error(transparent)]
     Db(crate::db::DbError),
+}
+
+impl From<ReadAgainError> for crate::error::AppError {
+    fn from(err: ReadAgainError) -> Self {
+        match err {
+            ReadAgainError::Oci(err) => Self::Oci(err),
+            ReadAgainError::Db(err) => err.into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,11 +20,12 @@
 pub mod feed;
 pub mod items;
 pub mod list;
+pub mod live;
 pub mod read;
 pub mod write;
 
 use crate::db::inventory_items::{self, Kind};
-use crate::db::inventory_syncs::{self, SyncRow, TREE};
+use crate::db::inventory_syncs::{self, TREE};
 use crate::error::AppError;
 use crate::oci::client::RetryPolicy;
 use crate::state::AppState;
@@ -72,6 +73,9 @@ pub struct Inventory {
     versions: Mutex<HashMap<Key, u64>>,
     bumped: tokio::sync::watch::Sender<u64>,
     looks_noted: Mutex<HashMap<Key, std::time::Instant>>,
+    heard: Mutex<HashMap<Key, DateTime<Utc>>>,
+    /// The change events being followed ([`live`]).
+    pub followed: live::Followed,
 }
 
 impl Default for Inventory {
@@ -82,6 +86,8 @@ impl Default for Inventory {
             versions: Mutex::default(),
             bumped: tokio::sync::watch::channel(0).0,
             looks_noted: Mutex::default(),
+            heard: Mutex::default(),
+            followed: live::Followed::default(),
         }
     }
 }
@@ -99,6 +105,17 @@ impl Inventory {
     pub fn version(&self, connection_id: i64, compartment_id: &str) -> u64 {
         let versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
         versions.get(&(connection_id, compartment_id.to_owned())).copied().unwrap_or(0)
+    }
+
+    /// Notes that a change event about a compartment arrived ([`live`]).
+    pub fn heard(&self, connection_id: i64, compartment_id: &str) {
+        let mut heard = self.heard.lock().unwrap_or_else(PoisonError::into_inner);
+        heard.insert((connection_id, compartment_id.to_owned()), Utc::now());
+    }
+
+    /// When the last change event about a compartment arrived, since the server started.
+    fn heard_at(&self, key: &Key) -> Option<DateTime<Utc>> {
+        self.heard.lock().unwrap_or_else(PoisonError::into_inner).get(key).copied()
     }
 
     /// Wakes on every change anywhere (check [`Inventory::version`] for the one that matters).
@@ -258,17 +275,14 @@ pub async fn stored_rule(
 pub async fn freshness(state: &AppState, connection_id: i64, compartment_id: &str) -> Result<Freshness, AppError> {
     let row = inventory_syncs::find(&state.pool, connection_id, compartment_id).await?.unwrap_or_default();
     let key = (connection_id, compartment_id.to_owned());
-    Ok(as_freshness(row, state.inventory.is_running(&key)))
-}
-
-fn as_freshness(row: SyncRow, refreshing: bool) -> Freshness {
-    Freshness {
+    Ok(Freshness {
         synced_at: row.synced_at,
         failed_at: row.failed_at,
         error: row.error,
-        refreshing,
+        refreshing: state.inventory.is_running(&key),
+        heard_at: state.inventory.heard_at(&key),
         answered_at: Utc::now(),
-    }
+    })
 }
 
 fn age(at: DateTime<Utc>) -> Duration {
@@ -480,11 +494,11 @@ async fn read_feed(
         }
     }
     if !stale.is_empty() {
-        feed::read_again(&client, &mut conn, w.connection_id, stale).await.map_err(|err| match err {
-            feed::ReadAgainError::Oci(err) => AppError::Oci(err),
-            feed::ReadAgainError::Db(err) => err.into(),
-        })?;
-        state.inventory.changed(w.connection_id, &w.compartment_id);
+        let mut touched = feed::read_again(&client, &mut conn, w.connection_id, stale).await?;
+        touched.insert(w.compartment_id.clone());
+        for compartment in &touched {
+            state.inventory.changed(w.connection_id, compartment);
+        }
     }
     drop(conn);
     inventory_syncs::fed(&state.pool, w.connection_id, &w.compartment_id, now).await?;

@@ -93,8 +93,12 @@ impl Fixture {
     }
 
     async fn faults(&self, spec: FaultSpec) {
+        self.faults_of("events", spec).await;
+    }
+
+    async fn faults_of(&self, service: &str, spec: FaultSpec) {
         let sandbox = self.app.builtin.for_team(self.team).await.unwrap().sandbox;
-        sandbox.set_faults([("events".to_owned(), spec)].into()).unwrap();
+        sandbox.set_faults([(service.to_owned(), spec)].into()).unwrap();
     }
 }
 
@@ -404,4 +408,100 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     start.elapsed()
+}
+
+/// The Events path: the `live-inventory` starter, deployed with one of the team's inboxes, makes
+/// a change made elsewhere show within a second, even with the audit feed down. An event is only
+/// a hint: a forged one posted to the inbox is read from OCI and changes nothing OCI does not
+/// say, and another team's inbox reads nothing of this team's.
+#[tokio::test]
+async fn change_events_delivered_to_an_inbox_bring_changes_within_a_second() {
+    let f = Fixture::new().await;
+    let (status, inbox) =
+        f.admin.call(Method::POST, &format!("/api/v1/teams/{}/inboxes", f.team), json!({"name": "changes"})).await;
+    assert_eq!(status, 200, "{inbox}");
+    let inbox_url = inbox["url"].as_str().unwrap().to_owned();
+    let deployments = format!("/api/v1/teams/{}/deployments", f.team);
+    let (status, template) = f
+        .admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/teams/{}/templates", f.team),
+            json!({"source": {"starter": "live-inventory"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{template}");
+    let mut target = json!({
+        "template_id": template["template"]["id"],
+        "version": 1,
+        "connection_id": f.connection,
+        "compartment_id": DEV,
+        "parameters": {"prefix": "sbx", "inbox_url": inbox_url},
+    });
+    let (status, review) = f.admin.call(Method::POST, &format!("{deployments}/plan"), target.clone()).await;
+    assert_eq!(status, 200, "{review}");
+    target["name"] = json!("live inventory");
+    target["digest"] = review["digest"].clone();
+    let (status, run) = f.admin.call(Method::POST, &deployments, target).await;
+    assert_eq!(status, 200, "{run}");
+    let subscriptions = format!("{}/topics?compartment_id={DEV}&q=sbx-inventory-changes", f.base);
+    until(|| async {
+        let page: Page<Topic> = f.admin.read(&subscriptions).await;
+        page.items.first().is_some_and(|t| t.subscriptions.active == 1)
+    })
+    .await;
+    assert_eq!(names(&f.rules("").await), ["sbx-inventory-changes"]);
+
+    // The audit feed is down: only the Events path can bring the change.
+    f.faults_of("audit", FaultSpec { error_rate: 1.0, ..Default::default() }).await;
+    let outside = f.create_out_of_band("made-elsewhere").await;
+    let seen_after = until(|| async { names(&f.rules("").await).contains(&"made-elsewhere") }).await;
+    assert!(seen_after < Duration::from_secs(10), "shown {seen_after:?} after the change");
+    eprintln!("an out-of-band create showed {seen_after:?} after it was made, through Events");
+    let heard = f.freshness(false).await.heard_at.expect("the freshness says changes arrive live");
+    f.app.builtin.client.delete_rule(&outside, None).await.unwrap();
+    let gone_after = until(|| async { !names(&f.rules("").await).contains(&"made-elsewhere") }).await;
+    assert!(gone_after < Duration::from_secs(10), "gone {gone_after:?} after the delete");
+
+    // A forged event says the live rule was deleted: it is read from OCI, which still has it.
+    let live_rule = f.rules("").await.items[0].id.clone();
+    let forged = json!({
+        "eventType": "com.oraclecloud.eventsservice.deleterule",
+        "eventTime": chrono::Utc::now().to_rfc3339(),
+        "data": {"compartmentId": DEV, "resourceId": live_rule},
+    });
+    let posted =
+        f.app.client.post(&inbox_url).header("x-oci-ns-messageid", "forged-1").json(&forged).send().await.unwrap();
+    assert_eq!(posted.status(), 200);
+    until(|| async { f.freshness(false).await.heard_at > Some(heard) }).await;
+    assert_eq!(names(&f.rules("").await), ["sbx-inventory-changes"], "OCI still has it, so the list does");
+
+    // Another team's inbox hears of this team's rule: none of its connections keeps it.
+    let other_team = f.app.create_team(&f.admin, "others").await;
+    let (status, other) =
+        f.admin.call(Method::POST, &format!("/api/v1/teams/{other_team}/inboxes"), json!({"name": "x"})).await;
+    assert_eq!(status, 200, "{other}");
+    let heard = f.freshness(false).await.heard_at;
+    let read_at = || async {
+        let read_at: i64 = sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = ?1")
+            .bind(&live_rule)
+            .fetch_one(&f.app.pool)
+            .await
+            .unwrap();
+        read_at
+    };
+    let read_before = read_at().await;
+    let posted = f
+        .app
+        .client
+        .post(other["url"].as_str().unwrap())
+        .header("x-oci-ns-messageid", "forged-2")
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(f.freshness(false).await.heard_at, heard);
+    assert_eq!(read_at().await, read_before, "nothing read again for the other team's inbox");
 }

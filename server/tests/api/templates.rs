@@ -31,7 +31,10 @@ async fn starters_and_the_schema_describe_the_format() {
     let starters: Vec<StarterTemplate> =
         admin.get("/api/v1/templates/starters").send().await.unwrap().json().await.unwrap();
     let slugs: Vec<_> = starters.iter().map(|s| s.slug.as_str()).collect();
-    assert_eq!(slugs, ["infra-alerts", "bucket-change-processor", "iam-change-alerts", "audit-everything"]);
+    assert_eq!(
+        slugs,
+        ["infra-alerts", "bucket-change-processor", "iam-change-alerts", "audit-everything", "live-inventory"]
+    );
 
     let schema: Value = admin.get("/api/v1/templates/schema").send().await.unwrap().json().await.unwrap();
     assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
