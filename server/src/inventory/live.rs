@@ -20,7 +20,7 @@ use crate::state::AppState;
 use app::model::ocid::Ocid;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
 /// Hints waiting for a read; past this, a hint is dropped (the feed and the sync still bring the
@@ -117,16 +117,22 @@ async fn read_again(state: &AppState, team_id: i64, hint: &Hint) -> Result<(), A
             || inventory_syncs::find(&state.pool, row.id, &hint.compartment_id)
                 .await?
                 .is_some_and(|sync| sync.synced_at.is_some());
-        if !kept || !feed::newer_than_copy(hint.at, read_at) {
+        if !kept {
+            continue;
+        }
+        // Open pages learn that the compartment is live, even when this change is already in.
+        let news = state.inventory.heard(row.id, &hint.compartment_id);
+        if !feed::newer_than_copy(hint.at, read_at) {
+            if news {
+                state.inventory.changed(row.id, &hint.compartment_id);
+            }
             continue;
         }
         let client = crate::connections::client(state, &state.master_key, &row).await?.with_retry(super::sync_retry());
-        let touched = feed::read_again(&client, &mut conn, row.id, vec![hint.resource_id.clone()]).await?;
+        let mut touched = feed::read_again(&client, &mut conn, row.id, vec![hint.resource_id.clone()]).await?;
         drop(conn);
-        let compartments: BTreeSet<&str> =
-            touched.iter().map(String::as_str).chain([hint.compartment_id.as_str()]).collect();
-        for compartment in compartments {
-            state.inventory.heard(row.id, compartment);
+        touched.insert(hint.compartment_id.clone());
+        for compartment in &touched {
             state.inventory.changed(row.id, compartment);
         }
     }

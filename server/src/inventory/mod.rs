@@ -107,10 +107,14 @@ impl Inventory {
         versions.get(&(connection_id, compartment_id.to_owned())).copied().unwrap_or(0)
     }
 
-    /// Notes that a change event about a compartment arrived ([`live`]).
-    pub fn heard(&self, connection_id: i64, compartment_id: &str) {
+    /// Notes that a change event about a compartment arrived ([`live`]); answers whether that is
+    /// news: none arrived for [`SYNC_EVERY`] before (so a page still showing it as not live
+    /// should look again).
+    pub fn heard(&self, connection_id: i64, compartment_id: &str) -> bool {
         let mut heard = self.heard.lock().unwrap_or_else(PoisonError::into_inner);
-        heard.insert((connection_id, compartment_id.to_owned()), Utc::now());
+        let now = Utc::now();
+        let before = heard.insert((connection_id, compartment_id.to_owned()), now);
+        before.is_none_or(|at| (now - at).to_std().unwrap_or_default() >= SYNC_EVERY)
     }
 
     /// When the last change event about a compartment arrived, since the server started.

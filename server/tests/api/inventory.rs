@@ -470,18 +470,6 @@ async fn change_events_delivered_to_an_inbox_bring_changes_within_a_second() {
         "eventTime": chrono::Utc::now().to_rfc3339(),
         "data": {"compartmentId": DEV, "resourceId": live_rule},
     });
-    let posted =
-        f.app.client.post(&inbox_url).header("x-oci-ns-messageid", "forged-1").json(&forged).send().await.unwrap();
-    assert_eq!(posted.status(), 200);
-    until(|| async { f.freshness(false).await.heard_at > Some(heard) }).await;
-    assert_eq!(names(&f.rules("").await), ["sbx-inventory-changes"], "OCI still has it, so the list does");
-
-    // Another team's inbox hears of this team's rule: none of its connections keeps it.
-    let other_team = f.app.create_team(&f.admin, "others").await;
-    let (status, other) =
-        f.admin.call(Method::POST, &format!("/api/v1/teams/{other_team}/inboxes"), json!({"name": "x"})).await;
-    assert_eq!(status, 200, "{other}");
-    let heard = f.freshness(false).await.heard_at;
     let read_at = || async {
         let read_at: i64 = sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = ?1")
             .bind(&live_rule)
@@ -490,6 +478,20 @@ async fn change_events_delivered_to_an_inbox_bring_changes_within_a_second() {
             .unwrap();
         read_at
     };
+    let read_before = read_at().await;
+    let posted =
+        f.app.client.post(&inbox_url).header("x-oci-ns-messageid", "forged-1").json(&forged).send().await.unwrap();
+    assert_eq!(posted.status(), 200);
+    until(|| async { read_at().await > read_before }).await;
+    assert!(f.freshness(false).await.heard_at > Some(heard));
+    assert_eq!(names(&f.rules("").await), ["sbx-inventory-changes"], "OCI still has it, so the list does");
+
+    // Another team's inbox hears of this team's rule: none of its connections keeps it.
+    let other_team = f.app.create_team(&f.admin, "others").await;
+    let (status, other) =
+        f.admin.call(Method::POST, &format!("/api/v1/teams/{other_team}/inboxes"), json!({"name": "x"})).await;
+    assert_eq!(status, 200, "{other}");
+    let heard = f.freshness(false).await.heard_at;
     let read_before = read_at().await;
     let posted = f
         .app
