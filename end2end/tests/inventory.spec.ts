@@ -105,3 +105,40 @@ test('rule and topic pages: fresh, refreshable, live', async ({ page }) => {
   });
   await page.screenshot({ path: 'screenshots/topic-fresh.png', fullPage: true });
 });
+
+// Changes made elsewhere arrive through Events: with the live-inventory pipeline (a rule on the
+// Events and Notifications services' own events sending to a topic one of the team's inboxes is
+// subscribed to), the rules page says Live and shows a new rule without a reload.
+test('rules: live through Events', async ({ page }) => {
+  const { team, connection, compartment, api, headers, prefix, topic } = await withTopic(page.request, 'live');
+  const inbox = await (
+    await page.request.post(`/api/v1/teams/${team}/inboxes`, { headers, data: { name: `${prefix}-inbox` } })
+  ).json();
+  const subscribed = await page.request.post(`${api}/topics/${topic.id}/subscriptions`, {
+    headers,
+    data: { protocol: 'CUSTOM_HTTPS', endpoint: inbox.url },
+  });
+  expect(subscribed.ok()).toBeTruthy();
+  const rule = (name: string, condition: object) => ({
+    compartment_id: compartment,
+    name,
+    condition: JSON.stringify(condition),
+    actions: [{ kind: 'ONS', target_id: topic.id }],
+  });
+  const changes = { eventType: ['com.oraclecloud.eventsservice.*', 'com.oraclecloud.notification.*'] };
+  expect((await page.request.post(`${api}/rules`, { headers, data: rule(`${prefix}-changes`, changes) })).ok()).toBeTruthy();
+  await expect
+    .poll(async () => (await (await page.request.get(`${api}/topics/${topic.id}/subscriptions`)).json())[0].state)
+    .toBe('ACTIVE');
+
+  await page.goto(`/t/${team}/rules?connection=${connection}&compartment=${compartment}&q=${prefix}`);
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const launches = { eventType: 'com.oraclecloud.computeapi.launchinstance.end' };
+  await page.request.post(`${api}/rules`, { headers, data: rule(`${prefix}-later`, launches) });
+  const table = page.getByRole('table', { name: 'Rules' });
+  await expect(table).toContainText(`${prefix}-later`, { timeout: 10_000 });
+  const live = page.locator('.freshness-live');
+  await expect(live).toHaveText('Live', { timeout: 10_000 });
+  await expect(live).toHaveAttribute('title', /arrive here through OCI Events/);
+  await page.screenshot({ path: 'screenshots/rules-live.png', fullPage: true });
+});

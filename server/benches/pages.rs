@@ -14,7 +14,9 @@
 //! Last, at 100 ms per call, a rule is created out of band with the official OCI Python SDK
 //! (`out_of_band_rule.py`; set `SIGNALBOX_BENCH_PYTHON` to a Python with the `oci` package, as
 //! `.ci/bench-pages` does) and the rules page is read until it shows it: the time from the SDK's
-//! answer to the page that shows the rule, five times.
+//! answer to the page that shows the rule, five times through the audit feed, then five times
+//! through Events (the `live-inventory` starter's rule, topic and inbox subscription made through
+//! the API, and the audit feed turned off so only Events can bring the change).
 //!
 //! Run with `.ci/bench-pages` (or `cargo bench -p server --bench pages`, which skips the
 //! out-of-band part when the SDK cannot be imported).
@@ -197,13 +199,49 @@ async fn run(size: usize) -> Option<Duration> {
                     .collect(),
             )
             .expect("faults");
-        out_of_band(&console, &base, data_dir.path(), &cases[0].url, builtin.sandbox.tenancy()).await;
+        let page = &cases[0].url;
+        let tenancy = builtin.sandbox.tenancy();
+        out_of_band(&console, &base, data_dir.path(), page, tenancy, "the audit feed").await;
+        go_live(&console, &scope).await;
+        let spec = |error_rate| FaultSpec { latency_ms: 100, error_rate, ..FaultSpec::default() };
+        let faults = SERVICES.iter().map(|s| ((*s).to_owned(), spec(if *s == "audit" { 1.0 } else { 0.0 }))).collect();
+        sandbox.set_faults(faults).expect("faults");
+        out_of_band(&console, &base, data_dir.path(), page, tenancy, "Events").await;
     }
     goal
 }
 
-/// Times, five times, an out-of-band rule from the SDK's answer until the rules page shows it.
-async fn out_of_band(console: &Console, base: &str, data_dir: &std::path::Path, page: &str, tenancy: &str) {
+/// Makes the compartment live: an inbox, a topic it is subscribed to, and a rule on the Events and
+/// Notifications services' own events (what the `live-inventory` starter makes), then waits for
+/// the inbox to confirm its subscription.
+async fn go_live(console: &Console, scope: &str) {
+    let inbox = console.post("/inboxes", json!({"name": "live inventory"})).await;
+    let topic =
+        console.post(&format!("{scope}/topics"), json!({"compartment_id": COMPARTMENT, "name": "bench-live"})).await;
+    let topic = topic["id"].as_str().expect("a topic id");
+    let subscription = json!({"protocol": "CUSTOM_HTTPS", "endpoint": inbox["url"]});
+    console.post(&format!("{scope}/topics/{topic}/subscriptions"), subscription).await;
+    let condition = r#"{"eventType":["com.oraclecloud.eventsservice.*","com.oraclecloud.notification.*"]}"#;
+    let rule = json!({
+        "compartment_id": COMPARTMENT,
+        "name": "bench-live-inventory",
+        "condition": condition,
+        "actions": [{"kind": "ONS", "target_id": topic}],
+    });
+    console.post(&format!("{scope}/rules"), rule).await;
+    for _ in 0..200 {
+        let list = console.get(&format!("{scope}/topics/{topic}/subscriptions")).await;
+        if list[0]["state"] == "ACTIVE" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the inbox did not confirm its subscription in 10 s");
+}
+
+/// Times, five times, an out-of-band rule from the SDK's answer until the rules page shows it,
+/// which it learns through `path`.
+async fn out_of_band(console: &Console, base: &str, data_dir: &std::path::Path, page: &str, tenancy: &str, path: &str) {
     let python = std::env::var("SIGNALBOX_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
     let key_file = data_dir.join("sandbox").join("api_key.pem");
     let key = PrivateKey::from_pem(&std::fs::read(&key_file).expect("built-in key"), None).expect("key loads");
@@ -211,7 +249,7 @@ async fn out_of_band(console: &Console, base: &str, data_dir: &std::path::Path, 
     let sandbox = format!("{base}{}", server::builtin::SANDBOX_PATH);
     let mut waits = Vec::new();
     for n in 0..5 {
-        let name = format!("out-of-band-{n}");
+        let name = format!("out-of-band-{}-{n}", path.replace(' ', "-").to_lowercase());
         let output = Command::new(&python)
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/out_of_band_rule.py"))
             .args([&sandbox, key_file.to_str().expect("utf-8 path"), tenancy, BUILTIN_USER, &fingerprint])
@@ -233,11 +271,11 @@ async fn out_of_band(console: &Console, base: &str, data_dir: &std::path::Path, 
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
         waits.push(now - answered_at);
-        eprintln!("out-of-band rule {n}: shown {:.2} s after the SDK's answer", now - answered_at);
+        eprintln!("out-of-band rule {n}: shown {:.2} s after the SDK's answer, through {path}", now - answered_at);
     }
     waits.sort_by(f64::total_cmp);
     println!(
-        "out-of-band rule (official SDK, 100 ms per call) until the rules page shows it: median {:.2} s, max {:.2} s (goal <= 10 s: {})",
+        "out-of-band rule (official SDK, 100 ms per call) until the rules page shows it, through {path}: median {:.2} s, max {:.2} s (goal <= 10 s: {})",
         waits[waits.len() / 2],
         waits[waits.len() - 1],
         if waits[waits.len() - 1] <= 10.0 { "met" } else { "NOT met" }

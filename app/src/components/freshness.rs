@@ -3,8 +3,9 @@ use crate::api::inventory::Freshness;
 use crate::format;
 use leptos::prelude::*;
 
-/// How fresh a list read from the inventory is ("Synced 12 s ago"), what went wrong when the last
-/// sync failed, and a Refresh button that re-reads OCI now.
+/// How fresh a list read from the inventory is ("Synced 12 s ago"), "Live" when changes made
+/// elsewhere arrive through Events, what went wrong when the last sync failed, and a Refresh
+/// button that re-reads OCI now.
 #[component]
 pub fn FreshnessBar(
     /// What the list said about itself.
@@ -41,7 +42,7 @@ pub fn FreshnessBar(
             "Changes made elsewhere arrive here through OCI Events, delivered to an inbox; the last one {}.",
             format::relative(at, now)
         );
-        view! { <span class="freshness-live" title=title>"Live"</span> }
+        view! { <span class="badge badge-ok freshness-live" title=title>"Live"</span> }
     });
     view! {
         <div class="freshness" class:freshness-stale=freshness.failed()>

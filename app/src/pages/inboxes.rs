@@ -220,8 +220,6 @@ fn InboxDeliveries(team: i64, inbox: Inbox, deliveries: Vec<InboxDelivery>, now:
     let live = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     follow(crate::api::inboxes::events_url(team, inbox.id), list, live);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = team;
     let items = move || {
         list.with(|all| {
             if all.is_empty() {
@@ -252,6 +250,10 @@ fn InboxDeliveries(team: i64, inbox: Inbox, deliveries: Vec<InboxDelivery>, now:
                     crate::api::inboxes::KEPT_DAYS,
                     format::bytes(crate::api::inboxes::MAX_BODY_BYTES as u64),
                 )}
+            </p>
+            <p class="section-hint">
+                "Deploy the " <a href=team_href(team, "/pipelines#starters-title")>"Live inventory"</a>
+                " starter with this URL and changes made anywhere to the compartment's rules, topics and subscriptions show in Signalbox within a second."
             </p>
             <div aria-live="polite">{items}</div>
         </section>
