@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::headers;
 use crate::inbox;
 use crate::state::AppState;
-use app::api::{InProcessApi, RenderCache, VisitorMemo};
+use app::api::{InProcessApi, RenderCache};
 use app::components::Visitor;
 use app::{App, AssetRoot, shell};
 use axum::Router;
@@ -60,9 +60,6 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let render_context = move || {
         provide_context(in_process.clone());
         provide_context(RenderCache::default());
-        // The visitor resolved before the render ([`resolve_visitor`]) is the render's visitor.
-        let parts = use_context::<http::request::Parts>();
-        provide_context(parts.and_then(|p| p.extensions.get::<VisitorMemo>().cloned()).unwrap_or_default());
         if let Some(root) = &asset_root {
             provide_context(AssetRoot(root.clone()));
         }
@@ -139,22 +136,19 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
 /// the console opens in next time: the team the user last worked in.
 async fn resolve_visitor(State(api): State<InProcessApi>, mut request: Request, next: Next) -> Response {
     let cookie = request.headers().get(http::header::COOKIE).cloned();
-    let memo = VisitorMemo::default();
-    let mut me = app::api::as_visitor(api.clone(), cookie.clone(), memo.clone(), app::api::auth::get_me()).await;
+    let mut me = app::api::as_visitor(api.clone(), cookie.clone(), app::api::auth::get_me()).await;
     let opened = app::components::team_in_path(request.uri().path()).and_then(|team| team.parse::<i64>().ok());
     if let (Ok(me), Some(team)) = (&mut me, opened)
         && me.preferred_team != Some(team)
         && me.membership(team).is_some()
         && let Some(csrf) = me.csrf_token.clone()
     {
-        let remembered =
-            app::api::as_visitor(api, cookie, memo.clone(), app::api::auth::set_preferred_team(team, &csrf)).await;
+        let remembered = app::api::as_visitor(api, cookie, app::api::auth::set_preferred_team(team, &csrf)).await;
         if remembered.is_ok() {
             me.preferred_team = Some(team);
         }
     }
     request.extensions_mut().insert(Visitor(me));
-    request.extensions_mut().insert(memo);
     next.run(request).await
 }
 

@@ -45,39 +45,12 @@ impl RenderCache {
     }
 }
 
-/// Who the visitor is, as the API's access check resolved it for the first in-process call of a
-/// page request, kept for the rest of that request's calls: a page makes several calls with one
-/// cookie, and each would otherwise read the session and the user again. The server makes one per
-/// page request; only in-process calls carry it (extensions do not cross the wire, so no request
-/// from the network can), and the access check still decides each call's route and team itself.
-#[derive(Clone, Default)]
-pub struct VisitorMemo(Arc<Mutex<Option<Arc<dyn std::any::Any + Send + Sync>>>>);
-
-impl VisitorMemo {
-    /// What was remembered, when it is a `T`.
-    pub fn get<T: Clone + 'static>(&self) -> Option<T> {
-        let slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        slot.as_ref()?.downcast_ref::<T>().cloned()
-    }
-
-    /// Remembers `value` for the rest of the request.
-    pub fn set<T: Send + Sync + 'static>(&self, value: T) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(value));
-    }
-
-    /// Forgets what was remembered (a call changed something the visitor's record may hold).
-    pub fn clear(&self) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-}
-
-/// What an in-process call needs from the page being rendered: the router, the visitor's cookie,
-/// who they are once known, and the render's answers so far.
+/// What an in-process call needs from the page being rendered: the router, the visitor's cookie
+/// and the render's answers so far.
 #[derive(Clone)]
 struct Caller {
     api: Option<InProcessApi>,
     cookie: Option<HeaderValue>,
-    memo: Option<VisitorMemo>,
     cache: Option<RenderCache>,
 }
 
@@ -92,7 +65,6 @@ impl Caller {
         BOUND.try_with(Clone::clone).unwrap_or_else(|_| Self {
             api: use_context::<InProcessApi>(),
             cookie: use_context::<http::request::Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned()),
-            memo: use_context::<VisitorMemo>(),
             cache: use_context::<RenderCache>(),
         })
     }
@@ -110,15 +82,13 @@ pub(super) fn bind_caller<F: Future>(future: F) -> impl Future<Output = F::Outpu
 }
 
 /// Runs `future`'s API calls as the visitor whose cookie is `cookie`, outside any rendering: the
-/// server resolves who is visiting before a page renders (see [`crate::components::Visitor`]);
-/// `memo` is the page request's.
+/// server resolves who is visiting before a page renders (see [`crate::components::Visitor`]).
 pub fn as_visitor<F: Future>(
     api: InProcessApi,
     cookie: Option<HeaderValue>,
-    memo: VisitorMemo,
     future: F,
 ) -> impl Future<Output = F::Output> {
-    BOUND.scope(Caller { api: Some(api), cookie, memo: Some(memo), cache: None }, future)
+    BOUND.scope(Caller { api: Some(api), cookie, cache: None }, future)
 }
 
 pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
@@ -133,7 +103,7 @@ pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError>
 }
 
 async fn call(caller: Caller, outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
-    let Caller { api, cookie, memo, .. } = caller;
+    let Caller { api, cookie, .. } = caller;
     let Some(InProcessApi(router)) = api else {
         return Err(ApiError::network("the API router is not available while rendering this page"));
     };
@@ -144,9 +114,6 @@ async fn call(caller: Caller, outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiE
     }
     if let Some(csrf) = &outgoing.csrf {
         request = request.header("x-csrf-token", csrf);
-    }
-    if let Some(memo) = memo {
-        request = request.extension(memo);
     }
     let body = match outgoing.body {
         Some(json) => {
@@ -214,44 +181,6 @@ mod tests {
         assert_eq!(render(router.clone()).await, (1.into(), 1.into(), 1.into()));
         assert_eq!(render(router).await, (2.into(), 2.into(), 2.into()), "a new render asks again");
         assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
-    }
-
-    /// A page request's calls carry its memo, so the first call's record of the visitor serves
-    /// the next ones; calls without it (every request from the network) carry none.
-    #[tokio::test]
-    async fn a_page_requests_calls_share_its_visitor_memo() {
-        let router = Router::new().route(
-            "/api/v1/who",
-            get(|memo: Option<axum::Extension<VisitorMemo>>| async move {
-                let seen = match memo {
-                    None => "none",
-                    Some(axum::Extension(memo)) => match memo.get::<&'static str>() {
-                        Some(_) => "remembered",
-                        None => {
-                            memo.set("resolved");
-                            "resolved"
-                        }
-                    },
-                };
-                axum::Json(serde_json::json!({ "seen": seen }))
-            }),
-        );
-        let owner = Owner::new();
-        owner.set();
-        provide_context(InProcessApi::new(router.clone()));
-        provide_context(VisitorMemo::default());
-        let seen = || async { crate::api::get_json::<serde_json::Value>("/who").await.unwrap()["seen"].clone() };
-        assert_eq!(seen().await, "resolved");
-        assert_eq!(seen().await, "remembered");
-        let memo = VisitorMemo::default();
-        memo.set("resolved");
-        memo.clear();
-        assert_eq!(memo.get::<&'static str>(), None, "cleared");
-        assert_eq!(memo.get::<u32>(), None, "another type is not what was remembered");
-        let other = Owner::new_root(None);
-        other.set();
-        provide_context(InProcessApi::new(router));
-        assert_eq!(seen().await, "none", "no memo, nothing shared");
     }
 
     /// A bound chain keeps its caller after the reactive owner that started it is gone.

@@ -223,23 +223,7 @@ async fn check(state: &AppState, route: Option<&str>, request: &mut Request) -> 
     if access == Access::Public {
         return Ok(());
     }
-    // An in-process call of a page request reads who the visitor is once (see `VisitorMemo`); a
-    // call that changes something resolves afresh and makes the next one do so too.
-    let memo = request.extensions().get::<app::api::VisitorMemo>().cloned();
-    let reads = matches!(method, Method::GET | Method::HEAD);
-    let caller = match memo.as_ref().filter(|_| reads).and_then(|memo| memo.get::<Caller>()) {
-        Some(caller) => caller,
-        None => {
-            let caller =
-                resolve(state, &headers, session.as_ref(), client_ip).await?.ok_or(AppError::Unauthenticated)?;
-            match &memo {
-                Some(memo) if reads => memo.set(caller.clone()),
-                Some(memo) => memo.clear(),
-                None => {}
-            }
-            caller
-        }
-    };
+    let caller = resolve(state, &headers, session.as_ref(), client_ip).await?.ok_or(AppError::Unauthenticated)?;
     if let Credential::Session { csrf_token, .. } = &caller.credential {
         let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
         let presented = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
