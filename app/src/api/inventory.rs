@@ -51,6 +51,8 @@ pub enum Sort {
     Name,
     /// Newest first.
     Newest,
+    /// Oldest first (what has waited longest).
+    Oldest,
 }
 
 impl Sort {
@@ -59,6 +61,7 @@ impl Sort {
         match s {
             "name" => Some(Self::Name),
             "newest" => Some(Self::Newest),
+            "oldest" => Some(Self::Oldest),
             _ => None,
         }
     }
@@ -68,6 +71,7 @@ impl Sort {
         match self {
             Self::Name => "name",
             Self::Newest => "newest",
+            Self::Oldest => "oldest",
         }
     }
 }
@@ -88,12 +92,10 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// The query string parameters (each starting with `&`).
+    /// The query string parameters (each starting with `&`). The order is always given: lists
+    /// differ in their default (subscriptions put the oldest first).
     pub fn query(&self) -> String {
-        let mut query = String::new();
-        if self.sort != Sort::Name {
-            query.push_str(&format!("&sort={}", self.sort.as_str()));
-        }
+        let mut query = format!("&sort={}", self.sort.as_str());
         if let Some(after) = &self.after {
             query.push_str(&format!("&after={}", super::urlencoding(after)));
         }

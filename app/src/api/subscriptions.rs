@@ -105,18 +105,21 @@ pub async fn list_subscriptions(
     super::get_json(&path).await
 }
 
-/// Lists a compartment's subscriptions across topics, optionally only those in `state`.
+/// A page of a compartment's subscriptions across topics (oldest first unless `paging` says),
+/// optionally only those in `state`.
 pub async fn list_compartment_subscriptions(
     team_id: i64,
     connection_id: i64,
     compartment_id: &str,
     state: Option<&str>,
-) -> Result<Vec<Subscription>, ApiError> {
+    paging: &super::inventory::PageRequest,
+) -> Result<super::inventory::Page<Subscription>, ApiError> {
     let mut path =
         format!("{}/subscriptions?compartment_id={}", base(team_id, connection_id), super::urlencoding(compartment_id));
     if let Some(state) = state {
         path.push_str(&format!("&state={}", super::urlencoding(state)));
     }
+    path.push_str(&paging.query());
     super::get_json(&path).await
 }
 

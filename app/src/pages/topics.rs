@@ -6,7 +6,7 @@
 //! and its first compartment.
 
 use super::scope::Scope;
-use crate::api::inventory::{Page, PageRequest};
+use crate::api::inventory::{Page, PageRequest, Sort};
 use crate::api::subscriptions::{
     Subscription, SubscriptionProtocol, list_compartment_subscriptions, resend_confirmation,
 };
@@ -171,8 +171,8 @@ fn Topics() -> impl IntoView {
                 .into_any()
             }
         };
-        let waiting =
-            (!loaded.pending.is_empty()).then(|| pending_section(loaded.pending, team, connection, can_change, resend));
+        let waiting = (!loaded.pending.is_empty())
+            .then(|| pending_section(loaded.pending, loaded.pending_total, team, connection, can_change, resend));
         view! {
             <div class="page-body">
                 {toolbar}
@@ -277,12 +277,13 @@ fn topic_row(
 /// how long they have waited: nothing should sit unconfirmed unseen.
 fn pending_section(
     pending: Vec<Subscription>,
+    total: u64,
     team: i64,
     connection: Option<i64>,
     can_change: bool,
     resend: Action<(i64, String), Result<(), ApiError>>,
 ) -> impl IntoView {
-    let count = pending.len();
+    let shown = pending.len();
     let rows = pending
         .into_iter()
         .map(|s| {
@@ -332,10 +333,11 @@ fn pending_section(
     view! {
         <section class="section" aria-labelledby="pending">
             <h2 id="pending" class="section-title">
-                {format!("Waiting for confirmation ({count})")}
+                {format!("Waiting for confirmation ({total})")}
             </h2>
             <p class="section-lead">
                 "OCI delivers nothing to these endpoints until they confirm. An HTTPS endpoint confirms by opening the URL in the X-OCI-NS-ConfirmationURL header of the first request it gets; people confirm from the e-mail or text message."
+                {(total > shown as u64).then(|| format!(" The {shown} that have waited longest are shown."))}
             </p>
             <DataTable label="Pending subscriptions" columns=&["Topic", "Protocol", "Endpoint", "Pending for", "Actions"] actions=true>
                 {rows}
@@ -485,8 +487,11 @@ struct TopicsView {
     scope: Scope,
     /// A page of the topics, once a compartment is chosen.
     topics: Option<Page<Topic>>,
-    /// Subscriptions of the compartment still waiting for their endpoint, oldest first.
+    /// Subscriptions of the compartment still waiting for their endpoint, the first page of them,
+    /// oldest first.
     pending: Vec<Subscription>,
+    /// How many wait in all.
+    pending_total: u64,
 }
 
 /// Loads where the page works and the chosen compartment's topics and pending subscriptions.
@@ -498,11 +503,15 @@ async fn load(
 ) -> Result<TopicsView, ApiError> {
     let scope = Scope::resolve(team, connection, compartment).await?;
     let (topics, pending) = match scope.chosen() {
-        Some((connection, compartment)) => (
-            Some(list_topics(team, connection, compartment, &TopicFilter::default(), &paging).await?),
-            list_compartment_subscriptions(team, connection, compartment, Some("PENDING")).await?,
-        ),
-        None => (None, Vec::new()),
+        Some((connection, compartment)) => {
+            let topics = list_topics(team, connection, compartment, &TopicFilter::default(), &paging).await?;
+            let oldest = PageRequest { sort: Sort::Oldest, ..PageRequest::default() };
+            let pending =
+                list_compartment_subscriptions(team, connection, compartment, Some("PENDING"), &oldest).await?;
+            (Some(topics), Some(pending))
+        }
+        None => (None, None),
     };
-    Ok(TopicsView { scope, topics, pending })
+    let (pending, pending_total) = pending.map_or((Vec::new(), 0), |page| (page.items, page.total));
+    Ok(TopicsView { scope, topics, pending, pending_total })
 }

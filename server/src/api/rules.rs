@@ -45,7 +45,7 @@ pub struct RulesQuery {
     pub target_id: Option<String>,
     /// Text to find in the name, description or condition (case-insensitive).
     pub q: Option<String>,
-    /// `name` (A to Z, the default) or `newest`.
+    /// `name` (A to Z, the default), `newest` or `oldest`.
     pub sort: Option<String>,
     /// The `next` cursor of the page before.
     pub after: Option<String>,
@@ -134,12 +134,17 @@ pub async fn list_rules(
     Ok(Json(Page { items, total: rows.total, next: rows.next, previous: rows.previous, freshness }))
 }
 
-/// The `sort` query value, or a 400 naming it.
+/// The `sort` query value (by name when absent), or a 400 naming it.
 pub(crate) fn sort_of(sort: Option<&str>) -> ApiResult<Sort> {
+    sort_or(sort, Sort::Name)
+}
+
+/// The `sort` query value, `default` when absent, or a 400 naming it.
+pub(crate) fn sort_or(sort: Option<&str>, default: Sort) -> ApiResult<Sort> {
     match sort.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(Sort::Name),
+        None => Ok(default),
         Some(s) => Sort::parse(s)
-            .ok_or_else(|| AppError::invalid("sort", format!("\"{s}\" is not an order; use name or newest."))),
+            .ok_or_else(|| AppError::invalid("sort", format!("\"{s}\" is not an order; use name, newest or oldest."))),
     }
 }
 

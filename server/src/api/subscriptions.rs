@@ -21,6 +21,7 @@ use crate::oci::ons::{
 };
 use crate::state::AppState;
 use app::api::ErrorBody;
+use app::api::inventory::{Page, PageRequest, Sort};
 use app::api::subscriptions::{
     CreateSubscriptionRequest, Subscription, check_basic_auth, check_endpoint, endpoint_with_credentials,
     redact_endpoint,
@@ -38,6 +39,20 @@ pub struct SubscriptionsQuery {
     pub compartment_id: String,
     /// Only subscriptions in this state (`PENDING`, `ACTIVE`).
     pub state: Option<String>,
+    /// Only the subscriptions of this topic (an OCID).
+    pub topic_id: Option<String>,
+    /// Text to find in the endpoint or protocol (case-insensitive).
+    pub q: Option<String>,
+    /// `oldest` (what has waited longest first, the default), `newest` or `name` (by endpoint).
+    pub sort: Option<String>,
+    /// The `next` cursor of the page before.
+    pub after: Option<String>,
+    /// The `previous` cursor of the page after.
+    pub before: Option<String>,
+    /// Rows per page, 1 to 200 (50 when absent).
+    pub limit: Option<u32>,
+    /// `true` re-reads the compartment from OCI before answering.
+    pub refresh: Option<bool>,
 }
 
 /// Handles `GET .../topics/{topic_id}/subscriptions`: from the inventory when the topic's
@@ -69,9 +84,9 @@ pub async fn list_topic_subscriptions(
     Ok(Json(list))
 }
 
-/// Handles `GET .../subscriptions?compartment_id=&state=`: every subscription of a compartment
-/// with its topic's name, oldest first, so what waits longest for confirmation comes first (from
-/// the inventory).
+/// Handles `GET .../subscriptions?compartment_id=`: a page of a compartment's subscriptions from
+/// the inventory, each with its topic's name, filtered by state, topic and text, oldest first
+/// unless `sort` says (what waits longest for confirmation comes first), with how fresh it is.
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/subscriptions",
@@ -81,13 +96,13 @@ pub async fn list_topic_subscriptions(
         ("connection_id" = i64, Path, description = "Connection id"),
         SubscriptionsQuery
     ),
-    responses((status = 200, body = Vec<Subscription>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
+    responses((status = 200, body = Page<Subscription>), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody))
 )]
 pub async fn list_subscriptions(
     state: AppState,
     Path((team_id, connection_id)): Path<(i64, i64)>,
     Query(query): Query<SubscriptionsQuery>,
-) -> ApiResult<Json<Vec<Subscription>>> {
+) -> ApiResult<Json<Page<Subscription>>> {
     let compartment = check_compartment("compartment_id", &query.compartment_id)?;
     let wanted = match query.state.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -99,7 +114,19 @@ pub async fn list_subscriptions(
             ));
         }
     };
-    inventory::ensure(&state, team_id, connection_id, &compartment, false).await?;
+    let topic_id = query.topic_id.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if let Some(topic_id) = topic_id {
+        check_target("topic_id", topic_id, "onstopic")?;
+    }
+    let request = PageRequest {
+        sort: super::rules::sort_or(query.sort.as_deref(), Sort::Oldest)?,
+        after: query.after,
+        before: query.before,
+        limit: query.limit,
+        refresh: false,
+    };
+    let freshness =
+        inventory::ensure(&state, team_id, connection_id, &compartment, query.refresh == Some(true)).await?;
     let mut conn = state.pool.acquire().await.map_err(crate::db::DbError::from)?;
     let in_compartment = Filter { compartment_id: Some(&compartment), ..Filter::default() };
     let topics = inventory_items::all(&mut conn, connection_id, Kind::Topic, &in_compartment).await?;
@@ -108,10 +135,16 @@ pub async fn list_subscriptions(
         .map(|row| inventory::items::decode::<app::api::topics::Topic>(row).map(|t| (t.id, t.name)))
         .collect::<Result<HashMap<_, _>, _>>()
         .map_err(anyhow::Error::from)?;
-    let filter = Filter { state: wanted.as_deref(), ..in_compartment };
-    let rows = inventory_items::all(&mut conn, connection_id, Kind::Subscription, &filter).await?;
+    let filter = Filter {
+        state: wanted.as_deref(),
+        parent_id: topic_id,
+        text: query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+        ..in_compartment
+    };
+    let page = inventory::list::page(&mut conn, connection_id, Kind::Subscription, &filter, &request).await?;
     let now = Utc::now();
-    let mut list = rows
+    let items = page
+        .rows
         .iter()
         .map(|row| {
             let s: Subscription = inventory::items::decode(row)?;
@@ -123,8 +156,7 @@ pub async fn list_subscriptions(
         })
         .collect::<Result<Vec<_>, inventory::items::Unreadable>>()
         .map_err(anyhow::Error::from)?;
-    list.sort_by_key(|s| s.created_at);
-    Ok(Json(list))
+    Ok(Json(Page { items, total: page.total, next: page.next, previous: page.previous, freshness }))
 }
 
 /// Handles `POST .../topics/{topic_id}/subscriptions`: the endpoint is checked for its protocol

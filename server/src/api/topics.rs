@@ -43,7 +43,7 @@ pub struct TopicsQuery {
     pub state: Option<String>,
     /// Text to find in the name, description or OCID (case-insensitive).
     pub q: Option<String>,
-    /// `name` (A to Z, the default) or `newest`.
+    /// `name` (A to Z, the default), `newest` or `oldest`.
     pub sort: Option<String>,
     /// The `next` cursor of the page before.
     pub after: Option<String>,

@@ -284,10 +284,10 @@ pub async fn page(
 ) -> Result<Vec<ItemRow>, DbError> {
     let column = match sort {
         Sort::Name => "sort_name",
-        Sort::Newest => "created_at",
+        Sort::Newest | Sort::Oldest => "created_at",
     };
-    // Display order: names ascending, creation descending. Reading backwards flips it.
-    let ascending = matches!(sort, Sort::Name) != matches!(seek, Seek::Before(..));
+    // Display order: names and oldest ascending, newest descending. Reading backwards flips it.
+    let ascending = matches!(sort, Sort::Name | Sort::Oldest) != matches!(seek, Seek::Before(..));
     let mut query = QueryBuilder::new("SELECT id, sort_name, created_at, body, actions FROM inventory_items");
     filtered(&mut query, connection_id, kind, filter);
     if let Seek::After(value, id) | Seek::Before(value, id) = seek {

@@ -26,7 +26,7 @@ pub struct Rows {
 fn cursor(sort: Sort, row: &ItemRow) -> String {
     let value = match sort {
         Sort::Name => &row.sort_name,
-        Sort::Newest => &row.created_at,
+        Sort::Newest | Sort::Oldest => &row.created_at,
     };
     URL_SAFE_NO_PAD.encode(format!("{value}{SEPARATOR}{}", row.id))
 }

@@ -289,6 +289,10 @@ async fn lists_page_by_keyset_with_filters_and_orders() {
     assert_eq!(names(&newest), ["rule-35", "rule-6"]);
     let older = f.rules(&format!("&sort=newest&limit=2&after={}", newest.next.unwrap())).await;
     assert_eq!(names(&older), ["rule-5", "rule-4"]);
+    let oldest = f.rules("&sort=oldest&limit=2").await;
+    assert_eq!(names(&oldest), ["rule-0", "rule-1"]);
+    let later = f.rules(&format!("&sort=oldest&limit=2&after={}", oldest.next.unwrap())).await;
+    assert_eq!(names(&later), ["rule-2", "rule-3"]);
 
     let disabled = f.rules("&enabled=false&limit=2").await;
     assert_eq!((names(&disabled), disabled.total), (vec!["rule-1", "rule-3"], 3));
@@ -303,7 +307,7 @@ async fn lists_page_by_keyset_with_filters_and_orders() {
         ("&after=not-a-cursor!", "after"),
         ("&before=%FF", "before"),
         (&format!("&after={0}&before={0}", first.next.as_deref().unwrap()), "before"),
-        ("&sort=oldest", "sort"),
+        ("&sort=sideways", "sort"),
         ("&target_id=ocid1.instance.oc1..x", "target_id"),
         ("&state=SLEEPING", "state"),
     ] {

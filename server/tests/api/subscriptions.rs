@@ -4,6 +4,7 @@
 
 use crate::helpers::{Session, TestApp, by_fields, spawn_app};
 use crate::receiver::{eventually, spawn_receiver};
+use app::api::inventory::Page;
 use app::api::subscriptions::Subscription;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -28,6 +29,13 @@ async fn send(admin: &Session, method: Method, path: &str, body: Value) -> (u16,
 async fn list(admin: &Session, path: &str) -> Vec<Subscription> {
     let response = admin.get(path).send().await.unwrap();
     assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// A page of a compartment's subscriptions (`path` is the whole query).
+async fn page(admin: &Session, path: &str) -> Page<Subscription> {
+    let response = admin.get(path).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
     response.json().await.unwrap()
 }
 
@@ -62,9 +70,9 @@ async fn https_subscription_is_confirmed_by_its_receiver() {
     })
     .await;
     assert!(confirmed, "the receiver confirmed the subscription");
-    let pending = list(&admin, &format!("{base}/subscriptions?compartment_id={compartment}&state=PENDING")).await;
+    let pending = page(&admin, &format!("{base}/subscriptions?compartment_id={compartment}&state=PENDING")).await.items;
     assert!(pending.is_empty(), "{pending:?}");
-    let all = list(&admin, &format!("{base}/subscriptions?compartment_id={compartment}")).await;
+    let all = page(&admin, &format!("{base}/subscriptions?compartment_id={compartment}")).await.items;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].topic_name.as_deref(), Some("infra-alerts"));
 
@@ -110,7 +118,7 @@ async fn pending_view_and_resend() {
     let body = json!({"protocol": "EMAIL", "endpoint": "oncall@example.com"});
     let (status, created) = send(&admin, Method::POST, &format!("{base}/topics/{topic_id}/subscriptions"), body).await;
     assert_eq!(status, 200, "{created}");
-    let pending = list(&admin, &format!("{base}/subscriptions?compartment_id={compartment}&state=PENDING")).await;
+    let pending = page(&admin, &format!("{base}/subscriptions?compartment_id={compartment}&state=PENDING")).await.items;
     assert_eq!(pending.len(), 1);
     assert_eq!((pending[0].topic_name.as_deref(), pending[0].protocol.as_str()), (Some("iam-changes"), "EMAIL"));
     assert!(pending[0].created_at.is_some());
@@ -218,7 +226,7 @@ async fn bad_subscriptions_name_the_field_and_store_nothing() {
     let rows = audit_rows(&app).await;
     let results: Vec<(&str, &str)> = rows.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
     assert_eq!(results, [("subscription.create", "failed")], "validation failures write no row");
-    assert!(list(&admin, &format!("{base}/subscriptions?compartment_id={compartment}")).await.is_empty());
+    assert!(page(&admin, &format!("{base}/subscriptions?compartment_id={compartment}")).await.items.is_empty());
 }
 
 /// The built-in sandbox comes with sample functions; a function subscription needs no
@@ -241,4 +249,63 @@ async fn function_subscriptions_pick_from_the_compartments_functions() {
     assert_eq!(created["state"], "ACTIVE");
     let (status, error) = send(&admin, Method::GET, &format!("{base}/functions?compartment_id=nope"), json!({})).await;
     assert_eq!((status, error["field"].as_str()), (400, Some("compartment_id")));
+}
+
+/// The compartment's subscriptions come a page at a time, oldest first unless asked otherwise,
+/// filtered by state, topic and text; the text never finds a password (endpoints are stored
+/// redacted), and bad cursors, orders and topics are refused naming the field.
+#[tokio::test]
+async fn compartment_subscriptions_page_by_keyset_with_filters() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (base, compartment, topic_id) = topic(&admin, "paged").await;
+    let (_, _, other_topic) = topic(&admin, "other").await;
+    for n in 0..5 {
+        let body = json!({"protocol": "EMAIL", "endpoint": format!("oncall-{n}@example.com")});
+        let (status, created) =
+            send(&admin, Method::POST, &format!("{base}/topics/{topic_id}/subscriptions"), body).await;
+        assert_eq!(status, 200, "{created}");
+        // Creation times are kept to the millisecond: one apart, the order is certain.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let body = json!({
+        "protocol": "CUSTOM_HTTPS",
+        "endpoint": "http://127.0.0.1:9/hook",
+        "basic_auth": {"username": "ops", "password": "hunter2-secret"},
+    });
+    let (status, created) =
+        send(&admin, Method::POST, &format!("{base}/topics/{other_topic}/subscriptions"), body).await;
+    assert_eq!(status, 200, "{created}");
+    let of = |query: &str| format!("{base}/subscriptions?compartment_id={compartment}{query}");
+
+    let first = page(&admin, &of("&limit=2")).await;
+    let endpoints = |p: &Page<Subscription>| p.items.iter().map(|s| s.endpoint.clone()).collect::<Vec<_>>();
+    assert_eq!(endpoints(&first), ["oncall-0@example.com", "oncall-1@example.com"], "oldest first");
+    assert_eq!(first.total, 6);
+    assert!(first.previous.is_none());
+    let second = page(&admin, &of(&format!("&limit=2&after={}", first.next.as_deref().unwrap()))).await;
+    assert_eq!(endpoints(&second), ["oncall-2@example.com", "oncall-3@example.com"]);
+    let back = page(&admin, &of(&format!("&limit=2&before={}", second.previous.as_deref().unwrap()))).await;
+    assert_eq!(endpoints(&back), endpoints(&first));
+    let newest = page(&admin, &of("&sort=newest&limit=1")).await;
+    assert!(newest.items[0].endpoint.starts_with("http://ops:****@"), "{:?}", newest.items);
+    let of_topic = page(&admin, &of(&format!("&topic_id={topic_id}"))).await;
+    assert_eq!(of_topic.total, 5);
+    assert!(of_topic.items.iter().all(|s| s.topic_name.as_deref() == Some("paged")));
+    let found = page(&admin, &of("&q=ONCALL-4")).await;
+    assert_eq!(endpoints(&found), ["oncall-4@example.com"], "text is found in any case");
+    assert_eq!(page(&admin, &of("&q=hunter2")).await.total, 0, "a password is never searchable");
+    assert!(page(&admin, &of("&state=ACTIVE")).await.items.is_empty());
+
+    for (query, field) in [
+        ("&after=not-a-cursor", "after"),
+        ("&sort=sideways", "sort"),
+        ("&limit=0", "limit"),
+        ("&limit=201", "limit"),
+        ("&topic_id=ocid1.eventrule.oc1..x", "topic_id"),
+        ("&after=a&before=b", "before"),
+    ] {
+        let (status, error) = send(&admin, Method::GET, &of(query), json!({})).await;
+        assert_eq!((status, error["field"].as_str()), (400, Some(field)), "{query}: {error}");
+    }
 }
