@@ -494,6 +494,7 @@ where
                 }>
                     <option value="name" selected=sort == Sort::Name>"Name, A to Z"</option>
                     <option value="newest" selected=sort == Sort::Newest>"Newest first"</option>
+                    <option value="oldest" selected=sort == Sort::Oldest>"Oldest first"</option>
                 </select>
             </label>
             <label class="inline-label search">
