@@ -338,7 +338,8 @@ pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> Result
     let row: ConnectionRow = find(state, team_id, connection_id).await?;
     if row.kind() == ConnectionKind::Sandbox {
         let team = team_sandbox(state, row.team_id).await?;
-        return Ok(Reached { client: team.client, sandbox: Some(team.sandbox) });
+        let client = team.client.with_write_log(state.inventory.own_writes.clone());
+        return Ok(Reached { client, sandbox: Some(team.sandbox) });
     }
     let client = client(state, &state.master_key, &row).await?;
     Ok(Reached { client, sandbox: None })
@@ -385,8 +386,11 @@ pub async fn team_sandbox(state: &AppState, team_id: i64) -> Result<crate::built
 /// kept per connection for the life of the process ([`Credentials`](crate::oci::principal)), so a
 /// token is exchanged once, not once per request; an API key is decrypted on the blocking pool.
 pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRow) -> Result<OciClient, AppError> {
+    // Every client of a connection notes its writes, so the change feed skips them (see
+    // `crate::oci::write_log`).
+    let writes = state.inventory.own_writes.clone();
     if row.kind() == ConnectionKind::Sandbox {
-        return Ok(team_sandbox(state, row.team_id).await?.client);
+        return Ok(team_sandbox(state, row.team_id).await?.client.with_write_log(writes));
     }
     let unusable = |why: &str| AppError::ConnectionUnusable(format!("Connection {} {why}", row.name));
     let region = Region::parse(&row.region).map_err(|err| unusable(&format!("has an unknown region ({err}).")))?;
@@ -398,7 +402,8 @@ pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRo
             made
         }
     };
-    let client = OciClient::with_credentials(HTTP.clone(), kept.credentials, region).with_pace(kept.pace);
+    let client =
+        OciClient::with_credentials(HTTP.clone(), kept.credentials, region).with_pace(kept.pace).with_write_log(writes);
     Ok(match &state.config.oci_endpoint {
         Some(endpoint) => client.with_endpoint_for_all(endpoint),
         None => client,

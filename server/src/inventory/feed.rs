@@ -8,13 +8,15 @@
 //! subscription, its confirmation and unsubscription links (`GetConfirmSubscription`,
 //! `GetUnsubscription`; the sandbox audits them under those names, real OCI is unconfirmed).
 //! Functions and applications are not re-read one by one: a change to them syncs the
-//! compartment.
+//! compartment. Writes this process made are skipped: their answers are already stored
+//! (`crate::oci::write_log`).
 
 use super::write::{self, Seen};
 use crate::db::inventory_items::Kind;
 use crate::oci::audit::{AuditEvent, AuditWindow};
 use crate::oci::client::{OciClient, collect_pages};
 use crate::oci::error::OciError;
+use crate::oci::write_log::WriteLog;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 use sqlx::SqliteConnection;
@@ -40,10 +42,14 @@ pub struct Found {
     pub needs_sync: bool,
 }
 
-/// The resources the audit events since `since` say were changed.
-pub fn changes(events: &[AuditEvent], since: DateTime<Utc>) -> Found {
+/// The resources the audit events since `since` say were changed, other than by this process's
+/// own writes (`own`), whose answers the inventory already holds.
+pub fn changes(events: &[AuditEvent], since: DateTime<Utc>, own: &WriteLog) -> Found {
     let mut found = Found::default();
     for event in events.iter().filter(|e| e.event_time >= since - SKEW) {
+        if event.data.request.id.as_deref().is_some_and(|id| own.made_here(id)) {
+            continue;
+        }
         let name = event.data.event_name.as_deref().unwrap_or_default();
         let method = event.data.request.action.as_deref().unwrap_or("GET");
         let writes =
@@ -187,12 +193,26 @@ mod tests {
             event("CreateFunction", "POST", "ocid1.fnfunc.oc1.iad.f", "200", now),
             event("LaunchInstance", "POST", "ocid1.instance.oc1.iad.i", "200", now),
         ];
-        let found = changes(&events, now - TimeDelta::seconds(3));
+        let found = changes(&events, now - TimeDelta::seconds(3), &WriteLog::default());
         let ids: Vec<&str> = found.resources.keys().map(String::as_str).collect();
         assert_eq!(ids, ["ocid1.eventrule.oc1.iad.b", "ocid1.onssubscription.oc1.iad.s"]);
         assert!(found.needs_sync, "a function changed");
-        let skewed = changes(&events[3..4], now - TimeDelta::minutes(5) + TimeDelta::seconds(5));
+        let skewed = changes(&events[3..4], now - TimeDelta::minutes(5) + TimeDelta::seconds(5), &WriteLog::default());
         assert_eq!(skewed.resources.len(), 1, "an event a little before the last read is read again");
+    }
+
+    #[test]
+    fn this_processs_own_writes_are_not_read_again() {
+        let now = Utc::now();
+        let mut own = event("UpdateRule", "PUT", "ocid1.eventrule.oc1.iad.mine", "200", now);
+        own.data.request.id = Some("MINE0001/SERVICEPART".into());
+        let mut theirs = event("UpdateRule", "PUT", "ocid1.eventrule.oc1.iad.theirs", "200", now);
+        theirs.data.request.id = Some("THEIRS01/SERVICEPART".into());
+        let log = WriteLog::default();
+        log.note("MINE0001");
+        let found = changes(&[own, theirs], now - TimeDelta::seconds(3), &log);
+        let ids: Vec<&str> = found.resources.keys().map(String::as_str).collect();
+        assert_eq!(ids, ["ocid1.eventrule.oc1.iad.theirs"]);
     }
 
     #[test]

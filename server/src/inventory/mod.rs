@@ -76,6 +76,8 @@ pub struct Inventory {
     heard: Mutex<HashMap<Key, DateTime<Utc>>>,
     /// The change events being followed ([`live`]).
     pub followed: live::Followed,
+    /// The writes this process made, which the change feed does not read again.
+    pub own_writes: Arc<crate::oci::write_log::WriteLog>,
 }
 
 impl Default for Inventory {
@@ -88,6 +90,7 @@ impl Default for Inventory {
             looks_noted: Mutex::default(),
             heard: Mutex::default(),
             followed: live::Followed::default(),
+            own_writes: Arc::default(),
         }
     }
 }
@@ -480,7 +483,7 @@ async fn read_feed(
     let row = crate::connections::find(state, w.team_id, w.connection_id).await?;
     let client = crate::connections::client(state, &state.master_key, &row).await?.with_retry(sync_retry());
     let events = feed::events(&client, &w.compartment_id, from).await.map_err(AppError::Oci)?;
-    let found = feed::changes(&events, from);
+    let found = feed::changes(&events, from, &state.inventory.own_writes);
     tracing::debug!(
         connection_id = w.connection_id,
         compartment_id = %w.compartment_id,

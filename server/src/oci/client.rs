@@ -252,6 +252,7 @@ pub struct OciClient {
     overrides: HashMap<Service, String>,
     retry: RetryPolicy,
     pace: Arc<Pace>,
+    writes: Option<Arc<super::write_log::WriteLog>>,
 }
 
 impl std::fmt::Debug for OciClient {
@@ -281,7 +282,14 @@ impl OciClient {
             overrides: HashMap::new(),
             retry: RetryPolicy::default(),
             pace: Arc::new(Pace::default()),
+            writes: None,
         }
+    }
+
+    /// Notes every write OCI answers with success in `log` (see [`super::write_log`]).
+    pub fn with_write_log(mut self, log: Arc<super::write_log::WriteLog>) -> Self {
+        self.writes = Some(log);
+        self
     }
 
     /// Paces calls with `pace`, shared with other clients of the same connection.
@@ -399,6 +407,9 @@ impl OciClient {
         .await;
         result.map(|mut response| {
             response.attempts = attempts;
+            if let Some(log) = self.writes.as_ref().filter(|_| call.method != Method::GET) {
+                log.note(&request_id);
+            }
             response
         })
     }

@@ -27,3 +27,4 @@ pub mod region;
 pub mod signer;
 pub mod token;
 pub mod wire;
+pub mod write_log;

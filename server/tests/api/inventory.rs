@@ -511,3 +511,28 @@ async fn change_events_delivered_to_an_inbox_bring_changes_within_a_second() {
     assert_eq!(f.freshness(false).await.heard_at, heard);
     assert_eq!(read_at().await, read_before, "nothing read again for the other team's inbox");
 }
+
+/// The change feed does not read again what this server wrote itself (its copy is OCI's answer
+/// to the write), and still reads what others changed in the same window: after an apply of
+/// thousands of resources it would otherwise read every one of them again.
+#[tokio::test]
+async fn the_feed_skips_this_servers_own_writes() {
+    let f = Fixture::new().await;
+    assert!(names(&f.rules("").await).is_empty());
+    let mine = f.create_rule("mine", true).await;
+    let mine = mine["id"].as_str().unwrap().to_owned();
+    let read_at = || async {
+        let read_at: i64 = sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = ?1")
+            .bind(&mine)
+            .fetch_one(&f.app.pool)
+            .await
+            .unwrap();
+        read_at
+    };
+    let written = read_at().await;
+    f.create_out_of_band("theirs").await;
+    // The feed read that brings their rule covers the audit events of both writes.
+    let seen_after = until(|| async { names(&f.rules("").await).contains(&"theirs") }).await;
+    assert!(seen_after < Duration::from_secs(10), "shown {seen_after:?} after the change");
+    assert_eq!(read_at().await, written, "this server's own write is not read again");
+}
