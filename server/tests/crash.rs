@@ -120,7 +120,8 @@ async fn crash_after(kill_after: usize) {
     let scope = format!("/connections/{connection}");
     let topics = console.get(&format!("{scope}/topics?compartment_id={COMPARTMENT}")).await["items"].take();
     let rules = console.get(&format!("{scope}/rules?compartment_id={COMPARTMENT}")).await["items"].take();
-    let subscriptions = console.get(&format!("{scope}/subscriptions?compartment_id={COMPARTMENT}")).await;
+    let subscriptions =
+        console.get(&format!("{scope}/subscriptions?compartment_id={COMPARTMENT}")).await["items"].take();
     let names = |list: &Value, field: &str| {
         let mut names: Vec<String> =
             list.as_array().unwrap().iter().map(|item| item[field].as_str().unwrap_or_default().to_owned()).collect();

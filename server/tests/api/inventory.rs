@@ -86,6 +86,15 @@ impl Fixture {
         self.app.builtin.client.create_rule(&details).await.unwrap().body.id
     }
 
+    /// When the inventory last stored what OCI said of `id` (Unix ms).
+    async fn read_at(&self, id: &str) -> i64 {
+        sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = ?1")
+            .bind(id)
+            .fetch_one(&self.app.pool)
+            .await
+            .unwrap()
+    }
+
     async fn subscribe(&self, email: &str) {
         let path = format!("{}/topics/{}/subscriptions", self.base, self.topic);
         let (status, sub) = self.admin.call(Method::POST, &path, json!({"protocol": "EMAIL", "endpoint": email})).await;
@@ -474,14 +483,7 @@ async fn change_events_delivered_to_an_inbox_bring_changes_within_a_second() {
         "eventTime": chrono::Utc::now().to_rfc3339(),
         "data": {"compartmentId": DEV, "resourceId": live_rule},
     });
-    let read_at = || async {
-        let read_at: i64 = sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = ?1")
-            .bind(&live_rule)
-            .fetch_one(&f.app.pool)
-            .await
-            .unwrap();
-        read_at
-    };
+    let read_at = || f.read_at(&live_rule);
     let read_before = read_at().await;
     let posted =
         f.app.client.post(&inbox_url).header("x-oci-ns-messageid", "forged-1").json(&forged).send().await.unwrap();
@@ -521,14 +523,7 @@ async fn the_feed_skips_this_servers_own_writes() {
     assert!(names(&f.rules("").await).is_empty());
     let mine = f.create_rule("mine", true).await;
     let mine = mine["id"].as_str().unwrap().to_owned();
-    let read_at = || async {
-        let read_at: i64 = sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = ?1")
-            .bind(&mine)
-            .fetch_one(&f.app.pool)
-            .await
-            .unwrap();
-        read_at
-    };
+    let read_at = || f.read_at(&mine);
     let written = read_at().await;
     f.create_out_of_band("theirs").await;
     // The feed read that brings their rule covers the audit events of both writes.
