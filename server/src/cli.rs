@@ -36,6 +36,54 @@ enum Command {
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Look at a compartment's rules, through a server's API.
+    #[command(subcommand)]
+    Rules(LookCommand),
+    /// Look at a compartment's topics, through a server's API.
+    #[command(subcommand)]
+    Topics(LookCommand),
+    /// Work with template files.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LookCommand {
+    /// List a compartment's rules or topics as the console shows them (every page), with how
+    /// fresh the list is.
+    Ls {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        list: crate::commands::look::ListArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplateCommand {
+    /// Check a template file offline, as the console does; every problem with its path in the
+    /// document. Exit code 0 when it is valid, 1 when it has problems.
+    Validate {
+        /// The template's JSON file.
+        file: PathBuf,
+        /// How to print the result.
+        #[arg(long, value_enum, default_value_t = crate::commands::Output::Text)]
+        output: crate::commands::Output,
+    },
+}
+
+/// Where a command that works through the API finds the server, and how it prints.
+#[derive(Debug, Args)]
+struct ClientArgs {
+    /// The Signalbox server's URL.
+    #[arg(long, env = "SIGNALBOX_URL", default_value = "http://127.0.0.1:3000")]
+    server: String,
+    /// An API token (Settings → API tokens in the console); it acts in its team with its role.
+    #[arg(long, env = "SIGNALBOX_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// How to print: text for people, json for scripts (the API's own shapes).
+    #[arg(long, value_enum, default_value_t = crate::commands::Output::Text)]
+    output: crate::commands::Output,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +274,21 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             })
         }
+        Command::Rules(LookCommand::Ls { client, list }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::look::list_rules(&session, &list, client.output).await
+        })),
+        Command::Topics(LookCommand::Ls { client, list }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::look::list_topics(&session, &list, client.output).await
+        })),
+        Command::Template(TemplateCommand::Validate { file, output }) => {
+            match crate::commands::template::validate(&file, output) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(failure) => failure.exit(),
+            }
+        }
         Command::Audit(AuditCommand::Verify(args)) => runtime.block_on(verify_audit(args)),
         Command::Audit(AuditCommand::Prune(args)) => runtime.block_on(prune_audit(args)),
         Command::Sandbox(args) => {
@@ -247,6 +310,16 @@ pub fn run(cli: Cli) -> ExitCode {
             })
         }
     }
+}
+
+/// Exit code 0, or the failure printed and 1.
+fn finish(result: Result<(), crate::commands::Failure>) -> ExitCode {
+    result.map_or_else(crate::commands::Failure::exit, |()| ExitCode::SUCCESS)
+}
+
+/// Reaches the server `client` names.
+async fn open(client: &ClientArgs) -> Result<crate::commands::Session, crate::commands::Failure> {
+    crate::commands::Session::open(&client.server, client.token.as_deref().unwrap_or_default()).await
 }
 
 fn fail(message: String) -> ExitCode {

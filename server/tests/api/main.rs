@@ -5,6 +5,7 @@ mod audit;
 mod audit_chain;
 mod audit_coverage;
 mod auth;
+mod cli;
 mod connection_kinds;
 mod connections;
 mod deployments;

@@ -1,0 +1,122 @@
+//! Quick looks: `signalbox rules ls` and `signalbox topics ls` print a compartment's list as the
+//! console shows it (read from the server's inventory, every page of it), with how fresh it is.
+
+use super::{Failure, Output, Session, print_json, print_table};
+use app::api::inventory::{Freshness, MAX_PAGE, Page, PageRequest};
+use app::api::rules::RuleFilter;
+use app::api::topics::TopicFilter;
+use app::format;
+
+/// Which list to read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    /// The team's connection, by name or id (may be left out when the team has only one).
+    #[arg(long, env = "SIGNALBOX_CONNECTION")]
+    pub connection: Option<String>,
+    /// The compartment: its OCID, or its name or path (`ops/alerts`) in the connection's tree.
+    #[arg(long, env = "SIGNALBOX_COMPARTMENT")]
+    pub compartment: String,
+    /// Only what contains this text (name, description, condition; any case).
+    #[arg(long, short = 'q')]
+    pub query: Option<String>,
+}
+
+/// `signalbox rules ls`.
+pub async fn list_rules(session: &Session, args: &ListArgs, output: Output) -> Result<(), Failure> {
+    let connection = session.connection(args.connection.as_deref()).await?;
+    let compartment = session.compartment(&connection, &args.compartment).await?;
+    let filter = RuleFilter { text: args.query.clone(), ..RuleFilter::default() };
+    let team = session.team.team_id;
+    let (rules, freshness) = every_page(|paging| {
+        let (filter, compartment) = (&filter, &compartment);
+        async move {
+            session.call(app::api::rules::list_rules(team, connection.id, compartment, filter, &paging)).await
+        }
+    })
+    .await?;
+    if output == Output::Json {
+        return print_json(&rules);
+    }
+    let rows: Vec<Vec<String>> = rules
+        .iter()
+        .map(|rule| {
+            let types = app::catalogue::named_types(&rule.condition);
+            let types = types.iter().map(|t| t.trim_start_matches("com.oraclecloud.")).collect::<Vec<_>>();
+            vec![
+                rule.name.clone(),
+                rule.state.clone(),
+                if rule.is_enabled { "yes" } else { "no" }.to_owned(),
+                if types.is_empty() { "(any)".to_owned() } else { types.join(", ") },
+                rule.id.clone(),
+            ]
+        })
+        .collect();
+    print_table(&["NAME", "STATE", "ENABLED", "EVENT TYPES", "OCID"], &rows);
+    footer(rows.len(), "rule", &freshness);
+    Ok(())
+}
+
+/// `signalbox topics ls`.
+pub async fn list_topics(session: &Session, args: &ListArgs, output: Output) -> Result<(), Failure> {
+    let connection = session.connection(args.connection.as_deref()).await?;
+    let compartment = session.compartment(&connection, &args.compartment).await?;
+    let filter = TopicFilter { text: args.query.clone(), ..TopicFilter::default() };
+    let team = session.team.team_id;
+    let (topics, freshness) =
+        every_page(|paging| {
+            let (filter, compartment) = (&filter, &compartment);
+            async move {
+                session.call(app::api::topics::list_topics(team, connection.id, compartment, filter, &paging)).await
+            }
+        })
+        .await?;
+    if output == Output::Json {
+        return print_json(&topics);
+    }
+    let rows: Vec<Vec<String>> = topics
+        .iter()
+        .map(|topic| {
+            let counts = &topic.subscriptions;
+            vec![
+                topic.name.clone(),
+                topic.state.clone(),
+                format!("{} active, {} pending", counts.active, counts.pending),
+                topic.id.clone(),
+            ]
+        })
+        .collect();
+    print_table(&["NAME", "STATE", "SUBSCRIPTIONS", "OCID"], &rows);
+    footer(rows.len(), "topic", &freshness);
+    Ok(())
+}
+
+/// Reads every page of a list, the largest pages the API gives.
+async fn every_page<T, F, Fut>(read: F) -> Result<(Vec<T>, Freshness), Failure>
+where
+    F: Fn(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, app::api::ApiError>>,
+{
+    let mut paging = PageRequest { limit: Some(MAX_PAGE), ..PageRequest::default() };
+    let mut items = Vec::new();
+    loop {
+        let page = read(paging.clone()).await?;
+        items.extend(page.items);
+        match page.next {
+            Some(next) => paging.after = Some(next),
+            None => return Ok((items, page.freshness)),
+        }
+    }
+}
+
+/// "3 rules, synced 12 s ago", and on standard error when the last sync failed.
+fn footer(count: usize, what: &str, freshness: &Freshness) {
+    let now = freshness.answered_at;
+    let plural = if count == 1 { "" } else { "s" };
+    let synced = freshness
+        .synced_at
+        .map_or_else(|| "not synced yet".to_owned(), |at| format!("synced {}", format::relative(at, now)));
+    println!("{count} {what}{plural}, {synced}");
+    if let Some(error) = &freshness.error {
+        eprintln!("signalbox: warning: the last sync failed, so this may be out of date: {error}");
+    }
+}

@@ -1,0 +1,118 @@
+//! The `signalbox` command's way to a running server's API. The typed client in `app::api` sends
+//! its requests to an [`InProcessApi`], a router; here that router forwards each request over
+//! HTTP(S) to the server named by `--server`, with the API token as `Authorization: Bearer`. So the
+//! command, the console and the tests speak through one set of request and answer types, and the
+//! server decides access exactly as for any other API client.
+//!
+//! The token only ever goes to the server it was given for; a request that never gets an answer
+//! comes back as the client-side `Network` error the console shows for the same failure.
+
+use app::api::{ApiError, InProcessApi};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Largest request body the command sends (templates and plans are far smaller).
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+/// How long one request may take, answer included.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Why the API of a server cannot be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// `--server` is not an http(s) URL.
+    #[error("--server \"{0}\" is not a URL; write it in full, such as https://signalbox.example.com")]
+    BadServer(String),
+    /// The token cannot be sent as a header.
+    #[error("the API token holds characters a header cannot carry; copy it again from Settings → API tokens")]
+    BadToken,
+    /// The HTTP client cannot be built.
+    #[error("cannot set up HTTP: {0}")]
+    Http(String),
+}
+
+struct Remote {
+    base: String,
+    authorization: HeaderValue,
+    http: reqwest::Client,
+}
+
+/// The API of the server at `server` (`https://signalbox.example.com`), called with `token`.
+pub fn api(server: &str, token: &str) -> Result<InProcessApi, RemoteError> {
+    let base = server.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(base).map_err(|_| RemoteError::BadServer(server.to_owned()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(RemoteError::BadServer(server.to_owned()));
+    }
+    let mut authorization =
+        HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| RemoteError::BadToken)?;
+    authorization.set_sensitive(true);
+    let http = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .user_agent(concat!("signalbox/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|err| RemoteError::Http(err.to_string()))?;
+    let remote = Arc::new(Remote { base: base.to_owned(), authorization, http });
+    Ok(InProcessApi::new(Router::new().fallback(forward).with_state(remote)))
+}
+
+/// Sends one request of the typed client to the server and hands its answer back unchanged.
+async fn forward(State(remote): State<Arc<Remote>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
+        return unreachable(format!("the request is over {MAX_REQUEST_BYTES} bytes"));
+    };
+    let mut outgoing = remote
+        .http
+        .request(parts.method, format!("{}{path}", remote.base))
+        .header(header::AUTHORIZATION, remote.authorization.clone())
+        .body(body);
+    for name in [header::ACCEPT, header::CONTENT_TYPE] {
+        if let Some(value) = parts.headers.get(&name) {
+            outgoing = outgoing.header(name, value.clone());
+        }
+    }
+    let answer = match outgoing.send().await {
+        Ok(answer) => answer,
+        Err(err) => return unreachable(describe(&err)),
+    };
+    let status = answer.status();
+    let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
+    let body = match answer.bytes().await {
+        Ok(body) => body,
+        Err(err) => return unreachable(describe(&err)),
+    };
+    let mut response = (status, Body::from(body)).into_response();
+    if let Some(content_type) = content_type {
+        response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    }
+    response
+}
+
+/// What went wrong on the way, without the URL's query (it may name resources) or the token.
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = if err.is_timeout() {
+        format!("no answer within {} s", TIMEOUT.as_secs())
+    } else if err.is_connect() {
+        "the connection was refused or could not be made".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// The `Network` error, as the typed client reports a request that got no answer.
+fn unreachable(detail: String) -> Response {
+    let error = ApiError::network(detail);
+    (StatusCode::BAD_GATEWAY, axum::Json(error.body)).into_response()
+}
