@@ -23,15 +23,11 @@ pub struct ListArgs {
 
 /// `signalbox rules ls`.
 pub async fn list_rules(session: &Session, args: &ListArgs, output: Output) -> Result<(), Failure> {
-    let connection = session.connection(args.connection.as_deref()).await?;
-    let compartment = session.compartment(&connection, &args.compartment).await?;
+    let (team, connection, compartment) = scope(session, args).await?;
     let filter = RuleFilter { text: args.query.clone(), ..RuleFilter::default() };
-    let team = session.team.team_id;
     let (rules, freshness) = every_page(|paging| {
         let (filter, compartment) = (&filter, &compartment);
-        async move {
-            session.call(app::api::rules::list_rules(team, connection.id, compartment, filter, &paging)).await
-        }
+        async move { session.call(app::api::rules::list_rules(team, connection, compartment, filter, &paging)).await }
     })
     .await?;
     if output == Output::Json {
@@ -58,18 +54,13 @@ pub async fn list_rules(session: &Session, args: &ListArgs, output: Output) -> R
 
 /// `signalbox topics ls`.
 pub async fn list_topics(session: &Session, args: &ListArgs, output: Output) -> Result<(), Failure> {
-    let connection = session.connection(args.connection.as_deref()).await?;
-    let compartment = session.compartment(&connection, &args.compartment).await?;
+    let (team, connection, compartment) = scope(session, args).await?;
     let filter = TopicFilter { text: args.query.clone(), ..TopicFilter::default() };
-    let team = session.team.team_id;
-    let (topics, freshness) =
-        every_page(|paging| {
-            let (filter, compartment) = (&filter, &compartment);
-            async move {
-                session.call(app::api::topics::list_topics(team, connection.id, compartment, filter, &paging)).await
-            }
-        })
-        .await?;
+    let (topics, freshness) = every_page(|paging| {
+        let (filter, compartment) = (&filter, &compartment);
+        async move { session.call(app::api::topics::list_topics(team, connection, compartment, filter, &paging)).await }
+    })
+    .await?;
     if output == Output::Json {
         return print_json(&topics);
     }
@@ -88,6 +79,13 @@ pub async fn list_topics(session: &Session, args: &ListArgs, output: Output) -> 
     print_table(&["NAME", "STATE", "SUBSCRIPTIONS", "OCID"], &rows);
     footer(rows.len(), "topic", &freshness);
     Ok(())
+}
+
+/// The team, connection id and compartment OCID the arguments name.
+async fn scope(session: &Session, args: &ListArgs) -> Result<(i64, i64, String), Failure> {
+    let connection = session.connection(args.connection.as_deref()).await?;
+    let compartment = session.compartment(&connection, &args.compartment).await?;
+    Ok((session.team.team_id, connection.id, compartment))
 }
 
 /// Reads every page of a list, the largest pages the API gives.
