@@ -45,6 +45,20 @@ enum Command {
     /// Work with template files.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Show what applying a template to a compartment would change; exit code 0 when nothing
+    /// would, 2 when something would, 1 on an error.
+    Plan {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        plan: crate::commands::plan::PlanArgs,
+    },
+    /// Print the shell completion script, for example `signalbox completions bash >
+    /// /etc/bash_completion.d/signalbox`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +83,17 @@ enum TemplateCommand {
         /// How to print the result.
         #[arg(long, value_enum, default_value_t = crate::commands::Output::Text)]
         output: crate::commands::Output,
+    },
+    /// Put a template file in the team's library: a new template, a new version when its content
+    /// changed, or nothing when it did not; prints the version.
+    Push {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The template's JSON file.
+        file: PathBuf,
+        /// What changed, kept with the new version.
+        #[arg(long, default_value = "")]
+        notes: String,
     },
 }
 
@@ -282,6 +307,27 @@ pub fn run(cli: Cli) -> ExitCode {
             let session = open(&client).await?;
             crate::commands::look::list_topics(&session, &list, client.output).await
         })),
+        Command::Template(TemplateCommand::Push { client, file, notes }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            let pushed = crate::commands::template::push(&session, &file, &notes).await?;
+            crate::commands::template::print_pushed(&pushed, client.output)
+        })),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "signalbox", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Plan { client, plan } => {
+            let verdict = runtime.block_on(async move {
+                let session = open(&client).await?;
+                crate::commands::plan::plan(&session, &plan, client.output).await
+            });
+            match verdict {
+                Ok(crate::commands::plan::Verdict::NoChanges) => ExitCode::SUCCESS,
+                Ok(crate::commands::plan::Verdict::Changes) => ExitCode::from(2),
+                Err(failure) => failure.exit(),
+            }
+        }
         Command::Template(TemplateCommand::Validate { file, output }) => {
             match crate::commands::template::validate(&file, output) {
                 Ok(true) => ExitCode::SUCCESS,

@@ -39,5 +39,13 @@ extern "C" fn lazy_arena_commit() {
 }
 
 fn main() -> std::process::ExitCode {
-    server::cli::run(server::cli::Cli::parse())
+    match server::cli::Cli::try_parse() {
+        Ok(cli) => server::cli::run(cli),
+        // Help and the version exit 0; a command line that cannot be read exits 1, not clap's 2,
+        // which `signalbox plan` keeps for "something would change".
+        Err(err) => {
+            let _ = err.print();
+            std::process::ExitCode::from(if err.exit_code() == 0 { 0 } else { 1 })
+        }
+    }
 }

@@ -3,12 +3,13 @@
 //! for people (`--output text`, aligned columns) or for scripts (`--output json`, the API's own
 //! shapes, stable across releases), and ends with a documented exit code:
 //!
-//! - 0: done;
-//! - 1: failed (the server refused, could not be reached, or the input has problems); one line
-//!   on standard error says what and what to do;
-//! - 2: what clap answers for a command line it cannot read.
+//! - 0: done (`plan`: nothing would change);
+//! - 1: failed (the server refused, could not be reached, the input has problems, or the command
+//!   line cannot be read); one line on standard error says what and what to do;
+//! - 2: `plan` only: something would change (Terraform's `-detailed-exitcode`).
 
 pub mod look;
+pub mod plan;
 pub mod template;
 
 use crate::remote;

@@ -188,3 +188,114 @@ async fn template_validate_names_every_problem_by_its_path() {
     assert_eq!(missing.code, 1);
     assert!(missing.stderr.contains("cannot read /no/such/file.json"), "{}", missing.stderr);
 }
+
+/// The pipeline-as-code path up to the plan: push creates the template and then changes nothing;
+/// plan prints the creates and exits 2 and saves the plan with its digest; once that plan is
+/// applied, plan exits 0; an edited file is published as a new version and planned as an update
+/// with the field that changes; bad parameters and command lines exit 1.
+#[tokio::test]
+async fn push_then_plan_with_detailed_exit_codes() {
+    let (app, token, compartment) = server().await;
+    let url = format!("http://{}", app.addr);
+    let env = [("SIGNALBOX_URL", url.as_str()), ("SIGNALBOX_TOKEN", token.as_str())];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alerts.json");
+    let file = file.to_str().unwrap().to_owned();
+    let mut document: Value = serde_json::from_str(
+        &app::template::starters::Starter::find("infra-alerts").unwrap().template().unwrap().to_text(),
+    )
+    .unwrap();
+    std::fs::write(&file, document.to_string()).unwrap();
+
+    let pushed = signalbox(&["template", "push", &file], &env).await;
+    assert_eq!(pushed.code, 0, "{}{}", pushed.stdout, pushed.stderr);
+    assert!(pushed.stdout.starts_with("created template \"Infra alerts\"") && pushed.stdout.contains("version 1"));
+    let again = signalbox(&["template", "push", &file], &env).await;
+    assert!(again.stdout.starts_with("no change to template \"Infra alerts\""), "{}", again.stdout);
+
+    let saved = dir.path().join("plan.json");
+    let saved = saved.to_str().unwrap().to_owned();
+    let plan_args = |extra: &[&str]| {
+        let mut args: Vec<String> =
+            ["plan", file.as_str(), "--compartment", compartment.as_str()].iter().map(|a| (*a).to_owned()).collect();
+        args.extend(["--param", "prefix=cli", "--param", "webhook_url=http://127.0.0.1:9/alerts"].map(str::to_owned));
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args
+    };
+    let planned = signalbox(&plan_args(&["--out", &saved]), &env).await;
+    assert_eq!(planned.code, 2, "changes: {}{}", planned.stdout, planned.stderr);
+    assert!(planned.stdout.contains("+ topic cli-infra-alerts create"), "{}", planned.stdout);
+    assert!(planned.stdout.contains("+ rule cli-instance-state-changes create"), "{}", planned.stdout);
+    assert!(planned.stdout.contains("3 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged."));
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(plan["format"], "signalbox.plan/v1");
+    let digest = plan["review"]["digest"].as_str().expect("a digest").to_owned();
+
+    // Applied (through the API until `signalbox apply` exists), the same plan has nothing to do.
+    let admin = app.admin().await;
+    let mut create = plan["target"].clone();
+    create["name"] = json!("cli alerts");
+    create["digest"] = json!(digest);
+    let (status, run) =
+        admin.call(Method::POST, &format!("/api/v1/teams/{}/deployments", admin.me.teams[0].team_id), create).await;
+    assert_eq!(status, 200, "{run}");
+    let run_path = format!(
+        "/api/v1/teams/{}/deployments/{}/runs/{}",
+        admin.me.teams[0].team_id, run["deployment_id"], run["run"]["id"]
+    );
+    for _ in 0..400 {
+        let now: Value = admin.read(&run_path).await;
+        if now["run"]["state"] != "running" {
+            assert_eq!(now["run"]["state"], "succeeded", "{now}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let unchanged = signalbox(&plan_args(&[]), &env).await;
+    assert_eq!(unchanged.code, 0, "no changes: {}{}", unchanged.stdout, unchanged.stderr);
+    assert!(unchanged.stdout.contains("as deployment \"cli alerts\""), "{}", unchanged.stdout);
+    assert!(unchanged.stdout.contains("0 to create, 0 to update, 0 to replace, 0 to delete, 3 unchanged."));
+
+    // An edited file becomes version 2 and an update of the deployment.
+    document["topics"][0]["description"] = json!("Infrastructure alerts, paged");
+    std::fs::write(&file, document.to_string()).unwrap();
+    let edited = signalbox(&plan_args(&["--output", "json"]), &env).await;
+    assert_eq!(edited.code, 2, "{}{}", edited.stdout, edited.stderr);
+    assert!(edited.stderr.contains("published template \"Infra alerts\" version 2"), "{}", edited.stderr);
+    let review: Value = serde_json::from_str(&edited.stdout).expect("JSON");
+    let changes = review["review"]["plan"]["changes"].as_array().unwrap();
+    let updated: Vec<&Value> = changes.iter().filter(|c| c["action"] == "update").collect();
+    assert_eq!(updated.len(), 1, "{changes:?}");
+    assert_eq!(updated[0]["diff"][0]["field"], "description");
+    let text = signalbox(&plan_args(&[]), &env).await;
+    assert!(text.stdout.contains("~ topic cli-infra-alerts update"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("description: Infrastructure lifecycle alerts → Infrastructure alerts, paged"),
+        "{}",
+        text.stdout
+    );
+
+    let bad_param = signalbox(&plan_args(&["--param", "prefix"]), &env).await;
+    assert_eq!(bad_param.code, 1);
+    assert!(bad_param.stderr.contains("write NAME=VALUE"), "{}", bad_param.stderr);
+    let unknown = signalbox(&["plan", "no-such-template", "--compartment", &compartment], &env).await;
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("no template in the library is called \"no-such-template\""), "{}", unknown.stderr);
+    let unreadable = signalbox(&["plan", &file], &env).await;
+    assert_eq!(unreadable.code, 1, "a command line that cannot be read is 1, never 2: {}", unreadable.stderr);
+    assert!(unreadable.stderr.contains("--compartment"), "{}", unreadable.stderr);
+}
+
+/// Shell completions for bash, zsh and fish name the commands; an unknown shell is refused.
+#[tokio::test]
+async fn completions_are_generated_for_each_shell() {
+    for (shell, marker) in [("bash", "_signalbox()"), ("zsh", "#compdef signalbox"), ("fish", "complete -c signalbox")]
+    {
+        let run = signalbox(&["completions", shell], &[]).await;
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(marker), "{shell}");
+        assert!(run.stdout.contains("plan") && run.stdout.contains("validate"), "{shell}");
+    }
+    let unknown = signalbox(&["completions", "tcsh"], &[]).await;
+    assert_eq!(unknown.code, 1);
+}
