@@ -53,6 +53,14 @@ enum Command {
         #[command(flatten)]
         plan: crate::commands::plan::PlanArgs,
     },
+    /// Apply exactly a plan saved by `signalbox plan --out`, printing each step as it ends; exit
+    /// code 0 only when every step succeeded. Ctrl-C stops watching, not the run.
+    Apply {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        apply: crate::commands::apply::ApplyArgs,
+    },
     /// Print the shell completion script, for example `signalbox completions bash >
     /// /etc/bash_completion.d/signalbox`.
     Completions {
@@ -312,6 +320,18 @@ pub fn run(cli: Cli) -> ExitCode {
             let pushed = crate::commands::template::push(&session, &file, &notes).await?;
             crate::commands::template::print_pushed(&pushed, client.output)
         })),
+        Command::Apply { client, apply } => {
+            let ended = runtime.block_on(async move {
+                let session = open(&client).await?;
+                crate::commands::apply::apply(&session, &apply, client.output).await
+            });
+            match ended {
+                Ok(crate::commands::apply::Ended::Succeeded) => ExitCode::SUCCESS,
+                Ok(crate::commands::apply::Ended::Failed) => ExitCode::FAILURE,
+                Ok(crate::commands::apply::Ended::Detached) => ExitCode::from(130),
+                Err(failure) => failure.exit(),
+            }
+        }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "signalbox", &mut std::io::stdout());

@@ -189,10 +189,11 @@ async fn template_validate_names_every_problem_by_its_path() {
     assert!(missing.stderr.contains("cannot read /no/such/file.json"), "{}", missing.stderr);
 }
 
-/// The pipeline-as-code path up to the plan: push creates the template and then changes nothing;
-/// plan prints the creates and exits 2 and saves the plan with its digest; once that plan is
-/// applied, plan exits 0; an edited file is published as a new version and planned as an update
-/// with the field that changes; bad parameters and command lines exit 1.
+/// The pipeline-as-code path: push creates the template and then changes nothing; plan prints the
+/// creates, exits 2 and saves the plan with its digest; apply runs exactly it, step by step, and
+/// plan then exits 0; an edited file is published as a new version and planned as an update with
+/// the field that changes; that plan, made stale by a change in the cloud, is refused; bad
+/// parameters and command lines exit 1.
 #[tokio::test]
 async fn push_then_plan_with_detailed_exit_codes() {
     let (app, token, compartment) = server().await;
@@ -231,26 +232,12 @@ async fn push_then_plan_with_detailed_exit_codes() {
     assert_eq!(plan["format"], "signalbox.plan/v1");
     let digest = plan["review"]["digest"].as_str().expect("a digest").to_owned();
 
-    // Applied (through the API until `signalbox apply` exists), the same plan has nothing to do.
-    let admin = app.admin().await;
-    let mut create = plan["target"].clone();
-    create["name"] = json!("cli alerts");
-    create["digest"] = json!(digest);
-    let (status, run) =
-        admin.call(Method::POST, &format!("/api/v1/teams/{}/deployments", admin.me.teams[0].team_id), create).await;
-    assert_eq!(status, 200, "{run}");
-    let run_path = format!(
-        "/api/v1/teams/{}/deployments/{}/runs/{}",
-        admin.me.teams[0].team_id, run["deployment_id"], run["run"]["id"]
-    );
-    for _ in 0..400 {
-        let now: Value = admin.read(&run_path).await;
-        if now["run"]["state"] != "running" {
-            assert_eq!(now["run"]["state"], "succeeded", "{now}");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    // Applied exactly, step by step; then the same plan has nothing to do.
+    let applied = signalbox(&["apply", &saved, "--name", "cli alerts"], &env).await;
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(applied.stdout.contains("ok   create topic cli-infra-alerts"), "{}", applied.stdout);
+    assert!(applied.stdout.contains("succeeded (3 of 3 steps done, 0 failed)"), "{}", applied.stdout);
+    assert!(!digest.is_empty());
     let unchanged = signalbox(&plan_args(&[]), &env).await;
     assert_eq!(unchanged.code, 0, "no changes: {}{}", unchanged.stdout, unchanged.stderr);
     assert!(unchanged.stdout.contains("as deployment \"cli alerts\""), "{}", unchanged.stdout);
@@ -267,13 +254,26 @@ async fn push_then_plan_with_detailed_exit_codes() {
     let updated: Vec<&Value> = changes.iter().filter(|c| c["action"] == "update").collect();
     assert_eq!(updated.len(), 1, "{changes:?}");
     assert_eq!(updated[0]["diff"][0]["field"], "description");
-    let text = signalbox(&plan_args(&[]), &env).await;
+    let text = signalbox(&plan_args(&["--out", &saved]), &env).await;
     assert!(text.stdout.contains("~ topic cli-infra-alerts update"), "{}", text.stdout);
     assert!(
         text.stdout.contains("description: Infrastructure lifecycle alerts → Infrastructure alerts, paged"),
         "{}",
         text.stdout
     );
+
+    // The cloud changes between the plan and the apply: the saved plan is refused, with why.
+    let admin = app.admin().await;
+    let (base, _) = crate::helpers::sandbox(&admin).await;
+    let topics: Value = admin.read(&format!("{base}/topics?compartment_id={compartment}&q=cli-infra-alerts")).await;
+    let topic = topics["items"][0]["id"].as_str().expect("the applied topic").to_owned();
+    let (status, _) = admin.call(Method::DELETE, &format!("{base}/topics/{topic}"), json!({})).await;
+    assert_eq!(status, 204);
+    let stale = signalbox(&["apply", &saved], &env).await;
+    assert_eq!(stale.code, 1, "{}{}", stale.stdout, stale.stderr);
+    assert!(stale.stderr.contains("The plan changed since it was reviewed"), "{}", stale.stderr);
+    let runs: Value = admin.read(&format!("/api/v1/teams/{}/deployments", admin.me.teams[0].team_id)).await;
+    assert_eq!(runs[0]["last_run"]["state"], "succeeded", "nothing ran for the stale plan: {runs}");
 
     let bad_param = signalbox(&plan_args(&["--param", "prefix"]), &env).await;
     assert_eq!(bad_param.code, 1);
