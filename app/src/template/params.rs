@@ -72,7 +72,7 @@ pub struct Parameter {
     pub required: bool,
     /// The value used when none is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<serde_json::Value>))]
     pub default: Option<Value>,
     /// The choices of an `enum` (or of a list of `enum` items).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
