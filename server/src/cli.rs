@@ -61,6 +61,25 @@ enum Command {
         #[command(flatten)]
         apply: crate::commands::apply::ApplyArgs,
     },
+    /// Check a deployment against the cloud now; exit code 0 when in sync, 2 when it drifted
+    /// (with what applying it again would change), 1 when it cannot be checked.
+    Drift {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The deployment, by name or id.
+        deployment: String,
+    },
+    /// Delete everything a deployment owns: shows the plan, asks for the deployment's name
+    /// (unless --auto-approve), then applies it step by step.
+    Destroy {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The deployment, by name or id.
+        deployment: String,
+        /// Do not ask (for scripts and CI).
+        #[arg(long)]
+        auto_approve: bool,
+    },
     /// Print the shell completion script, for example `signalbox completions bash >
     /// /etc/bash_completion.d/signalbox`.
     Completions {
@@ -320,18 +339,25 @@ pub fn run(cli: Cli) -> ExitCode {
             let pushed = crate::commands::template::push(&session, &file, &notes).await?;
             crate::commands::template::print_pushed(&pushed, client.output)
         })),
-        Command::Apply { client, apply } => {
-            let ended = runtime.block_on(async move {
+        Command::Apply { client, apply } => ended(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::apply::apply(&session, &apply, client.output).await
+        })),
+        Command::Drift { client, deployment } => {
+            let drift = runtime.block_on(async move {
                 let session = open(&client).await?;
-                crate::commands::apply::apply(&session, &apply, client.output).await
+                crate::commands::deployment::drift(&session, &deployment, client.output).await
             });
-            match ended {
-                Ok(crate::commands::apply::Ended::Succeeded) => ExitCode::SUCCESS,
-                Ok(crate::commands::apply::Ended::Failed) => ExitCode::FAILURE,
-                Ok(crate::commands::apply::Ended::Detached) => ExitCode::from(130),
+            match drift {
+                Ok(crate::commands::deployment::Drift::InSync) => ExitCode::SUCCESS,
+                Ok(crate::commands::deployment::Drift::Drifted) => ExitCode::from(2),
                 Err(failure) => failure.exit(),
             }
         }
+        Command::Destroy { client, deployment, auto_approve } => ended(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::deployment::destroy(&session, &deployment, auto_approve, client.output).await
+        })),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "signalbox", &mut std::io::stdout());
@@ -375,6 +401,16 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             })
         }
+    }
+}
+
+/// The exit code of a run that was followed: 0 succeeded, 1 failed, 130 detached by Ctrl-C.
+fn ended(result: Result<crate::commands::apply::Ended, crate::commands::Failure>) -> ExitCode {
+    match result {
+        Ok(crate::commands::apply::Ended::Succeeded) => ExitCode::SUCCESS,
+        Ok(crate::commands::apply::Ended::Failed) => ExitCode::FAILURE,
+        Ok(crate::commands::apply::Ended::Detached) => ExitCode::from(130),
+        Err(failure) => failure.exit(),
     }
 }
 

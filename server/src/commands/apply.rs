@@ -74,25 +74,34 @@ pub async fn apply(session: &Session, args: &ApplyArgs, output: Output) -> Resul
     }
     let finished = tokio::select! {
         finished = follow(session, started.clone(), output) => finished?,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!(
-                "signalbox: stopped watching; run {} of deployment {} goes on on the server. Follow it in the console \
-                 (Pipelines → the deployment) or with the API: GET /api/v1/teams/{team}/deployments/{}/runs/{}",
-                started.run.id, started.deployment_id, started.deployment_id, started.run.id
-            );
-            return Ok(Ended::Detached);
-        }
+        _ = tokio::signal::ctrl_c() => return Ok(detached(team, &started)),
     };
+    print_finished(&finished, output)
+}
+
+/// Ctrl-C while watching `run`: says how to follow it, which goes on on the server.
+pub(super) fn detached(team: i64, run: &ApplyRun) -> Ended {
+    eprintln!(
+        "signalbox: stopped watching; run {} of deployment {} goes on on the server. Follow it in the console \
+         (Pipelines → the deployment) or with the API: GET /api/v1/teams/{team}/deployments/{}/runs/{}",
+        run.run.id, run.deployment_id, run.deployment_id, run.run.id
+    );
+    Ended::Detached
+}
+
+/// Prints how a run ended and answers it.
+pub(super) fn print_finished(finished: &ApplyRun, output: Output) -> Result<Ended, Failure> {
     if output == Output::Json {
-        print_json(&finished)?;
+        print_json(finished)?;
     } else {
         let failed = finished.steps.iter().filter(|s| s.state == StepState::Failed).count();
+        let run = &finished.run;
         println!(
             "Run {}: {} ({} of {} steps done, {failed} failed)",
-            finished.run.id,
-            finished.run.state.as_str(),
-            finished.run.steps_done,
-            finished.run.steps
+            run.id,
+            run.state.as_str(),
+            run.steps_done,
+            run.steps
         );
     }
     Ok(if finished.run.state == RunState::Succeeded { Ended::Succeeded } else { Ended::Failed })
@@ -115,7 +124,7 @@ fn read(file: &Path) -> Result<SavedPlan, Failure> {
 }
 
 /// Watches the run until it ends, printing each step once it has.
-async fn follow(session: &Session, mut run: ApplyRun, output: Output) -> Result<ApplyRun, Failure> {
+pub(super) async fn follow(session: &Session, mut run: ApplyRun, output: Output) -> Result<ApplyRun, Failure> {
     let team = session.team.team_id;
     let mut told = HashSet::new();
     loop {

@@ -6,10 +6,12 @@
 //! - 0: done (`plan`: nothing would change);
 //! - 1: failed (the server refused, could not be reached, the input has problems, or the command
 //!   line cannot be read); one line on standard error says what and what to do;
-//! - 2: `plan` only: something would change (Terraform's `-detailed-exitcode`);
-//! - 130: `apply` only: Ctrl-C stopped watching (the run goes on on the server).
+//! - 2: `plan`: something would change (Terraform's `-detailed-exitcode`); `drift`: the cloud
+//!   differs from the deployment;
+//! - 130: `apply` and `destroy`: Ctrl-C stopped watching (the run goes on on the server).
 
 pub mod apply;
+pub mod deployment;
 pub mod look;
 pub mod plan;
 pub mod template;

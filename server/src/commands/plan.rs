@@ -206,7 +206,8 @@ fn print_plan(saved: &SavedPlan, deployment: Option<&str>, connection: &str, out
     }
 }
 
-fn print_change(change: &Change) {
+/// One resource's line of a plan, with the fields that change beneath an update or a replace.
+pub(super) fn print_change(change: &Change) {
     let mark = match change.action {
         ChangeAction::Create => "+",
         ChangeAction::Update => "~",

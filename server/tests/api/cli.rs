@@ -275,6 +275,37 @@ async fn push_then_plan_with_detailed_exit_codes() {
     let runs: Value = admin.read(&format!("/api/v1/teams/{}/deployments", admin.me.teams[0].team_id)).await;
     assert_eq!(runs[0]["last_run"]["state"], "succeeded", "nothing ran for the stale plan: {runs}");
 
+    // Drift: the deleted topic is named, exit 2; a deployment nobody has is 1.
+    let drifted = signalbox(&["drift", "cli alerts"], &env).await;
+    assert_eq!(drifted.code, 2, "{}{}", drifted.stdout, drifted.stderr);
+    assert!(
+        drifted.stdout.contains("has drifted") && drifted.stdout.contains("topic cli-infra-alerts"),
+        "{}",
+        drifted.stdout
+    );
+    let nobody = signalbox(&["drift", "no such deployment"], &env).await;
+    assert_eq!(nobody.code, 1);
+    assert!(nobody.stderr.contains("has no deployment \"no such deployment\""), "{}", nobody.stderr);
+
+    // Destroy asks on a terminal, refuses to guess in a script, and removes everything when told.
+    let unasked = signalbox(&["destroy", "cli alerts"], &env).await;
+    assert_eq!(unasked.code, 1);
+    assert!(unasked.stderr.contains("--auto-approve"), "{}", unasked.stderr);
+    let rules: Value = admin.read(&format!("{base}/rules?compartment_id={compartment}&q=cli-instance")).await;
+    assert_eq!(rules["total"], 1, "nothing destroyed without approval");
+    let destroyed = signalbox(&["destroy", "cli alerts", "--auto-approve"], &env).await;
+    assert_eq!(destroyed.code, 0, "{}{}", destroyed.stdout, destroyed.stderr);
+    assert!(destroyed.stdout.contains("ok   delete rule cli-instance-state-changes"), "{}", destroyed.stdout);
+    let request = server::oci::events::ListRulesRequest {
+        compartment_id: compartment.clone(),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let in_sandbox = app.builtin.client.list_rules(&request).await.unwrap().body;
+    let left: Vec<&str> =
+        in_sandbox.iter().map(|r| r.display_name.as_str()).filter(|n| n.starts_with("cli-instance")).collect();
+    assert!(left.is_empty(), "the sandbox holds none of its rules: {left:?}");
+
     let bad_param = signalbox(&plan_args(&["--param", "prefix"]), &env).await;
     assert_eq!(bad_param.code, 1);
     assert!(bad_param.stderr.contains("write NAME=VALUE"), "{}", bad_param.stderr);
