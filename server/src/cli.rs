@@ -80,6 +80,16 @@ enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// Sign in with a username and password once, make an API token for one of your teams and
+    /// keep it (with the server) in your configuration directory, mode 0600, for the commands
+    /// that follow.
+    Login {
+        /// The Signalbox server's URL.
+        #[arg(long, env = "SIGNALBOX_URL", default_value = DEFAULT_SERVER)]
+        server: String,
+        #[command(flatten)]
+        login: crate::commands::login::LoginArgs,
+    },
     /// Print the shell completion script, for example `signalbox completions bash >
     /// /etc/bash_completion.d/signalbox`.
     Completions {
@@ -127,10 +137,12 @@ enum TemplateCommand {
 /// Where a command that works through the API finds the server, and how it prints.
 #[derive(Debug, Args)]
 struct ClientArgs {
-    /// The Signalbox server's URL.
-    #[arg(long, env = "SIGNALBOX_URL", default_value = "http://127.0.0.1:3000")]
-    server: String,
-    /// An API token (Settings → API tokens in the console); it acts in its team with its role.
+    /// The Signalbox server's URL; the one `signalbox login` kept when absent, else
+    /// http://127.0.0.1:3000.
+    #[arg(long, env = "SIGNALBOX_URL")]
+    server: Option<String>,
+    /// An API token (Settings → API tokens in the console; or `signalbox login` keeps one); it
+    /// acts in its team with its role.
     #[arg(long, env = "SIGNALBOX_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// How to print: text for people, json for scripts (the API's own shapes).
@@ -358,6 +370,16 @@ pub fn run(cli: Cli) -> ExitCode {
             let session = open(&client).await?;
             crate::commands::deployment::destroy(&session, &deployment, auto_approve, client.output).await
         })),
+        Command::Login { server, login } => finish(runtime.block_on(async move {
+            let (stored, path) = crate::commands::login::login(&server, &login).await?;
+            println!(
+                "Logged in to {} as team {}; the token is kept in {}.",
+                stored.server,
+                stored.team,
+                path.display()
+            );
+            Ok(())
+        })),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "signalbox", &mut std::io::stdout());
@@ -419,9 +441,24 @@ fn finish(result: Result<(), crate::commands::Failure>) -> ExitCode {
     result.map_or_else(crate::commands::Failure::exit, |()| ExitCode::SUCCESS)
 }
 
-/// Reaches the server `client` names.
+/// Where the client commands go when nothing says.
+const DEFAULT_SERVER: &str = "http://127.0.0.1:3000";
+
+/// Reaches the server `client` names, with its token, or the ones `signalbox login` kept (its
+/// token only ever goes to the server it was made on).
 async fn open(client: &ClientArgs) -> Result<crate::commands::Session, crate::commands::Failure> {
-    crate::commands::Session::open(&client.server, client.token.as_deref().unwrap_or_default()).await
+    let stored = crate::commands::login::load()?;
+    let same =
+        |server: &str, stored: &crate::commands::login::Stored| stored.server == server.trim().trim_end_matches('/');
+    let (server, token) = match (&client.server, &client.token, stored) {
+        (Some(server), Some(token), _) => (server.clone(), token.clone()),
+        (Some(server), None, Some(stored)) if same(server, &stored) => (server.clone(), stored.token),
+        (Some(server), None, _) => (server.clone(), String::new()),
+        (None, Some(token), _) => (DEFAULT_SERVER.to_owned(), token.clone()),
+        (None, None, Some(stored)) => (stored.server, stored.token),
+        (None, None, None) => (DEFAULT_SERVER.to_owned(), String::new()),
+    };
+    crate::commands::Session::open(&server, &token).await
 }
 
 fn fail(message: String) -> ExitCode {

@@ -37,22 +37,34 @@ pub enum RemoteError {
 
 struct Remote {
     base: String,
-    authorization: HeaderValue,
+    /// The token, or none for a session (`signalbox login`, whose cookie the client keeps).
+    authorization: Option<HeaderValue>,
     http: reqwest::Client,
 }
 
 /// The API of the server at `server` (`https://signalbox.example.com`), called with `token`.
 pub fn api(server: &str, token: &str) -> Result<InProcessApi, RemoteError> {
+    let mut authorization =
+        HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| RemoteError::BadToken)?;
+    authorization.set_sensitive(true);
+    router(server, Some(authorization), false)
+}
+
+/// The API of the server at `server` for a browser-like session: the client keeps the session
+/// cookie a login answers with (for `signalbox login`, which uses it once to make a token).
+pub fn session_api(server: &str) -> Result<InProcessApi, RemoteError> {
+    router(server, None, true)
+}
+
+fn router(server: &str, authorization: Option<HeaderValue>, cookies: bool) -> Result<InProcessApi, RemoteError> {
     let base = server.trim().trim_end_matches('/');
     let parsed = reqwest::Url::parse(base).map_err(|_| RemoteError::BadServer(server.to_owned()))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err(RemoteError::BadServer(server.to_owned()));
     }
-    let mut authorization =
-        HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| RemoteError::BadToken)?;
-    authorization.set_sensitive(true);
     let http = reqwest::Client::builder()
         .timeout(TIMEOUT)
+        .cookie_store(cookies)
         .user_agent(concat!("signalbox/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|err| RemoteError::Http(err.to_string()))?;
@@ -67,12 +79,11 @@ async fn forward(State(remote): State<Arc<Remote>>, request: Request) -> Respons
     let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
         return unreachable(format!("the request is over {MAX_REQUEST_BYTES} bytes"));
     };
-    let mut outgoing = remote
-        .http
-        .request(parts.method, format!("{}{path}", remote.base))
-        .header(header::AUTHORIZATION, remote.authorization.clone())
-        .body(body);
-    for name in [header::ACCEPT, header::CONTENT_TYPE] {
+    let mut outgoing = remote.http.request(parts.method, format!("{}{path}", remote.base)).body(body);
+    if let Some(authorization) = &remote.authorization {
+        outgoing = outgoing.header(header::AUTHORIZATION, authorization.clone());
+    }
+    for name in [header::ACCEPT, header::CONTENT_TYPE, header::HeaderName::from_static("x-csrf-token")] {
         if let Some(value) = parts.headers.get(&name) {
             outgoing = outgoing.header(name, value.clone());
         }

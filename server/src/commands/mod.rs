@@ -12,6 +12,7 @@
 
 pub mod apply;
 pub mod deployment;
+pub mod login;
 pub mod look;
 pub mod plan;
 pub mod template;
@@ -74,7 +75,9 @@ impl Session {
     pub async fn open(server: &str, token: &str) -> Result<Self, Failure> {
         if token.trim().is_empty() {
             return Err(Failure(
-                "no API token: pass --token or set SIGNALBOX_TOKEN (Settings → API tokens makes one)".into(),
+                "no API token: pass --token, set SIGNALBOX_TOKEN, or run signalbox login (Settings → API tokens \
+                 makes one too)"
+                    .into(),
             ));
         }
         let api = remote::api(server, token)?;

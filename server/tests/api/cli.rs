@@ -17,12 +17,33 @@ struct Run {
 
 /// Runs `signalbox ARGS` with `env` beside the test's server (off its runtime: the server answers).
 async fn signalbox<A: AsRef<std::ffi::OsStr>>(args: &[A], env: &[(&str, &str)]) -> Run {
+    signalbox_reading(args, env, "").await
+}
+
+/// [`signalbox`] with `input` on its standard input. Credentials `signalbox login` keeps are
+/// looked for only where `env` says (`XDG_CONFIG_HOME`), never in the real home directory.
+async fn signalbox_reading<A: AsRef<std::ffi::OsStr>>(args: &[A], env: &[(&str, &str)], input: &str) -> Run {
+    use std::io::Write;
     let mut command = Command::new(env!("CARGO_BIN_EXE_signalbox"));
     command.args(args).env_remove("SIGNALBOX_TOKEN").env_remove("SIGNALBOX_URL");
+    command.env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test").env_remove("HOME");
     for (name, value) in env {
         command.env(name, value);
     }
-    let output = tokio::task::spawn_blocking(move || command.output().expect("signalbox runs")).await.unwrap();
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let input = input.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("signalbox runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("input written");
+        drop(stdin);
+        child.wait_with_output().expect("signalbox ends")
+    })
+    .await
+    .unwrap();
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -329,4 +350,63 @@ async fn completions_are_generated_for_each_shell() {
     }
     let unknown = signalbox(&["completions", "tcsh"], &[]).await;
     assert_eq!(unknown.code, 1);
+}
+
+/// `signalbox login` signs in once, keeps a token for the team in a 0600 file, and the commands
+/// after it need no token; a wrong password keeps nothing; the kept token goes only to its server.
+#[tokio::test]
+async fn login_keeps_a_token_that_later_commands_use() {
+    use std::os::unix::fs::PermissionsExt;
+    let (app, _, compartment) = server().await;
+    let url = format!("http://{}", app.addr);
+    let config = tempfile::tempdir().unwrap();
+    let config_dir = config.path().to_str().unwrap().to_owned();
+    let env = [("XDG_CONFIG_HOME", config_dir.as_str())];
+    let kept = config.path().join("signalbox").join("credentials.json");
+
+    let wrong = signalbox_reading(
+        &["login", "--server", &url, "--username", "admin", "--password-stdin"],
+        &env,
+        "not the password\n",
+    )
+    .await;
+    assert_eq!(wrong.code, 1);
+    assert!(wrong.stderr.contains("the username or password is wrong"), "{}", wrong.stderr);
+    assert!(!kept.exists(), "nothing kept after a failed login");
+
+    let password = format!("{}\n", server::config::TEST_ADMIN_PASSWORD);
+    let login =
+        signalbox_reading(&["login", "--server", &url, "--username", "admin", "--password-stdin"], &env, &password)
+            .await;
+    assert_eq!(login.code, 0, "{}{}", login.stdout, login.stderr);
+    assert!(login.stdout.contains("as team Platform"), "{}", login.stdout);
+    assert!(!login.stdout.contains(server::config::TEST_ADMIN_PASSWORD));
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the token file is the owner's only");
+    let dir_mode = std::fs::metadata(kept.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(dir_mode, 0o700);
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&kept).unwrap()).unwrap();
+    assert!(stored["token"].as_str().unwrap().starts_with("sbx_"), "{stored}");
+    assert!(!std::fs::read_to_string(&kept).unwrap().contains(server::config::TEST_ADMIN_PASSWORD));
+
+    // No --server, no --token: the kept ones.
+    let look = signalbox(&["rules", "ls", "--compartment", &compartment], &env).await;
+    assert_eq!(look.code, 0, "{}", look.stderr);
+    assert!(look.stdout.contains("2 rules, synced"), "{}", look.stdout);
+    // Another server is not sent the kept token.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let other = format!("http://127.0.0.1:{port}");
+    let elsewhere = signalbox(&["rules", "ls", "--server", &other, "--compartment", &compartment], &env).await;
+    assert_eq!(elsewhere.code, 1);
+    assert!(elsewhere.stderr.contains("no API token"), "{}", elsewhere.stderr);
+
+    // The login made one token, named after this machine.
+    let admin = app.admin().await;
+    let tokens: Vec<Value> = admin.read("/api/v1/tokens").await;
+    let cli: Vec<&Value> =
+        tokens.iter().filter(|t| t["name"].as_str().unwrap_or_default().starts_with("signalbox CLI on")).collect();
+    assert_eq!(cli.len(), 1, "{tokens:?}");
+    let no_terminal = signalbox(&["login", "--server", &url, "--username", "admin"], &env).await;
+    assert_eq!(no_terminal.code, 1);
+    assert!(no_terminal.stderr.contains("--password-stdin"), "{}", no_terminal.stderr);
 }
