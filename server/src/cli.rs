@@ -45,6 +45,9 @@ enum Command {
     /// Work with template files.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Work with the team's OCI connections.
+    #[command(subcommand)]
+    Connections(ConnectionsCommand),
     /// Show what applying a template to a compartment would change; exit code 0 when nothing
     /// would, 2 when something would, 1 on an error.
     Plan {
@@ -111,6 +114,18 @@ enum LookCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConnectionsCommand {
+    /// Make a connection from a profile of an OCI config file (its key, and a session profile's
+    /// token, are uploaded with it; the server checks them as the console does).
+    Import {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        import: crate::commands::connections::ImportArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum TemplateCommand {
     /// Check a template file offline, as the console does; every problem with its path in the
     /// document. Exit code 0 when it is valid, 1 when it has problems.
@@ -158,6 +173,14 @@ enum AuditCommand {
     /// Remove the rows written before a date (retention). The removal is itself a row of the
     /// chain, which stays verifiable from the first row kept; prints the checkpoint to keep.
     Prune(PruneArgs),
+    /// Print the team's newest audit entries through a server's API, oldest first; --follow
+    /// keeps printing new ones.
+    Tail {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        tail: crate::commands::audit::TailArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -370,6 +393,10 @@ pub fn run(cli: Cli) -> ExitCode {
             let session = open(&client).await?;
             crate::commands::deployment::destroy(&session, &deployment, auto_approve, client.output).await
         })),
+        Command::Connections(ConnectionsCommand::Import { client, import }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::connections::import(&session, &import, client.output).await
+        })),
         Command::Login { server, login } => finish(runtime.block_on(async move {
             let (stored, path) = crate::commands::login::login(&server, &login).await?;
             println!(
@@ -403,6 +430,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(failure) => failure.exit(),
             }
         }
+        Command::Audit(AuditCommand::Tail { client, tail }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::audit::tail(&session, &tail, client.output).await
+        })),
         Command::Audit(AuditCommand::Verify(args)) => runtime.block_on(verify_audit(args)),
         Command::Audit(AuditCommand::Prune(args)) => runtime.block_on(prune_audit(args)),
         Command::Sandbox(args) => {

@@ -11,6 +11,8 @@
 //! - 130: `apply` and `destroy`: Ctrl-C stopped watching (the run goes on on the server).
 
 pub mod apply;
+pub mod audit;
+pub mod connections;
 pub mod deployment;
 pub mod login;
 pub mod look;

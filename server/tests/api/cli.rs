@@ -410,3 +410,159 @@ async fn login_keeps_a_token_that_later_commands_use() {
     assert_eq!(no_terminal.code, 1);
     assert!(no_terminal.stderr.contains("--password-stdin"), "{}", no_terminal.stderr);
 }
+
+/// `connections import` reads a real OCI config file whose key is encrypted (made here with
+/// openssl): the pass phrase from `--passphrase-env`; a wrong one is refused and makes nothing;
+/// without one and without a terminal it says how to give it; nothing secret is printed.
+#[tokio::test]
+async fn connections_import_reads_an_oci_config_with_an_encrypted_key() {
+    let (app, token, _) = server().await;
+    let url = format!("http://{}", app.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("oci_api_key.pem");
+    let made = Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-aes-256-cbc"])
+        .args(["-pass", "pass:correct-horse", "-out"])
+        .arg(&key)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let public = Command::new("openssl")
+        .args(["rsa", "-passin", "pass:correct-horse", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .expect("openssl runs");
+    assert!(public.status.success());
+    let mut md5 = Command::new("openssl")
+        .args(["md5", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl runs");
+    std::io::Write::write_all(&mut md5.stdin.take().unwrap(), &public.stdout).unwrap();
+    let digest = String::from_utf8(md5.wait_with_output().unwrap().stdout).unwrap();
+    let fingerprint = digest.rsplit("= ").next().unwrap().trim().to_owned();
+    assert_eq!(fingerprint.len(), 47, "{digest}");
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[DEFAULT]\nuser=ocid1.user.oc1..aaaaaaaacliuser\nfingerprint={fingerprint}\n\
+             tenancy=ocid1.tenancy.oc1..aaaaaaaaclitenancy\nregion=eu-frankfurt-1\nkey_file={}\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let import = |name: &'static str| {
+        vec![
+            "connections".to_owned(),
+            "import".to_owned(),
+            "--oci-config".to_owned(),
+            config.to_str().unwrap().to_owned(),
+            "--name".to_owned(),
+            name.to_owned(),
+        ]
+    };
+
+    // Connections are the team admins': an operator's token is told so.
+    let operator = [("SIGNALBOX_URL", url.as_str()), ("SIGNALBOX_TOKEN", token.as_str()), ("SB_PASS", "correct-horse")];
+    let mut args = import("by-operator");
+    args.extend(["--passphrase-env".to_owned(), "SB_PASS".to_owned()]);
+    let not_admin = signalbox(&args, &operator).await;
+    assert_eq!(not_admin.code, 1);
+    assert!(not_admin.stderr.contains("this needs admin"), "{}", not_admin.stderr);
+    let admin = app.admin().await;
+    let team = admin.me.teams[0].team_id;
+    let token = app.token(&admin, team, "admin").await;
+
+    let wrong = [("SIGNALBOX_URL", url.as_str()), ("SIGNALBOX_TOKEN", token.as_str()), ("SB_PASS", "not-the-horse")];
+    let mut args = import("wrong");
+    args.extend(["--passphrase-env".to_owned(), "SB_PASS".to_owned()]);
+    let refused = signalbox(&args, &wrong).await;
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("pass_phrase"), "names the pass phrase: {}", refused.stderr);
+
+    let unasked = signalbox(&import("unasked"), &[("SIGNALBOX_URL", &url), ("SIGNALBOX_TOKEN", &token)]).await;
+    assert_eq!(unasked.code, 1);
+    assert!(unasked.stderr.contains("--passphrase-env"), "{}", unasked.stderr);
+
+    let right = [("SIGNALBOX_URL", url.as_str()), ("SIGNALBOX_TOKEN", token.as_str()), ("SB_PASS", "correct-horse")];
+    let mut args = import("imported");
+    args.extend(["--passphrase-env".to_owned(), "SB_PASS".to_owned()]);
+    let imported = signalbox(&args, &right).await;
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    assert!(imported.stdout.contains("Imported connection \"imported\""), "{}", imported.stdout);
+    assert!(imported.stdout.contains("region eu-frankfurt-1"), "{}", imported.stdout);
+    for run in [&refused, &unasked, &imported] {
+        assert!(!run.stdout.contains("correct-horse") && !run.stderr.contains("correct-horse"));
+        assert!(!run.stdout.contains("PRIVATE KEY") && !run.stderr.contains("PRIVATE KEY"));
+    }
+    let connections: Vec<Value> = admin.read(&format!("/api/v1/teams/{team}/connections")).await;
+    let names: Vec<&str> = connections.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(
+        names.iter().filter(|n| ["imported", "wrong", "unasked", "by-operator"].contains(n)).count(),
+        1,
+        "{names:?}"
+    );
+    assert!(names.contains(&"imported"), "{names:?}");
+}
+
+/// `audit tail` prints the team's newest entries oldest first, filtered, as lines or JSON lines.
+#[tokio::test]
+async fn audit_tail_prints_the_newest_entries() {
+    let (app, token, _) = server().await;
+    let url = format!("http://{}", app.addr);
+    let env = [("SIGNALBOX_URL", url.as_str()), ("SIGNALBOX_TOKEN", token.as_str())];
+    let text = signalbox(&["audit", "tail", "--action", "rule."], &env).await;
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", text.stdout);
+    assert!(lines[0].contains("rule.create") && lines[0].ends_with("cli-launches"), "oldest first: {}", text.stdout);
+    assert!(lines[1].ends_with("cli-uploads"), "{}", text.stdout);
+    let json_run = signalbox(&["audit", "tail", "-n", "1", "--output", "json"], &env).await;
+    assert_eq!(json_run.code, 0, "{}", json_run.stderr);
+    let entry: Value = serde_json::from_str(json_run.stdout.trim()).expect("one JSON line");
+    assert_eq!(entry["action"], "token.create", "the newest entry: {entry}");
+}
+
+/// `audit tail --follow` prints entries as they are written, and Ctrl-C (SIGINT) ends it with 0.
+#[tokio::test]
+async fn audit_tail_follows_until_interrupted() {
+    use std::io::BufRead;
+    let (app, token, compartment) = server().await;
+    let url = format!("http://{}", app.addr);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signalbox"))
+        .args(["audit", "tail", "--follow", "-n", "0", "--action", "topic."])
+        .env("SIGNALBOX_URL", &url)
+        .env("SIGNALBOX_TOKEN", &token)
+        .env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("signalbox runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    // Let it read the trail once before the new entry is written.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let admin = app.admin().await;
+    let (base, _) = crate::helpers::sandbox(&admin).await;
+    let body = json!({"compartment_id": compartment, "name": "followed"});
+    let (status, _) = admin.call(Method::POST, &format!("{base}/topics"), body).await;
+    assert_eq!(status, 200);
+    let line = tokio::time::timeout(std::time::Duration::from_secs(10), heard.recv())
+        .await
+        .expect("a line within 10 s")
+        .expect("a line");
+    assert!(line.contains("topic.create") && line.ends_with("followed"), "{line}");
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(interrupted.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("it ends")).await.unwrap();
+    assert_eq!(status.code(), Some(0), "Ctrl-C ends a follow cleanly");
+}

@@ -1,0 +1,86 @@
+//! `signalbox audit tail`: the newest entries of the team's audit trail through the server's API,
+//! oldest first, one line each; `--follow` keeps printing new ones as they are written.
+
+use super::{Failure, Output, Session};
+use app::api::audit::{AuditEntry, AuditFilter};
+use std::time::Duration;
+
+/// How often `--follow` looks for new entries.
+const FOLLOW_EVERY: Duration = Duration::from_secs(2);
+
+/// Which entries.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TailArgs {
+    /// How many of the newest entries to print first (at most one page, 50).
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub lines: usize,
+    /// Keep printing entries as they are written, until Ctrl-C.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only this action (`rule.update`), or every action on a kind (`rule.`).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only this actor (a username).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only `ok` or `failed` entries.
+    #[arg(long)]
+    pub result: Option<String>,
+    /// Words to find in names, OCIDs, details and the before/after JSON.
+    #[arg(long, short = 'q')]
+    pub query: Option<String>,
+}
+
+/// `signalbox audit tail`.
+pub async fn tail(session: &Session, args: &TailArgs, output: Output) -> Result<(), Failure> {
+    let filter = AuditFilter {
+        team: Some(session.team.team_id),
+        action: args.action.clone(),
+        actor: args.actor.clone(),
+        result: args.result.clone(),
+        q: args.query.clone(),
+        ..AuditFilter::default()
+    };
+    let page = session.call(app::api::audit::list_audit(&filter, None)).await?;
+    let mut newest = page.entries.first().map_or(0, |e| e.id);
+    let mut first: Vec<&AuditEntry> = page.entries.iter().take(args.lines).collect();
+    first.reverse();
+    for entry in first {
+        print(entry, output)?;
+    }
+    if !args.follow {
+        return Ok(());
+    }
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(FOLLOW_EVERY) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+        let page = session.call(app::api::audit::list_audit(&filter, None)).await?;
+        let mut fresh: Vec<&AuditEntry> = page.entries.iter().filter(|e| e.id > newest).collect();
+        fresh.reverse();
+        for entry in fresh {
+            print(entry, output)?;
+            newest = newest.max(entry.id);
+        }
+    }
+}
+
+/// One entry: a JSON line for scripts, or time, result, actor, action and target for people.
+fn print(entry: &AuditEntry, output: Output) -> Result<(), Failure> {
+    if output == Output::Json {
+        let line = serde_json::to_string(entry).map_err(|err| Failure(format!("cannot write JSON: {err}")))?;
+        println!("{line}");
+        return Ok(());
+    }
+    let target = entry.target_name.as_deref().or(entry.target_id.as_deref()).unwrap_or("");
+    let result = if entry.ok { "ok" } else { "FAILED" };
+    let detail = entry.detail.as_deref().filter(|_| !entry.ok).map(|d| format!(": {d}")).unwrap_or_default();
+    println!(
+        "{}  {result:<6}  {:<12}  {:<22}  {target}{detail}",
+        entry.at.format("%Y-%m-%d %H:%M:%S"),
+        entry.actor_name,
+        entry.action
+    );
+    Ok(())
+}
