@@ -125,10 +125,15 @@ async fn template_of(session: &Session, args: &PlanArgs) -> Result<(i64, i64), F
     let path = Path::new(&args.template);
     if path.is_file() {
         let pushed = super::template::push(session, path, &args.notes).await?;
-        if pushed.outcome != "unchanged" {
+        let verb = match pushed.outcome {
+            super::template::Outcome::Created => Some("created"),
+            super::template::Outcome::Published => Some("published"),
+            super::template::Outcome::Unchanged => None,
+        };
+        if let Some(verb) = verb {
             eprintln!(
-                "signalbox: {} template \"{}\" version {}",
-                pushed.outcome, pushed.detail.template.name, pushed.detail.template.latest_version
+                "signalbox: {verb} template \"{}\" version {}",
+                pushed.detail.template.name, pushed.detail.template.latest_version
             );
         }
         return Ok((pushed.detail.template.id, pushed.detail.template.latest_version));

@@ -57,11 +57,23 @@ pub fn validate(file: &Path, output: Output) -> Result<bool, Failure> {
     Ok(problems.is_empty())
 }
 
+/// What `push` did to the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// A new template, version 1.
+    Created,
+    /// A new version of the team's template of that name.
+    Published,
+    /// The newest version already had this document.
+    Unchanged,
+}
+
 /// What `push` did.
 #[derive(Debug, Serialize)]
 pub struct Pushed {
-    /// `created`, `published` or `unchanged`.
-    pub outcome: &'static str,
+    /// What happened.
+    pub outcome: Outcome,
     /// The template and its versions as the library has them now.
     pub detail: TemplateDetail,
 }
@@ -86,15 +98,15 @@ pub async fn push(session: &Session, file: &Path, notes: &str) -> Result<Pushed,
             source: TemplateSource::Document(template),
         };
         let detail = session.call(app::api::templates::create_template(team, &request, "")).await?;
-        return Ok(Pushed { outcome: "created", detail });
+        return Ok(Pushed { outcome: Outcome::Created, detail });
     };
     let current = session.call(app::api::templates::get_template(team, own.id)).await?;
     if current.document == template {
-        return Ok(Pushed { outcome: "unchanged", detail: current });
+        return Ok(Pushed { outcome: Outcome::Unchanged, detail: current });
     }
     let request = PublishVersionRequest { document: template, notes: notes.to_owned() };
     let detail = session.call(app::api::templates::publish_version(team, own.id, &request, "")).await?;
-    Ok(Pushed { outcome: "published", detail })
+    Ok(Pushed { outcome: Outcome::Published, detail })
 }
 
 /// Prints what `push` did.
@@ -104,9 +116,9 @@ pub fn print_pushed(pushed: &Pushed, output: Output) -> Result<(), Failure> {
     }
     let t = &pushed.detail.template;
     let what = match pushed.outcome {
-        "created" => "created",
-        "published" => "published a new version of",
-        _ => "no change to",
+        Outcome::Created => "created",
+        Outcome::Published => "published a new version of",
+        Outcome::Unchanged => "no change to",
     };
     println!("{what} template \"{}\" (id {}): version {}", t.name, t.id, t.latest_version);
     Ok(())
