@@ -338,7 +338,7 @@ pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> Result
     let row: ConnectionRow = find(state, team_id, connection_id).await?;
     if row.kind() == ConnectionKind::Sandbox {
         let team = team_sandbox(state, row.team_id).await?;
-        let client = team.client.with_write_log(state.inventory.own_writes.clone());
+        let client = team.client.with_write_log(state.inventory.own_writes.clone(), row.id);
         return Ok(Reached { client, sandbox: Some(team.sandbox) });
     }
     let client = client(state, &state.master_key, &row).await?;
@@ -390,7 +390,7 @@ pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRo
     // `crate::oci::write_log`).
     let writes = state.inventory.own_writes.clone();
     if row.kind() == ConnectionKind::Sandbox {
-        return Ok(team_sandbox(state, row.team_id).await?.client.with_write_log(writes));
+        return Ok(team_sandbox(state, row.team_id).await?.client.with_write_log(writes, row.id));
     }
     let unusable = |why: &str| AppError::ConnectionUnusable(format!("Connection {} {why}", row.name));
     let region = Region::parse(&row.region).map_err(|err| unusable(&format!("has an unknown region ({err}).")))?;
@@ -402,8 +402,9 @@ pub async fn client(state: &AppState, master_key: &MasterKey, row: &ConnectionRo
             made
         }
     };
-    let client =
-        OciClient::with_credentials(HTTP.clone(), kept.credentials, region).with_pace(kept.pace).with_write_log(writes);
+    let client = OciClient::with_credentials(HTTP.clone(), kept.credentials, region)
+        .with_pace(kept.pace)
+        .with_write_log(writes, row.id);
     Ok(match &state.config.oci_endpoint {
         Some(endpoint) => client.with_endpoint_for_all(endpoint),
         None => client,

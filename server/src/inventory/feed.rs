@@ -43,11 +43,11 @@ pub struct Found {
 }
 
 /// The resources the audit events since `since` say were changed, other than by this process's
-/// own writes (`own`), whose answers the inventory already holds.
-pub fn changes(events: &[AuditEvent], since: DateTime<Utc>, own: &WriteLog) -> Found {
+/// own writes through `connection` (noted in `own`), whose answers its inventory already holds.
+pub fn changes(events: &[AuditEvent], since: DateTime<Utc>, own: &WriteLog, connection: i64) -> Found {
     let mut found = Found::default();
     for event in events.iter().filter(|e| e.event_time >= since - SKEW) {
-        if event.data.request.id.as_deref().is_some_and(|id| own.made_here(id)) {
+        if event.data.request.id.as_deref().is_some_and(|id| own.made_through(connection, id)) {
             continue;
         }
         let name = event.data.event_name.as_deref().unwrap_or_default();
@@ -193,11 +193,12 @@ mod tests {
             event("CreateFunction", "POST", "ocid1.fnfunc.oc1.iad.f", "200", now),
             event("LaunchInstance", "POST", "ocid1.instance.oc1.iad.i", "200", now),
         ];
-        let found = changes(&events, now - TimeDelta::seconds(3), &WriteLog::default());
+        let found = changes(&events, now - TimeDelta::seconds(3), &WriteLog::default(), 1);
         let ids: Vec<&str> = found.resources.keys().map(String::as_str).collect();
         assert_eq!(ids, ["ocid1.eventrule.oc1.iad.b", "ocid1.onssubscription.oc1.iad.s"]);
         assert!(found.needs_sync, "a function changed");
-        let skewed = changes(&events[3..4], now - TimeDelta::minutes(5) + TimeDelta::seconds(5), &WriteLog::default());
+        let skewed =
+            changes(&events[3..4], now - TimeDelta::minutes(5) + TimeDelta::seconds(5), &WriteLog::default(), 1);
         assert_eq!(skewed.resources.len(), 1, "an event a little before the last read is read again");
     }
 
@@ -209,10 +210,12 @@ mod tests {
         let mut theirs = event("UpdateRule", "PUT", "ocid1.eventrule.oc1.iad.theirs", "200", now);
         theirs.data.request.id = Some("THEIRS01/SERVICEPART".into());
         let log = WriteLog::default();
-        log.note("MINE0001");
-        let found = changes(&[own, theirs], now - TimeDelta::seconds(3), &log);
+        log.note(1, "MINE0001");
+        let found = changes(&[own.clone(), theirs.clone()], now - TimeDelta::seconds(3), &log, 1);
         let ids: Vec<&str> = found.resources.keys().map(String::as_str).collect();
         assert_eq!(ids, ["ocid1.eventrule.oc1.iad.theirs"]);
+        let elsewhere = changes(&[own, theirs], now - TimeDelta::seconds(3), &log, 2);
+        assert_eq!(elsewhere.resources.len(), 2, "another connection's inventory reads both");
     }
 
     #[test]

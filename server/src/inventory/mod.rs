@@ -483,7 +483,7 @@ async fn read_feed(
     let row = crate::connections::find(state, w.team_id, w.connection_id).await?;
     let client = crate::connections::client(state, &state.master_key, &row).await?.with_retry(sync_retry());
     let events = feed::events(&client, &w.compartment_id, from).await.map_err(AppError::Oci)?;
-    let found = feed::changes(&events, from, &state.inventory.own_writes);
+    let found = feed::changes(&events, from, &state.inventory.own_writes, w.connection_id);
     tracing::debug!(
         connection_id = w.connection_id,
         compartment_id = %w.compartment_id,

@@ -252,7 +252,8 @@ pub struct OciClient {
     overrides: HashMap<Service, String>,
     retry: RetryPolicy,
     pace: Arc<Pace>,
-    writes: Option<Arc<super::write_log::WriteLog>>,
+    /// Where successful writes are noted, and the connection they go through.
+    writes: Option<(Arc<super::write_log::WriteLog>, i64)>,
 }
 
 impl std::fmt::Debug for OciClient {
@@ -286,9 +287,10 @@ impl OciClient {
         }
     }
 
-    /// Notes every write OCI answers with success in `log` (see [`super::write_log`]).
-    pub fn with_write_log(mut self, log: Arc<super::write_log::WriteLog>) -> Self {
-        self.writes = Some(log);
+    /// Notes every write OCI answers with success in `log`, as made through `connection` (see
+    /// [`super::write_log`]).
+    pub fn with_write_log(mut self, log: Arc<super::write_log::WriteLog>, connection: i64) -> Self {
+        self.writes = Some((log, connection));
         self
     }
 
@@ -407,8 +409,8 @@ impl OciClient {
         .await;
         result.map(|mut response| {
             response.attempts = attempts;
-            if let Some(log) = self.writes.as_ref().filter(|_| call.method != Method::GET) {
-                log.note(&request_id);
+            if let Some((log, connection)) = self.writes.as_ref().filter(|_| call.method != Method::GET) {
+                log.note(*connection, &request_id);
             }
             response
         })

@@ -3,7 +3,7 @@
 //! auth service, metadata service and resource principal tokens): session tokens, instance
 //! principals and resource principals. And who may make host principals, and what is refused.
 
-use crate::helpers::{Session, TestApp, spawn_app_with};
+use crate::helpers::{Session, TestApp, spawn_app_with, until};
 use reqwest::Method;
 use serde_json::{Value, json};
 use server::oci::client::OciClient;
@@ -14,6 +14,7 @@ use server::oci::signer::ApiKey;
 use server::sandbox::host::SandboxHost;
 use server::sandbox::{Sandbox, SandboxConfig};
 use std::sync::Arc;
+use std::time::Duration;
 
 const DEV: &str = "ocid1.compartment.oc1..sandboxdev";
 const TESTER: &str = "ocid1.user.oc1..aaaaaaaakindstester";
@@ -228,6 +229,57 @@ async fn an_instance_principal_connection_tests_and_makes_a_topic_and_a_rule() {
     assert_eq!(created["region"], "us-ashburn-1");
     assert!(created["user"].as_str().unwrap().starts_with("ocid1.instance.oc1.iad."), "{created}");
     assert_eq!(cloud.tenancy.authority().exchanges(), 1, "one exchange served the test, the topic and the rule");
+}
+
+/// Two connections that reach one tenancy keep separate inventories: a topic made through the
+/// instance's identity is written through to its inventory only, and the session's inventory
+/// reads it from the change feed within seconds (not at the next full sync, a minute later).
+#[tokio::test]
+async fn a_write_through_one_connection_shows_through_another_to_the_same_tenancy() {
+    let cloud = cloud().await;
+    let app = app_for(&cloud, true).await;
+    let admin = app.admin().await;
+    let team = admin.me.teams[0].team_id;
+    let create = |body: Value| {
+        let admin = &admin;
+        async move {
+            let (status, created) = send(admin, Method::POST, &format!("/api/v1/teams/{team}/connections"), body).await;
+            assert_eq!(status, 200, "{created}");
+            format!("/api/v1/teams/{team}/connections/{}", created["id"])
+        }
+    };
+    let instance = create(json!({"name": "this-vm", "source": {"from": "instance_principal"}})).await;
+    let (session_key, session_pem) = PrivateKey::generate().unwrap();
+    let token = cloud.api_client.generate_user_security_token(&session_key.public_key_pem(), 60).await.unwrap();
+    let session = create(json!({
+        "name": "ops-session",
+        "source": {"from": "session_token", "region": "us-ashburn-1"},
+        "private_key": session_pem,
+        "security_token": token,
+    }))
+    .await;
+    let topic_names = |base: String| {
+        let admin = &admin;
+        async move {
+            let response = admin.get(&format!("{base}/topics?compartment_id={DEV}")).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            let page: Value = response.json().await.unwrap();
+            let names: Vec<String> =
+                page["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect();
+            names
+        }
+    };
+    assert!(
+        !topic_names(session.clone()).await.contains(&"made-here".to_owned()),
+        "the session reads the compartment first"
+    );
+    let (status, topic) =
+        send(&admin, Method::POST, &format!("{instance}/topics"), json!({"compartment_id": DEV, "name": "made-here"}))
+            .await;
+    assert_eq!(status, 200, "{topic}");
+    assert!(topic_names(instance).await.contains(&"made-here".to_owned()), "written through");
+    let shown = until(|| async { topic_names(session.clone()).await.contains(&"made-here".to_owned()) }).await;
+    assert!(shown < Duration::from_secs(10), "shown through the other connection {shown:?} after the write");
 }
 
 /// The resource this process runs as: its token file and key, read from the environment.

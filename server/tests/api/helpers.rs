@@ -3,11 +3,12 @@ use server::Application;
 use server::config::Config;
 use sqlx::SqlitePool;
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 /// Longest any test request may take: a stalled response fails the test instead of hanging CI.
-pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running server on 127.0.0.1 with its own temporary data directory.
 pub struct TestApp {
@@ -222,4 +223,18 @@ pub async fn sandbox(admin: &Session) -> (String, String) {
     let compartments: Vec<app::api::connections::CompartmentSummary> =
         admin.get(&format!("{base}/compartments")).send().await.unwrap().json().await.unwrap();
     (base, compartments[0].id.clone())
+}
+
+/// How long until `check` holds (failing after 20 s).
+pub async fn until<F, Fut>(check: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < Duration::from_secs(20), "not within 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    start.elapsed()
 }

@@ -3,7 +3,7 @@
 //! lists disappears, a failed sync is shown as failed beside what was read before, lists page by
 //! keyset with filters and orders, and nobody reads another team's connection through it.
 
-use crate::helpers::{Session, TestApp, spawn_app};
+use crate::helpers::{Session, TestApp, spawn_app, until};
 use app::api::inventory::Page;
 use app::api::rules::RuleSummary;
 use app::api::topics::Topic;
@@ -407,20 +407,6 @@ async fn the_change_feed_brings_out_of_band_changes_within_seconds_and_tells_ope
     assert!(confirmed.status().is_success(), "{}", confirmed.status());
     let active_after = until(|| async { topics().await.active == 1 }).await;
     assert!(active_after < Duration::from_secs(10), "active {active_after:?} after the confirmation");
-}
-
-/// How long until `check` holds (failing after 20 s).
-async fn until<F, Fut>(check: F) -> Duration
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !check().await {
-        assert!(start.elapsed() < Duration::from_secs(20), "not within 20 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    start.elapsed()
 }
 
 /// The Events path: the `live-inventory` starter, deployed with one of the team's inboxes, makes
