@@ -54,9 +54,15 @@ test('rules: paged by 50, fresh and live', async ({ page }) => {
   await expect(table.getByRole('row').nth(1)).toContainText(`${prefix}-54`);
 
   // Made elsewhere (here through the API, as another user or a script would): the open page
-  // shows it without a reload.
+  // shows it without a reload, and a delete being confirmed meanwhile stays asked.
+  const asked = table.getByRole('row', { name: new RegExp(`${prefix}-54`) });
+  await asked.getByRole('button', { name: 'Delete' }).click();
+  await expect(asked.getByRole('button', { name: 'Yes, delete' })).toBeFocused();
   await page.request.post(`${api}/rules`, { headers, data: rule(99) });
   await expect(table.getByRole('row').nth(1)).toContainText(`${prefix}-99`, { timeout: 10_000 });
+  await expect(asked.getByRole('button', { name: 'Yes, delete' })).toBeVisible();
+  await asked.getByRole('button', { name: 'Cancel' }).click();
+  await expect(asked.getByRole('button', { name: 'Delete' })).toBeVisible();
 
   // Refresh re-reads the compartment from OCI now.
   await page.locator('.freshness').getByRole('button', { name: 'Refresh' }).click();
@@ -95,6 +101,10 @@ test('rule and topic pages: fresh, refreshable, live', async ({ page }) => {
   await expect(freshness).toContainText(/Synced (just now|\d+ s ago)/);
   const subscriptions = page.locator('.section', { has: page.getByRole('heading', { name: 'Subscriptions' }) });
   await expect(subscriptions).toContainText('No subscriptions yet');
+  // Deleting the topic is being confirmed, half the name typed, when a change arrives.
+  await page.getByRole('button', { name: 'Delete topic' }).click();
+  const confirm = page.getByRole('group', { name: 'Delete topic' });
+  await confirm.getByRole('textbox').fill(`${prefix}-to`);
   const made = await page.request.post(`${api}/topics/${topic.id}/subscriptions`, {
     headers,
     data: { protocol: 'EMAIL', endpoint: `${prefix}@example.com` },
@@ -103,6 +113,11 @@ test('rule and topic pages: fresh, refreshable, live', async ({ page }) => {
   await expect(page.getByRole('table', { name: 'Subscriptions' })).toContainText(`${prefix}@example.com`, {
     timeout: 10_000,
   });
+  // The live reload kept the question and what was typed; it now counts the new subscription.
+  await expect(confirm.getByRole('textbox')).toHaveValue(`${prefix}-to`);
+  await expect(confirm).toContainText('1 subscription');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toHaveCount(0);
   await page.screenshot({ path: 'screenshots/topic-fresh.png', fullPage: true });
 });
 

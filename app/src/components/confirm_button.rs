@@ -18,8 +18,13 @@ pub fn ConfirmButton(
     /// Greys the button out (while a request is in flight).
     #[prop(optional, into)]
     disabled: Signal<bool>,
+    /// What it acts on (an OCID), where two rows could ask the same question: a page that keeps
+    /// its confirmations across reloads tells them apart by it.
+    #[prop(optional, into)]
+    target: Option<String>,
 ) -> impl IntoView {
-    let asking = RwSignal::new(false);
+    let key = format!("{label}\u{1f}{}", target.unwrap_or_else(|| question.clone()));
+    let asking = super::kept_confirmations::confirmation_state(&key).open;
     let label = StoredValue::new(label);
     let confirm_button = NodeRef::<leptos::html::Button>::new();
     // Move focus to the confirming button when it appears, so the keyboard follows the question.

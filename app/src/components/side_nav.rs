@@ -1,18 +1,29 @@
-use super::{Icon, IconName, team_href, use_working_team};
+use super::{Icon, IconName, ScopeSlot, team_href, use_working_team};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// Path, label, icon, and whether the page works in a team (its link leads into the working team).
-const ITEMS: [(&str, &str, IconName, bool); 9] = [
-    ("/", "Dashboard", IconName::Dashboard, false),
-    ("/pipelines", "Pipelines", IconName::Pipelines, true),
-    ("/health", "Health", IconName::Health, true),
-    ("/rules", "Rules", IconName::Rules, true),
-    ("/topics", "Topics", IconName::Topics, true),
-    ("/inboxes", "Inboxes", IconName::Inbox, true),
-    ("/audit", "Audit", IconName::Audit, false),
-    ("/sandbox", "Sandbox", IconName::Sandbox, true),
-    ("/settings", "Settings", IconName::Settings, false),
+/// Where a link leads.
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    /// The same page for every team.
+    Everywhere,
+    /// The working team's page.
+    Team,
+    /// The working team's page, in the connection and compartment the last scoped page worked in.
+    TeamPlace,
+}
+
+/// Path, label, icon, and where the link leads.
+const ITEMS: [(&str, &str, IconName, Reach); 9] = [
+    ("/", "Dashboard", IconName::Dashboard, Reach::Everywhere),
+    ("/pipelines", "Pipelines", IconName::Pipelines, Reach::Team),
+    ("/health", "Health", IconName::Health, Reach::Team),
+    ("/rules", "Rules", IconName::Rules, Reach::TeamPlace),
+    ("/topics", "Topics", IconName::Topics, Reach::TeamPlace),
+    ("/inboxes", "Inboxes", IconName::Inbox, Reach::Team),
+    ("/audit", "Audit", IconName::Audit, Reach::Everywhere),
+    ("/sandbox", "Sandbox", IconName::Sandbox, Reach::Team),
+    ("/settings", "Settings", IconName::Settings, Reach::Everywhere),
 ];
 
 /// The left navigation; collapses to icons only (the labels stay available to screen readers and
@@ -20,6 +31,7 @@ const ITEMS: [(&str, &str, IconName, bool); 9] = [
 #[component]
 pub fn SideNav(collapsed: RwSignal<bool>) -> impl IntoView {
     let working = use_working_team();
+    let place = use_context::<ScopeSlot>();
     view! {
         <aside class="side-nav">
             <a class="brand" href="/" aria-label="Signalbox home">
@@ -34,9 +46,13 @@ pub fn SideNav(collapsed: RwSignal<bool>) -> impl IntoView {
                 <ul>
                     {ITEMS
                         .into_iter()
-                        .map(|(path, label, icon, in_team)| {
+                        .map(|(path, label, icon, reach)| {
                             let href = move || match working.get() {
-                                Some(team) if in_team => team_href(team, path),
+                                Some(team) if reach == Reach::TeamPlace => {
+                                    let query = place.map(|p| p.query()).unwrap_or_default();
+                                    team_href(team, &format!("{path}{query}"))
+                                }
+                                Some(team) if reach == Reach::Team => team_href(team, path),
                                 _ => path.to_owned(),
                             };
                             view! {

@@ -20,8 +20,8 @@ pub fn TypedConfirm(
     #[prop(optional, into)]
     disabled: Signal<bool>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let typed = RwSignal::new(String::new());
+    let state = super::kept_confirmations::confirmation_state(&format!("{label}\u{1f}{name}"));
+    let (open, typed) = (state.open, state.typed);
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(field) = input.get() {

@@ -17,7 +17,7 @@ use crate::api::topics::{Topic, list_every_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Tone, TypedConfirm,
+    AsyncView, Badge, ConfirmButton, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Place, Tone, TypedConfirm,
     show_scope, team_href, use_team,
 };
 use crate::{export, format};
@@ -173,7 +173,7 @@ fn RulePage() -> impl IntoView {
             .iter()
             .find(|c| c.id == rule.compartment_id)
             .map_or_else(|| rule.compartment_id.clone(), |c| c.path.clone());
-        show_scope(connection_label, place.clone());
+        show_scope(Place { connection, compartment: rule.compartment_id.clone() }, connection_label, place.clone());
         let enabled = rule.is_enabled;
         let controls = can_change.then(|| {
             view! {

@@ -377,6 +377,7 @@ fn rule_row(
                 label="Delete"
                 question=format!("Delete the rule {name}? Events stop flowing to its actions.")
                 confirm="Yes, delete"
+                target=delete_id.clone()
                 on_confirm=Callback::new(move |_| {
                     remove.dispatch((connection, delete_id.clone()));
                 })

@@ -4,7 +4,7 @@
 
 use crate::api::ApiError;
 use crate::api::connections::{CompartmentSummary, Connection, list_compartments, list_connections};
-use crate::components::show_scope;
+use crate::components::{KeptConfirmations, Place, show_scope};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +48,8 @@ impl Scope {
         let connection = self.connection.and_then(|id| self.connections.iter().find(|c| c.id == id));
         let compartment = self.compartment.as_deref().and_then(|id| self.compartments.iter().find(|c| c.id == id));
         if let (Some(connection), Some(compartment)) = (connection, compartment) {
-            show_scope(connection_label(connection), compartment.path.clone());
+            let place = Place { connection: connection.id, compartment: compartment.id.clone() };
+            show_scope(place, connection_label(connection), compartment.path.clone());
         }
     }
 
@@ -114,11 +115,13 @@ pub fn connection_label(connection: &Connection) -> String {
 
 /// Reads the page's data again whenever the inventory of its chosen connection and compartment
 /// changes (a sync, the change feed, someone else's edit), so out-of-band changes show without a
-/// reload. Browser only: the server renders once.
+/// reload. Browser only: the server renders once. The page's confirmations keep their state
+/// across those reloads ([`KeptConfirmations`]): a question being answered stays open.
 pub fn follow_changes<R>(team: i64, chosen: Memo<Option<(i64, String)>>, refetch: R)
 where
     R: Fn() + Clone + Send + Sync + 'static,
 {
+    KeptConfirmations::provide();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::JsCast;

@@ -19,8 +19,8 @@ use crate::api::subscriptions::{
 use crate::api::topics::{Topic, delete_topic, get_topic};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Tone,
-    TypedConfirm, show_scope, team_href, use_team,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Place,
+    Tone, TypedConfirm, show_scope, team_href, use_team,
 };
 use crate::{export, format};
 use chrono::TimeDelta;
@@ -159,7 +159,7 @@ fn TopicPage() -> impl IntoView {
         let TopicView {
             connection, connection_label, compartment_path, topic, subscriptions, rules, freshness, ..
         } = loaded;
-        show_scope(connection_label, compartment_path);
+        show_scope(Place { connection, compartment: topic.compartment_id.clone() }, connection_label, compartment_path);
         let back = team_href(team, &format!("/topics?connection={connection}&compartment={}", topic.compartment_id));
         let subscription_count = subscriptions.len();
         let (delete_id, delete_name) = (topic.id.clone(), topic.name.clone());
@@ -385,6 +385,7 @@ fn subscription_row(
                 label="Delete"
                 question=format!("Stop delivering to {endpoint}?")
                 confirm="Yes, delete"
+                target=delete_id.clone()
                 on_confirm=Callback::new(move |_| {
                     remove.dispatch((connection, delete_id.clone()));
                 })
