@@ -12,9 +12,19 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// What `signalbox --help` says about exit codes, for scripts and CI.
+const EXIT_CODES: &str = "Exit codes:
+  0    done (plan: nothing would change; apply, destroy: every step succeeded; drift: in sync)
+  1    failed; one line on standard error says what and what to do
+  2    plan: something would change; drift: the cloud differs from the deployment
+  130  apply, destroy: Ctrl-C stopped watching (the run goes on on the server)
+
+Commands that work through a server take --server/SIGNALBOX_URL and --token/SIGNALBOX_TOKEN, or
+what `signalbox login` kept.";
+
 /// Signalbox: a console for event-driven pipelines on Oracle Cloud Infrastructure.
 #[derive(Debug, Parser)]
-#[command(name = "signalbox", version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "signalbox", version, about, args_conflicts_with_subcommands = true, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Log format on standard output.
     #[arg(long, global = true, env = "SIGNALBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -38,7 +48,7 @@ enum Command {
     Audit(AuditCommand),
     /// Look at a compartment's rules, through a server's API.
     #[command(subcommand)]
-    Rules(LookCommand),
+    Rules(RulesCommand),
     /// Look at a compartment's topics, through a server's API.
     #[command(subcommand)]
     Topics(LookCommand),
@@ -48,6 +58,9 @@ enum Command {
     /// Work with the team's OCI connections.
     #[command(subcommand)]
     Connections(ConnectionsCommand),
+    /// Look at the compartments a connection reaches, with the paths --compartment takes.
+    #[command(subcommand)]
+    Compartments(CompartmentsCommand),
     /// Show what applying a template to a compartment would change; exit code 0 when nothing
     /// would, 2 when something would, 1 on an error.
     Plan {
@@ -56,8 +69,9 @@ enum Command {
         #[command(flatten)]
         plan: crate::commands::plan::PlanArgs,
     },
-    /// Apply exactly a plan saved by `signalbox plan --out`, printing each step as it ends; exit
-    /// code 0 only when every step succeeded. Ctrl-C stops watching, not the run.
+    /// Apply exactly a plan saved by `signalbox plan --out`, or plan a template and apply it
+    /// (after a "yes", or with --auto-approve), printing each step as it ends; exit code 0 only
+    /// when every step succeeded. Ctrl-C stops watching, not the run.
     Apply {
         #[command(flatten)]
         client: ClientArgs,
@@ -102,6 +116,37 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// List a compartment's rules as the console shows them (every page), with how fresh the
+    /// list is.
+    Ls {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        list: crate::commands::look::ListArgs,
+    },
+    /// Show one rule: its condition, actions and state.
+    Show {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        show: crate::commands::look::ShowArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CompartmentsCommand {
+    /// List the compartments a connection reaches, in tree order, with their paths and OCIDs.
+    Ls {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The team's connection, by name or id (may be left out when the team has only one).
+        #[arg(long, env = "SIGNALBOX_CONNECTION")]
+        connection: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum LookCommand {
     /// List a compartment's rules or topics as the console shows them (every page), with how
     /// fresh the list is.
@@ -115,6 +160,11 @@ enum LookCommand {
 
 #[derive(Debug, Subcommand)]
 enum ConnectionsCommand {
+    /// List the team's connections: kind, region, the last test's result and the tenancy.
+    Ls {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Make a connection from a profile of an OCI config file (its key, and a session profile's
     /// token, are uploaded with it; the server checks them as the console does).
     Import {
@@ -180,6 +230,14 @@ enum AuditCommand {
         client: ClientArgs,
         #[command(flatten)]
         tail: crate::commands::audit::TailArgs,
+    },
+    /// Export the team's audit entries through a server's API as CSV or JSON Lines (newest
+    /// first), to a file or standard output.
+    Export {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(flatten)]
+        export: crate::commands::audit::ExportArgs,
     },
 }
 
@@ -339,6 +397,12 @@ impl ServeArgs {
 /// well in a terminal, a systemd journal and a CI log alike.
 pub fn run(cli: Cli) -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    // A client command whose output is cut short (`signalbox rules ls | head`) ends quietly, as
+    // Unix tools do, instead of panicking on the closed pipe. Not the servers: a peer closing a
+    // socket must be an error to handle there, not a signal that ends the process.
+    if !matches!(command, Command::Serve(_) | Command::Sandbox(_)) {
+        sigpipe::reset();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => return fail(format!("cannot start the async runtime: {err}")),
@@ -361,9 +425,21 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             })
         }
-        Command::Rules(LookCommand::Ls { client, list }) => finish(runtime.block_on(async move {
+        Command::Rules(RulesCommand::Ls { client, list }) => finish(runtime.block_on(async move {
             let session = open(&client).await?;
             crate::commands::look::list_rules(&session, &list, client.output).await
+        })),
+        Command::Rules(RulesCommand::Show { client, show }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::look::show_rule(&session, &show, client.output).await
+        })),
+        Command::Compartments(CompartmentsCommand::Ls { client, connection }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::look::list_compartments(&session, connection.as_deref(), client.output).await
+        })),
+        Command::Connections(ConnectionsCommand::Ls { client }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::look::list_connections(&session, client.output).await
         })),
         Command::Topics(LookCommand::Ls { client, list }) => finish(runtime.block_on(async move {
             let session = open(&client).await?;
@@ -433,6 +509,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Audit(AuditCommand::Tail { client, tail }) => finish(runtime.block_on(async move {
             let session = open(&client).await?;
             crate::commands::audit::tail(&session, &tail, client.output).await
+        })),
+        Command::Audit(AuditCommand::Export { client, export }) => finish(runtime.block_on(async move {
+            let session = open(&client).await?;
+            crate::commands::audit::export(&session, &export).await
         })),
         Command::Audit(AuditCommand::Verify(args)) => runtime.block_on(verify_audit(args)),
         Command::Audit(AuditCommand::Prune(args)) => runtime.block_on(prune_audit(args)),

@@ -35,6 +35,20 @@ pub enum RemoteError {
     Http(String),
 }
 
+/// Why a download stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// The server or the token cannot be used.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    /// The server refused, or could not be reached.
+    #[error("{}", .0.body.message)]
+    Api(ApiError),
+    /// What came could not be written where it goes.
+    #[error("cannot write the download: {0}")]
+    Write(std::io::Error),
+}
+
 struct Remote {
     base: String,
     /// The token, or none for a session (`signalbox login`, whose cookie the client keeps).
@@ -57,19 +71,68 @@ pub fn session_api(server: &str) -> Result<InProcessApi, RemoteError> {
 }
 
 fn router(server: &str, authorization: Option<HeaderValue>, cookies: bool) -> Result<InProcessApi, RemoteError> {
+    let base = base_of(server)?;
+    let http = http_client(cookies)?;
+    let remote = Arc::new(Remote { base, authorization, http });
+    Ok(InProcessApi::new(Router::new().fallback(forward).with_state(remote)))
+}
+
+/// `server` without a trailing slash, once it is an http(s) URL with a host.
+fn base_of(server: &str) -> Result<String, RemoteError> {
     let base = server.trim().trim_end_matches('/');
     let parsed = reqwest::Url::parse(base).map_err(|_| RemoteError::BadServer(server.to_owned()))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err(RemoteError::BadServer(server.to_owned()));
     }
-    let http = reqwest::Client::builder()
+    Ok(base.to_owned())
+}
+
+fn http_client(cookies: bool) -> Result<reqwest::Client, RemoteError> {
+    reqwest::Client::builder()
         .timeout(TIMEOUT)
         .cookie_store(cookies)
         .user_agent(concat!("signalbox/", env!("CARGO_PKG_VERSION")))
         .build()
+        .map_err(|err| RemoteError::Http(err.to_string()))
+}
+
+/// Streams the answer to `GET {server}{path}` into `sink` as it comes, for answers too large to
+/// hold (an audit export of 100,000 entries); answers how many bytes were written.
+pub async fn download(
+    server: &str,
+    token: &str,
+    path: &str,
+    sink: &mut impl std::io::Write,
+) -> Result<u64, DownloadError> {
+    let base = base_of(server)?;
+    let mut authorization =
+        HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| RemoteError::BadToken)?;
+    authorization.set_sensitive(true);
+    // No overall timeout: a large export takes as long as it takes; a stalled one is Ctrl-C.
+    let http = reqwest::Client::builder()
+        .connect_timeout(TIMEOUT)
+        .user_agent(concat!("signalbox/", env!("CARGO_PKG_VERSION")))
+        .build()
         .map_err(|err| RemoteError::Http(err.to_string()))?;
-    let remote = Arc::new(Remote { base: base.to_owned(), authorization, http });
-    Ok(InProcessApi::new(Router::new().fallback(forward).with_state(remote)))
+    let unreachable = |err: reqwest::Error| DownloadError::Api(ApiError::network(describe(&err)));
+    let mut answer = http
+        .get(format!("{base}{path}"))
+        .header(header::AUTHORIZATION, authorization)
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = answer.status();
+    if !status.is_success() {
+        let body = answer.bytes().await.unwrap_or_default();
+        return Err(DownloadError::Api(ApiError::from_response(status.as_u16(), &body)));
+    }
+    let mut written = 0;
+    while let Some(chunk) = answer.chunk().await.map_err(unreachable)? {
+        sink.write_all(&chunk).map_err(DownloadError::Write)?;
+        written += chunk.len() as u64;
+    }
+    sink.flush().map_err(DownloadError::Write)?;
+    Ok(written)
 }
 
 /// Sends one request of the typed client to the server and hands its answer back unchanged.

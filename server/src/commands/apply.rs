@@ -1,15 +1,17 @@
-//! `signalbox apply PLAN.json`: applies exactly the plan `signalbox plan --out` saved. The server
+//! `signalbox apply PLAN.json` applies exactly the plan `signalbox plan --out` saved. The server
 //! checks its digest against what it would do now, so a plan made stale by a change in between is
-//! refused with the reason. Progress is printed step by step as the run goes; the exit code is 0
-//! only when every step succeeded. Ctrl-C stops watching, not the run: it goes on on the server,
-//! and the command says how to follow it.
+//! refused with the reason. `signalbox apply TEMPLATE --compartment X ...` plans and applies in one
+//! go, after a "yes" on a terminal or with `--auto-approve`. Progress is printed step by step as
+//! the run goes (with a bar on a terminal); the exit code is 0 only when every step succeeded.
+//! Ctrl-C stops watching, not the run: it goes on on the server, and the command says how to
+//! follow it.
 
-use super::plan::{PLAN_FORMAT, SavedPlan};
-use super::{Failure, Output, Session, print_json};
+use super::plan::{PLAN_FORMAT, SavedPlan, TargetArgs};
+use super::{Failure, Output, Session, print_json, ui};
 use app::api::deployments::{ApplyDeploymentRequest, ApplyRun, CreateDeploymentRequest, DeploymentPlanRequest};
 use app::model::deployment::{RunState, StepState};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// How often the run is looked at while it goes.
@@ -18,11 +20,19 @@ const WATCH_EVERY: Duration = Duration::from_millis(250);
 /// What to apply.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ApplyArgs {
-    /// A plan saved by `signalbox plan --out`.
-    pub plan: PathBuf,
+    /// A plan saved by `signalbox plan --out`; or a template (a file, or a library template by
+    /// name, `NAME@VERSION`) to plan and apply now, with `--compartment` and its values.
+    #[arg(value_name = "PLAN.json|TEMPLATE")]
+    pub what: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// The new deployment's name (for a plan of a new one); the template's name when absent.
     #[arg(long)]
     pub name: Option<String>,
+    /// Apply a template's plan without asking (for scripts and CI); a saved plan was reviewed
+    /// already and never asks.
+    #[arg(long)]
+    pub auto_approve: bool,
 }
 
 /// How an apply ended.
@@ -36,19 +46,50 @@ pub enum Ended {
     Detached,
 }
 
-/// Applies the saved plan and follows the run.
+/// Applies a saved plan, or plans a template and applies that, and follows the run.
 pub async fn apply(session: &Session, args: &ApplyArgs, output: Output) -> Result<Ended, Failure> {
-    let saved = read(&args.plan)?;
-    let team = session.team.team_id;
-    if saved.team_id != team {
-        return Err(Failure(format!(
-            "{} was planned in team {}; this token acts in team {} ({})",
-            args.plan.display(),
-            saved.team_id,
-            team,
-            session.team.team_name
-        )));
+    let path = Path::new(&args.what);
+    if let Some(saved) = read(path)? {
+        if saved.team_id != session.team.team_id {
+            return Err(Failure(format!(
+                "{} was planned in team {}; this token acts in team {} ({})",
+                path.display(),
+                saved.team_id,
+                session.team.team_id,
+                session.team.team_name
+            )));
+        }
+        return run(session, &saved, args.name.as_deref(), output).await;
     }
+    let planned = super::plan::make(session, &args.what, &args.target).await?;
+    if output == Output::Text {
+        planned.print(output, None)?;
+    }
+    planned.check()?;
+    if !planned.changes() {
+        if output == Output::Json {
+            print_json(&planned.saved)?;
+        } else {
+            ui::line("Nothing to apply: the cloud already matches the template.");
+        }
+        return Ok(Ended::Succeeded);
+    }
+    if !args.auto_approve
+        && !super::confirm(
+            "Apply these changes? Type yes: ",
+            "yes",
+            "apply asks before applying a template's plan on a terminal; pass --auto-approve in scripts, or \
+             apply a plan saved with `signalbox plan --out`",
+        )?
+    {
+        return Err(Failure("not applied: the answer was not \"yes\"".into()));
+    }
+    run(session, &planned.saved, args.name.as_deref(), output).await
+}
+
+/// Starts applying `saved` (its digest names exactly what was reviewed) and follows the run.
+async fn run(session: &Session, saved: &SavedPlan, name: Option<&str>, output: Output) -> Result<Ended, Failure> {
+    let team = session.team.team_id;
     let digest = saved.review.digest.clone();
     let started = match saved.deployment_id {
         Some(deployment) => {
@@ -61,16 +102,16 @@ pub async fn apply(session: &Session, args: &ApplyArgs, output: Output) -> Resul
             session.call(app::api::deployments::apply_deployment(team, deployment, &request, "")).await?
         }
         None => {
-            let name = args.name.clone().unwrap_or_else(|| saved.review.template_name.clone());
+            let name = name.map_or_else(|| saved.review.template_name.clone(), str::to_owned);
             let request = CreateDeploymentRequest { name, target: saved.target.clone(), digest };
             session.call(app::api::deployments::create_deployment(team, &request, "")).await?
         }
     };
     if output == Output::Text {
-        println!(
+        ui::line(&format!(
             "Applying template \"{}\" version {}: deployment {}, run {} ({} steps)",
             saved.review.template_name, saved.review.version, started.deployment_id, started.run.id, started.run.steps
-        );
+        ));
     }
     let finished = tokio::select! {
         finished = follow(session, started.clone(), output) => finished?,
@@ -96,54 +137,74 @@ pub(super) fn print_finished(finished: &ApplyRun, output: Output) -> Result<Ende
     } else {
         let failed = finished.steps.iter().filter(|s| s.state == StepState::Failed).count();
         let run = &finished.run;
-        println!(
+        let style = if run.state == RunState::Succeeded { ui::ADDED } else { ui::REMOVED };
+        let text = format!(
             "Run {}: {} ({} of {} steps done, {failed} failed)",
             run.id,
             run.state.as_str(),
             run.steps_done,
             run.steps
         );
+        ui::line(&ui::paint(style.bold(), &text));
     }
     Ok(if finished.run.state == RunState::Succeeded { Ended::Succeeded } else { Ended::Failed })
 }
 
-/// Reads and checks a saved plan.
-fn read(file: &Path) -> Result<SavedPlan, Failure> {
+/// The saved plan in `file`, or `None` when `what` is not one (a template file, or a name in the
+/// library); a file that says it is a plan but cannot be read as one is refused.
+fn read(file: &Path) -> Result<Option<SavedPlan>, Failure> {
+    if !file.is_file() {
+        return Ok(None);
+    }
     let text =
         std::fs::read_to_string(file).map_err(|err| Failure(format!("cannot read {}: {err}", file.display())))?;
-    let saved: SavedPlan = serde_json::from_str(&text)
-        .map_err(|err| Failure(format!("{} is not a plan saved by `signalbox plan --out`: {err}", file.display())))?;
-    if saved.format != PLAN_FORMAT {
-        return Err(Failure(format!(
-            "{}: format \"{}\" is not one this signalbox applies (\"{PLAN_FORMAT}\"); plan again",
-            file.display(),
-            saved.format
-        )));
+    let format = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|document| document.get("format").and_then(|f| f.as_str()).map(str::to_owned));
+    match format.as_deref() {
+        Some(PLAN_FORMAT) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|err| Failure(format!("{} is not a plan saved by `signalbox plan --out`: {err}", file.display()))),
+        Some(other) if other.starts_with("signalbox.plan/") => Err(Failure(format!(
+            "{}: format \"{other}\" is not one this signalbox applies (\"{PLAN_FORMAT}\"); plan again",
+            file.display()
+        ))),
+        _ => Ok(None),
     }
-    Ok(saved)
 }
 
 /// Watches the run until it ends, printing each step once it has.
 pub(super) async fn follow(session: &Session, mut run: ApplyRun, output: Output) -> Result<ApplyRun, Failure> {
     let team = session.team.team_id;
     let mut told = HashSet::new();
+    let progress = ui::Progress::new(run.run.steps.max(0).unsigned_abs(), output == Output::Text);
     loop {
         if output == Output::Text {
             for step in &run.steps {
                 if matches!(step.state, StepState::Done | StepState::Failed | StepState::Skipped)
                     && told.insert(step.position)
                 {
-                    let mark = match step.state {
-                        StepState::Done => "ok  ",
-                        StepState::Failed => "FAIL",
-                        _ => "skip",
+                    let (mark, style) = match step.state {
+                        StepState::Done => ("ok  ", ui::ADDED),
+                        StepState::Failed => ("FAIL", ui::REMOVED),
+                        _ => ("skip", ui::QUIET),
                     };
                     let error = step.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
-                    println!("  {mark} {} {} {}{error}", step.op.as_str(), step.kind.as_str(), step.name);
+                    progress.line(&format!(
+                        "  {} {} {} {}{error}",
+                        ui::paint(style, mark),
+                        step.op.as_str(),
+                        step.kind.as_str(),
+                        step.name
+                    ));
                 }
             }
+            let running = run.steps.iter().find(|s| s.state == StepState::Running);
+            let doing = running.map(|s| format!("{} {} {}", s.op.as_str(), s.kind.as_str(), s.name));
+            progress.set(told.len() as u64, &doing.unwrap_or_default());
         }
         if run.run.state != RunState::Running {
+            progress.finish();
             return Ok(run);
         }
         tokio::time::sleep(WATCH_EVERY).await;

@@ -1,8 +1,11 @@
 //! `signalbox audit tail`: the newest entries of the team's audit trail through the server's API,
 //! oldest first, one line each; `--follow` keeps printing new ones as they are written.
+//! `signalbox audit export`: the filtered trail as CSV or JSON Lines (the console's export), to a
+//! file or standard output, streamed as it comes.
 
 use super::{Failure, Output, Session};
 use app::api::audit::{AuditEntry, AuditFilter};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How often `--follow` looks for new entries.
@@ -29,6 +32,78 @@ pub struct TailArgs {
     /// Words to find in names, OCIDs, details and the before/after JSON.
     #[arg(long, short = 'q')]
     pub query: Option<String>,
+}
+
+/// What to export, and where.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// `csv` (for spreadsheets; cells that would run as formulas are quoted) or `jsonl`.
+    #[arg(long, value_parser = ["csv", "jsonl"], default_value = "csv")]
+    pub format: String,
+    /// Write to FILE (standard output when absent).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// From this time on (RFC 3339, or a day `2026-11-01`).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Before this time (RFC 3339, or a day: up to its end).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only this action (`rule.update`), or every action on a kind (`rule.`).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only this actor (a username).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only `ok` or `failed` entries.
+    #[arg(long)]
+    pub result: Option<String>,
+    /// Only the history of this target (an OCID or id).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Words to find in names, OCIDs, details and the before/after JSON.
+    #[arg(long, short = 'q')]
+    pub query: Option<String>,
+}
+
+/// `signalbox audit export`: the team's entries (newest first, up to the server's export limit).
+pub async fn export(session: &Session, args: &ExportArgs) -> Result<(), Failure> {
+    let filter = AuditFilter {
+        team: Some(session.team.team_id),
+        from: args.from.clone(),
+        to: args.until.clone(),
+        action: args.action.clone(),
+        actor: args.actor.clone(),
+        result: args.result.clone(),
+        target: args.target.clone(),
+        q: args.query.clone(),
+        ..AuditFilter::default()
+    };
+    let url = app::api::audit::export_url(&filter, &args.format);
+    match &args.to {
+        None => session.download(&url, &mut std::io::stdout().lock()).await.map(drop),
+        Some(path) => {
+            // Written next to the target and renamed over it once whole, so a failed export never
+            // leaves a truncated file where the last good one was.
+            let partial = path.with_extension(format!("{}.partial", args.format));
+            let file = std::fs::File::create(&partial)
+                .map_err(|err| Failure(format!("--to {}: cannot create it: {err}", path.display())))?;
+            let mut sink = std::io::BufWriter::new(file);
+            let written = match session.download(&url, &mut sink).await {
+                Ok(written) => written,
+                Err(failure) => {
+                    drop(sink);
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(failure);
+                }
+            };
+            drop(sink);
+            std::fs::rename(&partial, path)
+                .map_err(|err| Failure(format!("--to {}: cannot write it: {err}", path.display())))?;
+            eprintln!("signalbox: wrote {written} bytes to {}", path.display());
+            Ok(())
+        }
+    }
 }
 
 /// `signalbox audit tail`.

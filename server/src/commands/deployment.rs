@@ -7,7 +7,6 @@ use super::plan::print_change;
 use super::{Failure, Output, Session, print_json};
 use app::api::deployments::{ApplyDeploymentRequest, DeploymentPlanRequest, DeploymentSummary};
 use app::model::deployment::DriftStatus;
-use std::io::{BufRead, IsTerminal, Write};
 
 /// How a drift check ended: the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +67,8 @@ pub async fn destroy(session: &Session, wanted: &str, auto_approve: bool, output
             print_change(change);
         }
     }
-    if !auto_approve && !confirmed(&deployment.name)? {
+    let refusal = "destroy asks for the deployment's name on a terminal; pass --auto-approve in scripts";
+    if !auto_approve && !super::confirm("Type the deployment's name to destroy it: ", &deployment.name, refusal)? {
         return Err(Failure(format!("not destroyed: the name typed was not \"{}\"", deployment.name)));
     }
     let request = ApplyDeploymentRequest { plan, digest: review.digest };
@@ -78,18 +78,4 @@ pub async fn destroy(session: &Session, wanted: &str, auto_approve: bool, output
         _ = tokio::signal::ctrl_c() => return Ok(super::apply::detached(team, &started)),
     };
     print_finished(&finished, output)
-}
-
-/// Asks for the deployment's name on the terminal; refuses without one.
-fn confirmed(name: &str) -> Result<bool, Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure(
-            "destroy asks for the deployment's name on a terminal; pass --auto-approve in scripts".into(),
-        ));
-    }
-    print!("Type the deployment's name to destroy it: ");
-    std::io::stdout().flush().map_err(|err| Failure(format!("cannot ask: {err}")))?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|err| Failure(format!("cannot read the answer: {err}")))?;
-    Ok(answer.trim() == name)
 }

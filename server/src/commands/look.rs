@@ -1,5 +1,7 @@
 //! Quick looks: `signalbox rules ls` and `signalbox topics ls` print a compartment's list as the
-//! console shows it (read from the server's inventory, every page of it), with how fresh it is.
+//! console shows it (read from the server's inventory, every page of it), with how fresh it is;
+//! `signalbox rules show` prints one rule whole; `signalbox connections ls` the team's connections
+//! and `signalbox compartments ls` the compartments one of them reaches.
 
 use super::{Failure, Output, Session, print_json, print_table};
 use app::api::inventory::{Freshness, MAX_PAGE, Page, PageRequest};
@@ -19,6 +21,111 @@ pub struct ListArgs {
     /// Only what contains this text (name, description, condition; any case).
     #[arg(long, short = 'q')]
     pub query: Option<String>,
+}
+
+/// Which rule to show.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShowArgs {
+    /// The rule: its OCID, or its name in `--compartment`.
+    pub rule: String,
+    /// The team's connection, by name or id (may be left out when the team has only one).
+    #[arg(long, env = "SIGNALBOX_CONNECTION")]
+    pub connection: Option<String>,
+    /// Where to look for a rule given by name: the compartment's OCID, name or path.
+    #[arg(long, env = "SIGNALBOX_COMPARTMENT")]
+    pub compartment: Option<String>,
+}
+
+/// `signalbox rules show`.
+pub async fn show_rule(session: &Session, args: &ShowArgs, output: Output) -> Result<(), Failure> {
+    let team = session.team.team_id;
+    let connection = session.connection(args.connection.as_deref()).await?;
+    let wanted = args.rule.trim();
+    let id = if app::model::ocid::Ocid::parse_of(wanted, &["eventrule"]).is_some() {
+        wanted.to_owned()
+    } else {
+        let compartment = args.compartment.as_deref().ok_or_else(|| {
+            Failure(format!("--compartment: say where to find the rule \"{wanted}\" by name, or give its OCID"))
+        })?;
+        let compartment = session.compartment(&connection, compartment).await?;
+        let filter = RuleFilter { text: Some(wanted.to_owned()), ..RuleFilter::default() };
+        let (found, _) =
+            every_page(|paging| {
+                let (filter, compartment) = (&filter, &compartment);
+                async move {
+                    session.call(app::api::rules::list_rules(team, connection.id, compartment, filter, &paging)).await
+                }
+            })
+            .await?;
+        let named: Vec<_> = found.into_iter().filter(|r| r.name == wanted).collect();
+        match named.as_slice() {
+            [one] => one.id.clone(),
+            [] => return Err(Failure(format!("RULE: no rule in that compartment is called \"{wanted}\""))),
+            many => {
+                return Err(Failure(format!("RULE: {} rules are called \"{wanted}\"; give the OCID", many.len())));
+            }
+        }
+    };
+    let rule = session.call(app::api::rules::get_rule(team, connection.id, &id)).await?;
+    if output == Output::Json {
+        return print_json(&rule);
+    }
+    let rows = [
+        ("Name", rule.name.clone()),
+        ("OCID", rule.id.clone()),
+        ("State", rule.state.clone()),
+        ("Enabled", if rule.is_enabled { "yes" } else { "no" }.to_owned()),
+        ("Description", rule.description.clone()),
+        ("Compartment", rule.compartment_id.clone()),
+        ("Created", rule.created_at.to_rfc3339()),
+    ];
+    for (label, value) in rows {
+        println!("{label:<12} {value}");
+    }
+    let condition = serde_json::from_str::<serde_json::Value>(&rule.condition)
+        .ok()
+        .and_then(|c| serde_json::to_string_pretty(&c).ok())
+        .unwrap_or_else(|| rule.condition.clone());
+    println!("Condition");
+    for line in condition.lines() {
+        println!("  {line}");
+    }
+    println!("Actions");
+    for action in &rule.actions {
+        let enabled = if action.is_enabled { "" } else { " (disabled)" };
+        println!("  {} {}{enabled}", action.kind.as_str(), action.target_id);
+    }
+    Ok(())
+}
+
+/// `signalbox connections ls`.
+pub async fn list_connections(session: &Session, output: Output) -> Result<(), Failure> {
+    let all = session.call(app::api::connections::list_connections(session.team.team_id)).await?;
+    if output == Output::Json {
+        return print_json(&all);
+    }
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|c| {
+            let test = c.last_test.as_ref().map_or("not tested", |t| if t.ok { "ok" } else { "FAILED" });
+            vec![c.name.clone(), c.kind.as_str().to_owned(), c.region.clone(), test.to_owned(), c.tenancy.clone()]
+        })
+        .collect();
+    print_table(&["NAME", "KIND", "REGION", "LAST TEST", "TENANCY"], &rows);
+    Ok(())
+}
+
+/// `signalbox compartments ls`: the tree a connection reaches, with the paths `--compartment`
+/// takes.
+pub async fn list_compartments(session: &Session, connection: Option<&str>, output: Output) -> Result<(), Failure> {
+    let connection = session.connection(connection).await?;
+    let tree = session.call(app::api::connections::list_compartments(session.team.team_id, connection.id)).await?;
+    if output == Output::Json {
+        return print_json(&tree);
+    }
+    let rows: Vec<Vec<String>> = tree.iter().map(|c| vec![c.path.clone(), c.id.clone()]).collect();
+    print_table(&["PATH", "OCID"], &rows);
+    Ok(())
 }
 
 /// `signalbox rules ls`.

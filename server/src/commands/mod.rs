@@ -1,7 +1,9 @@
-//! The `signalbox` commands that work on a running server through its API (quick looks at rules
-//! and topics) and the ones that need no server at all (checking a template file). Each prints
-//! for people (`--output text`, aligned columns) or for scripts (`--output json`, the API's own
-//! shapes, stable across releases), and ends with a documented exit code:
+//! The `signalbox` commands that work on a running server through its API (pipelines as code:
+//! push, plan, apply, drift, destroy; quick looks; the audit trail; connections) and the ones
+//! that need no server at all (checking a template file). Each prints for people (`--output
+//! text`: aligned columns, colours and progress bars only on a terminal, see [`ui`]) or for
+//! scripts (`--output json`, the API's own shapes, stable across releases), and ends with a
+//! documented exit code:
 //!
 //! - 0: done (`plan`: nothing would change);
 //! - 1: failed (the server refused, could not be reached, the input has problems, or the command
@@ -18,6 +20,7 @@ pub mod login;
 pub mod look;
 pub mod plan;
 pub mod template;
+pub mod ui;
 
 use crate::remote;
 use app::api::ApiError;
@@ -57,6 +60,15 @@ impl From<remote::RemoteError> for Failure {
     }
 }
 
+impl From<remote::DownloadError> for Failure {
+    fn from(err: remote::DownloadError) -> Self {
+        match err {
+            remote::DownloadError::Api(err) => err.into(),
+            other => Self(other.to_string()),
+        }
+    }
+}
+
 impl Failure {
     /// Prints the failure and answers exit code 1.
     pub fn exit(self) -> ExitCode {
@@ -68,6 +80,8 @@ impl Failure {
 /// Where a command works: the server's API, as the team the token acts in.
 pub struct Session {
     api: app::api::InProcessApi,
+    server: String,
+    token: String,
     /// The team the token acts in.
     pub team: TeamMembership,
 }
@@ -94,7 +108,13 @@ impl Session {
             }
         })?;
         let team = me.teams.into_iter().next().ok_or_else(|| Failure("the token acts in no team".into()))?;
-        Ok(Self { api, team })
+        Ok(Self { api, server: server.to_owned(), token: token.to_owned(), team })
+    }
+
+    /// Streams the answer to `GET {path}` (`/api/v1/...`) into `sink`, for answers too large for
+    /// the typed client.
+    pub async fn download(&self, path: &str, sink: &mut impl std::io::Write) -> Result<u64, Failure> {
+        Ok(remote::download(&self.server, &self.token, path, sink).await?)
     }
 
     /// Runs calls of the typed client against the server.
@@ -143,6 +163,20 @@ impl Session {
             ))),
         }
     }
+}
+
+/// Asks `question` on the terminal and answers whether the reply was `expected`; without a
+/// terminal to ask on, fails with `refusal` (which names the flag scripts pass instead).
+pub fn confirm(question: &str, expected: &str, refusal: &str) -> Result<bool, Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure(refusal.to_owned()));
+    }
+    print!("{question}");
+    std::io::stdout().flush().map_err(|err| Failure(format!("cannot ask: {err}")))?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|err| Failure(format!("cannot read the answer: {err}")))?;
+    Ok(answer.trim() == expected)
 }
 
 /// Prints `value` as pretty JSON.

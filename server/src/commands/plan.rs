@@ -5,7 +5,7 @@
 //! the same connection and compartment is planned as an update of it, anything else as a new one.
 //! `--out` saves the plan with its digest, so what is applied later is exactly what was reviewed.
 
-use super::{Failure, Output, Session, print_json};
+use super::{Failure, Output, Session, print_json, ui};
 use app::api::deployments::{DeploymentPlanRequest, NewDeploymentPlanRequest, PlanReview};
 use app::template::plan::{Change, ChangeAction};
 use serde::{Deserialize, Serialize};
@@ -22,12 +22,22 @@ pub struct PlanArgs {
     /// A template file (pushed to the library first, as a new version when it changed), or a
     /// library template by name or id, with `@VERSION` for one version (the newest otherwise).
     pub template: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Save the plan to FILE, to apply exactly it later.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Where a template is planned and with which values (shared by `plan` and `apply TEMPLATE`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
     /// The team's connection, by name or id (may be left out when the team has only one).
     #[arg(long, env = "SIGNALBOX_CONNECTION")]
     pub connection: Option<String>,
     /// The compartment: its OCID, or its name or path (`ops/alerts`) in the connection's tree.
     #[arg(long, env = "SIGNALBOX_COMPARTMENT")]
-    pub compartment: String,
+    pub compartment: Option<String>,
     /// A parameter value, `NAME=VALUE`; VALUE is read as JSON when it is JSON (`["a","b"]`,
     /// `42`, `true`) and as text otherwise. Repeat for each parameter.
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -35,9 +45,6 @@ pub struct PlanArgs {
     /// A JSON file of parameter values by name; `--param` overrides it.
     #[arg(long, value_name = "FILE")]
     pub params_file: Option<PathBuf>,
-    /// Save the plan to FILE, to apply exactly it later.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
     /// Notes for the new version, when a changed file is published.
     #[arg(long, default_value = "")]
     pub notes: String,
@@ -67,13 +74,69 @@ pub enum Verdict {
     Changes,
 }
 
-/// Plans `args` and prints the plan.
+/// A plan made and what it was made in.
+pub struct Planned {
+    /// The plan, as `--out` saves it.
+    pub saved: SavedPlan,
+    /// The name of the deployment it changes, when it exists.
+    pub deployment: Option<String>,
+    /// The connection's name.
+    pub connection: String,
+}
+
+impl Planned {
+    /// Whether applying it would change something.
+    pub fn changes(&self) -> bool {
+        self.saved.review.plan.changes.iter().any(|c| c.action != ChangeAction::NoOp)
+    }
+
+    /// Refuses a plan the server says cannot be applied, naming its problems.
+    pub fn check(&self) -> Result<(), Failure> {
+        let problems = &self.saved.review.plan.problems;
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(Failure(format!(
+            "the plan cannot be applied: {}",
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        )))
+    }
+
+    /// Prints it for people or for scripts; `out` is where it was saved.
+    pub fn print(&self, output: Output, out: Option<&Path>) -> Result<(), Failure> {
+        match output {
+            Output::Json => print_json(&self.saved),
+            Output::Text => {
+                print_plan(&self.saved, self.deployment.as_deref(), &self.connection, out);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Plans `args`, saves and prints the plan.
 pub async fn plan(session: &Session, args: &PlanArgs, output: Output) -> Result<Verdict, Failure> {
+    let planned = make(session, &args.template, &args.target).await?;
+    if let Some(out) = &args.out {
+        let text = serde_json::to_string_pretty(&planned.saved)
+            .map_err(|err| Failure(format!("cannot write the plan: {err}")))?;
+        std::fs::write(out, text).map_err(|err| Failure(format!("cannot write {}: {err}", out.display())))?;
+    }
+    planned.print(output, args.out.as_deref())?;
+    planned.check()?;
+    Ok(if planned.changes() { Verdict::Changes } else { Verdict::NoChanges })
+}
+
+/// Plans `template` (a file, pushed first, or a library template) in `target`.
+pub async fn make(session: &Session, template: &str, target: &TargetArgs) -> Result<Planned, Failure> {
     let team = session.team.team_id;
-    let (template_id, version) = template_of(session, args).await?;
-    let connection = session.connection(args.connection.as_deref()).await?;
-    let compartment = session.compartment(&connection, &args.compartment).await?;
-    let parameters = parameters(args)?;
+    let compartment = target.compartment.as_deref().ok_or_else(|| {
+        Failure("--compartment: say which compartment to plan in (its OCID, name or path such as ops/alerts)".into())
+    })?;
+    let (template_id, version) = template_of(session, template, &target.notes).await?;
+    let connection = session.connection(target.connection.as_deref()).await?;
+    let compartment = session.compartment(&connection, compartment).await?;
+    let parameters = parameters(target)?;
     let target = NewDeploymentPlanRequest {
         template_id,
         version,
@@ -100,31 +163,14 @@ pub async fn plan(session: &Session, args: &PlanArgs, output: Output) -> Result<
         target,
         review,
     };
-    if let Some(out) = &args.out {
-        let text =
-            serde_json::to_string_pretty(&saved).map_err(|err| Failure(format!("cannot write the plan: {err}")))?;
-        std::fs::write(out, text).map_err(|err| Failure(format!("cannot write {}: {err}", out.display())))?;
-    }
-    match output {
-        Output::Json => print_json(&saved)?,
-        Output::Text => print_plan(&saved, existing.map(|d| d.name.as_str()), &connection.name, args.out.as_deref()),
-    }
-    let plan = &saved.review.plan;
-    if !plan.problems.is_empty() {
-        return Err(Failure(format!(
-            "the plan cannot be applied: {}",
-            plan.problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-        )));
-    }
-    let changes = plan.changes.iter().any(|c| c.action != ChangeAction::NoOp);
-    Ok(if changes { Verdict::Changes } else { Verdict::NoChanges })
+    Ok(Planned { saved, deployment: existing.map(|d| d.name.clone()), connection: connection.name })
 }
 
-/// The template and version `args.template` names, pushing a file first.
-async fn template_of(session: &Session, args: &PlanArgs) -> Result<(i64, i64), Failure> {
-    let path = Path::new(&args.template);
+/// The template and version `template` names, pushing a file first (with `notes`).
+async fn template_of(session: &Session, template: &str, notes: &str) -> Result<(i64, i64), Failure> {
+    let path = Path::new(template);
     if path.is_file() {
-        let pushed = super::template::push(session, path, &args.notes).await?;
+        let pushed = super::template::push(session, path, notes).await?;
         let verb = match pushed.outcome {
             super::template::Outcome::Created => Some("created"),
             super::template::Outcome::Published => Some("published"),
@@ -138,14 +184,14 @@ async fn template_of(session: &Session, args: &PlanArgs) -> Result<(i64, i64), F
         }
         return Ok((pushed.detail.template.id, pushed.detail.template.latest_version));
     }
-    let (name, version) = match args.template.rsplit_once('@') {
+    let (name, version) = match template.rsplit_once('@') {
         Some((name, version)) => {
             let version = version.parse::<i64>().map_err(|_| {
                 Failure(format!("TEMPLATE: \"{version}\" after @ is not a version number; write name@3"))
             })?;
             (name, Some(version))
         }
-        None => (args.template.as_str(), None),
+        None => (template, None),
     };
     let library = session.call(app::api::templates::list_templates(session.team.team_id)).await?;
     let found = library
@@ -156,7 +202,7 @@ async fn template_of(session: &Session, args: &PlanArgs) -> Result<(i64, i64), F
 }
 
 /// The parameter values of `--params-file` and `--param`.
-fn parameters(args: &PlanArgs) -> Result<BTreeMap<String, Value>, Failure> {
+fn parameters(args: &TargetArgs) -> Result<BTreeMap<String, Value>, Failure> {
     let mut values = BTreeMap::new();
     if let Some(file) = &args.params_file {
         let text =
@@ -182,49 +228,56 @@ fn print_plan(saved: &SavedPlan, deployment: Option<&str>, connection: &str, out
         Some(name) => format!("deployment \"{name}\""),
         None => "a new deployment".to_owned(),
     };
-    println!(
-        "Plan: template \"{}\" version {} as {into}, {} through {connection}",
-        review.template_name, review.version, saved.target.compartment_id
-    );
-    println!();
+    ui::line(&ui::paint(
+        ui::STRONG,
+        &format!(
+            "Plan: template \"{}\" version {} as {into}, {} through {connection}",
+            review.template_name, review.version, saved.target.compartment_id
+        ),
+    ));
+    ui::line("");
     for change in &review.plan.changes {
         print_change(change);
     }
     let count = |action| review.plan.changes.iter().filter(|c| c.action == action).count();
-    println!();
-    println!(
-        "{} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
-        count(ChangeAction::Create),
-        count(ChangeAction::Update),
-        count(ChangeAction::Replace),
-        count(ChangeAction::Delete),
-        count(ChangeAction::NoOp)
-    );
+    ui::line("");
+    ui::line(&ui::paint(
+        ui::STRONG,
+        &format!(
+            "{} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+            count(ChangeAction::Create),
+            count(ChangeAction::Update),
+            count(ChangeAction::Replace),
+            count(ChangeAction::Delete),
+            count(ChangeAction::NoOp)
+        ),
+    ));
     for warning in &review.plan.warnings {
-        println!("warning: {warning}");
+        ui::line(&format!("{}: {warning}", ui::paint(ui::CHANGED, "warning")));
     }
     for problem in &review.plan.problems {
-        println!("problem: {problem}");
+        ui::line(&format!("{}: {problem}", ui::paint(ui::REMOVED, "problem")));
     }
     if let Some(out) = out {
-        println!("Saved to {} (digest {}).", out.display(), review.digest);
+        ui::line(&format!("Saved to {} (digest {}).", out.display(), review.digest));
     }
 }
 
 /// One resource's line of a plan, with the fields that change beneath an update or a replace.
 pub(super) fn print_change(change: &Change) {
-    let mark = match change.action {
-        ChangeAction::Create => "+",
-        ChangeAction::Update => "~",
-        ChangeAction::Replace => "-/+",
-        ChangeAction::Delete => "-",
-        ChangeAction::NoOp => "=",
+    let (mark, style) = match change.action {
+        ChangeAction::Create => ("+", ui::ADDED),
+        ChangeAction::Update => ("~", ui::CHANGED),
+        ChangeAction::Replace => ("-/+", ui::REPLACED),
+        ChangeAction::Delete => ("-", ui::REMOVED),
+        ChangeAction::NoOp => ("=", ui::QUIET),
     };
     let reason = change.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-    println!("  {mark} {} {} {}{reason}", change.kind.as_str(), change.name, change.action.label());
+    let text = format!("  {mark} {} {} {}{reason}", change.kind.as_str(), change.name, change.action.label());
+    ui::line(&ui::paint(style, &text));
     if matches!(change.action, ChangeAction::Update | ChangeAction::Replace) {
         for field in &change.diff {
-            println!("      {}: {} → {}", field.field, one_line(&field.before), one_line(&field.after));
+            ui::line(&format!("      {}: {} → {}", field.field, one_line(&field.before), one_line(&field.after)));
         }
     }
 }

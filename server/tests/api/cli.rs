@@ -106,6 +106,26 @@ async fn quick_looks_print_for_people_and_for_scripts() {
     assert_eq!(topics.code, 0, "{}", topics.stderr);
     assert!(topics.stdout.contains("cli-alerts") && topics.stdout.contains("0 active, 0 pending"), "{}", topics.stdout);
     assert!(topics.stdout.contains("1 topic, synced"), "{}", topics.stdout);
+
+    // Output cut short (`| head -1`): the command ends on the closed pipe without a panic.
+    let cut = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signalbox"))
+            .args(["rules", "ls", "--compartment", &compartment, "--output", "json"])
+            .env("SIGNALBOX_URL", &url)
+            .env("SIGNALBOX_TOKEN", &token)
+            .env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("signalbox runs");
+        drop(child.stdout.take());
+        child.wait_with_output().expect("signalbox ends")
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&cut.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(cut.status.code().is_none_or(|code| code != 101), "{:?}", cut.status);
 }
 
 #[tokio::test]
@@ -336,6 +356,105 @@ async fn push_then_plan_with_detailed_exit_codes() {
     let unreadable = signalbox(&["plan", &file], &env).await;
     assert_eq!(unreadable.code, 1, "a command line that cannot be read is 1, never 2: {}", unreadable.stderr);
     assert!(unreadable.stderr.contains("--compartment"), "{}", unreadable.stderr);
+}
+
+/// `apply FILE --auto-approve` plans and applies in one go (and never without the flag in a
+/// script); a second one has nothing to apply. `rules show`, `connections ls` and `audit export`
+/// print what a pipeline's author checks afterwards.
+#[tokio::test]
+async fn apply_a_template_file_then_look_and_export() {
+    let (app, token, compartment) = server().await;
+    let url = format!("http://{}", app.addr);
+    let env = [("SIGNALBOX_URL", url.as_str()), ("SIGNALBOX_TOKEN", token.as_str())];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alerts.json");
+    let text = app::template::starters::Starter::find("infra-alerts").unwrap().template().unwrap().to_text();
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap().to_owned();
+    let apply = |extra: &[&str]| {
+        let mut args: Vec<String> =
+            ["apply", file.as_str(), "--compartment", compartment.as_str()].iter().map(|a| (*a).to_owned()).collect();
+        args.extend(["--param", "prefix=one", "--param", "webhook_url=http://127.0.0.1:9/one"].map(str::to_owned));
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args
+    };
+    let admin = app.admin().await;
+    let (base, _) = crate::helpers::sandbox(&admin).await;
+    let rule_count = || async {
+        let rules: Value = admin.read(&format!("{base}/rules?compartment_id={compartment}&q=one-instance")).await;
+        rules["total"].as_i64().unwrap()
+    };
+
+    let unasked = signalbox(&apply(&[]), &env).await;
+    assert_eq!(unasked.code, 1, "{}{}", unasked.stdout, unasked.stderr);
+    assert!(
+        unasked.stdout.contains("+ rule one-instance-state-changes create"),
+        "the plan is shown: {}",
+        unasked.stdout
+    );
+    assert!(unasked.stderr.contains("pass --auto-approve in scripts"), "{}", unasked.stderr);
+    assert_eq!(rule_count().await, 0, "nothing applied without approval");
+
+    let applied = signalbox(&apply(&["--auto-approve", "--name", "one"]), &env).await;
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(applied.stdout.contains("3 to create, 0 to update"), "{}", applied.stdout);
+    assert!(applied.stdout.contains("ok   create rule one-instance-state-changes"), "{}", applied.stdout);
+    assert!(applied.stdout.contains("succeeded (3 of 3 steps done, 0 failed)"), "{}", applied.stdout);
+    assert!(!applied.stdout.contains('\u{1b}'), "no colour codes off a terminal");
+    assert_eq!(rule_count().await, 1);
+    let again = signalbox(&apply(&["--auto-approve"]), &env).await;
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert!(again.stdout.contains("Nothing to apply"), "{}", again.stdout);
+
+    let shown = signalbox(&["rules", "show", "one-instance-state-changes", "--compartment", &compartment], &env).await;
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(shown.stdout.contains("Enabled      yes"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("com.oraclecloud.computeapi.launchinstance.end"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("ONS ocid1.onstopic."), "{}", shown.stdout);
+    let id = shown.stdout.lines().find_map(|l| l.strip_prefix("OCID")).unwrap().trim().to_owned();
+    let by_id = signalbox(&["rules", "show", &id, "--output", "json"], &env).await;
+    let rule: Value = serde_json::from_str(&by_id.stdout).expect("JSON");
+    assert_eq!(rule["name"], "one-instance-state-changes");
+    let nameless = signalbox(&["rules", "show", "one-instance-state-changes"], &env).await;
+    assert_eq!(nameless.code, 1);
+    assert!(nameless.stderr.contains("--compartment"), "{}", nameless.stderr);
+    let unknown = signalbox(&["rules", "show", "no-such-rule", "--compartment", &compartment], &env).await;
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("no rule in that compartment is called \"no-such-rule\""), "{}", unknown.stderr);
+
+    let connections = signalbox(&["connections", "ls"], &env).await;
+    assert_eq!(connections.code, 0, "{}", connections.stderr);
+    assert!(connections.stdout.starts_with("NAME"), "{}", connections.stdout);
+    assert!(connections.stdout.contains("sandbox"), "{}", connections.stdout);
+    let listed: Value =
+        serde_json::from_str(&signalbox(&["connections", "ls", "--output", "json"], &env).await.stdout).unwrap();
+    assert_eq!(listed[0]["kind"], "sandbox");
+
+    let tree = signalbox(&["compartments", "ls"], &env).await;
+    assert_eq!(tree.code, 0, "{}", tree.stderr);
+    assert!(tree.stdout.contains("prod/web") && tree.stdout.contains(&compartment), "{}", tree.stdout);
+
+    let exported = signalbox(&["audit", "export", "--format", "jsonl", "--action", "deployment."], &env).await;
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let actions: Vec<String> = exported
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a JSON line")["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, ["deployment.create"], "the team's deployment entries only");
+    let csv = dir.path().join("audit.csv");
+    let to_file = signalbox(&["audit", "export", "--to", csv.to_str().unwrap()], &env).await;
+    assert_eq!(to_file.code, 0, "{}", to_file.stderr);
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(written.starts_with("id,at,actor,"), "{written}");
+    assert!(written.contains("rule.create"), "{written}");
+    let bad_format = signalbox(&["audit", "export", "--format", "xml"], &env).await;
+    assert_eq!(bad_format.code, 1);
+    assert!(bad_format.stderr.contains("csv") && bad_format.stderr.contains("jsonl"), "{}", bad_format.stderr);
+    let bad_date = signalbox(&["audit", "export", "--from", "yesterday", "--to", csv.to_str().unwrap()], &env).await;
+    assert_eq!(bad_date.code, 1);
+    assert!(bad_date.stderr.contains("from"), "the field is named: {}", bad_date.stderr);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), written, "a refused export leaves the last file as it was");
 }
 
 /// Shell completions for bash, zsh and fish name the commands; an unknown shell is refused.
