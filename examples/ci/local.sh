@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The CI recipes' sequence (pipeline.sh) run locally against a fresh `signalbox serve` on loopback,
-# then what a pipeline relies on afterwards: a second plan has nothing to do (exit 0); a change made
-# out of band with the official OCI Python SDK makes `drift` exit 2; `destroy --auto-approve`
-# removes everything (the SDK finds none of it left); the audit export holds the apply and the
-# destroy. Part of `.ci/run`.
+# then what a pipeline relies on afterwards: a second plan has nothing to do (exit 0) and the
+# official OCI Python SDK finds what was applied; a reviewed plan made stale by a newer version
+# applied first is refused; a rule disabled out of band with the SDK makes `drift` exit 2;
+# `destroy --auto-approve` removes everything (the SDK finds none of it left); the audit export
+# holds the applies and the destroy. Part of `.ci/run`.
 #
 # Usage: examples/ci/local.sh [SIGNALBOX_BINARY]
 # OCI_PYTHON: a Python with the `oci` package (default python3).
@@ -53,6 +54,11 @@ tenancy="$("$signalbox" compartments ls --output json |
   "$python" -c 'import json, sys; print(next(c["parent_id"] for c in json.load(sys.stdin) if c["path"] == "dev"))')"
 compartment="$("$signalbox" compartments ls --output json |
   "$python" -c 'import json, sys; print(next(c["id"] for c in json.load(sys.stdin) if c["path"] == "dev"))')"
+# The SDK signs as the built-in sandbox's user with its key (in the data directory).
+sdk() {
+  "$python" "$here/out_of_band.py" "$SIGNALBOX_URL/oci-sandbox" "$work/data/sandbox/api_key.pem" "$tenancy" \
+    ocid1.user.oc1..aaaaaaaasignalboxbuiltin "$compartment" "$@"
+}
 
 # The recipes' templates, with a webhook on loopback (the sandbox only reaches 127.0.0.1 here).
 mkdir -p "$work/pipelines"
@@ -80,13 +86,28 @@ grep -q '^  + rule local-network-edge-changes create' "$work/plan.txt" || fail "
 step "pipeline.sh deploy (the main branch)"
 "$here/pipeline.sh" deploy
 expect 0 "$signalbox" plan "$work/pipelines/network-changes.json" --params-file "$work/pipelines/network-changes.params.json"
+[[ "$(sdk count local-)" == 2 ]] || fail "the SDK does not find the topic and the rule"
+
+step "a reviewed plan made stale by a newer version applied first is refused"
+describe() {
+  "$python" - "$work/pipelines/network-changes.json" "$1" <<'PY'
+import json, sys
+path, text = sys.argv[1], sys.argv[2]
+template = json.load(open(path))
+template["topics"][0]["description"] = text
+json.dump(template, open(path, "w"), indent=2)
+PY
+}
+describe "Network edge changes, as reviewed"
+expect 2 "$signalbox" plan "$work/pipelines/network-changes.json" --params-file "$work/pipelines/network-changes.params.json" \
+  --out "$work/reviewed.plan.json"
+describe "Network edge changes, merged first"
+"$here/pipeline.sh" deploy
+expect 1 "$signalbox" apply "$work/reviewed.plan.json" 2>"$work/stale.txt"
+cat "$work/stale.txt"
+grep -q "changed since it was reviewed" "$work/stale.txt" || fail "the stale plan was not refused with the reason"
 
 step "a change made with the official OCI SDK is drift"
-# The SDK signs as the built-in sandbox's user with its key (in the data directory).
-sdk() {
-  "$python" "$here/out_of_band.py" "$SIGNALBOX_URL/oci-sandbox" "$work/data/sandbox/api_key.pem" "$tenancy" \
-    ocid1.user.oc1..aaaaaaaasignalboxbuiltin "$compartment" "$@"
-}
 sdk disable local-
 expect 2 "$signalbox" drift network-changes
 shown="$("$signalbox" rules show local-network-edge-changes)"
@@ -100,7 +121,7 @@ left="$(sdk count local-)"
 
 step "audit export"
 "$signalbox" audit export --format csv --action deployment. --to "$work/audit.csv"
-for action in deployment.create deployment.destroy; do
+for action in deployment.create deployment.apply deployment.destroy; do
   grep -q ",$action," "$work/audit.csv" || fail "the export has no $action entry"
 done
 

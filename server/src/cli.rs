@@ -22,9 +22,15 @@ const EXIT_CODES: &str = "Exit codes:
 Commands that work through a server take --server/SIGNALBOX_URL and --token/SIGNALBOX_TOKEN, or
 what `signalbox login` kept.";
 
-/// Signalbox: a console for event-driven pipelines on Oracle Cloud Infrastructure.
+/// The command line: `serve` (the default) and the other commands.
 #[derive(Debug, Parser)]
-#[command(name = "signalbox", version, about, args_conflicts_with_subcommands = true, after_help = EXIT_CODES)]
+#[command(
+    name = "signalbox",
+    version,
+    about = "Signalbox: a console for event-driven pipelines on Oracle Cloud Infrastructure.",
+    args_conflicts_with_subcommands = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// Log format on standard output.
     #[arg(long, global = true, env = "SIGNALBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

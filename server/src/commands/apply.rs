@@ -108,9 +108,14 @@ async fn run(session: &Session, saved: &SavedPlan, name: Option<&str>, output: O
         }
     };
     if output == Output::Text {
+        let steps = started.run.steps;
         ui::line(&format!(
-            "Applying template \"{}\" version {}: deployment {}, run {} ({} steps)",
-            saved.review.template_name, saved.review.version, started.deployment_id, started.run.id, started.run.steps
+            "Applying template \"{}\" version {}: deployment {}, run {} ({steps} step{})",
+            saved.review.template_name,
+            saved.review.version,
+            started.deployment_id,
+            started.run.id,
+            if steps == 1 { "" } else { "s" }
         ));
     }
     let finished = tokio::select! {

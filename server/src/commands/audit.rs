@@ -20,6 +20,13 @@ pub struct TailArgs {
     /// Keep printing entries as they are written, until Ctrl-C.
     #[arg(long, short = 'f')]
     pub follow: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Which entries, for `tail` and `export` alike.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilterArgs {
     /// Only this action (`rule.update`), or every action on a kind (`rule.`).
     #[arg(long)]
     pub action: Option<String>,
@@ -32,6 +39,20 @@ pub struct TailArgs {
     /// Words to find in names, OCIDs, details and the before/after JSON.
     #[arg(long, short = 'q')]
     pub query: Option<String>,
+}
+
+impl FilterArgs {
+    /// The API's filter of the team's entries.
+    fn of_team(&self, team: i64) -> AuditFilter {
+        AuditFilter {
+            team: Some(team),
+            action: self.action.clone(),
+            actor: self.actor.clone(),
+            result: self.result.clone(),
+            q: self.query.clone(),
+            ..AuditFilter::default()
+        }
+    }
 }
 
 /// What to export, and where.
@@ -49,35 +70,20 @@ pub struct ExportArgs {
     /// Before this time (RFC 3339, or a day: up to its end).
     #[arg(long)]
     pub until: Option<String>,
-    /// Only this action (`rule.update`), or every action on a kind (`rule.`).
-    #[arg(long)]
-    pub action: Option<String>,
-    /// Only this actor (a username).
-    #[arg(long)]
-    pub actor: Option<String>,
-    /// Only `ok` or `failed` entries.
-    #[arg(long)]
-    pub result: Option<String>,
     /// Only the history of this target (an OCID or id).
     #[arg(long)]
     pub target: Option<String>,
-    /// Words to find in names, OCIDs, details and the before/after JSON.
-    #[arg(long, short = 'q')]
-    pub query: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 /// `signalbox audit export`: the team's entries (newest first, up to the server's export limit).
 pub async fn export(session: &Session, args: &ExportArgs) -> Result<(), Failure> {
     let filter = AuditFilter {
-        team: Some(session.team.team_id),
         from: args.from.clone(),
         to: args.until.clone(),
-        action: args.action.clone(),
-        actor: args.actor.clone(),
-        result: args.result.clone(),
         target: args.target.clone(),
-        q: args.query.clone(),
-        ..AuditFilter::default()
+        ..args.filter.of_team(session.team.team_id)
     };
     let url = app::api::audit::export_url(&filter, &args.format);
     match &args.to {
@@ -108,14 +114,7 @@ pub async fn export(session: &Session, args: &ExportArgs) -> Result<(), Failure>
 
 /// `signalbox audit tail`.
 pub async fn tail(session: &Session, args: &TailArgs, output: Output) -> Result<(), Failure> {
-    let filter = AuditFilter {
-        team: Some(session.team.team_id),
-        action: args.action.clone(),
-        actor: args.actor.clone(),
-        result: args.result.clone(),
-        q: args.query.clone(),
-        ..AuditFilter::default()
-    };
+    let filter = args.filter.of_team(session.team.team_id);
     let page = session.call(app::api::audit::list_audit(&filter, None)).await?;
     let mut newest = page.entries.first().map_or(0, |e| e.id);
     let mut first: Vec<&AuditEntry> = page.entries.iter().take(args.lines).collect();

@@ -51,6 +51,20 @@ async fn signalbox_reading<A: AsRef<std::ffi::OsStr>>(args: &[A], env: &[(&str, 
     }
 }
 
+/// Starts `signalbox ARGS` against the server at `url` with `token`, its output piped, for a
+/// test that reads it as it comes or closes it early.
+fn spawn_signalbox(args: &[&str], url: &str, token: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_signalbox"))
+        .args(args)
+        .env("SIGNALBOX_URL", url)
+        .env("SIGNALBOX_TOKEN", token)
+        .env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("signalbox runs")
+}
+
 /// A server with two rules and a topic in the sandbox's `dev` compartment, and an operator token.
 async fn server() -> (TestApp, String, String) {
     let app = spawn_app().await;
@@ -109,15 +123,8 @@ async fn quick_looks_print_for_people_and_for_scripts() {
 
     // Output cut short (`| head -1`): the command ends on the closed pipe without a panic.
     let cut = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_signalbox"))
-            .args(["rules", "ls", "--compartment", &compartment, "--output", "json"])
-            .env("SIGNALBOX_URL", &url)
-            .env("SIGNALBOX_TOKEN", &token)
-            .env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("signalbox runs");
+        let mut child =
+            spawn_signalbox(&["rules", "ls", "--compartment", &compartment, "--output", "json"], &url, &token);
         drop(child.stdout.take());
         child.wait_with_output().expect("signalbox ends")
     })
@@ -650,15 +657,7 @@ async fn audit_tail_follows_until_interrupted() {
     use std::io::BufRead;
     let (app, token, compartment) = server().await;
     let url = format!("http://{}", app.addr);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_signalbox"))
-        .args(["audit", "tail", "--follow", "-n", "0", "--action", "topic."])
-        .env("SIGNALBOX_URL", &url)
-        .env("SIGNALBOX_TOKEN", &token)
-        .env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("signalbox runs");
+    let mut child = spawn_signalbox(&["audit", "tail", "--follow", "-n", "0", "--action", "topic."], &url, &token);
     let stdout = child.stdout.take().expect("stdout");
     let (lines, mut heard) = tokio::sync::mpsc::unbounded_channel();
     std::thread::spawn(move || {
