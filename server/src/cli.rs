@@ -16,7 +16,8 @@ use std::process::ExitCode;
 const EXIT_CODES: &str = "Exit codes:
   0    done (plan: nothing would change; apply, destroy: every step succeeded; drift: in sync)
   1    failed; one line on standard error says what and what to do
-  2    plan: something would change; drift: the cloud differs from the deployment
+  2    plan: something would change; drift: the cloud differs from the deployment;
+       migrate --check: migrations would run
   130  apply, destroy: Ctrl-C stopped watching (the run goes on on the server)
 
 Commands that work through a server take --server/SIGNALBOX_URL and --token/SIGNALBOX_TOKEN, or
@@ -113,6 +114,16 @@ enum Command {
         #[command(flatten)]
         login: crate::commands::login::LoginArgs,
     },
+    /// Take a consistent copy of every database of a data directory into one file, while the
+    /// server runs. The master key is left out (keep it apart); the command names it.
+    Backup(BackupArgs),
+    /// Restore a backup into a data directory after checking it (integrity, schema version, audit
+    /// chain); refuses while a server runs on the directory.
+    Restore(RestoreArgs),
+    /// Bring a data directory's database to this version's schema (the server does it on start),
+    /// keeping a copy of it from before; --check only says what would run (exit code 0 when
+    /// nothing would, 2 when something would).
+    Migrate(MigrateArgs),
     /// Print the shell completion script, for example `signalbox completions bash >
     /// /etc/bash_completion.d/signalbox`.
     Completions {
@@ -248,6 +259,40 @@ enum AuditCommand {
 }
 
 #[derive(Debug, Args)]
+struct BackupArgs {
+    /// Directory holding the databases (the server's --data-dir). The server may run.
+    #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// The backup file to write (a gzipped tar); written whole or not at all.
+    #[arg(long, value_name = "FILE")]
+    to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// The backup file (from `signalbox backup` or --backup-every).
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// Directory to restore into (the server's --data-dir); the server must be stopped.
+    #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Restore over a database already there (its files are moved to a replaced-<time>
+    /// directory beside them, not deleted).
+    #[arg(long)]
+    replace: bool,
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// Directory holding the database (the server's --data-dir); the server must be stopped.
+    #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Only say which migrations would run; change nothing.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Debug, Args)]
 struct PruneArgs {
     /// Directory holding the database (the server's --data-dir). The server may run.
     #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
@@ -355,6 +400,29 @@ struct ServeArgs {
     /// trials and tests.
     #[arg(long, env = "SIGNALBOX_SANDBOX_METADATA_SERVICE")]
     sandbox_metadata_service: bool,
+    /// Serve Prometheus metrics at /metrics on this address (and only there: the console's
+    /// address never answers it), such as 127.0.0.1:9464. Whoever reaches it may read them.
+    #[arg(long, env = "SIGNALBOX_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Take a backup this often (such as 6h or 1d) into --backup-dir.
+    #[arg(long, env = "SIGNALBOX_BACKUP_EVERY", value_parser = parse_interval, requires = "backup_dir")]
+    backup_every: Option<std::time::Duration>,
+    /// Where scheduled backups go (signalbox-<time>.tar.gz).
+    #[arg(long, env = "SIGNALBOX_BACKUP_DIR", requires = "backup_every")]
+    backup_dir: Option<PathBuf>,
+    /// How many scheduled backups to keep; older ones are removed.
+    #[arg(long, env = "SIGNALBOX_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..))]
+    backup_keep: u16,
+}
+
+/// A `--backup-every`: a duration of at least a minute, such as `6h`, `90m` or `1d`.
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let every =
+        humantime::parse_duration(text.trim()).map_err(|err| format!("{err}; use a duration such as 6h, 90m or 1d"))?;
+    if every < std::time::Duration::from_secs(60) {
+        return Err("backups more often than once a minute would do little but wear the disk; use 1m or more".into());
+    }
+    Ok(every)
 }
 
 /// An `--oci-endpoint`: an http or https URL without a query.
@@ -393,6 +461,12 @@ impl ServeArgs {
                 .unwrap_or_else(|| crate::oci::metadata::DEFAULT_BASE_URL.to_owned()),
             resource_principal: crate::oci::principal::ResourceEnvironment::from_environment(),
             sandbox_metadata_service: self.sandbox_metadata_service,
+            metrics_listen: self.metrics_listen,
+            backups: self.backup_every.zip(self.backup_dir).map(|(every, dir)| crate::backup::Schedule {
+                every,
+                dir,
+                keep: usize::from(self.backup_keep),
+            }),
         }
     }
 }
@@ -520,6 +594,9 @@ pub fn run(cli: Cli) -> ExitCode {
             let session = open(&client).await?;
             crate::commands::audit::export(&session, &export).await
         })),
+        Command::Backup(args) => runtime.block_on(take_backup(args)),
+        Command::Restore(args) => runtime.block_on(restore_backup(args)),
+        Command::Migrate(args) => runtime.block_on(migrate(args)),
         Command::Audit(AuditCommand::Verify(args)) => runtime.block_on(verify_audit(args)),
         Command::Audit(AuditCommand::Prune(args)) => runtime.block_on(prune_audit(args)),
         Command::Sandbox(args) => {
@@ -641,4 +718,109 @@ async fn prune_audit(args: PruneArgs) -> ExitCode {
 fn cannot_check(message: String) -> ExitCode {
     eprintln!("signalbox: error: {message}");
     ExitCode::from(2)
+}
+
+/// The master key from the environment, as the server reads it.
+fn master_key_from_env() -> Option<secrecy::SecretString> {
+    std::env::var("SIGNALBOX_MASTER_KEY").ok().map(secrecy::SecretString::from)
+}
+
+/// `signalbox backup`: the file, what it holds, and the master key warning on standard error.
+async fn take_backup(args: BackupArgs) -> ExitCode {
+    match crate::backup::take(&args.data_dir, &args.to, master_key_from_env().as_ref()).await {
+        Ok(taken) => {
+            println!(
+                "backup written to {} ({} bytes): {}, schema {}, audit trail {} rows (head {})",
+                args.to.display(),
+                taken.bytes,
+                taken.manifest.databases.join(" and "),
+                taken.manifest.schema_version,
+                taken.manifest.audit_rows,
+                taken.manifest.audit_head
+            );
+            for warning in taken.warnings {
+                eprintln!("signalbox: warning: {warning}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(format!("no backup taken: {err}")),
+    }
+}
+
+/// `signalbox restore`: what was restored and where the replaced files went.
+async fn restore_backup(args: RestoreArgs) -> ExitCode {
+    match crate::backup::restore(&args.from, &args.data_dir, args.replace, master_key_from_env().as_ref()).await {
+        Ok(restored) => {
+            println!(
+                "restored {} (taken {} by Signalbox {}) into {}: schema {}, audit trail intact, {} rows",
+                args.from.display(),
+                restored.manifest.created_at.to_rfc3339(),
+                restored.manifest.signalbox_version,
+                args.data_dir.display(),
+                restored.manifest.schema_version,
+                restored.manifest.audit_rows
+            );
+            if let Some(aside) = restored.replaced {
+                println!("the files it replaced are in {}", aside.display());
+            }
+            for warning in restored.warnings {
+                eprintln!("signalbox: warning: {warning}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(format!("nothing restored: {err}")),
+    }
+}
+
+/// `signalbox migrate [--check]`.
+async fn migrate(args: MigrateArgs) -> ExitCode {
+    let dir = match crate::data_dir::DataDir::prepare(&args.data_dir) {
+        Ok(dir) => dir,
+        Err(err) => return fail(err.to_string()),
+    };
+    let path = dir.database_path();
+    if !path.exists() {
+        return fail(format!("no database at {}; check --data-dir (it holds signalbox.db)", path.display()));
+    }
+    let _lock = match dir.lock() {
+        Ok(lock) => lock,
+        Err(err) => return fail(err.to_string()),
+    };
+    let pending = match crate::db::upgrade::pending_at(&path, &crate::db::MIGRATOR).await {
+        Ok(pending) => pending,
+        Err(err) => return fail(err.to_string()),
+    };
+    if pending.migrations.is_empty() {
+        println!("{} is up to date (schema {}); nothing to run", path.display(), pending.current);
+        return ExitCode::SUCCESS;
+    }
+    println!("{} is at schema {}; {} migrations to run:", path.display(), pending.current, pending.migrations.len());
+    for migration in &pending.migrations {
+        println!("  {} {}", migration.version, migration.description);
+    }
+    if args.check {
+        return ExitCode::from(2);
+    }
+    let upgraded = match crate::db::upgrade::upgrade(&path, &crate::db::MIGRATOR).await {
+        // A database with nothing worth a copy yet (no migration applied) is migrated in place.
+        Ok(None) => match crate::db::open(&path).await {
+            Ok(pool) => {
+                pool.close().await;
+                Ok(None)
+            }
+            Err(err) => Err(err),
+        },
+        other => other,
+    };
+    match upgraded {
+        Ok(backup) => {
+            if let Some(backup) = backup {
+                println!("done; the database as it was is kept in {}", backup.display());
+            } else {
+                println!("done");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(err.to_string()),
+    }
 }

@@ -51,6 +51,10 @@ pub struct Config {
     /// Whether the embedded sandbox answers as an instance's metadata service
     /// (`--sandbox-metadata-service`), for trying instance principals.
     pub sandbox_metadata_service: bool,
+    /// Where `/metrics` is served (`--metrics-listen`); nowhere when unset.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Scheduled backups (`--backup-every`), when configured.
+    pub backups: Option<crate::backup::Schedule>,
 }
 
 /// Log output format.
@@ -89,6 +93,8 @@ impl Config {
             metadata_url: crate::oci::metadata::DEFAULT_BASE_URL.to_owned(),
             resource_principal: None,
             sandbox_metadata_service: false,
+            metrics_listen: None,
+            backups: None,
         }
     }
 }

@@ -8,6 +8,16 @@ use std::path::{Path, PathBuf};
 /// Name of the SQLite database file inside the data directory.
 pub const DATABASE_FILE: &str = "signalbox.db";
 
+/// Name of the lock file a running server holds in its data directory.
+const LOCK_FILE: &str = ".lock";
+
+/// A held lock on a data directory: one server (or restore) at a time. Released when dropped, and
+/// by the kernel when the process ends, however it ends.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: fs::File,
+}
+
 /// A data directory that existed (or was created) and accepted a write when it was opened.
 #[derive(Debug, Clone)]
 pub struct DataDir {
@@ -43,6 +53,27 @@ impl DataDir {
         dir.probe_write()
             .map_err(|err| fail(format!("cannot write to it ({err}); check its owner and permissions")))?;
         Ok(dir)
+    }
+
+    /// Takes the directory's lock, or says that another process holds it (a server running on
+    /// it, or a restore in progress).
+    pub fn lock(&self) -> Result<DirLock, DataDirError> {
+        let path = self.path.join(LOCK_FILE);
+        let fail = |reason: String| DataDirError { path: self.path.clone(), reason };
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|err| fail(format!("cannot open its lock file {} ({err})", path.display())))?;
+        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(DirLock { _file: file }),
+            Err(rustix::io::Errno::WOULDBLOCK) => Err(fail(
+                "another Signalbox process is using it (a server, or a restore); stop it first, or choose another --data-dir"
+                    .into(),
+            )),
+            Err(err) => Err(fail(format!("cannot lock {} ({err})", path.display()))),
+        }
     }
 
     /// Absolute path of the directory.

@@ -12,6 +12,7 @@ pub mod apply;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod builtin;
 pub mod cli;
 pub mod commands;
@@ -25,6 +26,7 @@ pub mod headers;
 pub mod inbox;
 pub mod inventory;
 pub mod master_key;
+pub mod metrics;
 pub mod netaddr;
 pub mod oci;
 pub mod pipelines;
@@ -90,8 +92,10 @@ pub enum StartupError {
 /// A server that has bound its socket and opened its database, ready to serve.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     router: axum::Router,
     state: AppState,
+    _lock: data_dir::DirLock,
 }
 
 impl Application {
@@ -99,21 +103,14 @@ impl Application {
     ///
     /// The socket is bound first: if the port is taken, nothing on disk is touched.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen {
-            addr: config.listen,
-            hint: match source.kind() {
-                io::ErrorKind::AddrInUse => {
-                    " (another process is using it; stop it or choose another address with --listen)"
-                }
-                io::ErrorKind::PermissionDenied => {
-                    " (ports below 1024 need privileges; choose a higher port with --listen)"
-                }
-                io::ErrorKind::AddrNotAvailable => " (no network interface has this address; use 127.0.0.1 or 0.0.0.0)",
-                _ => "",
-            },
-            source,
-        })?;
+        let listener = bind(config.listen, "--listen").await?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(bind(addr, "--metrics-listen").await?),
+            None => None,
+        };
         let data_dir = DataDir::prepare(&config.data_dir)?;
+        let lock = data_dir.lock()?;
+        metrics::install();
         let pool = db::open(&data_dir.database_path()).await?;
         audit::open_chain(&pool).await.map_err(StartupError::Audit)?;
         apply::interrupt_running(&pool).await.map_err(StartupError::Apply)?;
@@ -162,7 +159,12 @@ impl Application {
             ),
         }));
         let router = routes::router(state.clone(), sessions);
-        Ok(Self { listener, router, state })
+        Ok(Self { listener, metrics_listener, router, state, _lock: lock })
+    }
+
+    /// The address `/metrics` is served on, when `--metrics-listen` was given.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     /// The address actually bound (the real port when the configured port was 0).
@@ -195,11 +197,36 @@ impl Application {
         let drift = tokio::spawn(apply::drift::check_periodically(self.state.clone()));
         let health = tokio::spawn(pipelines::health::check_periodically(self.state.clone()));
         let inventory = tokio::spawn(inventory::keep_synced(self.state.clone()));
+        let backups = self.state.config.backups.clone().map(|schedule| {
+            tokio::spawn(backup::keep_taking(
+                self.state.data_dir.path().to_path_buf(),
+                schedule,
+                self.state.config.master_key.clone(),
+            ))
+        });
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let mut stopped = self.state.stopping.subscribe();
+            let router = metrics::router(self.state.clone());
+            tokio::spawn(async move {
+                let stop = async move {
+                    let _ = stopped.wait_for(|stopping| *stopping).await;
+                };
+                if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
+                    tracing::error!(%err, "the metrics listener stopped");
+                }
+            })
+        });
         let stopping = self.state.stopping.clone();
         let signal = async move {
             shutdown.await;
+            // systemd (Type=notify) learns the stop is under way, and how long it may take.
+            notify_systemd(&[
+                sd_notify::NotifyState::Stopping,
+                sd_notify::NotifyState::Status("stopping: finishing open requests"),
+            ]);
             stopping.send_replace(true);
         };
+        notify_systemd(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("serving")]);
         let mut stopped = self.state.stopping.subscribe();
         let serve = axum::serve(self.listener, service).with_graceful_shutdown(signal).into_future();
         let served = tokio::select! {
@@ -216,11 +243,49 @@ impl Application {
         drift.abort();
         health.abort();
         inventory.abort();
+        if let Some(backups) = backups {
+            backups.abort();
+        }
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         served?;
         self.state.builtin.host.save_now().await;
         self.state.pool.close().await;
         tracing::info!("signalbox stopped");
         Ok(())
+    }
+}
+
+/// Binds `addr` (the value of `flag`), with a hint for the usual failures.
+async fn bind(addr: SocketAddr, flag: &'static str) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr).await.map_err(|source| StartupError::Listen {
+        addr,
+        hint: match (source.kind(), flag) {
+            (io::ErrorKind::AddrInUse, "--metrics-listen") => {
+                " (another process is using it; stop it or choose another address with --metrics-listen)"
+            }
+            (io::ErrorKind::AddrInUse, _) => {
+                " (another process is using it; stop it or choose another address with --listen)"
+            }
+            (io::ErrorKind::PermissionDenied, _) => " (ports below 1024 need privileges; choose a higher port)",
+            (io::ErrorKind::AddrNotAvailable, _) => {
+                " (no network interface has this address; use 127.0.0.1 or 0.0.0.0)"
+            }
+            _ => "",
+        },
+        source,
+    })
+}
+
+/// Tells systemd about the service's state when it started it with `Type=notify`
+/// (`NOTIFY_SOCKET` is set); does nothing otherwise.
+fn notify_systemd(states: &[sd_notify::NotifyState<'_>]) {
+    if std::env::var_os("NOTIFY_SOCKET").is_none() {
+        return;
+    }
+    if let Err(err) = sd_notify::notify(states) {
+        tracing::warn!(%err, "cannot notify systemd");
     }
 }
 

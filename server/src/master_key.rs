@@ -48,6 +48,7 @@ pub struct OpenError;
 pub struct MasterKey {
     key: LessSafeKey,
     random: SystemRandom,
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -67,9 +68,28 @@ impl MasterKey {
         Self::from_bytes(&bytes).ok_or(MasterKeyError::BadVariable)
     }
 
+    /// The key the server would use, without creating a key file when there is none (for
+    /// backups and restores, which must not mint a key of their own).
+    pub fn existing(data_dir: &Path, from_env: Option<&SecretString>) -> Result<Option<Self>, MasterKeyError> {
+        let path = data_dir.join("master.key");
+        if from_env.is_none() && !path.exists() {
+            return Ok(None);
+        }
+        Self::load(data_dir, from_env).map(Some)
+    }
+
     fn from_bytes(bytes: &[u8]) -> Option<Self> {
         let key = UnboundKey::new(&AES_256_GCM, bytes).ok()?;
-        Some(Self { key: LessSafeKey::new(key), random: SystemRandom::new() })
+        // A hash of 32 random bytes reveals nothing of them; its start tells two keys apart.
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+        let fingerprint = hex::encode(&digest.as_ref()[..8]);
+        Some(Self { key: LessSafeKey::new(key), random: SystemRandom::new(), fingerprint })
+    }
+
+    /// The first 8 bytes of the key's SHA-256, in hex: names the key in backups and warnings
+    /// without revealing it.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// Encrypts `plaintext` for `context` (what it is and where it is stored).

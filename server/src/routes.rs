@@ -94,6 +94,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         // The built files under their content's version, kept by browsers for good (public, like
         // `/pkg/`).
         .merge(version.as_deref().map(|v| crate::assets::router(&pkg_dir, v)).unwrap_or_default())
+        .route_layer(middleware::from_fn(crate::metrics::note_route))
         // Static assets from the site root; anything else renders the 404 page.
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(limit, refuse_large_bodies))
@@ -104,6 +105,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     // limits sizes and rates itself (see `crate::inbox`).
     let hooks = Router::new()
         .route("/hooks/{token}", post(inbox::receive::receive_delivery))
+        .route_layer(middleware::from_fn(crate::metrics::note_route))
         .layer(DefaultBodyLimit::max(app::api::inboxes::MAX_BODY_BYTES))
         .with_state(state.clone());
 
@@ -127,6 +129,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %path, id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(crate::metrics::record_request))
 }
 
 /// Resolves the caller of a page request through the API (`GET /api/v1/auth/me` with the

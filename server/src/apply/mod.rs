@@ -108,6 +108,8 @@ pub fn spawn(progress: Arc<Progress>, ctx: RunContext) {
             if let Ok(mut conn) = ctx.pool.acquire().await {
                 let _ = apply_runs::set_state(&mut conn, ctx.run_id, RunState::Failed).await;
             }
+            metrics::counter!("signalbox_apply_runs_total", "kind" => ctx.kind.as_str(), "result" => "failed")
+                .increment(1);
         }
         progress.bump();
     });
@@ -180,6 +182,7 @@ async fn execute(progress: &Progress, ctx: Arc<RunContext>) -> Result<RunState, 
             }
             let positions: Vec<i64> = skipped.iter().map(|&s| rows[s].position).collect();
             apply_steps::skip(&ctx.pool, ctx.run_id, &positions).await?;
+            metrics::counter!("signalbox_apply_steps_total", "result" => "skipped").increment(positions.len() as u64);
         }
     }
     let outcome = if states.iter().all(|s| *s == StepState::Done) { RunState::Succeeded } else { RunState::Failed };
@@ -191,6 +194,8 @@ async fn execute(progress: &Progress, ctx: Arc<RunContext>) -> Result<RunState, 
         deployment_resources::keep_only(&mut tx, ctx.deployment_id, &keys(&ctx.desired)).await?;
     }
     tx.commit().await?;
+    metrics::counter!("signalbox_apply_runs_total", "kind" => ctx.kind.as_str(), "result" => outcome.as_str())
+        .increment(1);
     progress.bump();
     Ok(outcome)
 }

@@ -125,6 +125,7 @@ pub(super) async fn run(
         }
     };
     tx.commit().await?;
+    metrics::counter!("signalbox_apply_steps_total", "result" => if done { "done" } else { "failed" }).increment(1);
     Ok(done)
 }
 

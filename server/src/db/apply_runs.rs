@@ -123,10 +123,7 @@ pub struct NewRun<'a> {
 
 /// Inserts a running run.
 pub async fn insert(conn: &mut SqliteConnection, new: &NewRun<'_>) -> Result<i64, DbError> {
-    let kind = match new.kind {
-        RunKind::Apply => "apply",
-        RunKind::Destroy => "destroy",
-    };
+    let kind = new.kind.as_str();
     Ok(sqlx::query_scalar(
         "INSERT INTO apply_runs (deployment_id, kind, version, parameters, desired, plan, started_by) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",

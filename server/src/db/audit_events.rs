@@ -101,8 +101,12 @@ impl NewAuditEvent<'_> {
             };
             checkpoint.insert_chained(&mut tx).await?;
             tracing::info!(rows, head = %hash, checkpoint = %format!("{rows}:{hash}"), "audit chain checkpoint");
+            metrics::counter!("signalbox_audit_rows_total").increment(1);
         }
         tx.commit().await?;
+        // Counted once the savepoint is released: a caller's transaction that rolls back later
+        // still counts it, which only makes the figure an upper bound on rare failures.
+        metrics::counter!("signalbox_audit_rows_total").increment(1);
         Ok(id)
     }
 

@@ -21,6 +21,31 @@ pub struct SyncRow {
     pub fed_at: Option<DateTime<Utc>>,
 }
 
+/// How fresh one connection's inventory is, over the compartments it keeps synced.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Freshness {
+    /// The connection.
+    pub connection_id: i64,
+    /// The oldest last successful sync, if any compartment was ever synced.
+    pub oldest_synced_at: Option<DateTime<Utc>>,
+    /// Compartments whose last attempt failed.
+    pub failing: i64,
+}
+
+/// Every connection's [`Freshness`] over the compartments looked at since `since`, the ones the
+/// background sync keeps fresh (for `/metrics`). The compartment tree's row counts too: it is
+/// synced like a compartment.
+pub async fn freshness(pool: &SqlitePool, since: DateTime<Utc>) -> Result<Vec<Freshness>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT connection_id, min(synced_at) AS oldest_synced_at, \
+         count(*) FILTER (WHERE failed_at IS NOT NULL) AS failing \
+         FROM inventory_syncs WHERE viewed_at >= ?1 GROUP BY connection_id ORDER BY connection_id",
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The record of `compartment_id` through `connection_id`, if it was ever looked at.
 pub async fn find(pool: &SqlitePool, connection_id: i64, compartment_id: &str) -> Result<Option<SyncRow>, DbError> {
     Ok(sqlx::query_as(

@@ -24,6 +24,7 @@ pub mod sqlite;
 pub mod teams;
 pub mod template_versions;
 pub mod templates;
+pub mod upgrade;
 pub mod users;
 
 use sqlx::ConnectOptions;
@@ -93,9 +94,18 @@ pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx:
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// Opens (creating if missing) the database at `path` in WAL mode and applies pending migrations.
+/// Opens (creating if missing) the database at `path` in WAL mode and applies pending migrations
+/// (to an existing database through [`upgrade::upgrade`], which keeps a backup and never migrates
+/// the live file).
 pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
-    inspect_existing(path).await?;
+    open_with(path, &MIGRATOR).await
+}
+
+/// [`open`] with another set of migrations (tests of upgrades).
+pub async fn open_with(path: &Path, migrator: &sqlx::migrate::Migrator) -> Result<SqlitePool, OpenError> {
+    if inspect_existing(path).await? {
+        upgrade::upgrade(path, migrator).await?;
+    }
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -113,7 +123,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
         .connect_with(options)
         .await
         .map_err(|source| classify_open_error(path, source))?;
-    MIGRATOR
+    migrator
         .run(&pool)
         .await
         .map_err(|err| OpenError::Migrate { path: path.to_path_buf(), reason: explain_migrate_error(err) })?;
@@ -138,19 +148,20 @@ pub async fn open_read_only(path: &Path) -> Result<SqlitePool, OpenError> {
 }
 
 /// Looks at an existing file through a read-only connection, so that a file Signalbox must refuse
-/// is refused before anything (even the journal mode in its header) is changed.
-async fn inspect_existing(path: &Path) -> Result<(), OpenError> {
+/// is refused before anything (even the journal mode in its header) is changed. Whether the file
+/// existed.
+async fn inspect_existing(path: &Path) -> Result<bool, OpenError> {
     let exists = tokio::fs::try_exists(path)
         .await
         .map_err(|err| OpenError::Open { path: path.to_path_buf(), source: sqlx::Error::Io(err) })?;
     if !exists {
-        return Ok(());
+        return Ok(false);
     }
     let classify = |source| classify_open_error(path, source);
     let mut conn = SqliteConnectOptions::new().filename(path).read_only(true).connect().await.map_err(classify)?;
     let foreign = sqlite::has_foreign_tables(&mut conn).await.map_err(classify)?;
     conn.close().await.map_err(classify)?;
-    if foreign { Err(OpenError::Foreign(path.to_path_buf())) } else { Ok(()) }
+    if foreign { Err(OpenError::Foreign(path.to_path_buf())) } else { Ok(true) }
 }
 
 fn classify_open_error(path: &Path, source: sqlx::Error) -> OpenError {

@@ -115,3 +115,8 @@ pub async fn checked_compartments(pool: &SqlitePool) -> Result<Vec<(i64, i64, St
     .fetch_all(pool)
     .await?)
 }
+
+/// How many pipelines have each status, across every team (for `/metrics`).
+pub async fn count_by_status(pool: &SqlitePool) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(sqlx::query_as("SELECT status, count(*) FROM pipeline_health GROUP BY status").fetch_all(pool).await?)
+}

@@ -34,3 +34,33 @@ pub async fn ping(pool: &SqlitePool) -> Result<(), DbError> {
     sqlx::query("SELECT 1").execute(pool).await?;
     Ok(())
 }
+
+/// `PRAGMA integrity_check`'s findings; empty when the database is sound.
+#[tracing::instrument(skip_all)]
+pub async fn integrity_problems(pool: &SqlitePool) -> Result<Vec<String>, DbError> {
+    let lines: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(pool).await?;
+    Ok(lines.into_iter().filter(|line| line != "ok").collect())
+}
+
+/// Writes a consistent copy of the database to `path` (`VACUUM INTO`), while others read and
+/// write it: the copy is the database as of one transaction.
+#[tracing::instrument(skip_all)]
+pub async fn vacuum_into(pool: &SqlitePool, path: &std::path::Path) -> Result<(), DbError> {
+    sqlx::query("VACUUM INTO ?1").bind(path.to_string_lossy().into_owned()).execute(pool).await?;
+    Ok(())
+}
+
+/// The migrations applied, as (version, checksum), oldest first; none in a new, empty database.
+#[tracing::instrument(skip_all)]
+pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>)>, DbError> {
+    let table: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_optional(pool)
+            .await?;
+    if table.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await?)
+}

@@ -28,7 +28,7 @@ pub async fn receive_delivery(
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return too_large();
+        return counted("too_large", too_large());
     }
     let ip = client.0.and_then(|ip| ip.parse().ok()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let found = if well_formed(&token) {
@@ -36,7 +36,10 @@ pub async fn receive_delivery(
             Ok(found) => found,
             Err(err) => {
                 tracing::error!(error = %err, "cannot look up an inbox");
-                return answer(StatusCode::SERVICE_UNAVAILABLE, "The inbox cannot be reached right now; retry later.");
+                return counted(
+                    "unavailable",
+                    answer(StatusCode::SERVICE_UNAVAILABLE, "The inbox cannot be reached right now; retry later."),
+                );
             }
         }
     } else {
@@ -44,16 +47,16 @@ pub async fn receive_delivery(
     };
     let Some((inbox_id, team_id)) = found else {
         return if inboxes.allow_unknown(ip) {
-            answer(StatusCode::NOT_FOUND, "No inbox has this URL.")
+            counted("unknown_inbox", answer(StatusCode::NOT_FOUND, "No inbox has this URL."))
         } else {
-            busy()
+            counted("rate_limited", busy())
         };
     };
     if !inboxes.allow_inbox(inbox_id) {
-        return busy();
+        return counted("rate_limited", busy());
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return too_large();
+        return counted("too_large", too_large());
     };
     let listed = listed_headers(&headers);
     let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
@@ -81,7 +84,10 @@ pub async fn receive_delivery(
         Ok(id) => id,
         Err(err) => {
             tracing::error!(error = %err, inbox_id, "cannot store a delivery");
-            return answer(StatusCode::SERVICE_UNAVAILABLE, "The delivery cannot be stored right now; retry later.");
+            return counted(
+                "unavailable",
+                answer(StatusCode::SERVICE_UNAVAILABLE, "The delivery cannot be stored right now; retry later."),
+            );
         }
     };
     inboxes.announce();
@@ -94,7 +100,13 @@ pub async fn receive_delivery(
         let state = state.clone();
         tokio::spawn(async move { state.inboxes.confirm(&state.pool, id, &url).await });
     }
-    answer(StatusCode::OK, "Received.")
+    counted("accepted", answer(StatusCode::OK, "Received."))
+}
+
+/// Counts a delivery by what became of it (`signalbox_inbox_deliveries_total`).
+fn counted(result: &'static str, response: Response) -> Response {
+    metrics::counter!("signalbox_inbox_deliveries_total", "result" => result).increment(1);
+    response
 }
 
 /// The headers as stored: every header in order, credentials' values hidden.

@@ -31,6 +31,7 @@ use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// Response header with Oracle's id of the request, for support.
 pub const OPC_REQUEST_ID: HeaderName = HeaderName::from_static("opc-request-id");
@@ -395,6 +396,16 @@ impl OciClient {
             let repeat_safe = call.method != Method::POST || call.retry_token || err.status() == Some(429);
             repeat_safe && err.is_retryable()
         };
+        // One span per call (its attempts inside), carrying the request id OCI answered with, so a
+        // slow page can be followed into OCI's own logs.
+        let span = tracing::info_span!(
+            "oci_call",
+            service = call.operation.service.name(),
+            operation = call.operation.name,
+            request_id = %request_id,
+            opc_request_id = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
         let result = (|| {
             attempts += 1;
             self.attempt(&call, &url, retry_token.as_deref(), &request_id, sign_with)
@@ -404,9 +415,17 @@ impl OciClient {
         .when(may_retry)
         .adjust(|err: &OciError, delay: Option<Duration>| delay.map(|delay| honoured(delay, err.retry_after())))
         .notify(|err: &OciError, delay: Duration| {
+            metrics::counter!(
+                "signalbox_oci_retries_total",
+                "service" => call.operation.service.name(),
+                "operation" => call.operation.name,
+            )
+            .increment(1);
             tracing::warn!(operation = call.operation.name, error = %err, ?delay, "OCI call failed, retrying");
         })
+        .instrument(span.clone())
         .await;
+        span.record("attempts", attempts);
         result.map(|mut response| {
             response.attempts = attempts;
             if let Some((log, connection)) = self.writes.as_ref().filter(|_| call.method != Method::GET) {
@@ -481,15 +500,32 @@ impl OciClient {
         signed.map_err(|err| prepare(err.to_string()))?;
         let request = reqwest::Request::try_from(request).map_err(|err| prepare(err.to_string()))?;
 
-        let response = self.http.execute(request).await.map_err(|err| transport(operation, &err))?;
+        let started = Instant::now();
+        let answered = self.http.execute(request).await;
+        let status_label = answered.as_ref().map_or_else(|_| "error".to_owned(), |r| r.status().as_u16().to_string());
+        metrics::counter!(
+            "signalbox_oci_requests_total",
+            "service" => service.name(),
+            "operation" => operation,
+            "status" => status_label,
+        )
+        .increment(1);
+        metrics::histogram!("signalbox_oci_request_duration_seconds", "service" => service.name(), "operation" => operation)
+            .record(started.elapsed().as_secs_f64());
+        let response = answered.map_err(|err| transport(operation, &err))?;
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
+            metrics::counter!("signalbox_oci_throttles_total", "service" => service.name(), "operation" => operation)
+                .increment(1);
             self.pace.throttled(service);
         } else {
             self.pace.answered(service);
         }
         let header = |name: &HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let opc_request_id = header(&OPC_REQUEST_ID);
+        if let Some(id) = &opc_request_id {
+            tracing::Span::current().record("opc_request_id", id.as_str());
+        }
         let etag = header(&ETAG);
         let next_page = header(&OPC_NEXT_PAGE);
         let retry_after = header(&http::header::RETRY_AFTER).and_then(|v| v.trim().parse::<u64>().ok());

@@ -15,6 +15,7 @@ mod helpers;
 mod inboxes;
 mod inventory;
 mod openapi;
+mod operations;
 mod pages;
 mod pipeline_health;
 #[path = "../support/receiver.rs"]

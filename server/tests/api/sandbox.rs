@@ -31,9 +31,20 @@ async fn the_builtin_key_is_kept_in_the_data_directory() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let first = std::fs::read(&path).unwrap();
-    let again = server::Application::build(server::config::Config::for_tests(app.data_dir.path())).await.unwrap();
-    drop(again);
+    // A second server on a data directory in use is refused before it touches anything.
+    let refused = server::Application::build(server::config::Config::for_tests(app.data_dir.path())).await;
+    let err = refused.err().expect("a second server on the same data directory is refused").to_string();
+    assert!(err.contains("another Signalbox process is using it"), "{err}");
     assert!(std::fs::read(&path).unwrap() == first, "the key was not replaced");
+
+    let data_dir = tempfile::tempdir().unwrap();
+    let config = server::config::Config::for_tests(data_dir.path());
+    let key = data_dir.path().join("sandbox/api_key.pem");
+    let app = server::Application::build(config.clone()).await.unwrap();
+    let first = std::fs::read(&key).unwrap();
+    drop(app);
+    let _again = server::Application::build(config).await.expect("a stopped server's directory can be used again");
+    assert!(std::fs::read(&key).unwrap() == first, "the key is reused on the next start");
 }
 
 /// With persistence on, the sandbox's resources survive a restart of `signalbox serve`.
