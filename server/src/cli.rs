@@ -124,6 +124,13 @@ enum Command {
     /// keeping a copy of it from before; --check only says what would run (exit code 0 when
     /// nothing would, 2 when something would).
     Migrate(MigrateArgs),
+    /// Ask a server on this machine whether it is up (GET /healthz), for container health checks;
+    /// exit code 0 when it answers, 1 otherwise.
+    Healthcheck {
+        /// The server's --listen address (an unspecified address is asked on loopback).
+        #[arg(long, env = "SIGNALBOX_LISTEN", default_value = "127.0.0.1:3000")]
+        listen: SocketAddr,
+    },
     /// Print the shell completion script, for example `signalbox completions bash >
     /// /etc/bash_completion.d/signalbox`.
     Completions {
@@ -594,6 +601,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let session = open(&client).await?;
             crate::commands::audit::export(&session, &export).await
         })),
+        Command::Healthcheck { listen } => runtime.block_on(healthcheck(listen)),
         Command::Backup(args) => runtime.block_on(take_backup(args)),
         Command::Restore(args) => runtime.block_on(restore_backup(args)),
         Command::Migrate(args) => runtime.block_on(migrate(args)),
@@ -822,5 +830,30 @@ async fn migrate(args: MigrateArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => fail(err.to_string()),
+    }
+}
+
+/// `signalbox healthcheck`: one GET of /healthz, within a few seconds.
+async fn healthcheck(listen: SocketAddr) -> ExitCode {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let url = format!("http://{addr}/healthz");
+    let client = match reqwest::Client::builder().no_proxy().timeout(std::time::Duration::from_secs(4)).build() {
+        Ok(client) => client,
+        Err(err) => return fail(format!("cannot make an HTTP client: {err}")),
+    };
+    match client.get(&url).send().await {
+        Ok(response) if response.status().is_success() => {
+            println!("{url}: {}", response.status());
+            ExitCode::SUCCESS
+        }
+        Ok(response) => fail(format!("{url} answered {}", response.status())),
+        Err(err) => fail(format!("{url} did not answer: {err}")),
     }
 }

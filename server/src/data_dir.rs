@@ -8,9 +8,6 @@ use std::path::{Path, PathBuf};
 /// Name of the SQLite database file inside the data directory.
 pub const DATABASE_FILE: &str = "signalbox.db";
 
-/// Name of the lock file a running server holds in its data directory.
-const LOCK_FILE: &str = ".lock";
-
 /// A held lock on a data directory: one server (or restore) at a time. Released when dropped, and
 /// by the kernel when the process ends, however it ends.
 #[derive(Debug)]
@@ -56,23 +53,18 @@ impl DataDir {
     }
 
     /// Takes the directory's lock, or says that another process holds it (a server running on
-    /// it, or a restore in progress).
+    /// it, or a restore in progress). The lock is on the directory itself (`flock` of its open
+    /// descriptor), so it adds no file, and a crashed process cannot leave it behind.
     pub fn lock(&self) -> Result<DirLock, DataDirError> {
-        let path = self.path.join(LOCK_FILE);
         let fail = |reason: String| DataDirError { path: self.path.clone(), reason };
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|err| fail(format!("cannot open its lock file {} ({err})", path.display())))?;
+        let file = fs::File::open(&self.path).map_err(|err| fail(format!("cannot open it to lock it ({err})")))?;
         match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(DirLock { _file: file }),
             Err(rustix::io::Errno::WOULDBLOCK) => Err(fail(
                 "another Signalbox process is using it (a server, or a restore); stop it first, or choose another --data-dir"
                     .into(),
             )),
-            Err(err) => Err(fail(format!("cannot lock {} ({err})", path.display()))),
+            Err(err) => Err(fail(format!("cannot lock it ({err})"))),
         }
     }
 
