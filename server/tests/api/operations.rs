@@ -54,16 +54,18 @@ async fn exited(child: &mut Child, within: Duration) -> std::process::ExitStatus
     }
 }
 
+/// Sends `request` and answers its JSON.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 async fn log_in(client: &reqwest::Client, addr: SocketAddr) -> (String, i64) {
-    let me: Value = client
-        .post(format!("http://{addr}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": TEST_ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = json_of(
+        client
+            .post(format!("http://{addr}/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": TEST_ADMIN_PASSWORD})),
+    )
+    .await;
     (me["csrf_token"].as_str().unwrap().to_owned(), me["teams"][0]["team_id"].as_i64().unwrap())
 }
 
@@ -113,11 +115,9 @@ async fn the_binary_reports_readiness_and_metrics_and_stops_on_sigterm() {
     let api = |method: Method, path: &str| {
         client.request(method, format!("http://{}{path}", served.addr)).header("x-csrf-token", &csrf)
     };
-    let connections: Value =
-        api(Method::GET, &format!("/api/v1/teams/{team}/connections")).send().await.unwrap().json().await.unwrap();
+    let connections = json_of(api(Method::GET, &format!("/api/v1/teams/{team}/connections"))).await;
     let base = format!("/api/v1/teams/{team}/connections/{}", connections[0]["id"]);
-    let compartments: Value =
-        api(Method::GET, &format!("{base}/compartments")).send().await.unwrap().json().await.unwrap();
+    let compartments = json_of(api(Method::GET, &format!("{base}/compartments"))).await;
     let compartment = compartments[0]["id"].as_str().unwrap().to_owned();
     let created = api(Method::POST, &format!("{base}/topics"))
         .json(&json!({"compartment_id": compartment, "name": "metered-alerts"}))
@@ -130,14 +130,8 @@ async fn the_binary_reports_readiness_and_metrics_and_stops_on_sigterm() {
         api(Method::DELETE, &format!("{base}/topics/ocid1.onstopic.oc1.phx.doesnotexist")).send().await.unwrap();
     assert_eq!(missing.status(), 404, "{}", missing.text().await.unwrap());
     // An inbox delivery, and a knock on an inbox that does not exist.
-    let inbox: Value = api(Method::POST, &format!("/api/v1/teams/{team}/inboxes"))
-        .json(&json!({"name": "metered"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inbox =
+        json_of(api(Method::POST, &format!("/api/v1/teams/{team}/inboxes")).json(&json!({"name": "metered"}))).await;
     let hook = inbox["url"].as_str().unwrap().to_owned();
     let token = hook.rsplit('/').next().unwrap().to_owned();
     let delivered = client.post(&hook).header("x-oci-ns-messageid", "m-1").body("{}").send().await.unwrap();
