@@ -453,7 +453,7 @@ impl ServeArgs {
             // Read from the environment only, so it never shows in a process list.
             admin_password: std::env::var("SIGNALBOX_ADMIN_PASSWORD").ok().map(secrecy::SecretString::from),
             // Secrets come from the environment only: command lines are visible to every user.
-            master_key: std::env::var("SIGNALBOX_MASTER_KEY").ok().map(secrecy::SecretString::from),
+            master_key: master_key_from_env(),
             secure_cookies: self.secure_cookies,
             public_url: self.public_url,
             trusted_proxies: self.trusted_proxies,

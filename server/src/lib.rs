@@ -85,7 +85,7 @@ pub enum StartupError {
         /// What the operating system said.
         source: io::Error,
         /// What to do about it.
-        hint: &'static str,
+        hint: String,
     },
 }
 
@@ -160,11 +160,6 @@ impl Application {
         }));
         let router = routes::router(state.clone(), sessions);
         Ok(Self { listener, metrics_listener, router, state, _lock: lock })
-    }
-
-    /// The address `/metrics` is served on, when `--metrics-listen` was given.
-    pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics_listener.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     /// The address actually bound (the real port when the configured port was 0).
@@ -261,18 +256,17 @@ impl Application {
 async fn bind(addr: SocketAddr, flag: &'static str) -> Result<TcpListener, StartupError> {
     TcpListener::bind(addr).await.map_err(|source| StartupError::Listen {
         addr,
-        hint: match (source.kind(), flag) {
-            (io::ErrorKind::AddrInUse, "--metrics-listen") => {
-                " (another process is using it; stop it or choose another address with --metrics-listen)"
+        hint: match source.kind() {
+            io::ErrorKind::AddrInUse => {
+                format!(" (another process is using it; stop it or choose another address with {flag})")
             }
-            (io::ErrorKind::AddrInUse, _) => {
-                " (another process is using it; stop it or choose another address with --listen)"
+            io::ErrorKind::PermissionDenied => {
+                format!(" (ports below 1024 need privileges; choose a higher port with {flag})")
             }
-            (io::ErrorKind::PermissionDenied, _) => " (ports below 1024 need privileges; choose a higher port)",
-            (io::ErrorKind::AddrNotAvailable, _) => {
-                " (no network interface has this address; use 127.0.0.1 or 0.0.0.0)"
+            io::ErrorKind::AddrNotAvailable => {
+                " (no network interface has this address; use 127.0.0.1 or 0.0.0.0)".to_owned()
             }
-            _ => "",
+            _ => String::new(),
         },
         source,
     })

@@ -175,14 +175,8 @@ fn classify_open_error(path: &Path, source: sqlx::Error) -> OpenError {
 
 fn explain_migrate_error(err: MigrateError) -> String {
     match err {
-        MigrateError::VersionMissing(version) => format!(
-            "it was migrated by a newer Signalbox (migration {version} is unknown to this version); run that version or restore a backup"
-        ),
-        MigrateError::VersionMismatch(version) => {
-            format!(
-                "migration {version} differs from the one applied to this database; this build is inconsistent with the data"
-            )
-        }
+        MigrateError::VersionMissing(version) => upgrade::SchemaError::Newer(version).to_string(),
+        MigrateError::VersionMismatch(version) => upgrade::SchemaError::Changed(version).to_string(),
         MigrateError::Dirty(version) => {
             format!("migration {version} was interrupted earlier; restore a backup taken before the upgrade")
         }
