@@ -420,6 +420,13 @@ struct ServeArgs {
     /// How many scheduled backups to keep; older ones are removed.
     #[arg(long, env = "SIGNALBOX_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..))]
     backup_keep: u16,
+    /// Send traces (a span per request and per OCI call, with OCI's opc-request-id) to this
+    /// OpenTelemetry collector over OTLP/HTTP, such as http://127.0.0.1:4318 (/v1/traces is
+    /// added). Off when unset. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS,
+    /// OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER and OTEL_SDK_DISABLED work as in every
+    /// OpenTelemetry SDK.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "URL")]
+    otlp_endpoint: Option<String>,
 }
 
 /// A `--backup-every`: a duration of at least a minute, such as `6h`, `90m` or `1d`.
@@ -496,12 +503,22 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match command {
         Command::Serve(args) => {
+            let traces = match telemetry::TraceExport::from_settings(args.otlp_endpoint.as_deref()) {
+                Ok(traces) => traces,
+                Err(problem) => return fail(problem),
+            };
             let config = args.into_config(cli.log_format);
-            telemetry::init(config.log_format);
+            let installed = match telemetry::init(config.log_format, traces.as_ref().zip(Some(runtime.handle()))) {
+                Ok(installed) => installed,
+                Err(problem) => return fail(problem),
+            };
+            if let Some(traces) = &traces {
+                tracing::info!(url = %traces.traces_url, "exporting traces over OTLP/HTTP");
+            }
             for problem in crate::oci::region::learn_from_environment() {
                 tracing::warn!(%problem, "region metadata ignored");
             }
-            runtime.block_on(async move {
+            let code = runtime.block_on(async move {
                 let app = match Application::build(config).await {
                     Ok(app) => app,
                     Err(err) => return fail(err.to_string()),
@@ -510,7 +527,9 @@ pub fn run(cli: Cli) -> ExitCode {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(err) => fail(format!("server stopped with an error: {err}")),
                 }
-            })
+            });
+            installed.shutdown();
+            code
         }
         Command::Rules(RulesCommand::Ls { client, list }) => finish(runtime.block_on(async move {
             let session = open(&client).await?;
@@ -608,7 +627,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Audit(AuditCommand::Verify(args)) => runtime.block_on(verify_audit(args)),
         Command::Audit(AuditCommand::Prune(args)) => runtime.block_on(prune_audit(args)),
         Command::Sandbox(args) => {
-            telemetry::init(cli.log_format);
+            telemetry::init_logs(cli.log_format);
             runtime.block_on(async move {
                 let egress = crate::egress::EgressPolicy::with_loopback(args.allow_egress);
                 match standalone::serve(

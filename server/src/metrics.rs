@@ -133,13 +133,16 @@ pub async fn record_request(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Route-level middleware: tells [`record_request`] which route template matched.
+/// Route-level middleware: tells [`record_request`] and the request's span which route template
+/// matched. Only requests from outside carry the slot: the API calls a page makes in-process while
+/// it renders pass through here too, and must not rename the page's request.
 pub async fn note_route(request: Request, next: Next) -> Response {
     if let (Some(slot), Some(matched)) =
         (request.extensions().get::<RouteSlot>(), request.extensions().get::<MatchedPath>())
         && let Ok(mut route) = slot.0.lock()
     {
         *route = Some(matched.as_str().to_owned());
+        crate::telemetry::note_route(request.method(), matched.as_str());
     }
     next.run(request).await
 }

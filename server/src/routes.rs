@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::headers;
 use crate::inbox;
 use crate::state::AppState;
-use app::api::{InProcessApi, RenderCache};
+use app::api::{InProcessApi, RenderCache, RenderSpan};
 use app::components::Visitor;
 use app::{App, AssetRoot, shell};
 use axum::Router;
@@ -60,6 +60,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let render_context = move || {
         provide_context(in_process.clone());
         provide_context(RenderCache::default());
+        provide_context(RenderSpan(tracing::Span::current()));
         if let Some(root) = &asset_root {
             provide_context(AssetRoot(root.clone()));
         }
@@ -109,25 +110,21 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .layer(DefaultBodyLimit::max(app::api::inboxes::MAX_BODY_BYTES))
         .with_state(state.clone());
 
+    let trusted_proxies = std::sync::Arc::new(state.config.trusted_proxies.clone());
     Router::new()
         // The embedded OCI sandbox: OCI's wire format, signatures and limits, not Signalbox's.
         .nest_service(SANDBOX_PATH, state.builtin.host.router())
         .merge(hooks)
         .merge(app)
         .layer(middleware::from_fn(headers::add_security_headers))
-        .layer(middleware::from_fn_with_state(
-            std::sync::Arc::new(state.config.trusted_proxies.clone()),
-            crate::auth::identify_client,
-        ))
+        .layer(middleware::from_fn_with_state(trusted_proxies.clone(), crate::auth::identify_client))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            // An inbox's token is its credential: it stays out of the log.
-            let path = request.uri().path();
-            let path = if path.starts_with("/hooks/") { "/hooks/{token}" } else { path };
-            tracing::info_span!("request", method = %request.method(), path = %path, id)
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(move |request: &Request| crate::telemetry::request_span(request, &trusted_proxies))
+                .on_response(crate::telemetry::note_response),
+        )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(middleware::from_fn(crate::metrics::record_request))
 }

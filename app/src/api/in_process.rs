@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
+use tracing::Instrument;
 
 /// Largest API response the renderer will read into memory.
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -45,13 +46,22 @@ impl RenderCache {
     }
 }
 
-/// What an in-process call needs from the page being rendered: the router, the visitor's cookie
-/// and the render's answers so far.
+/// The span of the page request being rendered, placed in the rendering context by the server.
+///
+/// Leptos runs a page's loaders as tasks of their own, outside the request's span; their API calls
+/// (and the queries and OCI calls those make) run inside this one again, so a slow page can be
+/// followed into the calls that made it slow.
+#[derive(Clone)]
+pub struct RenderSpan(pub tracing::Span);
+
+/// What an in-process call needs from the page being rendered: the router, the visitor's cookie,
+/// the render's answers so far and its span.
 #[derive(Clone)]
 struct Caller {
     api: Option<InProcessApi>,
     cookie: Option<HeaderValue>,
     cache: Option<RenderCache>,
+    span: Option<tracing::Span>,
 }
 
 tokio::task_local! {
@@ -66,6 +76,7 @@ impl Caller {
             api: use_context::<InProcessApi>(),
             cookie: use_context::<http::request::Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned()),
             cache: use_context::<RenderCache>(),
+            span: use_context::<RenderSpan>().map(|span| span.0),
         })
     }
 }
@@ -88,7 +99,7 @@ pub fn as_visitor<F: Future>(
     cookie: Option<HeaderValue>,
     future: F,
 ) -> impl Future<Output = F::Output> {
-    BOUND.scope(Caller { api: Some(api), cookie, cache: None }, future)
+    BOUND.scope(Caller { api: Some(api), cookie, cache: None, span: None }, future)
 }
 
 pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
@@ -103,7 +114,7 @@ pub(super) async fn send(outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError>
 }
 
 async fn call(caller: Caller, outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiError> {
-    let Caller { api, cookie, .. } = caller;
+    let Caller { api, cookie, span, .. } = caller;
     let Some(InProcessApi(router)) = api else {
         return Err(ApiError::network("the API router is not available while rendering this page"));
     };
@@ -123,7 +134,12 @@ async fn call(caller: Caller, outgoing: Outgoing) -> Result<(u16, Vec<u8>), ApiE
         None => Body::empty(),
     };
     let request = request.body(body).map_err(ApiError::network)?;
-    let response = router.oneshot(request).await.map_err(ApiError::network)?;
+    let answering = router.oneshot(request);
+    let response = match span {
+        Some(span) => answering.instrument(span).await,
+        None => answering.await,
+    }
+    .map_err(ApiError::network)?;
     let status = response.status().as_u16();
     let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES).await.map_err(ApiError::network)?;
     Ok((status, body.to_vec()))

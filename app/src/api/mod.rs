@@ -29,7 +29,7 @@ mod in_process;
 
 pub use error::{ApiError, CloudFailure, ErrorBody, ErrorCode};
 #[cfg(feature = "ssr")]
-pub use in_process::{InProcessApi, RenderCache, as_visitor};
+pub use in_process::{InProcessApi, RenderCache, RenderSpan, as_visitor};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -125,12 +125,19 @@ pub async fn tail(session: &Session, args: &TailArgs, output: Output) -> Result<
     if !args.follow {
         return Ok(());
     }
+    // One listener for the whole follow: a Ctrl-C that came while a look was on its way would be
+    // lost to a listener made anew for each wait, and the follow would never end.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
-        tokio::select! {
-            () = tokio::time::sleep(FOLLOW_EVERY) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-        }
-        let page = session.call(app::api::audit::list_audit(&filter, None)).await?;
+        let look = async {
+            tokio::time::sleep(FOLLOW_EVERY).await;
+            session.call(app::api::audit::list_audit(&filter, None)).await
+        };
+        let page = tokio::select! {
+            page = look => page?,
+            _ = &mut interrupted => return Ok(()),
+        };
         let mut fresh: Vec<&AuditEntry> = page.entries.iter().filter(|e| e.id > newest).collect();
         fresh.reverse();
         for entry in fresh {

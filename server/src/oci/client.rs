@@ -405,6 +405,15 @@ impl OciClient {
             request_id = %request_id,
             opc_request_id = tracing::field::Empty,
             attempts = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
+        crate::telemetry::name_span(
+            &span,
+            || format!("{} {}", call.operation.service.name(), call.operation.name),
+            "client",
         );
         let result = (|| {
             attempts += 1;
@@ -426,6 +435,12 @@ impl OciClient {
         .instrument(span.clone())
         .await;
         span.record("attempts", attempts);
+        if let Err(err) = &result {
+            if let Some(status) = err.status() {
+                span.record("http.response.status_code", i64::from(status));
+            }
+            crate::telemetry::fail_span(&span);
+        }
         result.map(|mut response| {
             response.attempts = attempts;
             if let Some((log, connection)) = self.writes.as_ref().filter(|_| call.method != Method::GET) {

@@ -27,3 +27,4 @@ mod subscriptions;
 mod system;
 mod templates;
 mod topics;
+mod traces;

@@ -12,15 +12,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// A free loopback port (bound and released: the binary binds it right after).
-fn free_addr() -> SocketAddr {
+pub(crate) fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
 /// `signalbox serve` as a child process.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-    metrics: SocketAddr,
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Drop for Served {
@@ -30,20 +29,20 @@ impl Drop for Served {
     }
 }
 
-fn signalbox() -> Command {
+pub(crate) fn signalbox() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_signalbox"));
     command.env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test").env_remove("SIGNALBOX_MASTER_KEY");
     command
 }
 
 /// Sends SIGTERM, as systemd and container runtimes stop a service.
-fn terminate(child: &Child) {
+pub(crate) fn terminate(child: &Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
 }
 
 /// Waits for the child to exit (at most `within`) and answers its exit status.
-async fn exited(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+pub(crate) async fn exited(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     let start = std::time::Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -55,11 +54,11 @@ async fn exited(child: &mut Child, within: Duration) -> std::process::ExitStatus
 }
 
 /// Sends `request` and answers its JSON.
-async fn json_of(request: reqwest::RequestBuilder) -> Value {
+pub(crate) async fn json_of(request: reqwest::RequestBuilder) -> Value {
     request.send().await.unwrap().json().await.unwrap()
 }
 
-async fn log_in(client: &reqwest::Client, addr: SocketAddr) -> (String, i64) {
+pub(crate) async fn log_in(client: &reqwest::Client, addr: SocketAddr) -> (String, i64) {
     let me = json_of(
         client
             .post(format!("http://{addr}/api/v1/auth/login"))
@@ -100,7 +99,7 @@ async fn the_binary_reports_readiness_and_metrics_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut served = Served { child, addr, metrics };
+    let mut served = Served { child, addr };
 
     let mut datagram = vec![0u8; 512];
     let n = notify.recv(&mut datagram).expect("the server notifies systemd when it is ready");
@@ -140,7 +139,7 @@ async fn the_binary_reports_readiness_and_metrics_and_stops_on_sigterm() {
         client.post(format!("http://{}/hooks/{}", served.addr, "x".repeat(token.len()))).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
 
-    let scrape = || async { client.get(format!("http://{}/metrics", served.metrics)).send().await.unwrap() };
+    let scrape = || async { client.get(format!("http://{}/metrics", metrics)).send().await.unwrap() };
     let answer = scrape().await;
     assert_eq!(answer.status(), 200);
     assert!(answer.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
@@ -181,14 +180,13 @@ async fn the_binary_reports_readiness_and_metrics_and_stops_on_sigterm() {
     // The metrics address answers GET and HEAD of /metrics only; the console's never answers it,
     // whoever asks, with whatever method.
     for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
-        let refused =
-            client.request(method.clone(), format!("http://{}/metrics", served.metrics)).send().await.unwrap();
+        let refused = client.request(method.clone(), format!("http://{}/metrics", metrics)).send().await.unwrap();
         assert_eq!(refused.status(), 405, "{method} /metrics on the metrics address");
     }
-    let head = client.head(format!("http://{}/metrics", served.metrics)).send().await.unwrap();
+    let head = client.head(format!("http://{}/metrics", metrics)).send().await.unwrap();
     assert_eq!(head.status(), 200);
     for path in ["/", "/healthz", "/api/v1/system", "/metrics/", "/metrics?x=1"] {
-        let status = client.get(format!("http://{}{path}", served.metrics)).send().await.unwrap().status();
+        let status = client.get(format!("http://{}{path}", metrics)).send().await.unwrap().status();
         assert_eq!(status == 200, path == "/metrics?x=1", "{path} on the metrics address: {status}");
     }
     let anonymous = reqwest::Client::builder().no_proxy().build().unwrap();
