@@ -9,11 +9,14 @@
    end2end/bench/tti.mjs), then server-rendered throughput of `/rules` at 16 connections for 10 s
    with wrk, beside a static file of exactly the page's size served by the same server (the
    anchor), alternated twice; then RSS again.
+4. What exporting traces costs: `/rules` throughput on the same data directory, restarted without
+   and with `--otlp-endpoint` (a loopback collector that drops what it gets), alternated twice.
 
 Usage: bench_serving.py BINARY SITE_ROOT  (run by .ci/bench-serving, with the oci SDK importable)
 Prints a table and writes target/bench/serving.json.
 """
 
+import http.server
 import json
 import os
 import re
@@ -23,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import oci
@@ -41,11 +45,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(data_dir, site, port):
+def start(data_dir, site, port, extra=()):
     env = dict(os.environ, SIGNALBOX_ADMIN_PASSWORD=password, SIGNALBOX_LOG="warn")
+    for name in ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]:
+        env.pop(name, None)
     started = time.perf_counter()
     process = subprocess.Popen(
-        [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir, "--site-root", site],
+        [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir, "--site-root", site, *extra],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     while True:
@@ -165,6 +171,43 @@ results["page_rps"] = max(page_rates)
 results["static_rps"] = max(static_rates)
 results["rss_after_pages_mb"] = rss_mb(process)
 stop(process)
+
+
+# 4: what exporting traces costs. The same data directory served again without and with
+# --otlp-endpoint (a loopback collector that reads and drops what it is sent), alternated twice;
+# the collector shares the two cores, so the cost is an upper bound.
+class Collector(http.server.BaseHTTPRequestHandler):
+    exports = 0
+    received = 0
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        Collector.exports += 1
+        Collector.received += len(body)
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+threading.Thread(target=collector.serve_forever, daemon=True).start()
+plain_rates, traced_rates = [], []
+for _ in range(2):
+    for traced, rates in [(False, plain_rates), (True, traced_rates)]:
+        extra = ["--otlp-endpoint", f"http://127.0.0.1:{collector.server_address[1]}"] if traced else []
+        process, _ = start(data_dir, site, port, extra)
+        session.get(base + page_path).raise_for_status()
+        rates.append(wrk(page_path, True))
+        stop(process)
+collector.shutdown()
+results["page_rps_untraced"] = max(plain_rates)
+results["page_rps_traced"] = max(traced_rates)
+results["trace_exports"] = Collector.exports
+results["trace_bytes"] = Collector.received
 shutil.rmtree(data_dir)
 shutil.rmtree(site)
 
@@ -179,6 +222,10 @@ print(f"{'static file of the same size (anchor, best of 2)':<58} {results['stati
 ratio = results["page_rps"] / results["static_rps"]
 print(f"{'page / static':<58} {ratio:>9.2f}x  (goal >= 0.5x)")
 print(f"{'RSS after the page runs':<58} {results['rss_after_pages_mb']:>9.1f} MB")
+print(f"{'/rules after a restart, traces off (best of 2)':<58} {results['page_rps_untraced']:>9.0f} req/s")
+print(f"{'/rules after a restart, traces exported (best of 2)':<58} {results['page_rps_traced']:>9.0f} req/s")
+cost = 1 - results["page_rps_traced"] / results["page_rps_untraced"]
+print(f"{'cost of exporting traces':<58} {cost * 100:>8.0f} %  ({results['trace_exports']} exports, {results['trace_bytes'] / 1e6:.1f} MB)")
 os.makedirs(os.path.join(root, "target", "bench"), exist_ok=True)
 with open(os.path.join(root, "target", "bench", "serving.json"), "w") as out:
     json.dump(results, out, indent=2)
