@@ -37,6 +37,10 @@ use std::time::Duration;
 /// The migrations in `migrations/`, embedded at compile time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
+/// Their PostgreSQL twins in `migrations-postgres/`, one for each, with the same version and name
+/// (see its README.md); a test holds the two schemas to the same tables, columns and behaviour.
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations-postgres");
+
 /// SQLite's result code for "file is not a database".
 const SQLITE_NOTADB: &str = "26";
 

@@ -18,6 +18,9 @@ mod openapi;
 mod operations;
 mod pages;
 mod pipeline_health;
+mod postgres_schema;
+#[path = "../support/postgres.rs"]
+mod postgres_support;
 #[path = "../support/receiver.rs"]
 mod receiver;
 mod rules;

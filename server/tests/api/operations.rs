@@ -31,7 +31,11 @@ impl Drop for Served {
 
 pub(crate) fn signalbox() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_signalbox"));
-    command.env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test").env_remove("SIGNALBOX_MASTER_KEY");
+    command
+        .env("XDG_CONFIG_HOME", "/nonexistent/signalbox-test")
+        .env_remove("SIGNALBOX_MASTER_KEY")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
     command
 }
 

@@ -15,7 +15,9 @@ pub fn signalbox(args: &[&str]) -> Command {
         .env_remove("SIGNALBOX_LISTEN")
         .env_remove("SIGNALBOX_DATA_DIR")
         .env_remove("SIGNALBOX_ADMIN_PASSWORD")
-        .env_remove("SIGNALBOX_MASTER_KEY");
+        .env_remove("SIGNALBOX_MASTER_KEY")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
     command
 }
 
