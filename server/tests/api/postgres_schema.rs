@@ -3,7 +3,7 @@
 //! PostgreSQL), hold the same tables, columns, types, keys, indexes and triggers, and behave
 //! alike where the application relies on the database (names unique whatever their case, new
 //! teams' sandbox connection, sealed audit rows, immutable template versions, one unfinished run,
-//! the full-text index, the time format).
+//! the full-text index, the time format), and take one query text with numbered parameters.
 
 use crate::postgres_support;
 use server::db::{MIGRATOR, POSTGRES_MIGRATOR};
@@ -156,8 +156,8 @@ async fn check_behaviour<DB: sqlx::Database>(pool: &sqlx::Pool<DB>, backend: &st
 where
     for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    String: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
-    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+    String: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB>,
+    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     let mut seen = BTreeMap::new();
@@ -212,6 +212,18 @@ where
         "INSERT INTO apply_runs (deployment_id, kind, version, desired, plan) VALUES (1, 'apply', 1, '{}', '{}')";
     run(second_run).await.unwrap();
     seen.insert("a second unfinished run", refused(run(second_run).await));
+
+    // One query text for both: numbered parameters, bound by number on SQLite too (in any order).
+    let found: i64 = sqlx::query_scalar::<DB, i64>(
+        "SELECT count(*) FROM users WHERE is_site_admin = $2 AND username = $1 AND display_name = $3",
+    )
+    .bind("ADA".to_owned())
+    .bind(0_i64)
+    .bind(String::new())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    seen.insert("numbered parameters out of order", found.to_string());
     seen
 }
 
@@ -259,6 +271,7 @@ async fn the_postgres_schema_matches_sqlite_and_behaves_alike() {
     assert_eq!(on_sqlite["the time format"], "9999-99-99T99:99:99.999Z");
     assert_eq!(on_sqlite["a sealed audit row updated"], "refused");
     assert_eq!(on_sqlite["a second unfinished run"], "refused: unique");
+    assert_eq!(on_sqlite["numbered parameters out of order"], "1");
 
     // The full-text index follows every new row on both (each in its own dialect).
     let lite_hits: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_search WHERE audit_search MATCH 'orders'")
