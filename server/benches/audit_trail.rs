@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 use server::Application;
 use server::audit::chain::Content;
 use server::config::{Config, TEST_ADMIN_PASSWORD};
+use server::db::Pool;
 use server::db::audit_events;
 use server::db::audit_query::{self, Selection, search_query};
-use sqlx::SqlitePool;
 use std::time::{Duration, Instant};
 
 const ROWS: i64 = 1_000_000;
@@ -141,7 +141,7 @@ async fn main() {
 }
 
 /// A year of changes, oldest first, sealed into one chain.
-async fn seed(pool: &SqlitePool) {
+async fn seed(pool: &Pool) {
     let now = chrono::Utc::now();
     let step = 365.0 * 24.0 * 3600.0 / ROWS as f64;
     let mut tx = pool.begin().await.expect("transaction");
@@ -195,7 +195,7 @@ async fn seed(pool: &SqlitePool) {
         audit_events::insert(&mut tx, &content, &prev, &hash).await.expect("insert");
         prev = hash;
     }
-    sqlx::query("UPDATE audit_chain SET rows = ?1, last_id = ?1, last_hash = ?2 WHERE id = 1")
+    sqlx::query("UPDATE audit_chain SET rows = $1, last_id = $1, last_hash = $2 WHERE id = 1")
         .bind(ROWS)
         .bind(&prev)
         .execute(&mut *tx)
@@ -228,7 +228,7 @@ impl Like {
     }
 }
 
-async fn time(pool: &SqlitePool, selection: &Selection, samples: usize) -> (Duration, Duration, usize) {
+async fn time(pool: &Pool, selection: &Selection, samples: usize) -> (Duration, Duration, usize) {
     let mut times = Vec::new();
     let mut rows = 0;
     for _ in 0..samples + 3 {
@@ -240,10 +240,10 @@ async fn time(pool: &SqlitePool, selection: &Selection, samples: usize) -> (Dura
     percentiles(times, rows)
 }
 
-async fn time_like(pool: &SqlitePool, like: &Like, samples: usize) -> (Duration, Duration, usize) {
-    let action = if like.action.is_some() { " AND e.action = ?2" } else { "" };
+async fn time_like(pool: &Pool, like: &Like, samples: usize) -> (Duration, Duration, usize) {
+    let action = if like.action.is_some() { " AND e.action = $2" } else { "" };
     let sql = format!(
-        "SELECT e.id FROM audit_events e WHERE e.team_id IN (1){action} AND (e.actor_name LIKE ?1 OR e.action LIKE ?1 OR e.target_kind LIKE ?1 OR e.target_id LIKE ?1 OR e.target_name LIKE ?1 OR e.compartment_id LIKE ?1 OR e.detail LIKE ?1 OR e.before_json LIKE ?1 OR e.after_json LIKE ?1 OR e.opc_request_id LIKE ?1) ORDER BY e.id DESC LIMIT 50"
+        "SELECT e.id FROM audit_events e WHERE e.team_id IN (1){action} AND (e.actor_name LIKE $1 OR e.action LIKE $1 OR e.target_kind LIKE $1 OR e.target_id LIKE $1 OR e.target_name LIKE $1 OR e.compartment_id LIKE $1 OR e.detail LIKE $1 OR e.before_json LIKE $1 OR e.after_json LIKE $1 OR e.opc_request_id LIKE $1) ORDER BY e.id DESC LIMIT 50"
     );
     let mut times = Vec::new();
     let mut rows = 0;

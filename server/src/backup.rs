@@ -176,7 +176,7 @@ pub async fn take(data_dir: &Path, to: &Path, env_key: Option<&SecretString>) ->
 }
 
 /// The schema version and audit head of a database copy.
-async fn describe(pool: &sqlx::SqlitePool) -> Result<(i64, db::audit_events::Head), BackupError> {
+async fn describe(pool: &crate::db::Pool) -> Result<(i64, db::audit_events::Head), BackupError> {
     let problems = sqlite::integrity_problems(pool).await.map_err(BackupError::database("check the copy"))?;
     if let Some(problem) = problems.first() {
         return Err(BackupError::Refused(format!("the copy failed SQLite's integrity check: {problem}")));
@@ -335,7 +335,7 @@ fn read_manifest(staging: &Path) -> Result<Manifest, BackupError> {
 }
 
 /// A restored database's checks: integrity, and for the main one, schema and audit chain.
-async fn check(pool: &sqlx::SqlitePool, name: &str, manifest: &Manifest) -> Result<(), BackupError> {
+async fn check(pool: &crate::db::Pool, name: &str, manifest: &Manifest) -> Result<(), BackupError> {
     let problems = sqlite::integrity_problems(pool).await.map_err(BackupError::database(format!("check {name}")))?;
     if let Some(problem) = problems.first() {
         return Err(BackupError::Refused(format!("{name} in the backup fails SQLite's integrity check: {problem}")));

@@ -36,10 +36,10 @@ pub mod sandbox;
 pub mod state;
 pub mod telemetry;
 
+use crate::db::Pool;
 use config::Config;
 use data_dir::{DataDir, DataDirError};
 use leptos::config::{Env, LeptosOptions};
-use sqlx::SqlitePool;
 use state::{App, AppState};
 use std::future::Future;
 use std::io;
@@ -71,9 +71,6 @@ pub enum StartupError {
     /// Apply runs left by the last stop cannot be marked interrupted.
     #[error("cannot mark interrupted apply runs: {0}")]
     Apply(db::DbError),
-    /// The session store cannot be prepared.
-    #[error("cannot prepare the session store: {0}")]
-    Sessions(String),
     /// The sandbox's saved state cannot be used.
     #[error(transparent)]
     SandboxState(#[from] sandbox::persist::PersistError),
@@ -117,8 +114,7 @@ impl Application {
         // After the database: a data directory refused for its database gets no key file either.
         let master_key = master_key::MasterKey::load(data_dir.path(), config.master_key.as_ref())?;
         auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await?;
-        let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
-        sessions.migrate().await.map_err(|err| StartupError::Sessions(err.to_string()))?;
+        let sessions = auth::sessions::Store::new(pool.clone());
         let local = listener.local_addr().unwrap_or(config.listen);
         let leptos_options = leptos_options(&config, local);
         let sandbox_base = sandbox_url(local);
@@ -168,7 +164,7 @@ impl Application {
     }
 
     /// The database pool, for tests that check side effects.
-    pub fn pool(&self) -> SqlitePool {
+    pub fn pool(&self) -> Pool {
         self.state.pool.clone()
     }
 
@@ -189,6 +185,7 @@ impl Application {
         tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let upkeep = tokio::spawn(audit::keep_search_merged(self.state.pool.clone()));
+        let sweep = tokio::spawn(auth::sessions::keep_swept(self.state.sessions.clone()));
         let drift = tokio::spawn(apply::drift::check_periodically(self.state.clone()));
         let health = tokio::spawn(pipelines::health::check_periodically(self.state.clone()));
         let inventory = tokio::spawn(inventory::keep_synced(self.state.clone()));
@@ -235,6 +232,7 @@ impl Application {
             }
         };
         upkeep.abort();
+        sweep.abort();
         drift.abort();
         health.abort();
         inventory.abort();

@@ -2,6 +2,7 @@
 //! around them.
 
 use crate::api::{self, health};
+use crate::auth::sessions::Store as SessionStore;
 use crate::auth::{SESSION_COOKIE, access};
 use crate::builtin::SANDBOX_PATH;
 use crate::error::AppError;
@@ -27,7 +28,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// The app's routes as Leptos lists them, generated once per process.
 ///
@@ -39,7 +39,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 static ROUTE_LIST: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
 /// Builds the complete router for `state`.
-pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+pub fn router(state: AppState, sessions: SessionStore) -> Router {
     let (api_routes, _doc) = api::router();
     // Sessions and access control wrap the API router itself, so calls made in-process while
     // rendering a page pass through exactly the same checks as calls from a browser.

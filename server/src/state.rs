@@ -4,11 +4,11 @@ use crate::auth::throttle::Throttle;
 use crate::builtin::Builtin;
 use crate::config::Config;
 use crate::data_dir::DataDir;
+use crate::db::Pool;
 use crate::master_key::MasterKey;
 use axum::extract::{FromRef, FromRequestParts, State};
 use chrono::{DateTime, Utc};
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ pub struct App {
     /// The data directory, already proven writable.
     pub data_dir: DataDir,
     /// The SQLite connection pool.
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// Options the Leptos renderer needs (site root, output name).
     pub leptos_options: LeptosOptions,
     /// The embedded OCI sandbox and the built-in connection's client.
@@ -42,7 +42,7 @@ pub struct App {
     /// The webhook inboxes' receiver: rate limits, live announcements, confirmations.
     pub inboxes: crate::inbox::Inboxes,
     /// The session store, for re-checking a session that holds a live stream open.
-    pub sessions: tower_sessions_sqlx_store::SqliteStore,
+    pub sessions: crate::auth::sessions::Store,
     /// Turns true when the server starts stopping: live streams end, so the drain is not held up.
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Which inventory syncs are running.

@@ -276,12 +276,7 @@ async fn audit_self(state: &AppState, caller: &Caller, action: &str, detail: Opt
 }
 
 /// Appends an audit row about the caller's own account.
-async fn audit_in(
-    conn: &mut sqlx::SqliteConnection,
-    caller: &Caller,
-    action: &str,
-    detail: Option<&str>,
-) -> ApiResult<()> {
+async fn audit_in(conn: &mut crate::db::Conn, caller: &Caller, action: &str, detail: Option<&str>) -> ApiResult<()> {
     NewAuditEvent { detail, ..caller.audit(action, "user", caller.user.id.to_string(), &caller.user.username) }
         .append(conn)
         .await?;

@@ -104,7 +104,7 @@ pub async fn revoke_token(
 /// Revokes the live tokens of `user_id` (in `team_id` only, when given) inside the transaction of
 /// the change that ends them, with one audit row each saying why.
 pub(super) async fn revoke_because(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::db::Conn,
     caller: &Caller,
     user_id: i64,
     team_id: Option<i64>,

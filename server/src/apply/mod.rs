@@ -20,13 +20,13 @@ pub mod planning;
 pub mod start;
 mod step;
 
+use crate::db::Pool;
 use crate::db::apply_steps::StepRow;
 use crate::db::{DbError, apply_runs, apply_steps, deployment_resources, deployments};
 use crate::oci::client::{OciClient, new_retry_token};
 use app::api::deployments::{RunKind, RunState, StepState};
 use app::template::Desired;
 use app::template::plan::ResourceKind;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -70,7 +70,7 @@ impl Progress {
 /// What every step of a run needs.
 pub struct RunContext {
     /// The database.
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// The connection's client.
     pub client: OciClient,
     /// Run.
@@ -116,7 +116,7 @@ pub fn spawn(progress: Arc<Progress>, ctx: RunContext) {
 }
 
 /// Marks the runs a stopped process left running as interrupted (at start, before serving).
-pub async fn interrupt_running(pool: &SqlitePool) -> Result<(), DbError> {
+pub async fn interrupt_running(pool: &Pool) -> Result<(), DbError> {
     let interrupted = apply_runs::interrupt_running(pool).await?;
     if interrupted > 0 {
         tracing::warn!(

@@ -35,12 +35,7 @@ pub struct Starting<'a> {
 
 impl Starting<'_> {
     /// Writes the run, its steps and its audit row in `tx`; answers the run's id.
-    pub async fn record(
-        &self,
-        tx: &mut sqlx::SqliteConnection,
-        target: &Target,
-        planned: &Planned,
-    ) -> Result<i64, AppError> {
+    pub async fn record(&self, tx: &mut crate::db::Conn, target: &Target, planned: &Planned) -> Result<i64, AppError> {
         let desired = serde_json::to_string(&planned.desired).map_err(|e| AppError::Internal(e.into()))?;
         let plan = serde_json::to_string(&planned.review.plan).map_err(|e| AppError::Internal(e.into()))?;
         let parameters = parameters_json(&target.parameters);

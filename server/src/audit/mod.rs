@@ -8,9 +8,9 @@
 pub mod chain;
 pub mod change;
 
+use crate::db::Pool;
 use crate::db::{DbError, audit_events};
 use chain::Verification;
-use sqlx::SqlitePool;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -26,7 +26,7 @@ pub struct ChainCheck(Mutex<Option<(Instant, Verification)>>);
 
 impl ChainCheck {
     /// The state of the chain now.
-    pub async fn check(&self, pool: &SqlitePool) -> Result<Verification, DbError> {
+    pub async fn check(&self, pool: &Pool) -> Result<Verification, DbError> {
         // One check at a time: visitors arriving meanwhile wait for it and share it.
         let mut last = self.0.lock().await;
         let outcome = match last.as_ref() {
@@ -48,7 +48,7 @@ impl ChainCheck {
 /// Seals rows written before the chain existed, indexes the words of rows written before the
 /// compound-word index existed, and logs the chain's head, so the log holds a
 /// checkpoint from every start.
-pub async fn open_chain(pool: &SqlitePool) -> Result<(), DbError> {
+pub async fn open_chain(pool: &Pool) -> Result<(), DbError> {
     let sealed = audit_events::seal_unhashed(pool).await?;
     let worded = crate::db::audit_words::index_backlog(pool).await?;
     if worded > 0 {
@@ -70,7 +70,7 @@ const SEARCH_UPKEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Keeps the audit trail's full-text indexes merged: a look at start and every hour, a merge
 /// when enough rows arrived (see [`crate::db::audit_search`]). Runs until the task is dropped.
-pub async fn keep_search_merged(pool: SqlitePool) {
+pub async fn keep_search_merged(pool: Pool) {
     let mut every = tokio::time::interval(SEARCH_UPKEEP_EVERY);
     loop {
         every.tick().await;

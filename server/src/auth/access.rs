@@ -321,7 +321,7 @@ pub async fn resolve(
 /// never acts above its owner as they are now: demoted, it acts with the owner's new role (leaving
 /// the team, a disabled account and a password change also revoke it, see `api::tokens`).
 async fn token_standing(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::db::Pool,
     row: &api_tokens::TokenRow,
 ) -> Result<Option<(users::User, Role)>, crate::db::DbError> {
     if row.revoked_at.is_some() {

@@ -3,13 +3,13 @@
 //! generated, written to the log once, and must be changed at first login.
 
 use super::password;
+use crate::db::Pool;
 use crate::db::audit_events::{NewAuditEvent, Source};
 use crate::db::{DbError, teams, users};
 use app::api::auth::Role;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::SqlitePool;
 
 /// Username of the first administrator.
 pub const ADMIN_USERNAME: &str = "admin";
@@ -32,7 +32,7 @@ pub enum BootstrapError {
 }
 
 /// Creates `admin` and the first team when the instance has no users yet.
-pub async fn ensure_admin(pool: &SqlitePool, configured: Option<&SecretString>) -> Result<(), BootstrapError> {
+pub async fn ensure_admin(pool: &Pool, configured: Option<&SecretString>) -> Result<(), BootstrapError> {
     if users::count(pool).await? > 0 {
         return Ok(());
     }

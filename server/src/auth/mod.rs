@@ -6,13 +6,14 @@
 //! entry, checks the CSRF token of session requests that change state, and refuses routes without
 //! an entry. Nothing else decides access, so the authorization matrix test covers all of it.
 //!
-//! Sessions are stored server-side (tower-sessions, SQLite). The browser cookie ends with the
+//! Sessions are stored server-side (tower-sessions, in the database: [`sessions`]). The browser cookie ends with the
 //! browser session; Signalbox also ends a session after 12 idle hours, 7 days after login, when
 //! the user logs out everywhere (`users.sessions_valid_after`), or when the account is disabled.
 
 pub mod access;
 pub mod bootstrap;
 pub mod password;
+pub mod sessions;
 pub mod throttle;
 pub mod token;
 
@@ -145,7 +146,7 @@ pub struct Caller {
 impl Caller {
     /// The caller's role in `team_id`: a token's own role in its team (none elsewhere); a
     /// session's membership role.
-    pub async fn role_in(&self, pool: &sqlx::SqlitePool, team_id: i64) -> Result<Option<Role>, crate::db::DbError> {
+    pub async fn role_in(&self, pool: &crate::db::Pool, team_id: i64) -> Result<Option<Role>, crate::db::DbError> {
         match &self.credential {
             Credential::Token { team_id: token_team, role, .. } => Ok((*token_team == team_id).then_some(*role)),
             Credential::Session { .. } => crate::db::teams::role_of(pool, team_id, self.user.id).await,

@@ -1,9 +1,9 @@
 //! The `api_tokens` table. Only the SHA-256 of a token's secret is stored.
 
 use super::DbError;
+use super::{Conn, Pool};
 use app::model::role::Role;
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A token row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,10 +23,13 @@ pub struct TokenRow {
     /// SHA-256 of the secret, hex.
     pub secret_hash: String,
     /// Created.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub created_at: DateTime<Utc>,
     /// Last used.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub last_used_at: Option<DateTime<Utc>>,
     /// Revoked.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -35,7 +38,7 @@ const COLUMNS: &str = "id, user_id, team_id, role, name, prefix, secret_hash, cr
 /// Stores a new token.
 #[tracing::instrument(skip_all)]
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: i64,
     team_id: i64,
     role: Role,
@@ -44,7 +47,7 @@ pub async fn insert(
     secret_hash: &str,
 ) -> Result<TokenRow, DbError> {
     let sql = format!(
-        "INSERT INTO api_tokens (user_id, team_id, role, name, prefix, secret_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
+        "INSERT INTO api_tokens (user_id, team_id, role, name, prefix, secret_hash) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     );
     Ok(sqlx::query_as(&sql)
         .bind(user_id)
@@ -59,32 +62,32 @@ pub async fn insert(
 
 /// The token with this prefix.
 #[tracing::instrument(skip_all)]
-pub async fn by_prefix(pool: &SqlitePool, prefix: &str) -> Result<Option<TokenRow>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE prefix = ?1");
+pub async fn by_prefix(pool: &Pool, prefix: &str) -> Result<Option<TokenRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE prefix = $1");
     Ok(sqlx::query_as(&sql).bind(prefix).fetch_optional(pool).await?)
 }
 
 /// The token with this id.
 #[tracing::instrument(skip_all)]
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<TokenRow>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = ?1");
+pub async fn by_id(pool: &Pool, id: i64) -> Result<Option<TokenRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?)
 }
 
 /// The user's tokens, newest first.
 #[tracing::instrument(skip_all)]
-pub async fn of_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenRow>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC");
+pub async fn of_user(pool: &Pool, user_id: i64) -> Result<Vec<TokenRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC");
     Ok(sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await?)
 }
 
 /// Records a use.
 #[tracing::instrument(skip_all)]
-pub async fn touch(pool: &SqlitePool, id: i64) -> Result<(), DbError> {
+pub async fn touch(pool: &Pool, id: i64) -> Result<(), DbError> {
     // At most one write a minute per token: automation calls in bursts, and a write per request
     // would serialise them on SQLite's single writer for a timestamp nobody reads to the second.
     sqlx::query(
-        "UPDATE api_tokens SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1 \
+        "UPDATE api_tokens SET last_used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1 \
          AND (last_used_at IS NULL OR last_used_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute'))",
     )
     .bind(id)
@@ -95,9 +98,9 @@ pub async fn touch(pool: &SqlitePool, id: i64) -> Result<(), DbError> {
 
 /// Revokes the user's token; revoking twice keeps the first time.
 #[tracing::instrument(skip_all)]
-pub async fn revoke(conn: &mut SqliteConnection, user_id: i64, id: i64) -> Result<TokenRow, DbError> {
+pub async fn revoke(conn: &mut Conn, user_id: i64, id: i64) -> Result<TokenRow, DbError> {
     let sql = format!(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
     Ok(sqlx::query_as(&sql).bind(id).bind(user_id).fetch_one(conn).await?)
 }
@@ -105,14 +108,10 @@ pub async fn revoke(conn: &mut SqliteConnection, user_id: i64, id: i64) -> Resul
 /// Revokes every live token of `user_id` (in `team_id` only, when given) and answers them: a token
 /// dies with its owner's membership, account or password.
 #[tracing::instrument(skip_all)]
-pub async fn revoke_owned(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    team_id: Option<i64>,
-) -> Result<Vec<TokenRow>, DbError> {
+pub async fn revoke_owned(conn: &mut Conn, user_id: i64, team_id: Option<i64>) -> Result<Vec<TokenRow>, DbError> {
     let sql = format!(
         "UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-         WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR team_id = ?2) RETURNING {COLUMNS}"
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR team_id = $2) RETURNING {COLUMNS}"
     );
     Ok(sqlx::query_as(&sql).bind(user_id).bind(team_id).fetch_all(conn).await?)
 }

@@ -2,9 +2,9 @@
 //! plan it runs, so a run interrupted by a crash can be shown and resumed as it was reviewed.
 
 use super::DbError;
+use super::{Conn, Pool};
 use app::model::deployment::{RunKind, RunState};
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A run.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -30,8 +30,10 @@ pub struct RunRow {
     /// Their username.
     pub started_by_name: Option<String>,
     /// When.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub started_at: DateTime<Utc>,
     /// When it ended.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Steps in all.
     pub steps: i64,
@@ -53,8 +55,8 @@ impl RunRow {
 }
 
 /// One run of a deployment.
-pub async fn get(pool: &SqlitePool, deployment_id: i64, id: i64) -> Result<RunRow, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE r.deployment_id = ?1 AND r.id = ?2"))
+pub async fn get(pool: &Pool, deployment_id: i64, id: i64) -> Result<RunRow, DbError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE r.deployment_id = $1 AND r.id = $2"))
         .bind(deployment_id)
         .bind(id)
         .fetch_one(pool)
@@ -62,8 +64,8 @@ pub async fn get(pool: &SqlitePool, deployment_id: i64, id: i64) -> Result<RunRo
 }
 
 /// A deployment's runs, newest first.
-pub async fn of_deployment(pool: &SqlitePool, deployment_id: i64, limit: i64) -> Result<Vec<RunRow>, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE r.deployment_id = ?1 ORDER BY r.id DESC LIMIT ?2"))
+pub async fn of_deployment(pool: &Pool, deployment_id: i64, limit: i64) -> Result<Vec<RunRow>, DbError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE r.deployment_id = $1 ORDER BY r.id DESC LIMIT $2"))
         .bind(deployment_id)
         .bind(limit)
         .fetch_all(pool)
@@ -71,10 +73,10 @@ pub async fn of_deployment(pool: &SqlitePool, deployment_id: i64, limit: i64) ->
 }
 
 /// The newest run of each of a team's deployments.
-pub async fn newest_of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<RunRow>, DbError> {
+pub async fn newest_of_team(pool: &Pool, team_id: i64) -> Result<Vec<RunRow>, DbError> {
     Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE r.id IN (SELECT max(runs.id) FROM apply_runs runs \
-         JOIN deployments d ON d.id = runs.deployment_id WHERE d.team_id = ?1 GROUP BY runs.deployment_id)"
+         JOIN deployments d ON d.id = runs.deployment_id WHERE d.team_id = $1 GROUP BY runs.deployment_id)"
     ))
     .bind(team_id)
     .fetch_all(pool)
@@ -82,9 +84,9 @@ pub async fn newest_of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<RunRo
 }
 
 /// The desired state of the deployment's last successful apply (not destroy), JSON text.
-pub async fn last_applied(pool: &SqlitePool, deployment_id: i64) -> Result<Option<String>, DbError> {
+pub async fn last_applied(pool: &Pool, deployment_id: i64) -> Result<Option<String>, DbError> {
     Ok(sqlx::query_scalar(
-        "SELECT desired FROM apply_runs WHERE deployment_id = ?1 AND kind = 'apply' AND state = 'succeeded' \
+        "SELECT desired FROM apply_runs WHERE deployment_id = $1 AND kind = 'apply' AND state = 'succeeded' \
          ORDER BY id DESC LIMIT 1",
     )
     .bind(deployment_id)
@@ -94,9 +96,9 @@ pub async fn last_applied(pool: &SqlitePool, deployment_id: i64) -> Result<Optio
 
 /// The run of a deployment that is running or interrupted, if any: a second one may not start
 /// while it is unfinished.
-pub async fn unfinished(pool: &SqlitePool, deployment_id: i64) -> Result<Option<i64>, DbError> {
+pub async fn unfinished(pool: &Pool, deployment_id: i64) -> Result<Option<i64>, DbError> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM apply_runs WHERE deployment_id = ?1 AND state IN ('running', 'interrupted') ORDER BY id LIMIT 1",
+        "SELECT id FROM apply_runs WHERE deployment_id = $1 AND state IN ('running', 'interrupted') ORDER BY id LIMIT 1",
     )
     .bind(deployment_id)
     .fetch_optional(pool)
@@ -122,11 +124,11 @@ pub struct NewRun<'a> {
 }
 
 /// Inserts a running run.
-pub async fn insert(conn: &mut SqliteConnection, new: &NewRun<'_>) -> Result<i64, DbError> {
+pub async fn insert(conn: &mut Conn, new: &NewRun<'_>) -> Result<i64, DbError> {
     let kind = new.kind.as_str();
     Ok(sqlx::query_scalar(
         "INSERT INTO apply_runs (deployment_id, kind, version, parameters, desired, plan, started_by) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(new.deployment_id)
     .bind(kind)
@@ -140,10 +142,10 @@ pub async fn insert(conn: &mut SqliteConnection, new: &NewRun<'_>) -> Result<i64
 }
 
 /// Marks a run finished (or running again, for a resume).
-pub async fn set_state(conn: &mut SqliteConnection, id: i64, state: RunState) -> Result<(), DbError> {
+pub async fn set_state(conn: &mut Conn, id: i64, state: RunState) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE apply_runs SET state = ?2, \
-         finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = ?1",
+        "UPDATE apply_runs SET state = $2, \
+         finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE id = $1",
     )
     .bind(id)
     .bind(state.as_str())
@@ -153,7 +155,7 @@ pub async fn set_state(conn: &mut SqliteConnection, id: i64, state: RunState) ->
 }
 
 /// At start: every run left running by a process that stopped is interrupted. Returns how many.
-pub async fn interrupt_running(pool: &SqlitePool) -> Result<u64, DbError> {
+pub async fn interrupt_running(pool: &Pool) -> Result<u64, DbError> {
     let done = sqlx::query(
         "UPDATE apply_runs SET state = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
          WHERE state = 'running'",

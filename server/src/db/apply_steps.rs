@@ -2,10 +2,10 @@
 //! create's retry token) and when it ends, so the table always says how far a run got.
 
 use super::DbError;
+use super::{Conn, Pool};
 use app::model::deployment::StepState;
 use app::template::plan::{PlannedStep, ResourceKind, StepOp};
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A step.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,8 +31,10 @@ pub struct StepRow {
     /// Calls it took.
     pub attempts: i64,
     /// Start.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub started_at: Option<DateTime<Utc>>,
     /// End.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Why it failed.
     pub error: Option<String>,
@@ -61,12 +63,12 @@ impl StepRow {
 }
 
 /// Writes a run's steps, all pending.
-pub async fn insert_all(conn: &mut SqliteConnection, run_id: i64, steps: &[PlannedStep]) -> Result<(), DbError> {
+pub async fn insert_all(conn: &mut Conn, run_id: i64, steps: &[PlannedStep]) -> Result<(), DbError> {
     for (position, step) in steps.iter().enumerate() {
         let after = serde_json::to_string(&step.after).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "INSERT INTO apply_steps (run_id, position, op, kind, key, name, after, resource_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(run_id)
         .bind(position as i64)
@@ -83,10 +85,10 @@ pub async fn insert_all(conn: &mut SqliteConnection, run_id: i64, steps: &[Plann
 }
 
 /// A run's steps, in order.
-pub async fn of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<StepRow>, DbError> {
+pub async fn of_run(pool: &Pool, run_id: i64) -> Result<Vec<StepRow>, DbError> {
     Ok(sqlx::query_as(
         "SELECT position, op, kind, key, name, after, state, retry_token, resource_id, attempts, started_at, \
-         finished_at, error FROM apply_steps WHERE run_id = ?1 ORDER BY position",
+         finished_at, error FROM apply_steps WHERE run_id = $1 ORDER BY position",
     )
     .bind(run_id)
     .fetch_all(pool)
@@ -95,11 +97,11 @@ pub async fn of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<StepRow>, DbEr
 
 /// Marks a step running, keeping the retry token of an earlier start (a resumed create must
 /// repeat the same request) or storing `retry_token`. Returns the token to send.
-pub async fn start(pool: &SqlitePool, run_id: i64, position: i64, retry_token: &str) -> Result<String, DbError> {
+pub async fn start(pool: &Pool, run_id: i64, position: i64, retry_token: &str) -> Result<String, DbError> {
     Ok(sqlx::query_scalar(
-        "UPDATE apply_steps SET state = 'running', retry_token = coalesce(retry_token, ?3), error = NULL, \
+        "UPDATE apply_steps SET state = 'running', retry_token = coalesce(retry_token, $3), error = NULL, \
          started_at = coalesce(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
-         WHERE run_id = ?1 AND position = ?2 RETURNING retry_token",
+         WHERE run_id = $1 AND position = $2 RETURNING retry_token",
     )
     .bind(run_id)
     .bind(position)
@@ -110,7 +112,7 @@ pub async fn start(pool: &SqlitePool, run_id: i64, position: i64, retry_token: &
 
 /// Records a step's end.
 pub async fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     run_id: i64,
     position: i64,
     state: StepState,
@@ -119,8 +121,8 @@ pub async fn finish(
     error: Option<&str>,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE apply_steps SET state = ?3, resource_id = coalesce(?4, resource_id), attempts = attempts + ?5, \
-         error = ?6, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE run_id = ?1 AND position = ?2",
+        "UPDATE apply_steps SET state = $3, resource_id = coalesce($4, resource_id), attempts = attempts + $5, \
+         error = $6, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE run_id = $1 AND position = $2",
     )
     .bind(run_id)
     .bind(position)
@@ -134,11 +136,11 @@ pub async fn finish(
 }
 
 /// Marks steps skipped (a step they wait for failed).
-pub async fn skip(pool: &SqlitePool, run_id: i64, positions: &[i64]) -> Result<(), DbError> {
+pub async fn skip(pool: &Pool, run_id: i64, positions: &[i64]) -> Result<(), DbError> {
     for position in positions {
         sqlx::query(
             "UPDATE apply_steps SET state = 'skipped', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             WHERE run_id = ?1 AND position = ?2 AND state = 'pending'",
+             WHERE run_id = $1 AND position = $2 AND state = 'pending'",
         )
         .bind(run_id)
         .bind(position)
@@ -149,9 +151,9 @@ pub async fn skip(pool: &SqlitePool, run_id: i64, positions: &[i64]) -> Result<(
 }
 
 /// Makes failed and skipped steps pending again, for a retry of a failed run.
-pub async fn retry_unfinished(conn: &mut SqliteConnection, run_id: i64) -> Result<(), DbError> {
+pub async fn retry_unfinished(conn: &mut Conn, run_id: i64) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE apply_steps SET state = 'pending', finished_at = NULL WHERE run_id = ?1 AND state IN ('failed', 'skipped')",
+        "UPDATE apply_steps SET state = 'pending', finished_at = NULL WHERE run_id = $1 AND state IN ('failed', 'skipped')",
     )
     .bind(run_id)
     .execute(conn)

@@ -1,11 +1,13 @@
 //! The `audit_events` table: append-only and hash-chained (see [`crate::audit::chain`]). No
 //! function here updates or deletes a sealed row.
 
+use super::builder::Builder;
+use super::{Conn, Pool};
 use super::{DbError, audit_words};
 use crate::audit::chain::{Content, Start, Verification, Verifier};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::TryStreamExt;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::Connection;
 
 /// A checkpoint row is appended after every this many rows.
 pub const CHECKPOINT_EVERY: i64 = 1000;
@@ -85,7 +87,7 @@ impl NewAuditEvent<'_> {
     /// savepoint), else in one of its own. Every [`CHECKPOINT_EVERY`] rows a checkpoint row
     /// follows, and its row count and head hash go to the log.
     #[tracing::instrument(skip_all, fields(action = self.action))]
-    pub async fn append(&self, conn: &mut SqliteConnection) -> Result<i64, DbError> {
+    pub async fn append(&self, conn: &mut Conn) -> Result<i64, DbError> {
         let mut tx = conn.begin().await?;
         let (id, rows, hash) = self.insert_chained(&mut tx).await?;
         if rows % CHECKPOINT_EVERY == 0 {
@@ -112,7 +114,7 @@ impl NewAuditEvent<'_> {
 
     /// Inserts the row after the current last one; returns its id, the chain's row count and its
     /// hash.
-    async fn insert_chained(&self, conn: &mut SqliteConnection) -> Result<(i64, i64, String), DbError> {
+    async fn insert_chained(&self, conn: &mut Conn) -> Result<(i64, i64, String), DbError> {
         // Writing the head first takes SQLite's write lock before the last row is read.
         let rows: i64 = sqlx::query_scalar("UPDATE audit_chain SET rows = rows + 1 WHERE id = 1 RETURNING rows")
             .fetch_one(&mut *conn)
@@ -159,7 +161,7 @@ impl NewAuditEvent<'_> {
         };
         let hash = content.hash(&prev_hash);
         insert(&mut *conn, &content, &prev_hash, &hash).await?;
-        sqlx::query("UPDATE audit_chain SET last_id = ?1, last_hash = ?2 WHERE id = 1")
+        sqlx::query("UPDATE audit_chain SET last_id = $1, last_hash = $2 WHERE id = 1")
             .bind(id)
             .bind(&hash)
             .execute(&mut *conn)
@@ -170,15 +172,10 @@ impl NewAuditEvent<'_> {
 
 /// Inserts a row already sealed with `hash`. Appends go through [`NewAuditEvent::append`]; this
 /// is for seeding a chain with rows of the past (benchmarks, imports).
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    row: &Content<'_>,
-    prev_hash: &str,
-    hash: &str,
-) -> Result<(), DbError> {
+pub async fn insert(conn: &mut Conn, row: &Content<'_>, prev_hash: &str, hash: &str) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO audit_events (id, at, actor_user_id, actor_token_id, actor_name, team_id, source, action, target_kind, target_id, target_name, compartment_id, connection_id, result, detail, client_ip, before_json, after_json, opc_request_id, apply_run_id, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
     )
     .bind(row.id)
     .bind(row.at)
@@ -258,6 +255,7 @@ pub struct AuditSummary {
     pub detail: Option<String>,
     pub opc_request_id: Option<String>,
     pub apply_run_id: Option<i64>,
+    #[sqlx(try_from = "super::types::Flag")]
     pub has_diff: bool,
 }
 
@@ -335,7 +333,7 @@ impl Head {
 }
 
 /// The recorded head.
-pub async fn head(pool: &SqlitePool) -> Result<Head, DbError> {
+pub async fn head(pool: &Pool) -> Result<Head, DbError> {
     Ok(sqlx::query_as(
         "SELECT rows, last_id, last_hash, pruned_through_id, pruned_hash, pruned_rows FROM audit_chain WHERE id = 1",
     )
@@ -345,7 +343,7 @@ pub async fn head(pool: &SqlitePool) -> Result<Head, DbError> {
 
 /// Hashes rows written before the chain existed, in id order, and sets the head. Returns how
 /// many rows it sealed.
-pub async fn seal_unhashed(pool: &SqlitePool) -> Result<u64, DbError> {
+pub async fn seal_unhashed(pool: &Pool) -> Result<u64, DbError> {
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let unsealed: Vec<AuditRow> =
@@ -356,14 +354,14 @@ pub async fn seal_unhashed(pool: &SqlitePool) -> Result<u64, DbError> {
         return Ok(0);
     };
     let mut prev: String = sqlx::query_scalar(
-        "SELECT coalesce((SELECT hash FROM audit_events WHERE id < ?1 ORDER BY id DESC LIMIT 1), '')",
+        "SELECT coalesce((SELECT hash FROM audit_events WHERE id < $1 ORDER BY id DESC LIMIT 1), '')",
     )
     .bind(first.id)
     .fetch_one(&mut *tx)
     .await?;
     for row in &unsealed {
         let hash = row.content().hash(&prev);
-        sqlx::query("UPDATE audit_events SET prev_hash = ?1, hash = ?2 WHERE id = ?3")
+        sqlx::query("UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE id = $3")
             .bind(&prev)
             .bind(&hash)
             .bind(row.id)
@@ -372,7 +370,7 @@ pub async fn seal_unhashed(pool: &SqlitePool) -> Result<u64, DbError> {
         prev = hash;
     }
     sqlx::query(
-        "UPDATE audit_chain SET rows = (SELECT count(*) FROM audit_events), last_id = (SELECT max(id) FROM audit_events), last_hash = ?1 WHERE id = 1",
+        "UPDATE audit_chain SET rows = (SELECT count(*) FROM audit_events), last_id = (SELECT max(id) FROM audit_events), last_hash = $1 WHERE id = 1",
     )
     .bind(&prev)
     .execute(&mut *tx)
@@ -383,17 +381,14 @@ pub async fn seal_unhashed(pool: &SqlitePool) -> Result<u64, DbError> {
 
 /// Checks the whole chain against its head and `checkpoints`, reading rows in id order as a
 /// stream (memory stays flat at any size).
-pub async fn verify(
-    pool: &SqlitePool,
-    checkpoints: Vec<crate::audit::chain::Checkpoint>,
-) -> Result<Verification, DbError> {
+pub async fn verify(pool: &Pool, checkpoints: Vec<crate::audit::chain::Checkpoint>) -> Result<Verification, DbError> {
     let head = head(pool).await?;
     let verifier = Verifier::new(&head.start(), checkpoints);
     check_rows(pool, verifier, head.pruned_through_id, &head).await
 }
 
 /// Checks only the rows written after `intact`, an earlier check that found no break.
-pub async fn verify_since(pool: &SqlitePool, intact: &Verification) -> Result<Verification, DbError> {
+pub async fn verify_since(pool: &Pool, intact: &Verification) -> Result<Verification, DbError> {
     let head = head(pool).await?;
     let verifier = Verifier::resume(intact.last_id, &intact.head, intact.rows);
     check_rows(pool, verifier, intact.last_id, &head).await
@@ -413,7 +408,7 @@ pub struct Pruned {
 /// append-only. The chain stays verifiable: the head keeps the last removed row's id and hash (the
 /// first row kept chains onto it) and how many rows were removed, and the pruning is itself a
 /// row of the chain, written in the same transaction by `actor`. `None` when no row is that old.
-pub async fn prune(pool: &SqlitePool, before: DateTime<Utc>, actor: &str) -> Result<Option<Pruned>, DbError> {
+pub async fn prune(pool: &Pool, before: DateTime<Utc>, actor: &str) -> Result<Option<Pruned>, DbError> {
     seal_unhashed(pool).await?;
     let cutoff = before.to_rfc3339_opts(SecondsFormat::Millis, true);
     let mut conn = pool.acquire().await?;
@@ -423,18 +418,18 @@ pub async fn prune(pool: &SqlitePool, before: DateTime<Utc>, actor: &str) -> Res
         .fetch_one(&mut *tx)
         .await?;
     let last: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, hash FROM audit_events WHERE id = (SELECT max(id) FROM audit_events WHERE at < ?1)")
+        sqlx::query_as("SELECT id, hash FROM audit_events WHERE id = (SELECT max(id) FROM audit_events WHERE at < $1)")
             .bind(&cutoff)
             .fetch_optional(&mut *tx)
             .await?;
     let Some((through_id, Some(through_hash))) = last else {
         return Ok(None);
     };
-    let removed = sqlx::query("DELETE FROM audit_events WHERE id <= ?1").bind(through_id).execute(&mut *tx).await?;
+    let removed = sqlx::query("DELETE FROM audit_events WHERE id <= $1").bind(through_id).execute(&mut *tx).await?;
     audit_words::delete_through(&mut tx, through_id).await?;
     let removed = i64::try_from(removed.rows_affected()).unwrap_or(i64::MAX);
     let pruned_rows: i64 = sqlx::query_scalar(
-        "UPDATE audit_chain SET pruned_through_id = ?1, pruned_hash = ?2, pruned_rows = pruned_rows + ?3 \
+        "UPDATE audit_chain SET pruned_through_id = $1, pruned_hash = $2, pruned_rows = pruned_rows + $3 \
          WHERE id = 1 RETURNING pruned_rows",
     )
     .bind(through_id)
@@ -463,13 +458,8 @@ pub async fn prune(pool: &SqlitePool, before: DateTime<Utc>, actor: &str) -> Res
     Ok(Some(Pruned { removed, start }))
 }
 
-async fn check_rows(
-    pool: &SqlitePool,
-    mut verifier: Verifier,
-    after_id: i64,
-    head: &Head,
-) -> Result<Verification, DbError> {
-    let query = format!("SELECT {COLUMNS} FROM audit_events WHERE id > ?1 ORDER BY id");
+async fn check_rows(pool: &Pool, mut verifier: Verifier, after_id: i64, head: &Head) -> Result<Verification, DbError> {
+    let query = format!("SELECT {COLUMNS} FROM audit_events WHERE id > $1 ORDER BY id");
     let mut rows = sqlx::query_as::<_, AuditRow>(&query).bind(after_id).fetch(pool);
     while let Some(row) = rows.try_next().await? {
         if !verifier.push(&row.content(), row.prev_hash.as_deref(), row.hash.as_deref()) {
@@ -481,30 +471,25 @@ async fn check_rows(
 
 /// The first row written at or after `at` (RFC 3339); `None` when there is none. Ordered by
 /// time so SQLite seeks the time index; `min(id)` would scan the table from its oldest row.
-pub async fn first_id_since(pool: &SqlitePool, at: &str) -> Result<Option<i64>, DbError> {
-    Ok(sqlx::query_scalar("SELECT id FROM audit_events WHERE at >= ?1 ORDER BY at, id LIMIT 1")
+pub async fn first_id_since(pool: &Pool, at: &str) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar("SELECT id FROM audit_events WHERE at >= $1 ORDER BY at, id LIMIT 1")
         .bind(at)
         .fetch_optional(pool)
         .await?)
 }
 
 /// One row.
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<AuditRow, DbError> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_events WHERE id = ?1")).bind(id).fetch_one(pool).await?)
+pub async fn by_id(pool: &Pool, id: i64) -> Result<AuditRow, DbError> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_events WHERE id = $1")).bind(id).fetch_one(pool).await?)
 }
 
 /// The rows of `team_id` carrying one of OCI's `request_ids`, to pair the cloud's own audit
 /// events with Signalbox's.
-pub async fn by_request_ids(pool: &SqlitePool, team_id: i64, request_ids: &[String]) -> Result<Vec<AuditRow>, DbError> {
+pub async fn by_request_ids(pool: &Pool, team_id: i64, request_ids: &[String]) -> Result<Vec<AuditRow>, DbError> {
     if request_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = sqlx::QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_events WHERE team_id = "));
-    query.push_bind(team_id).push(" AND opc_request_id IN (");
-    let mut list = query.separated(", ");
-    for id in request_ids {
-        list.push_bind(id);
-    }
-    list.push_unseparated(")");
-    Ok(query.build_query_as().fetch_all(pool).await?)
+    let mut query = Builder::new(format!("SELECT {COLUMNS} FROM audit_events WHERE team_id = "));
+    query.push_bind(team_id).push(" AND opc_request_id IN ").push_list(request_ids.iter().map(String::as_str));
+    Ok(query.build_query_as()?.fetch_all(pool).await?)
 }

@@ -3,8 +3,9 @@
 //! [`super::audit_events`]'s.
 
 use super::audit_events::{AuditRow, AuditSummary, COLUMNS, SUMMARY_COLUMNS};
+use super::builder::Builder;
 use super::{DbError, audit_words};
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 /// What to select from the trail. Time bounds are turned into id bounds first (ids grow with
 /// time), so every query walks an id-ordered index from the newest row down and stops at the
@@ -45,7 +46,7 @@ impl Selection {
     }
 
     /// `FROM … WHERE …` with every filter bound.
-    fn push_from_where<'a>(&'a self, query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>) {
+    fn push_from_where<'a>(&'a self, query: &mut super::builder::Builder<'a>) {
         match &self.search {
             // The compound words are usually the rarer terms, so they drive; plain words are
             // then checked row by row through the main index's rowid lookup.
@@ -69,13 +70,8 @@ impl Selection {
             }
         }
         if let Some(teams) = &self.teams {
-            query.push(" AND e.team_id IN (");
-            let mut list = query.separated(", ");
-            for team in teams {
-                list.push_bind(*team);
-            }
-            // An empty IN list matches nothing, which is right for a caller in no team.
-            list.push_unseparated(")");
+            // An empty list matches nothing, which is right for a caller in no team.
+            query.push(" AND e.team_id IN ").push_list(teams.iter().copied());
         }
         if let Some(from) = self.from_id {
             query.push(format!(" AND {} >= ", self.id_column())).push_bind(from);
@@ -165,51 +161,46 @@ fn ocid_tail(term: &str) -> &str {
 }
 
 /// Up to `limit` whole rows, newest first.
-pub async fn list(pool: &SqlitePool, selection: &Selection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+pub async fn list(pool: &Pool, selection: &Selection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
     let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
     list_columns(pool, selection, &columns, limit).await
 }
 
 /// Up to `limit` rows without their snapshots, newest first: what a timeline shows.
-pub async fn list_summaries(
-    pool: &SqlitePool,
-    selection: &Selection,
-    limit: i64,
-) -> Result<Vec<AuditSummary>, DbError> {
+pub async fn list_summaries(pool: &Pool, selection: &Selection, limit: i64) -> Result<Vec<AuditSummary>, DbError> {
     let columns = SUMMARY_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
-    let has_diff = "e.before_json IS NOT NULL OR e.after_json IS NOT NULL AS has_diff";
+    let has_diff = "CASE WHEN e.before_json IS NOT NULL OR e.after_json IS NOT NULL THEN 1 ELSE 0 END AS has_diff";
     list_columns(pool, selection, &format!("{columns}, {has_diff}"), limit).await
 }
 
-async fn list_columns<T>(pool: &SqlitePool, selection: &Selection, columns: &str, limit: i64) -> Result<Vec<T>, DbError>
+async fn list_columns<T>(pool: &Pool, selection: &Selection, columns: &str, limit: i64) -> Result<Vec<T>, DbError>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    let mut query = sqlx::QueryBuilder::new(format!("SELECT {columns}"));
+    let mut query = Builder::new(format!("SELECT {columns}"));
     selection.push_from_where(&mut query);
     query.push(format!(" ORDER BY {} DESC LIMIT ", selection.id_column())).push_bind(limit);
-    Ok(query.build_query_as().fetch_all(pool).await?)
+    Ok(query.build_query_as()?.fetch_all(pool).await?)
 }
 
 /// Rows per day (UTC) that succeeded and failed, written in `[from, to)` (RFC 3339). The time
 /// bounds are applied to `at` itself, so without other filters the counts come from the
 /// `(at, result, team_id)` index alone.
 pub async fn activity(
-    pool: &SqlitePool,
+    pool: &Pool,
     selection: &Selection,
     from: &str,
     to: Option<&str>,
 ) -> Result<Vec<(String, i64, i64)>, DbError> {
     let by_time = Selection { from_id: None, below_id: None, ..selection.clone() };
-    let mut query =
-        sqlx::QueryBuilder::new("SELECT substr(e.at, 1, 10) AS day, sum(e.result = 'ok'), sum(e.result = 'failed')");
+    let mut query = Builder::new("SELECT substr(e.at, 1, 10) AS day, sum(e.result = 'ok'), sum(e.result = 'failed')");
     by_time.push_from_where(&mut query);
     query.push(" AND e.at >= ").push_bind(from);
     if let Some(to) = to {
         query.push(" AND e.at < ").push_bind(to);
     }
     query.push(" GROUP BY day ORDER BY day");
-    Ok(query.build_query_as().fetch_all(pool).await?)
+    Ok(query.build_query_as()?.fetch_all(pool).await?)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! and over only adds levels).
 
 use super::DbError;
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 /// Pages of index written per step: about 2 MB, a few tens of milliseconds.
 const STEP_PAGES: i64 = 500;
@@ -20,7 +20,7 @@ pub const MERGE_AFTER_ROWS: i64 = 10_000;
 
 /// Merges both indexes when at least [`MERGE_AFTER_ROWS`] rows arrived since the last merge (or
 /// always, with `force`); returns how many steps it took (0 when it did nothing).
-pub async fn merge_if_grown(pool: &SqlitePool, force: bool) -> Result<u64, DbError> {
+pub async fn merge_if_grown(pool: &Pool, force: bool) -> Result<u64, DbError> {
     let (last_id, merged_through): (i64, i64) =
         sqlx::query_as("SELECT last_id, search_merged_through FROM audit_chain WHERE id = 1").fetch_one(pool).await?;
     if !force && last_id - merged_through < MERGE_AFTER_ROWS {
@@ -30,13 +30,13 @@ pub async fn merge_if_grown(pool: &SqlitePool, force: bool) -> Result<u64, DbErr
     for table in ["audit_search", "audit_words"] {
         steps += merge(pool, table).await?;
     }
-    sqlx::query("UPDATE audit_chain SET search_merged_through = ?1 WHERE id = 1").bind(last_id).execute(pool).await?;
+    sqlx::query("UPDATE audit_chain SET search_merged_through = $1 WHERE id = 1").bind(last_id).execute(pool).await?;
     Ok(steps)
 }
 
 /// Merges every segment of `table` into one, a step per transaction.
-async fn merge(pool: &SqlitePool, table: &str) -> Result<u64, DbError> {
-    let sql = format!("INSERT INTO {table} ({table}, rank) VALUES ('merge', ?1)");
+async fn merge(pool: &Pool, table: &str) -> Result<u64, DbError> {
+    let sql = format!("INSERT INTO {table} ({table}, rank) VALUES ('merge', $1)");
     let mut conn = pool.acquire().await?;
     let mut steps = 0;
     loop {

@@ -7,9 +7,9 @@
 //! compound from its start or from any of its parts, as the phrase would. The table is
 //! contentless: the words are derived from the row, which stays the one source of truth.
 
+use super::{Conn, Pool};
 use crate::audit::chain::Content;
 use crate::db::DbError;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeSet;
 
 /// Characters that join the parts of a compound (the table's `tokenchars`).
@@ -72,12 +72,12 @@ fn searchable<'a>(row: &'a Content<'a>) -> [&'a str; 10] {
 }
 
 /// Indexes the words of `row`, in the transaction that writes it.
-pub async fn insert(conn: &mut SqliteConnection, row: &Content<'_>) -> Result<(), DbError> {
+pub async fn insert(conn: &mut Conn, row: &Content<'_>) -> Result<(), DbError> {
     let words = words(searchable(row));
     if words.is_empty() {
         return Ok(());
     }
-    sqlx::query("INSERT INTO audit_words (rowid, words) VALUES (?1, ?2)")
+    sqlx::query("INSERT INTO audit_words (rowid, words) VALUES ($1, $2)")
         .bind(row.id)
         .bind(words)
         .execute(conn)
@@ -86,14 +86,14 @@ pub async fn insert(conn: &mut SqliteConnection, row: &Content<'_>) -> Result<()
 }
 
 /// Forgets the words of rows up to `through_id` (retention pruning).
-pub async fn delete_through(conn: &mut SqliteConnection, through_id: i64) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM audit_words WHERE rowid <= ?1").bind(through_id).execute(conn).await?;
+pub async fn delete_through(conn: &mut Conn, through_id: i64) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM audit_words WHERE rowid <= $1").bind(through_id).execute(conn).await?;
     Ok(())
 }
 
 /// Gives words to rows written before this index existed, newest first, a batch per
 /// transaction; returns how many rows it indexed.
-pub async fn index_backlog(pool: &SqlitePool) -> Result<u64, DbError> {
+pub async fn index_backlog(pool: &Pool) -> Result<u64, DbError> {
     let mut indexed = 0;
     loop {
         let mut tx = crate::db::begin(pool).await?;
@@ -103,7 +103,7 @@ pub async fn index_backlog(pool: &SqlitePool) -> Result<u64, DbError> {
             return Ok(indexed);
         }
         let rows: Vec<super::audit_events::AuditRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM audit_events WHERE id <= ?1 ORDER BY id DESC LIMIT ?2",
+            "SELECT {} FROM audit_events WHERE id <= $1 ORDER BY id DESC LIMIT $2",
             super::audit_events::COLUMNS
         ))
         .bind(backlog)
@@ -114,7 +114,7 @@ pub async fn index_backlog(pool: &SqlitePool) -> Result<u64, DbError> {
             insert(&mut tx, &row.content()).await?;
         }
         let next = rows.last().map_or(0, |row| row.id - 1);
-        sqlx::query("UPDATE audit_chain SET words_backlog = ?1 WHERE id = 1").bind(next).execute(&mut *tx).await?;
+        sqlx::query("UPDATE audit_chain SET words_backlog = $1 WHERE id = 1").bind(next).execute(&mut *tx).await?;
         tx.commit().await?;
         indexed += rows.len() as u64;
     }

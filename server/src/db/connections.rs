@@ -2,9 +2,9 @@
 //! `crate::master_key`); rows read from here carry the sealed bytes, never plaintext.
 
 use super::DbError;
+use super::{Conn, Pool};
 use app::model::connection::ConnectionKind;
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A connection row.
 #[derive(Clone, sqlx::FromRow)]
@@ -34,12 +34,16 @@ pub struct ConnectionRow {
     /// The sealed session token (session-token connections).
     pub security_token_sealed: Option<Vec<u8>>,
     /// When the stored session token expires.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub session_expires_at: Option<DateTime<Utc>>,
     /// Created.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub created_at: DateTime<Utc>,
     /// Last test.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub last_test_at: Option<DateTime<Utc>>,
     /// Whether it passed.
+    #[sqlx(try_from = "super::types::MaybeFlag")]
     pub last_test_ok: Option<bool>,
     /// What the API answered for it, as JSON (the API's `ConnectionTest`).
     pub last_test_message: Option<String>,
@@ -94,13 +98,13 @@ impl NewConnection<'_> {
     /// Inserts the row without its secrets (their sealing context names the row id, known only
     /// now); [`set_secrets`] stores them in the same transaction.
     #[tracing::instrument(skip_all)]
-    pub async fn insert(&self, conn: &mut SqliteConnection) -> Result<i64, DbError> {
+    pub async fn insert(&self, conn: &mut Conn) -> Result<i64, DbError> {
         // The table's CHECK wants a key for every added connection: an empty placeholder,
         // replaced at once where the kind has a key (host principals keep it, unread).
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO connections (team_id, name, kind, auth, tenancy_ocid, user_ocid, fingerprint, region, \
              private_key_sealed, created_by) \
-             VALUES (?1, ?2, 'api_key', ?8, ?3, ?4, ?5, ?6, x'', ?7) RETURNING id",
+             VALUES ($1, $2, 'api_key', $8, $3, $4, $5, $6, x'', $7) RETURNING id",
         )
         .bind(self.team_id)
         .bind(self.name)
@@ -130,16 +134,16 @@ pub struct Secrets<'a> {
 
 /// Stores the sealed secrets of connection `id`.
 #[tracing::instrument(skip_all)]
-pub async fn set_secrets(conn: &mut SqliteConnection, id: i64, secrets: &Secrets<'_>) -> Result<(), DbError> {
+pub async fn set_secrets(conn: &mut Conn, id: i64, secrets: &Secrets<'_>) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE connections SET private_key_sealed = coalesce(?2, private_key_sealed), pass_phrase_sealed = ?3, \
-         security_token_sealed = ?4, session_expires_at = ?5 WHERE id = ?1",
+        "UPDATE connections SET private_key_sealed = coalesce($2, private_key_sealed), pass_phrase_sealed = $3, \
+         security_token_sealed = $4, session_expires_at = $5 WHERE id = $1",
     )
     .bind(id)
     .bind(secrets.private_key)
     .bind(secrets.pass_phrase)
     .bind(secrets.security_token)
-    .bind(secrets.session_expires_at)
+    .bind(secrets.session_expires_at.map(super::types::stamp))
     .execute(conn)
     .await?;
     Ok(())
@@ -147,19 +151,14 @@ pub async fn set_secrets(conn: &mut SqliteConnection, id: i64, secrets: &Secrets
 
 /// Replaces the sealed session token of connection `id` and its expiry (after a refresh).
 #[tracing::instrument(skip_all)]
-pub async fn set_security_token(
-    pool: &SqlitePool,
-    id: i64,
-    sealed: &[u8],
-    expires_at: DateTime<Utc>,
-) -> Result<(), DbError> {
+pub async fn set_security_token(pool: &Pool, id: i64, sealed: &[u8], expires_at: DateTime<Utc>) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE connections SET security_token_sealed = ?2, session_expires_at = ?3 \
-         WHERE id = ?1 AND auth = 'session_token'",
+        "UPDATE connections SET security_token_sealed = $2, session_expires_at = $3 \
+         WHERE id = $1 AND auth = 'session_token'",
     )
     .bind(id)
     .bind(sealed)
-    .bind(expires_at)
+    .bind(super::types::stamp(expires_at))
     .execute(pool)
     .await?;
     Ok(())
@@ -167,31 +166,31 @@ pub async fn set_security_token(
 
 /// A team's connections, the sandbox first, then by name.
 #[tracing::instrument(skip_all)]
-pub async fn of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<ConnectionRow>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM connections WHERE team_id = ?1 ORDER BY kind = 'api_key', name");
+pub async fn of_team(pool: &Pool, team_id: i64) -> Result<Vec<ConnectionRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM connections WHERE team_id = $1 ORDER BY kind = 'api_key', name");
     Ok(sqlx::query_as(&sql).bind(team_id).fetch_all(pool).await?)
 }
 
 /// Connection `id` of team `team_id`; `NotFound` when it belongs to another team.
 #[tracing::instrument(skip_all)]
-pub async fn of_team_by_id(pool: &SqlitePool, team_id: i64, id: i64) -> Result<ConnectionRow, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM connections WHERE team_id = ?1 AND id = ?2");
+pub async fn of_team_by_id(pool: &Pool, team_id: i64, id: i64) -> Result<ConnectionRow, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM connections WHERE team_id = $1 AND id = $2");
     Ok(sqlx::query_as(&sql).bind(team_id).bind(id).fetch_one(pool).await?)
 }
 
 /// Deletes a connection (the sandbox connection stays).
 #[tracing::instrument(skip_all)]
-pub async fn delete(conn: &mut SqliteConnection, id: i64) -> Result<(), DbError> {
-    let done = sqlx::query("DELETE FROM connections WHERE id = ?1 AND kind = 'api_key'").bind(id).execute(conn).await?;
+pub async fn delete(conn: &mut Conn, id: i64) -> Result<(), DbError> {
+    let done = sqlx::query("DELETE FROM connections WHERE id = $1 AND kind = 'api_key'").bind(id).execute(conn).await?;
     if done.rows_affected() == 0 { Err(DbError::NotFound) } else { Ok(()) }
 }
 
 /// Records the outcome of a test call made `at`; `answer` is what the API answered, as JSON.
 #[tracing::instrument(skip_all)]
-pub async fn record_test(pool: &SqlitePool, id: i64, at: DateTime<Utc>, ok: bool, answer: &str) -> Result<(), DbError> {
-    sqlx::query("UPDATE connections SET last_test_at = ?2, last_test_ok = ?3, last_test_message = ?4 WHERE id = ?1")
+pub async fn record_test(pool: &Pool, id: i64, at: DateTime<Utc>, ok: bool, answer: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE connections SET last_test_at = $2, last_test_ok = $3, last_test_message = $4 WHERE id = $1")
         .bind(id)
-        .bind(at)
+        .bind(super::types::stamp(at))
         .bind(ok)
         .bind(answer)
         .execute(pool)

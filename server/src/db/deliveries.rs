@@ -3,9 +3,9 @@
 //! a flood of requests cannot grow the database without bound.
 
 use super::DbError;
+use crate::db::Pool;
 use app::model::inbox::{DeliveryKind, KEPT_DAYS, KEPT_DELIVERIES};
 use chrono::{DateTime, TimeDelta, Utc};
-use sqlx::SqlitePool;
 
 /// A stored delivery.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -15,6 +15,7 @@ pub struct DeliveryRow {
     /// Inbox.
     pub inbox_id: i64,
     /// Arrival.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub received_at: DateTime<Utc>,
     /// `confirmation`, `notification` or `other`.
     pub kind: String,
@@ -65,12 +66,12 @@ pub struct NewDelivery<'a> {
 }
 
 /// Stores a delivery and drops what its inbox no longer keeps, in one transaction.
-pub async fn insert(pool: &SqlitePool, new: &NewDelivery<'_>) -> Result<i64, DbError> {
+pub async fn insert(pool: &Pool, new: &NewDelivery<'_>) -> Result<i64, DbError> {
     let headers = serde_json::to_string(new.headers).map_err(|err| DbError::Other(sqlx::Error::Encode(err.into())))?;
     let mut tx = crate::db::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deliveries (inbox_id, kind, message_id, topic_id, topic_name, subscription_id, content_type, headers, body, body_bytes) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(new.inbox_id)
     .bind(new.kind.as_str())
@@ -80,14 +81,14 @@ pub async fn insert(pool: &SqlitePool, new: &NewDelivery<'_>) -> Result<i64, DbE
     .bind(new.subscription_id)
     .bind(new.content_type)
     .bind(headers)
-    .bind(String::from_utf8_lossy(new.body))
+    .bind(String::from_utf8_lossy(new.body).into_owned())
     .bind(new.body.len() as i64)
     .fetch_one(&mut *tx)
     .await?;
     let oldest_kept = (Utc::now() - TimeDelta::days(KEPT_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     sqlx::query(
-        "DELETE FROM deliveries WHERE inbox_id = ?1 AND (received_at < ?2 OR id <= \
-         (SELECT id FROM deliveries WHERE inbox_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?3))",
+        "DELETE FROM deliveries WHERE inbox_id = $1 AND (received_at < $2 OR id <= \
+         (SELECT id FROM deliveries WHERE inbox_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $3))",
     )
     .bind(new.inbox_id)
     .bind(oldest_kept)
@@ -99,20 +100,15 @@ pub async fn insert(pool: &SqlitePool, new: &NewDelivery<'_>) -> Result<i64, DbE
 }
 
 /// Records what following a confirmation's URL gave.
-pub async fn set_confirmation(pool: &SqlitePool, id: i64, outcome: &str) -> Result<(), DbError> {
-    sqlx::query("UPDATE deliveries SET confirmation = ?2 WHERE id = ?1").bind(id).bind(outcome).execute(pool).await?;
+pub async fn set_confirmation(pool: &Pool, id: i64, outcome: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE deliveries SET confirmation = $2 WHERE id = $1").bind(id).bind(outcome).execute(pool).await?;
     Ok(())
 }
 
 /// Up to `limit` of an inbox's deliveries below `before`, newest first.
-pub async fn page(
-    pool: &SqlitePool,
-    inbox_id: i64,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<DeliveryRow>, DbError> {
+pub async fn page(pool: &Pool, inbox_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<DeliveryRow>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM deliveries WHERE inbox_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+        "SELECT {COLUMNS} FROM deliveries WHERE inbox_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
     ))
     .bind(inbox_id)
     .bind(before.unwrap_or(i64::MAX))
@@ -122,8 +118,8 @@ pub async fn page(
 }
 
 /// One of an inbox's deliveries.
-pub async fn get(pool: &SqlitePool, inbox_id: i64, id: i64) -> Result<Option<DeliveryRow>, DbError> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM deliveries WHERE inbox_id = ?1 AND id = ?2"))
+pub async fn get(pool: &Pool, inbox_id: i64, id: i64) -> Result<Option<DeliveryRow>, DbError> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM deliveries WHERE inbox_id = $1 AND id = $2"))
         .bind(inbox_id)
         .bind(id)
         .fetch_optional(pool)
@@ -131,9 +127,9 @@ pub async fn get(pool: &SqlitePool, inbox_id: i64, id: i64) -> Result<Option<Del
 }
 
 /// An inbox's deliveries after `after`, oldest first (what a live stream has not sent yet).
-pub async fn since(pool: &SqlitePool, inbox_id: i64, after: i64) -> Result<Vec<DeliveryRow>, DbError> {
+pub async fn since(pool: &Pool, inbox_id: i64, after: i64) -> Result<Vec<DeliveryRow>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM deliveries WHERE inbox_id = ?1 AND id > ?2 ORDER BY id LIMIT 100"
+        "SELECT {COLUMNS} FROM deliveries WHERE inbox_id = $1 AND id > $2 ORDER BY id LIMIT 100"
     ))
     .bind(inbox_id)
     .bind(after)
@@ -142,20 +138,21 @@ pub async fn since(pool: &SqlitePool, inbox_id: i64, after: i64) -> Result<Vec<D
 }
 
 /// The newest id of an inbox's deliveries (0 when none).
-pub async fn newest_id(pool: &SqlitePool, inbox_id: i64) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM deliveries WHERE inbox_id = ?1")
+pub async fn newest_id(pool: &Pool, inbox_id: i64) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM deliveries WHERE inbox_id = $1")
         .bind(inbox_id)
         .fetch_one(pool)
         .await?)
 }
 
 /// For each topic an inbox received notifications from, the newest one's time.
-pub async fn last_by_topic(pool: &SqlitePool, inbox_id: i64) -> Result<Vec<(String, DateTime<Utc>)>, DbError> {
-    Ok(sqlx::query_as(
+pub async fn last_by_topic(pool: &Pool, inbox_id: i64) -> Result<Vec<(String, DateTime<Utc>)>, DbError> {
+    let rows: Vec<(String, super::types::Stamp)> = sqlx::query_as(
         "SELECT topic_id, max(received_at) FROM deliveries \
-         WHERE inbox_id = ?1 AND kind = 'notification' AND topic_id IS NOT NULL GROUP BY topic_id",
+         WHERE inbox_id = $1 AND kind = 'notification' AND topic_id IS NOT NULL GROUP BY topic_id",
     )
     .bind(inbox_id)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    rows.into_iter().map(|(topic, at)| Ok((topic, DateTime::try_from(at)?))).collect()
 }

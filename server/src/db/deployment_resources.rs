@@ -1,9 +1,10 @@
 //! The `deployment_resources` table: the OCIDs a deployment owns, by kind and template key. A
 //! step of an apply writes its row in the same transaction that marks the step done.
 
+use super::Conn;
 use super::DbError;
 use app::template::plan::{Owned, ResourceKind};
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{Any, Executor};
 
 /// A row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -32,11 +33,11 @@ impl ResourceRow {
 
 /// What a deployment owns: topics, subscriptions, rules, each by key.
 pub async fn of_deployment<'c>(
-    executor: impl SqliteExecutor<'c>,
+    executor: impl Executor<'c, Database = Any>,
     deployment_id: i64,
 ) -> Result<Vec<ResourceRow>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT kind, key, ocid, name FROM deployment_resources WHERE deployment_id = ?1 \
+        "SELECT kind, key, ocid, name FROM deployment_resources WHERE deployment_id = $1 \
          ORDER BY CASE kind WHEN 'topic' THEN 0 WHEN 'subscription' THEN 1 ELSE 2 END, key",
     )
     .bind(deployment_id)
@@ -45,18 +46,18 @@ pub async fn of_deployment<'c>(
 }
 
 /// What a deployment owns, as the planner takes it.
-pub async fn owned(pool: &sqlx::SqlitePool, deployment_id: i64) -> Result<Vec<Owned>, DbError> {
+pub async fn owned(pool: &crate::db::Pool, deployment_id: i64) -> Result<Vec<Owned>, DbError> {
     Ok(of_deployment(pool, deployment_id).await?.iter().map(ResourceRow::owned).collect())
 }
 
 /// The OCID owned for a key.
 pub async fn ocid_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     deployment_id: i64,
     kind: ResourceKind,
     key: &str,
 ) -> Result<Option<String>, DbError> {
-    Ok(sqlx::query_scalar("SELECT ocid FROM deployment_resources WHERE deployment_id = ?1 AND kind = ?2 AND key = ?3")
+    Ok(sqlx::query_scalar("SELECT ocid FROM deployment_resources WHERE deployment_id = $1 AND kind = $2 AND key = $3")
         .bind(deployment_id)
         .bind(kind.as_str())
         .bind(key)
@@ -66,7 +67,7 @@ pub async fn ocid_of(
 
 /// Records (or replaces) the OCID owned for a key.
 pub async fn put(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     deployment_id: i64,
     kind: ResourceKind,
     key: &str,
@@ -74,7 +75,7 @@ pub async fn put(
     name: &str,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO deployment_resources (deployment_id, kind, key, ocid, name) VALUES (?1, ?2, ?3, ?4, ?5) \
+        "INSERT INTO deployment_resources (deployment_id, kind, key, ocid, name) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (deployment_id, kind, key) DO UPDATE SET ocid = excluded.ocid, name = excluded.name",
     )
     .bind(deployment_id)
@@ -89,8 +90,8 @@ pub async fn put(
 
 /// Forgets a resource once it is deleted (only while it is still the one owned for its key: a
 /// replace's old half must not forget the new one).
-pub async fn forget(conn: &mut SqliteConnection, deployment_id: i64, ocid: &str) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM deployment_resources WHERE deployment_id = ?1 AND ocid = ?2")
+pub async fn forget(conn: &mut Conn, deployment_id: i64, ocid: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM deployment_resources WHERE deployment_id = $1 AND ocid = $2")
         .bind(deployment_id)
         .bind(ocid)
         .execute(conn)
@@ -99,16 +100,12 @@ pub async fn forget(conn: &mut SqliteConnection, deployment_id: i64, ocid: &str)
 }
 
 /// Forgets every key not in `keep` (resources gone from the cloud and from the template).
-pub async fn keep_only(
-    conn: &mut SqliteConnection,
-    deployment_id: i64,
-    keep: &[(ResourceKind, String)],
-) -> Result<(), DbError> {
+pub async fn keep_only(conn: &mut Conn, deployment_id: i64, keep: &[(ResourceKind, String)]) -> Result<(), DbError> {
     let keep = serde_json::to_string(&keep.iter().map(|(k, key)| format!("{}:{key}", k.as_str())).collect::<Vec<_>>())
         .unwrap_or_else(|_| "[]".into());
     sqlx::query(
-        "DELETE FROM deployment_resources WHERE deployment_id = ?1 \
-         AND kind || ':' || key NOT IN (SELECT value FROM json_each(?2))",
+        "DELETE FROM deployment_resources WHERE deployment_id = $1 \
+         AND kind || ':' || key NOT IN (SELECT value FROM json_each($2))",
     )
     .bind(deployment_id)
     .bind(keep)

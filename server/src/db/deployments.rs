@@ -3,9 +3,9 @@
 //! [`apply_runs`](super::apply_runs).
 
 use super::DbError;
+use super::{Conn, Pool};
 use app::model::deployment::DriftStatus;
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A deployment with what its list entry shows.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -41,6 +41,7 @@ pub struct DeploymentRow {
     /// The last drift check's plan, JSON text.
     pub drift_plan: Option<String>,
     /// When drift was checked.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub drift_checked_at: Option<DateTime<Utc>>,
     /// Resources owned.
     pub resources: i64,
@@ -62,16 +63,16 @@ impl DeploymentRow {
 }
 
 /// A team's deployments, by name.
-pub async fn of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<DeploymentRow>, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.team_id = ?1 ORDER BY d.name COLLATE NOCASE, d.id"))
+pub async fn of_team(pool: &Pool, team_id: i64) -> Result<Vec<DeploymentRow>, DbError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.team_id = $1 ORDER BY d.name COLLATE NOCASE, d.id"))
         .bind(team_id)
         .fetch_all(pool)
         .await?)
 }
 
 /// One of a team's deployments.
-pub async fn get(pool: &SqlitePool, team_id: i64, id: i64) -> Result<DeploymentRow, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.team_id = ?1 AND d.id = ?2"))
+pub async fn get(pool: &Pool, team_id: i64, id: i64) -> Result<DeploymentRow, DbError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.team_id = $1 AND d.id = $2"))
         .bind(team_id)
         .bind(id)
         .fetch_one(pool)
@@ -79,7 +80,7 @@ pub async fn get(pool: &SqlitePool, team_id: i64, id: i64) -> Result<DeploymentR
 }
 
 /// Every active deployment (for the scheduled drift check), as (team, id).
-pub async fn active(pool: &SqlitePool) -> Result<Vec<(i64, i64)>, DbError> {
+pub async fn active(pool: &Pool) -> Result<Vec<(i64, i64)>, DbError> {
     Ok(sqlx::query_as("SELECT team_id, id FROM deployments WHERE state = 'active' ORDER BY id").fetch_all(pool).await?)
 }
 
@@ -106,10 +107,10 @@ pub struct NewDeployment<'a> {
 }
 
 /// Inserts a deployment; a taken name is [`DbError::Conflict`].
-pub async fn insert(conn: &mut SqliteConnection, new: &NewDeployment<'_>) -> Result<i64, DbError> {
+pub async fn insert(conn: &mut Conn, new: &NewDeployment<'_>) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO deployments (uid, team_id, name, template_id, version, connection_id, compartment_id, parameters, created_by) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(new.uid)
     .bind(new.team_id)
@@ -126,15 +127,15 @@ pub async fn insert(conn: &mut SqliteConnection, new: &NewDeployment<'_>) -> Res
 
 /// Records what a finished run applied: its version and values, and whether anything is left.
 pub async fn set_applied(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     version: i64,
     parameters: &str,
     destroyed: bool,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE deployments SET version = ?2, parameters = ?3, state = ?4, drift = 'in_sync', drift_plan = NULL, \
-         drift_checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+        "UPDATE deployments SET version = $2, parameters = $3, state = $4, drift = 'in_sync', drift_plan = NULL, \
+         drift_checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1",
     )
     .bind(id)
     .bind(version)
@@ -146,7 +147,7 @@ pub async fn set_applied(
 }
 
 /// Records a drift check's finding.
-pub async fn set_drift(pool: &SqlitePool, id: i64, drift: DriftStatus, plan: Option<&str>) -> Result<(), DbError> {
+pub async fn set_drift(pool: &Pool, id: i64, drift: DriftStatus, plan: Option<&str>) -> Result<(), DbError> {
     let drift = match drift {
         DriftStatus::Unknown => "unknown",
         DriftStatus::InSync => "in_sync",
@@ -154,8 +155,8 @@ pub async fn set_drift(pool: &SqlitePool, id: i64, drift: DriftStatus, plan: Opt
         DriftStatus::Failed => "failed",
     };
     sqlx::query(
-        "UPDATE deployments SET drift = ?2, drift_plan = ?3, drift_checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-         WHERE id = ?1",
+        "UPDATE deployments SET drift = $2, drift_plan = $3, drift_checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+         WHERE id = $1",
     )
     .bind(id)
     .bind(drift)

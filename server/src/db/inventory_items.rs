@@ -6,9 +6,10 @@
 //! back, and a rule deleted through Signalbox stays gone (a tombstone) until a sync that started
 //! after the delete no longer lists it.
 
+use super::Conn;
 use super::DbError;
+use super::builder::Builder;
 use app::api::inventory::Sort;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// What a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,7 +84,7 @@ pub struct ItemRow {
 /// Stores `item` as read at `read_at` (Unix ms), unless a newer read of it is stored. `actions`
 /// (rules) keeps the stored actions when `None`.
 pub async fn upsert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     item: &NewItem,
     actions: Option<&str>,
@@ -93,7 +94,7 @@ pub async fn upsert(
         "INSERT INTO inventory_items \
          (connection_id, kind, id, compartment_id, sort_name, created_at, state, enabled, parent_id, search, targets, \
           body, actions, read_at, gone) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0) \
          ON CONFLICT (connection_id, kind, id) DO UPDATE SET \
            compartment_id = excluded.compartment_id, sort_name = excluded.sort_name, \
            created_at = excluded.created_at, state = excluded.state, enabled = excluded.enabled, \
@@ -123,16 +124,10 @@ pub async fn upsert(
 
 /// Marks a resource deleted as of `read_at`: lists stop showing it, and a sync that read it
 /// earlier cannot bring it back.
-pub async fn mark_gone(
-    conn: &mut SqliteConnection,
-    connection_id: i64,
-    kind: Kind,
-    id: &str,
-    read_at: i64,
-) -> Result<(), DbError> {
+pub async fn mark_gone(conn: &mut Conn, connection_id: i64, kind: Kind, id: &str, read_at: i64) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE inventory_items SET gone = 1, read_at = ?4 \
-         WHERE connection_id = ?1 AND kind = ?2 AND id = ?3 AND read_at <= ?4",
+        "UPDATE inventory_items SET gone = 1, read_at = $4 \
+         WHERE connection_id = $1 AND kind = $2 AND id = $3 AND read_at <= $4",
     )
     .bind(connection_id)
     .bind(kind.as_str())
@@ -146,12 +141,12 @@ pub async fn mark_gone(
 /// The kind, id and body of every row of a compartment (the compartment tree aside), to tell
 /// whether a sync changed anything.
 pub async fn bodies(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     compartment_id: &str,
 ) -> Result<Vec<(String, String, String)>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT kind, id, body FROM inventory_items WHERE connection_id = ?1 AND compartment_id = ?2 \
+        "SELECT kind, id, body FROM inventory_items WHERE connection_id = $1 AND compartment_id = $2 \
          AND kind != 'compartment' AND gone = 0",
     )
     .bind(connection_id)
@@ -161,8 +156,8 @@ pub async fn bodies(
 }
 
 /// When the stored copy of a resource (of any kind) was read, in Unix ms.
-pub async fn read_at(conn: &mut SqliteConnection, connection_id: i64, id: &str) -> Result<Option<i64>, DbError> {
-    Ok(sqlx::query_scalar("SELECT max(read_at) FROM inventory_items WHERE connection_id = ?1 AND id = ?2")
+pub async fn read_at(conn: &mut Conn, connection_id: i64, id: &str) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar("SELECT max(read_at) FROM inventory_items WHERE connection_id = $1 AND id = $2")
         .bind(connection_id)
         .bind(id)
         .fetch_one(&mut *conn)
@@ -171,13 +166,13 @@ pub async fn read_at(conn: &mut SqliteConnection, connection_id: i64, id: &str) 
 
 /// The compartment a stored resource is in.
 pub async fn compartment_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     kind: Kind,
     id: &str,
 ) -> Result<Option<String>, DbError> {
     Ok(sqlx::query_scalar(
-        "SELECT compartment_id FROM inventory_items WHERE connection_id = ?1 AND kind = ?2 AND id = ?3",
+        "SELECT compartment_id FROM inventory_items WHERE connection_id = $1 AND kind = $2 AND id = $3",
     )
     .bind(connection_id)
     .bind(kind.as_str())
@@ -189,15 +184,15 @@ pub async fn compartment_of(
 /// Removes the rows of `kind` (in `compartment_id`, or anywhere when `None`) read before
 /// `read_before`: what a complete listing that started then no longer showed.
 pub async fn remove_unseen(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     kind: Kind,
     compartment_id: Option<&str>,
     read_before: i64,
 ) -> Result<u64, DbError> {
     let done = sqlx::query(
-        "DELETE FROM inventory_items WHERE connection_id = ?1 AND kind = ?2 \
-         AND (?3 IS NULL OR compartment_id = ?3) AND read_at < ?4",
+        "DELETE FROM inventory_items WHERE connection_id = $1 AND kind = $2 \
+         AND ($3 IS NULL OR compartment_id = $3) AND read_at < $4",
     )
     .bind(connection_id)
     .bind(kind.as_str())
@@ -236,7 +231,7 @@ pub enum Seek {
     Before(String, String),
 }
 
-fn filtered<'q>(query: &mut QueryBuilder<'q, Sqlite>, connection_id: i64, kind: Kind, filter: &Filter<'q>) {
+fn filtered<'q>(query: &mut Builder<'q>, connection_id: i64, kind: Kind, filter: &Filter<'q>) {
     query.push(" WHERE connection_id = ").push_bind(connection_id);
     query.push(" AND kind = ").push_bind(kind.as_str()).push(" AND gone = 0");
     if let Some(compartment) = filter.compartment_id {
@@ -260,21 +255,16 @@ fn filtered<'q>(query: &mut QueryBuilder<'q, Sqlite>, connection_id: i64, kind: 
 }
 
 /// How many rows match `filter`.
-pub async fn count(
-    conn: &mut SqliteConnection,
-    connection_id: i64,
-    kind: Kind,
-    filter: &Filter<'_>,
-) -> Result<u64, DbError> {
-    let mut query = QueryBuilder::new("SELECT count(*) FROM inventory_items");
+pub async fn count(conn: &mut Conn, connection_id: i64, kind: Kind, filter: &Filter<'_>) -> Result<u64, DbError> {
+    let mut query = Builder::new("SELECT count(*) FROM inventory_items");
     filtered(&mut query, connection_id, kind, filter);
-    let (n,): (i64,) = query.build_query_as().fetch_one(&mut *conn).await?;
+    let (n,): (i64,) = query.build_query_as()?.fetch_one(&mut *conn).await?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Up to `limit` rows matching `filter` in `sort` order from `seek`, in display order.
 pub async fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     kind: Kind,
     filter: &Filter<'_>,
@@ -288,7 +278,7 @@ pub async fn page(
     };
     // Display order: names and oldest ascending, newest descending. Reading backwards flips it.
     let ascending = matches!(sort, Sort::Name | Sort::Oldest) != matches!(seek, Seek::Before(..));
-    let mut query = QueryBuilder::new("SELECT id, sort_name, created_at, body, actions FROM inventory_items");
+    let mut query = Builder::new("SELECT id, sort_name, created_at, body, actions FROM inventory_items");
     filtered(&mut query, connection_id, kind, filter);
     if let Seek::After(value, id) | Seek::Before(value, id) = seek {
         let op = if ascending { ">" } else { "<" };
@@ -297,7 +287,7 @@ pub async fn page(
     }
     let direction = if ascending { "ASC" } else { "DESC" };
     query.push(format!(" ORDER BY {column} {direction}, id {direction} LIMIT ")).push_bind(i64::from(limit));
-    let mut rows: Vec<ItemRow> = query.build_query_as().fetch_all(&mut *conn).await?;
+    let mut rows: Vec<ItemRow> = query.build_query_as()?.fetch_all(&mut *conn).await?;
     if matches!(seek, Seek::Before(..)) {
         rows.reverse();
     }
@@ -306,27 +296,22 @@ pub async fn page(
 
 /// Every row of `kind` matching `filter`, in name order (short lists: pickers, counts).
 pub async fn all(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     kind: Kind,
     filter: &Filter<'_>,
 ) -> Result<Vec<ItemRow>, DbError> {
-    let mut query = QueryBuilder::new("SELECT id, sort_name, created_at, body, actions FROM inventory_items");
+    let mut query = Builder::new("SELECT id, sort_name, created_at, body, actions FROM inventory_items");
     filtered(&mut query, connection_id, kind, filter);
     query.push(" ORDER BY sort_name, id");
-    Ok(query.build_query_as().fetch_all(&mut *conn).await?)
+    Ok(query.build_query_as()?.fetch_all(&mut *conn).await?)
 }
 
 /// One stored row, if it is there and not gone.
-pub async fn find(
-    conn: &mut SqliteConnection,
-    connection_id: i64,
-    kind: Kind,
-    id: &str,
-) -> Result<Option<ItemRow>, DbError> {
+pub async fn find(conn: &mut Conn, connection_id: i64, kind: Kind, id: &str) -> Result<Option<ItemRow>, DbError> {
     Ok(sqlx::query_as(
         "SELECT id, sort_name, created_at, body, actions FROM inventory_items \
-         WHERE connection_id = ?1 AND kind = ?2 AND id = ?3 AND gone = 0",
+         WHERE connection_id = $1 AND kind = $2 AND id = $3 AND gone = 0",
     )
     .bind(connection_id)
     .bind(kind.as_str())
@@ -337,13 +322,13 @@ pub async fn find(
 
 /// Subscriptions by topic and state in a compartment: `(topic_id, state, count)`.
 pub async fn subscription_states(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     compartment_id: &str,
 ) -> Result<Vec<(String, String, i64)>, DbError> {
     Ok(sqlx::query_as(
         "SELECT parent_id, state, count(*) FROM inventory_items \
-         WHERE connection_id = ?1 AND kind = 'subscription' AND compartment_id = ?2 AND gone = 0 \
+         WHERE connection_id = $1 AND kind = 'subscription' AND compartment_id = $2 AND gone = 0 \
          AND parent_id IS NOT NULL GROUP BY parent_id, state",
     )
     .bind(connection_id)
@@ -354,12 +339,12 @@ pub async fn subscription_states(
 
 /// The ids of rules in a compartment whose actions have not been read yet.
 pub async fn rules_without_actions(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     compartment_id: &str,
 ) -> Result<Vec<String>, DbError> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM inventory_items WHERE connection_id = ?1 AND kind = 'rule' AND compartment_id = ?2 \
+        "SELECT id FROM inventory_items WHERE connection_id = $1 AND kind = 'rule' AND compartment_id = $2 \
          AND gone = 0 AND actions IS NULL",
     )
     .bind(connection_id)

@@ -1,4 +1,12 @@
-//! SQLite storage: opening the database, migrations, and one module of queries per table.
+//! Storage: opening the database, migrations, and one module of queries per table.
+//!
+//! Two backends, one code base. SQLite (a file in the data directory) is the default; PostgreSQL
+//! (`--database-url postgres://…`) lets several instances share one store. Both are reached
+//! through sqlx's `Any` driver, so a query is written once, with numbered parameters (`$1`, which
+//! sqlx's SQLite driver binds by number too), in the SQL the two dialects share; the few that
+//! differ (full-text search) branch on [`Backend`]. The schemas are twins (`migrations/`,
+//! `migrations-postgres/`, see its README): integers, flags as `0`/`1`, times as text in one
+//! format, so a row decodes alike from either ([`types`]).
 //!
 //! Queries are plain runtime-checked `sqlx::query` calls next to their table, so a build never
 //! needs a live database. Opening is careful about existing files: a file that is not a SQLite
@@ -11,6 +19,7 @@ pub mod audit_events;
 pub mod audit_query;
 pub mod audit_search;
 pub mod audit_words;
+pub mod builder;
 pub mod connections;
 pub mod deliveries;
 pub mod deployment_resources;
@@ -20,19 +29,55 @@ pub mod instance;
 pub mod inventory_items;
 pub mod inventory_syncs;
 pub mod pipeline_health;
+pub mod sessions;
 pub mod sqlite;
 pub mod teams;
 pub mod template_versions;
 pub mod templates;
+pub mod types;
 pub mod upgrade;
 pub mod users;
 
-use sqlx::ConnectOptions;
-use sqlx::Connection;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::MigrateError;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Executor};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The application's connection pool, on either backend.
+pub type Pool = sqlx::AnyPool;
+
+/// One connection (or, through `DerefMut`, a transaction) on either backend.
+pub type Conn = sqlx::AnyConnection;
+
+/// A transaction begun by [`begin`].
+pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Which database a pool or connection talks to, for the few queries the dialects disagree on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, the embedded default.
+    Sqlite,
+    /// PostgreSQL, shared by several instances.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend behind `pool`.
+    pub fn of(pool: &Pool) -> Backend {
+        Backend::from_scheme(pool.connect_options().database_url.scheme())
+    }
+
+    /// The backend behind a connection or transaction.
+    pub fn of_conn(conn: &Conn) -> Backend {
+        if conn.backend_name() == "PostgreSQL" { Backend::Postgres } else { Backend::Sqlite }
+    }
+
+    fn from_scheme(scheme: &str) -> Backend {
+        if scheme.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite }
+    }
+}
 
 /// The migrations in `migrations/`, embedded at compile time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -87,46 +132,49 @@ pub enum OpenError {
     Migrate { path: PathBuf, reason: String },
 }
 
-/// Begins a transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
+/// Begins a transaction that holds the database's write lock from its first statement: one
+/// writing transaction at a time, cluster-wide, as SQLite has always run them.
 ///
-/// A deferred transaction (plain `BEGIN`) that reads before it writes fails at once with "database
-/// is locked" when another connection committed in between: in WAL mode SQLite cannot upgrade a
-/// stale read snapshot, and does not wait. Schemathesis found it as a 500 from two health checks
-/// at once. Taking the lock first makes the transaction wait its turn (the busy timeout) instead.
-/// Every transaction Signalbox opens writes, so every one begins this way.
-pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// On SQLite, `BEGIN IMMEDIATE`: a deferred transaction (plain `BEGIN`) that reads before it
+/// writes fails at once with "database is locked" when another connection committed in between
+/// (in WAL mode SQLite cannot upgrade a stale read snapshot, and does not wait). Schemathesis found
+/// it as a 500 from two health checks at once. Taking the lock first makes the transaction wait
+/// its turn (the busy timeout) instead.
+///
+/// On PostgreSQL, `BEGIN` and a transaction-scoped advisory lock ([`WRITE_LOCK`]): every
+/// transaction Signalbox opens reads, decides, then writes (the audit chain's head, a name's
+/// uniqueness, the one unfinished run), so serialising them keeps each decision true until its
+/// commit on every instance, with the same semantics as on SQLite and no retry loop for
+/// serialisation failures. Writes are small and few (a console's), so one lock costs nothing
+/// measurable; reads outside transactions are not serialised.
+pub async fn begin(pool: &Pool) -> Result<Transaction, sqlx::Error> {
+    match Backend::of(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
+            Ok(tx)
+        }
+    }
 }
+
+/// The advisory lock key of [`begin`] on PostgreSQL ("sigbox" in ASCII): other applications
+/// sharing the database are unlikely to pick it.
+pub const WRITE_LOCK: i64 = 0x7369_6762_6f78;
 
 /// Opens (creating if missing) the database at `path` in WAL mode and applies pending migrations
 /// (to an existing database through [`upgrade::upgrade`], which keeps a backup and never migrates
 /// the live file).
-pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+pub async fn open(path: &Path) -> Result<Pool, OpenError> {
     open_with(path, &MIGRATOR).await
 }
 
 /// [`open`] with another set of migrations (tests of upgrades).
-pub async fn open_with(path: &Path, migrator: &sqlx::migrate::Migrator) -> Result<SqlitePool, OpenError> {
+pub async fn open_with(path: &Path, migrator: &sqlx::migrate::Migrator) -> Result<Pool, OpenError> {
     if inspect_existing(path).await? {
         upgrade::upgrade(path, migrator).await?;
     }
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // FULL: a commit is on disk before it is acknowledged, power loss included. With NORMAL,
-        // WAL mode may lose the last commits to a power cut: an audit row already answered for,
-        // or an apply step's retry token written before its call, which is what prevents a
-        // duplicate resource on resume. The cost is one fsync per commit.
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .min_connections(1)
-        .connect_with(options)
-        .await
-        .map_err(|source| classify_open_error(path, source))?;
+    let pool = sqlite_pool(path, SqliteAccess::Create, 8).await.map_err(|source| classify_open_error(path, source))?;
     migrator
         .run(&pool)
         .await
@@ -136,19 +184,59 @@ pub async fn open_with(path: &Path, migrator: &sqlx::migrate::Migrator) -> Resul
 
 /// Opens an existing database read-only, for commands that inspect it next to a running server
 /// (`signalbox audit verify`). Nothing is created or migrated.
-pub async fn open_read_only(path: &Path) -> Result<SqlitePool, OpenError> {
+pub async fn open_read_only(path: &Path) -> Result<Pool, OpenError> {
     let exists = tokio::fs::try_exists(path)
         .await
         .map_err(|err| OpenError::Open { path: path.to_path_buf(), source: sqlx::Error::Io(err) })?;
     if !exists {
         return Err(OpenError::Missing(path.to_path_buf()));
     }
-    let options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new()
-        .max_connections(1)
+    sqlite_pool(path, SqliteAccess::ReadOnly, 1).await.map_err(|source| classify_open_error(path, source))
+}
+
+/// How [`sqlite_pool`] opens its file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SqliteAccess {
+    /// Read and write, creating the file when missing, in WAL mode with full sync.
+    Create,
+    /// Read and write an existing file, as it is (a work copy being migrated).
+    Write,
+    /// Read only.
+    ReadOnly,
+}
+
+/// A pool on the SQLite file at `path`, through the `Any` driver.
+///
+/// The driver is configured by URL, which carries the file and its mode only; the settings a URL
+/// cannot carry are applied to each connection as it opens. Foreign keys are on and the busy
+/// timeout is 5 s by sqlx's defaults.
+pub(crate) async fn sqlite_pool(path: &Path, access: SqliteAccess, max: u32) -> Result<Pool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let url = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(access == SqliteAccess::Create)
+        .read_only(access == SqliteAccess::ReadOnly)
+        .to_url_lossy();
+    let options = AnyConnectOptions::from_url(&url)?;
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(u32::from(access == SqliteAccess::Create))
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if access == SqliteAccess::Create {
+                    // FULL: a commit is on disk before it is acknowledged, power loss included.
+                    // With NORMAL, WAL mode may lose the last commits to a power cut: an audit row
+                    // already answered for, or an apply step's retry token written before its
+                    // call, which is what prevents a duplicate resource on resume. The cost is
+                    // one fsync per commit.
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL").await?;
+                }
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
-        .map_err(|source| classify_open_error(path, source))
 }
 
 /// Looks at an existing file through a read-only connection, so that a file Signalbox must refuse
@@ -162,10 +250,10 @@ async fn inspect_existing(path: &Path) -> Result<bool, OpenError> {
         return Ok(false);
     }
     let classify = |source| classify_open_error(path, source);
-    let mut conn = SqliteConnectOptions::new().filename(path).read_only(true).connect().await.map_err(classify)?;
-    let foreign = sqlite::has_foreign_tables(&mut conn).await.map_err(classify)?;
-    conn.close().await.map_err(classify)?;
-    if foreign { Err(OpenError::Foreign(path.to_path_buf())) } else { Ok(true) }
+    let pool = sqlite_pool(path, SqliteAccess::ReadOnly, 1).await.map_err(classify)?;
+    let foreign = sqlite::has_foreign_tables(&pool).await.map_err(classify);
+    pool.close().await;
+    if foreign? { Err(OpenError::Foreign(path.to_path_buf())) } else { Ok(true) }
 }
 
 fn classify_open_error(path: &Path, source: sqlx::Error) -> OpenError {

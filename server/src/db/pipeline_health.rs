@@ -1,9 +1,9 @@
 //! The `pipeline_health` table: each pipeline's last known status, per connection and rule.
 
 use super::DbError;
+use super::{Conn, Pool};
 use app::model::health::HealthStatus;
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A stored status.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,6 +21,7 @@ pub struct HealthRow {
     /// JSON array.
     pub reasons: String,
     /// When.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub checked_at: DateTime<Utc>,
     /// JSON array of the subscriptions its topics had, as the health check remembers them.
     pub subscriptions: String,
@@ -47,12 +48,12 @@ const COLUMNS: &str =
 
 /// The statuses stored for a compartment through a connection.
 pub async fn of_compartment(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     compartment_id: &str,
 ) -> Result<Vec<HealthRow>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM pipeline_health h WHERE h.connection_id = ?1 AND h.compartment_id = ?2"
+        "SELECT {COLUMNS} FROM pipeline_health h WHERE h.connection_id = $1 AND h.compartment_id = $2"
     ))
     .bind(connection_id)
     .bind(compartment_id)
@@ -62,12 +63,12 @@ pub async fn of_compartment(
 
 /// Replaces a compartment's statuses with `rows` (rules no longer there are forgotten).
 pub async fn replace_compartment(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     compartment_id: &str,
     rows: &[NewHealthRow<'_>],
 ) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM pipeline_health WHERE connection_id = ?1 AND compartment_id = ?2")
+    sqlx::query("DELETE FROM pipeline_health WHERE connection_id = $1 AND compartment_id = $2")
         .bind(connection_id)
         .bind(compartment_id)
         .execute(&mut *conn)
@@ -79,7 +80,7 @@ pub async fn replace_compartment(
         sqlx::query(
             "INSERT OR REPLACE INTO pipeline_health \
              (connection_id, rule_id, compartment_id, rule_name, status, reasons, checked_at, subscriptions) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(connection_id)
         .bind(row.rule_id)
@@ -87,7 +88,7 @@ pub async fn replace_compartment(
         .bind(row.rule_name)
         .bind(row.status.as_str())
         .bind(reasons)
-        .bind(row.checked_at)
+        .bind(super::types::stamp(row.checked_at))
         .bind(&row.subscriptions)
         .execute(&mut *conn)
         .await?;
@@ -96,9 +97,9 @@ pub async fn replace_compartment(
 }
 
 /// The team's statuses, broken first, then degraded, then healthy, by rule name.
-pub async fn of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<HealthRow>, DbError> {
+pub async fn of_team(pool: &Pool, team_id: i64) -> Result<Vec<HealthRow>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM pipeline_health h JOIN connections c ON c.id = h.connection_id WHERE c.team_id = ?1 \
+        "SELECT {COLUMNS} FROM pipeline_health h JOIN connections c ON c.id = h.connection_id WHERE c.team_id = $1 \
          ORDER BY CASE h.status WHEN 'broken' THEN 0 WHEN 'degraded' THEN 1 ELSE 2 END, lower(h.rule_name)"
     ))
     .bind(team_id)
@@ -107,7 +108,7 @@ pub async fn of_team(pool: &SqlitePool, team_id: i64) -> Result<Vec<HealthRow>, 
 }
 
 /// Every (team, connection, compartment) with stored statuses: what the schedule re-checks.
-pub async fn checked_compartments(pool: &SqlitePool) -> Result<Vec<(i64, i64, String)>, DbError> {
+pub async fn checked_compartments(pool: &Pool) -> Result<Vec<(i64, i64, String)>, DbError> {
     Ok(sqlx::query_as(
         "SELECT DISTINCT c.team_id, h.connection_id, h.compartment_id FROM pipeline_health h \
          JOIN connections c ON c.id = h.connection_id ORDER BY 1, 2, 3",
@@ -117,6 +118,6 @@ pub async fn checked_compartments(pool: &SqlitePool) -> Result<Vec<(i64, i64, St
 }
 
 /// How many pipelines have each status, across every team (for `/metrics`).
-pub async fn count_by_status(pool: &SqlitePool) -> Result<Vec<(String, i64)>, DbError> {
+pub async fn count_by_status(pool: &Pool) -> Result<Vec<(String, i64)>, DbError> {
     Ok(sqlx::query_as("SELECT status, count(*) FROM pipeline_health GROUP BY status").fetch_all(pool).await?)
 }

@@ -2,9 +2,9 @@
 //! [`template_versions`](super::template_versions).
 
 use super::DbError;
+use super::{Conn, Pool};
 use app::model::visibility::Visibility;
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A template with what its list entry shows.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -28,6 +28,7 @@ pub struct TemplateRow {
     /// Newest version.
     pub latest_version: i64,
     /// When it was published.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub updated_at: DateTime<Utc>,
     /// The newest version's document, as JSON text.
     pub document: String,
@@ -44,10 +45,10 @@ const SELECT: &str = "SELECT t.id, t.team_id, teams.name AS team_name, t.name, \
 /// Which templates a caller sees from a team: the team's own (its private ones only to their
 /// creator) and every template shared with everyone.
 const VISIBLE: &str =
-    "((t.team_id = ?1 AND (t.visibility != 'private' OR t.created_by = ?2)) OR t.visibility = 'everyone')";
+    "((t.team_id = $1 AND (t.visibility != 'private' OR t.created_by = $2)) OR t.visibility = 'everyone')";
 
 /// The templates `user_id` sees from `team_id`, by name.
-pub async fn visible(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<Vec<TemplateRow>, DbError> {
+pub async fn visible(pool: &Pool, team_id: i64, user_id: i64) -> Result<Vec<TemplateRow>, DbError> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE {VISIBLE} ORDER BY t.name COLLATE NOCASE, t.id"))
         .bind(team_id)
         .bind(user_id)
@@ -56,8 +57,8 @@ pub async fn visible(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<Ve
 }
 
 /// One template, if `user_id` sees it from `team_id`.
-pub async fn visible_by_id(pool: &SqlitePool, team_id: i64, user_id: i64, id: i64) -> Result<TemplateRow, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE {VISIBLE} AND t.id = ?3"))
+pub async fn visible_by_id(pool: &Pool, team_id: i64, user_id: i64, id: i64) -> Result<TemplateRow, DbError> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE {VISIBLE} AND t.id = $3"))
         .bind(team_id)
         .bind(user_id)
         .bind(id)
@@ -67,14 +68,14 @@ pub async fn visible_by_id(pool: &SqlitePool, team_id: i64, user_id: i64, id: i6
 
 /// Creates the library entry; its first version is written by the caller in the same transaction.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     team_id: i64,
     name: &str,
     visibility: Visibility,
     created_by: i64,
 ) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO templates (team_id, name, visibility, created_by) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        "INSERT INTO templates (team_id, name, visibility, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(team_id)
     .bind(name)
@@ -85,8 +86,8 @@ pub async fn insert(
 }
 
 /// Changes who sees a template.
-pub async fn set_visibility(conn: &mut SqliteConnection, id: i64, visibility: Visibility) -> Result<(), DbError> {
-    sqlx::query("UPDATE templates SET visibility = ?2 WHERE id = ?1")
+pub async fn set_visibility(conn: &mut Conn, id: i64, visibility: Visibility) -> Result<(), DbError> {
+    sqlx::query("UPDATE templates SET visibility = $2 WHERE id = $1")
         .bind(id)
         .bind(visibility.as_str())
         .execute(conn)

@@ -8,10 +8,11 @@
 //! leaves the database and its log byte for byte as they were, and says where the backup is.
 //! Callers hold the data directory's lock, so nothing writes the old file in between.
 
+use super::Pool;
 use super::{OpenError, sqlite};
 use sqlx::migrate::{Migration, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Connection, SqlitePool};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
 use std::path::{Path, PathBuf};
 
 /// Where a database stands against a build's migrations.
@@ -41,7 +42,7 @@ pub enum SchemaError {
 
 /// The migrations of `migrator` that `pool`'s database lacks, after checking that every applied
 /// one is known and unchanged.
-pub async fn pending<'m>(pool: &SqlitePool, migrator: &'m Migrator) -> Result<Pending<'m>, SchemaError> {
+pub async fn pending<'m>(pool: &Pool, migrator: &'m Migrator) -> Result<Pending<'m>, SchemaError> {
     let applied = sqlite::applied_migrations(pool).await.map_err(SchemaError::Unreadable)?;
     let known = |version: i64| migrator.iter().find(|m| m.version == version && !m.migration_type.is_down_migration());
     for (version, checksum) in &applied {
@@ -100,11 +101,7 @@ pub async fn upgrade(path: &Path, migrator: &Migrator) -> Result<Option<PathBuf>
     );
 
     let migrated = async {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(SqliteConnectOptions::new().filename(&work).foreign_keys(true))
-            .await
-            .map_err(|err| err.to_string())?;
+        let pool = super::sqlite_pool(&work, super::SqliteAccess::Write, 1).await.map_err(|err| err.to_string())?;
         let ran = migrator.run(&pool).await.map_err(super::explain_migrate_error);
         pool.close().await;
         ran

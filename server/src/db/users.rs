@@ -1,8 +1,8 @@
 //! The `users` table.
 
 use super::DbError;
+use super::{Conn, Pool};
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A user row (the password hash stays in the database layer's callers' hands only).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -16,14 +16,19 @@ pub struct User {
     /// PHC string of the Argon2id hash.
     pub password_hash: String,
     /// Must choose a new password before anything else.
+    #[sqlx(try_from = "super::types::Flag")]
     pub must_change_password: bool,
     /// May manage users and teams.
+    #[sqlx(try_from = "super::types::Flag")]
     pub is_site_admin: bool,
     /// When the account was disabled.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
     pub disabled_at: Option<DateTime<Utc>>,
     /// Created.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub created_at: DateTime<Utc>,
     /// Sessions from before this instant are void.
+    #[sqlx(try_from = "super::types::Stamp")]
     pub sessions_valid_after: DateTime<Utc>,
 }
 
@@ -50,9 +55,9 @@ pub struct NewUser<'a> {
 impl NewUser<'_> {
     /// Inserts the user; a taken username is `DbError::Conflict`.
     #[tracing::instrument(skip_all)]
-    pub async fn insert(&self, conn: &mut SqliteConnection) -> Result<User, DbError> {
+    pub async fn insert(&self, conn: &mut Conn) -> Result<User, DbError> {
         let sql = format!(
-            "INSERT INTO users (username, display_name, password_hash, must_change_password, is_site_admin) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {COLUMNS}"
+            "INSERT INTO users (username, display_name, password_hash, must_change_password, is_site_admin) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
         );
         Ok(sqlx::query_as(&sql)
             .bind(self.username)
@@ -67,35 +72,35 @@ impl NewUser<'_> {
 
 /// How many users exist.
 #[tracing::instrument(skip_all)]
-pub async fn count(pool: &SqlitePool) -> Result<i64, DbError> {
+pub async fn count(pool: &Pool) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?)
 }
 
 /// The user with this username (case-insensitive).
 #[tracing::instrument(skip_all)]
-pub async fn by_username(pool: &SqlitePool, username: &str) -> Result<Option<User>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = ?1");
+pub async fn by_username(pool: &Pool, username: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
     Ok(sqlx::query_as(&sql).bind(username).fetch_optional(pool).await?)
 }
 
 /// The user with this id.
 #[tracing::instrument(skip_all)]
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<User, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
+pub async fn by_id(pool: &Pool, id: i64) -> Result<User, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_one(pool).await?)
 }
 
 /// Every user, by username.
 #[tracing::instrument(skip_all)]
-pub async fn list(pool: &SqlitePool) -> Result<Vec<User>, DbError> {
+pub async fn list(pool: &Pool) -> Result<Vec<User>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM users ORDER BY username");
     Ok(sqlx::query_as(&sql).fetch_all(pool).await?)
 }
 
 /// Sets a new password hash and whether it must be changed at next login.
 #[tracing::instrument(skip_all)]
-pub async fn set_password(conn: &mut SqliteConnection, id: i64, hash: &str, must_change: bool) -> Result<(), DbError> {
-    let done = sqlx::query("UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1")
+pub async fn set_password(conn: &mut Conn, id: i64, hash: &str, must_change: bool) -> Result<(), DbError> {
+    let done = sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3 WHERE id = $1")
         .bind(id)
         .bind(hash)
         .bind(must_change)
@@ -106,11 +111,11 @@ pub async fn set_password(conn: &mut SqliteConnection, id: i64, hash: &str, must
 
 /// Disables or enables the account.
 #[tracing::instrument(skip_all)]
-pub async fn set_disabled(conn: &mut SqliteConnection, id: i64, disabled: bool) -> Result<(), DbError> {
+pub async fn set_disabled(conn: &mut Conn, id: i64, disabled: bool) -> Result<(), DbError> {
     let sql = if disabled {
-        "UPDATE users SET disabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1"
+        "UPDATE users SET disabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1"
     } else {
-        "UPDATE users SET disabled_at = NULL WHERE id = ?1"
+        "UPDATE users SET disabled_at = NULL WHERE id = $1"
     };
     let done = sqlx::query(sql).bind(id).execute(conn).await?;
     if done.rows_affected() == 0 { Err(DbError::NotFound) } else { Ok(()) }
@@ -118,8 +123,8 @@ pub async fn set_disabled(conn: &mut SqliteConnection, id: i64, disabled: bool) 
 
 /// Voids every session the user has ("log out everywhere").
 #[tracing::instrument(skip_all)]
-pub async fn void_sessions(conn: &mut SqliteConnection, id: i64) -> Result<(), DbError> {
-    sqlx::query("UPDATE users SET sessions_valid_after = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1")
+pub async fn void_sessions(conn: &mut Conn, id: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET sessions_valid_after = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -128,10 +133,10 @@ pub async fn void_sessions(conn: &mut SqliteConnection, id: i64) -> Result<(), D
 
 /// The team the user last chose in the console, if they are still a member of it.
 #[tracing::instrument(skip_all)]
-pub async fn preferred_team(pool: &SqlitePool, id: i64) -> Result<Option<i64>, DbError> {
+pub async fn preferred_team(pool: &Pool, id: i64) -> Result<Option<i64>, DbError> {
     Ok(sqlx::query_scalar(
         "SELECT u.preferred_team_id FROM users u \
-         JOIN memberships m ON m.user_id = u.id AND m.team_id = u.preferred_team_id WHERE u.id = ?1",
+         JOIN memberships m ON m.user_id = u.id AND m.team_id = u.preferred_team_id WHERE u.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -141,10 +146,10 @@ pub async fn preferred_team(pool: &SqlitePool, id: i64) -> Result<Option<i64>, D
 
 /// Remembers the team the user chose; `NotFound` when they are not a member of it.
 #[tracing::instrument(skip_all)]
-pub async fn set_preferred_team(conn: &mut SqliteConnection, id: i64, team_id: i64) -> Result<(), DbError> {
+pub async fn set_preferred_team(conn: &mut Conn, id: i64, team_id: i64) -> Result<(), DbError> {
     let done = sqlx::query(
-        "UPDATE users SET preferred_team_id = ?2 WHERE id = ?1 \
-         AND EXISTS (SELECT 1 FROM memberships WHERE user_id = ?1 AND team_id = ?2)",
+        "UPDATE users SET preferred_team_id = $2 WHERE id = $1 \
+         AND EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND team_id = $2)",
     )
     .bind(id)
     .bind(team_id)

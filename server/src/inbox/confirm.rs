@@ -1,10 +1,10 @@
 //! Confirming a subscription by following the confirmation URL ONS sent, when it is safe to.
 
 use super::Inboxes;
+use crate::db::Pool;
 use crate::db::deliveries;
 use crate::oci::region::REALMS;
 use reqwest::Url;
-use sqlx::SqlitePool;
 
 /// The confirmation URL as a URL this server may request, or why it may not.
 ///
@@ -45,7 +45,7 @@ fn is_confirmation_path(path: &str) -> bool {
 
 impl Inboxes {
     /// Follows a confirmation's URL (when [`followable`]) and records the outcome on the delivery.
-    pub async fn confirm(&self, pool: &SqlitePool, delivery_id: i64, url: &str) {
+    pub async fn confirm(&self, pool: &Pool, delivery_id: i64, url: &str) {
         let outcome = match followable(url, &self.sandbox_base) {
             Err(reason) => reason,
             Ok(url) => match self.http.send(self.http.get(url.as_str())).await {

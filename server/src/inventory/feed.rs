@@ -12,6 +12,7 @@
 //! (`crate::oci::write_log`).
 
 use super::write::{self, Seen};
+use crate::db::Conn;
 use crate::db::inventory_items::Kind;
 use crate::oci::audit::{AuditEvent, AuditWindow};
 use crate::oci::client::{OciClient, collect_pages};
@@ -19,7 +20,6 @@ use crate::oci::error::OciError;
 use crate::oci::write_log::WriteLog;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
-use sqlx::SqliteConnection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How far before the last read the next one looks again (clock skew between OCI and here, and
@@ -107,7 +107,7 @@ pub fn newer_than_copy(changed_at: DateTime<Utc>, read_at_ms: Option<i64>) -> bo
 /// answers the compartments the resources are in (or were, for those gone).
 pub async fn read_again(
     client: &OciClient,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     resources: Vec<String>,
 ) -> Result<BTreeSet<String>, ReadAgainError> {

@@ -1,12 +1,12 @@
 //! Pages of the inventory's lists: keyset paging with opaque cursors, so a deep page costs what
 //! the first does.
 
+use crate::db::Conn;
 use crate::db::inventory_items::{self, Filter, ItemRow, Kind, Seek};
 use crate::error::AppError;
 use app::api::inventory::{DEFAULT_PAGE, MAX_PAGE, PageRequest, Sort};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sqlx::SqliteConnection;
 
 /// Separates the sort value from the id inside a cursor (neither can hold it).
 const SEPARATOR: char = '\u{1f}';
@@ -71,7 +71,7 @@ pub fn check(request: &PageRequest) -> Result<(u32, Seek), AppError> {
 
 /// One page of `kind` matching `filter`.
 pub async fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection_id: i64,
     kind: Kind,
     filter: &Filter<'_>,

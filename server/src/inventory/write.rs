@@ -4,13 +4,13 @@
 //! compartment before the change cannot overwrite it.
 
 use super::items;
+use crate::db::Conn;
 use crate::db::DbError;
 use crate::db::inventory_items::{self, Kind};
 use app::api::rules::Rule;
 use app::api::subscriptions::Subscription;
 use app::api::topics::Topic;
 use chrono::Utc;
-use sqlx::SqliteConnection;
 
 /// What OCI answered about a resource after a change.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl Seen {
 }
 
 /// Stores what OCI answered, as of now; answers the compartment it is in (when known).
-pub async fn store(conn: &mut SqliteConnection, connection_id: i64, seen: &Seen) -> Result<Option<String>, DbError> {
+pub async fn store(conn: &mut Conn, connection_id: i64, seen: &Seen) -> Result<Option<String>, DbError> {
     let now = Utc::now().timestamp_millis();
     let item = match seen {
         Seen::Rule(rule) => {

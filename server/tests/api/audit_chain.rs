@@ -2,16 +2,16 @@
 //! removed or moved is detected and named, by the library and by `signalbox audit verify`.
 
 use server::audit::chain::{Break, Checkpoint};
+use server::db::Pool;
 use server::db::audit_events::{self, NewAuditEvent, Source};
 use server::db::audit_query;
-use sqlx::SqlitePool;
 use std::process::Command;
 use tempfile::TempDir;
 
 const ROWS: usize = 10_000;
 
 /// A data directory whose database holds a chain of `ROWS` rule updates (plus checkpoints).
-async fn chain() -> (TempDir, SqlitePool) {
+async fn chain() -> (TempDir, Pool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let pool = server::db::open(&dir.path().join(server::data_dir::DATABASE_FILE)).await.expect("database");
     let mut tx = pool.begin().await.expect("transaction");
@@ -38,7 +38,7 @@ async fn chain() -> (TempDir, SqlitePool) {
 }
 
 /// What an attacker with the database file does: lift the append-only trigger, then change rows.
-async fn tamper(pool: &SqlitePool, statements: &[&str]) {
+async fn tamper(pool: &Pool, statements: &[&str]) {
     let mut conn = pool.acquire().await.expect("connection");
     sqlx::query("DROP TRIGGER IF EXISTS audit_events_sealed").execute(&mut *conn).await.expect("drop trigger");
     for statement in statements {
@@ -46,7 +46,7 @@ async fn tamper(pool: &SqlitePool, statements: &[&str]) {
     }
 }
 
-async fn broken(pool: &SqlitePool, checkpoints: Vec<Checkpoint>) -> Option<Break> {
+async fn broken(pool: &Pool, checkpoints: Vec<Checkpoint>) -> Option<Break> {
     audit_events::verify(pool, checkpoints).await.expect("verify").broken
 }
 
@@ -186,7 +186,7 @@ async fn rows_written_before_the_chain_existed_are_sealed_when_the_server_starts
     let pool = server::db::open(&dir.path().join(server::data_dir::DATABASE_FILE)).await.expect("database");
     for action in ["user.bootstrap", "auth.login"] {
         sqlx::query(
-            "INSERT INTO audit_events (actor_name, source, action, result) VALUES ('admin', 'system', ?1, 'ok')",
+            "INSERT INTO audit_events (actor_name, source, action, result) VALUES ('admin', 'system', $1, 'ok')",
         )
         .bind(action)
         .execute(&pool)
@@ -232,7 +232,7 @@ async fn rows_written_before_the_word_index_are_indexed_when_the_server_starts()
     let pool = server::db::open(&dir.path().join(server::data_dir::DATABASE_FILE)).await.expect("database");
     for name in ["orders-alerts-1", "orders-alerts-2", "payments"] {
         sqlx::query(
-            "INSERT INTO audit_events (actor_name, source, action, target_name, result) VALUES ('admin', 'api', 'topic.create', ?1, 'ok')",
+            "INSERT INTO audit_events (actor_name, source, action, target_name, result) VALUES ('admin', 'api', 'topic.create', $1, 'ok')",
         )
         .bind(name)
         .execute(&pool)
@@ -302,7 +302,7 @@ async fn pruning_removes_old_rows_and_the_rest_still_verifies() {
     let words = |query: &'static str| {
         let pool = pool.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_words WHERE audit_words MATCH ?1")
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_words WHERE audit_words MATCH $1")
                 .bind(query)
                 .fetch_one(&pool)
                 .await

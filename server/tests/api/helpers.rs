@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 use server::Application;
 use server::config::Config;
-use sqlx::SqlitePool;
+use server::db::Pool;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -15,7 +15,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub builtin: server::builtin::Builtin,
     pub client: reqwest::Client,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub data_dir: TempDir,
     _stop: oneshot::Sender<()>,
 }

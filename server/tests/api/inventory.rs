@@ -88,7 +88,7 @@ impl Fixture {
 
     /// When the inventory last stored what OCI said of `id` (Unix ms).
     async fn read_at(&self, id: &str) -> i64 {
-        sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = ?1")
+        sqlx::query_scalar("SELECT read_at FROM inventory_items WHERE id = $1")
             .bind(id)
             .fetch_one(&self.app.pool)
             .await
@@ -125,7 +125,7 @@ async fn changes_made_through_signalbox_are_stored_from_ocis_answer_without_a_sy
     let created = f.create_rule("write-through", true).await;
     let id = created["id"].as_str().unwrap();
     let (state, body, actions): (String, String, Option<String>) =
-        sqlx::query_as("SELECT state, body, actions FROM inventory_items WHERE kind = 'rule' AND id = ?1 AND gone = 0")
+        sqlx::query_as("SELECT state, body, actions FROM inventory_items WHERE kind = 'rule' AND id = $1 AND gone = 0")
             .bind(id)
             .fetch_one(&f.app.pool)
             .await
@@ -183,7 +183,7 @@ async fn out_of_band_changes_arrive_with_a_sync_and_what_oci_no_longer_lists_dis
 
     f.app.builtin.client.delete_rule(&outside, None).await.unwrap();
     assert_eq!(names(&f.rules("&refresh=true").await), ["known"], "a rule deleted out of band disappears");
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_items WHERE id = ?1")
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_items WHERE id = $1")
         .bind(&outside)
         .fetch_one(&f.app.pool)
         .await
@@ -354,7 +354,7 @@ async fn another_teams_connection_cannot_be_read_through_the_inventory() {
             }
         }
     }
-    let watched: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_syncs WHERE compartment_id = ?1")
+    let watched: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_syncs WHERE compartment_id = $1")
         .bind(PROD)
         .fetch_one(&f.app.pool)
         .await

@@ -239,7 +239,7 @@ fn keep_writing(
     })
 }
 
-async fn audited_topics(pool: &sqlx::SqlitePool) -> Vec<String> {
+async fn audited_topics(pool: &server::db::Pool) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT target_name FROM audit_events WHERE action = 'topic.create' AND result = 'ok' ORDER BY id",
     )

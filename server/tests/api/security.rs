@@ -294,3 +294,31 @@ async fn security_headers() {
     let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
 }
+
+/// Sessions live in the database: a session whose row expired is refused even with its cookie,
+/// and the sweep deletes expired rows only, leaving a live session working.
+#[tokio::test]
+async fn expired_sessions_are_refused_and_swept() {
+    let app = spawn_app().await;
+    let live = session_id(&login_raw(&app, None, TEST_ADMIN_PASSWORD).await).expect("cookie");
+    let ending = session_id(&login_raw(&app, None, TEST_ADMIN_PASSWORD).await).expect("cookie");
+    let me = |id: String| {
+        plain_client().get(app.url("/api/v1/auth/me")).header(COOKIE, format!("{COOKIE_NAME}={id}")).send()
+    };
+    assert_eq!(me(ending.clone()).await.expect("me").status(), 200);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(stored, 2, "each login is one row");
+
+    sqlx::query("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = $1")
+        .bind(&ending)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(me(ending.clone()).await.expect("me").status(), 401, "an expired row is no session");
+
+    let swept = server::auth::sessions::Store::new(app.pool.clone()).delete_expired().await.expect("sweep");
+    assert_eq!(swept, 1);
+    let left: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(left, [live.clone()]);
+    assert_eq!(me(live).await.expect("me").status(), 200, "the live session still works");
+}
