@@ -42,9 +42,13 @@ CREATE TABLE audit_search (
 );
 CREATE INDEX audit_search_document ON audit_search USING GIN (document);
 
+-- Punctuation and spaces separate words, as in FTS5's default tokenizer, before PostgreSQL's
+-- parser sees the text: it would otherwise keep an e-mail address, a host or a path whole, and a
+-- search for one of its parts would miss what SQLite finds.
 CREATE FUNCTION audit_search_document(e audit_events) RETURNS tsvector LANGUAGE sql IMMUTABLE
-    RETURN to_tsvector('simple', concat_ws(' ', e.actor_name, e.action, e.target_kind, e.target_id,
-        e.target_name, e.compartment_id, e.detail, e.before_json, e.after_json, e.opc_request_id));
+    RETURN to_tsvector('simple', regexp_replace(concat_ws(' ', e.actor_name, e.action, e.target_kind, e.target_id,
+        e.target_name, e.compartment_id, e.detail, e.before_json, e.after_json, e.opc_request_id),
+        '[[:punct:][:space:]]+', ' ', 'g'));
 
 CREATE FUNCTION audit_events_indexed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

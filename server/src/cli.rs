@@ -427,6 +427,12 @@ struct ServeArgs {
     /// OpenTelemetry SDK.
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "URL")]
     otlp_endpoint: Option<String>,
+    /// The database: sqlite://PATH, or postgres://USER@HOST:PORT/DATABASE to share one database
+    /// among several instances (which then need the same SIGNALBOX_MASTER_KEY). Default: the
+    /// SQLite file in --data-dir. Give a password through PGPASSWORD or this variable, not the
+    /// command line, which every user can read.
+    #[arg(long, env = "SIGNALBOX_DATABASE_URL", value_name = "URL", value_parser = crate::config::Database::parse, hide_env_values = true)]
+    database_url: Option<crate::config::Database>,
 }
 
 /// A `--backup-every`: a duration of at least a minute, such as `6h`, `90m` or `1d`.
@@ -481,6 +487,7 @@ impl ServeArgs {
                 dir,
                 keep: usize::from(self.backup_keep),
             }),
+            database: self.database_url.unwrap_or(crate::config::Database::DataDir),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Address and port to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Directory holding the SQLite database and other state.
+    /// Directory holding the SQLite database (unless `database` is elsewhere) and other state.
     pub data_dir: PathBuf,
     /// Directory with the built UI (`pkg/` with the WASM, JS and CSS, plus the public assets).
     pub site_root: PathBuf,
@@ -55,6 +55,46 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Scheduled backups (`--backup-every`), when configured.
     pub backups: Option<crate::backup::Schedule>,
+    /// Where the database is (`--database-url`).
+    pub database: Database,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// `signalbox.db` in the data directory: the default.
+    DataDir,
+    /// A SQLite file elsewhere (`sqlite://PATH`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (`postgres://…`), which several instances may share. Secret: the
+    /// URL may carry a password.
+    Postgres(SecretString),
+}
+
+impl Database {
+    /// Reads a `--database-url`: `sqlite://PATH` (or `sqlite:PATH`), or `postgres://…` /
+    /// `postgresql://…`. The error names the accepted forms; it never repeats the URL, which
+    /// may hold a password.
+    pub fn parse(text: &str) -> Result<Database, String> {
+        let text = text.trim();
+        if let Some(path) = text.strip_prefix("sqlite://").or_else(|| text.strip_prefix("sqlite:")) {
+            if path.is_empty() || path.contains('?') {
+                return Err(
+                    "a SQLite URL names a file and nothing else, such as sqlite:///var/lib/signalbox/signalbox.db"
+                        .into(),
+                );
+            }
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            let url = url::Url::parse(text).map_err(|err| format!("not a valid PostgreSQL URL ({err})"))?;
+            if url.host_str().is_none_or(str::is_empty) || url.path().trim_start_matches('/').is_empty() {
+                return Err("a PostgreSQL URL names a host and a database, such as postgres://signalbox@db.internal:5432/signalbox".into());
+            }
+            return Ok(Database::Postgres(SecretString::from(text.to_owned())));
+        }
+        Err("use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE (the password in PGPASSWORD or the URL)".into())
+    }
 }
 
 /// Log output format.
@@ -95,6 +135,7 @@ impl Config {
             sandbox_metadata_service: false,
             metrics_listen: None,
             backups: None,
+            database: Database::DataDir,
         }
     }
 }

@@ -68,6 +68,11 @@ pub enum StartupError {
     /// The audit trail cannot be opened.
     #[error("cannot open the audit trail: {0}")]
     Audit(db::DbError),
+    /// A shared database without a shared master key.
+    #[error(
+        "a PostgreSQL database is shared by instances that must all decrypt the credentials stored in it: set SIGNALBOX_MASTER_KEY to the same key on every instance (32 random bytes in base64: openssl rand -base64 32)"
+    )]
+    SharedKeyNeeded,
     /// Apply runs left by the last stop cannot be marked interrupted.
     #[error("cannot mark interrupted apply runs: {0}")]
     Apply(db::DbError),
@@ -108,7 +113,18 @@ impl Application {
         let data_dir = DataDir::prepare(&config.data_dir)?;
         let lock = data_dir.lock()?;
         metrics::install();
-        let pool = db::open(&data_dir.database_path()).await?;
+        let pool = match &config.database {
+            config::Database::DataDir => db::open(&data_dir.database_path()).await?,
+            config::Database::Sqlite(path) => db::open(path).await?,
+            config::Database::Postgres(url) => {
+                // Every instance must decrypt what any of them stored, so none may mint a key
+                // file of its own.
+                if config.master_key.is_none() {
+                    return Err(StartupError::SharedKeyNeeded);
+                }
+                db::open_postgres(url).await?
+            }
+        };
         audit::open_chain(&pool).await.map_err(StartupError::Audit)?;
         apply::interrupt_running(&pool).await.map_err(StartupError::Apply)?;
         // After the database: a data directory refused for its database gets no key file either.

@@ -56,18 +56,22 @@ pub struct DataDirHealth {
     pub writable: bool,
     /// Free space on the file system holding the directory, when the platform reports it.
     pub free_bytes: Option<u64>,
-    /// The SQLite database.
+    /// The database.
     pub database: DatabaseHealth,
 }
 
-/// Health of the SQLite database.
+/// Health of the database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DatabaseHealth {
-    /// Size of the database file (without its write-ahead log).
+    /// `sqlite` (a file in the data directory, or `--database-url sqlite://…`) or `postgresql`
+    /// (shared by several instances).
+    pub backend: String,
+    /// Size of the database: the SQLite file (without its write-ahead log), or PostgreSQL's
+    /// `pg_database_size`.
     pub size_bytes: u64,
-    /// SQLite journal mode; `wal` is expected.
-    pub journal_mode: String,
+    /// SQLite's journal mode (`wal` is expected); none on PostgreSQL.
+    pub journal_mode: Option<String>,
     /// Version (timestamp) of the newest migration applied.
     pub schema_version: i64,
     /// Number of migrations applied.

@@ -92,7 +92,12 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
                     <dt>"Free space"</dt>
                     <dd>{info.data_dir.free_bytes.map_or_else(|| "Unknown".to_owned(), format::bytes)}</dd>
                     <dt>"Database"</dt>
-                    <dd>{format!("{} · {} journal", format::bytes(db.size_bytes), db.journal_mode.to_ascii_uppercase())}</dd>
+                    <dd>
+                        {match &db.journal_mode {
+                            Some(mode) => format!("{} · {} journal", format::bytes(db.size_bytes), mode.to_ascii_uppercase()),
+                            None => format!("{} · {}", format::bytes(db.size_bytes), backend_name(&db.backend)),
+                        }}
+                    </dd>
                     <dt>"Schema"</dt>
                     <dd title=format!("newest migration {}", db.schema_version)>
                         {match db.migrations_applied {
@@ -176,4 +181,13 @@ fn health_body(counts: Option<PipelineCounts>, team: Option<i64>) -> impl IntoVi
         <ul class="plain-list attention">{attention}</ul>
     }
     .into_any()
+}
+
+/// How the dashboard names a database backend.
+fn backend_name(backend: &str) -> &str {
+    match backend {
+        "postgresql" => "PostgreSQL (shared)",
+        "sqlite" => "SQLite",
+        other => other,
+    }
 }

@@ -1,7 +1,7 @@
 use super::ApiResult;
 use super::extract::Query;
 use crate::auth::{Caller, Credential};
-use crate::db::{instance, sqlite};
+use crate::db::{Backend, instance, postgres, sqlite};
 use crate::db::{pipeline_health, teams, users};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -37,9 +37,22 @@ pub async fn get_system(
         .await
         .map_err(anyhow::Error::from)?;
     let (schema_version, migrations_applied) = sqlite::schema_state(&state.pool).await?;
+    let (backend, size_bytes, journal_mode) = match Backend::of(&state.pool) {
+        Backend::Sqlite => {
+            let path = match &state.config.database {
+                crate::config::Database::Sqlite(path) => path.clone(),
+                _ => state.data_dir.database_path(),
+            };
+            let size = tokio::fs::metadata(path).await.map(|m| m.len()).unwrap_or(0);
+            let mode = sqlite::journal_mode(&state.pool).await.map_err(AppError::Unavailable)?;
+            ("sqlite", size, Some(mode))
+        }
+        Backend::Postgres => ("postgresql", postgres::database_size(&state.pool).await?, None),
+    };
     let database = DatabaseHealth {
-        size_bytes: tokio::fs::metadata(state.data_dir.database_path()).await.map(|m| m.len()).unwrap_or(0),
-        journal_mode: sqlite::journal_mode(&state.pool).await.map_err(crate::error::AppError::Unavailable)?,
+        backend: backend.to_owned(),
+        size_bytes,
+        journal_mode,
         schema_version,
         migrations_applied,
         initialized_at: instance::initialized_at(&state.pool).await?,

@@ -77,17 +77,24 @@ pub async fn insert(conn: &mut Conn, row: &Content<'_>) -> Result<(), DbError> {
     if words.is_empty() {
         return Ok(());
     }
-    sqlx::query("INSERT INTO audit_words (rowid, words) VALUES ($1, $2)")
-        .bind(row.id)
-        .bind(words)
-        .execute(conn)
-        .await?;
+    let sql = match super::Backend::of_conn(conn) {
+        super::Backend::Sqlite => "INSERT INTO audit_words (rowid, words) VALUES ($1, $2)",
+        // One lexeme per compound, lower-cased as FTS5 folds them; no parser splits them again.
+        super::Backend::Postgres => {
+            "INSERT INTO audit_words (id, words) VALUES ($1, array_to_tsvector(string_to_array(lower($2), ' ')))"
+        }
+    };
+    sqlx::query(sql).bind(row.id).bind(words).execute(conn).await?;
     Ok(())
 }
 
 /// Forgets the words of rows up to `through_id` (retention pruning).
 pub async fn delete_through(conn: &mut Conn, through_id: i64) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM audit_words WHERE rowid <= $1").bind(through_id).execute(conn).await?;
+    let sql = match super::Backend::of_conn(conn) {
+        super::Backend::Sqlite => "DELETE FROM audit_words WHERE rowid <= $1",
+        super::Backend::Postgres => "DELETE FROM audit_words WHERE id <= $1",
+    };
+    sqlx::query(sql).bind(through_id).execute(conn).await?;
     Ok(())
 }
 

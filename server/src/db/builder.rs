@@ -57,6 +57,12 @@ impl<'q> Builder<'q> {
         self.push(if empty { "NULL)" } else { ")" })
     }
 
+    /// The query, for statements whose rows are not read.
+    pub fn build_query(&mut self) -> Result<sqlx::query::Query<'_, Any, AnyArguments<'_>>, sqlx::Error> {
+        let arguments = self.take()?;
+        Ok(sqlx::query_with(&self.sql, arguments))
+    }
+
     /// The query, for rows of `T`.
     pub fn build_query_as<T>(&mut self) -> Result<sqlx::query::QueryAs<'_, Any, T, AnyArguments<'_>>, sqlx::Error>
     where

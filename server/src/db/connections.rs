@@ -104,7 +104,7 @@ impl NewConnection<'_> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO connections (team_id, name, kind, auth, tenancy_ocid, user_ocid, fingerprint, region, \
              private_key_sealed, created_by) \
-             VALUES ($1, $2, 'api_key', $8, $3, $4, $5, $6, x'', $7) RETURNING id",
+             VALUES ($1, $2, 'api_key', $8, $3, $4, $5, $6, $9, $7) RETURNING id",
         )
         .bind(self.team_id)
         .bind(self.name)
@@ -114,6 +114,7 @@ impl NewConnection<'_> {
         .bind(self.region)
         .bind(self.created_by)
         .bind(self.kind.as_str())
+        .bind(Vec::<u8>::new())
         .fetch_one(conn)
         .await?;
         Ok(id)
@@ -191,7 +192,7 @@ pub async fn record_test(pool: &Pool, id: i64, at: DateTime<Utc>, ok: bool, answ
     sqlx::query("UPDATE connections SET last_test_at = $2, last_test_ok = $3, last_test_message = $4 WHERE id = $1")
         .bind(id)
         .bind(super::types::stamp(at))
-        .bind(ok)
+        .bind(i64::from(ok))
         .bind(answer)
         .execute(pool)
         .await?;

@@ -101,15 +101,14 @@ pub async fn forget(conn: &mut Conn, deployment_id: i64, ocid: &str) -> Result<(
 
 /// Forgets every key not in `keep` (resources gone from the cloud and from the template).
 pub async fn keep_only(conn: &mut Conn, deployment_id: i64, keep: &[(ResourceKind, String)]) -> Result<(), DbError> {
-    let keep = serde_json::to_string(&keep.iter().map(|(k, key)| format!("{}:{key}", k.as_str())).collect::<Vec<_>>())
-        .unwrap_or_else(|_| "[]".into());
-    sqlx::query(
-        "DELETE FROM deployment_resources WHERE deployment_id = $1 \
-         AND kind || ':' || key NOT IN (SELECT value FROM json_each($2))",
-    )
-    .bind(deployment_id)
-    .bind(keep)
-    .execute(conn)
-    .await?;
+    let mut query = super::builder::Builder::new("DELETE FROM deployment_resources WHERE deployment_id = ");
+    query.push_bind(deployment_id);
+    // `NOT IN (NULL)` would keep everything; an empty list forgets everything.
+    if !keep.is_empty() {
+        query
+            .push(" AND kind || ':' || key NOT IN ")
+            .push_list(keep.iter().map(|(k, key)| format!("{}:{key}", k.as_str())));
+    }
+    query.build_query()?.execute(conn).await?;
     Ok(())
 }

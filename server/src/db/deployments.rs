@@ -64,7 +64,7 @@ impl DeploymentRow {
 
 /// A team's deployments, by name.
 pub async fn of_team(pool: &Pool, team_id: i64) -> Result<Vec<DeploymentRow>, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.team_id = $1 ORDER BY d.name COLLATE NOCASE, d.id"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.team_id = $1 ORDER BY lower(d.name), d.id"))
         .bind(team_id)
         .fetch_all(pool)
         .await?)

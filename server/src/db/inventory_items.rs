@@ -110,7 +110,7 @@ pub async fn upsert(
     .bind(item.name.to_lowercase())
     .bind(&item.created_at)
     .bind(&item.state)
-    .bind(item.enabled)
+    .bind(item.enabled.map(i64::from))
     .bind(&item.parent_id)
     .bind(item.search.to_lowercase())
     .bind(&item.targets)
@@ -241,7 +241,7 @@ fn filtered<'q>(query: &mut Builder<'q>, connection_id: i64, kind: Kind, filter:
         query.push(" AND state = ").push_bind(state);
     }
     if let Some(enabled) = filter.enabled {
-        query.push(" AND enabled = ").push_bind(enabled);
+        query.push(" AND enabled = ").push_bind(i64::from(enabled));
     }
     for target in filter.targets {
         query.push(" AND instr(targets, ").push_bind(format!(" {target} ")).push(") > 0");

@@ -85,7 +85,8 @@ pub async fn succeeded(
     sqlx::query(
         "INSERT INTO inventory_syncs (connection_id, compartment_id, synced_at, viewed_at) VALUES ($1, $2, $3, $3) \
          ON CONFLICT (connection_id, compartment_id) DO UPDATE SET synced_at = excluded.synced_at, \
-         failed_at = NULL, error = NULL, fed_at = max(coalesce(fed_at, ''), excluded.synced_at)",
+         failed_at = NULL, error = NULL, \
+         fed_at = CASE WHEN inventory_syncs.fed_at > excluded.synced_at THEN inventory_syncs.fed_at ELSE excluded.synced_at END",
     )
     .bind(connection_id)
     .bind(compartment_id)

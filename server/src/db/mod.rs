@@ -29,6 +29,7 @@ pub mod instance;
 pub mod inventory_items;
 pub mod inventory_syncs;
 pub mod pipeline_health;
+pub mod postgres;
 pub mod sessions;
 pub mod sqlite;
 pub mod teams;
@@ -43,6 +44,7 @@ use sqlx::migrate::MigrateError;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Executor};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 /// The application's connection pool, on either backend.
@@ -130,6 +132,8 @@ pub enum OpenError {
     Open { path: PathBuf, source: sqlx::Error },
     #[error("cannot migrate database {path}: {reason}")]
     Migrate { path: PathBuf, reason: String },
+    #[error("cannot open the PostgreSQL database {at}: {reason}")]
+    Postgres { at: String, reason: String },
 }
 
 /// Begins a transaction that holds the database's write lock from its first statement: one
@@ -180,6 +184,41 @@ pub async fn open_with(path: &Path, migrator: &sqlx::migrate::Migrator) -> Resul
         .await
         .map_err(|err| OpenError::Migrate { path: path.to_path_buf(), reason: explain_migrate_error(err) })?;
     Ok(pool)
+}
+
+/// Connects to the PostgreSQL database at `url` and applies pending migrations.
+///
+/// Several instances may start at once: sqlx's migrator holds a PostgreSQL advisory lock while
+/// it migrates, so one migrates and the others find the work done. Unlike SQLite, no copy is
+/// taken first; back the database up with the tools of whoever runs it (`pg_dump`).
+pub async fn open_postgres(url: &secrecy::SecretString) -> Result<Pool, OpenError> {
+    use secrecy::ExposeSecret;
+    sqlx::any::install_default_drivers();
+    let at = redacted(url.expose_secret());
+    let fail = |reason: String| OpenError::Postgres { at: at.clone(), reason };
+    let options = AnyConnectOptions::from_str(url.expose_secret()).map_err(|err| fail(err.to_string()))?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(16)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await
+        .map_err(|err| fail(err.to_string()))?;
+    POSTGRES_MIGRATOR.run(&pool).await.map_err(|err| fail(explain_migrate_error(err)))?;
+    Ok(pool)
+}
+
+/// `url` without its password, to name the database in messages and logs.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(unparsable URL)".to_owned(),
+    }
 }
 
 /// Opens an existing database read-only, for commands that inspect it next to a running server

@@ -78,9 +78,11 @@ pub async fn replace_compartment(
             serde_json::to_string(&row.reasons).map_err(|err| DbError::Other(sqlx::Error::Encode(err.into())))?;
         // A rule moved from another compartment replaces its old row.
         sqlx::query(
-            "INSERT OR REPLACE INTO pipeline_health \
+            "INSERT INTO pipeline_health \
              (connection_id, rule_id, compartment_id, rule_name, status, reasons, checked_at, subscriptions) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (connection_id, rule_id) DO UPDATE SET \
+             compartment_id = excluded.compartment_id, rule_name = excluded.rule_name, status = excluded.status, \
+             reasons = excluded.reasons, checked_at = excluded.checked_at, subscriptions = excluded.subscriptions",
         )
         .bind(connection_id)
         .bind(row.rule_id)

@@ -49,7 +49,7 @@ const VISIBLE: &str =
 
 /// The templates `user_id` sees from `team_id`, by name.
 pub async fn visible(pool: &Pool, team_id: i64, user_id: i64) -> Result<Vec<TemplateRow>, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE {VISIBLE} ORDER BY t.name COLLATE NOCASE, t.id"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE {VISIBLE} ORDER BY lower(t.name), t.id"))
         .bind(team_id)
         .bind(user_id)
         .fetch_all(pool)

@@ -3,7 +3,9 @@
 //! sqlx's `Any` driver knows integers, floats, text and bytes, not chrono or booleans stored as
 //! integers, and the schemas keep times as text (`2026-12-04T10:00:00.000Z`) and flags as `0`/`1`
 //! on both backends. Row structs keep their natural field types and name one of these as the
-//! column's stored form: `#[sqlx(try_from = "Stamp")] pub created_at: DateTime<Utc>`.
+//! column's stored form: `#[sqlx(try_from = "Stamp")] pub created_at: DateTime<Utc>`. Binding
+//! goes the other way: [`stamp`] for a time, `i64::from` for a flag (PostgreSQL refuses a
+//! boolean for an integer column).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 

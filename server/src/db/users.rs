@@ -63,8 +63,8 @@ impl NewUser<'_> {
             .bind(self.username)
             .bind(self.display_name)
             .bind(self.password_hash)
-            .bind(self.must_change_password)
-            .bind(self.is_site_admin)
+            .bind(i64::from(self.must_change_password))
+            .bind(i64::from(self.is_site_admin))
             .fetch_one(conn)
             .await?)
     }
@@ -103,7 +103,7 @@ pub async fn set_password(conn: &mut Conn, id: i64, hash: &str, must_change: boo
     let done = sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3 WHERE id = $1")
         .bind(id)
         .bind(hash)
-        .bind(must_change)
+        .bind(i64::from(must_change))
         .execute(conn)
         .await?;
     if done.rows_affected() == 0 { Err(DbError::NotFound) } else { Ok(()) }

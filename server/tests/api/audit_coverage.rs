@@ -91,7 +91,7 @@ impl<'a> Probes<'a> {
         // The steps of an apply the request started write their own rows (source `engine`) while
         // it runs; tests/api/deployments.rs checks those. Here only the request's own count.
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT action, result, opc_request_id, detail FROM audit_events WHERE id > ? AND source != 'engine' ORDER BY id",
+            "SELECT action, result, opc_request_id, detail FROM audit_events WHERE id > $1 AND source != 'engine' ORDER BY id",
         )
                 .bind(before)
                 .fetch_all(&self.app.pool)

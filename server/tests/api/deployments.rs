@@ -154,7 +154,7 @@ async fn a_starter_is_planned_applied_reapplied_as_no_op_drift_checked_and_destr
 
     // Every step is audited, by the engine, with the run and OCI's request id.
     let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT action, source, apply_run_id, opc_request_id FROM audit_events WHERE apply_run_id = ? ORDER BY id",
+        "SELECT action, source, apply_run_id, opc_request_id FROM audit_events WHERE apply_run_id = $1 ORDER BY id",
     )
     .bind(run.run.id)
     .fetch_all(&app.pool)
@@ -287,7 +287,7 @@ async fn a_failed_step_skips_its_dependents_and_the_run_resumes_once_the_cause_i
     assert_eq!(states, [StepState::Failed, StepState::Skipped, StepState::Skipped]);
     assert!(run.steps[0].error.as_deref().is_some_and(|e| !e.is_empty()));
     let failed_rows: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE apply_run_id = ? AND result = 'failed'")
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE apply_run_id = $1 AND result = 'failed'")
             .bind(run.run.id)
             .fetch_one(&app.pool)
             .await

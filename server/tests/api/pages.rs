@@ -13,7 +13,11 @@ async fn dashboard_renders_system_data_server_side() {
     let data_dir = std::fs::canonicalize(app.data_dir.path()).unwrap();
     assert!(html.contains(&data_dir.display().to_string()), "data directory path is in the HTML");
     assert!(html.contains(env!("CARGO_PKG_VERSION")), "version is in the HTML");
-    assert!(html.contains("WAL journal"), "database facts are in the HTML");
+    let backend_fact = match server::db::Backend::of(&app.pool) {
+        server::db::Backend::Sqlite => "WAL journal",
+        server::db::Backend::Postgres => "PostgreSQL (shared)",
+    };
+    assert!(html.contains(backend_fact), "database facts are in the HTML");
     assert!(!html.contains("Loading…"), "no loading skeleton for data the server had");
 }
 

@@ -176,15 +176,7 @@ async fn tokens_and_passwords_are_stored_hashed() {
         sqlx::query_scalar("SELECT last_used_at FROM api_tokens").fetch_one(&app.pool).await.expect("row");
     assert!(last_used.is_some(), "last use is recorded");
 
-    // Read every file of the database (main file and write-ahead log) as bytes.
-    let mut stored = Vec::new();
-    for entry in std::fs::read_dir(app.data_dir.path()).expect("data dir") {
-        let path = entry.expect("entry").path();
-        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("signalbox.db")) {
-            stored.extend(std::fs::read(&path).expect("database file"));
-        }
-    }
-    assert!(stored.len() > 4096, "the database files were found");
+    let stored = stored_bytes(&app).await;
     let secret_part = secret.rsplit('_').next().expect("secret part");
     for needle in [secret.as_str(), secret_part, TEST_ADMIN_PASSWORD] {
         assert!(
@@ -319,6 +311,42 @@ async fn expired_sessions_are_refused_and_swept() {
     let swept = server::auth::sessions::Store::new(app.pool.clone()).delete_expired().await.expect("sweep");
     assert_eq!(swept, 1);
     let left: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions").fetch_all(&app.pool).await.unwrap();
-    assert_eq!(left, [live.clone()]);
+    assert_eq!(left, std::slice::from_ref(&live));
     assert_eq!(me(live).await.expect("me").status(), 200, "the live session still works");
+}
+
+/// Everything the database holds, as bytes: on SQLite every file of it (main file and
+/// write-ahead log); on PostgreSQL, whose files are the server's, every row of every table as text.
+async fn stored_bytes(app: &crate::helpers::TestApp) -> Vec<u8> {
+    let mut stored = Vec::new();
+    match server::db::Backend::of(&app.pool) {
+        server::db::Backend::Sqlite => {
+            for entry in std::fs::read_dir(app.data_dir.path()).expect("data dir") {
+                let path = entry.expect("entry").path();
+                if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("signalbox.db")) {
+                    stored.extend(std::fs::read(&path).expect("database file"));
+                }
+            }
+        }
+        server::db::Backend::Postgres => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+            )
+            .fetch_all(&app.pool)
+            .await
+            .expect("tables");
+            assert!(tables.len() > 10, "the tables were found: {tables:?}");
+            for table in tables {
+                let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t"))
+                    .fetch_all(&app.pool)
+                    .await
+                    .expect("rows");
+                for row in rows {
+                    stored.extend(row.into_bytes());
+                }
+            }
+        }
+    }
+    assert!(stored.len() > 4096, "the database's content was found");
+    stored
 }

@@ -20,7 +20,16 @@ async fn system_reports_version_storage_and_sandbox() {
     let latest = server::db::MIGRATOR.iter().map(|m| m.version).max().unwrap();
     assert_eq!(info.data_dir.database.schema_version, latest);
     assert_eq!(info.data_dir.database.migrations_applied, server::db::MIGRATOR.iter().count() as i64);
-    assert_eq!(info.data_dir.database.journal_mode, "wal");
+    match server::db::Backend::of(&app.pool) {
+        server::db::Backend::Sqlite => {
+            assert_eq!(info.data_dir.database.backend, "sqlite");
+            assert_eq!(info.data_dir.database.journal_mode.as_deref(), Some("wal"));
+        }
+        server::db::Backend::Postgres => {
+            assert_eq!(info.data_dir.database.backend, "postgresql");
+            assert_eq!(info.data_dir.database.journal_mode, None);
+        }
+    }
     assert!(info.data_dir.database.size_bytes > 0);
     assert!(info.started_at <= info.checked_at);
     assert!(info.data_dir.database.initialized_at <= info.checked_at);
