@@ -15,6 +15,7 @@ pub mod auth;
 pub mod backup;
 pub mod builtin;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod connections;
@@ -97,6 +98,7 @@ pub struct Application {
     metrics_listener: Option<TcpListener>,
     router: axum::Router,
     state: AppState,
+    bus_task: Option<tokio::task::JoinHandle<()>>,
     _lock: data_dir::DirLock,
 }
 
@@ -126,11 +128,16 @@ impl Application {
             }
         };
         audit::open_chain(&pool).await.map_err(StartupError::Audit)?;
-        apply::interrupt_running(&pool).await.map_err(StartupError::Apply)?;
+        // One SQLite instance: whatever it left running died with it. On a shared database
+        // other instances may be running them; the leader takes over those whose lease expired.
+        if db::Backend::of(&pool) == db::Backend::Sqlite {
+            apply::interrupt_running(&pool).await.map_err(StartupError::Apply)?;
+        }
         // After the database: a data directory refused for its database gets no key file either.
         let master_key = master_key::MasterKey::load(data_dir.path(), config.master_key.as_ref())?;
         auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await?;
         let sessions = auth::sessions::Store::new(pool.clone());
+        let (bus, bus_task) = cluster::Bus::start(&pool);
         let local = listener.local_addr().unwrap_or(config.listen);
         let leptos_options = leptos_options(&config, local);
         let sandbox_base = sandbox_url(local);
@@ -159,19 +166,21 @@ impl Application {
             throttle: auth::throttle::Throttle::default(),
             master_key,
             chain_check: audit::ChainCheck::default(),
-            progress: Default::default(),
+            progress: Arc::new(apply::Progress::new(bus.clone())),
+            instance_id: format!("{:016x}", rand::random::<u64>()),
             sessions: sessions.clone(),
             stopping: tokio::sync::watch::channel(false).0,
             credentials: std::sync::Mutex::default(),
-            inventory: Default::default(),
+            inventory: inventory::Inventory::new(bus.clone()),
             inboxes: inbox::Inboxes::new(
                 config_public_url.as_deref().unwrap_or(&self_url(local)),
                 &sandbox_base,
                 egress::EgressClient::new(egress),
+                bus,
             ),
         }));
         let router = routes::router(state.clone(), sessions);
-        Ok(Self { listener, metrics_listener, router, state, _lock: lock })
+        Ok(Self { listener, metrics_listener, router, state, bus_task, _lock: lock })
     }
 
     /// The address actually bound (the real port when the configured port was 0).
@@ -194,17 +203,37 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
+    /// Starts the background jobs: those of the cluster's leader (every job of a single SQLite
+    /// instance) while this instance leads, and on PostgreSQL the campaign for leadership, the
+    /// change bus and its listener. The tasks, to abort at stop.
+    fn start_jobs(&mut self) -> Vec<tokio::task::JoinHandle<()>> {
+        let bus = self.bus_task.take();
+        let state = &self.state;
+        let (leadership, campaign) = cluster::Leadership::campaign(&state.pool);
+        let mut jobs: Vec<tokio::task::JoinHandle<()>> = campaign.into_iter().chain(bus).collect();
+        if let config::Database::Postgres(url) = &state.config.database {
+            jobs.push(tokio::spawn(cluster::listen(state.clone(), url.clone())));
+        }
+        let lead = |name: &'static str, job: fn(AppState) -> futures_util::future::BoxFuture<'static, ()>| {
+            let state = state.clone();
+            tokio::spawn(leadership.clone().run_while_leading(name, move || job(state.clone())))
+        };
+        jobs.push(lead("audit search upkeep", |s| Box::pin(audit::keep_search_merged(s.pool.clone()))));
+        jobs.push(lead("session sweep", |s| Box::pin(auth::sessions::keep_swept(s.sessions.clone()))));
+        jobs.push(lead("drift checks", |s| Box::pin(apply::drift::check_periodically(s))));
+        jobs.push(lead("pipeline health checks", |s| Box::pin(pipelines::health::check_periodically(s))));
+        jobs.push(lead("inventory sync", |s| Box::pin(inventory::keep_synced(s))));
+        jobs.push(lead("apply run takeover", |s| Box::pin(apply::takeover::keep_taking_over(s))));
+        jobs
+    }
+
     /// Serves until `shutdown` completes, then stops gracefully: live streams are told to end,
     /// in-flight requests get [`DRAIN`] to finish, and whatever is still open after that is cut.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+    pub async fn run_until(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, data_dir = %self.state.data_dir.path().display(), "signalbox is serving on http://{addr}");
+        let jobs = self.start_jobs();
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let upkeep = tokio::spawn(audit::keep_search_merged(self.state.pool.clone()));
-        let sweep = tokio::spawn(auth::sessions::keep_swept(self.state.sessions.clone()));
-        let drift = tokio::spawn(apply::drift::check_periodically(self.state.clone()));
-        let health = tokio::spawn(pipelines::health::check_periodically(self.state.clone()));
-        let inventory = tokio::spawn(inventory::keep_synced(self.state.clone()));
         let backups = self.state.config.backups.clone().map(|schedule| {
             tokio::spawn(backup::keep_taking(
                 self.state.data_dir.path().to_path_buf(),
@@ -247,11 +276,9 @@ impl Application {
                 Ok(())
             }
         };
-        upkeep.abort();
-        sweep.abort();
-        drift.abort();
-        health.abort();
-        inventory.abort();
+        for job in jobs {
+            job.abort();
+        }
         if let Some(backups) = backups {
             backups.abort();
         }

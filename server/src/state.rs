@@ -39,6 +39,9 @@ pub struct App {
     pub chain_check: crate::audit::ChainCheck,
     /// Announces apply progress to the runs' event streams.
     pub progress: Arc<crate::apply::Progress>,
+    /// This process among the instances sharing a database: random, new at every start. It holds
+    /// the leases of the apply runs it runs.
+    pub instance_id: String,
     /// The webhook inboxes' receiver: rate limits, live announcements, confirmations.
     pub inboxes: crate::inbox::Inboxes,
     /// The session store, for re-checking a session that holds a live stream open.

