@@ -14,7 +14,7 @@ mod support;
 
 use console::{Console, pairs_template};
 use serde_json::{Value, json};
-use server::oci::client::OciClient;
+use server::oci::client::{OciClient, collect_pages};
 use server::oci::events::ListRulesRequest;
 use server::oci::key::PrivateKey;
 use server::oci::ons::{ListSubscriptionsRequest, ListTopicsRequest};
@@ -130,8 +130,48 @@ async fn follow(http: reqwest::Client, url: String) -> Vec<Value> {
     runs
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_whose_instance_is_killed_is_finished_by_another() {
+/// What the cloud holds in the compartment: topic names, rule names, subscriptions.
+async fn holdings(cloud: &Cloud) -> (Vec<String>, Vec<String>, usize) {
+    let compartment = COMPARTMENT.to_owned();
+    let topics = collect_pages(|page| {
+        let request =
+            ListTopicsRequest { compartment_id: compartment.clone(), page, limit: Some(50), ..Default::default() };
+        async move { cloud.client.list_topics(&request).await }
+    })
+    .await
+    .unwrap();
+    let rules = collect_pages(|page| {
+        let request =
+            ListRulesRequest { compartment_id: compartment.clone(), page, limit: Some(50), ..Default::default() };
+        async move { cloud.client.list_rules(&request).await }
+    })
+    .await
+    .unwrap();
+    let subscriptions = collect_pages(|page| {
+        let request = ListSubscriptionsRequest { compartment_id: compartment.clone(), page, ..Default::default() };
+        async move { cloud.client.list_subscriptions(&request).await }
+    })
+    .await
+    .unwrap();
+    let mut topics: Vec<String> = topics.into_iter().map(|t| t.name).collect();
+    let mut rules: Vec<String> = rules.into_iter().map(|r| r.display_name).collect();
+    topics.sort();
+    rules.sort();
+    (topics, rules, subscriptions.len())
+}
+
+/// Two instances on one throwaway PostgreSQL, both sending OCI calls to one cloud.
+struct Cluster {
+    database: postgres::Postgres,
+    cloud: Cloud,
+    first: Serving,
+    second: Serving,
+    on_first: Console,
+    on_second: Console,
+    _dirs: tempfile::TempDir,
+}
+
+async fn cluster() -> Cluster {
     let database = postgres::start();
     let cloud = cloud().await;
     let dirs = tempfile::tempdir().unwrap();
@@ -139,6 +179,12 @@ async fn a_run_whose_instance_is_killed_is_finished_by_another() {
     let second = instance(&dirs.path().join("b"), &database.url, &cloud);
     let on_first = Console::login(&format!("http://{}", first.addr), PASSWORD).await;
     let on_second = Console::login(&format!("http://{}", second.addr), PASSWORD).await;
+    Cluster { database, cloud, first, second, on_first, on_second, _dirs: dirs }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_instance_is_killed_is_finished_by_another() {
+    let Cluster { database: _database, cloud, first, second, on_first, on_second, _dirs } = cluster().await;
 
     // A session begun on one instance is honoured by the other (sessions live in the database).
     let shared = on_second.http.get(format!("http://{}/api/v1/auth/me", first.addr)).send().await.unwrap();
@@ -201,34 +247,7 @@ async fn a_run_whose_instance_is_killed_is_finished_by_another() {
 
     // Exactly one of each resource in the cloud, asked directly.
     slow_down(&cloud, 0, 0);
-    let compartment = COMPARTMENT.to_owned();
-    let mut topics: Vec<String> = cloud
-        .client
-        .list_topics(&ListTopicsRequest { compartment_id: compartment.clone(), limit: Some(50), ..Default::default() })
-        .await
-        .unwrap()
-        .body
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
-    let mut rules: Vec<String> = cloud
-        .client
-        .list_rules(&ListRulesRequest { compartment_id: compartment.clone(), limit: Some(50), ..Default::default() })
-        .await
-        .unwrap()
-        .body
-        .into_iter()
-        .map(|r| r.display_name)
-        .collect();
-    let subscriptions = cloud
-        .client
-        .list_subscriptions(&ListSubscriptionsRequest { compartment_id: compartment, ..Default::default() })
-        .await
-        .unwrap()
-        .body
-        .len();
-    topics.sort();
-    rules.sort();
+    let (topics, rules, subscriptions) = holdings(&cloud).await;
     assert_eq!(topics, (0..PAIRS).map(|i| format!("cluster-topic-{i}")).collect::<Vec<_>>());
     assert_eq!(rules, (0..PAIRS).map(|i| format!("cluster-rule-{i}")).collect::<Vec<_>>());
     assert_eq!(subscriptions, PAIRS);
@@ -256,4 +275,133 @@ async fn a_run_whose_instance_is_killed_is_finished_by_another() {
     assert_eq!(chain["intact"], true, "{chain}");
     let log = second.stop();
     assert!(log.contains("took over an apply run"), "{log}");
+}
+
+/// What a writer was told succeeded.
+#[derive(Default)]
+struct Written {
+    /// Names of topics and rules created (answered 200).
+    topics: Vec<String>,
+    rules: Vec<String>,
+    /// Names of those deleted again (answered 204).
+    deleted_topics: Vec<String>,
+    deleted_rules: Vec<String>,
+}
+
+/// Live pairs a writer keeps: the sandbox, like OCI, limits a tenancy's topics (100).
+const KEEP_PAIRS: usize = 20;
+
+/// Creates topics, each with a rule notifying it, through `console` until `until`, deleting its
+/// oldest pair once it holds [`KEEP_PAIRS`]; what it was told succeeded.
+async fn write_until(console: &Console, connection: i64, writer: &str, until: Instant) -> Written {
+    let mut written = Written::default();
+    let mut live: std::collections::VecDeque<(String, String, String, String)> = Default::default();
+    let base = format!("/connections/{connection}");
+    let send = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let mut request = console.http.request(method, console.url(&path)).header("x-csrf-token", console.csrf());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send()
+    };
+    let mut n = 0;
+    while Instant::now() < until {
+        if live.len() >= KEEP_PAIRS
+            && let Some((topic_id, topic, rule_id, rule)) = live.pop_front()
+        {
+            if send(reqwest::Method::DELETE, format!("{base}/rules/{rule_id}"), None).await.unwrap().status() == 204 {
+                written.deleted_rules.push(rule);
+            }
+            if send(reqwest::Method::DELETE, format!("{base}/topics/{topic_id}"), None).await.unwrap().status() == 204 {
+                written.deleted_topics.push(topic);
+            }
+        }
+        n += 1;
+        let name = format!("{writer}-topic-{n}");
+        let body = json!({"compartment_id": COMPARTMENT, "name": name});
+        let answer = send(reqwest::Method::POST, format!("{base}/topics"), Some(body)).await.unwrap();
+        assert_eq!(answer.status(), 200, "{name}: {}", answer.text().await.unwrap_or_default());
+        let topic: Value = answer.json().await.unwrap();
+        written.topics.push(name.clone());
+        let rule = format!("{writer}-rule-{n}");
+        let body = json!({
+            "compartment_id": COMPARTMENT,
+            "name": rule,
+            "condition": r#"{"eventType":"com.oraclecloud.computeapi.launchinstance.end"}"#,
+            "actions": [{"kind": "ONS", "target_id": topic["id"], "description": "load"}],
+        });
+        let answer = send(reqwest::Method::POST, format!("{base}/rules"), Some(body)).await.unwrap();
+        assert_eq!(answer.status(), 200, "{rule}: {}", answer.text().await.unwrap_or_default());
+        let created: Value = answer.json().await.unwrap();
+        written.rules.push(rule.clone());
+        let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+        live.push_back((id(&topic), name, id(&created), rule));
+    }
+    written
+}
+
+/// Two writers, one on each instance, create topics and rules for a minute: every change they
+/// were told succeeded has exactly one audit row, the chain verifies on both instances, and the
+/// cloud holds each resource once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_on_both_instances_lose_no_audit_row_and_make_no_duplicate() {
+    let seconds = std::env::var("SIGNALBOX_CLUSTER_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let cluster = cluster().await;
+    let connection = connect(&cluster.on_first, &cluster.cloud).await;
+    // OCI-like: each call takes 50 ms.
+    slow_down(&cluster.cloud, 50, 50);
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let (one, two) = tokio::join!(
+        write_until(&cluster.on_first, connection, "one", until),
+        write_until(&cluster.on_second, connection, "two", until),
+    );
+    slow_down(&cluster.cloud, 0, 0);
+    let all = |pick: fn(&Written) -> &Vec<String>| {
+        let mut names: Vec<String> = pick(&one).iter().chain(pick(&two)).cloned().collect();
+        names.sort();
+        names
+    };
+    let (topics, rules) = (all(|w| &w.topics), all(|w| &w.rules));
+    let (deleted_topics, deleted_rules) = (all(|w| &w.deleted_topics), all(|w| &w.deleted_rules));
+    println!(
+        "{} topics and {} rules created, {} and {} deleted, in {seconds} s by two writers on two instances",
+        topics.len(),
+        rules.len(),
+        deleted_topics.len(),
+        deleted_rules.len()
+    );
+    assert!(!one.topics.is_empty() && !two.topics.is_empty(), "both writers wrote");
+
+    // Each accepted change has exactly one successful audit row, by name.
+    let pool = sqlx::PgPool::connect(&cluster.database.url).await.unwrap();
+    let audited = |action: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT target_name FROM audit_events WHERE action = $1 AND result = 'ok' ORDER BY target_name",
+            )
+            .bind(action)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            names
+        }
+    };
+    assert_eq!(audited("topic.create").await, topics, "one audit row per topic created");
+    assert_eq!(audited("rule.create").await, rules, "one audit row per rule created");
+    assert_eq!(audited("topic.delete").await, deleted_topics, "one audit row per topic deleted");
+    assert_eq!(audited("rule.delete").await, deleted_rules, "one audit row per rule deleted");
+    for (console, serving) in [(&cluster.on_first, &cluster.first), (&cluster.on_second, &cluster.second)] {
+        let url = format!("http://{}/api/v1/audit/verify", serving.addr);
+        let chain: Value = console.http.get(url).send().await.unwrap().json().await.unwrap();
+        assert_eq!(chain["intact"], true, "{chain}");
+        assert!(chain["rows"].as_i64().unwrap() > (topics.len() + rules.len()) as i64, "{chain}");
+    }
+
+    // The cloud holds each live one once: no duplicate, none missing, none deleted left over.
+    let live =
+        |made: &[String], gone: &[String]| made.iter().filter(|n| !gone.contains(n)).cloned().collect::<Vec<_>>();
+    let (held_topics, held_rules, _) = holdings(&cluster.cloud).await;
+    assert_eq!(held_topics, live(&topics, &deleted_topics));
+    assert_eq!(held_rules, live(&rules, &deleted_rules));
 }
