@@ -17,7 +17,8 @@ test: setup
 ## Benchmarks behind BENCHMARKS.md: first-page size and idle memory; signing vs the Python SDK;
 ## pages at 0-200 ms per OCI call with up to 5,000 rules and an out-of-band change; serving (start,
 ## memory, time to interactive, throughput against a static file); the audit trail at 1,000,000
-## rows; plan + apply of 30, 300 and 3,000 resources, then its chart (bench/apply.svg)
+## rows; plan + apply of 30, 300 and 3,000 resources, then its chart (bench/apply.svg); the rules
+## page and an apply on SQLite and on PostgreSQL side by side
 bench: setup
 	.ci/bench
 	.ci/bench-signing
@@ -30,6 +31,7 @@ bench: setup
 	rm -f target/bench/apply.jsonl
 	.ci/bench-apply
 	python3 .ci/bench_chart.py
+	.ci/bench-backends
 
 ## Rebuild and reload on every change while developing (http://127.0.0.1:3000)
 watch: setup

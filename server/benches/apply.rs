@@ -17,6 +17,8 @@
 
 #[path = "../tests/support/console.rs"]
 mod console;
+#[path = "../tests/support/pg_database.rs"]
+mod pg_database;
 
 use console::{Console, fanout_template};
 use serde_json::{Value, json};
@@ -253,7 +255,15 @@ async fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let data_dir = tempfile::tempdir().expect("temporary data directory");
-    let config = Config { sandbox_persist: true, ..Config::for_tests(data_dir.path()) };
+    let mut config = Config { sandbox_persist: true, ..Config::for_tests(data_dir.path()) };
+    // `.ci/bench-backends`: the same on a new database of this PostgreSQL server.
+    if let Ok(server) = std::env::var("SIGNALBOX_BENCH_POSTGRES") {
+        config.database = server::config::Database::Postgres(pg_database::fresh(&server).await.into());
+        config.master_key = Some(pg_database::MASTER_KEY.to_owned().into());
+        println!("database: PostgreSQL (a fresh database on {server})");
+    } else {
+        println!("database: SQLite (a file in a temporary directory)");
+    }
     let app = Application::build(config).await.expect("application starts");
     let base = format!("http://{}", app.local_addr().expect("bound address"));
     let builtin = app.builtin();

@@ -23,6 +23,8 @@
 
 #[path = "../tests/support/console.rs"]
 mod console;
+#[path = "../tests/support/pg_database.rs"]
+mod pg_database;
 
 use console::Console;
 use futures_util::{StreamExt, stream};
@@ -83,7 +85,7 @@ async fn main() {
 /// Measures every page for `size` rules at every latency; answers `/rules`'s p95 at 100 ms.
 async fn run(size: usize) -> Option<Duration> {
     let data_dir = tempfile::tempdir().expect("temporary data directory");
-    let app = Application::build(Config::for_tests(data_dir.path())).await.expect("application starts");
+    let app = Application::build(bench_config(data_dir.path()).await).await.expect("application starts");
     let base = format!("http://{}", app.local_addr().expect("bound address"));
     let builtin = app.builtin();
     tokio::spawn(app.run_until_stopped());
@@ -297,4 +299,15 @@ async fn fetch_body(console: &Console, url: &str) -> (Duration, usize, String) {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// The test configuration, on a new database of the PostgreSQL server `SIGNALBOX_BENCH_POSTGRES`
+/// names when it is set (`.ci/bench-backends`), else on SQLite.
+async fn bench_config(data_dir: &std::path::Path) -> Config {
+    let mut config = Config::for_tests(data_dir);
+    if let Ok(server) = std::env::var("SIGNALBOX_BENCH_POSTGRES") {
+        config.database = server::config::Database::Postgres(pg_database::fresh(&server).await.into());
+        config.master_key = Some(pg_database::MASTER_KEY.to_owned().into());
+    }
+    config
 }

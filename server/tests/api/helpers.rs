@@ -36,7 +36,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_tests(data_dir.path());
     if let Some(url) = test_postgres().await {
         config.database = server::config::Database::Postgres(url.into());
-        config.master_key = Some(TEST_MASTER_KEY.to_owned().into());
+        config.master_key = Some(crate::pg_database::MASTER_KEY.to_owned().into());
     }
     configure(&mut config);
     let app = Application::build(config).await.expect("application starts");
@@ -52,20 +52,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     TestApp { addr, builtin, client, pool, data_dir, _stop: stop }
 }
 
-/// The master key of apps on PostgreSQL, which need one given (32 bytes of 0x2a in base64).
-pub const TEST_MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
-
 /// A new, empty database on the PostgreSQL server `SIGNALBOX_TEST_POSTGRES` names; `None` when
 /// the variable is unset (the tests run on SQLite).
 pub async fn test_postgres() -> Option<String> {
-    use sqlx::Connection;
     let server = std::env::var("SIGNALBOX_TEST_POSTGRES").ok().filter(|url| !url.is_empty())?;
-    let server = server.trim_end_matches('/');
-    let name = format!("t_{:016x}", rand::random::<u64>());
-    let mut admin = sqlx::postgres::PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create a test database");
-    admin.close().await.expect("close");
-    Some(format!("{server}/{name}"))
+    Some(crate::pg_database::fresh(&server).await)
 }
 
 /// A logged-in user: a cookie-keeping client and the session's CSRF token.

@@ -17,6 +17,8 @@ mod inventory;
 mod openapi;
 mod operations;
 mod pages;
+#[path = "../support/pg_database.rs"]
+mod pg_database;
 mod pipeline_health;
 mod postgres_schema;
 #[path = "../support/postgres.rs"]

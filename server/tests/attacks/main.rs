@@ -9,6 +9,8 @@
 #[path = "../api/helpers.rs"]
 #[allow(dead_code, reason = "shared with the API tests; not every helper is used here")]
 mod helpers;
+#[path = "../support/pg_database.rs"]
+mod pg_database;
 #[path = "../support/receiver.rs"]
 #[allow(dead_code, reason = "shared with the API tests")]
 mod receiver;
