@@ -160,6 +160,12 @@ async fn holdings(cloud: &Cloud) -> (Vec<String>, Vec<String>, usize) {
     (topics, rules, subscriptions.len())
 }
 
+/// `GET /api/v1{path}` (outside the team's scope) on `serving` with `console`'s session.
+async fn site_get(console: &Console, serving: &Serving, path: &str) -> Value {
+    let url = format!("http://{}/api/v1{path}", serving.addr);
+    console.http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// Two instances on one throwaway PostgreSQL, both sending OCI calls to one cloud.
 struct Cluster {
     database: postgres::Postgres,
@@ -253,25 +259,9 @@ async fn a_run_whose_instance_is_killed_is_finished_by_another() {
     assert_eq!(subscriptions, PAIRS);
 
     // The takeover is audited, and the chain is one chain.
-    let audit: Value = on_second
-        .http
-        .get(format!("http://{}/api/v1/audit?action=deployment.takeover", second.addr))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = site_get(&on_second, &second, "/audit?action=deployment.takeover").await;
     assert_eq!(audit["entries"].as_array().map(Vec::len), Some(1), "{audit}");
-    let chain: Value = on_second
-        .http
-        .get(format!("http://{}/api/v1/audit/verify", second.addr))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let chain = site_get(&on_second, &second, "/audit/verify").await;
     assert_eq!(chain["intact"], true, "{chain}");
     let log = second.stop();
     assert!(log.contains("took over an apply run"), "{log}");
@@ -392,8 +382,7 @@ async fn writers_on_both_instances_lose_no_audit_row_and_make_no_duplicate() {
     assert_eq!(audited("topic.delete").await, deleted_topics, "one audit row per topic deleted");
     assert_eq!(audited("rule.delete").await, deleted_rules, "one audit row per rule deleted");
     for (console, serving) in [(&cluster.on_first, &cluster.first), (&cluster.on_second, &cluster.second)] {
-        let url = format!("http://{}/api/v1/audit/verify", serving.addr);
-        let chain: Value = console.http.get(url).send().await.unwrap().json().await.unwrap();
+        let chain = site_get(console, serving, "/audit/verify").await;
         assert_eq!(chain["intact"], true, "{chain}");
         assert!(chain["rows"].as_i64().unwrap() > (topics.len() + rules.len()) as i64, "{chain}");
     }
