@@ -122,8 +122,9 @@ const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 pub fn spawn(progress: Arc<Progress>, ctx: RunContext) {
     tokio::spawn(async move {
         let ctx = Arc::new(ctx);
+        // The run's lease was taken in the transaction that started (or resumed, or took over)
+        // the run; it is renewed while the run goes.
         let held = async {
-            apply_runs::hold(&ctx.pool, ctx.run_id, &ctx.holder).await?;
             tokio::select! {
                 outcome = execute(&progress, ctx.clone()) => outcome.map(Some),
                 () = keep_lease(&ctx) => Ok(None),

@@ -31,6 +31,9 @@ pub struct Starting<'a> {
     pub kind: RunKind,
     /// The audit action (`deployment.create`, `deployment.apply`, `deployment.destroy`).
     pub action: &'a str,
+    /// The instance that will run it ([`crate::state::App::instance_id`]), which holds its lease
+    /// from the start.
+    pub holder: &'a str,
 }
 
 impl Starting<'_> {
@@ -47,6 +50,7 @@ impl Starting<'_> {
             desired: &desired,
             plan: &plan,
             started_by: self.caller.user.id,
+            holder: self.holder,
         };
         // The database holds one unfinished run per deployment (a partial unique index): of two
         // applies sent at once, the second is refused here, inside its transaction, whatever

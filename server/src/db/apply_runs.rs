@@ -121,14 +121,17 @@ pub struct NewRun<'a> {
     pub plan: &'a str,
     /// Who.
     pub started_by: i64,
+    /// The instance that runs it, which holds its lease from the start.
+    pub holder: &'a str,
 }
 
 /// Inserts a running run.
 pub async fn insert(conn: &mut Conn, new: &NewRun<'_>) -> Result<i64, DbError> {
     let kind = new.kind.as_str();
     Ok(sqlx::query_scalar(
-        "INSERT INTO apply_runs (deployment_id, kind, version, parameters, desired, plan, started_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO apply_runs (deployment_id, kind, version, parameters, desired, plan, started_by, \
+         lease_holder, lease_expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $9)) RETURNING id",
     )
     .bind(new.deployment_id)
     .bind(kind)
@@ -137,6 +140,8 @@ pub async fn insert(conn: &mut Conn, new: &NewRun<'_>) -> Result<i64, DbError> {
     .bind(new.desired)
     .bind(new.plan)
     .bind(new.started_by)
+    .bind(new.holder)
+    .bind(LEASE)
     .fetch_one(conn)
     .await?)
 }
@@ -169,15 +174,15 @@ pub async fn interrupt_running(pool: &Pool) -> Result<u64, DbError> {
 /// reads. Times are the database's, so the instances' clocks need not agree.
 pub const LEASE: &str = "+15 seconds";
 
-/// Holds a run (just started or resumed here) for `holder`.
-pub async fn hold(pool: &Pool, id: i64, holder: &str) -> Result<(), DbError> {
+/// Holds a run being resumed here for `holder`, in the transaction that resumes it.
+pub async fn hold(conn: &mut Conn, id: i64, holder: &str) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE apply_runs SET lease_holder = $2, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $3) WHERE id = $1",
     )
     .bind(id)
     .bind(holder)
     .bind(LEASE)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

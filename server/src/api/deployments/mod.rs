@@ -132,6 +132,7 @@ pub async fn create_deployment(
         uid: &uid,
         kind: RunKind::Apply,
         action: "deployment.create",
+        holder: &state.instance_id,
     };
     let run_id = starting.record(&mut tx, &target, &planned).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -220,6 +221,7 @@ pub async fn apply_deployment(
         uid: &row.uid,
         kind: if target.destroy { RunKind::Destroy } else { RunKind::Apply },
         action: if target.destroy { "deployment.destroy" } else { "deployment.apply" },
+        holder: &state.instance_id,
     };
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let run_id = starting.record(&mut tx, &target, &planned).await?;
@@ -359,6 +361,8 @@ pub async fn resume_run(
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     apply_steps::retry_unfinished(&mut tx, run_id).await?;
     apply_runs::set_state(&mut tx, run_id, RunState::Running).await?;
+    // Held from the commit on: the leader must not take it for an orphan before it starts here.
+    apply_runs::hold(&mut tx, run_id, &state.instance_id).await?;
     let after = json!({"run": run_id, "was": run.state}).to_string();
     let mut event = audit(&caller, "deployment.resume", team_id, &row);
     event.after_json = Some(&after);
