@@ -72,17 +72,6 @@ impl<'q> Builder<'q> {
         Ok(sqlx::query_as_with(&self.sql, arguments))
     }
 
-    /// The query, for one value per row.
-    pub fn build_query_scalar<T>(
-        &mut self,
-    ) -> Result<sqlx::query::QueryScalar<'_, Any, T, AnyArguments<'_>>, sqlx::Error>
-    where
-        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-    {
-        let arguments = self.take()?;
-        Ok(sqlx::query_scalar_with(&self.sql, arguments))
-    }
-
     fn take(&mut self) -> Result<AnyArguments<'q>, sqlx::Error> {
         match self.failed.take() {
             Some(err) => Err(sqlx::Error::Encode(err)),

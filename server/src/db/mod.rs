@@ -209,7 +209,7 @@ pub async fn open_postgres(url: &secrecy::SecretString) -> Result<Pool, OpenErro
 }
 
 /// `url` without its password, to name the database in messages and logs.
-pub fn redacted(url: &str) -> String {
+fn redacted(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {
