@@ -207,6 +207,9 @@ test('a browser on the second instance follows a run the first began, through it
   await expect.poll(() => done.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(PAIRS);
   const before = await done.count();
   expect(before).toBeLessThan(total);
+  // The run's row in the table below follows it too.
+  const row = page.getByRole('table', { name: 'Runs' }).getByRole('row', { name: /#1/ });
+  await expect(row).toContainText(`${before} / ${total}`);
   await first.process.kill();
   // The first's lease has seconds to run: the page still shows where it stopped.
   await page.screenshot({ path: 'screenshots/cluster-run-after-kill.png', fullPage: true });
@@ -217,6 +220,10 @@ test('a browser on the second instance follows a run the first began, through it
   await expect(page.locator('.run-header')).toHaveAttribute('data-state', 'succeeded', { timeout: 90_000 });
   await expect(done).toHaveCount(total);
   await expect(page.locator('.run-header')).toContainText(`${total} of ${total} steps done`);
+  await expect(page.locator('.run-header [data-note="takeover"]')).toContainText(
+    'resumed on another instance at',
+  );
+  await expect(row).toContainText(`${total} / ${total}`);
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
   await page.screenshot({ path: 'screenshots/cluster-run-taken-over.png' });
 

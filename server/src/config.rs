@@ -87,9 +87,14 @@ impl Database {
             return Ok(Database::Sqlite(PathBuf::from(path)));
         }
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            let url = url::Url::parse(text).map_err(|err| format!("not a valid PostgreSQL URL ({err})"))?;
-            if url.host_str().is_none_or(str::is_empty) || url.path().trim_start_matches('/').is_empty() {
-                return Err("a PostgreSQL URL names a host and a database, such as postgres://signalbox@db.internal:5432/signalbox".into());
+            const FORM: &str =
+                "a PostgreSQL URL names a host and a database, such as postgres://signalbox@db.internal:5432/signalbox";
+            let url = url::Url::parse(text).map_err(|err| format!("not a valid PostgreSQL URL ({err}); {FORM}"))?;
+            // A Unix socket is named by a `host` parameter, as libpq takes it: postgres:///db?host=/run/postgresql
+            let host = url.host_str().is_some_and(|host| !host.is_empty())
+                || url.query_pairs().any(|(key, value)| key == "host" && !value.is_empty());
+            if !host || url.path().trim_start_matches('/').is_empty() {
+                return Err(FORM.into());
             }
             return Ok(Database::Postgres(SecretString::from(text.to_owned())));
         }
@@ -136,6 +141,78 @@ impl Config {
             metrics_listen: None,
             backups: None,
             database: Database::DataDir,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Database;
+    use secrecy::ExposeSecret;
+    use std::path::Path;
+
+    #[test]
+    fn sqlite_urls_name_a_file() {
+        for (text, path) in [
+            ("sqlite:///var/lib/signalbox/signalbox.db", "/var/lib/signalbox/signalbox.db"),
+            ("sqlite://relative/signalbox.db", "relative/signalbox.db"),
+            ("sqlite:signalbox.db", "signalbox.db"),
+            ("  sqlite:///tmp/a.db\n", "/tmp/a.db"),
+        ] {
+            match Database::parse(text) {
+                Ok(Database::Sqlite(got)) => assert_eq!(got, Path::new(path), "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        for text in ["sqlite://", "sqlite:", "sqlite:///tmp/a.db?mode=ro", "sqlite:a.db?cache=shared"] {
+            let err = Database::parse(text).expect_err(text);
+            assert!(err.contains("sqlite:///"), "{text}: the remedy shows the form: {err}");
+        }
+    }
+
+    #[test]
+    fn postgres_urls_name_a_host_and_a_database() {
+        for text in [
+            "postgres://signalbox:secret@db.internal:5432/signalbox",
+            "postgresql://db.internal/signalbox?sslmode=verify-full",
+            "postgres://[::1]:5432/signalbox",
+            "postgres:///signalbox?host=/run/postgresql",
+        ] {
+            match Database::parse(text) {
+                Ok(Database::Postgres(url)) => assert_eq!(url.expose_secret(), text),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        for text in [
+            "postgres://signalbox:secret@db.internal:5432",
+            "postgres://signalbox:secret@db.internal:5432/",
+            "postgres:///signalbox",
+            "postgres:///signalbox?host=",
+            "postgresql://signalbox:secret@/signalbox",
+        ] {
+            let err = Database::parse(text).expect_err(text);
+            assert!(err.contains("names a host and a database"), "{text}: {err}");
+            assert!(!err.contains("secret"), "the password is never repeated: {err}");
+        }
+    }
+
+    #[test]
+    fn other_databases_and_broken_urls_are_refused_without_echoing_them() {
+        for text in [
+            "mysql://root:secret@db/signalbox",
+            "postgres:/db",
+            "data/signalbox.db",
+            "",
+            "http://u:secret@db/signalbox",
+        ] {
+            let err = Database::parse(text).expect_err(text);
+            assert!(err.contains("sqlite://PATH or postgres://"), "{text:?}: {err}");
+            assert!(!err.contains("secret"), "{text:?}: {err}");
+        }
+        for text in ["postgres://u:secret@[::1/db", "postgres://u:secret@db:99999/signalbox"] {
+            let err = Database::parse(text).expect_err(text);
+            assert!(err.starts_with("not a valid PostgreSQL URL"), "{text}: {err}");
+            assert!(!err.contains("secret"), "{text}: {err}");
         }
     }
 }

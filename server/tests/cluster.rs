@@ -6,25 +6,23 @@
 //!
 //! The PostgreSQL server is a throwaway one of this test's own (`support/postgres.rs`).
 
+#[path = "support/cloud.rs"]
+mod cloud;
 #[path = "support/console.rs"]
 mod console;
 #[path = "support/postgres.rs"]
 mod postgres;
 mod support;
 
+use cloud::Cloud;
 use console::{Console, pairs_template};
 use serde_json::{Value, json};
-use server::oci::client::{OciClient, collect_pages};
+use server::oci::client::collect_pages;
 use server::oci::events::ListRulesRequest;
-use server::oci::key::PrivateKey;
 use server::oci::ons::{ListSubscriptionsRequest, ListTopicsRequest};
-use server::oci::region::Region;
-use server::oci::signer::ApiKey;
-use server::sandbox::host::SandboxHost;
-use server::sandbox::{FaultSpec, Sandbox, SandboxConfig};
+use server::sandbox::{FaultSpec, SandboxConfig};
 use std::collections::BTreeMap;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{Serving, spawn_serving};
 
@@ -34,33 +32,6 @@ const MASTER_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 const COMPARTMENT: &str = "ocid1.compartment.oc1..sandboxprod";
 const USER: &str = "ocid1.user.oc1..aaaaaaaaclustertester";
 const PAIRS: usize = 4;
-
-/// The cloud both instances reach: a sandbox on loopback trusting one API key.
-struct Cloud {
-    url: String,
-    tenancy: Sandbox,
-    fingerprint: String,
-    private_pem: String,
-    /// A client of the cloud's own, to see what it holds.
-    client: OciClient,
-}
-
-async fn cloud() -> Cloud {
-    let host = SandboxHost::new(SandboxConfig::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    host.set_base_url(&url);
-    let router = host.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let tenancy = host.default_tenant();
-    let (key, private_pem) = PrivateKey::generate().unwrap();
-    let api_key = ApiKey::new(tenancy.tenancy(), USER, key);
-    tenancy.keys().trust_pem(api_key.key_id(), api_key.public_key_pem().as_bytes()).unwrap();
-    let fingerprint = api_key.key_id().rsplit('/').next().unwrap().to_owned();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let client = OciClient::new(http, Arc::new(api_key), Region::parse("iad").unwrap()).with_endpoint_for_all(&url);
-    Cloud { url, tenancy, fingerprint, private_pem, client }
-}
 
 /// Notifications calls take `ons_ms`, Events calls `events_ms`.
 fn slow_down(cloud: &Cloud, ons_ms: u64, events_ms: u64) {
@@ -98,7 +69,7 @@ async fn connect(console: &Console, cloud: &Cloud) -> i64 {
             "from": "fields",
             "tenancy": cloud.tenancy.tenancy(),
             "user": USER,
-            "fingerprint": cloud.fingerprint,
+            "fingerprint": cloud.fingerprint(),
             "region": "us-ashburn-1",
         },
         "private_key": cloud.private_pem,
@@ -179,7 +150,7 @@ struct Cluster {
 
 async fn cluster() -> Cluster {
     let database = postgres::start();
-    let cloud = cloud().await;
+    let cloud = cloud::start(SandboxConfig::default(), USER).await;
     let dirs = tempfile::tempdir().unwrap();
     let first = instance(&dirs.path().join("a"), &database.url, &cloud);
     let second = instance(&dirs.path().join("b"), &database.url, &cloud);
@@ -244,6 +215,7 @@ async fn a_run_whose_instance_is_killed_is_finished_by_another() {
     println!("taken over and finished {:?} after the kill", killed_at.elapsed());
     assert_eq!(finished["run"]["state"], "succeeded", "{finished}");
     assert_eq!(done(&finished), total);
+    assert!(finished["run"]["taken_over_at"].is_string(), "the run says it was taken over: {finished}");
 
     // The follower on the second instance saw the run progress and end.
     let seen = followed.await.unwrap();

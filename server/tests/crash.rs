@@ -99,6 +99,7 @@ async fn crash_after(kill_after: usize) {
     let console = Console::login(&format!("http://{}", serving.addr), PASSWORD).await;
     let after = run_of(&console, deployment, run_id).await;
     assert_eq!(after["run"]["state"], "interrupted", "{after}");
+    assert_eq!(after["run"]["taken_over_at"], Value::Null, "one instance takes nothing over: {after}");
     assert!(done(&after) >= done(&before), "nothing done is forgotten: {before} / {after}");
     let unfinished = after["steps"].as_array().unwrap().iter().filter(|s| s["state"] != "done").count();
     assert!(unfinished > 0, "{after}");

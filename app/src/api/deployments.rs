@@ -178,6 +178,10 @@ pub struct RunSummary {
     pub steps: i64,
     /// Steps done.
     pub steps_done: i64,
+    /// When another instance last took the run over because the one running it stopped
+    /// renewing its lease (several instances on one PostgreSQL database); null when none did.
+    #[serde(default)]
+    pub taken_over_at: Option<DateTime<Utc>>,
 }
 
 /// One step of a run.

@@ -39,10 +39,13 @@ pub struct RunRow {
     pub steps: i64,
     /// Steps done.
     pub steps_done: i64,
+    /// When another instance last took it over.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
+    pub taken_over_at: Option<DateTime<Utc>>,
 }
 
 const SELECT: &str = "SELECT r.id, r.deployment_id, r.kind, r.version, r.parameters, r.desired, r.plan, r.state, \
-     r.started_by, users.username AS started_by_name, r.started_at, r.finished_at, \
+     r.started_by, users.username AS started_by_name, r.started_at, r.finished_at, r.taken_over_at, \
      (SELECT count(*) FROM apply_steps s WHERE s.run_id = r.id) AS steps, \
      (SELECT count(*) FROM apply_steps s WHERE s.run_id = r.id AND s.state = 'done') AS steps_done \
      FROM apply_runs r LEFT JOIN users ON users.id = r.started_by";
@@ -228,7 +231,8 @@ pub async fn orphaned(pool: &Pool) -> Result<Vec<Orphan>, DbError> {
 /// instance took it first, or its holder renewed in time).
 pub async fn take_over(conn: &mut Conn, id: i64, holder: &str) -> Result<bool, DbError> {
     let done = sqlx::query(
-        "UPDATE apply_runs SET lease_holder = $2, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $3) \
+        "UPDATE apply_runs SET lease_holder = $2, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $3), \
+         taken_over_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
          WHERE id = $1 AND state = 'running' \
          AND (lease_expires_at IS NULL OR lease_expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
     )

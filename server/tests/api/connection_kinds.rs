@@ -3,49 +3,32 @@
 //! auth service, metadata service and resource principal tokens): session tokens, instance
 //! principals and resource principals. And who may make host principals, and what is refused.
 
+use crate::cloud;
 use crate::helpers::{Session, TestApp, spawn_app_with, until};
 use reqwest::Method;
 use serde_json::{Value, json};
-use server::oci::client::OciClient;
 use server::oci::key::PrivateKey;
 use server::oci::principal::ResourceEnvironment;
-use server::oci::region::Region;
-use server::oci::signer::ApiKey;
-use server::sandbox::host::SandboxHost;
-use server::sandbox::{Sandbox, SandboxConfig};
-use std::sync::Arc;
+use server::sandbox::SandboxConfig;
 use std::time::Duration;
 
 const DEV: &str = "ocid1.compartment.oc1..sandboxdev";
 const TESTER: &str = "ocid1.user.oc1..aaaaaaaakindstester";
 
-/// A sandbox standing in for OCI, with a user's API key trusted in its default tenancy.
+/// A sandbox standing in for OCI (answering as a metadata service too), with a user's API key
+/// trusted in its default tenancy, and a resource principal's token file.
 struct Cloud {
-    url: String,
-    tenancy: Sandbox,
-    api_client: OciClient,
-    api_key: Arc<ApiKey>,
+    sandbox: cloud::Cloud,
     _dir: tempfile::TempDir,
     rpst: std::path::PathBuf,
     resource_key_pem: String,
 }
 
 async fn cloud() -> Cloud {
-    let host = SandboxHost::new(SandboxConfig { metadata_service: true, ..SandboxConfig::default() });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    host.set_base_url(&url);
-    let router = host.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let tenancy = host.default_tenant();
-    let (key, _) = PrivateKey::generate().unwrap();
-    let api_key = Arc::new(ApiKey::new(tenancy.tenancy(), TESTER, key));
-    tenancy.keys().trust_pem(api_key.key_id(), api_key.public_key_pem().as_bytes()).unwrap();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let api_client = OciClient::new(http, api_key.clone(), Region::parse("iad").unwrap()).with_endpoint_for_all(&url);
+    let sandbox = cloud::start(SandboxConfig { metadata_service: true, ..SandboxConfig::default() }, TESTER).await;
     let dir = tempfile::tempdir().unwrap();
     let rpst = dir.path().join("rpst");
-    Cloud { url, tenancy, api_client, api_key, rpst, resource_key_pem: String::new(), _dir: dir }
+    Cloud { sandbox, rpst, resource_key_pem: String::new(), _dir: dir }
 }
 
 impl Cloud {
@@ -60,11 +43,11 @@ impl Cloud {
         .to_string();
         let mut request = http::Request::builder()
             .method("POST")
-            .uri(format!("{}/sandbox/v1/resource-principal-tokens", self.url))
+            .uri(format!("{}/sandbox/v1/resource-principal-tokens", self.sandbox.url))
             .header("content-type", "application/json")
             .body(bytes::Bytes::from(body))
             .unwrap();
-        server::oci::signer::sign(&mut request, &self.api_key, chrono::Utc::now()).unwrap();
+        server::oci::signer::sign(&mut request, &self.sandbox.api_key, chrono::Utc::now()).unwrap();
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
         let response = http.execute(reqwest::Request::try_from(request).unwrap()).await.unwrap();
         let minted: Value = response.json().await.unwrap();
@@ -76,7 +59,7 @@ impl Cloud {
 async fn app_for(cloud: &Cloud, host_principals: bool) -> TestApp {
     let key_path = cloud._dir.path().join("resource.pem");
     std::fs::write(&key_path, &cloud.resource_key_pem).unwrap();
-    let (url, rpst) = (cloud.url.clone(), cloud.rpst.clone());
+    let (url, rpst) = (cloud.sandbox.url.clone(), cloud.rpst.clone());
     spawn_app_with(move |config| {
         config.oci_endpoint = Some(url.clone());
         config.host_principals = host_principals;
@@ -145,7 +128,7 @@ async fn a_session_token_connection_tests_and_makes_a_topic_and_a_rule() {
     let app = app_for(&cloud, false).await;
     let admin = app.admin().await;
     let (session_key, session_pem) = PrivateKey::generate().unwrap();
-    let token = cloud.api_client.generate_user_security_token(&session_key.public_key_pem(), 60).await.unwrap();
+    let token = cloud.sandbox.client.generate_user_security_token(&session_key.public_key_pem(), 60).await.unwrap();
     let body = json!({
         "name": "ops-session",
         "source": {"from": "session_token", "region": "us-ashburn-1"},
@@ -155,13 +138,13 @@ async fn a_session_token_connection_tests_and_makes_a_topic_and_a_rule() {
     let created = create_test_and_use(&admin, body).await;
     assert_eq!(created["kind"], "session_token");
     assert_eq!(created["user"], TESTER, "the user comes from the token");
-    assert_eq!(created["tenancy"], cloud.tenancy.tenancy());
+    assert_eq!(created["tenancy"], cloud.sandbox.tenancy.tenancy());
     assert!(created["session_expires_at"].is_string(), "{created}");
 
     let config = format!(
         "[ops]\nfingerprint={}\nkey_file=/home/me/.oci/sessions/ops/oci_api_key.pem\ntenancy={}\nregion=us-ashburn-1\nsecurity_token_file=/home/me/.oci/sessions/ops/token\n",
         session_key.fingerprint(),
-        cloud.tenancy.tenancy()
+        cloud.sandbox.tenancy.tenancy()
     );
     let from_profile = json!({
         "name": "ops-profile",
@@ -183,14 +166,14 @@ async fn bad_sessions_name_the_field_and_store_nothing() {
     let admin = app.admin().await;
     let team = admin.me.teams[0].team_id;
     let (session_key, session_pem) = PrivateKey::generate().unwrap();
-    let token = cloud.api_client.generate_user_security_token(&session_key.public_key_pem(), 60).await.unwrap();
+    let token = cloud.sandbox.client.generate_user_security_token(&session_key.public_key_pem(), 60).await.unwrap();
     let (_, other_pem) = PrivateKey::generate().unwrap();
-    cloud.tenancy.authority().set_lifetime(Some(chrono::TimeDelta::seconds(1)));
-    let expired = cloud.api_client.generate_user_security_token(&session_key.public_key_pem(), 5).await.unwrap();
-    cloud.tenancy.authority().set_lifetime(None);
+    cloud.sandbox.tenancy.authority().set_lifetime(Some(chrono::TimeDelta::seconds(1)));
+    let expired = cloud.sandbox.client.generate_user_security_token(&session_key.public_key_pem(), 5).await.unwrap();
+    cloud.sandbox.tenancy.authority().set_lifetime(None);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let session = |key: &str, token: Option<&str>| json!({"name": "s", "source": {"from": "session_token", "region": "us-ashburn-1"}, "private_key": key, "security_token": token});
-    let api_key_fields = json!({"tenancy": cloud.tenancy.tenancy(), "user": TESTER, "fingerprint": session_key.fingerprint().as_str(), "region": "us-ashburn-1"});
+    let api_key_fields = json!({"tenancy": cloud.sandbox.tenancy.tenancy(), "user": TESTER, "fingerprint": session_key.fingerprint().as_str(), "region": "us-ashburn-1"});
     let before = connection_count(&app).await;
     for (body, field, says) in [
         (session(&session_pem, None), "security_token", "Upload the session's token"),
@@ -225,10 +208,14 @@ async fn an_instance_principal_connection_tests_and_makes_a_topic_and_a_rule() {
     let created =
         create_test_and_use(&admin, json!({"name": "this-vm", "source": {"from": "instance_principal"}})).await;
     assert_eq!(created["kind"], "instance_principal");
-    assert_eq!(created["tenancy"], cloud.tenancy.tenancy());
+    assert_eq!(created["tenancy"], cloud.sandbox.tenancy.tenancy());
     assert_eq!(created["region"], "us-ashburn-1");
     assert!(created["user"].as_str().unwrap().starts_with("ocid1.instance.oc1.iad."), "{created}");
-    assert_eq!(cloud.tenancy.authority().exchanges(), 1, "one exchange served the test, the topic and the rule");
+    assert_eq!(
+        cloud.sandbox.tenancy.authority().exchanges(),
+        1,
+        "one exchange served the test, the topic and the rule"
+    );
 }
 
 /// Two connections that reach one tenancy keep separate inventories: a topic made through the
@@ -250,7 +237,7 @@ async fn a_write_through_one_connection_shows_through_another_to_the_same_tenanc
     };
     let instance = create(json!({"name": "this-vm", "source": {"from": "instance_principal"}})).await;
     let (session_key, session_pem) = PrivateKey::generate().unwrap();
-    let token = cloud.api_client.generate_user_security_token(&session_key.public_key_pem(), 60).await.unwrap();
+    let token = cloud.sandbox.client.generate_user_security_token(&session_key.public_key_pem(), 60).await.unwrap();
     let session = create(json!({
         "name": "ops-session",
         "source": {"from": "session_token", "region": "us-ashburn-1"},
@@ -293,7 +280,7 @@ async fn a_resource_principal_connection_tests_and_makes_a_topic_and_a_rule() {
         create_test_and_use(&admin, json!({"name": "as-a-function", "source": {"from": "resource_principal"}})).await;
     assert_eq!(created["kind"], "resource_principal");
     assert_eq!(created["user"], "ocid1.fnfunc.oc1.iad.aaaaaaaasignalboxfunction");
-    assert_eq!(created["tenancy"], cloud.tenancy.tenancy());
+    assert_eq!(created["tenancy"], cloud.sandbox.tenancy.tenancy());
 }
 
 /// Host principals act as the machine Signalbox runs on: off unless the operator allows them,

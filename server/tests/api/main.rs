@@ -6,6 +6,8 @@ mod audit_chain;
 mod audit_coverage;
 mod auth;
 mod cli;
+#[path = "../support/cloud.rs"]
+mod cloud;
 mod connection_kinds;
 mod connections;
 mod deployments;

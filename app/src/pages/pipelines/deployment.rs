@@ -8,7 +8,8 @@ use super::progress::{RunProgress, run_badge};
 use super::{PageStyles, drift_badge};
 use crate::api::deployments::{
     ApplyDeploymentRequest, ApplyRun, DeploymentDetail, DeploymentPlanRequest, DeploymentState, DriftStatus,
-    PlanReview, RunKind, RunState, apply_deployment, check_drift, get_deployment, get_run, plan_deployment, resume_run,
+    PlanReview, RunKind, RunState, StepState, apply_deployment, check_drift, get_deployment, get_run, plan_deployment,
+    resume_run,
 };
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
@@ -333,6 +334,22 @@ fn DeploymentBody(
         .runs
         .iter()
         .map(|r| {
+            // The run shown above is live; its row follows it rather than the state loaded.
+            let live = current.filter(|c| c.with_untracked(|shown| shown.run.id) == r.id);
+            let listed_state = r.state;
+            let listed_steps = format!("{} / {}", r.steps_done, r.steps);
+            let state = move || live.map_or(listed_state, |c| c.with(|shown| shown.run.state));
+            let steps = move || {
+                live.map_or_else(
+                    || listed_steps.clone(),
+                    |c| {
+                        c.with(|shown| {
+                            let done = shown.steps.iter().filter(|s| s.state == StepState::Done).count();
+                            format!("{done} / {}", shown.steps.len())
+                        })
+                    },
+                )
+            };
             view! {
                 <tr>
                     <td>
@@ -340,8 +357,8 @@ fn DeploymentBody(
                     </td>
                     <td>{if r.kind == RunKind::Destroy { "destroy" } else { "apply" }}</td>
                     <td>{format!("v{}", r.version)}</td>
-                    <td>{run_badge(r.state)}</td>
-                    <td>{format!("{} / {}", r.steps_done, r.steps)}</td>
+                    <td>{move || run_badge(state())}</td>
+                    <td>{steps}</td>
                     <td>{r.started_by.clone().unwrap_or_default()}</td>
                     <td class="nowrap">{format::utc(r.started_at)}</td>
                 </tr>

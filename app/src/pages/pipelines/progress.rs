@@ -60,11 +60,17 @@ pub fn RunProgress(team: i64, run: RwSignal<ApplyRun>) -> impl IntoView {
                         format!("stopped during step {} ({} {})", s.position + 1, op_label(s.op).to_lowercase(), s.name)
                     },
                 );
+            // Several instances on one database: the instance running it died and another
+            // resumed it from its stored steps.
+            let taken_over = r.run.taken_over_at.map(|at| {
+                format!("resumed on another instance at {} after the one running it stopped", crate::format::utc(at))
+            });
             view! {
                 <p class="run-header" data-state=state.as_str()>
                     {run_badge(state)}
                     <span>{format!("{done} of {total} steps done")}</span>
                     {interrupted_at.map(|text| view! { <span class="run-note">{text}</span> })}
+                    {taken_over.map(|text| view! { <span class="run-note" data-note="takeover">{text}</span> })}
                 </p>
             }
         })

@@ -30,6 +30,7 @@ pub fn run_summary(row: &RunRow) -> RunSummary {
         finished_at: row.finished_at,
         steps: row.steps,
         steps_done: row.steps_done,
+        taken_over_at: row.taken_over_at,
     }
 }
 

@@ -1,0 +1,4 @@
+-- PostgreSQL twin of migrations/20261213000001_run_takeovers.sql.
+-- When another instance last took a run over (its instance had stopped renewing the lease), so
+-- the run's page can say that it was resumed elsewhere and when.
+ALTER TABLE apply_runs ADD COLUMN taken_over_at TEXT;
