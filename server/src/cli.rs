@@ -304,6 +304,10 @@ struct PruneArgs {
     /// Directory holding the database (the server's --data-dir). The server may run.
     #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// The database, when not in the data directory: sqlite://PATH or postgres://… (the
+    /// servers' --database-url). Servers may run; it is migrated as a server's start would.
+    #[arg(long, env = "SIGNALBOX_DATABASE_URL", value_name = "URL", value_parser = DatabaseUrl, hide_env_values = true)]
+    database_url: Option<crate::config::Database>,
     /// Remove rows written before this day (`2026-01-01`, midnight UTC) or instant (RFC 3339).
     #[arg(long, value_name = "DATE")]
     before: Cutoff,
@@ -337,6 +341,10 @@ struct VerifyArgs {
     /// Directory holding the database (the server's --data-dir). Read only; the server may run.
     #[arg(long, env = "SIGNALBOX_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// The database, when not in the data directory: sqlite://PATH or postgres://… (the
+    /// servers' --database-url). Read only, nothing migrated; servers may run.
+    #[arg(long, env = "SIGNALBOX_DATABASE_URL", value_name = "URL", value_parser = DatabaseUrl, hide_env_values = true)]
+    database_url: Option<crate::config::Database>,
     /// A checkpoint from the server's log (`ROWS:HASH`, printed as `checkpoint=` on start and
     /// every 1000 rows) that the chain must still contain. Repeatable.
     #[arg(long = "checkpoint", value_name = "ROWS:HASH")]
@@ -431,11 +439,34 @@ struct ServeArgs {
     /// among several instances (which then need the same SIGNALBOX_MASTER_KEY). Default: the
     /// SQLite file in --data-dir. Give a password through PGPASSWORD or this variable, not the
     /// command line, which every user can read.
-    #[arg(long, env = "SIGNALBOX_DATABASE_URL", value_name = "URL", value_parser = crate::config::Database::parse, hide_env_values = true)]
+    #[arg(long, env = "SIGNALBOX_DATABASE_URL", value_name = "URL", value_parser = DatabaseUrl, hide_env_values = true)]
     database_url: Option<crate::config::Database>,
 }
 
 /// A `--backup-every`: a duration of at least a minute, such as `6h`, `90m` or `1d`.
+/// Parses `--database-url` / `SIGNALBOX_DATABASE_URL`. Unlike a plain value parser, whose
+/// refusal clap prints with the value, it never repeats the value: the URL may hold a password.
+#[derive(Debug, Clone, Copy)]
+struct DatabaseUrl;
+
+impl clap::builder::TypedValueParser for DatabaseUrl {
+    type Value = crate::config::Database;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let name = arg.and_then(clap::Arg::get_long).unwrap_or("database-url");
+        let refuse = |kind, reason: String| clap::Error::raw(kind, format!("--{name}: {reason}\n")).with_cmd(cmd);
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse(clap::error::ErrorKind::InvalidUtf8, "the URL is not UTF-8".to_owned()))?;
+        crate::config::Database::parse(text).map_err(|reason| refuse(clap::error::ErrorKind::ValueValidation, reason))
+    }
+}
+
 fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
     let every =
         humantime::parse_duration(text.trim()).map_err(|err| format!("{err}; use a duration such as 6h, 90m or 1d"))?;
@@ -697,8 +728,8 @@ fn fail(message: String) -> ExitCode {
 /// `signalbox audit verify`: one line on standard output when intact, one on standard error
 /// naming the first broken row otherwise.
 async fn verify_audit(args: VerifyArgs) -> ExitCode {
-    let path = args.data_dir.join(crate::data_dir::DATABASE_FILE);
-    let pool = match crate::db::open_read_only(&path).await {
+    let database = args.database_url.unwrap_or(crate::config::Database::DataDir);
+    let pool = match crate::db::open_to_inspect(&database, &args.data_dir).await {
         Ok(pool) => pool,
         Err(err) => return cannot_check(err.to_string()),
     };
@@ -713,18 +744,17 @@ async fn verify_audit(args: VerifyArgs) -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Err(err) => cannot_check(format!("cannot read the audit trail in {}: {err}", path.display())),
+        Err(err) => {
+            cannot_check(format!("cannot read the audit trail in {}: {err}", database.describe(&args.data_dir)))
+        }
     }
 }
 
 /// `signalbox audit prune`: removes the old rows and prints the checkpoint the chain now starts
 /// from, to keep with the other checkpoints.
 async fn prune_audit(args: PruneArgs) -> ExitCode {
-    let path = args.data_dir.join(crate::data_dir::DATABASE_FILE);
-    if !path.exists() {
-        return fail(format!("no database at {}; check --data-dir (it holds signalbox.db)", path.display()));
-    }
-    let pool = match crate::db::open(&path).await {
+    let database = args.database_url.unwrap_or(crate::config::Database::DataDir);
+    let pool = match crate::db::open_existing(&database, &args.data_dir).await {
         Ok(pool) => pool,
         Err(err) => return fail(err.to_string()),
     };
@@ -744,7 +774,7 @@ async fn prune_audit(args: PruneArgs) -> ExitCode {
             println!("no row was written before {}; nothing removed", args.before.0.to_rfc3339());
             ExitCode::SUCCESS
         }
-        Err(err) => fail(format!("cannot prune the audit trail in {}: {err}", path.display())),
+        Err(err) => fail(format!("cannot prune the audit trail in {}: {err}", database.describe(&args.data_dir))),
     }
 }
 

@@ -100,6 +100,16 @@ impl Database {
         }
         Err("use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE (the password in PGPASSWORD or the URL)".into())
     }
+
+    /// The database as messages name it: the SQLite file, or the PostgreSQL URL without its
+    /// password.
+    pub fn describe(&self, data_dir: &Path) -> String {
+        match self {
+            Database::DataDir => data_dir.join(crate::data_dir::DATABASE_FILE).display().to_string(),
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => crate::db::redacted(secrecy::ExposeSecret::expose_secret(url)),
+        }
+    }
 }
 
 /// Log output format.

@@ -411,9 +411,9 @@ pub struct Pruned {
 pub async fn prune(pool: &Pool, before: DateTime<Utc>, actor: &str) -> Result<Option<Pruned>, DbError> {
     seal_unhashed(pool).await?;
     let cutoff = before.to_rfc3339_opts(SecondsFormat::Millis, true);
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
-    // Writing first takes SQLite's write lock, so no row is appended while the cut is chosen.
+    // The write lock first (on PostgreSQL, every instance's), so no row is appended while the cut
+    // is chosen.
+    let mut tx = super::begin(pool).await?;
     let rows_before: i64 = sqlx::query_scalar("UPDATE audit_chain SET rows = rows WHERE id = 1 RETURNING rows")
         .fetch_one(&mut *tx)
         .await?;

@@ -192,24 +192,73 @@ pub async fn open_with(path: &Path, migrator: &sqlx::migrate::Migrator) -> Resul
 /// it migrates, so one migrates and the others find the work done. Unlike SQLite, no copy is
 /// taken first; back the database up with the tools of whoever runs it (`pg_dump`).
 pub async fn open_postgres(url: &secrecy::SecretString) -> Result<Pool, OpenError> {
-    use secrecy::ExposeSecret;
-    sqlx::any::install_default_drivers();
-    let at = redacted(url.expose_secret());
-    let fail = |reason: String| OpenError::Postgres { at: at.clone(), reason };
-    let options = AnyConnectOptions::from_str(url.expose_secret()).map_err(|err| fail(err.to_string()))?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(16)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options)
-        .await
-        .map_err(|err| fail(err.to_string()))?;
-    POSTGRES_MIGRATOR.run(&pool).await.map_err(|err| fail(explain_migrate_error(err)))?;
+    let pool = postgres_pool(url, PostgresAccess::Write).await?;
+    POSTGRES_MIGRATOR.run(&pool).await.map_err(|err| postgres_error(url, explain_migrate_error(err)))?;
     Ok(pool)
 }
 
+/// How [`postgres_pool`] uses its database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PostgresAccess {
+    /// A server's pool.
+    Write,
+    /// One connection whose transactions are read-only.
+    ReadOnly,
+}
+
+fn postgres_error(url: &secrecy::SecretString, reason: String) -> OpenError {
+    use secrecy::ExposeSecret;
+    OpenError::Postgres { at: redacted(url.expose_secret()), reason }
+}
+
+async fn postgres_pool(url: &secrecy::SecretString, access: PostgresAccess) -> Result<Pool, OpenError> {
+    use secrecy::ExposeSecret;
+    sqlx::any::install_default_drivers();
+    let options =
+        AnyConnectOptions::from_str(url.expose_secret()).map_err(|err| postgres_error(url, err.to_string()))?;
+    // A server waits for a database that is still starting; a command run by hand answers soon.
+    let pool = match access {
+        PostgresAccess::Write => {
+            AnyPoolOptions::new().max_connections(16).min_connections(1).acquire_timeout(Duration::from_secs(30))
+        }
+        PostgresAccess::ReadOnly => {
+            AnyPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(5)).after_connect(|conn, _| {
+                Box::pin(
+                    async move { sqlx::query("SET default_transaction_read_only = on").execute(conn).await.map(drop) },
+                )
+            })
+        }
+    };
+    pool.connect_with(options).await.map_err(|err| postgres_error(url, err.to_string()))
+}
+
+/// Opens an existing database for a command that changes it next to running servers (`audit
+/// prune`), migrated as a server's start would; a SQLite file that does not exist is
+/// [`OpenError::Missing`], not created.
+pub async fn open_existing(database: &crate::config::Database, data_dir: &Path) -> Result<Pool, OpenError> {
+    let path = match database {
+        crate::config::Database::DataDir => data_dir.join(crate::data_dir::DATABASE_FILE),
+        crate::config::Database::Sqlite(path) => path.clone(),
+        crate::config::Database::Postgres(url) => return open_postgres(url).await,
+    };
+    if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Err(OpenError::Missing(path));
+    }
+    open(&path).await
+}
+
+/// Opens the database a command inspects next to running servers (`audit verify`) as it is,
+/// migrating nothing: a SQLite file read-only, a PostgreSQL database in read-only transactions.
+pub async fn open_to_inspect(database: &crate::config::Database, data_dir: &Path) -> Result<Pool, OpenError> {
+    match database {
+        crate::config::Database::DataDir => open_read_only(&data_dir.join(crate::data_dir::DATABASE_FILE)).await,
+        crate::config::Database::Sqlite(path) => open_read_only(path).await,
+        crate::config::Database::Postgres(url) => postgres_pool(url, PostgresAccess::ReadOnly).await,
+    }
+}
+
 /// `url` without its password, to name the database in messages and logs.
-fn redacted(url: &str) -> String {
+pub(crate) fn redacted(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {
