@@ -134,6 +134,30 @@ fn a_malformed_master_key_is_refused() {
     assert!(!tmp.path().join("master.key").exists());
 }
 
+/// A database URL that is refused is never repeated (it may hold a password), from the command
+/// line or the environment; a PostgreSQL one needs the shared master key.
+#[test]
+fn database_urls_are_refused_without_their_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    for url in ["mysql://root:hunter2@db/signalbox", "postgres://root:hunter2@db.internal", "sqlite:x.db?pw=hunter2"] {
+        let mut flag = signalbox(&args(&listen_args(tmp.path())));
+        flag.args(["--database-url", url]);
+        let mut env = signalbox(&args(&listen_args(tmp.path())));
+        env.env("SIGNALBOX_DATABASE_URL", url);
+        for command in [flag, env] {
+            let output = run(command);
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            assert!(!output.status.success(), "{url}: {stderr}");
+            assert!(stderr.contains("--database-url: "), "{url}: names the setting: {stderr}");
+            assert!(!stderr.contains("hunter2"), "{url}: {stderr}");
+        }
+    }
+    let mut command = signalbox(&args(&listen_args(tmp.path())));
+    command.env("SIGNALBOX_DATABASE_URL", "postgres://root:hunter2@127.0.0.1:1/signalbox");
+    let line = assert_fails_with(&run(command), "SIGNALBOX_MASTER_KEY");
+    assert!(!line.contains("hunter2"), "{line}");
+}
+
 /// A healthy start serves HTTP, logs JSON when asked, and exits 0 on SIGTERM.
 #[test]
 fn serves_and_stops_gracefully_on_sigterm() {
