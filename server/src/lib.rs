@@ -135,15 +135,25 @@ impl Application {
         }
         // After the database: a data directory refused for its database gets no key file either.
         let master_key = master_key::MasterKey::load(data_dir.path(), config.master_key.as_ref())?;
-        auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await?;
-        let sessions = auth::sessions::Store::new(pool.clone());
-        let (bus, bus_task) = cluster::Bus::start(&pool);
         let local = listener.local_addr().unwrap_or(config.listen);
-        let leptos_options = leptos_options(&config, local);
         let sandbox_base = sandbox_url(local);
         let egress = egress::EgressPolicy::with_loopback(config.allow_egress.clone());
-        let builtin =
-            builtin::Builtin::start(&data_dir, &sandbox_base, egress.clone(), config.sandbox_metadata_service)?;
+        // A first start's two slowest steps, one per core: the built-in sandbox's key (an
+        // RSA-2048 key pair, made once) while the administrator's password is hashed (Argon2).
+        let builtin = {
+            let (dir, base, egress, metadata) =
+                (data_dir.clone(), sandbox_base.clone(), egress.clone(), config.sandbox_metadata_service);
+            tokio::task::spawn_blocking(move || builtin::Builtin::start(&dir, &base, egress, metadata))
+        };
+        let admin = auth::bootstrap::ensure_admin(&pool, config.admin_password.as_ref()).await;
+        let builtin = builtin.await.map_err(|err| builtin::BuiltinError::Key {
+            path: data_dir.path().join("sandbox"),
+            reason: format!("making the key stopped: {err}"),
+        })??;
+        admin?;
+        let sessions = auth::sessions::Store::new(pool.clone());
+        let (bus, bus_task) = cluster::Bus::start(&pool);
+        let leptos_options = leptos_options(&config, local);
         if config.sandbox_persist {
             let store = sandbox::persist::Store::open(&data_dir.path().join("sandbox.db")).await?;
             builtin.host.persist_to(store).await?;
