@@ -74,15 +74,17 @@ pub fn spawn_serving(data_dir: &Path, extra: &[&str], envs: &[(&str, &str)]) -> 
 }
 
 impl Drop for Serving {
-    /// A test that fails while the server runs prints what the server logged and wrote to
-    /// stderr (a panic in a handler shows up there, not in the test's own message).
+    /// A server still running when its test ends is killed (one a test did not stop would
+    /// outlive the test run). A test that fails while the server runs prints what the server
+    /// logged and wrote to stderr (a panic in a handler shows up there, not in the test's own
+    /// message).
     fn drop(&mut self) {
-        if !std::thread::panicking() {
-            return;
-        }
         if self.child.try_wait().ok().flatten().is_none() {
             self.child.kill().ok();
             self.child.wait().ok();
+        }
+        if !std::thread::panicking() {
+            return;
         }
         let log = self.log.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
         let mut stderr = String::new();
