@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, MatchedPath};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -17,6 +17,11 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if let Ok(params) = RawPathParams::from_request_parts(parts, state).await {
+            for (name, value) in &params {
+                refuse_controls(name, value)?;
+            }
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(PathRejection::FailedToDeserializePathParams(err)) => {
@@ -42,6 +47,23 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
             }
             Err(_) => Err(AppError::invalid("path", "The path could not be read; copy the URL from the console.")),
         }
+    }
+}
+
+/// Refuses a parameter holding a control character. No parameter of the API is meant to hold
+/// one, and some cannot be stored or searched with one: PostgreSQL refuses NUL in text, and a NUL
+/// ends an FTS5 phrase early, so letting them through turned a typo into a 500.
+fn refuse_controls(name: &str, value: &str) -> Result<(), AppError> {
+    match value.chars().enumerate().find(|(_, c)| c.is_control()) {
+        None => Ok(()),
+        Some((index, c)) => Err(AppError::invalid(
+            name,
+            format!(
+                "{name}: character {} is an invisible control character (U+{:04X}); remove it.",
+                index + 1,
+                c as u32
+            ),
+        )),
     }
 }
 
@@ -71,6 +93,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         let query = parts.uri.query().unwrap_or_default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            refuse_controls(&name, &value)?;
+        }
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer).map(Query).map_err(|err| {
             let inner = err.inner().to_string();

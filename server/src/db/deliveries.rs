@@ -65,6 +65,13 @@ pub struct NewDelivery<'a> {
     pub body: &'a [u8],
 }
 
+/// A body as stored text: bytes that are not UTF-8, and NUL (which PostgreSQL cannot hold in
+/// text), become U+FFFD, on both backends so a delivery reads the same on either;
+/// `body_bytes` keeps the size as received.
+fn stored_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).replace('\0', "\u{fffd}")
+}
+
 /// Stores a delivery and drops what its inbox no longer keeps, in one transaction.
 pub async fn insert(pool: &Pool, new: &NewDelivery<'_>) -> Result<i64, DbError> {
     let headers = serde_json::to_string(new.headers).map_err(|err| DbError::Other(sqlx::Error::Encode(err.into())))?;
@@ -81,7 +88,7 @@ pub async fn insert(pool: &Pool, new: &NewDelivery<'_>) -> Result<i64, DbError> 
     .bind(new.subscription_id)
     .bind(new.content_type)
     .bind(headers)
-    .bind(String::from_utf8_lossy(new.body).into_owned())
+    .bind(stored_text(new.body))
     .bind(new.body.len() as i64)
     .fetch_one(&mut *tx)
     .await?;

@@ -136,6 +136,12 @@ async fn bad_filters_name_the_field() {
         ("from=yesterday", "from"),
         ("from=2026-12-02&to=2026-12-01", "to"),
         ("limit=0", "limit"),
+        // What schemathesis found: a NUL in the search ended FTS5's quoted phrase early (a 500).
+        ("before=1&q=%5C%F4%8C%A1%BA%00%C3%95%08%F1%B1%86%89%C3%94", "q"),
+        ("q=orders%08", "q"),
+        ("actor=admin%00", "actor"),
+        ("target=ocid1.onstopic%0A", "target"),
+        ("action=topic.%1B", "action"),
     ] {
         let (status, body) = page(&admin, query).await;
         assert_eq!(status, 400, "{query}: {body}");

@@ -167,6 +167,14 @@ async fn hooks_refuse_bad_input() {
     let page = deliveries(&admin, &inbox).await;
     assert_eq!((page.deliveries[0].kind, page.deliveries[0].body.as_str()), (DeliveryKind::Other, "<b>not json</b>"));
 
+    // Binary: kept as text like any other body, on PostgreSQL too (which cannot store a NUL).
+    let binary = b"\x00\x01PK\xff\x00end".to_vec();
+    let response = app.client.post(&inbox.url).body(binary.clone()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let page = deliveries(&admin, &inbox).await;
+    assert_eq!(page.deliveries[0].body, "\u{fffd}\u{1}PK\u{fffd}\u{fffd}end");
+    assert_eq!(page.deliveries[0].body_bytes, binary.len() as i64);
+
     let gone = admin
         .send(Method::DELETE, &format!("/api/v1/teams/{}/inboxes/{}", inbox.team_id, inbox.id))
         .send()

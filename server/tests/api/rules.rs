@@ -203,6 +203,17 @@ async fn bad_rules_name_the_field_and_store_nothing() {
     )
     .await;
     assert_eq!((status, error["field"].as_str()), (400, Some("action_type")));
+    // Control characters in the address: PostgreSQL cannot bind a NUL, so they are refused first.
+    for (method, path, field) in [
+        (Method::GET, format!("{}/rules?compartment_id={}%00", s.base, s.compartment), "compartment_id"),
+        (Method::GET, format!("{}/rules/ocid1.eventrule.oc1.iad.x%00y", s.base), "rule_id"),
+        (Method::PATCH, format!("{}/rules/ocid1.eventrule.oc1.iad.x%0Ay", s.base), "rule_id"),
+        (Method::DELETE, format!("{}/rules/ocid1.eventrule.oc1.iad.x%7Fy", s.base), "rule_id"),
+    ] {
+        let (status, error) = send(&admin, method.clone(), &path, json!({"enabled": false})).await;
+        assert_eq!((status, error["field"].as_str()), (400, Some(field)), "{method} {path}: {error}");
+        assert!(error["message"].as_str().unwrap_or("").contains("control character"), "{error}");
+    }
     assert!(audit_rows(&app).await.is_empty(), "validation failures write no row");
     assert!(list(&admin, &format!("{}/rules?compartment_id={}", s.base, s.compartment)).await.is_empty());
 }
