@@ -64,6 +64,7 @@ pub const EVENT_TYPES: &[EventType] = &[
     t("com.oraclecloud.identitycontrolplane.deletegroup", "Identity", "Group deleted"),
     t("com.oraclecloud.identitycontrolplane.updategroup", "Identity", "Group updated"),
     t("com.oraclecloud.identitycontrolplane.addusertogroup", "Identity", "User added to a group"),
+    unconfirmed("com.oraclecloud.identitycontrolplane.removeuserfromgroup", "Identity", "User removed from a group"),
     t("com.oraclecloud.identitycontrolplane.createpolicy", "Identity", "Policy created"),
     t("com.oraclecloud.identitycontrolplane.deletepolicy", "Identity", "Policy deleted"),
     t("com.oraclecloud.identitycontrolplane.updatepolicy", "Identity", "IAM policy modified"),

@@ -161,8 +161,7 @@ fn team_sandbox(
     let api_key = ApiKey::new(sandbox.tenancy(), BUILTIN_USER, key);
     let key_id = api_key.key_id().to_owned();
     sandbox
-        .keys()
-        .trust_pem(&key_id, api_key.public_key_pem().as_bytes())
+        .trust_user_key(&key_id, api_key.public_key_pem().as_bytes())
         .map_err(|err| BuiltinError::Key { path: PathBuf::from(&key_id), reason: err.to_string() })?;
     Ok(TeamSandbox { sandbox, client: signed_client(api_key, base_url) })
 }

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod netaddr;
 pub mod oci;
 pub mod pipelines;
+pub mod preflight;
 pub mod remote;
 mod routes;
 pub mod sandbox;

@@ -15,6 +15,7 @@ pub mod functions;
 pub mod health;
 pub mod inboxes;
 pub mod inventory;
+pub mod preflight;
 pub mod rules;
 pub mod sandbox;
 pub mod subscriptions;

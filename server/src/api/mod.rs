@@ -15,6 +15,7 @@ mod inventory;
 pub mod json;
 mod live;
 mod pipeline_health;
+mod preflight;
 pub(crate) mod rules;
 mod sandbox_activity;
 pub(crate) mod subscriptions;
@@ -134,6 +135,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(pipeline_health::check_health))
                 .routes(routes!(pipeline_health::get_health))
                 .routes(routes!(pipeline_health::verify_rule))
+                .routes(routes!(preflight::run_preflight))
                 .routes(routes!(sandbox_activity::get_sandbox_activity)),
         )
         .split_for_parts();

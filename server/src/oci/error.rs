@@ -21,8 +21,8 @@ pub struct Operation {
     pub verb: Verb,
 }
 
-/// IAM policy verbs, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// IAM policy verbs, weakest first (each includes the ones before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verb {
     /// List resources.
     Inspect,

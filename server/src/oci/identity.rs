@@ -1,5 +1,6 @@
-//! Identity (`/20160918`): compartments (for the compartment picker), and users and policies (the
-//! sandbox's IAM event source).
+//! Identity (`/20160918`): compartments (for the compartment picker); users and policies (the
+//! sandbox's IAM event source); and the policies, groups and group memberships pre-flight checks
+//! read to tell whether IAM allows what a rule or a plan needs.
 //!
 //! Reference: <https://docs.oracle.com/iaas/api/#/en/identity/20160918/>.
 
@@ -137,6 +138,65 @@ pub struct UpdatePolicyDetails {
     pub description: Option<String>,
 }
 
+/// A group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    /// Group OCID.
+    pub id: String,
+    /// Tenancy OCID.
+    pub compartment_id: String,
+    /// Name, unique in the tenancy.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Lifecycle.
+    pub lifecycle_state: IdentityState,
+    /// Creation time.
+    pub time_created: DateTime<Utc>,
+}
+
+/// Body of CreateGroup.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateGroupDetails {
+    /// Tenancy OCID.
+    pub compartment_id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A user's membership of a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserGroupMembership {
+    /// Membership OCID.
+    pub id: String,
+    /// Tenancy OCID.
+    pub compartment_id: String,
+    /// Group OCID.
+    pub group_id: String,
+    /// User OCID.
+    pub user_id: String,
+    /// Lifecycle.
+    pub lifecycle_state: IdentityState,
+    /// Creation time.
+    pub time_created: DateTime<Utc>,
+}
+
+/// Body of AddUserToGroup.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddUserToGroupDetails {
+    /// User OCID.
+    pub user_id: String,
+    /// Group OCID.
+    pub group_id: String,
+}
+
 const fn op(name: &'static str, resource: &'static str, verb: Verb) -> Operation {
     Operation { name, service: Service::Identity, resource, verb }
 }
@@ -155,6 +215,18 @@ pub static CREATE_POLICY: Operation = op("CreatePolicy", "policies", Verb::Manag
 pub static UPDATE_POLICY: Operation = op("UpdatePolicy", "policies", Verb::Manage);
 /// DeletePolicy.
 pub static DELETE_POLICY: Operation = op("DeletePolicy", "policies", Verb::Manage);
+/// ListPolicies.
+pub static LIST_POLICIES: Operation = op("ListPolicies", "policies", Verb::Inspect);
+/// ListGroups.
+pub static LIST_GROUPS: Operation = op("ListGroups", "groups", Verb::Inspect);
+/// CreateGroup.
+pub static CREATE_GROUP: Operation = op("CreateGroup", "groups", Verb::Manage);
+/// ListUserGroupMemberships.
+pub static LIST_USER_GROUP_MEMBERSHIPS: Operation = op("ListUserGroupMemberships", "groups", Verb::Inspect);
+/// AddUserToGroup.
+pub static ADD_USER_TO_GROUP: Operation = op("AddUserToGroup", "groups", Verb::Use);
+/// RemoveUserFromGroup.
+pub static REMOVE_USER_FROM_GROUP: Operation = op("RemoveUserFromGroup", "groups", Verb::Use);
 
 impl OciClient {
     /// [ListCompartments](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Compartment/ListCompartments):
@@ -206,5 +278,65 @@ impl OciClient {
     /// [DeletePolicy](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Policy/DeletePolicy)
     pub async fn delete_policy(&self, policy_id: &str) -> Result<Response<()>, OciError> {
         self.send_empty(Call::new(&DELETE_POLICY, Method::DELETE, format!("/policies/{}", escape(policy_id)))).await
+    }
+
+    /// [ListPolicies](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Policy/ListPolicies):
+    /// one page of the policies attached to `compartment_id` (not its subcompartments).
+    pub async fn list_policies(
+        &self,
+        compartment_id: &str,
+        page: Option<&str>,
+    ) -> Result<Response<Vec<Policy>>, OciError> {
+        let call = Call::new(&LIST_POLICIES, Method::GET, "/policies".into())
+            .query("compartmentId", Some(compartment_id))
+            .query("limit", Some("100"))
+            .query("page", page);
+        self.send(call).await
+    }
+
+    /// [ListGroups](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Group/ListGroups): one
+    /// page of the tenancy's groups.
+    pub async fn list_groups(&self, tenancy_id: &str, page: Option<&str>) -> Result<Response<Vec<Group>>, OciError> {
+        let call = Call::new(&LIST_GROUPS, Method::GET, "/groups".into())
+            .query("compartmentId", Some(tenancy_id))
+            .query("limit", Some("100"))
+            .query("page", page);
+        self.send(call).await
+    }
+
+    /// [CreateGroup](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Group/CreateGroup)
+    pub async fn create_group(&self, details: &CreateGroupDetails) -> Result<Response<Group>, OciError> {
+        self.send(Call::new(&CREATE_GROUP, Method::POST, "/groups".into()).json(details)?.idempotent_create()).await
+    }
+
+    /// [ListUserGroupMemberships](https://docs.oracle.com/iaas/api/#/en/identity/20160918/UserGroupMembership/ListUserGroupMemberships):
+    /// one page of `user_id`'s group memberships.
+    pub async fn list_user_group_memberships(
+        &self,
+        tenancy_id: &str,
+        user_id: &str,
+        page: Option<&str>,
+    ) -> Result<Response<Vec<UserGroupMembership>>, OciError> {
+        let call = Call::new(&LIST_USER_GROUP_MEMBERSHIPS, Method::GET, "/userGroupMemberships".into())
+            .query("compartmentId", Some(tenancy_id))
+            .query("userId", Some(user_id))
+            .query("limit", Some("100"))
+            .query("page", page);
+        self.send(call).await
+    }
+
+    /// [AddUserToGroup](https://docs.oracle.com/iaas/api/#/en/identity/20160918/UserGroupMembership/AddUserToGroup)
+    pub async fn add_user_to_group(
+        &self,
+        details: &AddUserToGroupDetails,
+    ) -> Result<Response<UserGroupMembership>, OciError> {
+        let call = Call::new(&ADD_USER_TO_GROUP, Method::POST, "/userGroupMemberships".into()).json(details)?;
+        self.send(call.idempotent_create()).await
+    }
+
+    /// [RemoveUserFromGroup](https://docs.oracle.com/iaas/api/#/en/identity/20160918/UserGroupMembership/RemoveUserFromGroup)
+    pub async fn remove_user_from_group(&self, membership_id: &str) -> Result<Response<()>, OciError> {
+        let path = format!("/userGroupMemberships/{}", escape(membership_id));
+        self.send_empty(Call::new(&REMOVE_USER_FROM_GROUP, Method::DELETE, path)).await
     }
 }

@@ -60,12 +60,47 @@ pub struct CreateBucketDetails {
     pub freeform_tags: FreeformTags,
 }
 
+/// A bucket in a list: OCI's summary has no `objectEventsEnabled`, so whether a bucket emits
+/// events takes a GetBucket each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BucketSummary {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// Creation time.
+    pub time_created: DateTime<Utc>,
+    /// Version tag.
+    #[serde(default)]
+    pub etag: String,
+}
+
+/// Body of UpdateBucket: the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateBucketDetails {
+    /// Whether object changes emit events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_events_enabled: Option<bool>,
+}
+
 const fn op(name: &'static str, resource: &'static str, verb: Verb) -> Operation {
     Operation { name, service: Service::ObjectStorage, resource, verb }
 }
 
 /// CreateBucket.
 pub static CREATE_BUCKET: Operation = op("CreateBucket", "buckets", Verb::Manage);
+/// GetNamespace.
+pub static GET_NAMESPACE: Operation = op("GetNamespace", "objectstorage-namespaces", Verb::Read);
+/// ListBuckets.
+pub static LIST_BUCKETS: Operation = op("ListBuckets", "buckets", Verb::Inspect);
+/// GetBucket.
+pub static GET_BUCKET: Operation = op("GetBucket", "buckets", Verb::Read);
+/// UpdateBucket.
+pub static UPDATE_BUCKET: Operation = op("UpdateBucket", "buckets", Verb::Manage);
 /// DeleteBucket.
 pub static DELETE_BUCKET: Operation = op("DeleteBucket", "buckets", Verb::Manage);
 /// PutObject.
@@ -82,6 +117,44 @@ impl OciClient {
     ) -> Result<Response<Bucket>, OciError> {
         let call = Call::new(&CREATE_BUCKET, Method::POST, format!("/n/{}/b/", escape(namespace))).json(details)?;
         self.send(call).await
+    }
+
+    /// [GetNamespace](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Namespace/GetNamespace):
+    /// the tenancy's Object Storage namespace.
+    pub async fn get_namespace(&self) -> Result<Response<String>, OciError> {
+        self.send(Call::new(&GET_NAMESPACE, Method::GET, "/n/".into())).await
+    }
+
+    /// [ListBuckets](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Bucket/ListBuckets):
+    /// one page of the buckets in `compartment_id`.
+    pub async fn list_buckets(
+        &self,
+        namespace: &str,
+        compartment_id: &str,
+        page: Option<&str>,
+    ) -> Result<Response<Vec<BucketSummary>>, OciError> {
+        let call = Call::new(&LIST_BUCKETS, Method::GET, format!("/n/{}/b/", escape(namespace)))
+            .query("compartmentId", Some(compartment_id))
+            .query("limit", Some("1000"))
+            .query("page", page);
+        self.send(call).await
+    }
+
+    /// [GetBucket](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Bucket/GetBucket)
+    pub async fn get_bucket(&self, namespace: &str, bucket: &str) -> Result<Response<Bucket>, OciError> {
+        let path = format!("/n/{}/b/{}", escape(namespace), escape(bucket));
+        self.send(Call::new(&GET_BUCKET, Method::GET, path)).await
+    }
+
+    /// [UpdateBucket](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Bucket/UpdateBucket)
+    pub async fn update_bucket(
+        &self,
+        namespace: &str,
+        bucket: &str,
+        details: &UpdateBucketDetails,
+    ) -> Result<Response<Bucket>, OciError> {
+        let path = format!("/n/{}/b/{}", escape(namespace), escape(bucket));
+        self.send(Call::new(&UPDATE_BUCKET, Method::POST, path).json(details)?).await
     }
 
     /// [DeleteBucket](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Bucket/DeleteBucket)

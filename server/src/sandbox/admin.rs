@@ -53,8 +53,7 @@ pub async fn trust_key(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Re
         )));
     }
     sandbox
-        .keys()
-        .trust_pem(&key.key_id, key.public_key_pem.as_bytes())
+        .trust_user_key(&key.key_id, key.public_key_pem.as_bytes())
         .map_err(|err| SandboxError::invalid_parameter(format!("publicKeyPem: {err}")))?;
     Ok(wire::json(&serde_json::json!({"keyId": key.key_id}), None, None))
 }

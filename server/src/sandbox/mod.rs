@@ -44,7 +44,7 @@ use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use error::SandboxError;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
@@ -172,6 +172,17 @@ impl Sandbox {
         &self.inner.keys
     }
 
+    /// Trusts a user's PEM public key for `key_id` (`tenancy/user/fingerprint`) and, as OCI does
+    /// for the user who creates a tenancy, makes that user an administrator unless it already
+    /// belongs to a group.
+    pub fn trust_user_key(&self, key_id: &str, pem: &[u8]) -> Result<(), auth::TrustError> {
+        self.keys().trust_pem(key_id, pem)?;
+        if let Some(user) = key_id.split('/').nth(1) {
+            self.world().admit_key_user(user);
+        }
+        Ok(())
+    }
+
     /// Sets the URL clients reach the sandbox at (known once the listener is bound).
     pub fn set_base_url(&self, url: &str) {
         if let Ok(mut base) = self.inner.base_url.write() {
@@ -238,12 +249,18 @@ impl Sandbox {
             .route("/20160918/compartments", get(identity::list_compartments))
             .route("/20160918/users", post(identity::create_user))
             .route("/20160918/users/{id}", put(identity::update_user).delete(identity::delete_user))
-            .route("/20160918/policies", post(identity::create_policy))
+            .route("/20160918/policies", get(identity::list_policies).post(identity::create_policy))
+            .route("/20160918/groups", get(identity::list_groups).post(identity::create_group))
+            .route("/20160918/userGroupMemberships", get(identity::list_memberships).post(identity::add_user_to_group))
+            .route("/20160918/userGroupMemberships/{id}", delete(identity::remove_user_from_group))
             .route("/20160918/policies/{id}", put(identity::update_policy).delete(identity::delete_policy))
             // Object Storage, as an event source
             .route("/n/", get(objectstorage::get_namespace))
-            .route("/n/{namespace}/b/", post(objectstorage::create_bucket))
-            .route("/n/{namespace}/b/{bucket}", get(objectstorage::get_bucket).delete(objectstorage::delete_bucket))
+            .route("/n/{namespace}/b/", get(objectstorage::list_buckets).post(objectstorage::create_bucket))
+            .route(
+                "/n/{namespace}/b/{bucket}",
+                get(objectstorage::get_bucket).post(objectstorage::update_bucket).delete(objectstorage::delete_bucket),
+            )
             .route(
                 "/n/{namespace}/b/{bucket}/o/{*object}",
                 get(objectstorage::get_object).put(objectstorage::put_object).delete(objectstorage::delete_object),

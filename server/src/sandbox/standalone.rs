@@ -72,8 +72,7 @@ pub async fn serve(
         })?;
         let tenancy = key.key_id.split('/').next().unwrap_or_default();
         host.tenant(tenancy)
-            .keys()
-            .trust_pem(&key.key_id, &pem)
+            .trust_user_key(&key.key_id, &pem)
             .map_err(|err| StandaloneError::TrustKey { spec, reason: err.to_string() })?;
     }
     let listener =

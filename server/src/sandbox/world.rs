@@ -121,6 +121,7 @@ impl World {
             let id = format!("ocid1.compartment.oc1..sandbox{name}");
             world.compartments.insert(id.clone(), Compartment { id, name: name.into(), parent: parent_id });
         }
+        world.ensure_administrators();
         world
     }
 

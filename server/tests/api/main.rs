@@ -25,6 +25,7 @@ mod pipeline_health;
 mod postgres_schema;
 #[path = "../support/postgres.rs"]
 mod postgres_support;
+mod preflight;
 #[path = "../support/receiver.rs"]
 mod receiver;
 mod rules;

@@ -1,5 +1,5 @@
-//! Identity on the wire (the thin half): compartments, and users and policies, which emit
-//! `com.oraclecloud.identitycontrolplane.*` events.
+//! Identity on the wire (the thin half): compartments; users, groups, memberships and policies,
+//! whose changes emit `com.oraclecloud.identitycontrolplane.*` events.
 
 pub mod state;
 
@@ -7,7 +7,10 @@ use super::Sandbox;
 use super::bus::Envelope;
 use super::error::SandboxError;
 use super::wire;
-use crate::oci::identity::{CreatePolicyDetails, CreateUserDetails, UpdatePolicyDetails, UpdateUserDetails};
+use crate::oci::identity::{
+    AddUserToGroupDetails, CreateGroupDetails, CreatePolicyDetails, CreateUserDetails, UpdatePolicyDetails,
+    UpdateUserDetails,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
@@ -81,6 +84,63 @@ pub async fn update_policy(
 pub async fn delete_policy(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Result<Response, SandboxError> {
     let policy = sandbox.world().delete_policy(&id)?;
     sandbox.emit_identity_event("deletepolicy", &policy.compartment_id, &policy.name, &policy.id)?;
+    Ok(wire::no_content())
+}
+
+/// Handles `GET /20160918/policies` (ListPolicies).
+pub async fn list_policies(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
+    let query: state::ListPoliciesQuery = wire::query(&uri)?;
+    let (policies, next) = sandbox.world().list_policies(&query)?;
+    Ok(wire::json(&policies, None, next))
+}
+
+/// Handles `GET /20160918/groups` (ListGroups).
+pub async fn list_groups(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
+    let query: state::ListGroupsQuery = wire::query(&uri)?;
+    let (groups, next) = sandbox.world().list_groups(&query)?;
+    Ok(wire::json(&groups, None, next))
+}
+
+/// Handles `POST /20160918/groups` (CreateGroup).
+pub async fn create_group(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, SandboxError> {
+    let details: CreateGroupDetails = wire::body(&body)?;
+    let group = sandbox.world().create_group(details, wire::retry_token(&headers))?;
+    sandbox.emit_identity_event("creategroup", &group.compartment_id, &group.name, &group.id)?;
+    Ok(wire::json(&group, None, None))
+}
+
+/// Handles `GET /20160918/userGroupMemberships` (ListUserGroupMemberships).
+pub async fn list_memberships(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
+    let query: state::ListGroupsQuery = wire::query(&uri)?;
+    let (memberships, next) = sandbox.world().list_memberships(&query)?;
+    Ok(wire::json(&memberships, None, next))
+}
+
+/// Handles `POST /20160918/userGroupMemberships` (AddUserToGroup).
+pub async fn add_user_to_group(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, SandboxError> {
+    let details: AddUserToGroupDetails = wire::body(&body)?;
+    let membership = sandbox.world().add_user_to_group(details, wire::retry_token(&headers))?;
+    let name = sandbox.world().group(&membership.group_id).map(|g| g.name.clone()).unwrap_or_default();
+    sandbox.emit_identity_event("addusertogroup", &membership.compartment_id, &name, &membership.group_id)?;
+    Ok(wire::json(&membership, None, None))
+}
+
+/// Handles `DELETE /20160918/userGroupMemberships/{id}` (RemoveUserFromGroup).
+pub async fn remove_user_from_group(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+) -> Result<Response, SandboxError> {
+    let membership = sandbox.world().remove_user_from_group(&id)?;
+    let name = sandbox.world().group(&membership.group_id).map(|g| g.name.clone()).unwrap_or_default();
+    sandbox.emit_identity_event("removeuserfromgroup", &membership.compartment_id, &name, &membership.group_id)?;
     Ok(wire::no_content())
 }
 

@@ -1,22 +1,64 @@
-//! Identity: compartments, users and policies (the state half). Users live in the tenancy;
-//! policies in any compartment. Names are unique where OCI makes them unique (users in the
-//! tenancy, policies in their compartment).
+//! Identity: compartments, users, groups, group memberships and policies (the state half). Users
+//! and groups live in the tenancy; policies in any compartment. Names are unique where OCI makes
+//! them unique (users and groups in the tenancy, policies in their compartment).
+//!
+//! Every tenancy starts as OCI's do: an `Administrators` group and the `Tenant Admin Policy`
+//! letting it manage all resources. A user whose API key the sandbox is given becomes a member
+//! (as the user who creates a tenancy is), so everything works until a test or a user takes the
+//! membership away. Memberships accept any user OCID: the sandbox knows most users only by their
+//! keys, which live beside the world, not in it (design choice).
 
 use super::super::error::SandboxError;
+use super::super::world::paginate;
 use super::super::world::{Replay, World};
 use crate::oci::identity::{
-    Compartment, CreatePolicyDetails, CreateUserDetails, IdentityState, Policy, UpdatePolicyDetails, UpdateUserDetails,
-    User,
+    AddUserToGroupDetails, Compartment, CreateGroupDetails, CreatePolicyDetails, CreateUserDetails, Group,
+    IdentityState, Policy, UpdatePolicyDetails, UpdateUserDetails, User, UserGroupMembership,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Users and policies by OCID.
+/// The group every tenancy starts with.
+pub const ADMINISTRATORS: &str = "Administrators";
+
+/// Users, groups, memberships and policies by OCID.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IdentityStore {
     users: BTreeMap<String, User>,
     policies: BTreeMap<String, Policy>,
+    #[serde(default)]
+    groups: BTreeMap<String, Group>,
+    #[serde(default)]
+    memberships: BTreeMap<String, UserGroupMembership>,
     created: Option<DateTime<Utc>>,
+}
+
+/// ListPolicies query.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPoliciesQuery {
+    /// The compartment the policies are attached to.
+    pub compartment_id: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Page token.
+    pub page: Option<String>,
+}
+
+/// ListGroups and ListUserGroupMemberships query.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListGroupsQuery {
+    /// The tenancy.
+    pub compartment_id: Option<String>,
+    /// Only this user's memberships.
+    pub user_id: Option<String>,
+    /// Only this group's memberships.
+    pub group_id: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Page token.
+    pub page: Option<String>,
 }
 
 /// ListCompartments query.
@@ -161,5 +203,169 @@ impl World {
     /// DeletePolicy.
     pub fn delete_policy(&mut self, id: &str) -> Result<Policy, SandboxError> {
         self.identity.policies.remove(id).ok_or_else(|| SandboxError::not_found("policy", id))
+    }
+
+    /// ListPolicies: the policies attached to one compartment, by name.
+    pub fn list_policies(&mut self, query: &ListPoliciesQuery) -> Result<(Vec<Policy>, Option<String>), SandboxError> {
+        let compartment =
+            query.compartment_id.as_deref().ok_or_else(|| SandboxError::missing_parameter("compartmentId"))?;
+        if compartment != self.tenancy {
+            self.ensure_compartment(compartment, "compartmentId")?;
+        }
+        let mut policies: Vec<Policy> =
+            self.identity.policies.values().filter(|p| p.compartment_id == compartment).cloned().collect();
+        policies.sort_by(|a, b| a.name.cmp(&b.name));
+        paginate(&policies, query.limit, query.page.as_deref(), 1000)
+    }
+
+    /// Creates the `Administrators` group and the `Tenant Admin Policy` when missing: every
+    /// tenancy has them from its first day.
+    pub fn ensure_administrators(&mut self) -> String {
+        if let Some(group) = self.identity.groups.values().find(|g| g.name == ADMINISTRATORS) {
+            return group.id.clone();
+        }
+        let group = Group {
+            id: self.new_ocid("group"),
+            compartment_id: self.tenancy.clone(),
+            name: ADMINISTRATORS.into(),
+            description: "Administrators of the tenancy".into(),
+            lifecycle_state: IdentityState::Active,
+            time_created: Utc::now(),
+        };
+        let policy = Policy {
+            id: self.new_ocid("policy"),
+            compartment_id: self.tenancy.clone(),
+            name: "Tenant Admin Policy".into(),
+            statements: vec![format!("ALLOW GROUP {ADMINISTRATORS} to manage all-resources IN TENANCY")],
+            description: "Tenant Admin Policy".into(),
+            lifecycle_state: IdentityState::Active,
+            time_created: group.time_created,
+        };
+        self.identity.policies.insert(policy.id.clone(), policy);
+        let id = group.id.clone();
+        self.identity.groups.insert(group.id.clone(), group);
+        id
+    }
+
+    /// Makes the user of a key given to the sandbox an administrator, unless it already belongs
+    /// to a group (a membership taken away stays away when the key is given again).
+    pub fn admit_key_user(&mut self, user_id: &str) {
+        if self.identity.memberships.values().any(|m| m.user_id == user_id) {
+            return;
+        }
+        let group_id = self.ensure_administrators();
+        let membership = UserGroupMembership {
+            id: self.new_ocid("groupmembership"),
+            compartment_id: self.tenancy.clone(),
+            group_id,
+            user_id: user_id.to_owned(),
+            lifecycle_state: IdentityState::Active,
+            time_created: Utc::now(),
+        };
+        self.identity.memberships.insert(membership.id.clone(), membership);
+    }
+
+    /// ListGroups.
+    pub fn list_groups(&mut self, query: &ListGroupsQuery) -> Result<(Vec<Group>, Option<String>), SandboxError> {
+        self.check_tenancy(query.compartment_id.as_deref())?;
+        let groups: Vec<Group> = self.identity.groups.values().cloned().collect();
+        paginate(&groups, query.limit, query.page.as_deref(), 1000)
+    }
+
+    /// CreateGroup.
+    pub fn create_group(
+        &mut self,
+        details: CreateGroupDetails,
+        retry_token: Option<&str>,
+    ) -> Result<Group, SandboxError> {
+        let request = serde_json::to_value(&details).map_err(|e| SandboxError::internal(e.to_string()))?;
+        if let Replay::Existing(id) = self.replay("CreateGroup", retry_token, &request)? {
+            return self.identity.groups.get(&id).cloned().ok_or_else(SandboxError::invalidated_retry_token);
+        }
+        self.check_tenancy(Some(&details.compartment_id))?;
+        if details.name.trim().is_empty() || details.name.len() > 100 {
+            return Err(SandboxError::invalid_parameter("name must be 1 to 100 characters."));
+        }
+        if self.identity.groups.values().any(|g| g.name.eq_ignore_ascii_case(&details.name)) {
+            return Err(SandboxError::already_exists(format!("A group named {} already exists.", details.name)));
+        }
+        let group = Group {
+            id: self.new_ocid("group"),
+            compartment_id: details.compartment_id,
+            name: details.name,
+            description: details.description,
+            lifecycle_state: IdentityState::Active,
+            time_created: Utc::now(),
+        };
+        self.remember("CreateGroup", retry_token, &request, &group.id);
+        self.identity.groups.insert(group.id.clone(), group.clone());
+        Ok(group)
+    }
+
+    /// ListUserGroupMemberships: by user, by group, or both.
+    pub fn list_memberships(
+        &mut self,
+        query: &ListGroupsQuery,
+    ) -> Result<(Vec<UserGroupMembership>, Option<String>), SandboxError> {
+        self.check_tenancy(query.compartment_id.as_deref())?;
+        let memberships: Vec<UserGroupMembership> = self
+            .identity
+            .memberships
+            .values()
+            .filter(|m| query.user_id.as_ref().is_none_or(|u| &m.user_id == u))
+            .filter(|m| query.group_id.as_ref().is_none_or(|g| &m.group_id == g))
+            .cloned()
+            .collect();
+        paginate(&memberships, query.limit, query.page.as_deref(), 1000)
+    }
+
+    /// AddUserToGroup.
+    pub fn add_user_to_group(
+        &mut self,
+        details: AddUserToGroupDetails,
+        retry_token: Option<&str>,
+    ) -> Result<UserGroupMembership, SandboxError> {
+        let request = serde_json::to_value(&details).map_err(|e| SandboxError::internal(e.to_string()))?;
+        if let Replay::Existing(id) = self.replay("AddUserToGroup", retry_token, &request)? {
+            return self.identity.memberships.get(&id).cloned().ok_or_else(SandboxError::invalidated_retry_token);
+        }
+        if !self.identity.groups.contains_key(&details.group_id) {
+            return Err(SandboxError::not_found("group", &details.group_id));
+        }
+        if !details.user_id.starts_with("ocid1.user.") {
+            return Err(SandboxError::invalid_parameter("userId must be a user OCID (ocid1.user.oc1..<unique>)."));
+        }
+        if self.identity.memberships.values().any(|m| m.user_id == details.user_id && m.group_id == details.group_id) {
+            return Err(SandboxError::already_exists("The user is already in the group."));
+        }
+        let membership = UserGroupMembership {
+            id: self.new_ocid("groupmembership"),
+            compartment_id: self.tenancy.clone(),
+            group_id: details.group_id,
+            user_id: details.user_id,
+            lifecycle_state: IdentityState::Active,
+            time_created: Utc::now(),
+        };
+        self.remember("AddUserToGroup", retry_token, &request, &membership.id);
+        self.identity.memberships.insert(membership.id.clone(), membership.clone());
+        Ok(membership)
+    }
+
+    /// RemoveUserFromGroup.
+    pub fn remove_user_from_group(&mut self, id: &str) -> Result<UserGroupMembership, SandboxError> {
+        self.identity.memberships.remove(id).ok_or_else(|| SandboxError::not_found("userGroupMembership", id))
+    }
+
+    /// A group by OCID.
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.identity.groups.get(id)
+    }
+
+    fn check_tenancy(&self, compartment: Option<&str>) -> Result<(), SandboxError> {
+        match compartment {
+            None => Err(SandboxError::missing_parameter("compartmentId")),
+            Some(id) if id == self.tenancy => Ok(()),
+            Some(_) => Err(SandboxError::invalid_parameter("compartmentId must be the tenancy OCID.")),
+        }
     }
 }

@@ -7,10 +7,10 @@ use super::Sandbox;
 use super::bus::Envelope;
 use super::error::SandboxError;
 use super::wire;
-use crate::oci::objectstorage::{Bucket, CreateBucketDetails};
+use crate::oci::objectstorage::{Bucket, CreateBucketDetails, UpdateBucketDetails};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use state::{NAMESPACE, PutOutcome};
@@ -40,6 +40,29 @@ pub async fn get_bucket(
     Path((namespace, bucket)): Path<(String, String)>,
 ) -> Result<Response, SandboxError> {
     let bucket = sandbox.world().get_bucket(&namespace, &bucket)?;
+    Ok(wire::json(&bucket, Some(&bucket.etag), None))
+}
+
+/// Handles `GET /n/{namespace}/b/` (ListBuckets).
+pub async fn list_buckets(
+    State(sandbox): State<Sandbox>,
+    Path(namespace): Path<String>,
+    uri: Uri,
+) -> Result<Response, SandboxError> {
+    let query: state::ListBucketsQuery = wire::query(&uri)?;
+    let (buckets, next) = sandbox.world().list_buckets(&namespace, &query)?;
+    Ok(wire::json(&buckets, None, next))
+}
+
+/// Handles `POST /n/{namespace}/b/{bucket}` (UpdateBucket): emits `updatebucket`.
+pub async fn update_bucket(
+    State(sandbox): State<Sandbox>,
+    Path((namespace, bucket)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, SandboxError> {
+    let details: UpdateBucketDetails = wire::body(&body)?;
+    let bucket = sandbox.world().update_bucket(&namespace, &bucket, details)?;
+    sandbox.emit_bucket_event("updatebucket", &bucket)?;
     Ok(wire::json(&bucket, Some(&bucket.etag), None))
 }
 

@@ -3,8 +3,8 @@
 //! events are emitted only for buckets with `objectEventsEnabled`, as in OCI.
 
 use super::super::error::SandboxError;
-use super::super::world::{World, new_etag};
-use crate::oci::objectstorage::{Bucket, CreateBucketDetails};
+use super::super::world::{World, new_etag, paginate};
+use crate::oci::objectstorage::{Bucket, BucketSummary, CreateBucketDetails, UpdateBucketDetails};
 use chrono::Utc;
 use std::collections::BTreeMap;
 
@@ -24,6 +24,18 @@ pub struct StoredObject {
     pub content: Vec<u8>,
     /// Version tag.
     pub etag: String,
+}
+
+/// ListBuckets query.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListBucketsQuery {
+    /// Compartment.
+    pub compartment_id: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Page token.
+    pub page: Option<String>,
 }
 
 /// Whether a put created or replaced the object.
@@ -75,6 +87,49 @@ impl World {
     pub fn get_bucket(&self, namespace: &str, name: &str) -> Result<Bucket, SandboxError> {
         Self::check_namespace(namespace)?;
         self.storage.buckets.get(name).map(|(b, _)| b.clone()).ok_or_else(|| SandboxError::not_found("bucket", name))
+    }
+
+    /// ListBuckets: one page of a compartment's buckets, by name.
+    pub fn list_buckets(
+        &mut self,
+        namespace: &str,
+        query: &ListBucketsQuery,
+    ) -> Result<(Vec<BucketSummary>, Option<String>), SandboxError> {
+        Self::check_namespace(namespace)?;
+        let compartment =
+            query.compartment_id.as_deref().ok_or_else(|| SandboxError::missing_parameter("compartmentId"))?;
+        self.ensure_compartment(compartment, "compartmentId")?;
+        let buckets: Vec<BucketSummary> = self
+            .storage
+            .buckets
+            .values()
+            .map(|(bucket, _)| bucket)
+            .filter(|b| b.compartment_id == compartment)
+            .map(|b| BucketSummary {
+                namespace: b.namespace.clone(),
+                name: b.name.clone(),
+                compartment_id: b.compartment_id.clone(),
+                time_created: b.time_created,
+                etag: b.etag.clone(),
+            })
+            .collect();
+        paginate(&buckets, query.limit, query.page.as_deref(), 1000)
+    }
+
+    /// UpdateBucket: only `objectEventsEnabled` is modelled.
+    pub fn update_bucket(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        details: UpdateBucketDetails,
+    ) -> Result<Bucket, SandboxError> {
+        Self::check_namespace(namespace)?;
+        let (bucket, _) = self.storage.buckets.get_mut(name).ok_or_else(|| SandboxError::not_found("bucket", name))?;
+        if let Some(enabled) = details.object_events_enabled {
+            bucket.object_events_enabled = enabled;
+        }
+        bucket.etag = new_etag();
+        Ok(bucket.clone())
     }
 
     /// DeleteBucket (empty buckets only).

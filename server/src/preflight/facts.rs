@@ -1,0 +1,214 @@
+//! What pre-flight checks read from OCI, read at once: independent reads run concurrently, so a
+//! check costs a few round trips whatever OCI's latency, not one per fact. A read that fails is
+//! kept as the reason the checks that need it cannot tell, never as a failure of the whole check.
+
+use super::policy::{Attached, Tree};
+use crate::oci::client::{OciClient, collect_pages};
+use crate::oci::error::OciError;
+use crate::oci::functions::Function;
+use crate::oci::objectstorage::Bucket;
+use crate::oci::ons::{ListSubscriptionsRequest, NotificationTopic, SubscriptionSummary};
+use futures_util::{StreamExt, TryStreamExt, future};
+use std::collections::{BTreeSet, HashMap};
+
+/// Reads in flight at once for one kind of fact.
+const IN_FLIGHT: usize = 8;
+/// Buckets read one by one (OCI's list does not say whether a bucket emits events) at most.
+pub const MAX_BUCKETS: usize = 200;
+
+/// A fact, or why it could not be read.
+pub type Read<T> = Result<T, String>;
+
+/// Who the connection signs in as.
+#[derive(Debug, Clone)]
+pub enum Identity {
+    /// A user (API key or session token) in these groups.
+    User {
+        /// Group names, as OCI spells them.
+        names: Vec<String>,
+        /// Group OCIDs.
+        ids: Vec<String>,
+    },
+    /// Not a user, or its groups could not be read: why.
+    Unknown(String),
+}
+
+/// What to read.
+pub struct Wanted<'a> {
+    /// The tenancy.
+    pub tenancy: &'a str,
+    /// The connection's user, when it signs in as one.
+    pub user: Option<&'a str>,
+    /// Topic OCIDs the actions name.
+    pub topics: BTreeSet<String>,
+    /// Function OCIDs the actions name.
+    pub functions: BTreeSet<String>,
+    /// The compartment whose buckets to read, when a rule watches object events.
+    pub buckets_in: Option<&'a str>,
+}
+
+/// Everything read.
+pub struct Facts {
+    /// The compartment tree.
+    pub tree: Read<Tree>,
+    /// Every policy of the tenancy.
+    pub policies: Read<Vec<Attached>>,
+    /// The connection's identity.
+    pub identity: Identity,
+    /// Topics by OCID; `None` when OCI says there is no such topic.
+    pub topics: HashMap<String, Read<Option<NotificationTopic>>>,
+    /// Each topic's subscriptions.
+    pub subscriptions: HashMap<String, Read<Vec<SubscriptionSummary>>>,
+    /// Functions by OCID; `None` when there is no such function.
+    pub functions: HashMap<String, Read<Option<Function>>>,
+    /// The buckets of `buckets_in`, and whether there were more than [`MAX_BUCKETS`].
+    pub buckets: Option<Read<(Vec<Bucket>, bool)>>,
+}
+
+/// Reads everything `wanted` names.
+pub async fn read(client: &OciClient, wanted: Wanted<'_>) -> Facts {
+    let topics = future::join_all(wanted.topics.iter().map(|id| async move {
+        let topic = found(client.get_topic(id).await.map(|r| r.body));
+        let subscriptions = match &topic {
+            Ok(Some(topic)) => subscriptions(client, topic).await,
+            Ok(None) => Ok(Vec::new()),
+            Err(why) => Err(why.clone()),
+        };
+        (id.clone(), topic, subscriptions)
+    }));
+    let functions = future::join_all(
+        wanted
+            .functions
+            .iter()
+            .map(|id| async move { (id.clone(), found(client.get_function(id).await.map(|r| r.body))) }),
+    );
+    let buckets = async {
+        match wanted.buckets_in {
+            Some(compartment) => Some(buckets(client, compartment).await),
+            None => None,
+        }
+    };
+    let ((tree, policies), identity, topics, functions, buckets) = tokio::join!(
+        tree_and_policies(client, wanted.tenancy),
+        identity(client, wanted.tenancy, wanted.user),
+        topics,
+        functions,
+        buckets
+    );
+    let mut by_topic = HashMap::new();
+    let mut subscriptions_by_topic = HashMap::new();
+    for (id, topic, subscriptions) in topics {
+        by_topic.insert(id.clone(), topic);
+        subscriptions_by_topic.insert(id, subscriptions);
+    }
+    Facts {
+        tree,
+        policies,
+        identity,
+        topics: by_topic,
+        subscriptions: subscriptions_by_topic,
+        functions: functions.into_iter().collect(),
+        buckets,
+    }
+}
+
+/// A read of one resource: absent on 404, the error's words otherwise.
+fn found<T>(result: Result<T, OciError>) -> Read<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.status() == Some(404) => Ok(None),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+async fn subscriptions(client: &OciClient, topic: &NotificationTopic) -> Read<Vec<SubscriptionSummary>> {
+    collect_pages(|page| {
+        let request = ListSubscriptionsRequest {
+            compartment_id: topic.compartment_id.clone(),
+            topic_id: Some(topic.topic_id.clone()),
+            page,
+            limit: Some(50),
+        };
+        async move { client.list_subscriptions(&request).await }
+    })
+    .await
+    .map_err(|err| err.to_string())
+}
+
+/// The tree, then the policies of every compartment in it (policies can be attached anywhere).
+async fn tree_and_policies(client: &OciClient, tenancy: &str) -> (Read<Tree>, Read<Vec<Attached>>) {
+    let compartments =
+        match collect_pages(|page| async move { client.list_compartments(tenancy, true, page.as_deref()).await }).await
+        {
+            Ok(compartments) => compartments,
+            Err(err) => {
+                let why = format!("the compartments could not be listed ({err})");
+                return (Err(why.clone()), Err(why));
+            }
+        };
+    let tree = Tree {
+        root: tenancy.to_owned(),
+        compartments: compartments.iter().map(|c| (c.id.clone(), (c.compartment_id.clone(), c.name.clone()))).collect(),
+    };
+    let places = std::iter::once(tenancy.to_owned()).chain(compartments.into_iter().map(|c| c.id));
+    let policies = futures_util::stream::iter(places)
+        .map(|compartment| async move {
+            collect_pages(|page| {
+                let compartment = compartment.clone();
+                async move { client.list_policies(&compartment, page.as_deref()).await }
+            })
+            .await
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect::<Vec<_>>()
+        .await
+        .map(|lists| {
+            lists
+                .into_iter()
+                .flatten()
+                .map(|p| Attached { name: p.name, compartment_id: p.compartment_id, statements: p.statements })
+                .collect()
+        })
+        .map_err(|err| {
+            format!("the policies could not be listed ({err}); the connection's user needs inspect policies in tenancy")
+        });
+    (Ok(tree), policies)
+}
+
+async fn identity(client: &OciClient, tenancy: &str, user: Option<&str>) -> Identity {
+    let Some(user) = user else {
+        return Identity::Unknown(
+            "the connection signs in as an instance or resource principal, whose permissions come from dynamic groups Signalbox does not read".into(),
+        );
+    };
+    let memberships =
+        collect_pages(|page| async move { client.list_user_group_memberships(tenancy, user, page.as_deref()).await });
+    let groups = collect_pages(|page| async move { client.list_groups(tenancy, page.as_deref()).await });
+    match tokio::join!(memberships, groups) {
+        (Ok(memberships), Ok(groups)) => {
+            let ids: Vec<String> = memberships.into_iter().map(|m| m.group_id).collect();
+            let names = groups.iter().filter(|g| ids.contains(&g.id)).map(|g| g.name.clone()).collect();
+            Identity::User { names, ids }
+        }
+        (Err(err), _) | (_, Err(err)) => Identity::Unknown(format!(
+            "the user's groups could not be read ({err}); the connection's user needs inspect groups in tenancy"
+        )),
+    }
+}
+
+async fn buckets(client: &OciClient, compartment: &str) -> Read<(Vec<Bucket>, bool)> {
+    let namespace = client.get_namespace().await.map_err(|err| err.to_string())?.body;
+    let namespace = namespace.as_str();
+    let listed =
+        collect_pages(|page| async move { client.list_buckets(namespace, compartment, page.as_deref()).await })
+            .await
+            .map_err(|err| err.to_string())?;
+    let more = listed.len() > MAX_BUCKETS;
+    let buckets = futures_util::stream::iter(listed.into_iter().take(MAX_BUCKETS))
+        .map(|summary| async move { client.get_bucket(namespace, &summary.name).await.map(|r| r.body) })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect::<Vec<_>>()
+        .await
+        .map_err(|err| err.to_string())?;
+    Ok((buckets, more))
+}
