@@ -506,6 +506,18 @@ fn store_renewed_token(state: &AppState, id: i64) -> crate::oci::principal::OnRe
     })
 }
 
+/// The user a connection signs in as, when it signs in as one (not an instance or resource
+/// principal).
+pub fn user_of(row: &ConnectionRow) -> Option<String> {
+    match row.kind() {
+        ConnectionKind::Sandbox => Some(crate::builtin::BUILTIN_USER.to_owned()),
+        ConnectionKind::ApiKey | ConnectionKind::SessionToken if !row.user_ocid.is_empty() => {
+            Some(row.user_ocid.clone())
+        }
+        _ => None,
+    }
+}
+
 /// The tenancy (root compartment) a connection works in.
 pub fn tenancy(row: &ConnectionRow) -> String {
     match row.kind() {

@@ -3,6 +3,7 @@
 //! the client calls. The planner itself is [`crate::template::plan`].
 
 use super::ApiError;
+use super::preflight::PreflightReport;
 pub use crate::model::deployment::{DeploymentState, DriftStatus, RunKind, RunState, StepState};
 use crate::template::Desired;
 use crate::template::plan::{Plan, ResourceKind, StepOp};
@@ -43,6 +44,9 @@ pub struct CreateDeploymentRequest {
     pub target: NewDeploymentPlanRequest,
     /// The [`PlanReview::digest`] that was reviewed; a different plan now is refused.
     pub digest: String,
+    /// Why to apply despite blocking pre-flight findings (recorded in the audit trail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_preflight: Option<String>,
 }
 
 /// What to plan for an existing deployment: an upgrade or new parameters, the same again (a
@@ -71,6 +75,9 @@ pub struct ApplyDeploymentRequest {
     pub plan: DeploymentPlanRequest,
     /// The [`PlanReview::digest`] that was reviewed.
     pub digest: String,
+    /// Why to apply despite blocking pre-flight findings (recorded in the audit trail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_preflight: Option<String>,
 }
 
 /// A plan as the review screen shows it.
@@ -85,6 +92,10 @@ pub struct PlanReview {
     pub template_name: String,
     /// The version planned.
     pub version: i64,
+    /// What applying it needs, checked against the cloud (none for a destroy). A blocking
+    /// finding stops the apply unless it is overridden with a reason, which is audited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<PreflightReport>,
 }
 
 /// A deployment in a list.

@@ -9,6 +9,7 @@ mod inboxes;
 mod login;
 mod not_found;
 mod pipelines;
+mod preflight_panel;
 mod rule;
 mod rule_editor;
 mod rules;

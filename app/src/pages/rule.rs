@@ -4,6 +4,7 @@
 
 use super::PageStyles;
 use super::export_panel::{ExportPanel, export_hint};
+use super::preflight_panel::PreflightPlace;
 use super::rule_editor::{RuleEditor, RuleForm};
 use super::scope::{connection_label, pick_connection};
 use super::verify_panel::VerifyPanel;
@@ -310,7 +311,20 @@ fn RulePage() -> impl IntoView {
                                 <h2 id="rule-edit" class="section-title">
                                     "Edit"
                                 </h2>
-                                <RuleEditor title="Edit the rule" submit_label="Save changes" initial topics functions save />
+                                <RuleEditor
+                                    title="Edit the rule"
+                                    submit_label="Save changes"
+                                    initial
+                                    topics
+                                    functions
+                                    save
+                                    preflight=PreflightPlace {
+                                        team,
+                                        connection,
+                                        compartment: rule.compartment_id.clone(),
+                                        csrf: csrf.get_value(),
+                                    }
+                                />
                             </section>
                         }
                     })}

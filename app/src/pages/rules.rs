@@ -7,6 +7,7 @@
 //! the back button works.
 
 use super::PageStyles;
+use super::preflight_panel::PreflightPlace;
 use super::rule_editor::{NEW_CONDITION, RuleEditor, RuleForm};
 use super::scope::{Scope, follow_changes};
 use crate::api::functions::{FunctionSummary, list_functions};
@@ -310,7 +311,13 @@ fn Rules() -> impl IntoView {
                 form_context
                     .get()
                     .filter(|_| can_change)
-                    .map(|_| {
+                    .map(|context| {
+                        let place = PreflightPlace {
+                            team,
+                            connection: context.connection,
+                            compartment: context.compartment,
+                            csrf: csrf.get_value(),
+                        };
                         let initial = RuleForm {
                             name: String::new(),
                             description: String::new(),
@@ -326,6 +333,7 @@ fn Rules() -> impl IntoView {
                                 functions
                                 save=create
                                 clear_on_save=true
+                                preflight=place
                             />
                         }
                     })

@@ -6,7 +6,6 @@ use super::ApiResult;
 use super::extract::Path;
 use super::json::Json as JsonBody;
 use crate::connections::{check_compartment, find, reach, tenancy};
-use crate::db::connections::ConnectionRow;
 use crate::error::AppError;
 use crate::oci::client::collect_pages;
 use crate::oci::events::{LifecycleState, ListRulesRequest};
@@ -14,7 +13,6 @@ use crate::preflight::{self, Context};
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::preflight::{DraftRule, PreflightReport, PreflightRequest};
-use app::model::connection::ConnectionKind;
 use axum::Json;
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -65,21 +63,10 @@ pub async fn run_preflight(
         _ => rules_of(&reached.client, &compartment).await.map_err(AppError::Oci)?,
     };
     let tenancy = tenancy(&row);
-    let user = user_of(&row);
+    let user = crate::connections::user_of(&row);
     let ctx =
         Context { client: &reached.client, tenancy: &tenancy, user: user.as_deref(), sandbox: reached.is_sandbox() };
     Ok(Json(preflight::check(&ctx, &compartment, &rules).await))
-}
-
-/// The user a connection signs in as, when it is one.
-fn user_of(row: &ConnectionRow) -> Option<String> {
-    match row.kind() {
-        ConnectionKind::Sandbox => Some(crate::builtin::BUILTIN_USER.to_owned()),
-        ConnectionKind::ApiKey | ConnectionKind::SessionToken if !row.user_ocid.is_empty() => {
-            Some(row.user_ocid.clone())
-        }
-        _ => None,
-    }
 }
 
 /// The compartment's rules as OCI has them, as drafts.

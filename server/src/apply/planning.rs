@@ -1,17 +1,19 @@
 //! Planning on the server: the template version and values rendered, the compartment read
-//! through the connection, the pure planner run, and the checks that need the cloud (functions
-//! that rule actions name must exist). The digest fingerprints the changes so an apply can
-//! insist on running exactly what was reviewed.
+//! through the connection, the pure planner run, and the pre-flight checks of what applying it
+//! needs ([`crate::preflight`]: permissions, the functions rule actions name, the Events
+//! service's policy), read at the same time as the compartment. The digest fingerprints the
+//! changes so an apply can insist on running exactly what was reviewed; the checks are made
+//! again at apply, since IAM can change in between.
 
 use super::live;
-use crate::connections::{Reached, check_compartment, reach};
+use crate::connections::{Reached, check_compartment, find, reach, tenancy, user_of};
 use crate::db::{DbError, template_versions, templates};
 use crate::error::AppError;
+use crate::preflight::{self, Context};
 use crate::state::AppState;
 use app::api::deployments::PlanReview;
-use app::api::rules::ActionKind;
 use app::template::plan::{Live, Owned, Plan, plan};
-use app::template::{ActionTarget, Desired, Problem, Template, render};
+use app::template::{Desired, Problem, Template, render};
 use aws_lc_rs::digest::{SHA256, digest};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -95,20 +97,33 @@ pub async fn make_reading(
     })?;
     let template: Template = serde_json::from_str(&version.document)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored template document does not parse: {e}")))?;
+    let connection = find(state, target.team_id, target.connection_id).await?;
     let reached = reach(state, target.team_id, target.connection_id).await?;
     let desired = if target.destroy {
         Desired::default()
     } else {
         render(&template, &target.parameters, reached.is_sandbox()).map_err(|problems| invalid_values(&problems))?
     };
-    let live = match reading {
-        Reading::Cloud => live::read(&reached.client, &compartment_id, uid, owned).await.map_err(AppError::Oci)?,
-        Reading::TemplateOnly => Live::default(),
+    let (tenancy, user) = (tenancy(&connection), user_of(&connection));
+    let ctx =
+        Context { client: &reached.client, tenancy: &tenancy, user: user.as_deref(), sandbox: reached.is_sandbox() };
+    let live = async {
+        match reading {
+            Reading::Cloud => live::read(&reached.client, &compartment_id, uid, owned).await.map_err(AppError::Oci),
+            Reading::TemplateOnly => Ok(Live::default()),
+        }
     };
-    let mut plan = plan(&desired, uid, owned, &live);
-    check_functions(&reached, &desired, &mut plan).await;
+    // Deleting needs no check: whatever stands in its way, OCI's answer says so step by step.
+    let preflight = async {
+        match target.destroy {
+            true => None,
+            false => Some(preflight::for_plan(&ctx, &compartment_id, &desired).await),
+        }
+    };
+    let (live, preflight) = tokio::join!(live, preflight);
+    let plan = plan(&desired, uid, owned, &live?);
     let digest = fingerprint(&plan);
-    let review = PlanReview { plan, digest, template_name: row.name.clone(), version: target.version };
+    let review = PlanReview { plan, digest, template_name: row.name.clone(), version: target.version, preflight };
     Ok(Planned { review, desired, reached, compartment_id })
 }
 
@@ -126,29 +141,6 @@ fn invalid_values(problems: &[Problem]) -> AppError {
         n => format!(" ({} more problems)", n - 1),
     };
     AppError::invalid(&field, format!("{}{more}", first.message))
-}
-
-/// Every function a rule action names must exist, or the rule's create fails half-way through.
-/// The functions are read together.
-async fn check_functions(reached: &Reached, desired: &Desired, plan: &mut Plan) {
-    let named = desired.rules.iter().enumerate().flat_map(|(i, rule)| {
-        rule.actions.iter().enumerate().filter_map(move |(j, action)| match (action.kind, &action.target) {
-            (ActionKind::Functions, ActionTarget::Id(id)) => Some((i, j, rule.name.as_str(), id.as_str())),
-            _ => None,
-        })
-    });
-    let checks = named.map(|(i, j, rule, id)| async move { (i, j, rule, id, reached.client.get_function(id).await) });
-    for (i, j, rule, id, answer) in futures_util::future::join_all(checks).await {
-        let field = format!("rules[{i}].actions[{j}].function_id");
-        match answer {
-            Ok(_) => {}
-            Err(err) if err.status() == Some(404) => plan.problems.push(Problem::new(
-                field,
-                format!("Rule {rule} sends events to the function {id}, which does not exist in this connection; deploy it first, or pick another."),
-            )),
-            Err(err) => plan.warnings.push(Problem::new(field, format!("The function {id} could not be checked: {err}"))),
-        }
-    }
 }
 
 /// SHA-256 of the changes, hex.

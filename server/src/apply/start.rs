@@ -10,6 +10,7 @@ use crate::db::{DbError, apply_runs, apply_steps};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::deployments::RunKind;
+use app::api::preflight::Outcome;
 use app::model::subscription::redact_endpoint;
 use app::template::plan::{ChangeAction, Plan};
 use serde_json::{Value, json};
@@ -85,6 +86,43 @@ impl Starting<'_> {
         };
         event.append(tx).await?;
         Ok(run_id)
+    }
+
+    /// Audits applying run `run_id` despite blocking pre-flight findings: who, why, and each
+    /// finding overridden.
+    pub async fn record_override(
+        &self,
+        tx: &mut crate::db::Conn,
+        run_id: i64,
+        target: &Target,
+        planned: &Planned,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let overridden: Vec<_> = planned
+            .review
+            .preflight
+            .iter()
+            .flat_map(|report| &report.findings)
+            .filter(|f| f.outcome == Outcome::Blocking)
+            .map(|f| json!({"check": f.kind, "subject": f.subject, "message": f.message, "rules": f.rules}))
+            .collect();
+        let after = json!({"reason": reason, "overridden": overridden}).to_string();
+        let event = NewAuditEvent {
+            team_id: Some(self.team_id),
+            detail: Some(reason),
+            after_json: Some(&after),
+            connection_id: Some(target.connection_id),
+            compartment_id: Some(&planned.compartment_id),
+            apply_run_id: Some(run_id),
+            ..self.caller.audit(
+                "deployment.preflight_override",
+                "deployment",
+                self.deployment_id.to_string(),
+                self.deployment_name,
+            )
+        };
+        event.append(tx).await?;
+        Ok(())
     }
 
     /// Runs the recorded run `run_id` in the background; call after its transaction commits.

@@ -98,12 +98,13 @@ async fn run(session: &Session, saved: &SavedPlan, name: Option<&str>, output: O
                 parameters: Some(saved.target.parameters.clone()),
                 destroy: false,
             };
-            let request = ApplyDeploymentRequest { plan, digest };
+            let request = ApplyDeploymentRequest { plan, digest, override_preflight: None };
             session.call(app::api::deployments::apply_deployment(team, deployment, &request, "")).await?
         }
         None => {
             let name = name.map_or_else(|| saved.review.template_name.clone(), str::to_owned);
-            let request = CreateDeploymentRequest { name, target: saved.target.clone(), digest };
+            let request =
+                CreateDeploymentRequest { name, target: saved.target.clone(), digest, override_preflight: None };
             session.call(app::api::deployments::create_deployment(team, &request, "")).await?
         }
     };

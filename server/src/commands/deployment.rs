@@ -71,7 +71,7 @@ pub async fn destroy(session: &Session, wanted: &str, auto_approve: bool, output
     if !auto_approve && !super::confirm("Type the deployment's name to destroy it: ", &deployment.name, refusal)? {
         return Err(Failure(format!("not destroyed: the name typed was not \"{}\"", deployment.name)));
     }
-    let request = ApplyDeploymentRequest { plan, digest: review.digest };
+    let request = ApplyDeploymentRequest { plan, digest: review.digest, override_preflight: None };
     let started = session.call(app::api::deployments::apply_deployment(team, deployment.id, &request, "")).await?;
     let finished = tokio::select! {
         finished = follow(session, started.clone(), output) => finished?,

@@ -258,8 +258,40 @@ fn print_plan(saved: &SavedPlan, deployment: Option<&str>, connection: &str, out
     for problem in &review.plan.problems {
         ui::line(&format!("{}: {problem}", ui::paint(ui::REMOVED, "problem")));
     }
+    if let Some(report) = &review.preflight {
+        print_preflight(report);
+    }
     if let Some(out) = out {
         ui::line(&format!("Saved to {} (digest {}).", out.display(), review.digest));
+    }
+}
+
+/// The pre-flight findings that need attention, with what to do, and how many checks passed.
+fn print_preflight(report: &app::api::preflight::PreflightReport) {
+    use app::api::preflight::Outcome;
+    ui::line("");
+    let passed = report.count(Outcome::Pass);
+    ui::line(&ui::paint(ui::STRONG, &format!("Pre-flight checks: {passed} passed.")));
+    for finding in report.findings.iter().filter(|f| f.outcome != Outcome::Pass) {
+        let style = match finding.outcome {
+            Outcome::Blocking => ui::REMOVED,
+            Outcome::Warning => ui::CHANGED,
+            _ => ui::QUIET,
+        };
+        let label = finding.outcome.label().to_lowercase();
+        ui::line(&format!("{}: {} — {}", ui::paint(style, &label), finding.subject, finding.message));
+        if let Some(remedy) = &finding.remedy {
+            for (what, text) in [("add", &remedy.statement), ("console", &remedy.console), ("cli", &remedy.cli)] {
+                if let Some(text) = text {
+                    ui::line(&format!("    {what}: {text}"));
+                }
+            }
+        }
+    }
+    if report.is_blocked() {
+        ui::line(
+            "OCI is expected to refuse this plan; the apply is refused unless overridden with a reason (audited).",
+        );
     }
 }
 

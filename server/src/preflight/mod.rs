@@ -21,8 +21,9 @@ use crate::oci::error::Verb;
 use crate::oci::functions::LifecycleState as FunctionState;
 use crate::oci::ons::{Protocol, SubscriptionState, TopicState};
 use app::api::preflight::{CheckKind, DraftRule, Finding, Outcome, PreflightReport, Remedy};
-use app::api::rules::ActionKind;
+use app::api::rules::{ActionKind, RuleAction};
 use app::condition::Condition;
+use app::template::{ActionTarget, Desired};
 use chrono::Utc;
 use facts::{Facts, Identity, Wanted};
 use policy::{Need, Principal, Tree, Verdict};
@@ -42,6 +43,45 @@ pub struct Context<'a> {
 
 /// Checks `rules`, drafted or as they are, in `compartment_id`.
 pub async fn check(ctx: &Context<'_>, compartment_id: &str, rules: &[DraftRule]) -> PreflightReport {
+    check_with(ctx, compartment_id, rules, &[]).await
+}
+
+/// Checks what applying `desired` needs: its rules (actions to its own topics are left out: the
+/// apply makes those topics) and the permissions making its topics and subscriptions needs.
+pub async fn for_plan(ctx: &Context<'_>, compartment_id: &str, desired: &Desired) -> PreflightReport {
+    let rules: Vec<DraftRule> = desired
+        .rules
+        .iter()
+        .map(|rule| DraftRule {
+            name: rule.name.clone(),
+            condition: rule.condition.clone(),
+            actions: rule
+                .actions
+                .iter()
+                .filter_map(|action| match &action.target {
+                    ActionTarget::Id(id) => Some(RuleAction::new(action.kind, id.clone())),
+                    ActionTarget::Topic(_) => None,
+                })
+                .collect(),
+        })
+        .collect();
+    let mut extra = Vec::new();
+    if !desired.topics.is_empty() {
+        extra.push((Verb::Manage, "ons-topics"));
+    }
+    if !desired.subscriptions.is_empty() {
+        extra.push((Verb::Manage, "ons-subscriptions"));
+    }
+    check_with(ctx, compartment_id, &rules, &extra).await
+}
+
+/// [`check`], with permissions the change needs beyond its rules'.
+async fn check_with(
+    ctx: &Context<'_>,
+    compartment_id: &str,
+    rules: &[DraftRule],
+    extra: &[(Verb, &'static str)],
+) -> PreflightReport {
     let targets = |kind: ActionKind| -> BTreeSet<String> {
         rules.iter().flat_map(|r| &r.actions).filter(|a| a.kind == kind).map(|a| a.target_id.clone()).collect()
     };
@@ -54,15 +94,21 @@ pub async fn check(ctx: &Context<'_>, compartment_id: &str, rules: &[DraftRule])
         buckets_in: watches_objects.then_some(compartment_id),
     };
     let facts = facts::read(ctx.client, wanted).await;
-    let mut findings = judge(&facts, compartment_id, rules, ctx.sandbox);
+    let mut findings = judge(&facts, compartment_id, rules, extra, ctx.sandbox);
     findings.sort_by_key(|f| (f.outcome, f.kind));
     PreflightReport { compartment_id: compartment_id.to_owned(), findings, checked_at: Utc::now() }
 }
 
 /// The findings for `rules` given what was read.
-pub fn judge(facts: &Facts, compartment_id: &str, rules: &[DraftRule], sandbox: bool) -> Vec<Finding> {
+pub fn judge(
+    facts: &Facts,
+    compartment_id: &str,
+    rules: &[DraftRule],
+    extra: &[(Verb, &'static str)],
+    sandbox: bool,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    user_permissions(facts, compartment_id, rules, &mut findings);
+    user_permissions(facts, compartment_id, rules, extra, &mut findings);
     for rule in rules {
         for action in &rule.actions {
             match action.kind {
@@ -149,8 +195,17 @@ fn policy_remedy(tenancy: &str, statement: String) -> Remedy {
 }
 
 /// What the connection's user needs for `rules`, each against the user's groups' policies.
-fn user_permissions(facts: &Facts, compartment_id: &str, rules: &[DraftRule], findings: &mut Vec<Finding>) {
+fn user_permissions(
+    facts: &Facts,
+    compartment_id: &str,
+    rules: &[DraftRule],
+    extra: &[(Verb, &'static str)],
+    findings: &mut Vec<Finding>,
+) {
     let mut needs: BTreeMap<(Verb, &'static str, String), Vec<String>> = BTreeMap::new();
+    for (verb, resource) in extra {
+        needs.entry((*verb, resource, compartment_id.to_owned())).or_default();
+    }
     let mut add = |verb, resource, compartment: &str, rule: &DraftRule| {
         needs.entry((verb, resource, compartment.to_owned())).or_default().push(rule.name.clone());
     };

@@ -4,6 +4,7 @@
 
 use crate::helpers::{Session, TestApp, sandbox, spawn_app};
 use app::api::deployments::{ApplyRun, DeploymentDetail, DriftStatus, PlanReview, RunState, StepState};
+use app::api::preflight::{CheckKind, Outcome};
 use app::template::plan::{ChangeAction, ResourceKind};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -304,8 +305,11 @@ async fn a_failed_step_skips_its_dependents_and_the_run_resumes_once_the_cause_i
     assert_eq!((topics.len(), rules.len(), subscriptions), (1, 1, 1));
 }
 
+/// A rule sending to a function that does not exist: the plan's pre-flight checks say OCI would
+/// refuse it, and the apply is refused until someone gives a reason to go ahead, which is audited
+/// with the findings it overrode. The run then fails at that rule, as OCI says.
 #[tokio::test]
-async fn a_rule_sending_to_a_missing_function_blocks_the_plan_and_its_apply() {
+async fn a_missing_target_blocks_the_apply_until_an_audited_override() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let f = Fixture::new(&admin).await;
@@ -318,23 +322,54 @@ async fn a_rule_sending_to_a_missing_function_blocks_the_plan_and_its_apply() {
         .json()
         .await
         .unwrap();
+    let missing = "ocid1.fnfunc.oc1.iad.aaaanothere";
     let target = json!({
         "template_id": created["template"]["id"],
         "version": 1,
         "connection_id": f.connection_id,
         "compartment_id": f.compartment,
-        "parameters": {"prefix": "prod", "function_id": "ocid1.fnfunc.oc1.iad.aaaanothere", "buckets": ["uploads"]},
+        "parameters": {"prefix": "prod", "function_id": missing, "buckets": ["uploads"]},
     });
     let review = f.plan("/plan", target.clone()).await;
-    let fields: Vec<&str> = review.plan.problems.iter().map(|p| p.field.as_str()).collect();
-    assert_eq!(fields, ["rules[0].actions[0].function_id"], "{:?}", review.plan.problems);
-    assert!(review.plan.problems[0].message.contains("does not exist"));
+    assert!(review.plan.problems.is_empty(), "{:?}", review.plan.problems);
+    let preflight = review.preflight.as_ref().expect("a plan is checked");
+    assert!(preflight.is_blocked(), "{preflight:#?}");
+    let blocking: Vec<_> = preflight.findings.iter().filter(|f| f.outcome == Outcome::Blocking).collect();
+    assert_eq!(blocking.len(), 1, "{blocking:#?}");
+    assert_eq!((blocking[0].kind, blocking[0].subject.as_str()), (CheckKind::Target, missing));
 
     let mut body = target;
     body["name"] = json!("processor");
     body["digest"] = json!(review.digest);
-    let (status, answer) = f.post("", body).await;
-    assert_eq!((status, answer["field"].as_str()), (400, Some("plan.rules[0].actions[0].function_id")), "{answer}");
+    let (status, answer) = f.post("", body.clone()).await;
+    assert_eq!((status, answer["field"].as_str()), (409, Some("override_preflight")), "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains(missing), "{answer}");
+    body["override_preflight"] = json!("   ");
+    let (status, answer) = f.post("", body.clone()).await;
+    assert_eq!((status, answer["field"].as_str()), (400, Some("override_preflight")), "{answer}");
     let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM apply_runs").fetch_one(&app.pool).await.unwrap();
     assert_eq!(runs, 0, "nothing ran");
+    let overrides = || async {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT detail, after_json FROM audit_events WHERE action = 'deployment.preflight_override'",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        rows
+    };
+    assert!(overrides().await.is_empty());
+
+    let reason = "the function ships in tomorrow's release";
+    body["override_preflight"] = json!(reason);
+    let (status, run) = f.post("", body).await;
+    assert_eq!(status, 200, "{run}");
+    let finished = f.finished(serde_json::from_value(run).unwrap()).await;
+    assert_eq!(finished.run.state, RunState::Failed, "OCI refuses the rule: {finished:?}");
+    let audited = overrides().await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].0, reason);
+    let after: Value = serde_json::from_str(audited[0].1.as_deref().unwrap()).unwrap();
+    assert_eq!(after["overridden"][0]["subject"], missing, "{after}");
+    assert_eq!(after["overridden"][0]["check"], "target", "{after}");
 }

@@ -11,6 +11,7 @@ use crate::api::deployments::{
 use crate::api::templates::{TemplateDetail, TemplateSummary, get_template, list_templates};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{AsyncView, EmptyState, FormAlert, IconName, PageHeader, team_href, use_team};
+use crate::pages::preflight_panel::PreflightReview;
 use crate::pages::scope::Scope;
 use crate::template::{ParamKind, Parameter};
 use leptos::prelude::*;
@@ -331,6 +332,7 @@ fn DeployForm(
         apply.value().set(None);
         plan.dispatch(request.with_value(|r| r()));
     };
+    let override_reason = RwSignal::new(String::new());
     let submit_apply = move |_| {
         let Some(Ok(review)) = plan.value().get_untracked() else { return };
         let wanted = name.get_untracked().trim().to_owned();
@@ -339,31 +341,36 @@ fn DeployForm(
             return;
         }
         name_problem.set(None);
+        let blocked = review.preflight.as_ref().is_some_and(|r| r.is_blocked());
         apply.dispatch(CreateDeploymentRequest {
             name: wanted,
             target: request.with_value(|r| r()),
             digest: review.digest.clone(),
+            override_preflight: blocked.then(|| override_reason.get_untracked()),
         });
     };
     let review = move || {
         plan.value().get().and_then(Result::ok).map(|review| {
             let blocked = !review.plan.problems.is_empty();
+            let needs_reason = review.preflight.as_ref().is_some_and(|r| r.is_blocked());
             let changes = review.plan.changes.iter().filter(|c| c.action != crate::template::plan::ChangeAction::NoOp).count();
+            let preflight = review.preflight.clone().map(|report| view! { <PreflightReview report reason=override_reason /> });
             view! {
                 <section class="section plan-review" aria-labelledby="plan-title">
                     <h2 id="plan-title" class="section-title">
                         {format!("Plan: {} v{}", review.template_name, review.version)}
                     </h2>
                     <PlanView plan=review.plan.clone() />
+                    {preflight}
                     {can_apply.then(|| view! {
                         <div class="form-actions">
                             <button
                                 type="button"
                                 class="btn btn-primary"
-                                disabled=move || blocked || apply.pending().get()
+                                disabled=move || blocked || apply.pending().get() || (needs_reason && override_reason.with(|r| r.trim().is_empty()))
                                 on:click=submit_apply
                             >
-                                {move || if apply.pending().get() { "Starting…".to_owned() } else { format!("Apply {changes} change{}", if changes == 1 { "" } else { "s" }) }}
+                                {move || if apply.pending().get() { "Starting…".to_owned() } else { format!("Apply {changes} change{}{}", if changes == 1 { "" } else { "s" }, if needs_reason { " anyway" } else { "" }) }}
                             </button>
                         </div>
                     })}

@@ -17,6 +17,7 @@ use crate::components::{
 };
 use crate::format;
 use crate::pages::export_panel::ExportPanel;
+use crate::pages::preflight_panel::PreflightReview;
 use crate::pages::verify_panel::VerifyPanel;
 use crate::template::export;
 use crate::template::plan::ResourceKind;
@@ -137,8 +138,14 @@ fn DeploymentBody(
             Ok::<_, ApiError>(Pending { request, review })
         }
     });
+    let override_reason = RwSignal::new(String::new());
     let apply = Action::new(move |pending: &Pending| {
-        let request = ApplyDeploymentRequest { plan: pending.request.clone(), digest: pending.review.digest.clone() };
+        let blocked = pending.review.preflight.as_ref().is_some_and(|r| r.is_blocked());
+        let request = ApplyDeploymentRequest {
+            plan: pending.request.clone(),
+            digest: pending.review.digest.clone(),
+            override_preflight: blocked.then(|| override_reason.get_untracked()),
+        };
         let csrf = csrf.get_value();
         async move { apply_deployment(team, id, &request, &csrf).await }
     });
@@ -216,8 +223,18 @@ fn DeploymentBody(
     let review = move || {
         plan.value().get().and_then(Result::ok).map(|pending| {
             let blocked = !pending.review.plan.problems.is_empty();
+            let needs_reason = pending.review.preflight.as_ref().is_some_and(|r| r.is_blocked());
+            let preflight = pending
+                .review
+                .preflight
+                .clone()
+                .map(|report| view! { <PreflightReview report reason=override_reason /> });
             let destroy = pending.request.destroy;
-            let label = if destroy { "Apply destroy" } else { "Apply" };
+            let label = match (destroy, needs_reason) {
+                (true, _) => "Apply destroy",
+                (false, true) => "Apply anyway",
+                (false, false) => "Apply",
+            };
             let title = if destroy {
                 "Plan: destroy".to_owned()
             } else {
@@ -228,11 +245,15 @@ fn DeploymentBody(
                 <section class="section plan-review" aria-labelledby="plan-title">
                     <h2 id="plan-title" class="section-title">{title}</h2>
                     <PlanView plan=pending.review.plan.clone() />
+                    {preflight}
                     <div class="form-actions">
                         <button
                             type="button"
                             class=if destroy { "btn btn-danger" } else { "btn btn-primary" }
-                            disabled=move || blocked || apply.pending().get()
+                            disabled=move || {
+                                blocked || apply.pending().get()
+                                    || (needs_reason && override_reason.with(|r| r.trim().is_empty()))
+                            }
                             on:click=move |_| {
                                 apply.dispatch(to_apply.clone());
                             }

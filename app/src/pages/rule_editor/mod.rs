@@ -1,7 +1,8 @@
 //! The rule form the rules page (create) and the rule page (edit) share: name, description, the
 //! condition in two synchronised views (a builder and the JSON, checked on every keystroke by the
 //! same parser the API and the sandbox use), a Test panel that runs the draft against sample
-//! events, and up to ten actions with topic and function pickers.
+//! events, pre-flight checks of the draft against the cloud, and up to ten actions with topic and
+//! function pickers.
 
 mod condition_builder;
 mod test_panel;
@@ -14,6 +15,7 @@ use crate::api::rules::{
 use crate::api::topics::Topic;
 use crate::catalogue::unknown_types;
 use crate::components::{FieldError, FormAlert};
+use crate::pages::preflight_panel::{PreflightPanel, PreflightPlace};
 use condition_builder::ConditionBuilder;
 use leptos::prelude::*;
 use test_panel::TestPanel;
@@ -78,6 +80,9 @@ pub fn RuleEditor(
     /// Empty name and description after a save.
     #[prop(optional)]
     clear_on_save: bool,
+    /// Where the rule is, for the pre-flight checks; none hides them.
+    #[prop(optional)]
+    preflight: Option<PreflightPlace>,
 ) -> impl IntoView {
     let name = RwSignal::new(initial.name);
     let description = RwSignal::new(initial.description);
@@ -221,6 +226,7 @@ pub fn RuleEditor(
                     </label>
                 </div>
                 <TestPanel condition />
+                {preflight.map(|place| view! { <PreflightPanel place name condition actions=Signal::derive(drafted) /> })}
             </fieldset>
             <fieldset class="field-group actions-editor">
                 <legend>{move || format!("Actions ({} of at most {MAX_ACTIONS})", actions.with(Vec::len))}</legend>

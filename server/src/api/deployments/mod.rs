@@ -104,6 +104,7 @@ pub async fn create_deployment(
     let uid = new_uid();
     let planned = planning::make_reading(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
     check_reviewed(&planned.review, &request.digest)?;
+    let overridden = check_preflight(&planned.review, request.override_preflight.as_deref())?;
     let parameters = start::parameters_json(&request.target.parameters);
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let new = NewDeployment {
@@ -135,6 +136,9 @@ pub async fn create_deployment(
         holder: &state.instance_id,
     };
     let run_id = starting.record(&mut tx, &target, &planned).await?;
+    if let Some(reason) = overridden {
+        starting.record_override(&mut tx, run_id, &target, &planned, reason).await?;
+    }
     tx.commit().await.map_err(DbError::from)?;
     starting.launch(&state, run_id, &target, planned);
     run_view(&state, id, run_id).await.map(Json)
@@ -213,6 +217,7 @@ pub async fn apply_deployment(
     let owned = deployment_resources::owned(&state.pool, row.id).await?;
     let planned = planning::make(&state, &target, &row.uid, &owned).await?;
     check_reviewed(&planned.review, &request.digest)?;
+    let overridden = check_preflight(&planned.review, request.override_preflight.as_deref())?;
     let starting = Starting {
         caller: &caller,
         team_id,
@@ -225,6 +230,9 @@ pub async fn apply_deployment(
     };
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     let run_id = starting.record(&mut tx, &target, &planned).await?;
+    if let Some(reason) = overridden {
+        starting.record_override(&mut tx, run_id, &target, &planned, reason).await?;
+    }
     tx.commit().await.map_err(DbError::from)?;
     starting.launch(&state, run_id, &target, planned);
     run_view(&state, row.id, run_id).await.map(Json)
@@ -442,6 +450,41 @@ fn existing_target(row: &DeploymentRow, caller: &Caller, request: &DeploymentPla
 }
 
 /// Refuses an apply whose plan is not the one reviewed, or one the cloud would refuse.
+/// The reason to apply despite blocking pre-flight findings, when there are some: without one
+/// the apply is refused, naming them.
+fn check_preflight<'a>(review: &PlanReview, reason: Option<&'a str>) -> ApiResult<Option<&'a str>> {
+    let blocking: Vec<String> = review
+        .preflight
+        .iter()
+        .flat_map(|report| &report.findings)
+        .filter(|f| f.outcome == app::api::preflight::Outcome::Blocking)
+        .map(|f| format!("{} ({})", f.subject, f.message))
+        .collect();
+    if blocking.is_empty() {
+        return Ok(None);
+    }
+    match reason.map(str::trim) {
+        Some(reason) if !reason.is_empty() => {
+            if reason.chars().count() > 500 {
+                return Err(AppError::invalid("override_preflight", "Give the reason in at most 500 characters."));
+            }
+            app::model::text::check_multi_line(reason).map_err(|m| AppError::invalid("override_preflight", m))?;
+            Ok(Some(reason))
+        }
+        Some(_) => Err(AppError::invalid(
+            "override_preflight",
+            "Say why the apply should go ahead despite the blocking checks.",
+        )),
+        None => Err(AppError::Conflict {
+            field: "override_preflight".into(),
+            message: format!(
+                "Pre-flight checks say OCI would refuse this plan: {}. Fix them and plan again, or apply with override_preflight giving the reason (it is audited).",
+                blocking.join("; ")
+            ),
+        }),
+    }
+}
+
 fn check_reviewed(review: &PlanReview, digest: &str) -> ApiResult<()> {
     if let Some(problem) = review.plan.problems.first() {
         return Err(AppError::invalid(&format!("plan.{}", problem.field), problem.message.clone()));

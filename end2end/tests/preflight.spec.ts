@@ -1,0 +1,32 @@
+import { test, expect } from '@playwright/test';
+import { loginAs } from './session';
+
+test('the rule editor checks the draft against the cloud as it is edited', async ({ page }) => {
+  await loginAs(page.request);
+  await page.goto('/t/1/rules');
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const form = page.getByRole('form', { name: 'Create a rule' });
+  const panel = form.locator('.preflight-panel');
+  await expect(panel).toContainText('Pre-flight checks');
+
+  // A function action: the sandbox has no policy letting the Events service invoke it.
+  await form.getByLabel('Name').fill('launches-to-logger');
+  await form.getByLabel('Kind of action 1').selectOption('FAAS');
+  await form.getByLabel('Function of action 1').selectOption({ label: 'signalbox-samples / event-logger' });
+  const events = panel.locator('.finding[data-kind="EventsPolicy"]');
+  await expect(events).toContainText('Warning');
+  await expect(events).toContainText('No policy lets the Events service invoke function event-logger');
+  await expect(events.locator('.remedy-code').first()).toHaveText(
+    'Allow service cloudEvents to use functions-family in compartment dev',
+  );
+  await expect(panel.locator('.verdict')).toContainText('OCI would accept it, but it may not deliver');
+  await expect(panel.locator('.finding[data-kind="UserPolicy"]').first()).toContainText('Tenant Admin Policy');
+  await page.screenshot({ path: 'screenshots/preflight-rule-editor.png', fullPage: true });
+
+  // A broken condition stops the checks until it is fixed.
+  const json = form.getByLabel('Condition (JSON)');
+  await json.fill('{"eventType": ');
+  await expect(panel).toContainText('Fix the condition to check the rule');
+  await json.fill('{"eventType": ["com.oraclecloud.objectstorage.createobject"]}');
+  await expect(panel.locator('.finding[data-kind="BucketEvents"]')).toBeVisible();
+});
