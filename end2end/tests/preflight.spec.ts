@@ -10,7 +10,7 @@ test('the rule editor checks the draft against the cloud as it is edited', async
   await expect(panel).toContainText('Pre-flight checks');
 
   // A function action: the sandbox has no policy letting the Events service invoke it.
-  await form.getByLabel('Name').fill('launches-to-logger');
+  await form.getByRole('textbox', { name: 'Name' }).fill('launches-to-logger');
   await form.getByLabel('Kind of action 1').selectOption('FAAS');
   await form.getByLabel('Function of action 1').selectOption({ label: 'signalbox-samples / event-logger' });
   const events = panel.locator('.finding[data-kind="EventsPolicy"]');
