@@ -32,6 +32,11 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
         "a health check reads the cloud; the status changes it finds are audited (tests/api/pipeline_health.rs)",
     ),
     (
+        "POST",
+        "/api/v1/teams/{team_id}/connections/{connection_id}/preflight",
+        "pre-flight checks only read the cloud; an apply that overrides them is audited (tests/api/deployments.rs)",
+    ),
+    (
         "PUT",
         "/api/v1/auth/preferred-team",
         "the caller's own console preference (which team opens first), shared with nobody; tested in tests/api/auth.rs",
