@@ -48,7 +48,7 @@ async fn main() {
     let http = reqwest::Client::builder().no_proxy().build().expect("http client");
     let (key, _) = PrivateKey::generate().expect("a key");
     let api_key = Arc::new(ApiKey::new(tenancy.tenancy(), "ocid1.user.oc1..aaaaaaaabench", key));
-    tenancy.keys().trust_pem(api_key.key_id(), api_key.public_key_pem().as_bytes()).expect("trusted");
+    tenancy.trust_user_key(api_key.key_id(), api_key.public_key_pem().as_bytes()).expect("trusted");
     let client = |credentials| {
         OciClient::with_credentials(http.clone(), credentials, Region::parse("iad").expect("region"))
             .with_endpoint_for_all(&url)

@@ -1,6 +1,11 @@
 //! What pre-flight checks read from OCI, read at once: independent reads run concurrently, so a
 //! check costs a few round trips whatever OCI's latency, not one per fact. A read that fails is
 //! kept as the reason the checks that need it cannot tell, never as a failure of the whole check.
+//!
+//! Policies are read only where they can matter: a policy grants access in the compartment it is
+//! attached to and below, so only the compartments on the way from the root to the rule's and
+//! its targets' compartments are listed, not every compartment of the tenancy (one call each,
+//! which in a tenancy of hundreds would make checking as you type cost hundreds of calls).
 
 use super::policy::{Attached, Tree};
 use crate::oci::client::{OciClient, collect_pages};
@@ -37,6 +42,8 @@ pub enum Identity {
 pub struct Wanted<'a> {
     /// The tenancy.
     pub tenancy: &'a str,
+    /// The rules' compartment.
+    pub compartment: &'a str,
     /// The connection's user, when it signs in as one.
     pub user: Option<&'a str>,
     /// Topic OCIDs the actions name.
@@ -88,8 +95,8 @@ pub async fn read(client: &OciClient, wanted: Wanted<'_>) -> Facts {
             None => None,
         }
     };
-    let ((tree, policies), identity, topics, functions, buckets) = tokio::join!(
-        tree_and_policies(client, wanted.tenancy),
+    let (tree, identity, topics, functions, buckets) = tokio::join!(
+        tree(client, wanted.tenancy),
         identity(client, wanted.tenancy, wanted.user),
         topics,
         functions,
@@ -101,15 +108,24 @@ pub async fn read(client: &OciClient, wanted: Wanted<'_>) -> Facts {
         by_topic.insert(id.clone(), topic);
         subscriptions_by_topic.insert(id, subscriptions);
     }
-    Facts {
-        tree,
-        policies,
-        identity,
-        topics: by_topic,
-        subscriptions: subscriptions_by_topic,
-        functions: functions.into_iter().collect(),
-        buckets,
-    }
+    let functions: HashMap<String, Read<Option<Function>>> = functions.into_iter().collect();
+    let policies = match &tree {
+        Ok(tree) => {
+            let targets = by_topic
+                .values()
+                .filter_map(|t| t.as_ref().ok().and_then(Option::as_ref).map(|t| t.compartment_id.as_str()))
+                .chain(
+                    functions
+                        .values()
+                        .filter_map(|f| f.as_ref().ok().and_then(Option::as_ref).map(|f| f.compartment_id.as_str())),
+                );
+            let places: BTreeSet<String> =
+                std::iter::once(wanted.compartment).chain(targets).flat_map(|c| tree.lineage(c)).collect();
+            policies(client, places).await
+        }
+        Err(why) => Err(why.clone()),
+    };
+    Facts { tree, policies, identity, topics: by_topic, subscriptions: subscriptions_by_topic, functions, buckets }
 }
 
 /// A read of one resource: absent on 404, the error's words otherwise.
@@ -135,23 +151,21 @@ async fn subscriptions(client: &OciClient, topic: &NotificationTopic) -> Read<Ve
     .map_err(|err| err.to_string())
 }
 
-/// The tree, then the policies of every compartment in it (policies can be attached anywhere).
-async fn tree_and_policies(client: &OciClient, tenancy: &str) -> (Read<Tree>, Read<Vec<Attached>>) {
+/// The compartment tree of the tenancy.
+async fn tree(client: &OciClient, tenancy: &str) -> Read<Tree> {
     let compartments =
-        match collect_pages(|page| async move { client.list_compartments(tenancy, true, page.as_deref()).await }).await
-        {
-            Ok(compartments) => compartments,
-            Err(err) => {
-                let why = format!("the compartments could not be listed ({err})");
-                return (Err(why.clone()), Err(why));
-            }
-        };
-    let tree = Tree {
+        collect_pages(|page| async move { client.list_compartments(tenancy, true, page.as_deref()).await })
+            .await
+            .map_err(|err| format!("the compartments could not be listed ({err})"))?;
+    Ok(Tree {
         root: tenancy.to_owned(),
-        compartments: compartments.iter().map(|c| (c.id.clone(), (c.compartment_id.clone(), c.name.clone()))).collect(),
-    };
-    let places = std::iter::once(tenancy.to_owned()).chain(compartments.into_iter().map(|c| c.id));
-    let policies = futures_util::stream::iter(places)
+        compartments: compartments.into_iter().map(|c| (c.id, (c.compartment_id, c.name))).collect(),
+    })
+}
+
+/// The policies attached to `places`.
+async fn policies(client: &OciClient, places: BTreeSet<String>) -> Read<Vec<Attached>> {
+    futures_util::stream::iter(places)
         .map(|compartment| async move {
             collect_pages(|page| {
                 let compartment = compartment.clone();
@@ -171,8 +185,7 @@ async fn tree_and_policies(client: &OciClient, tenancy: &str) -> (Read<Tree>, Re
         })
         .map_err(|err| {
             format!("the policies could not be listed ({err}); the connection's user needs inspect policies in tenancy")
-        });
-    (Ok(tree), policies)
+        })
 }
 
 async fn identity(client: &OciClient, tenancy: &str, user: Option<&str>) -> Identity {

@@ -88,6 +88,7 @@ async fn check_with(
     let watches_objects = rules.iter().any(|r| object_types(&r.condition).next().is_some());
     let wanted = Wanted {
         tenancy: ctx.tenancy,
+        compartment: compartment_id,
         user: ctx.user,
         topics: targets(ActionKind::Notifications),
         functions: targets(ActionKind::Functions),
@@ -289,33 +290,38 @@ fn user_permissions(
     }
 }
 
-fn topic(facts: &Facts, rule: &DraftRule, topic_id: &str, sandbox: bool, findings: &mut Vec<Finding>) {
-    let topic = match facts.topics.get(topic_id) {
-        Some(Ok(Some(topic))) => topic,
-        Some(Ok(None)) => {
-            findings.push(finding(
-                CheckKind::Target,
-                Outcome::Blocking,
-                rule,
-                topic_id,
-                format!("There is no topic {topic_id} in this region (or the connection's user cannot see it); OCI will refuse the rule."),
-                Some(Remedy { console: Some("Developer Services → Application Integration → Notifications → Topics".into()), cli: Some("oci ons topic list --compartment-id <compartment>".into()), statement: None }),
-            ));
-            return;
-        }
-        Some(Err(why)) => {
-            findings.push(finding(
-                CheckKind::Target,
-                Outcome::Unknown,
-                rule,
-                topic_id,
-                format!("Cannot tell: the topic could not be read ({why})."),
-                None,
-            ));
-            return;
-        }
-        None => return,
+/// An action's target as read: found, or a finding saying it does not exist (blocking: OCI
+/// refuses a rule naming it) or could not be read.
+fn existing<'a, T>(
+    read: Option<&'a facts::Read<Option<T>>>,
+    rule: &DraftRule,
+    id: &str,
+    what: &str,
+    remedy: Remedy,
+    findings: &mut Vec<Finding>,
+) -> Option<&'a T> {
+    let (outcome, message, remedy) = match read? {
+        Ok(Some(target)) => return Some(target),
+        Ok(None) => (
+            Outcome::Blocking,
+            format!(
+                "There is no {what} {id} in this region (or the connection's user cannot see it); OCI will refuse the rule."
+            ),
+            Some(remedy),
+        ),
+        Err(why) => (Outcome::Unknown, format!("Cannot tell: the {what} could not be read ({why})."), None),
     };
+    findings.push(finding(CheckKind::Target, outcome, rule, id, message, remedy));
+    None
+}
+
+fn topic(facts: &Facts, rule: &DraftRule, topic_id: &str, sandbox: bool, findings: &mut Vec<Finding>) {
+    let remedy = Remedy {
+        console: Some("Developer Services → Application Integration → Notifications → Topics".into()),
+        cli: Some("oci ons topic list --compartment-id <compartment>".into()),
+        statement: None,
+    };
+    let Some(topic) = existing(facts.topics.get(topic_id), rule, topic_id, "topic", remedy, findings) else { return };
     let name = topic.name.as_str();
     if topic.lifecycle_state == TopicState::Active {
         findings.push(finding(
@@ -447,31 +453,14 @@ pub fn unreachable(protocol: &Protocol, endpoint: &str) -> Option<String> {
 }
 
 fn function(facts: &Facts, rule: &DraftRule, compartment_id: &str, function_id: &str, findings: &mut Vec<Finding>) {
-    let function = match facts.functions.get(function_id) {
-        Some(Ok(Some(function))) => function,
-        Some(Ok(None)) => {
-            findings.push(finding(
-                CheckKind::Target,
-                Outcome::Blocking,
-                rule,
-                function_id,
-                format!("There is no function {function_id} in this region (or the connection's user cannot see it); OCI will refuse the rule."),
-                Some(Remedy { console: Some("Developer Services → Functions → Applications".into()), cli: Some("oci fn function list --application-id <application>".into()), statement: None }),
-            ));
-            return;
-        }
-        Some(Err(why)) => {
-            findings.push(finding(
-                CheckKind::Target,
-                Outcome::Unknown,
-                rule,
-                function_id,
-                format!("Cannot tell: the function could not be read ({why})."),
-                None,
-            ));
-            return;
-        }
-        None => return,
+    let remedy = Remedy {
+        console: Some("Developer Services → Functions → Applications".into()),
+        cli: Some("oci fn function list --application-id <application>".into()),
+        statement: None,
+    };
+    let Some(function) = existing(facts.functions.get(function_id), rule, function_id, "function", remedy, findings)
+    else {
+        return;
     };
     let name = function.display_name.as_str();
     // 20260325 puts the image under `sourceDetails`; a source of another kind needs no image.

@@ -312,7 +312,8 @@ pub fn evaluate(need: &Need<'_>, principal: &Principal, policies: &[Attached], t
                 continue;
             }
             let Some(place) = tree.resolve(&statement.location, &policy.compartment_id) else { continue };
-            if !lineage.contains(&place) {
+            // A policy grants only in the compartment it is attached to and below.
+            if !lineage.contains(&place) || !tree.lineage(&place).contains(&policy.compartment_id) {
                 continue;
             }
             let why_unclear = match (subject_matches(&statement.subject, principal), statement.verb) {
@@ -503,11 +504,17 @@ mod tests {
             Verdict::Missing,
             "web is not a child of the root"
         );
-        let by_id = attached(DEV, &[&format!("Allow group ops to use fn-function in compartment id {WEB}")]);
+        let by_id = attached(PROD, &[&format!("Allow group ops to use fn-function in compartment id {WEB}")]);
         assert!(matches!(
             evaluate(&need(Verb::Use, "fn-function", WEB), &ops, &by_id, &tree()),
             Verdict::Granted { .. }
         ));
+        let outside = attached(DEV, &[&format!("Allow group ops to use fn-function in compartment id {WEB}")]);
+        assert_eq!(
+            evaluate(&need(Verb::Use, "fn-function", WEB), &ops, &outside, &tree()),
+            Verdict::Missing,
+            "a policy attached to dev grants nothing in prod:web"
+        );
     }
 
     #[test]

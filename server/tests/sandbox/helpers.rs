@@ -102,7 +102,7 @@ pub async fn spawn_sandbox_with(config: SandboxConfig) -> TestSandbox {
 
     let key = PrivateKey::from_pem(&fixture("vector_pkcs1.pem"), None).unwrap();
     let api_key = ApiKey::new(TENANCY, "ocid1.user.oc1..aaaaaaaatester", key);
-    sandbox.keys().trust_pem(api_key.key_id(), &fixture("vector_public.pem")).unwrap();
+    sandbox.trust_user_key(api_key.key_id(), &fixture("vector_public.pem")).unwrap();
     let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap();
     let client = OciClient::new(http.clone(), Arc::new(api_key), Region::parse("iad").unwrap())
         .with_retry(RetryPolicy {

@@ -35,7 +35,7 @@ pub async fn start(config: SandboxConfig, user: &str) -> Cloud {
     let tenancy = host.default_tenant();
     let (key, private_pem) = PrivateKey::generate().expect("a key");
     let api_key = Arc::new(ApiKey::new(tenancy.tenancy(), user, key));
-    tenancy.keys().trust_pem(api_key.key_id(), api_key.public_key_pem().as_bytes()).expect("the key is trusted");
+    tenancy.trust_user_key(api_key.key_id(), api_key.public_key_pem().as_bytes()).expect("the key is trusted");
     let http = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
     let client =
         OciClient::new(http, api_key.clone(), Region::parse("iad").expect("a region")).with_endpoint_for_all(&url);
