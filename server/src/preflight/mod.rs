@@ -246,6 +246,13 @@ fn user_permissions(
     };
     let all_rules: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
     let (names, ids) = match &facts.identity {
+        // No membership at all is more likely memberships the IAM API does not show (a group of
+        // an identity domain) than a user who can do nothing: say so rather than block.
+        Identity::User { ids, .. } if ids.is_empty() => {
+            let why = "the IAM API shows no group for the connection's user; if its groups live in an identity domain, check its policies in the console";
+            findings.push(unknown("the connection's permissions".into(), all_rules, why));
+            return;
+        }
         Identity::User { names, ids } => (names, ids),
         Identity::Unknown(why) => {
             findings.push(unknown("the connection's permissions".into(), all_rules, why));
@@ -273,16 +280,10 @@ fn user_permissions(
             Verdict::Missing => {
                 let group = names.first().map_or("<a group of the connection's user>", String::as_str);
                 let statement = format!("Allow group {group} to {verb} {resource} in {place}");
-                let message = if names.is_empty() {
-                    format!(
-                        "The connection's user is in no group, so no policy lets it {verb} {resource}; OCI will refuse the change (404 NotAuthorizedOrNotFound)."
-                    )
-                } else {
-                    format!(
-                        "No policy lets the connection's groups ({}) {verb} {resource} in {place}; OCI will refuse the change (404 NotAuthorizedOrNotFound).",
-                        names.join(", ")
-                    )
-                };
+                let message = format!(
+                    "No policy lets the connection's groups ({}) {verb} {resource} in {place}; OCI will refuse the change (404 NotAuthorizedOrNotFound).",
+                    names.join(", ")
+                );
                 (Outcome::Blocking, message, Some(policy_remedy(&tree.root, statement)))
             }
         };

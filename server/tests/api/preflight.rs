@@ -117,6 +117,16 @@ async fn the_connections_own_permissions_and_missing_targets_block() {
     let memberships = client.list_user_group_memberships(&tenancy, user, None).await.unwrap().body;
     assert_eq!(memberships.len(), 1, "the key's user starts as an administrator");
     client.remove_user_from_group(&memberships[0].id).await.unwrap();
+    let body = draft(
+        "to-topic",
+        r#"{"eventType": "com.oraclecloud.computeapi.launchinstance.end"}"#,
+        json!([{"kind": "ONS", "target_id": s.topic}]),
+    );
+    let groupless = report(&admin, &s.base, body.clone()).await;
+    let unknown = one(&groupless, CheckKind::UserPolicy, "permissions");
+    assert_eq!(unknown.outcome, Outcome::Unknown, "no group seen is not taken for no permission: {unknown:?}");
+    assert!(unknown.message.contains("identity domain"), "{unknown:?}");
+    assert!(!groupless.is_blocked());
     let group = client
         .create_group(&CreateGroupDetails {
             compartment_id: tenancy.clone(),
@@ -138,11 +148,6 @@ async fn the_connections_own_permissions_and_missing_targets_block() {
     };
     client.create_policy(&rules_only).await.unwrap();
 
-    let body = draft(
-        "to-topic",
-        r#"{"eventType": "com.oraclecloud.computeapi.launchinstance.end"}"#,
-        json!([{"kind": "ONS", "target_id": s.topic}]),
-    );
     let before = report(&admin, &s.base, body.clone()).await;
     assert!(before.is_blocked());
     let publish = one(&before, CheckKind::UserPolicy, "use ons-topics");
