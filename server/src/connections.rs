@@ -335,13 +335,17 @@ impl Reached {
 
 /// The client of a team's connection.
 pub async fn reach(state: &AppState, team_id: i64, connection_id: i64) -> Result<Reached, AppError> {
-    let row: ConnectionRow = find(state, team_id, connection_id).await?;
+    reach_row(state, &find(state, team_id, connection_id).await?).await
+}
+
+/// The client of a connection already read.
+pub async fn reach_row(state: &AppState, row: &ConnectionRow) -> Result<Reached, AppError> {
     if row.kind() == ConnectionKind::Sandbox {
         let team = team_sandbox(state, row.team_id).await?;
         let client = team.client.with_write_log(state.inventory.own_writes.clone(), row.id);
         return Ok(Reached { client, sandbox: Some(team.sandbox) });
     }
-    let client = client(state, &state.master_key, &row).await?;
+    let client = client(state, &state.master_key, row).await?;
     Ok(Reached { client, sandbox: None })
 }
 

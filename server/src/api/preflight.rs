@@ -5,7 +5,7 @@
 use super::ApiResult;
 use super::extract::Path;
 use super::json::Json as JsonBody;
-use crate::connections::{check_compartment, find, reach, tenancy};
+use crate::connections::{check_compartment, find, reach_row, tenancy};
 use crate::error::AppError;
 use crate::oci::client::collect_pages;
 use crate::oci::events::{LifecycleState, ListRulesRequest};
@@ -57,7 +57,7 @@ pub async fn run_preflight(
         }
     }
     let row = find(&state, team_id, connection_id).await?;
-    let reached = reach(&state, team_id, connection_id).await?;
+    let reached = reach_row(&state, &row).await?;
     let rules = match request.rules {
         drafts if !drafts.is_empty() => drafts,
         _ => rules_of(&reached.client, &compartment).await.map_err(AppError::Oci)?,

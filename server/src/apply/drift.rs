@@ -30,7 +30,7 @@ pub async fn check(state: &AppState, row: &DeploymentRow, user_id: i64) -> Resul
         destroy: false,
     };
     let owned = deployment_resources::owned(&state.pool, row.id).await?;
-    match planning::make(state, &target, &row.uid, &owned).await {
+    match planning::make_for_drift(state, &target, &row.uid, &owned).await {
         Ok(planned) if planned.review.plan.changes_anything() => {
             let plan = serde_json::to_string(&planned.review.plan).unwrap_or_default();
             deployments::set_drift(&state.pool, row.id, DriftStatus::Drifted, Some(&plan)).await?;

@@ -6,7 +6,7 @@
 //! again at apply, since IAM can change in between.
 
 use super::live;
-use crate::connections::{Reached, check_compartment, find, reach, tenancy, user_of};
+use crate::connections::{Reached, check_compartment, find, reach_row, tenancy, user_of};
 use crate::db::{DbError, template_versions, templates};
 use crate::error::AppError;
 use crate::preflight::{self, Context};
@@ -78,6 +78,28 @@ pub async fn make_reading(
     owned: &[Owned],
     reading: Reading,
 ) -> Result<Planned, AppError> {
+    make_checked(state, target, uid, owned, reading, true).await
+}
+
+/// [`make`] without the pre-flight checks, for a drift check: it only compares the changes, and
+/// runs on a schedule for every deployment, where the checks' reads would be spent for nothing.
+pub async fn make_for_drift(
+    state: &AppState,
+    target: &Target,
+    uid: &str,
+    owned: &[Owned],
+) -> Result<Planned, AppError> {
+    make_checked(state, target, uid, owned, Reading::Cloud, false).await
+}
+
+async fn make_checked(
+    state: &AppState,
+    target: &Target,
+    uid: &str,
+    owned: &[Owned],
+    reading: Reading,
+    checked: bool,
+) -> Result<Planned, AppError> {
     let compartment_id = check_compartment("compartment_id", &target.compartment_id)?;
     let row = templates::visible_by_id(&state.pool, target.team_id, target.user_id, target.template_id).await.map_err(
         |err| match err {
@@ -98,7 +120,7 @@ pub async fn make_reading(
     let template: Template = serde_json::from_str(&version.document)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored template document does not parse: {e}")))?;
     let connection = find(state, target.team_id, target.connection_id).await?;
-    let reached = reach(state, target.team_id, target.connection_id).await?;
+    let reached = reach_row(state, &connection).await?;
     let desired = if target.destroy {
         Desired::default()
     } else {
@@ -114,10 +136,11 @@ pub async fn make_reading(
         }
     };
     // Deleting needs no check: whatever stands in its way, OCI's answer says so step by step.
+    // A drift check needs none either (see `make_for_drift`).
     let preflight = async {
-        match target.destroy {
-            true => None,
-            false => Some(preflight::for_plan(&ctx, &compartment_id, &desired).await),
+        match checked && !target.destroy {
+            false => None,
+            true => Some(preflight::for_plan(&ctx, &compartment_id, &desired).await),
         }
     };
     let (live, preflight) = tokio::join!(live, preflight);
