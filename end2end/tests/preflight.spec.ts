@@ -30,3 +30,29 @@ test('the rule editor checks the draft against the cloud as it is edited', async
   await json.fill('{"eventType": ["com.oraclecloud.objectstorage.createobject"]}');
   await expect(panel.locator('.finding[data-kind="BucketEvents"]')).toBeVisible();
 });
+
+test('a plan OCI would refuse is applied only with a reason', async ({ page }) => {
+  const me = await loginAs(page.request);
+  const team = me.teams[0].team_id;
+  await page.goto(`/t/${team}/pipelines`);
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.locator('[data-starter="bucket-change-processor"]').getByRole('button', { name: 'Add to library' }).click();
+  const library = page.getByRole('table', { name: 'Templates' });
+  await library.getByRole('row', { name: /Bucket/ }).first().getByRole('link', { name: 'Deploy' }).click();
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Deployment name').fill(`processor ${Date.now().toString(36)}`);
+  await page.getByLabel('Name prefix').fill(`pf${Date.now().toString(36)}`);
+  await page.getByLabel('Function').fill('ocid1.fnfunc.oc1.iad.aaaanothere');
+  await page.getByLabel('Buckets').fill('uploads');
+  await page.getByRole('button', { name: 'Review plan' }).click();
+  const review = page.locator('.plan-review');
+  const target = review.locator('.finding[data-kind="Target"]');
+  await expect(target).toContainText('Blocking');
+  await expect(target).toContainText('There is no function ocid1.fnfunc.oc1.iad.aaaanothere');
+  await expect(review.locator('.verdict')).toContainText('OCI would refuse this plan');
+  const apply = review.getByRole('button', { name: /anyway/ });
+  await expect(apply).toBeDisabled();
+  await review.getByLabel('Why apply anyway?').fill("the function ships in today's release");
+  await expect(apply).toBeEnabled();
+  await page.screenshot({ path: 'screenshots/preflight-plan.png', fullPage: true });
+});

@@ -87,7 +87,7 @@ pub fn PreflightPanel(
                     match (run.pending().get(), run.value().get()) {
                         (true, None) => view! { <p class="muted">"Checking…"</p> }.into_any(),
                         (_, None) => view! { <p class="muted">"Waiting for a pause in typing…"</p> }.into_any(),
-                        (pending, Some(result)) => report_view(result, pending).into_any(),
+                        (pending, Some(result)) => report_view(result, pending, "rule").into_any(),
                     }
                 }}
             </div>
@@ -122,13 +122,14 @@ pub fn PreflightReview(report: PreflightReport, reason: RwSignal<String>) -> imp
     view! {
         <section class="preflight-review" aria-label="Pre-flight checks">
             <h3 class="subsection-title">"Pre-flight checks"</h3>
-            {report_view(Ok(report), false)}
+            {report_view(Ok(report), false, "plan")}
             {override_field}
         </section>
     }
 }
 
-fn report_view(result: Result<PreflightReport, ApiError>, pending: bool) -> impl IntoView {
+/// The findings of a check of a `what` ("rule", "plan").
+fn report_view(result: Result<PreflightReport, ApiError>, pending: bool, what: &'static str) -> impl IntoView {
     let report = match result {
         Ok(report) => report,
         Err(error) => {
@@ -144,7 +145,7 @@ fn report_view(result: Result<PreflightReport, ApiError>, pending: bool) -> impl
         .collect::<Vec<_>>()
         .join(", ");
     let headline = if report.is_blocked() {
-        view! { <p class="verdict verdict-miss">{format!("OCI would refuse this rule: {counts}.")}</p> }.into_any()
+        view! { <p class="verdict verdict-miss">{format!("OCI would refuse this {what}: {counts}.")}</p> }.into_any()
     } else if report.count(Outcome::Warning) > 0 {
         view! { <p class="verdict verdict-warn">{format!("OCI would accept it, but it may not deliver: {counts}.")}</p> }
             .into_any()
