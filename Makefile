@@ -17,7 +17,7 @@ test: setup
 ## Benchmarks behind BENCHMARKS.md: first-page size and idle memory; signing vs the Python SDK;
 ## pages at 0-200 ms per OCI call with up to 5,000 rules and an out-of-band change; serving (start,
 ## memory, time to interactive, throughput against a static file); the audit trail at 1,000,000
-## rows; plan + apply of 30, 300 and 3,000 resources, then its chart (bench/apply.svg); the rules
+## rows; impact analysis over 100,000 events; plan + apply of 30, 300 and 3,000 resources, then its chart (bench/apply.svg); the rules
 ## page and an apply on SQLite and on PostgreSQL side by side
 bench: setup
 	.ci/bench
@@ -28,6 +28,7 @@ bench: setup
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hooks_flood
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hostile
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench principals
+	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench impact
 	rm -f target/bench/apply.jsonl
 	.ci/bench-apply
 	python3 .ci/bench_chart.py

@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 const port = process.env.SIGNALBOX_E2E_PORT ?? '3110';
 const bin = process.env.SIGNALBOX_BIN ?? resolve(__dirname, '../target/debug/signalbox');
 const siteRoot = process.env.SIGNALBOX_SITE_ROOT ?? resolve(__dirname, '../target/site');
-const dataDir = mkdtempSync(join(tmpdir(), 'signalbox-e2e-'));
+// Kept in the environment, which the test workers inherit: a test that acts as an OCI client of
+// the built-in sandbox reads the sandbox's key from here (tests/oci.ts).
+const dataDir = (process.env.SIGNALBOX_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'signalbox-e2e-')));
 export const adminPassword = 'e2e admin password';
 
 export default defineConfig({

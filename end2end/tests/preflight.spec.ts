@@ -1,7 +1,8 @@
 import { test, expect } from '@playwright/test';
 import { loginAs } from './session';
+import { SANDBOX_TENANCY, ociCall } from './oci';
 
-test('the rule editor checks the draft against the cloud as it is edited', async ({ page }) => {
+test('the rule editor checks the draft against the cloud as it is edited, and a fix in the cloud clears the finding', async ({ page }) => {
   await loginAs(page.request);
   await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
@@ -22,6 +23,18 @@ test('the rule editor checks the draft against the cloud as it is edited', async
   await expect(panel.locator('.verdict')).toContainText('OCI would accept it, but it may not deliver');
   await expect(panel.locator('.finding[data-kind="UserPolicy"]').first()).toContainText('Tenant Admin Policy');
   await page.screenshot({ path: 'screenshots/preflight-rule-editor.png', fullPage: true });
+
+  // Fixed in the cloud as the finding says (the statement added by an OCI client, as a user would):
+  // checked again, the warning is gone.
+  await ociCall(page.request, 'POST', '/20160918/policies', {
+    compartmentId: SANDBOX_TENANCY,
+    name: `events-to-functions-${Date.now().toString(36)}`,
+    statements: ['Allow service cloudEvents to use functions-family in compartment dev'],
+    description: 'as the pre-flight finding said',
+  });
+  await panel.getByRole('button', { name: 'Check again' }).click();
+  await expect(events).toContainText('Pass');
+  await expect(events).not.toContainText('No policy lets the Events service');
 
   // A broken condition stops the checks until it is fixed.
   const json = form.getByLabel('Condition (JSON)');

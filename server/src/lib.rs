@@ -24,6 +24,7 @@ pub mod db;
 pub mod egress;
 pub mod error;
 pub mod headers;
+pub mod impact;
 pub mod inbox;
 pub mod inventory;
 pub mod master_key;
@@ -182,6 +183,7 @@ impl Application {
             sessions: sessions.clone(),
             stopping: tokio::sync::watch::channel(false).0,
             credentials: std::sync::Mutex::default(),
+            impact: crate::impact::history::Cache::default(),
             inventory: inventory::Inventory::new(bus.clone()),
             inboxes: inbox::Inboxes::new(
                 config_public_url.as_deref().unwrap_or(&self_url(local)),

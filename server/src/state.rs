@@ -54,6 +54,8 @@ pub struct App {
     /// creation time, so a reused id never finds another connection's), kept between requests so
     /// a token is exchanged once, not per request, and OCI's throttling is remembered.
     pub credentials: std::sync::Mutex<std::collections::HashMap<i64, (DateTime<Utc>, crate::connections::Kept)>>,
+    /// Event histories impact analysis read recently, reused for a short while.
+    pub impact: crate::impact::history::Cache,
 }
 
 impl Deref for AppState {

@@ -96,6 +96,10 @@ pub struct PlanReview {
     /// finding stops the apply unless it is overridden with a reason, which is audited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<PreflightReport>,
+    /// What the rule changes would have done to the last week's events (a review's; none at
+    /// apply or in a drift check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<crate::api::impact::PlanImpact>,
 }
 
 /// A deployment in a list.

@@ -13,6 +13,7 @@ pub mod deployments;
 mod error;
 pub mod functions;
 pub mod health;
+pub mod impact;
 pub mod inboxes;
 pub mod inventory;
 pub mod preflight;

@@ -5,6 +5,7 @@ mod change_password;
 mod dashboard;
 mod export_panel;
 mod health;
+mod impact_panel;
 mod inboxes;
 mod login;
 mod not_found;

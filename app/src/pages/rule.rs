@@ -324,6 +324,7 @@ fn RulePage() -> impl IntoView {
                                         compartment: rule.compartment_id.clone(),
                                         csrf: csrf.get_value(),
                                     }
+                                    saved=true
                                 />
                             </section>
                         }

@@ -10,6 +10,7 @@ mod extract;
 mod fallback;
 mod functions;
 pub mod health;
+mod impact;
 mod inboxes;
 mod inventory;
 pub mod json;
@@ -136,6 +137,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(pipeline_health::get_health))
                 .routes(routes!(pipeline_health::verify_rule))
                 .routes(routes!(preflight::run_preflight))
+                .routes(routes!(impact::run_impact))
                 .routes(routes!(sandbox_activity::get_sandbox_activity)),
         )
         .split_for_parts();

@@ -1,7 +1,8 @@
 //! Planning on the server: the template version and values rendered, the compartment read
 //! through the connection, the pure planner run, and the pre-flight checks of what applying it
 //! needs ([`crate::preflight`]: permissions, the functions rule actions name, the Events
-//! service's policy), read at the same time as the compartment. The digest fingerprints the
+//! service's policy), read at the same time as the compartment, and for a review the impact of
+//! its rule changes on the last week's events ([`crate::impact`]). The digest fingerprints the
 //! changes so an apply can insist on running exactly what was reviewed; the checks are made
 //! again at apply, since IAM can change in between.
 
@@ -9,10 +10,14 @@ use super::live;
 use crate::connections::{Reached, check_compartment, find, reach_row, tenancy, user_of};
 use crate::db::{DbError, template_versions, templates};
 use crate::error::AppError;
+use crate::impact::{self, history, history::History};
 use crate::preflight::{self, Context};
 use crate::state::AppState;
 use app::api::deployments::PlanReview;
-use app::template::plan::{Live, Owned, Plan, plan};
+use app::api::impact::{DEFAULT_DAYS, PlanImpact, RuleImpact};
+use app::condition::Condition;
+use app::template::ActionTarget as DesiredTarget;
+use app::template::plan::{ChangeAction, Live, Owned, Plan, ResourceKind, plan};
 use app::template::{Desired, Problem, Template, render};
 use aws_lc_rs::digest::{SHA256, digest};
 use serde_json::Value;
@@ -64,32 +69,45 @@ pub enum Reading {
     TemplateOnly,
 }
 
-/// Plans `target` for the deployment `uid` owning `owned`. Bad values are a 400 naming
-/// `parameters.<name>`; problems the cloud would refuse are in the plan, blocking its apply.
-pub async fn make(state: &AppState, target: &Target, uid: &str, owned: &[Owned]) -> Result<Planned, AppError> {
-    make_reading(state, target, uid, owned, Reading::Cloud).await
+/// What a plan is checked for, beyond the changes themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Checks {
+    /// The pre-flight checks of what applying needs.
+    preflight: bool,
+    /// What the rules' changes would have done to the recent events (a review's, not an apply's:
+    /// the apply runs what was reviewed).
+    impact: bool,
 }
 
-/// [`make`], reading the cloud or not.
-pub async fn make_reading(
+/// Plans `target` for the deployment `uid` owning `owned`, for review: with the pre-flight
+/// checks and the impact of its rule changes. Bad values are a 400 naming `parameters.<name>`;
+/// problems the cloud would refuse are in the plan, blocking its apply.
+pub async fn make(state: &AppState, target: &Target, uid: &str, owned: &[Owned]) -> Result<Planned, AppError> {
+    make_checked(state, target, uid, owned, Reading::Cloud, Checks { preflight: true, impact: true }).await
+}
+
+/// [`make`] at apply, reading the cloud or not: the pre-flight checks are made again (IAM may
+/// have changed since the review), the impact is not.
+pub async fn make_for_apply(
     state: &AppState,
     target: &Target,
     uid: &str,
     owned: &[Owned],
     reading: Reading,
 ) -> Result<Planned, AppError> {
-    make_checked(state, target, uid, owned, reading, true).await
+    make_checked(state, target, uid, owned, reading, Checks { preflight: true, impact: false }).await
 }
 
-/// [`make`] without the pre-flight checks, for a drift check: it only compares the changes, and
-/// runs on a schedule for every deployment, where the checks' reads would be spent for nothing.
+/// [`make`] without the pre-flight checks or the impact, for a drift check: it only compares the
+/// changes, and runs on a schedule for every deployment, where their reads would be spent for
+/// nothing.
 pub async fn make_for_drift(
     state: &AppState,
     target: &Target,
     uid: &str,
     owned: &[Owned],
 ) -> Result<Planned, AppError> {
-    make_checked(state, target, uid, owned, Reading::Cloud, false).await
+    make_checked(state, target, uid, owned, Reading::Cloud, Checks { preflight: false, impact: false }).await
 }
 
 async fn make_checked(
@@ -98,7 +116,7 @@ async fn make_checked(
     uid: &str,
     owned: &[Owned],
     reading: Reading,
-    checked: bool,
+    checks: Checks,
 ) -> Result<Planned, AppError> {
     let compartment_id = check_compartment("compartment_id", &target.compartment_id)?;
     let row = templates::visible_by_id(&state.pool, target.team_id, target.user_id, target.template_id).await.map_err(
@@ -136,18 +154,97 @@ async fn make_checked(
         }
     };
     // Deleting needs no check: whatever stands in its way, OCI's answer says so step by step.
-    // A drift check needs none either (see `make_for_drift`).
     let preflight = async {
-        match checked && !target.destroy {
+        match checks.preflight && !target.destroy {
             false => None,
             true => Some(preflight::for_plan(&ctx, &compartment_id, &desired).await),
         }
     };
-    let (live, preflight) = tokio::join!(live, preflight);
+    // The history is read while the compartment is; which rules change is known only after.
+    let history = async {
+        match checks.impact {
+            false => None,
+            true => Some(
+                tokio::time::timeout(
+                    IMPACT_BUDGET,
+                    history::gather(&state.pool, &state.impact, &connection, &reached, &compartment_id, DEFAULT_DAYS),
+                )
+                .await,
+            ),
+        }
+    };
+    let (live, preflight, history) = tokio::join!(live, preflight, history);
     let plan = plan(&desired, uid, owned, &live?);
     let digest = fingerprint(&plan);
-    let review = PlanReview { plan, digest, template_name: row.name.clone(), version: target.version, preflight };
+    let impact = history.map(|read| match read {
+        Ok((history, _)) => rule_impacts(&plan, &desired, &history),
+        Err(_) => PlanImpact {
+            days: DEFAULT_DAYS,
+            looked_at: 0,
+            rules: Vec::new(),
+            unseen: vec![format!(
+                "The recent events took longer than {} s to read; open a rule's impact panel to replay them.",
+                IMPACT_BUDGET.as_secs()
+            )],
+        },
+    });
+    let review =
+        PlanReview { plan, digest, template_name: row.name.clone(), version: target.version, preflight, impact };
     Ok(Planned { review, desired, reached, compartment_id })
+}
+
+/// How long a plan waits for the recent events before it is shown without their impact.
+const IMPACT_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// For each rule the plan creates, changes or deletes, what its condition as it is and as
+/// planned match of the history. A disabled rule matches nothing.
+fn rule_impacts(plan: &Plan, desired: &Desired, history: &History) -> PlanImpact {
+    let mut rules = Vec::new();
+    for change in plan.changes.iter().filter(|c| c.kind == ResourceKind::Rule && c.action != ChangeAction::NoOp) {
+        let field = |name: &str| change.diff.iter().find(|f| f.field == name);
+        let wanted = desired.rules.iter().find(|r| r.key == change.key);
+        let after = wanted.filter(|r| r.is_enabled).map(|r| r.condition.clone());
+        let before = match change.action {
+            ChangeAction::Create => None,
+            _ => {
+                let enabled =
+                    field("enabled").map_or_else(|| wanted.is_some_and(|r| r.is_enabled), |f| f.before == "true");
+                let condition =
+                    field("condition").map(|f| f.before.clone()).or_else(|| wanted.map(|r| r.condition.clone()));
+                condition.filter(|_| enabled)
+            }
+        };
+        if before == after {
+            continue;
+        }
+        let parse = |text: Option<String>| text.and_then(|t| Condition::parse(&t).ok());
+        let (before, after) = (parse(before), parse(after));
+        let counts = impact::count(history, before.as_ref(), after.as_ref());
+        let reaches = match wanted {
+            Some(rule) => rule.actions.iter().map(|a| target_name(desired, &a.target)).collect(),
+            None => field("actions").map(|f| f.before.lines().map(str::to_owned).collect()).unwrap_or_default(),
+        };
+        rules.push(RuleImpact {
+            rule: change.name.clone(),
+            action: change.action.label().to_owned(),
+            reaches,
+            before: counts.before,
+            after: counts.after,
+            gained: counts.gained,
+            lost: counts.lost,
+        });
+    }
+    PlanImpact { days: history.days, looked_at: history.events.len() as u64, rules, unseen: history.unseen.clone() }
+}
+
+/// A rule action's target as the plan names it: the topic's name, or the OCID.
+fn target_name(desired: &Desired, target: &DesiredTarget) -> String {
+    match target {
+        DesiredTarget::Topic(key) => {
+            desired.topics.iter().find(|t| &t.key == key).map_or_else(|| key.clone(), |t| t.name.clone())
+        }
+        DesiredTarget::Id(id) => id.clone(),
+    }
 }
 
 /// The first problem with the values, named as the request names them (`parameters.<name>`).

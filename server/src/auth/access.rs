@@ -119,6 +119,7 @@ fn decide(method: &str, route: &str) -> Option<Access> {
         ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/health") => Team(Role::Viewer),
         // Pre-flight checks only read the cloud.
         ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/preflight") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/impact") => Team(Role::Viewer),
         ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}/verify") => Team(Role::Operator),
         ("DELETE", "/api/v1/teams/{team_id}/inboxes/{inbox_id}") => Team(Role::Operator),
         ("GET" | "POST", "/api/v1/tokens") => Session,

@@ -33,6 +33,10 @@ pub struct ApplyArgs {
     /// already and never asks.
     #[arg(long)]
     pub auto_approve: bool,
+    /// Apply even though a pre-flight check says OCI will refuse part of the plan, giving the
+    /// reason (kept in the audit trail with the findings overridden).
+    #[arg(long, value_name = "REASON")]
+    pub override_preflight: Option<String>,
 }
 
 /// How an apply ended.
@@ -59,7 +63,7 @@ pub async fn apply(session: &Session, args: &ApplyArgs, output: Output) -> Resul
                 session.team.team_name
             )));
         }
-        return run(session, &saved, args.name.as_deref(), output).await;
+        return run(session, &saved, args, output).await;
     }
     let planned = super::plan::make(session, &args.what, &args.target).await?;
     if output == Output::Text {
@@ -84,13 +88,14 @@ pub async fn apply(session: &Session, args: &ApplyArgs, output: Output) -> Resul
     {
         return Err(Failure("not applied: the answer was not \"yes\"".into()));
     }
-    run(session, &planned.saved, args.name.as_deref(), output).await
+    run(session, &planned.saved, args, output).await
 }
 
 /// Starts applying `saved` (its digest names exactly what was reviewed) and follows the run.
-async fn run(session: &Session, saved: &SavedPlan, name: Option<&str>, output: Output) -> Result<Ended, Failure> {
+async fn run(session: &Session, saved: &SavedPlan, args: &ApplyArgs, output: Output) -> Result<Ended, Failure> {
     let team = session.team.team_id;
     let digest = saved.review.digest.clone();
+    let override_preflight = args.override_preflight.clone();
     let started = match saved.deployment_id {
         Some(deployment) => {
             let plan = DeploymentPlanRequest {
@@ -98,13 +103,12 @@ async fn run(session: &Session, saved: &SavedPlan, name: Option<&str>, output: O
                 parameters: Some(saved.target.parameters.clone()),
                 destroy: false,
             };
-            let request = ApplyDeploymentRequest { plan, digest, override_preflight: None };
+            let request = ApplyDeploymentRequest { plan, digest, override_preflight };
             session.call(app::api::deployments::apply_deployment(team, deployment, &request, "")).await?
         }
         None => {
-            let name = name.map_or_else(|| saved.review.template_name.clone(), str::to_owned);
-            let request =
-                CreateDeploymentRequest { name, target: saved.target.clone(), digest, override_preflight: None };
+            let name = args.name.clone().unwrap_or_else(|| saved.review.template_name.clone());
+            let request = CreateDeploymentRequest { name, target: saved.target.clone(), digest, override_preflight };
             session.call(app::api::deployments::create_deployment(team, &request, "")).await?
         }
     };

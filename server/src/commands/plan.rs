@@ -261,6 +261,9 @@ fn print_plan(saved: &SavedPlan, deployment: Option<&str>, connection: &str, out
     if let Some(report) = &review.preflight {
         print_preflight(report);
     }
+    if let Some(impact) = &review.impact {
+        print_impact(impact);
+    }
     if let Some(out) = out {
         ui::line(&format!("Saved to {} (digest {}).", out.display(), review.digest));
     }
@@ -290,8 +293,32 @@ fn print_preflight(report: &app::api::preflight::PreflightReport) {
     }
     if report.is_blocked() {
         ui::line(
-            "OCI is expected to refuse this plan; the apply is refused unless overridden with a reason (audited).",
+            "OCI is expected to refuse this plan; the apply is refused unless overridden with a reason (audited): \
+             signalbox apply --override-preflight \"<reason>\".",
         );
+    }
+}
+
+/// What each rule change would have done to the recent events: "+12 / −340 events a week".
+fn print_impact(impact: &app::api::impact::PlanImpact) {
+    ui::line("");
+    let window = if impact.days == 7 { "a week".to_owned() } else { format!("{} days", impact.days) };
+    ui::line(&ui::paint(
+        ui::STRONG,
+        &format!("Impact, replayed over {window} ({} events looked at):", impact.looked_at),
+    ));
+    for rule in &impact.rules {
+        let reaches = if rule.reaches.is_empty() { String::new() } else { format!(" to {}", rule.reaches.join(", ")) };
+        ui::line(&format!(
+            "  {} ({}): what reaches{reaches} changes by +{} / −{} events ({} → {})",
+            rule.rule, rule.action, rule.gained, rule.lost, rule.before, rule.after
+        ));
+    }
+    if impact.rules.is_empty() {
+        ui::line("  No rule's condition changes.");
+    }
+    for unseen in &impact.unseen {
+        ui::line(&format!("  {}: {unseen}", ui::paint(ui::QUIET, "not seen")));
     }
 }
 

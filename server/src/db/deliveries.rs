@@ -163,3 +163,23 @@ pub async fn last_by_topic(pool: &Pool, inbox_id: i64) -> Result<Vec<(String, Da
     .await?;
     rows.into_iter().map(|(topic, at)| Ok((topic, DateTime::try_from(at)?))).collect()
 }
+
+/// The bodies of the notifications the team's inboxes received since `since`, newest first, at
+/// most `limit` (the history impact analysis replays).
+pub async fn notifications_of_team(
+    pool: &Pool,
+    team_id: i64,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(DateTime<Utc>, String)>, DbError> {
+    let rows: Vec<(super::types::Stamp, String)> = sqlx::query_as(
+        "SELECT d.received_at, d.body FROM deliveries d JOIN inboxes i ON i.id = d.inbox_id \
+         WHERE i.team_id = $1 AND d.kind = 'notification' AND d.received_at >= $2 ORDER BY d.id DESC LIMIT $3",
+    )
+    .bind(team_id)
+    .bind(super::types::stamp(since))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|(at, body)| Ok((DateTime::try_from(at)?, body))).collect()
+}

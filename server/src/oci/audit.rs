@@ -70,6 +70,12 @@ pub struct AuditEventData {
     pub resource_name: Option<String>,
     /// Resource OCID.
     pub resource_id: Option<String>,
+    /// Availability domain, for resources that live in one.
+    pub availability_domain: Option<String>,
+    /// The resource's free-form tags.
+    pub freeform_tags: Option<serde_json::Value>,
+    /// The resource's defined tags.
+    pub defined_tags: Option<serde_json::Value>,
     /// Caller.
     pub identity: Identity,
     /// Request.

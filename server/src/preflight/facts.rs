@@ -152,7 +152,7 @@ async fn subscriptions(client: &OciClient, topic: &NotificationTopic) -> Read<Ve
 }
 
 /// The compartment tree of the tenancy.
-async fn tree(client: &OciClient, tenancy: &str) -> Read<Tree> {
+pub(crate) async fn tree(client: &OciClient, tenancy: &str) -> Read<Tree> {
     let compartments =
         collect_pages(|page| async move { client.list_compartments(tenancy, true, page.as_deref()).await })
             .await

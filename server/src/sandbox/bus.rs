@@ -191,14 +191,21 @@ impl Sandbox {
         let event_id = fields.get("eventID").and_then(Value::as_str).unwrap_or_default().to_owned();
         let event_type = fields.get("eventType").and_then(Value::as_str).unwrap_or_default().to_owned();
 
+        // A time that does not parse is logged as now: the event is routed all the same.
+        let at = fields
+            .get("eventTime")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or_else(Utc::now, |t| t.to_utc());
+        let body = event.to_string();
         let rules = {
             let mut world = self.world();
             world.ensure_compartment(&compartment, "data.compartmentId")?;
+            world.log_emitted(at, &compartment, body.clone());
             let lineage = world.lineage(&compartment);
             world.events.enabled_rules_in(&lineage)
         };
         let mut report = EmitReport { event_id, matched_rules: Vec::new(), actions: Vec::new() };
-        let body = event.to_string();
         for rule in rules {
             let Ok(condition) = Condition::parse(&rule.condition) else { continue };
             if !condition.matches(&event) {

@@ -187,8 +187,13 @@ fn collections(world: &mut World) -> [(&'static str, &mut dyn Rows); 4] {
 }
 
 /// The logs saved entry by entry, by the name their entries carry.
-fn journals<'a>(world: &'a mut World, log: &'a mut Log) -> [(&'static str, &'a mut dyn Entries); 3] {
-    [("audit", &mut world.audit.events), ("delivery", &mut log.deliveries), ("outbox", &mut log.outbox)]
+fn journals<'a>(world: &'a mut World, log: &'a mut Log) -> [(&'static str, &'a mut dyn Entries); 4] {
+    [
+        ("audit", &mut world.audit.events),
+        ("emitted", &mut world.events.emitted),
+        ("delivery", &mut log.deliveries),
+        ("outbox", &mut log.outbox),
+    ]
 }
 
 impl Batch {

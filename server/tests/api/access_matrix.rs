@@ -95,6 +95,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/teams/{team_id}/health", "U A A A F F A A U U U"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/health", "U A A A F F A A U U U"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/preflight", "U A A A F F A A U U U"),
+    ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/impact", "U A A A F F A A U U U"),
     ("POST", "/api/v1/teams/{team_id}/connections/{connection_id}/rules/{rule_id}/verify", "U F A A F F A F U U U"),
     ("GET", "/api/v1/teams/{team_id}/connections/{connection_id}/sandbox/activity", "U A A A F F A A U U U"),
     ("GET", "/api/v1/teams/{team_id}/connections", "U A A A F F A A U U U"),

@@ -37,6 +37,11 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
         "pre-flight checks only read the cloud; an apply that overrides them is audited (tests/api/deployments.rs)",
     ),
     (
+        "POST",
+        "/api/v1/teams/{team_id}/connections/{connection_id}/impact",
+        "impact analysis only reads the cloud's and the inboxes' recent events (tests/api/impact.rs)",
+    ),
+    (
         "PUT",
         "/api/v1/auth/preferred-team",
         "the caller's own console preference (which team opens first), shared with nobody; tested in tests/api/auth.rs",

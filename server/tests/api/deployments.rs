@@ -116,7 +116,21 @@ async fn a_starter_is_planned_applied_reapplied_as_no_op_drift_checked_and_destr
     let admin = app.admin().await;
     let f = Fixture::new(&admin).await;
 
-    // The plan of a new deployment: three creates, nothing blocking.
+    // Instances came and went in the compartment this week: what the rule would have sent.
+    let kinds = ["launchinstance.end", "terminateinstance.end", "terminateinstance.end", "instanceaction.end"];
+    for (i, kind) in kinds.iter().chain(&["launchinstance.begin"]).enumerate() {
+        let at = chrono::Utc::now() - chrono::TimeDelta::hours(20 * i as i64);
+        let event = json!({
+            "eventType": format!("com.oraclecloud.computeapi.{kind}"),
+            "eventID": format!("week-{i}"),
+            "eventTime": at.to_rfc3339(),
+            "data": {"compartmentId": f.compartment},
+        });
+        app.builtin.sandbox.emit(event).unwrap();
+    }
+
+    // The plan of a new deployment: three creates, nothing blocking; the rule would have sent
+    // four of the five events to the new topic.
     let review = f.plan("/plan", f.target("prod")).await;
     let actions: Vec<_> = review.plan.changes.iter().map(|c| (c.kind, c.action)).collect();
     use ChangeAction::*;
@@ -124,6 +138,13 @@ async fn a_starter_is_planned_applied_reapplied_as_no_op_drift_checked_and_destr
     assert_eq!(actions, [(Topic, Create), (Subscription, Create), (Rule, Create)]);
     assert!(review.plan.problems.is_empty(), "{:?}", review.plan.problems);
     assert_eq!(review.template_name, "Infra alerts");
+    let impact = review.impact.expect("a review replays the rule changes");
+    assert_eq!((impact.days, impact.looked_at), (7, 5), "{impact:?}");
+    let rule = &impact.rules[..];
+    assert_eq!(rule.len(), 1, "{impact:?}");
+    assert_eq!((rule[0].rule.as_str(), rule[0].action.as_str()), ("prod-instance-state-changes", "create"));
+    assert_eq!(rule[0].reaches, ["prod-infra-alerts"]);
+    assert_eq!((rule[0].before, rule[0].after, rule[0].gained, rule[0].lost), (0, 4, 4, 0));
 
     // Apply: every step done, the resources exist, tagged, the rule pointing at the new topic.
     let run = f.deploy("infra prod", "prod").await;
@@ -186,6 +207,13 @@ async fn a_starter_is_planned_applied_reapplied_as_no_op_drift_checked_and_destr
     let change = plan.changes.iter().find(|c| c.action != NoOp).expect("a change");
     assert_eq!((change.kind, change.action, change.diff[0].field.as_str()), (Rule, Update, "condition"));
     assert!(change.diff[0].after.contains("terminateinstance.end"));
+
+    // Reviewed, putting it back says what it changes: the terminations and the stop come back.
+    let review = f.plan(&format!("/{id}/plan"), json!({})).await;
+    let impact = review.impact.expect("a review replays the rule changes");
+    assert_eq!(impact.rules.len(), 1, "{impact:?}");
+    let rule = &impact.rules[0];
+    assert_eq!((rule.action.as_str(), rule.before, rule.after, rule.gained, rule.lost), ("update", 1, 4, 3, 0));
 
     // Applying puts it back; the check is in sync again.
     let run = f.apply(id, json!({})).await;

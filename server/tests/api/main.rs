@@ -14,6 +14,7 @@ mod deployments;
 mod fallback;
 mod health;
 mod helpers;
+mod impact;
 mod inboxes;
 mod inventory;
 mod openapi;

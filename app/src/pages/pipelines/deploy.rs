@@ -11,6 +11,7 @@ use crate::api::deployments::{
 use crate::api::templates::{TemplateDetail, TemplateSummary, get_template, list_templates};
 use crate::api::{ApiError, bind_caller};
 use crate::components::{AsyncView, EmptyState, FormAlert, IconName, PageHeader, team_href, use_team};
+use crate::pages::impact_panel::PlanImpactReview;
 use crate::pages::preflight_panel::PreflightReview;
 use crate::pages::scope::Scope;
 use crate::template::{ParamKind, Parameter};
@@ -355,12 +356,14 @@ fn DeployForm(
             let needs_reason = review.preflight.as_ref().is_some_and(|r| r.is_blocked());
             let changes = review.plan.changes.iter().filter(|c| c.action != crate::template::plan::ChangeAction::NoOp).count();
             let preflight = review.preflight.clone().map(|report| view! { <PreflightReview report reason=override_reason /> });
+            let impact = review.impact.clone().map(|impact| view! { <PlanImpactReview impact /> });
             view! {
                 <section class="section plan-review" aria-labelledby="plan-title">
                     <h2 id="plan-title" class="section-title">
                         {format!("Plan: {} v{}", review.template_name, review.version)}
                     </h2>
                     <PlanView plan=review.plan.clone() />
+                    {impact}
                     {preflight}
                     {can_apply.then(|| view! {
                         <div class="form-actions">

@@ -17,6 +17,7 @@ use crate::components::{
 };
 use crate::format;
 use crate::pages::export_panel::ExportPanel;
+use crate::pages::impact_panel::PlanImpactReview;
 use crate::pages::preflight_panel::PreflightReview;
 use crate::pages::verify_panel::VerifyPanel;
 use crate::template::export;
@@ -229,6 +230,7 @@ fn DeploymentBody(
                 .preflight
                 .clone()
                 .map(|report| view! { <PreflightReview report reason=override_reason /> });
+            let impact = pending.review.impact.clone().map(|impact| view! { <PlanImpactReview impact /> });
             let destroy = pending.request.destroy;
             let label = match (destroy, needs_reason) {
                 (true, _) => "Apply destroy",
@@ -245,6 +247,7 @@ fn DeploymentBody(
                 <section class="section plan-review" aria-labelledby="plan-title">
                     <h2 id="plan-title" class="section-title">{title}</h2>
                     <PlanView plan=pending.review.plan.clone() />
+                    {impact}
                     {preflight}
                     <div class="form-actions">
                         <button

@@ -1,8 +1,8 @@
 //! The rule form the rules page (create) and the rule page (edit) share: name, description, the
 //! condition in two synchronised views (a builder and the JSON, checked on every keystroke by the
 //! same parser the API and the sandbox use), a Test panel that runs the draft against sample
-//! events, pre-flight checks of the draft against the cloud, and up to ten actions with topic and
-//! function pickers.
+//! events, its impact on the compartment's recent events, pre-flight checks of the draft
+//! against the cloud, and up to ten actions with topic and function pickers.
 
 mod condition_builder;
 mod test_panel;
@@ -15,6 +15,7 @@ use crate::api::rules::{
 use crate::api::topics::Topic;
 use crate::catalogue::unknown_types;
 use crate::components::{FieldError, FormAlert};
+use crate::pages::impact_panel::ImpactPanel;
 use crate::pages::preflight_panel::{PreflightPanel, PreflightPlace};
 use condition_builder::ConditionBuilder;
 use leptos::prelude::*;
@@ -83,9 +84,13 @@ pub fn RuleEditor(
     /// Where the rule is, for the pre-flight checks; none hides them.
     #[prop(optional)]
     preflight: Option<PreflightPlace>,
+    /// The rule is saved already: its condition is what the Impact panel compares the draft with.
+    #[prop(optional)]
+    saved: bool,
 ) -> impl IntoView {
     let name = RwSignal::new(initial.name);
     let description = RwSignal::new(initial.description);
+    let saved_condition = saved.then(|| initial.condition.clone());
     let condition = RwSignal::new(initial.condition);
     let first_target = move |kind: ActionKind| match kind {
         ActionKind::Notifications => topics.with_untracked(|t| t.first().map(|t| t.id.clone())).unwrap_or_default(),
@@ -226,6 +231,7 @@ pub fn RuleEditor(
                     </label>
                 </div>
                 <TestPanel condition />
+                {preflight.clone().map(|place| view! { <ImpactPanel place saved=saved_condition condition /> })}
                 {preflight.map(|place| view! { <PreflightPanel place name condition actions=Signal::derive(drafted) /> })}
             </fieldset>
             <fieldset class="field-group actions-editor">

@@ -102,7 +102,7 @@ pub async fn create_deployment(
     check_name(&name).map_err(|m| AppError::invalid("name", m))?;
     let target = new_target(team_id, &caller, &request.target);
     let uid = new_uid();
-    let planned = planning::make_reading(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
+    let planned = planning::make_for_apply(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
     check_reviewed(&planned.review, &request.digest)?;
     let overridden = check_preflight(&planned.review, request.override_preflight.as_deref())?;
     let parameters = start::parameters_json(&request.target.parameters);
@@ -215,7 +215,7 @@ pub async fn apply_deployment(
     }
     let target = existing_target(&row, &caller, &request.plan)?;
     let owned = deployment_resources::owned(&state.pool, row.id).await?;
-    let planned = planning::make(&state, &target, &row.uid, &owned).await?;
+    let planned = planning::make_for_apply(&state, &target, &row.uid, &owned, Reading::Cloud).await?;
     check_reviewed(&planned.review, &request.digest)?;
     let overridden = check_preflight(&planned.review, request.override_preflight.as_deref())?;
     let starting = Starting {

@@ -43,7 +43,13 @@ pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, nex
     let request_id = request.extensions().get::<super::RequestId>().map(|id| id.0.clone()).unwrap_or_default();
     let path_id = path.split('/').nth(3).filter(|s| s.starts_with("ocid1.")).map(str::to_owned);
     // Looked up before the call: a delete leaves nothing to look up afterwards.
-    let resource_compartment = path_id.as_deref().and_then(|id| sandbox.world().compartment_of(id));
+    let resource_compartment = match path_id.as_deref() {
+        Some(id) => sandbox.world().compartment_of(id),
+        // Object Storage names a bucket, not an OCID: its calls are in the bucket's compartment.
+        None => bucket_in(&path).and_then(|(namespace, bucket)| {
+            sandbox.world().get_bucket(namespace, bucket).ok().map(|b| b.compartment_id)
+        }),
+    };
     // The body was read and bounded by the signature check, which runs before this; the response
     // is the sandbox's own, already in memory. Neither is ever cut or emptied here.
     let (parts, body) = request.into_parts();
@@ -82,6 +88,14 @@ pub(super) async fn record(State(sandbox): State<Sandbox>, request: Request, nex
     });
     drop(world);
     Response::from_parts(parts, Body::from(response_body))
+}
+
+/// The namespace and bucket an Object Storage path names (`…/n/{namespace}/b/{bucket}…`).
+fn bucket_in(path: &str) -> Option<(&str, &str)> {
+    let mut segments = path.split('/').skip_while(|s| *s != "n").skip(1);
+    let namespace = segments.next()?;
+    let bucket = segments.next().filter(|s| *s == "b").and_then(|_| segments.next()).filter(|b| !b.is_empty())?;
+    Some((namespace, bucket))
 }
 
 /// The Audit source and operation name of a route.

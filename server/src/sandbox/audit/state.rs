@@ -78,6 +78,9 @@ impl World {
                 compartment_name,
                 resource_name: call.resource_name,
                 resource_id: call.resource_id,
+                availability_domain: None,
+                freeform_tags: None,
+                defined_tags: None,
                 identity: Identity {
                     principal_id: call.key_id.as_ref().and_then(|k| match k.strip_prefix("ST$") {
                         Some(subject) => Some(subject.to_owned()),

@@ -1,6 +1,7 @@
 //! Events rules on the wire (the thin half): path, query and body in, JSON or OCI error out.
 //! Mirrors `crate::oci::events` and reuses its structs.
 
+pub mod log;
 pub mod state;
 
 use super::Sandbox;

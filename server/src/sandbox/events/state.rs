@@ -7,7 +7,7 @@
 //! lists are newest first.
 
 use super::super::error::SandboxError;
-use super::super::tracked::Tracked;
+use super::super::tracked::{Journal, Tracked};
 use super::super::world::{Replay, World, check_etag, new_etag, paginate};
 use crate::oci::events::{
     Action, ActionDetails, ActionDetailsList, ActionList, ActionTarget, CreateRuleDetails, LifecycleState, Rule,
@@ -26,6 +26,9 @@ pub const MAX_ACTIONS: usize = 10;
 pub struct EventsState {
     #[serde(default, skip_serializing)]
     pub(in crate::sandbox) rules: Tracked<StoredRule>,
+    /// Every event routed (saved entry by entry).
+    #[serde(default, skip_serializing)]
+    pub(in crate::sandbox) emitted: Journal<super::log::EmittedEvent, { super::log::KEPT }>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
