@@ -58,6 +58,7 @@ test('the rule editor replays an edit against the recent events', async ({ page 
   await expect(lost.locator('.check-miss')).toContainText('eventType');
   await expect(panel.locator('.impact-chart svg rect.bar-after')).toHaveCount(8);
   await page.screenshot({ path: 'screenshots/impact-rule-editor.png', fullPage: true });
+  await panel.screenshot({ path: 'screenshots/impact-panel.png' });
 
   // A condition that does not parse is not replayed.
   await form.getByLabel('Condition (JSON)').fill('{"eventType": ');

@@ -221,7 +221,7 @@ fn window_words(days: u32) -> String {
 /// and one of the draft's, to one scale, with the numbers in each bar's title.
 fn chart(daily: &[DayCount], has_saved: bool) -> impl IntoView + use<> {
     const HEIGHT: f64 = 80.0;
-    const SLOT: f64 = 28.0;
+    const SLOT: f64 = 44.0;
     let top = daily.iter().map(|d| d.before.max(d.after)).max().unwrap_or(0).max(1) as f64;
     let width = SLOT * daily.len() as f64;
     let bar = |value: u64| (value as f64 / top * HEIGHT).max(if value > 0 { 2.0 } else { 0.0 });
@@ -229,7 +229,7 @@ fn chart(daily: &[DayCount], has_saved: bool) -> impl IntoView + use<> {
         .iter()
         .enumerate()
         .map(|(i, day)| {
-            let x = i as f64 * SLOT + 4.0;
+            let center = i as f64 * SLOT + SLOT / 2.0;
             let (before, after) = (bar(day.before), bar(day.after));
             let label = day.day.format("%a %-d").to_string();
             let title = format!("{}: {} before, {} after", day.day.format("%a %-d %b"), day.before, day.after);
@@ -239,17 +239,18 @@ fn chart(daily: &[DayCount], has_saved: bool) -> impl IntoView + use<> {
                     {has_saved
                         .then(|| {
                             view! {
-                                <rect class="bar-before" x=x y=HEIGHT - before width="9" height=before />
+                                <rect class="bar-before" x=center - 13.0 y=HEIGHT - before width="12" height=before rx="2" />
                             }
                         })}
                     <rect
                         class="bar-after"
-                        x=if has_saved { x + 10.0 } else { x + 5.0 }
+                        x=if has_saved { center + 1.0 } else { center - 6.0 }
                         y=HEIGHT - after
-                        width="9"
+                        width="12"
                         height=after
+                        rx="2"
                     />
-                    <text class="bar-label" x=x + 10.0 y=HEIGHT + 12.0 text-anchor="middle">
+                    <text class="bar-label" x=center y=HEIGHT + 12.0 text-anchor="middle">
                         {label}
                     </text>
                 </g>
