@@ -63,6 +63,10 @@ test('a plan OCI would refuse is applied only with a reason', async ({ page }) =
   await expect(target).toContainText('Blocking');
   await expect(target).toContainText('There is no function ocid1.fnfunc.oc1.iad.aaaanothere');
   await expect(review.locator('.verdict')).toContainText('OCI would refuse this plan');
+  // The review also says what the new rule would have sent, replayed over the last week.
+  await expect(review.locator('.impact-review')).toContainText(
+    /\(create\): changes what reaches ocid1\.fnfunc\.oc1\.iad\.aaaanothere by \+\d+ \/ −0 events a week/,
+  );
   const apply = review.getByRole('button', { name: /anyway/ });
   await expect(apply).toBeDisabled();
   await review.getByLabel('Why apply anyway?').fill("the function ships in today's release");

@@ -8,12 +8,8 @@ use crate::api::impact::{
     Check, DEFAULT_DAYS, DayCount, Example, ImpactReport, ImpactRequest, MAX_DAYS, PlanImpact, RuleImpact, impact,
 };
 use crate::api::rules::check_condition;
-use crate::pages::preflight_panel::PreflightPlace;
+use crate::pages::preflight_panel::{PreflightPlace, dispatch_after_pause};
 use leptos::prelude::*;
-use std::time::Duration;
-
-/// How long after the last keystroke the draft is replayed.
-const PAUSE: Duration = Duration::from_millis(800);
 /// Windows offered, in days.
 const WINDOWS: [u32; 4] = [1, 3, DEFAULT_DAYS, MAX_DAYS];
 
@@ -36,21 +32,7 @@ pub fn ImpactPanel(place: PreflightPlace, saved: Option<String>, condition: RwSi
             days: Some(days.get()),
         })
     });
-    // As the Pre-flight panel: a later change makes an earlier timer's replay stale.
-    let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let Some(request) = draft.get() else { return };
-        let mine = generation.get_value() + 1;
-        generation.set_value(mine);
-        set_timeout(
-            move || {
-                if generation.get_value() == mine {
-                    run.dispatch(request);
-                }
-            },
-            PAUSE,
-        );
-    });
+    dispatch_after_pause(draft, run);
     let has_saved = saved.with_value(Option::is_some);
     view! {
         <details class="test-panel impact-panel" open>
@@ -222,7 +204,8 @@ fn window_words(days: u32) -> String {
 fn chart(daily: &[DayCount], has_saved: bool) -> impl IntoView + use<> {
     const HEIGHT: f64 = 80.0;
     const SLOT: f64 = 44.0;
-    let top = daily.iter().map(|d| d.before.max(d.after)).max().unwrap_or(0).max(1) as f64;
+    // Headroom above the tallest bar for its number.
+    let top = daily.iter().map(|d| d.before.max(d.after)).max().unwrap_or(0).max(1) as f64 * 1.15;
     let width = SLOT * daily.len() as f64;
     let bar = |value: u64| (value as f64 / top * HEIGHT).max(if value > 0 { 2.0 } else { 0.0 });
     let bars = daily
@@ -250,6 +233,15 @@ fn chart(daily: &[DayCount], has_saved: bool) -> impl IntoView + use<> {
                         height=after
                         rx="2"
                     />
+                    {(day.after > 0)
+                        .then(|| {
+                            let x = if has_saved { center + 7.0 } else { center };
+                            view! {
+                                <text class="bar-value" x=x y=HEIGHT - after - 3.0 text-anchor="middle">
+                                    {day.after}
+                                </text>
+                            }
+                        })}
                     <text class="bar-label" x=center y=HEIGHT + 12.0 text-anchor="middle">
                         {label}
                     </text>
@@ -280,7 +272,7 @@ fn examples(title: &'static str, hint: &'static str, examples: Vec<Example>) -> 
     (!examples.is_empty()).then(|| {
         view! {
             <section class="impact-examples" aria-label=format!("{title} events")>
-                <h4 class="subsection-title">{title} <span class="muted">{format!("· {hint}")}</span></h4>
+                <h4 class="subsection-title">{title} <span class="muted">{format!(" · {hint}")}</span></h4>
                 <ul class="example-list">{examples.into_iter().map(example_row).collect_view()}</ul>
             </section>
         }

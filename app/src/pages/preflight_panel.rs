@@ -52,22 +52,7 @@ pub fn PreflightPanel(
             }],
         })
     });
-    // Checked a moment after the last change, so typing does not send a request per keystroke;
-    // a later change makes an earlier timer's check stale, and it is skipped.
-    let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let Some(request) = draft.get() else { return };
-        let mine = generation.get_value() + 1;
-        generation.set_value(mine);
-        set_timeout(
-            move || {
-                if generation.get_value() == mine {
-                    run.dispatch(request);
-                }
-            },
-            PAUSE,
-        );
-    });
+    dispatch_after_pause(draft, run);
     let check_now = move |_| {
         if let Some(request) = draft.get_untracked() {
             run.dispatch(request);
@@ -96,6 +81,30 @@ pub fn PreflightPanel(
             </button>
         </details>
     }
+}
+
+/// Dispatches `run` with the draft a moment after it last changed, so typing does not send a
+/// request per keystroke; a later change makes an earlier timer's request stale, and it is
+/// skipped. A draft of `None` (a condition that does not parse) sends nothing.
+pub(super) fn dispatch_after_pause<R, O>(draft: Memo<Option<R>>, run: Action<R, O>)
+where
+    R: Clone + PartialEq + Send + Sync + 'static,
+    O: Send + Sync + 'static,
+{
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let Some(request) = draft.get() else { return };
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
+        set_timeout(
+            move || {
+                if generation.get_value() == mine {
+                    run.dispatch(request);
+                }
+            },
+            PAUSE,
+        );
+    });
 }
 
 /// A plan's pre-flight findings; when one blocks, the field for the reason to apply anyway.
