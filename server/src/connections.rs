@@ -319,6 +319,7 @@ pub async fn find(state: &AppState, team_id: i64, connection_id: i64) -> Result<
 }
 
 /// A team's connection and a client signed with its key.
+#[derive(Clone)]
 pub struct Reached {
     /// The client.
     pub client: OciClient,

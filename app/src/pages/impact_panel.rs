@@ -344,11 +344,18 @@ pub fn PlanImpactReview(impact: PlanImpact) -> impl IntoView {
         <section class="impact-review" aria-label="Impact">
             <h3 class="subsection-title">"Impact"</h3>
             <p class="section-hint">
-                {format!(
-                    "Each changed rule replayed against the compartment's last {} ({} looked at).",
-                    window_words(impact.days).trim_start_matches("the last "),
-                    events(impact.looked_at),
-                )}
+                {if impact.looked_at == 0 {
+                    format!(
+                        "No events in this compartment in the last {}: nothing to replay the changed rules against yet.",
+                        window_words(impact.days).trim_start_matches("the last "),
+                    )
+                } else {
+                    format!(
+                        "Each changed rule replayed against the compartment's last {} ({} looked at).",
+                        window_words(impact.days).trim_start_matches("the last "),
+                        events(impact.looked_at),
+                    )
+                }}
             </p>
             {if none {
                 view! { <p class="muted">"No rule's condition changes."</p> }.into_any()

@@ -160,41 +160,44 @@ async fn make_checked(
             true => Some(preflight::for_plan(&ctx, &compartment_id, &desired).await),
         }
     };
-    // The history is read while the compartment is; which rules change is known only after.
-    let history = async {
-        match checks.impact {
-            false => None,
-            true => Some(
-                tokio::time::timeout(
-                    IMPACT_BUDGET,
-                    history::gather(&state.pool, &state.impact, &connection, &reached, &compartment_id, DEFAULT_DAYS),
-                )
-                .await,
-            ),
-        }
-    };
-    let (live, preflight, history) = tokio::join!(live, preflight, history);
+    // The history is read beside the compartment, by a task of its own: the plan waits for it at
+    // most [`IMPACT_GRACE`] past its own reads, and a history still being read then is finished
+    // and kept for the next plan (or the Impact panel) instead of thrown away.
+    let history = checks.impact.then(|| {
+        let (state, row, reached, compartment) =
+            (state.clone(), connection.clone(), reached.clone(), compartment_id.clone());
+        tokio::spawn(async move {
+            history::gather(&state.pool, &state.impact, &row, &reached, &compartment, DEFAULT_DAYS).await
+        })
+    });
+    let (live, preflight) = tokio::join!(live, preflight);
     let plan = plan(&desired, uid, owned, &live?);
     let digest = fingerprint(&plan);
-    let impact = history.map(|read| match read {
-        Ok((history, _)) => rule_impacts(&plan, &desired, &history),
-        Err(_) => PlanImpact {
-            days: DEFAULT_DAYS,
-            looked_at: 0,
-            rules: Vec::new(),
-            unseen: vec![format!(
-                "The recent events took longer than {} s to read; open a rule's impact panel to replay them.",
-                IMPACT_BUDGET.as_secs()
-            )],
-        },
-    });
+    let impact = match history {
+        None => None,
+        Some(task) => Some(match tokio::time::timeout(IMPACT_GRACE, task).await {
+            Ok(Ok((history, _))) => rule_impacts(&plan, &desired, &history),
+            _ => PlanImpact {
+                days: DEFAULT_DAYS,
+                looked_at: 0,
+                rules: Vec::new(),
+                unseen: vec![
+                    "The last week's events were still being read when the plan was ready; plan again in a moment \
+                     (they are kept), or open a rule's Impact panel."
+                        .to_owned(),
+                ],
+            },
+        }),
+    };
     let review =
         PlanReview { plan, digest, template_name: row.name.clone(), version: target.version, preflight, impact };
     Ok(Planned { review, desired, reached, compartment_id })
 }
 
-/// How long a plan waits for the recent events before it is shown without their impact.
-const IMPACT_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long past its own reads a plan waits for the recent events before it is shown without
+/// their impact: against the sandbox the history is read long before; against OCI, Audit's days
+/// usually come back with the compartment's lists, and a plan is never held seconds for them.
+const IMPACT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// For each rule the plan creates, changes or deletes, what its condition as it is and as
 /// planned match of the history. A disabled rule matches nothing.
