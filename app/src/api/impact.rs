@@ -221,6 +221,9 @@ pub struct RuleImpact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PlanImpact {
+    /// Whether the events were read in time to replay the changes; when not, `unseen` says why
+    /// and `rules` is empty.
+    pub replayed: bool,
     /// Days replayed.
     pub days: u32,
     /// Events looked at.

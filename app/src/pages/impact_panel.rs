@@ -339,12 +339,16 @@ fn checks(title: &'static str, checks: Vec<Check>) -> impl IntoView {
 pub fn PlanImpactReview(impact: PlanImpact) -> impl IntoView {
     let window = if impact.days == DEFAULT_DAYS { "a week".to_owned() } else { format!("{} days", impact.days) };
     let none = impact.rules.is_empty();
+    // A plan that could not wait for the events has no counts, only the reason.
+    let unread = !impact.replayed;
     let rows = impact.rules.into_iter().map(|rule| rule_row(rule, &window)).collect_view();
     view! {
         <section class="impact-review" aria-label="Impact">
             <h3 class="subsection-title">"Impact"</h3>
             <p class="section-hint">
-                {if impact.looked_at == 0 {
+                {if unread {
+                    "The changed rules could not be replayed against the recent events:".to_owned()
+                } else if impact.looked_at == 0 {
                     format!(
                         "No events in this compartment in the last {}: nothing to replay the changed rules against yet.",
                         window_words(impact.days).trim_start_matches("the last "),
@@ -357,10 +361,10 @@ pub fn PlanImpactReview(impact: PlanImpact) -> impl IntoView {
                     )
                 }}
             </p>
-            {if none {
-                view! { <p class="muted">"No rule's condition changes."</p> }.into_any()
-            } else {
-                view! { <ul class="impact-rules">{rows}</ul> }.into_any()
+            {match (unread, none) {
+                (true, _) => ().into_any(),
+                (false, true) => view! { <p class="muted">"No rule's condition changes."</p> }.into_any(),
+                (false, false) => view! { <ul class="impact-rules">{rows}</ul> }.into_any(),
             }}
             <ul class="impact-unseen">
                 {impact.unseen.into_iter().map(|u| view! { <li>{u}</li> }).collect_view()}

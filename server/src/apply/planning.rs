@@ -178,6 +178,7 @@ async fn make_checked(
         Some(task) => Some(match tokio::time::timeout(IMPACT_GRACE, task).await {
             Ok(Ok((history, _))) => rule_impacts(&plan, &desired, &history),
             _ => PlanImpact {
+                replayed: false,
                 days: DEFAULT_DAYS,
                 looked_at: 0,
                 rules: Vec::new(),
@@ -237,7 +238,13 @@ fn rule_impacts(plan: &Plan, desired: &Desired, history: &History) -> PlanImpact
             lost: counts.lost,
         });
     }
-    PlanImpact { days: history.days, looked_at: history.events.len() as u64, rules, unseen: history.unseen.clone() }
+    PlanImpact {
+        replayed: true,
+        days: history.days,
+        looked_at: history.events.len() as u64,
+        rules,
+        unseen: history.unseen.clone(),
+    }
 }
 
 /// A rule action's target as the plan names it: the topic's name, or the OCID.

@@ -314,7 +314,7 @@ fn print_impact(impact: &app::api::impact::PlanImpact) {
             rule.rule, rule.action, rule.gained, rule.lost, rule.before, rule.after
         ));
     }
-    if impact.rules.is_empty() {
+    if impact.replayed && impact.rules.is_empty() {
         ui::line("  No rule's condition changes.");
     }
     for unseen in &impact.unseen {

@@ -464,6 +464,55 @@ async fn apply_a_template_file_then_look_and_export() {
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), written, "a refused export leaves the last file as it was");
 }
 
+/// A plan OCI would refuse (its function does not exist) prints the blocking finding, what to
+/// run to apply anyway and the rule's impact; `apply` refuses it until `--override-preflight`
+/// gives the reason, which the audit trail keeps.
+#[tokio::test]
+async fn apply_refuses_a_blocked_plan_until_overridden_with_a_reason() {
+    let (app, token, compartment) = server().await;
+    let url = format!("http://{}", app.addr);
+    let env = [("SIGNALBOX_URL", url.as_str()), ("SIGNALBOX_TOKEN", token.as_str())];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("processor.json");
+    let starter = app::template::starters::Starter::find("bucket-change-processor").unwrap();
+    std::fs::write(&file, starter.template().unwrap().to_text()).unwrap();
+    let apply = |extra: &[&str]| {
+        let mut args: Vec<String> = ["apply", file.to_str().unwrap(), "--compartment", compartment.as_str()]
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect();
+        args.extend(
+            ["--param", "prefix=blocked", "--param", "function_id=ocid1.fnfunc.oc1.iad.aaaanothere", "--auto-approve"]
+                .map(str::to_owned),
+        );
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args
+    };
+    let refused = signalbox(&apply(&[]), &env).await;
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stdout.contains("blocking: ocid1.fnfunc.oc1.iad.aaaanothere"), "{}", refused.stdout);
+    assert!(refused.stdout.contains("--override-preflight"), "{}", refused.stdout);
+    assert!(refused.stdout.contains("Impact, replayed over a week"), "{}", refused.stdout);
+    assert!(refused.stdout.contains("blocked-bucket-change-processor (create): what reaches"), "{}", refused.stdout);
+    assert!(refused.stderr.contains("override_preflight"), "{}", refused.stderr);
+    let overridden: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'deployment.preflight_override'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(overridden, 0, "nothing started");
+
+    let reason = "the function ships in today's release";
+    let forced = signalbox(&apply(&["--override-preflight", reason]), &env).await;
+    assert!(forced.stdout.contains("Applying template"), "the run starts: {}{}", forced.stdout, forced.stderr);
+    let detail: String =
+        sqlx::query_scalar("SELECT detail FROM audit_events WHERE action = 'deployment.preflight_override'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(detail, reason);
+}
+
 /// Shell completions for bash, zsh and fish name the commands; an unknown shell is refused.
 #[tokio::test]
 async fn completions_are_generated_for_each_shell() {

@@ -139,7 +139,7 @@ async fn a_starter_is_planned_applied_reapplied_as_no_op_drift_checked_and_destr
     assert!(review.plan.problems.is_empty(), "{:?}", review.plan.problems);
     assert_eq!(review.template_name, "Infra alerts");
     let impact = review.impact.expect("a review replays the rule changes");
-    assert_eq!((impact.days, impact.looked_at), (7, 5), "{impact:?}");
+    assert_eq!((impact.replayed, impact.days, impact.looked_at), (true, 7, 5), "{impact:?}");
     let rule = &impact.rules[..];
     assert_eq!(rule.len(), 1, "{impact:?}");
     assert_eq!((rule[0].rule.as_str(), rule[0].action.as_str()), ("prod-instance-state-changes", "create"));
