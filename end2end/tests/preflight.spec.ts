@@ -40,8 +40,18 @@ test('the rule editor checks the draft against the cloud as it is edited, and a 
   const json = form.getByLabel('Condition (JSON)');
   await json.fill('{"eventType": ');
   await expect(panel).toContainText('Fix the condition to check the rule');
+
+  // A bucket in dev that does not emit object events: a rule on object events names it.
+  const bucket = `pf-quiet-${Date.now().toString(36)}`;
+  await ociCall(page.request, 'POST', '/n/sandboxns/b/', {
+    name: bucket,
+    compartmentId: 'ocid1.compartment.oc1..sandboxdev',
+    objectEventsEnabled: false,
+  });
   await json.fill('{"eventType": ["com.oraclecloud.objectstorage.createobject"]}');
-  await expect(panel.locator('.finding[data-kind="BucketEvents"]')).toBeVisible();
+  const buckets = panel.locator('.finding[data-kind="BucketEvents"]');
+  await expect(buckets).toContainText('Warning');
+  await expect(buckets).toContainText(bucket);
 });
 
 test('a plan OCI would refuse is applied only with a reason', async ({ page }) => {
