@@ -2,13 +2,13 @@
 //!
 //! - The built-in sandbox: its log of every event it emitted, exactly as routed.
 //! - OCI: the Audit API, one compartment at a time (Audit lists one compartment per call, not
-//!   its children), a day of each at a time, several at once, each audited change turned into its Events envelope
-//!   ([`super::audit`]); then the team's inbox deliveries, only for the types Audit cannot show
+//!   its children), a day of each at a time, several at once, each audited change turned into
+//!   its Events envelope ([`super::audit`]); then the team's inbox deliveries, only for the types Audit cannot show
 //!   (`.end` types, Cloud Guard problems), since the rest Audit already has under another id.
 //!
 //! Events are deduplicated by `eventID` and sorted oldest first. Reading stops at
-//! [`MAX_EVENTS`] or [`MAX_PAGES`] pages per compartment and day, and what was not read is said, never
-//! passed over. A history is kept for [`KEPT_FOR`], so an editor replaying drafts as the user
+//! [`MAX_EVENTS`] or [`MAX_PAGES`] pages per compartment and day, and what was not read is said,
+//! never passed over. A history is kept for [`KEPT_FOR`], so an editor replaying drafts as the user
 //! types, and a plan reviewed right after, read OCI once.
 
 use super::audit;
@@ -112,7 +112,9 @@ pub async fn gather(
     let until = Utc::now();
     let since = until - TimeDelta::days(i64::from(days));
     let mut collected = Collected::default();
-    let inside: Box<dyn Fn(&str) -> bool + Send + Sync> = match &reached.sandbox {
+    // The sandbox's log holds every event it routed, its inbox deliveries included: the inboxes
+    // are read only beside Audit, for what Audit cannot show.
+    let complete = match &reached.sandbox {
         Some(sandbox) => {
             let logged = sandbox.world().emitted_within(compartment, since);
             for entry in logged {
@@ -120,24 +122,23 @@ pub async fn gather(
                     collected.add(entry.at, HistorySource::SandboxLog, event);
                 }
             }
-            let (sandbox, compartment) = (sandbox.clone(), compartment.to_owned());
-            Box::new(move |place| sandbox.world().lineage(place).contains(&compartment))
+            true
         }
-        None => match crate::preflight::facts::tree(&reached.client, &tenancy(row)).await {
-            Ok(tree) => {
-                read_audit(&reached.client, &tree, compartment, since, until, &mut collected).await;
-                let compartment = compartment.to_owned();
-                Box::new(move |place| tree.lineage(place).contains(&compartment))
+        None => {
+            match crate::preflight::facts::tree(&reached.client, &tenancy(row)).await {
+                Ok(tree) => {
+                    read_audit(&reached.client, &tree, compartment, since, until, &mut collected).await;
+                    let inside = |place: &str| tree.lineage(place).iter().any(|c| c == compartment);
+                    read_inboxes(pool, row.team_id, since, &inside, &mut collected).await;
+                }
+                Err(reason) => {
+                    collected.unseen.push(format!("Audit was not read: {reason}."));
+                    read_inboxes(pool, row.team_id, since, &|place: &str| place == compartment, &mut collected).await;
+                }
             }
-            Err(reason) => {
-                collected.unseen.push(format!("Audit was not read: {reason}."));
-                let compartment = compartment.to_owned();
-                Box::new(move |place| place == compartment)
-            }
-        },
+            false
+        }
     };
-    let complete = reached.is_sandbox();
-    read_inboxes(pool, row.team_id, since, complete, &*inside, &mut collected).await;
     let history = Arc::new(collected.finish(since, until, days, complete));
     cache.put(key, history.clone());
     (history, false)
@@ -262,14 +263,13 @@ async fn read_compartment(
     (events, Some(format!("only the first {MAX_PAGES} pages of a day's Audit were read; later events are missing")))
 }
 
-/// Event envelopes the team's inboxes received in the window, in `compartment` or below it. With
-/// Audit as the other source, only the types Audit cannot show are taken.
+/// Event envelopes the team's inboxes received in the window in a compartment `inside` accepts,
+/// of the types Audit cannot show (the rest Audit has, under other ids).
 async fn read_inboxes(
     pool: &Pool,
     team_id: i64,
     since: DateTime<Utc>,
-    complete: bool,
-    inside: &(dyn Fn(&str) -> bool + Send + Sync),
+    inside: &(dyn Fn(&str) -> bool + Sync),
     collected: &mut Collected,
 ) {
     let bodies = match crate::db::deliveries::notifications_of_team(pool, team_id, since, MAX_DELIVERIES).await {
@@ -283,7 +283,7 @@ async fn read_inboxes(
     for (received_at, body) in bodies {
         let Ok(event) = serde_json::from_str::<Value>(&body) else { continue };
         let Some(event_type) = event.get("eventType").and_then(Value::as_str) else { continue };
-        if !complete && audit::from_audit(event_type) {
+        if audit::from_audit(event_type) {
             continue;
         }
         let Some(place) = event.get("data").and_then(|d| d.get("compartmentId")).and_then(Value::as_str) else {
