@@ -334,6 +334,27 @@ impl OciClient {
         &self.region
     }
 
+    /// The same client for `region`: same credentials, pace and write log. An overridden
+    /// endpoint (the sandbox) answers another region under `/regions/{region}` (the sandbox's
+    /// convention, `crate::sandbox::host`); OCI's own endpoints come from the region table.
+    /// The pace stays shared: a tenancy's limits are learnt once, which at worst paces a second
+    /// region more gently than it needs (design choice).
+    pub fn in_region(&self, region: &Region) -> Self {
+        if *region == self.region {
+            return self.clone();
+        }
+        let home = self.region.id().to_owned();
+        let overrides = self
+            .overrides
+            .iter()
+            .map(|(service, url)| {
+                let base = url.strip_suffix(&format!("/regions/{home}")).unwrap_or(url);
+                (*service, format!("{base}/regions/{}", region.id()))
+            })
+            .collect();
+        Self { region: region.clone(), overrides, ..self.clone() }
+    }
+
     /// `https://host` (or the override) plus the service's API version prefix.
     pub fn base_url(&self, service: Service) -> String {
         match self.overrides.get(&service) {

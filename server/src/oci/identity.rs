@@ -36,6 +36,18 @@ pub struct Compartment {
     pub time_created: DateTime<Utc>,
 }
 
+/// Body of CreateCompartment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateCompartmentDetails {
+    /// Parent compartment OCID.
+    pub compartment_id: String,
+    /// Name, unique among the parent's compartments.
+    pub name: String,
+    /// Description.
+    pub description: String,
+}
+
 /// A user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -203,6 +215,8 @@ const fn op(name: &'static str, resource: &'static str, verb: Verb) -> Operation
 
 /// ListCompartments.
 pub static LIST_COMPARTMENTS: Operation = op("ListCompartments", "compartments", Verb::Inspect);
+/// CreateCompartment.
+pub static CREATE_COMPARTMENT: Operation = op("CreateCompartment", "compartments", Verb::Manage);
 /// CreateUser.
 pub static CREATE_USER: Operation = op("CreateUser", "users", Verb::Manage);
 /// UpdateUser.
@@ -243,6 +257,15 @@ impl OciClient {
             .query("accessLevel", subtree.then_some("ANY"))
             .query("page", page);
         self.send(call).await
+    }
+
+    /// [CreateCompartment](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Compartment/CreateCompartment)
+    pub async fn create_compartment(
+        &self,
+        details: &CreateCompartmentDetails,
+    ) -> Result<Response<Compartment>, OciError> {
+        let call = Call::new(&CREATE_COMPARTMENT, Method::POST, "/compartments".into()).json(details)?;
+        self.send(call.idempotent_create()).await
     }
 
     /// [CreateUser](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/CreateUser)

@@ -16,14 +16,26 @@
 //! service and the certificate exchange are unsigned or signed by a certificate: the exchange's
 //! `keyId` names its tenancy; the metadata service answers for the default tenancy.
 //!
+//! A tenancy answers in other regions too, under `/regions/{region}/…` (the home region also
+//! answers there): each region is a [`Sandbox`] of its own for the regional services (Events,
+//! Notifications, Functions, Compute, Object Storage, Audit, the sandbox's own admin API), made
+//! on first use and saved under `tenancy@region`, sharing the home region's keys and following
+//! its compartments. Identity is global in OCI, so Identity calls under any region's prefix are
+//! answered by the home region, and identity events are emitted there only, as OCI emits them
+//! in the home region. The prefix is how an endpoint override reaches another region
+//! (`OciClient::in_region`; design choice, the sandbox has one URL where OCI has a host per region).
+//!
 //! Preset compartments carry the same OCIDs in every tenancy (`ocid1.compartment.oc1..sandboxdev`,
 //! ...): tenancies never meet, so the ids cannot be confused, and scripts written for one run in
 //! any.
 
+use super::error::SandboxError;
 use super::persist::{PersistError, Store};
 use super::{Sandbox, SandboxConfig};
+use crate::oci::region::Region;
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -76,20 +88,54 @@ impl SandboxHost {
         self.entry(tenancy).sandbox
     }
 
+    /// The tenancy `tenancy` in `region` (one the region table knows), made on first use; the
+    /// home region is [`Self::tenant`].
+    pub fn regional_tenant(&self, tenancy: &str, region: &Region) -> Sandbox {
+        self.regional_entry(tenancy, region).sandbox
+    }
+
+    /// The home region.
+    pub fn home_region(&self) -> &str {
+        &self.inner.config.region
+    }
+
     /// The tenancy `tenancy` with its router, made on first use.
     fn entry(&self, tenancy: &str) -> Tenant {
-        if let Some(tenant) = self.get(tenancy) {
+        self.made(tenancy, || {
+            let sandbox = Sandbox::new(SandboxConfig { tenancy: tenancy.to_owned(), ..self.inner.config.clone() });
+            sandbox.set_base_url(&self.base_url());
+            sandbox
+        })
+    }
+
+    /// The tenancy `tenancy` in `region` with its router, made on first use.
+    fn regional_entry(&self, tenancy: &str, region: &Region) -> Tenant {
+        if region.id() == self.home_region() {
+            return self.entry(tenancy);
+        }
+        let home = self.entry(tenancy).sandbox;
+        let tenant = self.made(&format!("{tenancy}@{}", region.id()), || {
+            let sandbox = home.in_region(region.id(), region.short_code().unwrap_or("xyz"));
+            sandbox.set_base_url(&format!("{}/regions/{}", self.base_url(), region.id()));
+            sandbox
+        });
+        tenant.sandbox.follow_compartments(&home);
+        tenant
+    }
+
+    /// The tenant saved under `key`, made by `make` on first use.
+    fn made(&self, key: &str, make: impl FnOnce() -> Sandbox) -> Tenant {
+        if let Some(tenant) = self.get(key) {
             return tenant;
         }
         let mut tenants = self.inner.tenants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(tenant) = tenants.get(tenancy) {
+        if let Some(tenant) = tenants.get(key) {
             return tenant.clone();
         }
-        let sandbox = Sandbox::new(SandboxConfig { tenancy: tenancy.to_owned(), ..self.inner.config.clone() });
-        sandbox.set_base_url(&self.base_url());
+        let sandbox = make();
         let router = sandbox.router();
         let tenant = Tenant { sandbox: sandbox.clone(), router };
-        tenants.insert(tenancy.to_owned(), tenant.clone());
+        tenants.insert(key.to_owned(), tenant.clone());
         drop(tenants);
         // Tenancies saved earlier were all restored by `persist_to`; one made now is new.
         if let Some(store) = self.store() {
@@ -115,8 +161,12 @@ impl SandboxHost {
         if let Ok(mut base) = self.inner.base_url.write() {
             *base = url.trim_end_matches('/').to_owned();
         }
+        let url = url.trim_end_matches('/');
         for tenant in self.all() {
-            tenant.sandbox.set_base_url(url);
+            match tenant.sandbox.store_key().split_once('@') {
+                Some((_, region)) => tenant.sandbox.set_base_url(&format!("{url}/regions/{region}")),
+                None => tenant.sandbox.set_base_url(url),
+            }
         }
     }
 
@@ -127,8 +177,16 @@ impl SandboxHost {
 
     /// Restores every tenancy saved in `store` and saves every tenancy there from now on.
     pub async fn persist_to(&self, store: Store) -> Result<(), PersistError> {
-        for tenancy in store.tenancies().await? {
-            self.tenant(&tenancy);
+        for key in store.tenancies().await? {
+            match key.split_once('@').map(|(tenancy, region)| (tenancy, Region::parse(region))) {
+                Some((tenancy, Ok(region))) => {
+                    self.regional_tenant(tenancy, &region);
+                }
+                Some((_, Err(_))) => tracing::warn!(key, "a saved sandbox region is not a region; left alone"),
+                None => {
+                    self.tenant(&key);
+                }
+            }
         }
         if let Ok(mut slot) = self.inner.store.write() {
             *slot = Some(store.clone());
@@ -151,18 +209,25 @@ impl SandboxHost {
         Router::new().fallback(dispatch).with_state(self.clone())
     }
 
-    /// The tenancy a request belongs to (see the module documentation).
-    fn route(&self, request: &Request) -> Tenant {
+    /// The tenancy (and region) a request belongs to (see the module documentation).
+    fn route(&self, request: &Request, region: Option<&Region>) -> Tenant {
+        let path = request.uri().path();
+        // Identity is global: any region's Identity endpoint is the home region's.
+        let region = region.filter(|_| !path.starts_with("/20160918/") || path.starts_with("/20160918/instances"));
+        let within = |tenancy: &str| match region {
+            Some(region) => self.regional_entry(tenancy, region),
+            None => self.entry(tenancy),
+        };
         let signed = request
             .headers()
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(key_tenancy)
-            .and_then(|tenancy| self.get(&tenancy));
-        if let Some(tenant) = signed {
-            return tenant;
+            .filter(|tenancy| self.get(tenancy).is_some());
+        if let Some(tenancy) = signed {
+            return within(&tenancy);
         }
-        if let Some(subscription) = public_link_subscription(request.uri().path()) {
+        if let Some(subscription) = public_link_subscription(path) {
             let holder =
                 self.all().into_iter().find(|t| t.sandbox.world().ons.stored_subscription(subscription).is_some());
             if let Some(tenant) = holder {
@@ -173,13 +238,37 @@ impl SandboxHost {
     }
 }
 
-/// Hands the request to its tenancy's router.
-async fn dispatch(State(host): State<SandboxHost>, request: Request) -> Response {
-    let tenant = host.route(&request);
+/// Hands the request to its tenancy's router, without its `/regions/{region}` prefix (the
+/// signature is checked against the path as sent, which axum keeps as the original URI).
+async fn dispatch(State(host): State<SandboxHost>, mut request: Request) -> Response {
+    let region = match strip_region(&mut request) {
+        Ok(region) => region,
+        Err(err) => return err.into_response(),
+    };
+    let tenant = host.route(&request, region.as_ref());
     match tenant.router.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
+}
+
+/// Takes a leading `/regions/{region}` off the request's path: the region it names, or a 404
+/// naming it when the region table does not know it.
+fn strip_region(request: &mut Request) -> Result<Option<Region>, SandboxError> {
+    let Some(rest) = request.uri().path().strip_prefix("/regions/") else {
+        return Ok(None);
+    };
+    let (name, path) = rest.split_once('/').map_or((rest, ""), |(name, path)| (name, path));
+    let region = Region::parse(name)
+        .ok()
+        .filter(|region| region.id() == name && region.short_code().is_some())
+        .ok_or_else(|| SandboxError::not_found("region", name))?;
+    let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    let uri = format!("/{path}{query}")
+        .parse::<http::Uri>()
+        .map_err(|_| SandboxError::invalid_parameter("The path after the region is not a valid path."))?;
+    *request.uri_mut() = uri;
+    Ok(Some(region))
 }
 
 /// The tenancy part of an `Authorization: Signature keyId="tenancy/user/fingerprint",...` header.

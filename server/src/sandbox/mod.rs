@@ -111,7 +111,11 @@ pub struct Sandbox {
 struct Inner {
     config: SandboxConfig,
     world: Mutex<World>,
-    keys: KeyStore,
+    /// Shared with the tenancy's other regions: a key is trusted tenancy-wide.
+    keys: Arc<KeyStore>,
+    /// Whether this is another region of a tenancy whose home region is a sandbox of its own
+    /// (see [`host`]): its compartments are the home region's, and it is saved under its own key.
+    regional: bool,
     base_url: RwLock<String>,
     http: EgressClient,
     deliveries: Mutex<delivery::Log>,
@@ -129,15 +133,30 @@ struct Inner {
 impl Sandbox {
     /// A sandbox with the preset tenancy and no trusted keys.
     pub fn new(config: SandboxConfig) -> Self {
+        let keys = Arc::new(KeyStore::with_tokens(config.authority.clone(), &config.tenancy));
+        Self::with_keys(config, keys, false)
+    }
+
+    /// The same tenancy in `region` (`code` in its OCIDs): its own rules, topics, functions,
+    /// audit log and deliveries, the keys and compartments of this one. Identity is global in
+    /// OCI, so the host answers Identity calls of every region from the home region.
+    pub fn in_region(&self, region: &str, code: &str) -> Self {
+        let config = SandboxConfig { region: region.to_owned(), region_code: code.to_owned(), ..self.config().clone() };
+        let regional = Self::with_keys(config, self.inner.keys.clone(), true);
+        regional.follow_compartments(self);
+        regional
+    }
+
+    fn with_keys(config: SandboxConfig, keys: Arc<KeyStore>, regional: bool) -> Self {
         let world = World::new(&config.tenancy, &config.region, &config.region_code);
         // Deliveries go to endpoints users name: only through the egress policy.
         let http = EgressClient::new(config.egress.clone());
-        let keys = KeyStore::with_tokens(config.authority.clone(), &config.tenancy);
         Self {
             inner: Arc::new(Inner {
                 config,
                 world: Mutex::new(world),
                 keys,
+                regional,
                 base_url: RwLock::new(String::new()),
                 http,
                 deliveries: Mutex::new(delivery::Log::default()),
@@ -200,6 +219,28 @@ impl Sandbox {
         &self.inner.config.tenancy
     }
 
+    /// The region it answers as.
+    pub fn region(&self) -> &str {
+        &self.inner.config.region
+    }
+
+    /// What it is saved under: the tenancy for its home region, `tenancy@region` for another.
+    pub fn store_key(&self) -> String {
+        match self.inner.regional {
+            true => format!("{}@{}", self.tenancy(), self.region()),
+            false => self.tenancy().to_owned(),
+        }
+    }
+
+    /// Takes the home region's compartments (they are global in OCI), when they differ.
+    pub fn follow_compartments(&self, home: &Sandbox) {
+        let compartments = home.world().compartments.clone();
+        let mut world = self.world();
+        if world.compartments != compartments {
+            world.compartments = compartments;
+        }
+    }
+
     /// The state. Never held across an await.
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.inner.world.lock().unwrap_or_else(PoisonError::into_inner)
@@ -246,7 +287,7 @@ impl Sandbox {
             .route("/20260325/functions/{id}", get(functions::get_function))
             .route("/20260325/functions/{id}/actions/invoke", post(functions::invoke_function))
             // Identity, as an event source and for the compartment picker
-            .route("/20160918/compartments", get(identity::list_compartments))
+            .route("/20160918/compartments", get(identity::list_compartments).post(identity::create_compartment))
             .route("/20160918/users", post(identity::create_user))
             .route("/20160918/users/{id}", put(identity::update_user).delete(identity::delete_user))
             .route("/20160918/policies", get(identity::list_policies).post(identity::create_policy))

@@ -248,7 +248,7 @@ impl Sandbox {
         let unreadable = |err: serde_json::Error| {
             fail(format!("the saved state is unreadable ({err}); move the file aside to start afresh"))
         };
-        if let Some(saved) = store.load(self.tenancy()).await.map_err(|err| fail(err.to_string()))? {
+        if let Some(saved) = store.load(&self.store_key()).await.map_err(|err| fail(err.to_string()))? {
             let mut snapshot: Snapshot = serde_json::from_str(&saved.state).map_err(unreadable)?;
             let world = &mut snapshot.world;
             for (name, key, value) in saved.rows {
@@ -311,7 +311,7 @@ impl Sandbox {
             Batch::take(&mut world, &mut log)
         };
         match batch {
-            Ok(batch) => match store.write(self.tenancy(), &batch).await {
+            Ok(batch) => match store.write(&self.store_key(), &batch).await {
                 Ok(()) => *covered = covering,
                 Err(err) => {
                     tracing::error!(%err, "the sandbox state could not be saved; it is tried again with the next change");

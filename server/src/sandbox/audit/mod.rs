@@ -137,6 +137,7 @@ fn operation(method: &Method, route: &str) -> Option<(&'static str, &'static str
         ("POST", "/20160918/instances/{id}") => ("ComputeApi", "InstanceAction"),
         ("DELETE", "/20160918/instances/{id}") => ("ComputeApi", "TerminateInstance"),
         ("GET", "/20160918/compartments") => ("identityControlPlane", "ListCompartments"),
+        ("POST", "/20160918/compartments") => ("identityControlPlane", "CreateCompartment"),
         ("POST", "/20160918/users") => ("identityControlPlane", "CreateUser"),
         ("PUT", "/20160918/users/{id}") => ("identityControlPlane", "UpdateUser"),
         ("DELETE", "/20160918/users/{id}") => ("identityControlPlane", "DeleteUser"),

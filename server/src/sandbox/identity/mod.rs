@@ -8,8 +8,8 @@ use super::bus::Envelope;
 use super::error::SandboxError;
 use super::wire;
 use crate::oci::identity::{
-    AddUserToGroupDetails, CreateGroupDetails, CreatePolicyDetails, CreateUserDetails, UpdatePolicyDetails,
-    UpdateUserDetails,
+    AddUserToGroupDetails, CreateCompartmentDetails, CreateGroupDetails, CreatePolicyDetails, CreateUserDetails,
+    UpdatePolicyDetails, UpdateUserDetails,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -23,6 +23,23 @@ const PREFIX: &str = "com.oraclecloud.identitycontrolplane.";
 pub async fn list_compartments(State(sandbox): State<Sandbox>, uri: Uri) -> Result<Response, SandboxError> {
     let query: state::ListCompartmentsQuery = wire::query(&uri)?;
     Ok(wire::json(&sandbox.world().list_compartments(&query)?, None, None))
+}
+
+/// Handles `POST /20160918/compartments` (CreateCompartment).
+pub async fn create_compartment(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, SandboxError> {
+    let details: CreateCompartmentDetails = wire::body(&body)?;
+    let compartment = sandbox.world().create_compartment(details, wire::retry_token(&headers))?;
+    sandbox.emit_identity_event(
+        "createcompartment",
+        &compartment.compartment_id,
+        &compartment.name,
+        &compartment.id,
+    )?;
+    Ok(wire::json(&compartment, None, None))
 }
 
 /// Handles `POST /20160918/users` (CreateUser).

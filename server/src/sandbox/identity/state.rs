@@ -12,8 +12,8 @@ use super::super::error::SandboxError;
 use super::super::world::paginate;
 use super::super::world::{Replay, World};
 use crate::oci::identity::{
-    AddUserToGroupDetails, Compartment, CreateGroupDetails, CreatePolicyDetails, CreateUserDetails, Group,
-    IdentityState, Policy, UpdatePolicyDetails, UpdateUserDetails, User, UserGroupMembership,
+    AddUserToGroupDetails, Compartment, CreateCompartmentDetails, CreateGroupDetails, CreatePolicyDetails,
+    CreateUserDetails, Group, IdentityState, Policy, UpdatePolicyDetails, UpdateUserDetails, User, UserGroupMembership,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -79,8 +79,7 @@ impl World {
             self.ensure_compartment(parent, "compartmentId")?;
         }
         let subtree = query.compartment_id_in_subtree.unwrap_or(false);
-        let created = *self.identity.created.get_or_insert_with(Utc::now);
-        let compartments = self
+        let ids: Vec<String> = self
             .compartments
             .values()
             .filter(|c| c.parent.is_some())
@@ -91,16 +90,65 @@ impl World {
                     c.parent.as_deref() == Some(parent)
                 }
             })
-            .map(|c| Compartment {
-                id: c.id.clone(),
-                compartment_id: c.parent.clone().unwrap_or_default(),
-                name: c.name.clone(),
-                description: format!("Sandbox compartment {}", c.name),
-                lifecycle_state: IdentityState::Active,
-                time_created: created,
-            })
+            .map(|c| c.id.clone())
             .collect();
-        Ok(compartments)
+        Ok(ids.iter().filter_map(|id| self.compartment(id)).collect())
+    }
+
+    /// CreateCompartment: a child of any compartment, its name unique among its siblings (OCI
+    /// makes it unique that way too). Its OCID has no region, as a compartment's has none.
+    pub fn create_compartment(
+        &mut self,
+        details: CreateCompartmentDetails,
+        retry_token: Option<&str>,
+    ) -> Result<Compartment, SandboxError> {
+        let request = serde_json::to_value(&details).map_err(|e| SandboxError::internal(e.to_string()))?;
+        if let Replay::Existing(id) = self.replay("CreateCompartment", retry_token, &request)? {
+            return self.compartment(&id).ok_or_else(SandboxError::invalidated_retry_token);
+        }
+        let parent = details.compartment_id.trim();
+        if !self.compartments.contains_key(parent) {
+            return Err(SandboxError::related_not_found(format!(
+                "compartmentId {parent} is not a compartment of this tenancy."
+            )));
+        }
+        let name = details.name.trim();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if name.is_empty() || name.len() > 100 || !name.chars().all(allowed) {
+            return Err(SandboxError::invalid_parameter(
+                "name must be 1 to 100 letters, digits, periods, hyphens or underscores.",
+            ));
+        }
+        if details.description.is_empty() || details.description.len() > 400 {
+            return Err(SandboxError::invalid_parameter("description must be 1 to 400 characters."));
+        }
+        let taken = self
+            .compartments
+            .values()
+            .any(|c| c.parent.as_deref() == Some(parent) && c.name.eq_ignore_ascii_case(name));
+        if taken {
+            return Err(SandboxError::already_exists(format!("A compartment named {name} already exists here.")));
+        }
+        let id = format!("ocid1.compartment.oc1..{}", super::super::world::random_lowercase(60));
+        let made =
+            super::super::world::Compartment { id: id.clone(), name: name.to_owned(), parent: Some(parent.to_owned()) };
+        self.compartments.insert(id.clone(), made);
+        self.remember("CreateCompartment", retry_token, &request, &id);
+        self.compartment(&id).ok_or_else(|| SandboxError::internal("a compartment just made is missing"))
+    }
+
+    /// A compartment as Identity answers it.
+    fn compartment(&mut self, id: &str) -> Option<Compartment> {
+        let created = *self.identity.created.get_or_insert_with(Utc::now);
+        let c = self.compartments.get(id)?;
+        Some(Compartment {
+            id: c.id.clone(),
+            compartment_id: c.parent.clone().unwrap_or_default(),
+            name: c.name.clone(),
+            description: format!("Sandbox compartment {}", c.name),
+            lifecycle_state: IdentityState::Active,
+            time_created: created,
+        })
     }
 
     /// CreateUser.
