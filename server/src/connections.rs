@@ -332,6 +332,46 @@ impl Reached {
     pub fn is_sandbox(&self) -> bool {
         self.sandbox.is_some()
     }
+
+    /// The same connection in `region` (a region id the region table knows, or a well-formed
+    /// one for OCI itself); a 400 naming `region` otherwise. The built-in sandbox answers in
+    /// every region of the table, each with resources of its own.
+    pub fn in_region(self, state: &AppState, region: &str) -> Result<Reached, AppError> {
+        let bad = || {
+            AppError::invalid(
+                "region",
+                format!(
+                    "\"{region}\" is not an OCI region id; use one such as eu-frankfurt-1 (the region list names them)."
+                ),
+            )
+        };
+        let parsed = Region::parse(region).map_err(|_| bad())?;
+        if parsed.id() != region.trim() {
+            return Err(bad());
+        }
+        let sandbox = match self.sandbox {
+            Some(home) => {
+                if parsed.short_code().is_none() {
+                    return Err(bad());
+                }
+                Some(state.builtin.host.regional_tenant(home.tenancy(), &parsed))
+            }
+            None => None,
+        };
+        Ok(Reached { client: self.client.in_region(&parsed), sandbox })
+    }
+}
+
+/// The client of a deployment: its connection's, in its region.
+pub async fn reach_deployment(
+    state: &AppState,
+    row: &crate::db::deployments::DeploymentRow,
+) -> Result<Reached, AppError> {
+    let reached = reach(state, row.team_id, row.connection_id).await?;
+    match &row.region {
+        Some(region) => reached.in_region(state, region),
+        None => Ok(reached),
+    }
 }
 
 /// The client of a team's connection.

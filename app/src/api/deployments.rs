@@ -124,6 +124,12 @@ pub struct DeploymentSummary {
     pub connection_name: String,
     /// Compartment OCID.
     pub compartment_id: String,
+    /// The region it applies in, when not its connection's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The fan-out deployment it is a target of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_id: Option<i64>,
     /// Parameter values as text: a list's items joined by commas, a URL's password as `****`.
     pub parameters: BTreeMap<String, String>,
     /// State.

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod auth;
 pub mod connections;
+pub mod deployment_sets;
 pub mod deployments;
 mod error;
 pub mod functions;

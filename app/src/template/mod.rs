@@ -24,7 +24,10 @@ pub mod starters;
 mod tests;
 
 pub use params::{ParamKind, Parameter, Resolved, ScalarKind, resolve};
-pub use render::{ActionTarget, Desired, DesiredAction, DesiredRule, DesiredSubscription, DesiredTopic, render};
+pub use render::{
+    ActionTarget, Desired, DesiredAction, DesiredRule, DesiredSubscription, DesiredTopic, Place, render, render_at,
+    uses_compartment_name,
+};
 
 pub use crate::model::problem::Problem;
 use crate::model::rule::{ActionKind, MAX_ACTIONS};

@@ -1,7 +1,11 @@
 //! Rendering: a template and parameter values become the concrete resources to create, or the
 //! list of what is wrong, each problem naming its field.
 //!
-//! `{{name}}` in a string is replaced by the parameter's value. In a condition, a string that is
+//! `{{name}}` in a string is replaced by the parameter's value. Two values need no declaration:
+//! where the template is applied, `{{target.region}}` (the region id) and `{{target.compartment}}`
+//! (the compartment's name, with every character a topic name refuses turned into `-`), so one
+//! template applied to many compartments of a region (a fan-out deployment) can give each its
+//! own topic names, which OCI wants unique in a tenancy's region. In a condition, a string that is
 //! exactly `"{{name}}"` of a list parameter becomes the list itself, because a list in a condition
 //! means "any of these" (a list of compartments, of event types); anywhere else a list has no single
 //! text, so using one there is a structural problem [`Template::check`](super::Template::check)
@@ -96,6 +100,37 @@ pub enum ActionTarget {
     Id(String),
 }
 
+/// `{{target.region}}`: the region a template is applied in.
+pub const TARGET_REGION: &str = "target.region";
+/// `{{target.compartment}}`: the name of the compartment a template is applied to.
+pub const TARGET_COMPARTMENT: &str = "target.compartment";
+
+/// Where a template is applied: what `{{target.region}}` and `{{target.compartment}}` become.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// Region id.
+    pub region: String,
+    /// The compartment's name.
+    pub compartment: String,
+}
+
+impl Place {
+    /// The values as the template's text sees them.
+    fn values(&self) -> [(&'static str, String); 2] {
+        let safe: String = self
+            .compartment
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .collect();
+        [(TARGET_REGION, self.region.clone()), (TARGET_COMPARTMENT, safe)]
+    }
+}
+
+/// Whether `text` uses `{{target.compartment}}` (whose value may need a look-up to know).
+pub fn uses_compartment_name(template: &Template) -> bool {
+    serde_json::to_string(template).is_ok_and(|text| text.contains(TARGET_COMPARTMENT))
+}
+
 /// Renders `template` with `values`. `allow_loopback_http` admits `http://127.0.0.1…`
 /// endpoints, which only the built-in sandbox can reach.
 pub fn render(
@@ -103,8 +138,21 @@ pub fn render(
     values: &BTreeMap<String, Value>,
     allow_loopback_http: bool,
 ) -> Result<Desired, Vec<Problem>> {
+    render_at(template, values, allow_loopback_http, None)
+}
+
+/// [`render`] for a place, which `{{target.…}}` values name; without one they are problems.
+pub fn render_at(
+    template: &Template,
+    values: &BTreeMap<String, Value>,
+    allow_loopback_http: bool,
+    place: Option<&Place>,
+) -> Result<Desired, Vec<Problem>> {
     template.check()?;
-    let resolved = params::resolve(&template.parameters, values)?;
+    let mut resolved = params::resolve(&template.parameters, values)?;
+    for (name, value) in place.map(Place::values).into_iter().flatten() {
+        resolved.insert(name.to_owned(), Resolved::Text(value));
+    }
     let mut problems = Vec::new();
     let mut condition_problems = Vec::new();
     let mut text = |input: &str, field: String, item: Option<&str>| -> String {
@@ -284,7 +332,7 @@ pub(super) fn check_references<'a>(
         Err(message) => return problems.push(Problem::new(field, message)),
     };
     for name in names {
-        if name == ITEM && item_allowed {
+        if (name == ITEM && item_allowed) || name == TARGET_REGION || name == TARGET_COMPARTMENT {
             continue;
         }
         match declared(name) {
@@ -346,6 +394,9 @@ fn interpolate(text: &str, values: &BTreeMap<String, Resolved>, item: Option<&st
         match (name, item, values.get(name)) {
             (ITEM, Some(item), _) => out.push_str(item),
             (_, _, Some(Resolved::Text(value))) => out.push_str(value),
+            (TARGET_REGION | TARGET_COMPARTMENT, _, None) => {
+                return Err(format!("{{{{{name}}}}} is known once the template is applied to a compartment."));
+            }
             _ => return Err(format!("\"{name}\" has no text value here.")),
         }
         rest = &after[end + 2..];

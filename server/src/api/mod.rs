@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod cloud_audit;
 pub(crate) mod connections;
+mod deployment_sets;
 mod deployments;
 mod extract;
 mod fallback;
@@ -129,6 +130,12 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(deployments::get_run))
                 .routes(routes!(deployments::run_events))
                 .routes(routes!(deployments::resume_run))
+                .routes(routes!(deployment_sets::list_sets, deployment_sets::create_set))
+                .routes(routes!(deployment_sets::plan_new_set))
+                .routes(routes!(deployment_sets::get_set))
+                .routes(routes!(deployment_sets::plan_set))
+                .routes(routes!(deployment_sets::apply_set))
+                .routes(routes!(deployment_sets::retry_set))
                 .routes(routes!(inboxes::list_inboxes, inboxes::create_inbox))
                 .routes(routes!(inboxes::get_inbox, inboxes::delete_inbox))
                 .routes(routes!(inboxes::list_deliveries))

@@ -26,6 +26,8 @@ pub async fn check(state: &AppState, row: &DeploymentRow, user_id: i64) -> Resul
         version: row.version,
         connection_id: row.connection_id,
         compartment_id: row.compartment_id.clone(),
+        region: row.region.clone(),
+        compartment_name: None,
         parameters: row.parameter_values(),
         destroy: false,
     };

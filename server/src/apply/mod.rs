@@ -15,6 +15,7 @@
 
 pub mod capture;
 pub mod drift;
+pub mod fanout;
 mod live;
 pub mod planning;
 pub mod start;

@@ -18,7 +18,7 @@ use app::api::impact::{DEFAULT_DAYS, PlanImpact, RuleImpact};
 use app::condition::Condition;
 use app::template::ActionTarget as DesiredTarget;
 use app::template::plan::{ChangeAction, Live, Owned, Plan, ResourceKind, plan};
-use app::template::{Desired, Problem, Template, render};
+use app::template::{Desired, Place, Problem, Template, render_at, uses_compartment_name};
 use aws_lc_rs::digest::{SHA256, digest};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -38,6 +38,11 @@ pub struct Target {
     pub connection_id: i64,
     /// Compartment.
     pub compartment_id: String,
+    /// Region, when not the connection's own (a fan-out target's).
+    pub region: Option<String>,
+    /// The compartment's name, when known (`{{target.compartment}}`); looked up when the
+    /// template uses it and it is not.
+    pub compartment_name: Option<String>,
     /// Parameter values.
     pub parameters: BTreeMap<String, Value>,
     /// Plan deleting everything instead.
@@ -138,13 +143,23 @@ async fn make_checked(
     let template: Template = serde_json::from_str(&version.document)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored template document does not parse: {e}")))?;
     let connection = find(state, target.team_id, target.connection_id).await?;
-    let reached = reach_row(state, &connection).await?;
+    let reached = match &target.region {
+        Some(region) => reach_row(state, &connection).await?.in_region(state, region)?,
+        None => reach_row(state, &connection).await?,
+    };
+    let (tenancy, user) = (tenancy(&connection), user_of(&connection));
     let desired = if target.destroy {
         Desired::default()
     } else {
-        render(&template, &target.parameters, reached.is_sandbox()).map_err(|problems| invalid_values(&problems))?
+        let compartment = match (&target.compartment_name, uses_compartment_name(&template)) {
+            (Some(name), _) => name.clone(),
+            (None, true) => compartment_name(&reached, &tenancy, &compartment_id).await?,
+            (None, false) => String::new(),
+        };
+        let place = Place { region: reached.client.region().id().to_owned(), compartment };
+        render_at(&template, &target.parameters, reached.is_sandbox(), Some(&place))
+            .map_err(|problems| invalid_values(&problems))?
     };
-    let (tenancy, user) = (tenancy(&connection), user_of(&connection));
     let ctx =
         Context { client: &reached.client, tenancy: &tenancy, user: user.as_deref(), sandbox: reached.is_sandbox() };
     let live = async {
@@ -193,6 +208,26 @@ async fn make_checked(
     let review =
         PlanReview { plan, digest, template_name: row.name.clone(), version: target.version, preflight, impact };
     Ok(Planned { review, desired, reached, compartment_id })
+}
+
+/// The name of compartment `id` of `tenancy` (`root` for the tenancy itself), or a 400 naming
+/// `compartment_id` when the tenancy has no such compartment.
+async fn compartment_name(reached: &Reached, tenancy: &str, id: &str) -> Result<String, AppError> {
+    if id == tenancy {
+        return Ok("root".to_owned());
+    }
+    let mut page: Option<String> = None;
+    for _ in 0..50 {
+        let answer = reached.client.list_compartments(tenancy, true, page.as_deref()).await.map_err(AppError::Oci)?;
+        if let Some(found) = answer.body.into_iter().find(|c| c.id == id) {
+            return Ok(found.name);
+        }
+        page = answer.next_page;
+        if page.is_none() {
+            break;
+        }
+    }
+    Err(AppError::invalid("compartment_id", format!("{id} is not a compartment of this connection's tenancy.")))
 }
 
 /// How long past its own reads a plan waits for the recent events before it is shown without

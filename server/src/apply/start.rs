@@ -40,6 +40,42 @@ pub struct Starting<'a> {
 impl Starting<'_> {
     /// Writes the run, its steps and its audit row in `tx`; answers the run's id.
     pub async fn record(&self, tx: &mut crate::db::Conn, target: &Target, planned: &Planned) -> Result<i64, AppError> {
+        let run_id = self.record_run(tx, target, planned).await?;
+        let after = self.audit_after(target, planned);
+        let event = NewAuditEvent {
+            team_id: Some(self.team_id),
+            after_json: Some(&after),
+            connection_id: Some(target.connection_id),
+            compartment_id: Some(&planned.compartment_id),
+            apply_run_id: Some(run_id),
+            ..self.caller.audit(self.action, "deployment", self.deployment_id.to_string(), self.deployment_name)
+        };
+        event.append(tx).await?;
+        Ok(run_id)
+    }
+
+    /// What the audit row of a run says it applies: template, version, where, values, changes.
+    pub fn audit_after(&self, target: &Target, planned: &Planned) -> String {
+        json!({
+            "template": planned.review.template_name,
+            "version": target.version,
+            "connection_id": target.connection_id,
+            "compartment_id": planned.compartment_id,
+            "region": target.region,
+            "parameters": redacted(&target.parameters),
+            "changes": counts(&planned.review.plan),
+        })
+        .to_string()
+    }
+
+    /// Writes the run and its steps in `tx`, without an audit row (a fan-out apply writes one row
+    /// for all its runs); answers the run's id.
+    pub async fn record_run(
+        &self,
+        tx: &mut crate::db::Conn,
+        target: &Target,
+        planned: &Planned,
+    ) -> Result<i64, AppError> {
         let desired = serde_json::to_string(&planned.desired).map_err(|e| AppError::Internal(e.into()))?;
         let plan = serde_json::to_string(&planned.review.plan).map_err(|e| AppError::Internal(e.into()))?;
         let parameters = parameters_json(&target.parameters);
@@ -67,24 +103,6 @@ impl Starting<'_> {
             other => other.into(),
         })?;
         apply_steps::insert_all(tx, run_id, &planned.review.plan.steps(&planned.desired)).await?;
-        let after = json!({
-            "template": planned.review.template_name,
-            "version": target.version,
-            "connection_id": target.connection_id,
-            "compartment_id": planned.compartment_id,
-            "parameters": redacted(&target.parameters),
-            "changes": counts(&planned.review.plan),
-        })
-        .to_string();
-        let event = NewAuditEvent {
-            team_id: Some(self.team_id),
-            after_json: Some(&after),
-            connection_id: Some(target.connection_id),
-            compartment_id: Some(&planned.compartment_id),
-            apply_run_id: Some(run_id),
-            ..self.caller.audit(self.action, "deployment", self.deployment_id.to_string(), self.deployment_name)
-        };
-        event.append(tx).await?;
         Ok(run_id)
     }
 
@@ -98,15 +116,7 @@ impl Starting<'_> {
         planned: &Planned,
         reason: &str,
     ) -> Result<(), AppError> {
-        let overridden: Vec<_> = planned
-            .review
-            .preflight
-            .iter()
-            .flat_map(|report| &report.findings)
-            .filter(|f| f.outcome == Outcome::Blocking)
-            .map(|f| json!({"check": f.kind, "subject": f.subject, "message": f.message, "rules": f.rules}))
-            .collect();
-        let after = json!({"reason": reason, "overridden": overridden}).to_string();
+        let after = json!({"reason": reason, "overridden": overridden(&planned.review)}).to_string();
         let event = NewAuditEvent {
             team_id: Some(self.team_id),
             detail: Some(reason),
@@ -150,6 +160,14 @@ impl Starting<'_> {
     }
 }
 
+/// A new deployment's tag id, written into the freeform tags of everything it creates.
+pub fn new_uid() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let random: String = rand::rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect();
+    format!("sbx-{}", random.to_lowercase())
+}
+
 /// Parameter values as stored with a deployment and its runs.
 pub fn parameters_json(parameters: &BTreeMap<String, Value>) -> String {
     Value::Object(parameters.clone().into_iter().collect()).to_string()
@@ -165,6 +183,17 @@ pub fn redacted(parameters: &BTreeMap<String, Value>) -> BTreeMap<String, Value>
         }
     }
     parameters.iter().map(|(name, value)| (name.clone(), redact(value))).collect()
+}
+
+/// The blocking pre-flight findings of a plan, as an audit row lists those overridden.
+pub fn overridden(review: &app::api::deployments::PlanReview) -> Vec<Value> {
+    review
+        .preflight
+        .iter()
+        .flat_map(|report| &report.findings)
+        .filter(|f| f.outcome == Outcome::Blocking)
+        .map(|f| json!({"check": f.kind, "subject": f.subject, "message": f.message, "rules": f.rules}))
+        .collect()
 }
 
 /// Changes by action, for the audit row.

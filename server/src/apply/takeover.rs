@@ -51,7 +51,7 @@ async fn take_over(state: &AppState, orphan: &apply_runs::Orphan) -> Result<bool
     let run = apply_runs::get(&state.pool, orphan.deployment_id, orphan.id).await?;
     let desired = serde_json::from_str(&run.desired)
         .map_err(|e| anyhow::anyhow!("a stored run's desired state does not parse: {e}"))?;
-    let reached = crate::connections::reach(state, deployment.team_id, deployment.connection_id).await?;
+    let reached = crate::connections::reach_deployment(state, &deployment).await?;
     let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
     if !apply_runs::take_over(&mut tx, run.id, &state.instance_id).await? {
         return Ok(false);

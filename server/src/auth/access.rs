@@ -103,6 +103,20 @@ fn decide(method: &str, route: &str) -> Option<Access> {
             | "/api/v1/teams/{team_id}/deployments/{deployment_id}/apply"
             | "/api/v1/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/resume",
         ) => Team(Role::Operator),
+        // Fan-out deployments: the same split, plans for viewers, applies for operators.
+        ("GET", "/api/v1/teams/{team_id}/deployment-sets" | "/api/v1/teams/{team_id}/deployment-sets/{set_id}") => {
+            Team(Role::Viewer)
+        }
+        (
+            "POST",
+            "/api/v1/teams/{team_id}/deployment-sets/plan" | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/plan",
+        ) => Team(Role::Viewer),
+        (
+            "POST",
+            "/api/v1/teams/{team_id}/deployment-sets"
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/apply"
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/retry",
+        ) => Team(Role::Operator),
         // Inboxes receive test traffic only; operators make and remove them, viewers read them.
         (
             "GET",

@@ -32,6 +32,10 @@ pub struct DeploymentRow {
     pub connection_name: String,
     /// Compartment OCID.
     pub compartment_id: String,
+    /// The region it applies in; the connection's own when `None`.
+    pub region: Option<String>,
+    /// The fan-out deployment it is a target of.
+    pub set_id: Option<i64>,
     /// Parameter values, JSON object text.
     pub parameters: String,
     /// `active` or `destroyed`.
@@ -51,7 +55,7 @@ pub struct DeploymentRow {
 
 const SELECT: &str = "SELECT d.id, d.uid, d.team_id, d.name, d.template_id, t.name AS template_name, d.version, \
      (SELECT max(version) FROM template_versions WHERE template_id = d.template_id) AS latest_version, \
-     d.connection_id, c.name AS connection_name, d.compartment_id, d.parameters, d.state, d.drift, d.drift_plan, \
+     d.connection_id, c.name AS connection_name, d.compartment_id, d.region, d.set_id, d.parameters, d.state, d.drift, d.drift_plan, \
      d.drift_checked_at, (SELECT count(*) FROM deployment_resources r WHERE r.deployment_id = d.id) AS resources, \
      d.created_by FROM deployments d JOIN templates t ON t.id = d.template_id JOIN connections c ON c.id = d.connection_id";
 
@@ -68,6 +72,17 @@ pub async fn of_team(pool: &Pool, team_id: i64) -> Result<Vec<DeploymentRow>, Db
         .bind(team_id)
         .fetch_all(pool)
         .await?)
+}
+
+/// The targets of a fan-out deployment, by region and compartment.
+pub async fn of_set(pool: &Pool, team_id: i64, set_id: i64) -> Result<Vec<DeploymentRow>, DbError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE d.team_id = $1 AND d.set_id = $2 ORDER BY coalesce(d.region, ''), d.compartment_id, d.id"
+    ))
+    .bind(team_id)
+    .bind(set_id)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// One of a team's deployments.
@@ -100,6 +115,10 @@ pub struct NewDeployment<'a> {
     pub connection_id: i64,
     /// Compartment.
     pub compartment_id: &'a str,
+    /// Region, when not the connection's.
+    pub region: Option<&'a str>,
+    /// The fan-out deployment it is a target of.
+    pub set_id: Option<i64>,
     /// Parameter values, JSON text.
     pub parameters: &'a str,
     /// Creator.
@@ -109,8 +128,8 @@ pub struct NewDeployment<'a> {
 /// Inserts a deployment; a taken name is [`DbError::Conflict`].
 pub async fn insert(conn: &mut Conn, new: &NewDeployment<'_>) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO deployments (uid, team_id, name, template_id, version, connection_id, compartment_id, parameters, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO deployments (uid, team_id, name, template_id, version, connection_id, compartment_id, parameters, \
+         created_by, region, set_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(new.uid)
     .bind(new.team_id)
@@ -121,6 +140,8 @@ pub async fn insert(conn: &mut Conn, new: &NewDeployment<'_>) -> Result<i64, DbE
     .bind(new.compartment_id)
     .bind(new.parameters)
     .bind(new.created_by)
+    .bind(new.region)
+    .bind(new.set_id)
     .fetch_one(conn)
     .await?)
 }

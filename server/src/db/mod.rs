@@ -23,6 +23,7 @@ pub mod builder;
 pub mod connections;
 pub mod deliveries;
 pub mod deployment_resources;
+pub mod deployment_sets;
 pub mod deployments;
 pub mod inboxes;
 pub mod instance;

@@ -21,6 +21,8 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
     ),
     ("POST", "/api/v1/teams/{team_id}/deployments/plan", "a plan reads the cloud and changes nothing"),
     ("POST", "/api/v1/teams/{team_id}/deployments/{deployment_id}/plan", "a plan reads the cloud and changes nothing"),
+    ("POST", "/api/v1/teams/{team_id}/deployment-sets/plan", "a plan reads the cloud and changes nothing"),
+    ("POST", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/plan", "a plan reads the cloud and changes nothing"),
     (
         "POST",
         "/api/v1/teams/{team_id}/deployments/{deployment_id}/drift",
@@ -472,6 +474,66 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
     admin.send(Method::DELETE, &format!("{clash}/{}", id_of(&taken))).send().await.unwrap();
     let resumed = p.probe(route, post(&resume), Expect::Made("deployment.resume")).await;
     assert_eq!(finished(&resumed).await, "succeeded");
+
+    // Fan-out deployments: one row per request, whatever the number of targets.
+    let sets = format!("/api/v1/teams/{home}/deployment-sets");
+    let set_target = json!({
+        "template_id": created["template"]["id"],
+        "version": 1,
+        "connection_id": connection_id,
+        "scope": {"compartments": [compartment]},
+        "parameters": {"prefix": "fanned", "webhook_url": "http://127.0.0.1:9/hook"},
+    });
+    let route = "POST /api/v1/teams/{team_id}/deployment-sets";
+    let mut body = set_target.clone();
+    body["name"] = json!("audited set");
+    body["digest"] = json!("not the reviewed plan");
+    p.probe(route, post(&sets).json(&body), Expect::Rejected).await;
+    body["digest"] = digest(format!("{sets}/plan"), set_target.clone()).await;
+    let started = p.probe(route, post(&sets).json(&body), Expect::Made("deployment_set.create")).await;
+    let set_id = started["set_id"].as_i64().expect("a set id");
+    for run in started["runs"].as_array().expect("runs") {
+        let run = json!({"deployment_id": run["deployment_id"], "run": {"id": run["run_id"]}});
+        assert_eq!(finished(&run).await, "succeeded");
+    }
+    let route = "POST /api/v1/teams/{team_id}/deployment-sets/{set_id}/apply";
+    let apply = format!("{sets}/{set_id}/apply");
+    p.probe(route, post(&apply).json(&json!({"digest": "not the reviewed plan"})), Expect::Rejected).await;
+    let changed = json!({"parameters": {"prefix": "fanned", "webhook_url": "http://127.0.0.1:9/other"}});
+    let mut body = changed.clone();
+    body["digest"] = digest(format!("{sets}/{set_id}/plan"), changed).await;
+    let applied = p.probe(route, post(&apply).json(&body), Expect::Made("deployment_set.apply")).await;
+    for run in applied["runs"].as_array().expect("runs") {
+        let run = json!({"deployment_id": run["deployment_id"], "run": {"id": run["run_id"]}});
+        assert_eq!(finished(&run).await, "succeeded");
+    }
+    let route = "POST /api/v1/teams/{team_id}/deployment-sets/{set_id}/retry";
+    p.probe(route, post(&format!("{sets}/{set_id}/retry")), Expect::Rejected).await;
+    let taken: Value = post(&clash)
+        .json(&json!({"compartment_id": "ocid1.compartment.oc1..sandboxdev", "name": "fanclash-infra-alerts"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut clashing = set_target.clone();
+    clashing["parameters"]["prefix"] = json!("fanclash");
+    let mut body = clashing.clone();
+    body["name"] = json!("clashing set");
+    body["digest"] = digest(format!("{sets}/plan"), clashing).await;
+    let started: Value = post(&sets).json(&body).send().await.unwrap().json().await.unwrap();
+    let failed = &started["runs"][0];
+    let failed = json!({"deployment_id": failed["deployment_id"], "run": {"id": failed["run_id"]}});
+    assert_eq!(finished(&failed).await, "failed");
+    admin.send(Method::DELETE, &format!("{clash}/{}", id_of(&taken))).send().await.unwrap();
+    let retry = format!("{sets}/{}/retry", started["set_id"]);
+    let retried = p.probe(route, post(&retry), Expect::Made("deployment_set.retry")).await;
+    let run = &retried["runs"][0];
+    assert_eq!(
+        finished(&json!({"deployment_id": run["deployment_id"], "run": {"id": run["run_id"]}})).await,
+        "succeeded"
+    );
 
     // Webhook inboxes.
     let route = "POST /api/v1/teams/{team_id}/inboxes";

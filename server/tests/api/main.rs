@@ -10,6 +10,7 @@ mod cli;
 mod cloud;
 mod connection_kinds;
 mod connections;
+mod deployment_sets;
 mod deployments;
 mod fallback;
 mod health;

@@ -6,7 +6,7 @@
 //! (409) when the changes differ, so what runs is what was reviewed even if the cloud moved in
 //! between. Plans are reads: viewers may make them; applying takes an operator.
 
-mod view;
+pub(super) mod view;
 
 use view::{detail, run_view};
 
@@ -101,7 +101,7 @@ pub async fn create_deployment(
     let name = request.name.trim().to_owned();
     check_name(&name).map_err(|m| AppError::invalid("name", m))?;
     let target = new_target(team_id, &caller, &request.target);
-    let uid = new_uid();
+    let uid = start::new_uid();
     let planned = planning::make_for_apply(&state, &target, &uid, &[], Reading::TemplateOnly).await?;
     check_reviewed(&planned.review, &request.digest)?;
     let overridden = check_preflight(&planned.review, request.override_preflight.as_deref())?;
@@ -115,6 +115,8 @@ pub async fn create_deployment(
         version: target.version,
         connection_id: target.connection_id,
         compartment_id: &planned.compartment_id,
+        region: None,
+        set_id: None,
         parameters: &parameters,
         created_by: caller.user.id,
     };
@@ -363,41 +365,7 @@ pub async fn resume_run(
             message: format!("Run {} came after run {run_id}; plan again instead of resuming an older run.", newer.id),
         });
     }
-    let desired = serde_json::from_str(&run.desired)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored run's desired state does not parse: {e}")))?;
-    let reached = crate::connections::reach(&state, team_id, row.connection_id).await?;
-    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
-    apply_steps::retry_unfinished(&mut tx, run_id).await?;
-    apply_runs::set_state(&mut tx, run_id, RunState::Running).await?;
-    // Held from the commit on: the leader must not take it for an orphan before it starts here.
-    apply_runs::hold(&mut tx, run_id, &state.instance_id).await?;
-    let after = json!({"run": run_id, "was": run.state}).to_string();
-    let mut event = audit(&caller, "deployment.resume", team_id, &row);
-    event.after_json = Some(&after);
-    event.apply_run_id = Some(run_id);
-    event.append(&mut tx).await?;
-    tx.commit().await.map_err(DbError::from)?;
-    let kind = if run.kind == "destroy" { RunKind::Destroy } else { RunKind::Apply };
-    apply::spawn(
-        state.progress.clone(),
-        RunContext {
-            pool: state.pool.clone(),
-            client: reached.client,
-            run_id,
-            kind,
-            version: run.version,
-            parameters: run.parameters.clone(),
-            deployment_id: row.id,
-            uid: row.uid.clone(),
-            team_id,
-            connection_id: row.connection_id,
-            compartment_id: row.compartment_id.clone(),
-            desired,
-            actor_id: Some(caller.user.id),
-            actor_name: caller.user.username.clone(),
-            holder: state.instance_id.clone(),
-        },
-    );
+    resume(&state, &caller, &row, &run, true).await?;
     run_view(&state, row.id, run_id).await.map(Json)
 }
 
@@ -420,6 +388,57 @@ pub async fn check_drift(
     detail(&state, team_id, deployment_id).await.map(Json)
 }
 
+/// Resumes `run` of `row` (interrupted or failed, and its newest): what is not done runs again,
+/// an in-flight create with its stored retry token. Audited as `deployment.resume` when
+/// `audited` (a fan-out retry writes one row for all the targets it resumes).
+pub(crate) async fn resume(
+    state: &AppState,
+    caller: &Caller,
+    row: &DeploymentRow,
+    run: &crate::db::apply_runs::RunRow,
+    audited: bool,
+) -> ApiResult<()> {
+    let (team_id, run_id) = (row.team_id, run.id);
+    let desired = serde_json::from_str(&run.desired)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored run's desired state does not parse: {e}")))?;
+    let reached = crate::connections::reach_deployment(state, row).await?;
+    let mut tx = crate::db::begin(&state.pool).await.map_err(DbError::from)?;
+    apply_steps::retry_unfinished(&mut tx, run_id).await?;
+    apply_runs::set_state(&mut tx, run_id, RunState::Running).await?;
+    // Held from the commit on: the leader must not take it for an orphan before it starts here.
+    apply_runs::hold(&mut tx, run_id, &state.instance_id).await?;
+    if audited {
+        let after = json!({"run": run_id, "was": run.state}).to_string();
+        let mut event = audit(caller, "deployment.resume", team_id, row);
+        event.after_json = Some(&after);
+        event.apply_run_id = Some(run_id);
+        event.append(&mut tx).await?;
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    let kind = if run.kind == "destroy" { RunKind::Destroy } else { RunKind::Apply };
+    apply::spawn(
+        state.progress.clone(),
+        RunContext {
+            pool: state.pool.clone(),
+            client: reached.client,
+            run_id,
+            kind,
+            version: run.version,
+            parameters: run.parameters.clone(),
+            deployment_id: row.id,
+            uid: row.uid.clone(),
+            team_id,
+            connection_id: row.connection_id,
+            compartment_id: row.compartment_id.clone(),
+            desired,
+            actor_id: Some(caller.user.id),
+            actor_name: caller.user.username.clone(),
+            holder: state.instance_id.clone(),
+        },
+    );
+    Ok(())
+}
+
 fn new_target(team_id: i64, caller: &Caller, request: &NewDeploymentPlanRequest) -> Target {
     Target {
         team_id,
@@ -428,6 +447,8 @@ fn new_target(team_id: i64, caller: &Caller, request: &NewDeploymentPlanRequest)
         version: request.version,
         connection_id: request.connection_id,
         compartment_id: request.compartment_id.clone(),
+        region: None,
+        compartment_name: None,
         parameters: request.parameters.clone(),
         destroy: false,
     }
@@ -444,6 +465,8 @@ fn existing_target(row: &DeploymentRow, caller: &Caller, request: &DeploymentPla
         version: request.version.unwrap_or(row.version),
         connection_id: row.connection_id,
         compartment_id: row.compartment_id.clone(),
+        region: row.region.clone(),
+        compartment_name: None,
         parameters: request.parameters.clone().unwrap_or_else(|| row.parameter_values()),
         destroy: request.destroy,
     })
@@ -453,13 +476,23 @@ fn existing_target(row: &DeploymentRow, caller: &Caller, request: &DeploymentPla
 /// The reason to apply despite blocking pre-flight findings, when there are some: without one
 /// the apply is refused, naming them.
 fn check_preflight<'a>(review: &PlanReview, reason: Option<&'a str>) -> ApiResult<Option<&'a str>> {
-    let blocking: Vec<String> = review
+    check_override(blocking(review, ""), reason)
+}
+
+/// The blocking pre-flight findings of `review`, each as `<prefix>subject (message)`.
+pub(crate) fn blocking(review: &PlanReview, prefix: &str) -> Vec<String> {
+    review
         .preflight
         .iter()
         .flat_map(|report| &report.findings)
         .filter(|f| f.outcome == app::api::preflight::Outcome::Blocking)
-        .map(|f| format!("{} ({})", f.subject, f.message))
-        .collect();
+        .map(|f| format!("{prefix}{} ({})", f.subject, f.message))
+        .collect()
+}
+
+/// The checked reason to apply despite `blocking` findings, when there are some: without one
+/// the apply is refused, naming them.
+pub(crate) fn check_override(blocking: Vec<String>, reason: Option<&str>) -> ApiResult<Option<&str>> {
     if blocking.is_empty() {
         return Ok(None);
     }
@@ -496,13 +529,6 @@ fn check_reviewed(review: &PlanReview, digest: &str) -> ApiResult<()> {
         });
     }
     Ok(())
-}
-
-fn new_uid() -> String {
-    use rand::Rng;
-    use rand::distr::Alphanumeric;
-    let random: String = rand::rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect();
-    format!("sbx-{}", random.to_lowercase())
 }
 
 async fn find(state: &AppState, team_id: i64, deployment_id: i64) -> ApiResult<DeploymentRow> {

@@ -46,6 +46,8 @@ pub fn deployment_summary(row: &DeploymentRow, last_run: Option<RunSummary>) -> 
         connection_id: row.connection_id,
         connection_name: row.connection_name.clone(),
         compartment_id: row.compartment_id.clone(),
+        region: row.region.clone(),
+        set_id: row.set_id,
         parameters: row.parameter_values().iter().map(|(name, value)| (name.clone(), shown(value))).collect(),
         state: if row.state == "destroyed" { DeploymentState::Destroyed } else { DeploymentState::Active },
         resources: row.resources,
