@@ -75,26 +75,90 @@ pub const EVENT_TYPES: &[EventType] = &[
     t("com.oraclecloud.identitycontrolplane.deleteidentityprovider", "Identity", "Identity provider deleted"),
     t("com.oraclecloud.identitycontrolplane.updateidentityprovider", "Identity", "Identity provider updated"),
     t("com.oraclecloud.identitycontrolplane.updateauthenticationpolicy", "Identity", "Authentication policy changed"),
+    unconfirmed(
+        "com.oraclecloud.identitycontrolplane.createidpgroupmapping",
+        "Identity",
+        "Identity provider group mapping created",
+    ),
+    unconfirmed(
+        "com.oraclecloud.identitycontrolplane.deleteidpgroupmapping",
+        "Identity",
+        "Identity provider group mapping deleted",
+    ),
+    unconfirmed(
+        "com.oraclecloud.identitycontrolplane.updateidpgroupmapping",
+        "Identity",
+        "Identity provider group mapping updated",
+    ),
+    unconfirmed("com.oraclecloud.identitycontrolplane.createcompartment", "Identity", "Compartment created"),
+    t("com.oraclecloud.identitysignon.interactivelogin", "Identity", "A local user signed in to the Console"),
     t("com.oraclecloud.virtualnetwork.createvcn", "Networking", "VCN created"),
     t("com.oraclecloud.virtualnetwork.deletevcn", "Networking", "VCN deleted"),
     t("com.oraclecloud.virtualnetwork.updatevcn", "Networking", "VCN updated"),
     t("com.oraclecloud.virtualnetwork.createroutetable", "Networking", "Route table created"),
+    unconfirmed("com.oraclecloud.virtualnetwork.changeroutetablecompartment", "Networking", "Route table moved"),
     t("com.oraclecloud.virtualnetwork.deleteroutetable", "Networking", "Route table deleted"),
     t("com.oraclecloud.virtualnetwork.updateroutetable", "Networking", "Route table updated"),
     t("com.oraclecloud.virtualnetwork.createsecuritylist", "Networking", "Security list created"),
+    unconfirmed("com.oraclecloud.virtualnetwork.changesecuritylistcompartment", "Networking", "Security list moved"),
     t("com.oraclecloud.virtualnetwork.deletesecuritylist", "Networking", "Security list deleted"),
     t("com.oraclecloud.virtualnetwork.updatesecuritylist", "Networking", "Security list updated"),
     t("com.oraclecloud.virtualnetwork.createnetworksecuritygroup", "Networking", "Network security group created"),
+    unconfirmed(
+        "com.oraclecloud.virtualnetwork.changenetworksecuritygroupcompartment",
+        "Networking",
+        "Network security group moved",
+    ),
     t("com.oraclecloud.virtualnetwork.deletenetworksecuritygroup", "Networking", "Network security group deleted"),
     t("com.oraclecloud.virtualnetwork.updatenetworksecuritygroup", "Networking", "Network security group updated"),
     t("com.oraclecloud.virtualnetwork.createinternetgateway", "Networking", "Internet gateway created"),
     t("com.oraclecloud.virtualnetwork.deleteinternetgateway", "Networking", "Internet gateway deleted"),
     t("com.oraclecloud.virtualnetwork.updateinternetgateway", "Networking", "Internet gateway updated"),
+    unconfirmed(
+        "com.oraclecloud.virtualnetwork.changeinternetgatewaycompartment",
+        "Networking",
+        "Internet gateway moved",
+    ),
     t("com.oraclecloud.virtualnetwork.createdrg", "Networking", "Dynamic routing gateway created"),
     t("com.oraclecloud.virtualnetwork.deletedrg", "Networking", "Dynamic routing gateway deleted"),
+    unconfirmed("com.oraclecloud.virtualnetwork.updatedrg", "Networking", "Dynamic routing gateway updated"),
+    unconfirmed("com.oraclecloud.virtualnetwork.createdrgattachment", "Networking", "DRG attachment created"),
+    unconfirmed("com.oraclecloud.virtualnetwork.deletedrgattachment", "Networking", "DRG attachment deleted"),
+    unconfirmed("com.oraclecloud.virtualnetwork.updatedrgattachment", "Networking", "DRG attachment updated"),
+    unconfirmed(
+        "com.oraclecloud.virtualnetwork.createlocalpeeringgateway",
+        "Networking",
+        "Local peering gateway created",
+    ),
+    unconfirmed(
+        "com.oraclecloud.virtualnetwork.deletelocalpeeringgateway.end",
+        "Networking",
+        "Local peering gateway deleted",
+    ),
+    unconfirmed(
+        "com.oraclecloud.virtualnetwork.updatelocalpeeringgateway",
+        "Networking",
+        "Local peering gateway updated",
+    ),
+    unconfirmed(
+        "com.oraclecloud.virtualnetwork.changelocalpeeringgatewaycompartment",
+        "Networking",
+        "Local peering gateway moved",
+    ),
     t("com.oraclecloud.natgateway.createnatgateway", "Networking", "NAT gateway created"),
     t("com.oraclecloud.natgateway.deletenatgateway", "Networking", "NAT gateway deleted"),
+    unconfirmed("com.oraclecloud.natgateway.updatenatgateway", "Networking", "NAT gateway updated"),
+    unconfirmed("com.oraclecloud.natgateway.changenatgatewaycompartment", "Networking", "NAT gateway moved"),
     t("com.oraclecloud.servicegateway.createservicegateway", "Networking", "Service gateway created"),
+    unconfirmed("com.oraclecloud.servicegateway.deleteservicegateway.end", "Networking", "Service gateway deleted"),
+    unconfirmed("com.oraclecloud.servicegateway.updateservicegateway", "Networking", "Service gateway updated"),
+    unconfirmed("com.oraclecloud.servicegateway.attachserviceid", "Networking", "Service gateway gained a service"),
+    unconfirmed("com.oraclecloud.servicegateway.detachserviceid", "Networking", "Service gateway lost a service"),
+    unconfirmed(
+        "com.oraclecloud.servicegateway.changeservicegatewaycompartment",
+        "Networking",
+        "Service gateway moved",
+    ),
     t("com.oraclecloud.cloudguard.problemdetected", "Cloud Guard", "Cloud Guard detected a problem"),
     t("com.oraclecloud.cloudguard.problemdismissed", "Cloud Guard", "A problem was dismissed"),
     t("com.oraclecloud.cloudguard.problemremediated", "Cloud Guard", "A problem was remediated"),
@@ -267,6 +331,21 @@ fn resource_of(event_type: &str) -> SampleResource {
         }
         a if a.contains("dynamicgroup") => root("functions-dynamic-group", "ocid1.dynamicgroup.oc1..aaaaaaaaexample"),
         a if a.contains("identityprovider") => root("corporate-sso", "ocid1.saml2idp.oc1..aaaaaaaaexample"),
+        a if a.contains("idpgroupmapping") => SampleResource {
+            name: "corporate-sso admins",
+            id: "ocid1.idpgroupmapping.oc1..aaaaaaaaexample",
+            in_root: true,
+            details: || json!({"idpId": "ocid1.saml2idp.oc1..aaaaaaaaexample", "groupId": "ocid1.group.oc1..aaaaaaaaexample"}),
+        },
+        a if a.contains("compartment") && service == "identitycontrolplane" => {
+            root("payments", "ocid1.compartment.oc1..aaaaaaaapaymentsexample")
+        }
+        _ if service == "identitysignon" => SampleResource {
+            name: "jdoe@example.com",
+            id: "ocid1.user.oc1..aaaaaaaaexample",
+            in_root: true,
+            details: || json!({"authenticationType": "PASSWORD", "clientIp": "203.0.113.7", "result": "SUCCESS"}),
+        },
         a if a.contains("authenticationpolicy") => root("mytenancy", TENANCY),
         a if a.contains("group") => root("ops-admins", "ocid1.group.oc1..aaaaaaaaexample"),
         a if a.contains("user") => root("jdoe@example.com", "ocid1.user.oc1..aaaaaaaaexample"),
@@ -299,7 +378,13 @@ fn resource_of(event_type: &str) -> SampleResource {
         a if a.contains("servicegateway") => {
             r("prod-sgw", "ocid1.servicegateway.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
         }
+        a if a.contains("drgattachment") => {
+            r("hub-drg-attachment", "ocid1.drgattachment.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
         a if a.contains("drg") => r("hub-drg", "ocid1.drg.oc1.iad.aaaaaaaaexample", none),
+        a if a.contains("localpeeringgateway") => {
+            r("prod-lpg", "ocid1.localpeeringgateway.oc1.iad.aaaaaaaaexample", || json!({"vcnId": VCN}))
+        }
         _ if service == "cloudguard" => {
             r("Bucket is public", "ocid1.cloudguardproblem.oc1.iad.amaaaaaaexample", || {
                 json!({"riskLevel": "CRITICAL", "problemType": "CONFIG_CHANGE", "status": "OPEN",

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod compliance;
 pub mod components;
 pub mod condition;
 pub mod export;

@@ -14,12 +14,13 @@ pub struct Starter {
 }
 
 /// Every starter, in the order the library offers them.
-pub const STARTERS: [Starter; 5] = [
+pub const STARTERS: [Starter; 6] = [
     Starter { slug: "infra-alerts", text: include_str!("starters/infra-alerts.json") },
     Starter { slug: "bucket-change-processor", text: include_str!("starters/bucket-change-processor.json") },
     Starter { slug: "iam-change-alerts", text: include_str!("starters/iam-change-alerts.json") },
     Starter { slug: "audit-everything", text: include_str!("starters/audit-everything.json") },
     Starter { slug: "live-inventory", text: include_str!("starters/live-inventory.json") },
+    Starter { slug: "cis-oci-monitoring", text: include_str!("starters/cis-oci-monitoring.json") },
 ];
 
 impl Starter {

@@ -43,10 +43,26 @@ fn every_starter_parses_and_renders_with_sample_values() {
         assert!(!template.name.is_empty(), "{} has a name", starter.slug);
         let mut given = values(samples.clone());
         given.retain(|name, _| template.parameters.iter().any(|p| &p.name == name));
-        let desired = render(&template, &given, false).unwrap_or_else(|p| panic!("{}: {p:?}", starter.slug));
+        let place = Place { region: "eu-frankfurt-1".into(), compartment: "payments.eu".into() };
+        let desired =
+            render_at(&template, &given, false, Some(&place)).unwrap_or_else(|p| panic!("{}: {p:?}", starter.slug));
         assert!(!desired.rules.is_empty(), "{} has a rule", starter.slug);
         assert!(desired.rules.iter().all(|r| r.name.starts_with("prod-")), "{}", starter.slug);
     }
+}
+
+#[test]
+fn the_place_is_named_by_target_values_and_required_where_used() {
+    let template = Starter::find("cis-oci-monitoring").unwrap().template().unwrap();
+    let given = values(json!({"prefix": "sec", "emails": ["sec@example.com"]}));
+    let problems = render(&template, &given, false).unwrap_err();
+    assert_eq!(fields(&problems), ["topics[0].name", "topics[0].description"]);
+    let place = Place { region: "eu-frankfurt-1".into(), compartment: "payments.eu (old)".into() };
+    let desired = render_at(&template, &given, false, Some(&place)).unwrap();
+    assert_eq!(desired.topics[0].name, "sec-payments-eu--old--cis", "characters a topic name refuses become -");
+    assert_eq!(desired.topics[0].description, "CIS monitoring notifications (eu-frankfurt-1)");
+    assert_eq!(desired.rules.len(), 12);
+    assert_eq!(desired.subscriptions.len(), 1, "one per address, none for no webhooks");
 }
 
 #[test]
