@@ -17,6 +17,7 @@ pub mod builtin;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod compliance;
 pub mod config;
 pub mod connections;
 pub mod data_dir;
@@ -235,6 +236,7 @@ impl Application {
         jobs.push(lead("session sweep", |s| Box::pin(auth::sessions::keep_swept(s.sessions.clone()))));
         jobs.push(lead("drift checks", |s| Box::pin(apply::drift::check_periodically(s))));
         jobs.push(lead("pipeline health checks", |s| Box::pin(pipelines::health::check_periodically(s))));
+        jobs.push(lead("compliance checks", |s| Box::pin(compliance::check_periodically(s))));
         jobs.push(lead("inventory sync", |s| Box::pin(inventory::keep_synced(s))));
         jobs.push(lead("apply run takeover", |s| Box::pin(apply::takeover::keep_taking_over(s))));
         jobs

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod compliance;
 pub mod connections;
 pub mod deployment_sets;
 pub mod deployments;

@@ -237,7 +237,7 @@ const EXPORT_COLUMNS: [&str; 18] = [
 /// or a tab or carriage return before one) gets a leading `'`, OWASP's guard against CSV
 /// injection. Names, details and JSON come from users and from OCI; opened in a spreadsheet,
 /// `=HYPERLINK(...)` must stay text.
-fn spreadsheet_safe(cell: String) -> String {
+pub(crate) fn spreadsheet_safe(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
 }
 

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod cloud_audit;
+mod compliance;
 pub(crate) mod connections;
 mod deployment_sets;
 mod deployments;
@@ -62,6 +63,7 @@ use utoipa_axum::routes;
         (name = "audit", description = "The audit trail: every change, who made it, and whether OCI accepted it"),
         (name = "templates", description = "The template library: pipeline templates and their versions"),
         (name = "deployments", description = "Template versions applied to a compartment: plans, applies, progress, drift"),
+        (name = "compliance", description = "CIS monitoring recommendations judged per region and compartment, with evidence"),
         (name = "health", description = "Pipeline health (rule to delivery) and the end-to-end verify probe"),
         (name = "inboxes", description = "Webhook inboxes: URLs that receive ONS deliveries, confirm subscriptions and keep what arrived"),
         (name = "inventory", description = "What Signalbox last read from OCI: live notice of changes to a compartment's lists, and how fresh they are"),
@@ -136,6 +138,10 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(deployment_sets::plan_set))
                 .routes(routes!(deployment_sets::apply_set))
                 .routes(routes!(deployment_sets::retry_set))
+                .routes(routes!(compliance::list_checks, compliance::create_check))
+                .routes(routes!(compliance::get_check, compliance::delete_check))
+                .routes(routes!(compliance::run_check))
+                .routes(routes!(compliance::export_evidence))
                 .routes(routes!(inboxes::list_inboxes, inboxes::create_inbox))
                 .routes(routes!(inboxes::get_inbox, inboxes::delete_inbox))
                 .routes(routes!(inboxes::list_deliveries))

@@ -234,7 +234,7 @@ pub fn fingerprint(targets: &[TargetPlan]) -> String {
 
 /// Every compartment of the tenancy: name and parent by OCID (the tenancy itself included, as
 /// "root").
-async fn compartment_names(
+pub(crate) async fn compartment_names(
     home: &Reached,
     tenancy: &str,
 ) -> Result<HashMap<String, (String, Option<String>)>, AppError> {
@@ -255,7 +255,7 @@ async fn compartment_names(
 
 /// The targets a scope names: every region × every compartment named or matched, each checked
 /// against the tenancy's compartments. Mistakes are 400s naming the scope's field.
-fn resolve(
+pub(crate) fn resolve(
     scope: &Scope,
     home_region: &str,
     names: &HashMap<String, (String, Option<String>)>,

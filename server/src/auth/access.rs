@@ -103,6 +103,17 @@ fn decide(method: &str, route: &str) -> Option<Access> {
             | "/api/v1/teams/{team_id}/deployments/{deployment_id}/apply"
             | "/api/v1/teams/{team_id}/deployments/{deployment_id}/runs/{run_id}/resume",
         ) => Team(Role::Operator),
+        // Compliance: viewers look, check again (a read; status changes are audited) and export
+        // the evidence; operators create and remove checks.
+        (
+            "GET",
+            "/api/v1/teams/{team_id}/compliance"
+            | "/api/v1/teams/{team_id}/compliance/{check_id}"
+            | "/api/v1/teams/{team_id}/compliance/{check_id}/evidence",
+        ) => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/compliance/{check_id}/check") => Team(Role::Viewer),
+        ("POST", "/api/v1/teams/{team_id}/compliance")
+        | ("DELETE", "/api/v1/teams/{team_id}/compliance/{check_id}") => Team(Role::Operator),
         // Fan-out deployments: the same split, plans for viewers, applies for operators.
         ("GET", "/api/v1/teams/{team_id}/deployment-sets" | "/api/v1/teams/{team_id}/deployment-sets/{set_id}") => {
             Team(Role::Viewer)

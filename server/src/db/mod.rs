@@ -20,6 +20,7 @@ pub mod audit_query;
 pub mod audit_search;
 pub mod audit_words;
 pub mod builder;
+pub mod compliance;
 pub mod connections;
 pub mod deliveries;
 pub mod deployment_resources;

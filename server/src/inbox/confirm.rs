@@ -19,7 +19,10 @@ pub fn followable(url: &str, sandbox_base: &str) -> Result<Url, String> {
     let path = parsed.path();
     let on_sandbox = sandbox.as_ref().is_some_and(|base| {
         base.origin() == parsed.origin()
-            && path.strip_prefix(base.path().trim_end_matches('/')).is_some_and(is_confirmation_path)
+            && path
+                .strip_prefix(base.path().trim_end_matches('/'))
+                .map(without_region)
+                .is_some_and(is_confirmation_path)
     });
     let on_oci = parsed.scheme() == "https"
         && parsed.port().is_none()
@@ -34,6 +37,21 @@ pub fn followable(url: &str, sandbox_base: &str) -> Result<Url, String> {
         Err(format!(
             "not followed: {host:?} with path {path:?} is not a confirmation link of an OCI endpoint (https on an OCI realm's domain) nor of the built-in sandbox; open the URL yourself if you trust it"
         ))
+    }
+}
+
+/// `path` without the sandbox's `/regions/{region}` prefix (another region of the built-in
+/// sandbox, `crate::sandbox::host`), when it has one.
+fn without_region(path: &str) -> &str {
+    let Some(rest) = path.strip_prefix("/regions/") else { return path };
+    match rest.split_once('/') {
+        Some((region, after))
+            if !region.is_empty()
+                && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+        {
+            &path[path.len() - after.len() - 1..]
+        }
+        _ => path,
     }
 }
 
@@ -75,6 +93,19 @@ mod tests {
         assert!(followable(oci, SANDBOX).is_ok());
         let sandbox = format!("{SANDBOX}/20181201/subscriptions/ocid1.onssubscription.oc1..x/confirmation?token=t");
         assert!(followable(&sandbox, SANDBOX).is_ok());
+        let regional = format!(
+            "{SANDBOX}/regions/eu-frankfurt-1/20181201/subscriptions/ocid1.onssubscription.oc1..x/confirmation?token=t"
+        );
+        assert!(followable(&regional, SANDBOX).is_ok(), "another region of the sandbox");
+        for url in [
+            format!("{SANDBOX}/regions/eu-frankfurt-1/../../api/v1/users"),
+            format!("{SANDBOX}/regions/eu-frankfurt-1/api/v1/users"),
+            format!("{SANDBOX}/regions/EU_X/20181201/subscriptions/ocid1.x/confirmation"),
+            format!("{SANDBOX}/regions//20181201/subscriptions/ocid1.x/confirmation"),
+            format!("{SANDBOX}/regions/a/regions/b/20181201/subscriptions/ocid1.x/confirmation"),
+        ] {
+            assert!(followable(&url, SANDBOX).is_err(), "{url}");
+        }
     }
 
     /// Defect 18.2: the prefix was checked on the raw string, then the normalised URL requested.

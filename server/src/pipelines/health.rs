@@ -372,21 +372,28 @@ async fn read_target(
 }
 
 /// The last deliveries Signalbox saw, by subscription and by inbox.
-struct Delivered {
+pub(crate) struct Delivered {
     by_subscription: HashMap<String, DateTime<Utc>>,
     /// Inbox URL → its newest notification time per topic.
     inboxes: HashMap<String, HashMap<String, DateTime<Utc>>>,
 }
 
 impl Delivered {
-    fn last(&self, subscription_id: &str, endpoint: &str, topic_id: &str) -> Option<DateTime<Utc>> {
+    /// Whether `endpoint` is one of the team's inboxes.
+    pub(crate) fn is_inbox(&self, endpoint: &str) -> bool {
+        self.inboxes.contains_key(endpoint)
+    }
+
+    /// The last delivery seen reach a subscription (by the sandbox's log, or at its inbox).
+    pub(crate) fn last(&self, subscription_id: &str, endpoint: &str, topic_id: &str) -> Option<DateTime<Utc>> {
         let from_log = self.by_subscription.get(subscription_id).copied();
         let from_inbox = self.inboxes.get(endpoint).and_then(|topics| topics.get(topic_id)).copied();
         from_log.max(from_inbox)
     }
 }
 
-async fn last_deliveries(state: &AppState, team_id: i64, reached: &Reached) -> Delivered {
+/// What the sandbox's log and the team's inboxes say was last delivered.
+pub(crate) async fn last_deliveries(state: &AppState, team_id: i64, reached: &Reached) -> Delivered {
     let mut by_subscription = HashMap::new();
     if let Some(sandbox) = &reached.sandbox {
         for delivery in sandbox.deliveries() {

@@ -22,6 +22,11 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/teams/{team_id}/deployments/plan", "a plan reads the cloud and changes nothing"),
     ("POST", "/api/v1/teams/{team_id}/deployments/{deployment_id}/plan", "a plan reads the cloud and changes nothing"),
     ("POST", "/api/v1/teams/{team_id}/deployment-sets/plan", "a plan reads the cloud and changes nothing"),
+    (
+        "POST",
+        "/api/v1/teams/{team_id}/compliance/{check_id}/check",
+        "a check reads the cloud; the status changes it finds are audited (tests/api/compliance.rs)",
+    ),
     ("POST", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/plan", "a plan reads the cloud and changes nothing"),
     (
         "POST",
@@ -534,6 +539,18 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
         finished(&json!({"deployment_id": run["deployment_id"], "run": {"id": run["run_id"]}})).await,
         "succeeded"
     );
+
+    // Compliance checks.
+    let route = "POST /api/v1/teams/{team_id}/compliance";
+    let checks = format!("/api/v1/teams/{home}/compliance");
+    let check =
+        json!({"name": "audited check", "connection_id": connection_id, "scope": {"compartments": [compartment]}});
+    p.probe(route, post(&checks).json(&json!({"name": "", "connection_id": connection_id})), Expect::Rejected).await;
+    let made = p.probe(route, post(&checks).json(&check), Expect::Made("compliance.create")).await;
+    let route = "DELETE /api/v1/teams/{team_id}/compliance/{check_id}";
+    p.probe(route, admin.send(Method::DELETE, &format!("{checks}/999999")), Expect::Rejected).await;
+    let check_path = format!("{checks}/{}", made["summary"]["id"]);
+    p.probe(route, admin.send(Method::DELETE, &check_path), Expect::Made("compliance.delete")).await;
 
     // Webhook inboxes.
     let route = "POST /api/v1/teams/{team_id}/inboxes";

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 #[path = "../support/cloud.rs"]
 mod cloud;
+mod compliance;
 mod connection_kinds;
 mod connections;
 mod deployment_sets;
