@@ -2,9 +2,9 @@
 
 use crate::components::{Layout, ToTeam};
 use crate::pages::{
-    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, Dashboard, DeployRoute, DeploymentRoute,
-    HealthRoute, InboxesRoute, Login, NotFound, PipelinesRoute, RuleRoute, RulesRoute, SandboxRoute, SettingsRoute,
-    TemplateRoute, TopicRoute, TopicsRoute,
+    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, ComplianceCheckRoute, ComplianceRoute,
+    Dashboard, DeployRoute, DeploymentRoute, HealthRoute, InboxesRoute, Login, NotFound, PipelinesRoute, RuleRoute,
+    RulesRoute, SandboxRoute, SetRoute, SettingsRoute, TemplateRoute, TopicRoute, TopicsRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -61,12 +61,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/t/:team/pipelines/deploy") view={Lazy::<DeployRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/pipelines/templates/:template_id") view={Lazy::<TemplateRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/pipelines/deployments/:deployment_id") view={Lazy::<DeploymentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/pipelines/sets/:set_id") view={Lazy::<SetRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/rules/:rule_id") view={Lazy::<RuleRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/topics") view={Lazy::<TopicsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/topics/:topic_id") view={Lazy::<TopicRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/audit/cloud") view={Lazy::<CloudAuditRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/health") view={Lazy::<HealthRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/compliance") view={Lazy::<ComplianceRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/compliance/:check_id") view={Lazy::<ComplianceCheckRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/inboxes") view={Lazy::<InboxesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/sandbox") view={Lazy::<SandboxRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />

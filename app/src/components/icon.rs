@@ -11,6 +11,7 @@ pub enum IconName {
     Sandbox,
     Inbox,
     Health,
+    Compliance,
     Settings,
     ChevronDown,
     Collapse,
@@ -30,6 +31,7 @@ impl IconName {
                 "M3 6a3 3 0 1 0 6 0a3 3 0 1 0-6 0 M15 18a3 3 0 1 0 6 0a3 3 0 1 0-6 0 M6 9v3a3 3 0 0 0 3 3h6 M9 6h6a3 3 0 0 1 3 3v6"
             }
             IconName::Rules => "M3 4h18l-7 8v6l-4 2v-8z",
+            IconName::Compliance => "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10 M9 12l2 2 4-4",
             IconName::Topics => "M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9 M10.3 21a1.94 1.94 0 0 0 3.4 0",
             IconName::Audit => "M9 11l3 3L22 4 M21 12v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h11",
             IconName::Sandbox => "M21 8l-9-5-9 5v8l9 5 9-5z M3 8l9 5 9-5 M12 13v8",

@@ -14,10 +14,11 @@ enum Reach {
 }
 
 /// Path, label, icon, and where the link leads.
-const ITEMS: [(&str, &str, IconName, Reach); 9] = [
+const ITEMS: [(&str, &str, IconName, Reach); 10] = [
     ("/", "Dashboard", IconName::Dashboard, Reach::Everywhere),
     ("/pipelines", "Pipelines", IconName::Pipelines, Reach::Team),
     ("/health", "Health", IconName::Health, Reach::Team),
+    ("/compliance", "Compliance", IconName::Compliance, Reach::Team),
     ("/rules", "Rules", IconName::Rules, Reach::TeamPlace),
     ("/topics", "Topics", IconName::Topics, Reach::TeamPlace),
     ("/inboxes", "Inboxes", IconName::Inbox, Reach::Team),

@@ -2,6 +2,7 @@
 
 mod audit;
 mod change_password;
+mod compliance;
 mod dashboard;
 mod export_panel;
 mod health;
@@ -23,12 +24,13 @@ mod verify_panel;
 
 pub use audit::{AuditEntryRoute, AuditRoute, CloudAuditRoute};
 pub use change_password::ChangePasswordRoute;
+pub use compliance::{ComplianceCheckRoute, ComplianceRoute};
 pub use dashboard::Dashboard;
 pub use health::HealthRoute;
 pub use inboxes::InboxesRoute;
 pub use login::Login;
 pub use not_found::NotFound;
-pub use pipelines::{DeployRoute, DeploymentRoute, PipelinesRoute, TemplateRoute};
+pub use pipelines::{DeployRoute, DeploymentRoute, PipelinesRoute, SetRoute, TemplateRoute};
 pub use rule::RuleRoute;
 pub use rules::RulesRoute;
 pub use sandbox::SandboxRoute;

@@ -5,6 +5,9 @@
 
 use super::PageStyles;
 use super::plan_view::PlanView;
+use super::set_plan::{SetPlanView, has_problems, needs_reason, total_changes};
+use crate::api::connections::CompartmentSummary;
+use crate::api::deployment_sets::{CreateSetRequest, NewSetPlanRequest, Scope as SetScope, create_set, plan_new_set};
 use crate::api::deployments::{
     CreateDeploymentRequest, NewDeploymentPlanRequest, check_name, create_deployment, plan_new_deployment,
 };
@@ -156,10 +159,20 @@ fn Deploy() -> impl IntoView {
                 <EmptyState icon=IconName::Pipelines title="No connection" body="This team has no connection to deploy through." />
             }
             .into_any(),
-            (Some(detail), Some((connection, compartment))) => view! {
-                <DeployForm team detail connection compartment compartment_path can_apply csrf />
+            (Some(detail), Some((connection, compartment))) => {
+                let region = loaded
+                    .scope
+                    .connections
+                    .iter()
+                    .find(|c| c.id == connection)
+                    .map(|c| c.region.clone())
+                    .unwrap_or_default();
+                let compartments = loaded.scope.compartments.clone();
+                view! {
+                    <DeployForm team detail connection compartment compartment_path region compartments can_apply csrf />
+                }
+                .into_any()
             }
-            .into_any(),
         };
         view! {
             <div class="page-body">
@@ -198,10 +211,13 @@ fn DeployForm(
     connection: i64,
     compartment: String,
     compartment_path: String,
+    region: String,
+    compartments: Vec<CompartmentSummary>,
     can_apply: bool,
     csrf: StoredValue<String>,
 ) -> impl IntoView {
     let navigate = StoredValue::new(use_navigate());
+    let fan = FanOut::new(&region, &compartment);
     let parameters = StoredValue::new(detail.document.parameters.clone());
     let texts = RwSignal::new(
         detail.document.parameters.iter().map(|p| (p.name.clone(), initial_text(p))).collect::<BTreeMap<_, _>>(),
@@ -217,6 +233,27 @@ fn DeployForm(
         parameters: parameters.with_value(|p| values(p, &texts.get_untracked())),
     };
     let request = StoredValue::new(request);
+    let set_request = move || NewSetPlanRequest {
+        template_id,
+        version: version.get_untracked(),
+        connection_id: connection,
+        scope: fan.scope(),
+        parameters: parameters.with_value(|p| values(p, &texts.get_untracked())),
+    };
+    let set_plan = Action::new(move |request: &NewSetPlanRequest| {
+        let (request, csrf) = (request.clone(), csrf.get_value());
+        async move { plan_new_set(team, &request, &csrf).await.map(|review| (request, review)) }
+    });
+    let set_apply = Action::new(move |request: &CreateSetRequest| {
+        let (request, csrf) = (request.clone(), csrf.get_value());
+        async move { create_set(team, &request, &csrf).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(run)) = set_apply.value().get() {
+            let to = team_href(team, &format!("/pipelines/sets/{}", run.set_id));
+            navigate.with_value(|nav| nav(&to, Default::default()));
+        }
+    });
     let plan = Action::new(move |request: &NewDeploymentPlanRequest| {
         let (request, csrf) = (request.clone(), csrf.get_value());
         async move { plan_new_deployment(team, &request, &csrf).await }
@@ -235,10 +272,19 @@ fn DeployForm(
     let edited = move || {
         plan.value().set(None);
         apply.value().set(None);
+        set_plan.value().set(None);
+        set_apply.value().set(None);
     };
+    fan.on_edit(edited);
     let name_problem = RwSignal::new(None::<String>);
     let error = Signal::derive(move || {
-        apply.value().get().and_then(Result::err).or_else(|| plan.value().get().and_then(Result::err))
+        apply
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| plan.value().get().and_then(Result::err))
+            .or_else(|| set_plan.value().get().and_then(Result::err))
+            .or_else(|| set_apply.value().get().and_then(Result::err))
     });
     // Errors about a field show under it; the alert line shows the rest.
     let general_error = Signal::derive(move || {
@@ -331,7 +377,14 @@ fn DeployForm(
     let submit_plan = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         apply.value().set(None);
-        plan.dispatch(request.with_value(|r| r()));
+        set_apply.value().set(None);
+        if fan.on.get_untracked() {
+            plan.value().set(None);
+            set_plan.dispatch(set_request());
+        } else {
+            set_plan.value().set(None);
+            plan.dispatch(request.with_value(|r| r()));
+        }
     };
     let override_reason = RwSignal::new(String::new());
     let submit_apply = move |_| {
@@ -349,6 +402,50 @@ fn DeployForm(
             digest: review.digest.clone(),
             override_preflight: blocked.then(|| override_reason.get_untracked()),
         });
+    };
+    let set_reason = RwSignal::new(String::new());
+    let submit_set = move |_| {
+        let Some(Ok((request, review))) = set_plan.value().get_untracked() else { return };
+        let wanted = name.get_untracked().trim().to_owned();
+        if let Err(message) = check_name(&wanted) {
+            name_problem.set(Some(message));
+            return;
+        }
+        name_problem.set(None);
+        set_apply.dispatch(CreateSetRequest {
+            name: wanted,
+            plan: request,
+            digest: review.digest.clone(),
+            override_preflight: needs_reason(&review).then(|| set_reason.get_untracked()),
+        });
+    };
+    let set_review = move || {
+        set_plan.value().get().and_then(Result::ok).map(|(_, review)| {
+            let blocked = has_problems(&review);
+            let reason_needed = needs_reason(&review);
+            let changes = total_changes(&review);
+            view! {
+                <section class="section plan-review" aria-labelledby="set-plan-title">
+                    <h2 id="set-plan-title" class="section-title">
+                        {format!("Plan: {} v{} in {} targets", review.template_name, review.version, review.targets.len())}
+                    </h2>
+                    <SetPlanView review=review.clone() reason=set_reason />
+                    {can_apply.then(|| view! {
+                        <div class="form-actions">
+                            <button
+                                type="button"
+                                class="btn btn-primary"
+                                disabled=move || blocked || changes == 0 || set_apply.pending().get()
+                                    || (reason_needed && set_reason.with(|r| r.trim().is_empty()))
+                                on:click=submit_set
+                            >
+                                {move || if set_apply.pending().get() { "Starting…".to_owned() } else { format!("Apply {changes} changes everywhere") }}
+                            </button>
+                        </div>
+                    })}
+                </section>
+            }
+        })
     };
     let review = move || {
         plan.value().get().and_then(Result::ok).map(|review| {
@@ -415,13 +512,173 @@ fn DeployForm(
                 <legend>"Parameters"</legend>
                 {fields}
             </fieldset>
+            <FanOutFields fan compartments field_error=Callback::new(move |field: String| field_error(field)().into_any()) />
             <FormAlert error=general_error />
             <div class="form-actions">
-                <button type="submit" class="btn" disabled=move || plan.pending().get()>
-                    {move || if plan.pending().get() { "Planning…" } else { "Review plan" }}
+                <button type="submit" class="btn" disabled=move || plan.pending().get() || set_plan.pending().get()>
+                    {move || if plan.pending().get() || set_plan.pending().get() { "Planning…" } else { "Review plan" }}
                 </button>
             </div>
         </form>
         {review}
+        {set_review}
+    }
+}
+
+/// The fan-out choices of the deploy form: several regions, compartments named one by one, or
+/// every compartment under one whose name matches a pattern.
+#[derive(Debug, Clone, Copy)]
+struct FanOut {
+    on: RwSignal<bool>,
+    regions: RwSignal<String>,
+    picked: RwSignal<Vec<String>>,
+    under: RwSignal<String>,
+    pattern: RwSignal<String>,
+    edited: StoredValue<Option<Callback<()>>>,
+}
+
+impl FanOut {
+    fn new(region: &str, compartment: &str) -> Self {
+        Self {
+            on: RwSignal::new(false),
+            regions: RwSignal::new(region.to_owned()),
+            picked: RwSignal::new(vec![compartment.to_owned()]),
+            under: RwSignal::new(String::new()),
+            pattern: RwSignal::new(String::new()),
+            edited: StoredValue::new(None),
+        }
+    }
+
+    fn on_edit(&self, edited: impl Fn() + Send + Sync + 'static) {
+        self.edited.set_value(Some(Callback::new(move |()| edited())));
+    }
+
+    fn changed(&self) {
+        if let Some(edited) = self.edited.get_value() {
+            edited.run(());
+        }
+    }
+
+    /// The scope as the API takes it.
+    fn scope(&self) -> SetScope {
+        let regions = self
+            .regions
+            .get_untracked()
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let under = Some(self.under.get_untracked()).filter(|u| !u.is_empty());
+        let pattern = Some(self.pattern.get_untracked().trim().to_owned()).filter(|p| !p.is_empty() && under.is_some());
+        SetScope { regions, compartments: self.picked.get_untracked(), under, pattern }
+    }
+}
+
+#[component]
+fn FanOutFields(
+    fan: FanOut,
+    compartments: Vec<CompartmentSummary>,
+    field_error: Callback<String, AnyView>,
+) -> impl IntoView {
+    let boxes = compartments
+        .iter()
+        .map(|c| {
+            let id = c.id.clone();
+            let checked = {
+                let id = id.clone();
+                move || fan.picked.with(|p| p.contains(&id))
+            };
+            view! {
+                <label class="check-option">
+                    <input
+                        type="checkbox"
+                        prop:checked=checked
+                        on:change=move |e| {
+                            let on = event_target_checked(&e);
+                            fan.picked.update(|p| {
+                                p.retain(|x| *x != id);
+                                if on {
+                                    p.push(id.clone());
+                                }
+                            });
+                            fan.changed();
+                        }
+                    />
+                    <span>{c.path.clone()}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    let parents =
+        compartments.iter().map(|c| view! { <option value=c.id.clone()>{c.path.clone()}</option> }).collect_view();
+    view! {
+        <fieldset class="fieldset fan-out">
+            <legend>"Where"</legend>
+            <label class="check-option">
+                <input
+                    id="fan-out"
+                    type="checkbox"
+                    prop:checked=move || fan.on.get()
+                    on:change=move |e| {
+                        fan.on.set(event_target_checked(&e));
+                        fan.changed();
+                    }
+                />
+                <span>"Fan out: apply to several regions and compartments as one plan"</span>
+            </label>
+            <div class="fan-out-fields" class:hidden=move || !fan.on.get()>
+                <div class="field">
+                    <label for="fan-regions">"Regions"</label>
+                    <input
+                        id="fan-regions"
+                        type="text"
+                        placeholder="us-ashburn-1, eu-frankfurt-1"
+                        prop:value=move || fan.regions.get()
+                        on:input=move |e| {
+                            fan.regions.set(event_target_value(&e));
+                            fan.changed();
+                        }
+                    />
+                    <p class="field-hint">"Region ids, separated by commas. Each region gets its own copy."</p>
+                    {move || field_error.run("scope.regions[0]".to_owned())}
+                </div>
+                <div class="field">
+                    <span class="field-label">"Compartments"</span>
+                    <div class="check-list" role="group" aria-label="Compartments">{boxes}</div>
+                    {move || field_error.run("scope.compartments".to_owned())}
+                </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="fan-under">"And every compartment under"</label>
+                        <select
+                            id="fan-under"
+                            on:change=move |e| {
+                                fan.under.set(event_target_value(&e));
+                                fan.changed();
+                            }
+                        >
+                            <option value="">"(none)"</option>
+                            {parents}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="fan-pattern">"Named like"</label>
+                        <input
+                            id="fan-pattern"
+                            type="text"
+                            placeholder="proj-*"
+                            prop:value=move || fan.pattern.get()
+                            on:input=move |e| {
+                                fan.pattern.set(event_target_value(&e));
+                                fan.changed();
+                            }
+                        />
+                        <p class="field-hint">"* for any run of characters, ? for one; read again at every plan, so new compartments join."</p>
+                        {move || field_error.run("scope.pattern".to_owned())}
+                    </div>
+                </div>
+            </div>
+        </fieldset>
     }
 }

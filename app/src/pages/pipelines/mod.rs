@@ -7,13 +7,17 @@ mod deployment;
 mod new_template;
 mod plan_view;
 mod progress;
+mod set;
+pub(crate) mod set_plan;
 mod template;
 
 pub use deploy::DeployRoute;
 pub use deployment::DeploymentRoute;
+pub use set::{SetRoute, running as set_running};
 pub use template::TemplateRoute;
 
 use super::PageStyles;
+use crate::api::deployment_sets::{SetSummary, list_sets};
 use crate::api::deployments::{DeploymentState, DeploymentSummary, DriftStatus, list_deployments};
 use crate::api::templates::{
     CreateTemplateRequest, StarterTemplate, TemplateSource, TemplateSummary, Visibility, create_template,
@@ -46,6 +50,7 @@ impl LazyRoute for PipelinesRoute {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PipelinesView {
     deployments: Vec<DeploymentSummary>,
+    sets: Vec<SetSummary>,
     templates: Vec<TemplateSummary>,
     starters: Vec<StarterTemplate>,
     /// Where a capture can read from.
@@ -55,6 +60,7 @@ struct PipelinesView {
 async fn load(team: i64) -> Result<PipelinesView, ApiError> {
     Ok(PipelinesView {
         deployments: list_deployments(team).await?,
+        sets: list_sets(team).await?,
         templates: list_templates(team).await?,
         starters: list_starters().await?,
         scope: Scope::resolve(team, None, None).await?,
@@ -105,12 +111,14 @@ fn Pipelines() -> impl IntoView {
     });
 
     let render = move |loaded: PipelinesView| {
+        let sets = sets_section(loaded.sets, team);
         let deployments = deployments_section(loaded.deployments, team);
         let library = library_section(loaded.templates, team, can_change);
         let starters = starters_section(loaded.starters, can_change, add);
         let new_template = can_change.then(|| view! { <NewTemplate scope=loaded.scope create=add /> });
         view! {
             <div class="page-body">
+                {sets}
                 {deployments}
                 {library}
                 {starters}
@@ -129,6 +137,37 @@ fn Pipelines() -> impl IntoView {
         <AsyncView resource=data render />
     }
     .into_any()
+}
+
+/// The team's fan-out deployments, when it has any (their targets are listed as deployments too).
+fn sets_section(sets: Vec<SetSummary>, team: i64) -> Option<impl IntoView> {
+    if sets.is_empty() {
+        return None;
+    }
+    let rows = sets
+        .into_iter()
+        .map(|s| {
+            let runs = s.runs.iter().map(|(state, n)| format!("{n} {state}")).collect::<Vec<_>>().join(", ");
+            let regions = if s.scope.regions.is_empty() { "home".to_owned() } else { s.scope.regions.join(", ") };
+            view! {
+                <tr>
+                    <td><a class="row-link" href=team_href(team, &format!("/pipelines/sets/{}", s.id))>{s.name}</a></td>
+                    <td>{format!("{} v{}", s.template_name, s.version)}</td>
+                    <td>{regions}</td>
+                    <td>{s.targets}</td>
+                    <td>{runs}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <section class="section" aria-labelledby="sets-title">
+            <h2 id="sets-title" class="section-title">"Fan-out deployments"</h2>
+            <DataTable label="Fan-out deployments" columns=&["Name", "Template", "Regions", "Targets", "Last runs"]>
+                {rows}
+            </DataTable>
+        </section>
+    })
 }
 
 fn deployments_section(deployments: Vec<DeploymentSummary>, team: i64) -> impl IntoView {
