@@ -29,6 +29,7 @@ bench: setup
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench hostile
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench principals
 	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" cargo bench -p server --bench impact
+	source .ci/env.sh && RUSTFLAGS="$$LEPTOS_RUSTFLAGS" SIGNALBOX_LOG=warn cargo bench -p server --bench fanout
 	rm -f target/bench/apply.jsonl
 	.ci/bench-apply
 	python3 .ci/bench_chart.py

@@ -64,8 +64,13 @@ pub async fn run_preflight(
     };
     let tenancy = tenancy(&row);
     let user = crate::connections::user_of(&row);
-    let ctx =
-        Context { client: &reached.client, tenancy: &tenancy, user: user.as_deref(), sandbox: reached.is_sandbox() };
+    let ctx = Context {
+        client: &reached.client,
+        tenancy: &tenancy,
+        user: user.as_deref(),
+        sandbox: reached.is_sandbox(),
+        shared: None,
+    };
     Ok(Json(preflight::check(&ctx, &compartment, &rules).await))
 }
 

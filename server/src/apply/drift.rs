@@ -30,6 +30,7 @@ pub async fn check(state: &AppState, row: &DeploymentRow, user_id: i64) -> Resul
         compartment_name: None,
         parameters: row.parameter_values(),
         destroy: false,
+        shared: None,
     };
     let owned = deployment_resources::owned(&state.pool, row.id).await?;
     match planning::make_for_drift(state, &target, &row.uid, &owned).await {

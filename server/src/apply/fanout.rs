@@ -124,6 +124,7 @@ pub async fn plan(
             wanted.push((key, status));
         }
     }
+    let shared = std::sync::Arc::new(crate::preflight::facts::Shared::default());
     let name_of = |id: &str| names.get(id).map_or_else(|| id.to_owned(), |(name, _)| name.clone());
     wanted.sort_by_key(|(key, _)| (key.region.clone(), name_of(&key.compartment_id).to_lowercase()));
 
@@ -137,6 +138,7 @@ pub async fn plan(
                 (None, Reading::Cloud) => String::new(),
             };
             let home_region = &home_region;
+            let shared = shared.clone();
             async move {
                 let target = Target {
                     team_id: spec.team_id,
@@ -149,6 +151,7 @@ pub async fn plan(
                     compartment_name: Some(compartment_name.clone()),
                     parameters: spec.parameters.clone(),
                     destroy: spec.destroy,
+                    shared: Some(shared),
                 };
                 let planned = plan_target(state, &target, member.as_ref(), &uid, status, reading).await;
                 (key, compartment_name, member, uid, status, planned, target)

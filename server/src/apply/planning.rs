@@ -47,6 +47,8 @@ pub struct Target {
     pub parameters: BTreeMap<String, Value>,
     /// Plan deleting everything instead.
     pub destroy: bool,
+    /// Pre-flight facts shared with the other targets of a fan-out plan.
+    pub shared: Option<std::sync::Arc<crate::preflight::facts::Shared>>,
 }
 
 /// A plan and what applying it needs.
@@ -160,8 +162,13 @@ async fn make_checked(
         render_at(&template, &target.parameters, reached.is_sandbox(), Some(&place))
             .map_err(|problems| invalid_values(&problems))?
     };
-    let ctx =
-        Context { client: &reached.client, tenancy: &tenancy, user: user.as_deref(), sandbox: reached.is_sandbox() };
+    let ctx = Context {
+        client: &reached.client,
+        tenancy: &tenancy,
+        user: user.as_deref(),
+        sandbox: reached.is_sandbox(),
+        shared: target.shared.as_deref(),
+    };
     let live = async {
         match reading {
             Reading::Cloud => live::read(&reached.client, &compartment_id, uid, owned).await.map_err(AppError::Oci),

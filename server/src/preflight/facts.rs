@@ -15,6 +15,7 @@ use crate::oci::objectstorage::Bucket;
 use crate::oci::ons::{ListSubscriptionsRequest, NotificationTopic, SubscriptionSummary};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Reads in flight at once for one kind of fact.
 const IN_FLIGHT: usize = 8;
@@ -72,8 +73,28 @@ pub struct Facts {
     pub buckets: Option<Read<(Vec<Bucket>, bool)>>,
 }
 
-/// Reads everything `wanted` names.
-pub async fn read(client: &OciClient, wanted: Wanted<'_>) -> Facts {
+/// The facts that are the same for every target of one fan-out plan: the compartment tree, who
+/// the connection is, and the policies of each compartment. Each is read once, by the first
+/// target that needs it, and the others wait for that read instead of repeating it (150 targets
+/// would otherwise list the same policies 150 times). Kept for one plan only: IAM may change
+/// between a review and its apply, which reads them again.
+#[derive(Debug, Default)]
+pub struct Shared {
+    tree: tokio::sync::OnceCell<Read<Tree>>,
+    identity: tokio::sync::OnceCell<Identity>,
+    policies: std::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Read<Vec<Attached>>>>>>,
+}
+
+impl Shared {
+    /// The policies attached to `compartment`, read once.
+    fn policies_of(&self, compartment: &str) -> Arc<tokio::sync::OnceCell<Read<Vec<Attached>>>> {
+        let mut cells = self.policies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cells.entry(compartment.to_owned()).or_default().clone()
+    }
+}
+
+/// Reads everything `wanted` names; what `shared` holds is read once for every plan sharing it.
+pub async fn read(client: &OciClient, wanted: Wanted<'_>, shared: Option<&Shared>) -> Facts {
     // Owned ids, so the streams borrow nothing but the client: a plan of a hundred rules reads
     // its targets [`IN_FLIGHT`] at a time, not a hundred calls at once.
     let topic_ids: Vec<String> = wanted.topics.iter().cloned().collect();
@@ -103,13 +124,19 @@ pub async fn read(client: &OciClient, wanted: Wanted<'_>) -> Facts {
             None => None,
         }
     };
-    let (tree, identity, topics, functions, buckets) = tokio::join!(
-        tree(client, wanted.tenancy),
-        identity(client, wanted.tenancy, wanted.user),
-        topics,
-        functions,
-        buckets
-    );
+    let tree = async {
+        match shared {
+            Some(shared) => shared.tree.get_or_init(|| tree(client, wanted.tenancy)).await.clone(),
+            None => tree(client, wanted.tenancy).await,
+        }
+    };
+    let identity = async {
+        match shared {
+            Some(shared) => shared.identity.get_or_init(|| identity(client, wanted.tenancy, wanted.user)).await.clone(),
+            None => identity(client, wanted.tenancy, wanted.user).await,
+        }
+    };
+    let (tree, identity, topics, functions, buckets) = tokio::join!(tree, identity, topics, functions, buckets);
     let mut by_topic = HashMap::new();
     let mut subscriptions_by_topic = HashMap::new();
     for (id, topic, subscriptions) in topics {
@@ -129,7 +156,10 @@ pub async fn read(client: &OciClient, wanted: Wanted<'_>) -> Facts {
                 );
             let places: BTreeSet<String> =
                 std::iter::once(wanted.compartment).chain(targets).flat_map(|c| tree.lineage(c)).collect();
-            policies(client, places).await
+            match shared {
+                Some(shared) => shared_policies(client, shared, places).await,
+                None => policies(client, places).await,
+            }
         }
         Err(why) => Err(why.clone()),
     };
@@ -169,6 +199,19 @@ pub(crate) async fn tree(client: &OciClient, tenancy: &str) -> Read<Tree> {
         root: tenancy.to_owned(),
         compartments: compartments.into_iter().map(|c| (c.id, (c.compartment_id, c.name))).collect(),
     })
+}
+
+/// The policies attached to `places`, each compartment's read once for every plan of `shared`.
+async fn shared_policies(client: &OciClient, shared: &Shared, places: BTreeSet<String>) -> Read<Vec<Attached>> {
+    let lists: Vec<Read<Vec<Attached>>> = futures_util::stream::iter(places)
+        .map(|compartment| async move {
+            let cell = shared.policies_of(&compartment);
+            cell.get_or_init(|| policies(client, BTreeSet::from([compartment.clone()]))).await.clone()
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    lists.into_iter().collect::<Result<Vec<_>, _>>().map(|all| all.into_iter().flatten().collect())
 }
 
 /// The policies attached to `places`.

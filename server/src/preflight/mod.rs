@@ -39,6 +39,8 @@ pub struct Context<'a> {
     pub user: Option<&'a str>,
     /// Whether the connection is the built-in sandbox (whose subscribers may live on loopback).
     pub sandbox: bool,
+    /// Facts shared by every target of one fan-out plan (see [`facts::Shared`]).
+    pub shared: Option<&'a facts::Shared>,
 }
 
 /// Checks `rules`, drafted or as they are, in `compartment_id`.
@@ -94,7 +96,7 @@ async fn check_with(
         functions: targets(ActionKind::Functions),
         buckets_in: watches_objects.then_some(compartment_id),
     };
-    let facts = facts::read(ctx.client, wanted).await;
+    let facts = facts::read(ctx.client, wanted, ctx.shared).await;
     let mut findings = judge(&facts, compartment_id, rules, extra, ctx.sandbox);
     findings.sort_by_key(|f| (f.outcome, f.kind));
     PreflightReport { compartment_id: compartment_id.to_owned(), findings, checked_at: Utc::now() }

@@ -144,6 +144,7 @@ impl Sandbox {
 
 /// The middleware that applies the faults of the request's service.
 pub(super) async fn inject(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    sandbox.inner.served.fetch_add(1, Ordering::Relaxed);
     let service = service_of(request.uri().path());
     let spec = service.and_then(|service| sandbox.inner.faults.read().ok().and_then(|f| f.get(service).copied()));
     let Some(spec) = spec else {

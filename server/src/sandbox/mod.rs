@@ -128,6 +128,8 @@ struct Inner {
     saving: tokio::sync::Mutex<u64>,
     /// Save requests made so far (see `persist::save_now`).
     save_requests: std::sync::atomic::AtomicU64,
+    /// Signed calls served so far (benchmarks count OCI calls with it).
+    served: std::sync::atomic::AtomicU64,
 }
 
 impl Sandbox {
@@ -167,6 +169,7 @@ impl Sandbox {
                 changed: tokio::sync::Notify::new(),
                 saving: tokio::sync::Mutex::new(0),
                 save_requests: std::sync::atomic::AtomicU64::new(0),
+                served: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -217,6 +220,11 @@ impl Sandbox {
     /// The sandbox tenancy's OCID.
     pub fn tenancy(&self) -> &str {
         &self.inner.config.tenancy
+    }
+
+    /// How many signed calls it has served (refused ones included).
+    pub fn calls_served(&self) -> u64 {
+        self.inner.served.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The region it answers as.

@@ -140,7 +140,19 @@ async fn one_plan_fans_out_to_every_region_and_compartment_and_a_failed_target_i
     }
 
     // One plan: six targets grouped by region, each creating its own topic, subscription and rule.
+    // What every target's pre-flight checks read alike (the compartment tree, who the connection
+    // is, each compartment's policies) is read once for the whole plan.
+    let tenancy = app.builtin.sandbox.tenancy().to_owned();
+    let regions: Vec<_> = ["us-ashburn-1", "eu-frankfurt-1"]
+        .map(|r| app.builtin.host.regional_tenant(&tenancy, &Region::parse(r).expect("a region")))
+        .into();
+    let calls = || regions.iter().map(|s| s.calls_served()).sum::<u64>();
+    let before = calls();
     let review = f.plan("/plan", f.request(scope.clone())).await;
+    let made = calls() - before;
+    // 1 listing of the compartments, 3 reads of each target (rules, topics, subscriptions), and
+    // the shared facts: the tree, the user's groups, the policies of root, prod and each project.
+    assert!(made <= 1 + 6 * 3 + 10, "{made} calls for a plan of 6 targets");
     let places: Vec<(&str, &str)> =
         review.targets.iter().map(|t| (t.region.as_str(), t.compartment_name.as_str())).collect();
     assert_eq!(

@@ -3,6 +3,7 @@
 
 use super::plan_view::PlanView;
 use crate::api::deployment_sets::{SetPlanReview, TargetPlan, TargetStatus};
+use crate::api::preflight::Outcome;
 use crate::components::{Badge, Tone};
 use crate::pages::preflight_panel::PreflightReview;
 use crate::template::plan::ChangeAction;
@@ -72,7 +73,8 @@ pub fn SetPlanView(review: SetPlanReview, reason: RwSignal<String>) -> impl Into
                     let preflight = review
                         .preflight
                         .clone()
-                        .filter(|p| !p.findings.is_empty())
+                        // Passing checks repeated per target say nothing; what needs a look does.
+                        .filter(|p| p.findings.iter().any(|f| f.outcome != Outcome::Pass))
                         .map(|report| view! { <PreflightReview report reason /> });
                     view! { <PlanView plan=review.plan />{preflight} }.into_any()
                 }
@@ -84,7 +86,7 @@ pub fn SetPlanView(review: SetPlanReview, reason: RwSignal<String>) -> impl Into
                 .into_any(),
             };
             view! {
-                <details class="target-plan" open=changes > 0>
+                <details class="target-plan" open=(changes > 0).then_some("")>
                     <summary>
                         <span class="target-name">{heading}</span>
                         {badge}

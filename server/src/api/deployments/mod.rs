@@ -451,6 +451,7 @@ fn new_target(team_id: i64, caller: &Caller, request: &NewDeploymentPlanRequest)
         compartment_name: None,
         parameters: request.parameters.clone(),
         destroy: false,
+        shared: None,
     }
 }
 
@@ -469,6 +470,7 @@ fn existing_target(row: &DeploymentRow, caller: &Caller, request: &DeploymentPla
         compartment_name: None,
         parameters: request.parameters.clone().unwrap_or_else(|| row.parameter_values()),
         destroy: request.destroy,
+        shared: None,
     })
 }
 
