@@ -2,9 +2,9 @@
 
 use crate::components::{Layout, ToTeam};
 use crate::pages::{
-    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, ComplianceCheckRoute, ComplianceRoute,
-    Dashboard, DeployRoute, DeploymentRoute, HealthRoute, InboxesRoute, Login, NotFound, PipelinesRoute, RuleRoute,
-    RulesRoute, SandboxRoute, SetRoute, SettingsRoute, TemplateRoute, TopicRoute, TopicsRoute,
+    AuditEntryRoute, AuditRoute, ChangePasswordRoute, CloudAuditRoute, ComplianceRoute, Dashboard, DeployRoute,
+    DeploymentRoute, HealthRoute, InboxesRoute, Login, NotFound, PipelinesRoute, RuleRoute, RulesRoute, SandboxRoute,
+    SetRoute, SettingsRoute, TemplateRoute, TopicRoute, TopicsRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -69,7 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/t/:team/audit/cloud") view={Lazy::<CloudAuditRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/health") view={Lazy::<HealthRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/compliance") view={Lazy::<ComplianceRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/t/:team/compliance/:check_id") view={Lazy::<ComplianceCheckRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/t/:team/compliance/:check_id") view={Lazy::<ComplianceRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/inboxes") view={Lazy::<InboxesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/t/:team/sandbox") view={Lazy::<SandboxRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />

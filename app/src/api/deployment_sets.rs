@@ -184,6 +184,13 @@ pub struct SetSummary {
     pub runs: BTreeMap<String, i64>,
     /// Targets whose last drift check found changes.
     pub drifted: i64,
+    /// Targets the scope holds now that the set has not been applied to (compartments made
+    /// since), as `region · compartment`, when last looked for; planning again adds them.
+    #[serde(default)]
+    pub unapplied: Vec<String>,
+    /// When they were last looked for (hourly, with the drift checks).
+    #[serde(default)]
+    pub unapplied_checked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A fan-out deployment with its targets.
@@ -262,6 +269,12 @@ pub async fn plan_set(
 pub async fn apply_set(team_id: i64, set_id: i64, request: &ApplySetRequest, csrf: &str) -> Result<SetRun, ApiError> {
     let path = format!("/teams/{team_id}/deployment-sets/{set_id}/apply");
     super::send_json(http::Method::POST, &path, request, Some(csrf)).await
+}
+
+/// Checks every target's drift and looks for new targets in scope, now.
+pub async fn check_set_drift(team_id: i64, set_id: i64, csrf: &str) -> Result<SetDetail, ApiError> {
+    let path = format!("/teams/{team_id}/deployment-sets/{set_id}/drift");
+    super::send_json(http::Method::POST, &path, &serde_json::json!({}), Some(csrf)).await
 }
 
 /// Resumes every target whose newest run failed or was interrupted (operators).

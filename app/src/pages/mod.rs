@@ -24,7 +24,7 @@ mod verify_panel;
 
 pub use audit::{AuditEntryRoute, AuditRoute, CloudAuditRoute};
 pub use change_password::ChangePasswordRoute;
-pub use compliance::{ComplianceCheckRoute, ComplianceRoute};
+pub use compliance::ComplianceRoute;
 pub use dashboard::Dashboard;
 pub use health::HealthRoute;
 pub use inboxes::InboxesRoute;

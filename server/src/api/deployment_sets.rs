@@ -24,6 +24,7 @@ use app::api::deployment_sets::{
 };
 use app::api::deployments::{MAX_NAME, RunKind, RunState, check_name};
 use axum::{Extension, Json};
+use futures_util::StreamExt;
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 
@@ -134,16 +135,52 @@ pub async fn create_set(
     responses((status = 200, body = SetDetail), (status = 404, body = ErrorBody))
 )]
 pub async fn get_set(state: AppState, Path((team_id, set_id)): Path<(i64, i64)>) -> ApiResult<Json<SetDetail>> {
+    set_detail(&state, team_id, set_id).await.map(Json)
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/deployment-sets/{set_id}/drift`: checks every active
+/// target's drift and looks for targets its scope gained (compartments made since), now.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployment-sets/{set_id}/drift",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id"), ("set_id" = i64, Path, description = "Set id")),
+    responses((status = 200, body = SetDetail), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn check_set_drift(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, set_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<SetDetail>> {
+    let set = find(&state, team_id, set_id).await?;
+    let members = deployments::of_set(&state.pool, team_id, set.id).await?;
+    let active: Vec<DeploymentRow> = members.into_iter().filter(|m| m.state == "active").collect();
+    let user = caller.user.id;
+    // A target whose cloud cannot be read is recorded as a failed check; the others go on.
+    let _: Vec<Result<(), AppError>> = futures_util::stream::iter(active)
+        .map(|member| {
+            let state = state.clone();
+            async move { crate::apply::drift::check(&state, &member, user).await }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    crate::apply::drift::check_scope(&state, team_id, set.id).await?;
+    set_detail(&state, team_id, set.id).await.map(Json)
+}
+
+async fn set_detail(state: &AppState, team_id: i64, set_id: i64) -> ApiResult<SetDetail> {
+    let state = state.clone();
     let set = find(&state, team_id, set_id).await?;
     let members = deployments::of_set(&state.pool, team_id, set.id).await?;
     let newest = newest_runs(&state, team_id).await?;
     let targets =
         members.iter().map(|m| super::deployments::view::deployment_summary(m, newest.get(&m.id).cloned())).collect();
-    Ok(Json(SetDetail {
+    Ok(SetDetail {
         summary: summary(&set, &members.iter().collect::<Vec<_>>(), &newest),
         parameters: redacted(&set.parameter_values()),
         targets,
-    }))
+    })
 }
 
 /// Handles `POST /api/v1/teams/{team_id}/deployment-sets/{set_id}/plan`: an upgrade, new values,
@@ -570,6 +607,8 @@ fn summary(
         targets: members.len() as i64,
         runs,
         drifted: members.iter().filter(|m| m.drift == "drifted").count() as i64,
+        unapplied: serde_json::from_str(&set.unapplied).unwrap_or_default(),
+        unapplied_checked_at: set.unapplied_checked_at,
     }
 }
 

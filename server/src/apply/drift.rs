@@ -1,10 +1,11 @@
 //! Drift: a deployment re-planned against the live cloud with its own version and values. Any
 //! change in that plan was made behind Signalbox's back; the plan is kept as the drift's diff.
-//! Checked on demand and every [`EVERY`] for every active deployment.
+//! Checked on demand and every [`EVERY`] for every active deployment; each fan-out deployment's
+//! scope is looked at on the same schedule for targets it gained since its last apply.
 
 use super::planning::{self, Target};
 use crate::db::deployments::DeploymentRow;
-use crate::db::{DbError, deployment_resources, deployments};
+use crate::db::{DbError, deployment_resources, deployment_sets, deployments};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::api::deployments::DriftStatus;
@@ -67,5 +68,20 @@ async fn check_all(state: &AppState) -> Result<(), DbError> {
             tracing::warn!(deployment = id, %err, "a scheduled drift check failed");
         }
     }
+    for (team_id, id) in deployment_sets::all(&state.pool).await? {
+        if let Err(err) = check_scope(state, team_id, id).await {
+            tracing::warn!(set = id, %err, "a scheduled look for a fan-out deployment's new targets failed");
+        }
+    }
     Ok(())
+}
+
+/// Looks for targets a fan-out deployment's scope holds now that it was not applied to (a
+/// compartment made since, matching its pattern) and records them, so its page can say so.
+pub async fn check_scope(state: &AppState, team_id: i64, set_id: i64) -> Result<Vec<String>, AppError> {
+    let set = deployment_sets::get(&state.pool, team_id, set_id).await?;
+    let members = deployments::of_set(&state.pool, team_id, set_id).await?;
+    let labels = super::fanout::unapplied(state, team_id, set.connection_id, &set.scope(), &members).await?;
+    deployment_sets::set_unapplied(&state.pool, set_id, &labels).await?;
+    Ok(labels)
 }

@@ -183,6 +183,38 @@ pub async fn plan(
     Ok(SetPlanned { review, targets: planned })
 }
 
+/// The targets `scope` holds now that `members` do not cover (compartments made, or regions
+/// added, since the set was applied), as `region · compartment name`.
+pub async fn unapplied(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    scope: &app::api::deployment_sets::Scope,
+    members: &[DeploymentRow],
+) -> Result<Vec<String>, AppError> {
+    let connection = find(state, team_id, connection_id).await?;
+    let home = reach_row(state, &connection).await?;
+    let home_region = home.client.region().id().to_owned();
+    let names = compartment_names(&home, &tenancy(&connection)).await?;
+    let have: std::collections::HashSet<TargetKey> = members
+        .iter()
+        .map(|m| TargetKey {
+            region: m.region.clone().unwrap_or_else(|| home_region.clone()),
+            compartment_id: m.compartment_id.clone(),
+        })
+        .collect();
+    let mut labels: Vec<String> = resolve(scope, &home_region, &names)?
+        .into_iter()
+        .filter(|key| !have.contains(key))
+        .map(|key| {
+            let name = names.get(&key.compartment_id).map_or(key.compartment_id.as_str(), |(n, _)| n.as_str());
+            format!("{} · {name}", key.region)
+        })
+        .collect();
+    labels.sort();
+    Ok(labels)
+}
+
 /// One target's plan: none when it is out of scope.
 async fn plan_target(
     state: &AppState,

@@ -120,7 +120,9 @@ fn decide(method: &str, route: &str) -> Option<Access> {
         }
         (
             "POST",
-            "/api/v1/teams/{team_id}/deployment-sets/plan" | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/plan",
+            "/api/v1/teams/{team_id}/deployment-sets/plan"
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/plan"
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/drift",
         ) => Team(Role::Viewer),
         (
             "POST",

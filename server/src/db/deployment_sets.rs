@@ -31,11 +31,16 @@ pub struct SetRow {
     pub scope: String,
     /// Who created it.
     pub created_by: Option<i64>,
+    /// Targets in scope not applied to, as last checked (JSON array of labels).
+    pub unapplied: String,
+    /// When they were last looked for.
+    #[sqlx(try_from = "super::types::MaybeStamp")]
+    pub unapplied_checked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 const SELECT: &str = "SELECT s.id, s.team_id, s.name, s.template_id, t.name AS template_name, s.version, \
      (SELECT max(version) FROM template_versions WHERE template_id = s.template_id) AS latest_version, \
-     s.connection_id, c.name AS connection_name, s.parameters, s.scope, s.created_by \
+     s.connection_id, c.name AS connection_name, s.parameters, s.scope, s.created_by, s.unapplied, s.unapplied_checked_at \
      FROM deployment_sets s JOIN templates t ON t.id = s.template_id JOIN connections c ON c.id = s.connection_id";
 
 impl SetRow {
@@ -65,6 +70,24 @@ pub async fn get(pool: &Pool, team_id: i64, id: i64) -> Result<SetRow, DbError> 
         .bind(id)
         .fetch_one(pool)
         .await?)
+}
+
+/// Every fan-out deployment (for the schedule), as (team, id).
+pub async fn all(pool: &Pool) -> Result<Vec<(i64, i64)>, DbError> {
+    Ok(sqlx::query_as("SELECT team_id, id FROM deployment_sets ORDER BY id").fetch_all(pool).await?)
+}
+
+/// Records the targets in scope that were not applied to (labels).
+pub async fn set_unapplied(pool: &Pool, id: i64, labels: &[String]) -> Result<(), DbError> {
+    let text = serde_json::to_string(labels).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "UPDATE deployment_sets SET unapplied = $2, unapplied_checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1",
+    )
+    .bind(id)
+    .bind(text)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// A new fan-out deployment's row.
@@ -105,9 +128,10 @@ pub async fn insert(conn: &mut Conn, new: &NewSet<'_>) -> Result<i64, DbError> {
     .await?)
 }
 
-/// Records what an apply of the set asked for: version, values and scope.
+/// Records what an apply of the set asked for: version, values and scope (so nothing in scope is
+/// left unapplied).
 pub async fn set_applied(conn: &mut Conn, id: i64, version: i64, parameters: &str, scope: &str) -> Result<(), DbError> {
-    sqlx::query("UPDATE deployment_sets SET version = $2, parameters = $3, scope = $4 WHERE id = $1")
+    sqlx::query("UPDATE deployment_sets SET version = $2, parameters = $3, scope = $4, unapplied = '[]' WHERE id = $1")
         .bind(id)
         .bind(version)
         .bind(parameters)

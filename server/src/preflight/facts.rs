@@ -82,12 +82,15 @@ pub struct Facts {
 pub struct Shared {
     tree: tokio::sync::OnceCell<Read<Tree>>,
     identity: tokio::sync::OnceCell<Identity>,
-    policies: std::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Read<Vec<Attached>>>>>>,
+    policies: std::sync::Mutex<HashMap<String, Arc<PoliciesOnce>>>,
 }
+
+/// One compartment's policies, read once.
+type PoliciesOnce = tokio::sync::OnceCell<Read<Vec<Attached>>>;
 
 impl Shared {
     /// The policies attached to `compartment`, read once.
-    fn policies_of(&self, compartment: &str) -> Arc<tokio::sync::OnceCell<Read<Vec<Attached>>>> {
+    fn policies_of(&self, compartment: &str) -> Arc<PoliciesOnce> {
         let mut cells = self.policies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cells.entry(compartment.to_owned()).or_default().clone()
     }

@@ -30,6 +30,11 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/plan", "a plan reads the cloud and changes nothing"),
     (
         "POST",
+        "/api/v1/teams/{team_id}/deployment-sets/{set_id}/drift",
+        "drift checks are plans; they only store what they found",
+    ),
+    (
+        "POST",
         "/api/v1/teams/{team_id}/deployments/{deployment_id}/drift",
         "a drift check is a plan; it only stores what it found",
     ),

@@ -30,6 +30,8 @@ struct Pack<'a> {
     check_id: i64,
     /// Compartment name → OCID.
     compartments: Vec<(String, String)>,
+    /// The inbox subscribed to every target's topic.
+    inbox: i64,
 }
 
 impl Pack<'_> {
@@ -126,16 +128,25 @@ async fn deploy<'a>(app: &'a TestApp, admin: &'a Session) -> Pack<'a> {
         detail.targets.iter().all(|t| t.last_run.as_ref().is_some_and(|r| r.state == RunState::Succeeded))
     })
     .await;
+    // Changes of status are told to the ledger compartment's topic in Ashburn, which the inbox hears.
+    let ledger = &compartments[1].1;
+    let notify = app.builtin.client.list_all_topics(ledger).await.expect("topics")[0].topic_id.clone();
     let (status, check) = admin
         .call(
             Method::POST,
             &format!("/api/v1/teams/{team}/compliance"),
-            json!({"name": "CIS monitoring", "connection_id": connection_id, "scope": scope, "set_id": started.set_id}),
+            json!({
+                "name": "CIS monitoring",
+                "connection_id": connection_id,
+                "scope": scope,
+                "set_id": started.set_id,
+                "notify_topic_id": notify,
+            }),
         )
         .await;
     assert_eq!(status, 200, "{check}");
     let check_id = check["summary"]["id"].as_i64().expect("a check id");
-    let pack = Pack { app, admin, team, set_id: started.set_id, check_id, compartments };
+    let pack = Pack { app, admin, team, set_id: started.set_id, check_id, compartments, inbox: inbox.id };
     // The inbox confirms each target's subscription (the sandbox's delivery is asynchronous).
     until(|| async { pack.check().await.summary.failing == 0 }).await;
     pack
@@ -196,6 +207,16 @@ async fn the_pack_passes_everywhere_and_each_break_fails_exactly_its_cells_with_
     .expect("audit rows");
     assert_eq!(changes.len(), 15, "{changes:?}");
     assert!(changes.contains(&"CIS 4.5 · us-ashburn-1 · payments".to_owned()));
+    // And told to the check's topic, in one message that the inbox received.
+    let deliveries = format!("/api/v1/teams/{}/inboxes/{}/deliveries", pack.team, pack.inbox);
+    until(|| async {
+        let page: Value = admin.read(&deliveries).await;
+        page["deliveries"].as_array().into_iter().flatten().any(|d| {
+            let body = d["body"].as_str().unwrap_or_default();
+            body.contains("CIS 4.5 in payments (us-ashburn-1): pass → fail")
+        })
+    })
+    .await;
 
     // The evidence lists every cell, the failing ones with their reasons, with OCI's request ids.
     let session = &admin;

@@ -222,8 +222,15 @@ async fn one_plan_fans_out_to_every_region_and_compartment_and_a_failed_target_i
     let (status, body) = f.post(&format!("/{}/retry", started.set_id), json!({})).await;
     assert_eq!(status, 409, "nothing left to retry: {body}");
 
-    // A compartment made later joins at the next plan; the others have nothing to change.
+    // A compartment made later is found by the set's drift check (hourly, or now) as a target
+    // not applied yet, and joins at the next plan; the others have nothing to change.
     let d = f.compartment("proj-d").await;
+    let (status, body) = f.post(&format!("/{}/drift", started.set_id), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let checked: SetDetail = serde_json::from_value(body).expect("a set");
+    assert_eq!(checked.summary.unapplied, ["eu-frankfurt-1 · proj-d", "us-ashburn-1 · proj-d"]);
+    assert!(checked.summary.unapplied_checked_at.is_some());
+    assert_eq!(checked.summary.drifted, 0, "nothing changed behind Signalbox's back");
     let again = f.plan(&format!("/{}/plan", started.set_id), json!({})).await;
     let new: Vec<_> =
         again.targets.iter().filter(|t| t.status == TargetStatus::New).map(|t| t.region.as_str()).collect();
@@ -242,6 +249,7 @@ async fn one_plan_fans_out_to_every_region_and_compartment_and_a_failed_target_i
     assert_eq!(joined.runs.iter().filter(|r| r.run_id.is_some()).count(), 2, "{joined:?}");
     let detail = f.settled(started.set_id).await;
     assert_eq!(detail.targets.len(), 8);
+    assert!(detail.summary.unapplied.is_empty(), "applied: nothing left out");
     assert_eq!(f.topics("eu-frankfurt-1", &d).await, ["fan-proj-d"]);
 
     // One audit row per request, naming every target's run.

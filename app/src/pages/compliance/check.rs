@@ -11,22 +11,7 @@ use crate::format;
 use crate::pages::pipelines::set_plan::{SetPlanView, has_problems, needs_reason, total_changes};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use leptos_router::{LazyRoute, lazy_route};
 use std::time::Duration;
-
-/// The compliance check page, loaded lazily.
-pub struct ComplianceCheckRoute;
-
-#[lazy_route]
-impl LazyRoute for ComplianceCheckRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <CheckPage /> }.into_any()
-    }
-}
 
 async fn load(team: i64, id: Option<i64>) -> Result<CheckDetail, ApiError> {
     match id {
@@ -35,8 +20,9 @@ async fn load(team: i64, id: Option<i64>) -> Result<CheckDetail, ApiError> {
     }
 }
 
+/// One check's page.
 #[component]
-fn CheckPage() -> impl IntoView {
+pub(super) fn CheckPage() -> impl IntoView {
     let current = match use_team() {
         Ok(current) => current,
         Err(missing) => {

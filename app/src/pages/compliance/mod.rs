@@ -3,8 +3,6 @@
 
 mod check;
 
-pub use check::ComplianceCheckRoute;
-
 use crate::api::compliance::{CheckSummary, CreateCheckRequest, create_check, list_checks, run_check};
 use crate::api::deployment_sets::{Scope as SetScope, SetSummary, list_sets};
 use crate::api::{ApiError, bind_caller};
@@ -16,7 +14,8 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::{LazyRoute, lazy_route};
 use serde::{Deserialize, Serialize};
 
-/// The compliance page, loaded lazily.
+/// The compliance pages (the list, and one check), loaded lazily as one route: each lazy route
+/// grows the loader every first page downloads.
 pub struct ComplianceRoute;
 
 #[lazy_route]
@@ -26,7 +25,14 @@ impl LazyRoute for ComplianceRoute {
     }
 
     fn view(_this: Self) -> AnyView {
-        view! { <Compliance /> }.into_any()
+        let params = leptos_router::hooks::use_params_map();
+        view! {
+            {move || match params.read().get("check_id") {
+                Some(_) => view! { <check::CheckPage /> }.into_any(),
+                None => view! { <Compliance /> }.into_any(),
+            }}
+        }
+        .into_any()
     }
 }
 

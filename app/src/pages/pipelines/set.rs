@@ -7,7 +7,7 @@ use super::PageStyles;
 use super::progress::run_badge;
 use super::set_plan::{SetPlanView, has_problems, needs_reason, total_changes};
 use crate::api::deployment_sets::{
-    ApplySetRequest, SetDetail, SetPlanRequest, SetPlanReview, apply_set, get_set, plan_set, retry_set,
+    ApplySetRequest, SetDetail, SetPlanRequest, SetPlanReview, apply_set, check_set_drift, get_set, plan_set, retry_set,
 };
 use crate::api::deployments::{DeploymentState, RunState};
 use crate::api::{ApiError, bind_caller};
@@ -115,8 +115,14 @@ fn SetBody(
         let csrf = csrf.get_value();
         async move { retry_set(team, id, &csrf).await }
     });
+    let drift = Action::new(move |()| {
+        let csrf = csrf.get_value();
+        async move { check_set_drift(team, id, &csrf).await }
+    });
     Effect::new(move |_| {
-        let started = apply.value().get().is_some_and(|r| r.is_ok()) || retry.value().get().is_some_and(|r| r.is_ok());
+        let started = apply.value().get().is_some_and(|r| r.is_ok())
+            || retry.value().get().is_some_and(|r| r.is_ok())
+            || drift.value().get().is_some_and(|r| r.is_ok());
         if started {
             plan.value().set(None);
             data.refetch();
@@ -128,6 +134,7 @@ fn SetBody(
             .and_then(Result::err)
             .or_else(|| apply.value().get().and_then(Result::err))
             .or_else(|| retry.value().get().and_then(Result::err))
+            .or_else(|| drift.value().get().and_then(Result::err))
     });
     let busy = Signal::derive(move || plan.pending().get() || apply.pending().get() || retry.pending().get());
     let failed = detail
@@ -243,6 +250,20 @@ fn SetBody(
         })
         .collect_view();
     let runs = summary.runs.iter().map(|(state, n)| format!("{n} {state}")).collect::<Vec<_>>().join(", ");
+    let unapplied = (!summary.unapplied.is_empty()).then(|| {
+        let places = summary.unapplied.join(", ");
+        view! {
+            <p class="alert alert-warn" role="status">
+                {format!(
+                    "{} target{} in scope not applied yet: {places}. Plan again to add {}.",
+                    summary.unapplied.len(),
+                    if summary.unapplied.len() == 1 { "" } else { "s" },
+                    if summary.unapplied.len() == 1 { "it" } else { "them" }
+                )}
+            </p>
+        }
+    });
+    let checked = summary.unapplied_checked_at.map(crate::format::utc).unwrap_or_else(|| "not yet".into());
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href=team_href(team, "/pipelines")>"Pipelines"</a>
@@ -264,10 +285,20 @@ fn SetBody(
                 <div><dt>"Drifted"</dt><dd>{summary.drifted}</dd></div>
             </dl>
             <FormAlert error />
+            {unapplied}
             {review}
             <section class="section" aria-labelledby="targets-title">
                 <h2 id="targets-title" class="section-title">"Targets"</h2>
-                <p class="section-hint">"Each target is a deployment of its own: open it for its runs, resources, drift and verification."</p>
+                <p class="drift-line">
+                    <span class="section-hint">
+                        {format!("Each target is a deployment of its own: open it for its runs, resources, drift and verification. Drift and new compartments in scope are looked for every hour (last: {checked}).")}
+                    </span>
+                    <button type="button" class="btn btn-small" disabled=move || drift.pending().get() on:click=move |_| {
+                        drift.dispatch(());
+                    }>
+                        {move || if drift.pending().get() { "Checking…" } else { "Check now" }}
+                    </button>
+                </p>
                 <DataTable label="Targets" columns=&["Region", "Compartment", "Last run", "Resources", "Drift"]>{rows}</DataTable>
             </section>
         </div>

@@ -328,3 +328,32 @@ fn retry_after_lengthens_a_delay_up_to_a_minute() {
     assert_eq!(honoured(Duration::from_secs(5), Some(Duration::from_secs(1))), Duration::from_secs(5));
     assert_eq!(honoured(ms(20), Some(Duration::from_secs(65_535))), MAX_RETRY_AFTER, "hours are not honoured");
 }
+
+/// Another region of the same connection: OCI's own hosts come from the region table, in the
+/// region's realm; an overridden endpoint (the sandbox) answers the region under its prefix.
+#[test]
+fn another_region_is_reached_at_its_hosts_or_under_the_sandbox_prefix() {
+    let key = PrivateKey::from_pem(include_bytes!("../testdata/vector_pkcs1.pem"), None).unwrap();
+    let key = Arc::new(ApiKey::new("ocid1.tenancy.oc1..aaaaaaaatest", "ocid1.user.oc1..aaaaaaaatest", key));
+    let home = OciClient::new(reqwest::Client::new(), key, Region::parse("iad").unwrap());
+    let london_gov = home.in_region(&Region::parse("uk-gov-london-1").unwrap());
+    assert_eq!(london_gov.base_url(Service::Events), "https://events.uk-gov-london-1.oci.oraclegovcloud.uk/20181201");
+    assert_eq!(
+        london_gov.base_url(Service::Notifications),
+        "https://notification.uk-gov-london-1.oraclegovcloud.uk/20181201"
+    );
+    assert_eq!(home.in_region(home.region()).base_url(Service::Events), home.base_url(Service::Events));
+
+    let sandbox = home.with_endpoint_for_all("http://127.0.0.1:9000/oci-sandbox/");
+    let frankfurt = sandbox.in_region(&Region::parse("eu-frankfurt-1").unwrap());
+    assert_eq!(
+        frankfurt.base_url(Service::Events),
+        "http://127.0.0.1:9000/oci-sandbox/regions/eu-frankfurt-1/20181201"
+    );
+    // From one region to another, and back home: never a prefix on a prefix.
+    let phoenix = frankfurt.in_region(&Region::parse("us-phoenix-1").unwrap());
+    assert_eq!(phoenix.base_url(Service::Audit), "http://127.0.0.1:9000/oci-sandbox/regions/us-phoenix-1/20190901");
+    let back = phoenix.in_region(&Region::parse("us-ashburn-1").unwrap());
+    assert_eq!(back.base_url(Service::Events), "http://127.0.0.1:9000/oci-sandbox/regions/us-ashburn-1/20181201");
+    assert!(Arc::ptr_eq(phoenix.pace(), sandbox.pace()), "a connection's regions share its pace");
+}
