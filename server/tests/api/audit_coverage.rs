@@ -465,14 +465,7 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
     // A run that fails: its topic's name is taken in another compartment (names are unique in a
     // tenancy), so it can be resumed once the name is free.
     let clash = format!("{base}/topics");
-    let taken: Value = post(&clash)
-        .json(&json!({"compartment_id": "ocid1.compartment.oc1..sandboxdev", "name": "clash-infra-alerts"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let taken = take_topic_name(&post(&clash), "clash-infra-alerts").await;
     let mut body = target("clashing", "clash");
     body["digest"] = digest(format!("{deployments}/plan"), target("clashing", "clash")).await;
     let failed: Value = post(&deployments).json(&body).send().await.unwrap().json().await.unwrap();
@@ -519,14 +512,7 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
     }
     let route = "POST /api/v1/teams/{team_id}/deployment-sets/{set_id}/retry";
     p.probe(route, post(&format!("{sets}/{set_id}/retry")), Expect::Rejected).await;
-    let taken: Value = post(&clash)
-        .json(&json!({"compartment_id": "ocid1.compartment.oc1..sandboxdev", "name": "fanclash-infra-alerts"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let taken = take_topic_name(&post(&clash), "fanclash-infra-alerts").await;
     let mut clashing = set_target.clone();
     clashing["parameters"]["prefix"] = json!("fanclash");
     let mut body = clashing.clone();
@@ -614,4 +600,12 @@ async fn every_change_is_audited_once_refusals_once_and_rejections_never() {
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Makes a topic named `name` in `dev` through the topics route `request` posts to, so a run that
+/// creates a topic of that name fails (names are unique in a tenancy); answers the topic.
+async fn take_topic_name(request: &RequestBuilder, name: &str) -> Value {
+    let request = request.try_clone().expect("a plain JSON request");
+    let body = json!({"compartment_id": "ocid1.compartment.oc1..sandboxdev", "name": name});
+    request.json(&body).send().await.expect("sent").json().await.expect("a topic")
 }
