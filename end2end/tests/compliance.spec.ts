@@ -126,9 +126,12 @@ test('a failing compliance cell is explained and fixed from the view', async ({ 
 // target, applied, and the set's page listing every target.
 test('the deploy form fans a template out to regions and compartments', async ({ page }) => {
   test.setTimeout(90_000);
-  const { team, headers } = await context(page.request);
+  const { team, connection, headers } = await context(page.request);
   const suffix = Date.now().toString(36);
   const places = await compartments(page, `f${suffix}`);
+  // The compartment list is kept (the inventory); read it again now the two are made.
+  const listed = await page.request.get(`/api/v1/teams/${team}/connections/${connection}/compartments?refresh=true`);
+  expect(listed.ok()).toBeTruthy();
   const template = await post(page.request, `/api/v1/teams/${team}/templates`, headers, {
     name: `Fan ${suffix}`,
     source: { starter: 'cis-oci-monitoring' },

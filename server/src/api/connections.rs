@@ -208,21 +208,29 @@ pub async fn test_connection(
     Ok(Json(test))
 }
 
+/// `?refresh=` of the compartment list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct CompartmentsQuery {
+    /// `true` re-reads the tree from OCI first (a compartment made elsewhere a moment ago).
+    pub refresh: Option<bool>,
+}
+
 /// Handles `GET /api/v1/teams/{team_id}/connections/{connection_id}/compartments`: every
 /// compartment the connection can see, in tree order with its path (from the inventory).
 #[utoipa::path(
     get,
     path = "/teams/{team_id}/connections/{connection_id}/compartments",
     tag = "connections",
-    params(("team_id" = i64, Path, description = "Team id"), ("connection_id" = i64, Path, description = "Connection id")),
-    responses((status = 200, body = Vec<CompartmentSummary>), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+    params(("team_id" = i64, Path, description = "Team id"), ("connection_id" = i64, Path, description = "Connection id"), CompartmentsQuery),
+    responses((status = 200, body = Vec<CompartmentSummary>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
 )]
 pub async fn list_compartments(
     state: AppState,
     Path((team_id, connection_id)): Path<(i64, i64)>,
+    super::extract::Query(query): super::extract::Query<CompartmentsQuery>,
 ) -> ApiResult<Json<Vec<CompartmentSummary>>> {
     let row = find(&state, team_id, connection_id).await?;
-    inventory::ensure(&state, team_id, connection_id, TREE, false).await?;
+    inventory::ensure(&state, team_id, connection_id, TREE, query.refresh.unwrap_or(false)).await?;
     let mut conn = state.pool.acquire().await.map_err(DbError::from)?;
     let rows = inventory_items::all(&mut conn, connection_id, Kind::Compartment, &Filter::default()).await?;
     let tree = inventory::items::tree(&connections::tenancy(&row), &rows).map_err(anyhow::Error::from)?;

@@ -41,8 +41,11 @@ pub const MAX_SET_NAME: usize = 60;
 )]
 pub async fn list_sets(state: AppState, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<SetSummary>>> {
     let sets = deployment_sets::of_team(&state.pool, team_id).await?;
-    let members = deployments::of_team(&state.pool, team_id).await?;
+    // Runs before deployments: a run that ends in between is then seen running beside its
+    // deployment as it ended, never ended beside its deployment as it was (a run's end and its
+    // deployment's new state are one transaction).
     let newest = newest_runs(&state, team_id).await?;
+    let members = deployments::of_team(&state.pool, team_id).await?;
     Ok(Json(
         sets.iter()
             .map(|set| {
@@ -172,8 +175,9 @@ pub async fn check_set_drift(
 async fn set_detail(state: &AppState, team_id: i64, set_id: i64) -> ApiResult<SetDetail> {
     let state = state.clone();
     let set = find(&state, team_id, set_id).await?;
-    let members = deployments::of_set(&state.pool, team_id, set.id).await?;
+    // Runs before deployments, as in [`list_sets`].
     let newest = newest_runs(&state, team_id).await?;
+    let members = deployments::of_set(&state.pool, team_id, set.id).await?;
     let targets =
         members.iter().map(|m| super::deployments::view::deployment_summary(m, newest.get(&m.id).cloned())).collect();
     Ok(SetDetail {

@@ -270,7 +270,11 @@ async fn one_plan_fans_out_to_every_region_and_compartment_and_a_failed_target_i
         f.post(&format!("/{}/apply", started.set_id), json!({"destroy": true, "digest": gone.digest})).await;
     assert_eq!(status, 200, "{body}");
     let detail = f.settled(started.set_id).await;
-    assert!(detail.targets.iter().all(|t| t.state == app::api::deployments::DeploymentState::Destroyed));
+    assert!(
+        detail.targets.iter().all(|t| t.state == app::api::deployments::DeploymentState::Destroyed),
+        "{:?}",
+        states(&detail)
+    );
     for compartment in [&a, &b, &c, &d] {
         assert!(f.topics("eu-frankfurt-1", compartment).await.is_empty());
         assert!(f.topics("us-ashburn-1", compartment).await.is_empty());
@@ -287,6 +291,12 @@ async fn other_teams_and_viewers_cannot_reach_a_set() {
     let admin = app.admin().await;
     let f = Fixture::new(&app, &admin).await;
     let a = f.compartment("solo").await;
+    // The compartment list is the inventory's; `refresh` reads it again from OCI at once.
+    let listed = format!("/api/v1/teams/{}/connections/{}/compartments", f.team, f.connection_id);
+    let fresh: Vec<app::api::connections::CompartmentSummary> = admin.read(&format!("{listed}?refresh=true")).await;
+    assert!(fresh.iter().any(|c| c.id == a && c.path == "prod/solo"), "{fresh:?}");
+    let (status, body) = admin.call(Method::GET, &format!("{listed}?refresh=maybe"), Value::Null).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("refresh")), "{body}");
     let review = f.plan("/plan", f.request(json!({"compartments": [a]}))).await;
     let mut create = f.request(json!({"compartments": [a]}));
     create["name"] = json!("solo");
