@@ -33,7 +33,14 @@ async fn starters_and_the_schema_describe_the_format() {
     let slugs: Vec<_> = starters.iter().map(|s| s.slug.as_str()).collect();
     assert_eq!(
         slugs,
-        ["infra-alerts", "bucket-change-processor", "iam-change-alerts", "audit-everything", "live-inventory"]
+        [
+            "infra-alerts",
+            "bucket-change-processor",
+            "iam-change-alerts",
+            "audit-everything",
+            "live-inventory",
+            "cis-oci-monitoring"
+        ]
     );
 
     let schema: Value = admin.get("/api/v1/templates/schema").send().await.unwrap().json().await.unwrap();

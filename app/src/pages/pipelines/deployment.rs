@@ -404,7 +404,9 @@ fn DeploymentBody(
     });
     // Each rule the deployment owns can be verified end to end, as on the rule's own page.
     let connection = summary.connection_id;
-    let verify = (active && can_apply).then(|| {
+    // Verify reads the connection's own region; a fan-out target elsewhere is verified there by
+    // hand until Verify follows a deployment's region.
+    let verify = (active && can_apply && summary.region.is_none()).then(|| {
         detail
             .resources
             .iter()
