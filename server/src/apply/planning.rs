@@ -220,21 +220,10 @@ async fn make_checked(
 /// The name of compartment `id` of `tenancy` (`root` for the tenancy itself), or a 400 naming
 /// `compartment_id` when the tenancy has no such compartment.
 async fn compartment_name(reached: &Reached, tenancy: &str, id: &str) -> Result<String, AppError> {
-    if id == tenancy {
-        return Ok("root".to_owned());
-    }
-    let mut page: Option<String> = None;
-    for _ in 0..50 {
-        let answer = reached.client.list_compartments(tenancy, true, page.as_deref()).await.map_err(AppError::Oci)?;
-        if let Some(found) = answer.body.into_iter().find(|c| c.id == id) {
-            return Ok(found.name);
-        }
-        page = answer.next_page;
-        if page.is_none() {
-            break;
-        }
-    }
-    Err(AppError::invalid("compartment_id", format!("{id} is not a compartment of this connection's tenancy.")))
+    let names = super::fanout::compartment_names(reached, tenancy).await?;
+    names.get(id).map(|(name, _)| name.clone()).ok_or_else(|| {
+        AppError::invalid("compartment_id", format!("{id} is not a compartment of this connection's tenancy."))
+    })
 }
 
 /// How long past its own reads a plan waits for the recent events before it is shown without
