@@ -367,10 +367,22 @@ pub async fn reach_deployment(
     state: &AppState,
     row: &crate::db::deployments::DeploymentRow,
 ) -> Result<Reached, AppError> {
-    let reached = reach(state, row.team_id, row.connection_id).await?;
-    match &row.region {
-        Some(region) => reached.in_region(state, region),
-        None => Ok(reached),
+    Ok(reach_region(state, row.team_id, row.connection_id, row.region.as_deref()).await?.0)
+}
+
+/// The client of a team's connection in `region` (`None`, blank or the connection's own region:
+/// its own), with the region as stored beside what is read there: `None` for the connection's
+/// own. A bad region id is a 400 naming `region`.
+pub async fn reach_region(
+    state: &AppState,
+    team_id: i64,
+    connection_id: i64,
+    region: Option<&str>,
+) -> Result<(Reached, Option<String>), AppError> {
+    let reached = reach(state, team_id, connection_id).await?;
+    match region.map(str::trim).filter(|r| !r.is_empty() && *r != reached.client.region().id()) {
+        Some(region) => Ok((reached.in_region(state, region)?, Some(region.to_owned()))),
+        None => Ok((reached, None)),
     }
 }
 

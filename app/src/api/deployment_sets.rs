@@ -6,6 +6,7 @@
 
 use super::ApiError;
 use super::deployments::{DeploymentSummary, PlanReview, RunState};
+use super::health::{HealthStatus, PipelineStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -234,6 +235,69 @@ pub struct SetRun {
     pub skipped: Vec<TargetPlan>,
 }
 
+/// One target's pipelines (the rules its deployment made) as last checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TargetHealth {
+    /// The target's deployment.
+    pub deployment_id: i64,
+    /// Region id.
+    pub region: String,
+    /// Compartment OCID.
+    pub compartment_id: String,
+    /// The worst status of its pipelines; `None` until every one has been checked.
+    pub status: Option<HealthStatus>,
+    /// Its rules' last known statuses, broken first.
+    pub pipelines: Vec<PipelineStatus>,
+    /// Rules of the deployment with no stored status yet.
+    pub unchecked: i64,
+    /// Why checking it now failed (the others were checked); its last stored statuses stay.
+    pub error: Option<String>,
+}
+
+/// The health of every target of a fan-out deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SetHealth {
+    /// Targets whose pipelines are all healthy.
+    pub healthy: i64,
+    /// Targets with a degraded pipeline and none broken.
+    pub degraded: i64,
+    /// Targets with a broken pipeline.
+    pub broken: i64,
+    /// Targets with a pipeline not checked yet.
+    pub unchecked: i64,
+    /// Active targets, broken first, then degraded, unchecked, healthy; by region and compartment
+    /// within each.
+    pub targets: Vec<TargetHealth>,
+    /// The oldest of the statuses shown: everything is at least this fresh.
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl SetHealth {
+    /// The summary of `targets`, sorted.
+    pub fn of(mut targets: Vec<TargetHealth>) -> SetHealth {
+        let rank = |t: &TargetHealth| match t.status {
+            Some(HealthStatus::Broken) => 0,
+            Some(HealthStatus::Degraded) => 1,
+            None => 2,
+            Some(HealthStatus::Healthy) => 3,
+        };
+        targets.sort_by(|a, b| {
+            rank(a).cmp(&rank(b)).then_with(|| (&a.region, &a.compartment_id).cmp(&(&b.region, &b.compartment_id)))
+        });
+        let count = |status| targets.iter().filter(|t| t.status == status).count() as i64;
+        SetHealth {
+            healthy: count(Some(HealthStatus::Healthy)),
+            degraded: count(Some(HealthStatus::Degraded)),
+            broken: count(Some(HealthStatus::Broken)),
+            unchecked: count(None),
+            checked_at: targets.iter().flat_map(|t| t.pipelines.iter().map(|p| p.checked_at)).min(),
+            targets,
+        }
+    }
+}
+
 /// The team's fan-out deployments.
 pub async fn list_sets(team_id: i64) -> Result<Vec<SetSummary>, ApiError> {
     super::get_json(&format!("/teams/{team_id}/deployment-sets")).await
@@ -280,5 +344,16 @@ pub async fn check_set_drift(team_id: i64, set_id: i64, csrf: &str) -> Result<Se
 /// Resumes every target whose newest run failed or was interrupted (operators).
 pub async fn retry_set(team_id: i64, set_id: i64, csrf: &str) -> Result<SetRun, ApiError> {
     let path = format!("/teams/{team_id}/deployment-sets/{set_id}/retry");
+    super::send_json(http::Method::POST, &path, &serde_json::json!({}), Some(csrf)).await
+}
+
+/// Every target's last known pipeline health.
+pub async fn set_health(team_id: i64, set_id: i64) -> Result<SetHealth, ApiError> {
+    super::get_json(&format!("/teams/{team_id}/deployment-sets/{set_id}/health")).await
+}
+
+/// Checks the pipelines of every target now.
+pub async fn check_set_health(team_id: i64, set_id: i64, csrf: &str) -> Result<SetHealth, ApiError> {
+    let path = format!("/teams/{team_id}/deployment-sets/{set_id}/health");
     super::send_json(http::Method::POST, &path, &serde_json::json!({}), Some(csrf)).await
 }

@@ -190,6 +190,9 @@ pub struct PipelineStatus {
     pub rule_name: String,
     /// Compartment.
     pub compartment_id: String,
+    /// The region, when not the connection's own (a fan-out target elsewhere).
+    #[serde(default)]
+    pub region: Option<String>,
     /// Status.
     pub status: HealthStatus,
     /// Why.
@@ -291,16 +294,23 @@ pub struct VerifyReport {
     pub probe: serde_json::Value,
 }
 
-/// Checks the pipelines of a compartment now.
+/// `&region=…` for a region other than the connection's own, else nothing.
+fn region_param(region: Option<&str>) -> String {
+    region.map(|r| format!("&region={}", super::urlencoding(r))).unwrap_or_default()
+}
+
+/// Checks the pipelines of a compartment now, in `region` when not the connection's own.
 pub async fn check_health(
     team_id: i64,
     connection_id: i64,
     compartment_id: &str,
+    region: Option<&str>,
     csrf: &str,
 ) -> Result<HealthReport, ApiError> {
     let path = format!(
-        "/teams/{team_id}/connections/{connection_id}/health?compartment_id={}",
-        super::urlencoding(compartment_id)
+        "/teams/{team_id}/connections/{connection_id}/health?compartment_id={}{}",
+        super::urlencoding(compartment_id),
+        region_param(region)
     );
     super::send_json(http::Method::POST, &path, &serde_json::json!({}), Some(csrf)).await
 }
@@ -310,15 +320,21 @@ pub async fn health_overview(team_id: i64) -> Result<HealthOverview, ApiError> {
     super::get_json(&format!("/teams/{team_id}/health")).await
 }
 
-/// Sends a probe through a rule's pipeline and reports each hop.
+/// Sends a probe through a rule's pipeline (in `region` when not the connection's own) and reports
+/// each hop.
 pub async fn verify_rule(
     team_id: i64,
     connection_id: i64,
     rule_id: &str,
+    region: Option<&str>,
     request: &VerifyRequest,
     csrf: &str,
 ) -> Result<VerifyReport, ApiError> {
-    let path = format!("/teams/{team_id}/connections/{connection_id}/rules/{}/verify", super::urlencoding(rule_id));
+    let path = format!(
+        "/teams/{team_id}/connections/{connection_id}/rules/{}/verify?{}",
+        super::urlencoding(rule_id),
+        region_param(region).trim_start_matches('&')
+    );
     super::send_json(http::Method::POST, &path, request, Some(csrf)).await
 }
 

@@ -1,5 +1,6 @@
-//! Pipeline health for one connection and compartment (`?connection=..&compartment=..`): each
-//! rule with one status and the reasons, broken first. The last stored check shows at once;
+//! Pipeline health for one connection and compartment (`?connection=..&compartment=..`, and
+//! `&region=..` for a fan-out target outside the connection's own region): each rule with one
+//! status and the reasons, broken first. The last stored check shows at once;
 //! "Check now" reads the cloud again and shows each pipeline's whole chain (rule → actions →
 //! targets → subscriptions → last delivery).
 
@@ -33,17 +34,25 @@ impl LazyRoute for HealthRoute {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct HealthView {
     scope: Scope,
+    /// The region, when not the connection's own.
+    region: Option<String>,
     /// The last stored statuses of the chosen compartment.
     stored: Vec<PipelineStatus>,
     now: DateTime<Utc>,
 }
 
-async fn load(team: i64, connection: Option<String>, compartment: Option<String>) -> Result<HealthView, ApiError> {
+async fn load(
+    team: i64,
+    connection: Option<String>,
+    compartment: Option<String>,
+    region: Option<String>,
+) -> Result<HealthView, ApiError> {
     let scope = Scope::resolve(team, connection, compartment).await?;
     let overview = health_overview(team).await?;
+    let region = region.filter(|r| !r.is_empty());
     let mut stored = overview.pipelines;
-    stored.retain(|p| Some((p.connection_id, p.compartment_id.as_str())) == scope.chosen());
-    Ok(HealthView { scope, stored, now: overview.as_of })
+    stored.retain(|p| Some((p.connection_id, p.compartment_id.as_str())) == scope.chosen() && p.region == region);
+    Ok(HealthView { scope, region, stored, now: overview.as_of })
 }
 
 /// The badge of a status.
@@ -71,16 +80,17 @@ fn HealthPage() -> impl IntoView {
     let csrf = StoredValue::new(current.csrf);
     let query = use_query_map();
     let data = Resource::new(
-        move || (query.read().get("connection"), query.read().get("compartment")),
-        move |(connection, compartment)| bind_caller(load(team, connection, compartment)),
+        move || (query.read().get("connection"), query.read().get("compartment"), query.read().get("region")),
+        move |(connection, compartment, region)| bind_caller(load(team, connection, compartment, region)),
     );
-    let check = Action::new(move |(connection, compartment): &(i64, String)| {
-        let (connection, compartment, csrf) = (*connection, compartment.clone(), csrf.get_value());
-        async move { check_health(team, connection, &compartment, &csrf).await }
+    let check = Action::new(move |(connection, compartment, region): &(i64, String, Option<String>)| {
+        let (connection, compartment, region, csrf) =
+            (*connection, compartment.clone(), region.clone(), csrf.get_value());
+        async move { check_health(team, connection, &compartment, region.as_deref(), &csrf).await }
     });
     let navigate = StoredValue::new(use_navigate());
     let render = move |loaded: HealthView| {
-        let HealthView { scope, stored, now } = loaded;
+        let HealthView { scope, region, stored, now } = loaded;
         scope.show();
         let pickers = scope.pickers(move |connection, compartment| {
             let mut to = team_href(team, "/health?");
@@ -99,7 +109,11 @@ fn HealthPage() -> impl IntoView {
             }
             .into_any();
         };
-        let target = (connection, compartment);
+        // A region other than the connection's own comes from a fan-out set's link; picking
+        // another compartment goes back to the connection's own region.
+        let region_note = region.clone().map(|r| view! { <Badge tone=Tone::Muted label=format!("region {r}") /> });
+        let regional = region.is_some();
+        let target = (connection, compartment, region);
         let target_connection = connection;
         let run = move |_| {
             check.dispatch(target.clone());
@@ -107,13 +121,14 @@ fn HealthPage() -> impl IntoView {
         view! {
             <div class="toolbar-row">
                 {pickers}
+                {region_note}
                 <button type="button" class="btn btn-primary" disabled=move || check.pending().get() on:click=run>
                     {move || if check.pending().get() { "Checking…" } else { "Check now" }}
                 </button>
             </div>
             <FormAlert error=Signal::derive(move || check.value().get().and_then(Result::err)) />
             {move || match check.value().get() {
-                Some(Ok(report)) => checked(report, team, target_connection).into_any(),
+                Some(Ok(report)) => checked(report, team, target_connection, regional).into_any(),
                 _ => last_stored(stored.clone(), now).into_any(),
             }}
         }
@@ -180,8 +195,9 @@ fn reasons(reasons: Vec<String>) -> impl IntoView {
     )
 }
 
-/// A check just made: every pipeline with its chain.
-fn checked(report: HealthReport, team: i64, connection: i64) -> impl IntoView {
+/// A check just made: every pipeline with its chain. The rule pages read the connection's own
+/// region, so a `regional` check's rules are not links.
+fn checked(report: HealthReport, team: i64, connection: i64, regional: bool) -> impl IntoView {
     if report.pipelines.is_empty() {
         return view! {
             <EmptyState icon=IconName::Rules title="No rules in this compartment" body="A pipeline starts with an Events rule. Create one on the Rules page, or deploy a template." />
@@ -190,7 +206,14 @@ fn checked(report: HealthReport, team: i64, connection: i64) -> impl IntoView {
     }
     let now = report.checked_at;
     let summary = counts(report.pipelines.iter().map(|p| p.status).collect::<Vec<_>>().into_iter());
-    let items = report.pipelines.into_iter().map(move |p| pipeline(p, now, team, connection)).collect_view();
+    let items = report
+        .pipelines
+        .into_iter()
+        .map(move |p| {
+            let link = (!regional).then(|| team_href(team, &format!("/rules/{}?connection={connection}", p.rule_id)));
+            pipeline(p, now, link)
+        })
+        .collect_view();
     view! {
         {summary}
         <ul class="pipeline-list">{items}</ul>
@@ -198,8 +221,7 @@ fn checked(report: HealthReport, team: i64, connection: i64) -> impl IntoView {
     .into_any()
 }
 
-fn pipeline(p: PipelineHealth, now: DateTime<Utc>, team: i64, connection: i64) -> impl IntoView {
-    let rule = team_href(team, &format!("/rules/{}?connection={connection}", p.rule_id));
+fn pipeline(p: PipelineHealth, now: DateTime<Utc>, rule_link: Option<String>) -> impl IntoView {
     let rule_state = if p.rule_enabled { (Tone::Ok, "enabled") } else { (Tone::Bad, "disabled") };
     let actions = p
         .actions
@@ -239,9 +261,10 @@ fn pipeline(p: PipelineHealth, now: DateTime<Utc>, team: i64, connection: i64) -
         <li class="pipeline" data-status=p.status.as_str()>
             <div class="pipeline-head">
                 {status_badge(p.status)}
-                <a href=rule>
-                    <strong>{p.rule_name}</strong>
-                </a>
+                {match rule_link {
+                    Some(href) => view! { <a href=href><strong>{p.rule_name}</strong></a> }.into_any(),
+                    None => view! { <strong>{p.rule_name}</strong> }.into_any(),
+                }}
                 <Badge tone=rule_state.0 label=rule_state.1 />
             </div>
             {reasons(p.reasons)}

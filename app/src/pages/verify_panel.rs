@@ -8,7 +8,8 @@ use crate::components::{Badge, FormAlert, Tone, team_href};
 use leptos::prelude::*;
 
 /// The Verify section of a rule. `rule_name` is for a page with several (a deployment's): it goes
-/// into the heading, and the section is labelled apart from the others.
+/// into the heading, and the section is labelled apart from the others. `region` is the rule's,
+/// when not the connection's own (a fan-out target elsewhere).
 #[component]
 pub fn VerifyPanel(
     team: i64,
@@ -16,16 +17,18 @@ pub fn VerifyPanel(
     rule_id: String,
     csrf: StoredValue<String>,
     #[prop(optional)] rule_name: Option<String>,
+    #[prop(default = None)] region: Option<String>,
 ) -> impl IntoView {
     let remove_after = RwSignal::new(false);
     let heading_id = format!("verify-{}", rule_id.rsplit('.').next().unwrap_or_default());
     let labelled_by = heading_id.clone();
     let title = rule_name.map_or_else(|| "Verify".to_owned(), |name| format!("Verify {name}"));
     let rule = StoredValue::new(rule_id);
+    let region = StoredValue::new(region);
     let verify = Action::new(move |remove: &bool| {
         let request = VerifyRequest { inbox_id: None, remove_subscriptions: *remove };
-        let (rule, csrf) = (rule.get_value(), csrf.get_value());
-        async move { verify_rule(team, connection, &rule, &request, &csrf).await }
+        let (rule, region, csrf) = (rule.get_value(), region.get_value(), csrf.get_value());
+        async move { verify_rule(team, connection, &rule, region.as_deref(), &request, &csrf).await }
     });
     let error = Signal::derive(move || verify.value().get().and_then(Result::err));
     view! {

@@ -16,17 +16,18 @@ use crate::db::deployment_sets::{NewSet, SetRow};
 use crate::db::deployments::{DeploymentRow, NewDeployment};
 use crate::db::{DbError, apply_runs, deployment_sets, deployments};
 use crate::error::AppError;
+use crate::pipelines::set_health;
 use crate::state::AppState;
 use app::api::ErrorBody;
 use app::api::deployment_sets::{
-    ApplySetRequest, CreateSetRequest, NewSetPlanRequest, SetDetail, SetPlanRequest, SetPlanReview, SetRun, SetSummary,
-    TargetRun, TargetStatus,
+    ApplySetRequest, CreateSetRequest, NewSetPlanRequest, SetDetail, SetHealth, SetPlanRequest, SetPlanReview, SetRun,
+    SetSummary, TargetRun, TargetStatus,
 };
 use app::api::deployments::{MAX_NAME, RunKind, RunState, check_name};
 use axum::{Extension, Json};
 use futures_util::StreamExt;
 use serde_json::json;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Longest set name: its targets' deployments are named after it, their region and compartment.
 pub const MAX_SET_NAME: usize = 60;
@@ -170,6 +171,47 @@ pub async fn check_set_drift(
         .await;
     crate::apply::drift::check_scope(&state, team_id, set.id).await?;
     set_detail(&state, team_id, set.id).await.map(Json)
+}
+
+/// Handles `GET /api/v1/teams/{team_id}/deployment-sets/{set_id}/health`: every active target's
+/// pipelines with their last stored status, and the whole set's counts. Reads no cloud.
+#[utoipa::path(
+    get,
+    path = "/teams/{team_id}/deployment-sets/{set_id}/health",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id"), ("set_id" = i64, Path, description = "Set id")),
+    responses((status = 200, body = SetHealth), (status = 404, body = ErrorBody))
+)]
+pub async fn get_set_health(state: AppState, Path((team_id, set_id)): Path<(i64, i64)>) -> ApiResult<Json<SetHealth>> {
+    let (home_region, members) = health_scope(&state, team_id, set_id).await?;
+    Ok(Json(set_health::stored(&state, &home_region, &members, &HashMap::new()).await?))
+}
+
+/// Handles `POST /api/v1/teams/{team_id}/deployment-sets/{set_id}/health`: checks every active
+/// target's compartment in its region now (stored, and each change of status audited, as the
+/// Health page's check); a target that cannot be read is named and the others go on.
+#[utoipa::path(
+    post,
+    path = "/teams/{team_id}/deployment-sets/{set_id}/health",
+    tag = "deployments",
+    params(("team_id" = i64, Path, description = "Team id"), ("set_id" = i64, Path, description = "Set id")),
+    responses((status = 200, body = SetHealth), (status = 404, body = ErrorBody))
+)]
+pub async fn check_set_health(
+    state: AppState,
+    Extension(caller): Extension<Caller>,
+    Path((team_id, set_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<SetHealth>> {
+    let (home_region, members) = health_scope(&state, team_id, set_id).await?;
+    let audit = caller.audit("pipeline.health_change", "rule", String::new(), "");
+    Ok(Json(set_health::check(&state, team_id, &home_region, &members, audit).await?))
+}
+
+/// The region of the set's connection and the set's members.
+async fn health_scope(state: &AppState, team_id: i64, set_id: i64) -> ApiResult<(String, Vec<DeploymentRow>)> {
+    let set = find(state, team_id, set_id).await?;
+    let home_region = home_region(state, team_id, set.connection_id).await?;
+    Ok((home_region, deployments::of_set(&state.pool, team_id, set.id).await?))
 }
 
 async fn set_detail(state: &AppState, team_id: i64, set_id: i64) -> ApiResult<SetDetail> {
@@ -620,11 +662,13 @@ fn summary(
 async fn region_of(state: &AppState, member: &DeploymentRow) -> String {
     match &member.region {
         Some(region) => region.clone(),
-        None => crate::connections::find(state, member.team_id, member.connection_id)
-            .await
-            .map(|c| c.region)
-            .unwrap_or_default(),
+        None => home_region(state, member.team_id, member.connection_id).await.unwrap_or_default(),
     }
+}
+
+/// The region a connection's client signs for (the built-in sandbox's row names none).
+async fn home_region(state: &AppState, team_id: i64, connection_id: i64) -> ApiResult<String> {
+    Ok(crate::connections::reach(state, team_id, connection_id).await?.client.region().id().to_owned())
 }
 
 async fn find(state: &AppState, team_id: i64, set_id: i64) -> ApiResult<SetRow> {

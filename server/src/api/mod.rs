@@ -139,6 +139,7 @@ pub fn router() -> (Router<AppState>, Arc<OpenApiDoc>) {
                 .routes(routes!(deployment_sets::apply_set))
                 .routes(routes!(deployment_sets::retry_set))
                 .routes(routes!(deployment_sets::check_set_drift))
+                .routes(routes!(deployment_sets::get_set_health, deployment_sets::check_set_health))
                 .routes(routes!(compliance::list_checks, compliance::create_check))
                 .routes(routes!(compliance::get_check, compliance::delete_check))
                 .routes(routes!(compliance::run_check))

@@ -1,16 +1,17 @@
 //! Pipeline health and verification: `…/connections/{connection_id}/health` (check a compartment
 //! now), `/teams/{team_id}/health` (every pipeline's last known status, for the dashboard) and
-//! `…/rules/{rule_id}/verify` (the end-to-end probe). The work is [`crate::pipelines`].
+//! `…/rules/{rule_id}/verify` (the end-to-end probe). The work is [`crate::pipelines`]. Both
+//! checks take `?region=` for a fan-out target outside the connection's own region.
 
 use super::ApiResult;
 use super::extract::{Path, Query};
 use super::json::Json as JsonBody;
 use crate::audit::change::Change;
 use crate::auth::Caller;
-use crate::connections::{check_compartment, check_target, reach};
+use crate::connections::{check_compartment, check_target, reach_region};
 use crate::db::pipeline_health;
 use crate::error::AppError;
-use crate::pipelines::health::{self, Checker};
+use crate::pipelines::health::{self, Checker, Place};
 use crate::pipelines::verify::{self, ProbeContext};
 use crate::state::AppState;
 use app::api::ErrorBody;
@@ -23,6 +24,19 @@ use serde::Deserialize;
 pub struct HealthQuery {
     /// Compartment OCID.
     pub compartment_id: String,
+    /// Region id, for a compartment's pipelines in a region other than the connection's own (a
+    /// fan-out target there). Default: the connection's own region.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// Where the rule is.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RegionQuery {
+    /// Region id, for a rule in a region other than the connection's own (a fan-out target
+    /// there). Default: the connection's own region.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// Handles `POST …/connections/{connection_id}/health?compartment_id=`: reads every pipeline of
@@ -45,10 +59,10 @@ pub async fn check_health(
     Query(query): Query<HealthQuery>,
 ) -> ApiResult<Json<HealthReport>> {
     let compartment = check_compartment("compartment_id", &query.compartment_id)?;
-    let reached = reach(&state, team_id, connection_id).await?;
+    let (reached, region) = reach_region(&state, team_id, connection_id, query.region.as_deref()).await?;
     let checker = Checker { audit: caller.audit("pipeline.health_change", "rule", String::new(), "") };
-    let report =
-        health::check(&state, team_id, connection_id, &reached, &compartment, checker).await?.map_err(AppError::Oci)?;
+    let place = Place { connection_id, region: region.as_deref(), compartment_id: &compartment };
+    let report = health::check(&state, team_id, place, &reached, checker).await?.map_err(AppError::Oci)?;
     Ok(Json(report))
 }
 
@@ -86,7 +100,8 @@ pub async fn get_health(state: AppState, Path(team_id): Path<i64>) -> ApiResult<
     params(
         ("team_id" = i64, Path, description = "Team id"),
         ("connection_id" = i64, Path, description = "Connection id"),
-        ("rule_id" = String, Path, description = "Rule OCID")
+        ("rule_id" = String, Path, description = "Rule OCID"),
+        RegionQuery
     ),
     request_body = VerifyRequest,
     responses((status = 200, body = VerifyReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
@@ -95,10 +110,11 @@ pub async fn verify_rule(
     state: AppState,
     Extension(caller): Extension<Caller>,
     Path((team_id, connection_id, rule_id)): Path<(i64, i64, String)>,
+    Query(query): Query<RegionQuery>,
     JsonBody(request): JsonBody<VerifyRequest>,
 ) -> ApiResult<Json<VerifyReport>> {
     check_target("rule_id", &rule_id, "eventrule")?;
-    let reached = reach(&state, team_id, connection_id).await?;
+    let (reached, _) = reach_region(&state, team_id, connection_id, query.region.as_deref()).await?;
     let change =
         Change { caller: &caller, team_id, connection_id, action: "rule.verify", kind: "rule", name: &rule_id };
     let rule = change.read(&state, Some(&rule_id), reached.client.get_rule(&rule_id).await).await?.body;

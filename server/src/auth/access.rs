@@ -115,14 +115,19 @@ fn decide(method: &str, route: &str) -> Option<Access> {
         ("POST", "/api/v1/teams/{team_id}/compliance")
         | ("DELETE", "/api/v1/teams/{team_id}/compliance/{check_id}") => Team(Role::Operator),
         // Fan-out deployments: the same split, plans for viewers, applies for operators.
-        ("GET", "/api/v1/teams/{team_id}/deployment-sets" | "/api/v1/teams/{team_id}/deployment-sets/{set_id}") => {
-            Team(Role::Viewer)
-        }
+        (
+            "GET",
+            "/api/v1/teams/{team_id}/deployment-sets"
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}"
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/health",
+        ) => Team(Role::Viewer),
+        // A set's health check reads the cloud and stores statuses, as the Health page's does.
         (
             "POST",
             "/api/v1/teams/{team_id}/deployment-sets/plan"
             | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/plan"
-            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/drift",
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/drift"
+            | "/api/v1/teams/{team_id}/deployment-sets/{set_id}/health",
         ) => Team(Role::Viewer),
         (
             "POST",

@@ -1,4 +1,8 @@
 //! The `pipeline_health` table: each pipeline's last known status, per connection and rule.
+//!
+//! A row's `region` is `''` for the connection's own region, else the region id of a fan-out
+//! target elsewhere: a compartment holds other rules in every region, so the rows of a check are
+//! those of one connection, region and compartment.
 
 use super::DbError;
 use super::{Conn, Pool};
@@ -14,6 +18,8 @@ pub struct HealthRow {
     pub rule_id: String,
     /// Compartment.
     pub compartment_id: String,
+    /// `''` for the connection's own region, else a region id.
+    pub region: String,
     /// Rule name.
     pub rule_name: String,
     /// `healthy`, `degraded`, `broken`.
@@ -43,33 +49,39 @@ pub struct NewHealthRow<'a> {
     pub subscriptions: String,
 }
 
-const COLUMNS: &str =
-    "h.connection_id, h.rule_id, h.compartment_id, h.rule_name, h.status, h.reasons, h.checked_at, h.subscriptions";
+const COLUMNS: &str = "h.connection_id, h.rule_id, h.compartment_id, h.region, h.rule_name, h.status, h.reasons, h.checked_at, h.subscriptions";
 
-/// The statuses stored for a compartment through a connection.
+/// The statuses stored for a compartment of a region (`''`: the connection's own) through a
+/// connection.
 pub async fn of_compartment(
     conn: &mut Conn,
     connection_id: i64,
+    region: &str,
     compartment_id: &str,
 ) -> Result<Vec<HealthRow>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM pipeline_health h WHERE h.connection_id = $1 AND h.compartment_id = $2"
+        "SELECT {COLUMNS} FROM pipeline_health h \
+         WHERE h.connection_id = $1 AND h.region = $2 AND h.compartment_id = $3"
     ))
     .bind(connection_id)
+    .bind(region)
     .bind(compartment_id)
     .fetch_all(&mut *conn)
     .await?)
 }
 
-/// Replaces a compartment's statuses with `rows` (rules no longer there are forgotten).
+/// Replaces the statuses of a compartment of a region with `rows` (rules no longer there are
+/// forgotten).
 pub async fn replace_compartment(
     conn: &mut Conn,
     connection_id: i64,
+    region: &str,
     compartment_id: &str,
     rows: &[NewHealthRow<'_>],
 ) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM pipeline_health WHERE connection_id = $1 AND compartment_id = $2")
+    sqlx::query("DELETE FROM pipeline_health WHERE connection_id = $1 AND region = $2 AND compartment_id = $3")
         .bind(connection_id)
+        .bind(region)
         .bind(compartment_id)
         .execute(&mut *conn)
         .await?;
@@ -79,14 +91,15 @@ pub async fn replace_compartment(
         // A rule moved from another compartment replaces its old row.
         sqlx::query(
             "INSERT INTO pipeline_health \
-             (connection_id, rule_id, compartment_id, rule_name, status, reasons, checked_at, subscriptions) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (connection_id, rule_id) DO UPDATE SET \
-             compartment_id = excluded.compartment_id, rule_name = excluded.rule_name, status = excluded.status, \
+             (connection_id, rule_id, compartment_id, region, rule_name, status, reasons, checked_at, subscriptions) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (connection_id, rule_id) DO UPDATE SET \
+             compartment_id = excluded.compartment_id, region = excluded.region, rule_name = excluded.rule_name, status = excluded.status, \
              reasons = excluded.reasons, checked_at = excluded.checked_at, subscriptions = excluded.subscriptions",
         )
         .bind(connection_id)
         .bind(row.rule_id)
         .bind(compartment_id)
+        .bind(region)
         .bind(row.rule_name)
         .bind(row.status.as_str())
         .bind(reasons)
@@ -109,11 +122,12 @@ pub async fn of_team(pool: &Pool, team_id: i64) -> Result<Vec<HealthRow>, DbErro
     .await?)
 }
 
-/// Every (team, connection, compartment) with stored statuses: what the schedule re-checks.
-pub async fn checked_compartments(pool: &Pool) -> Result<Vec<(i64, i64, String)>, DbError> {
+/// Every (team, connection, region, compartment) with stored statuses: what the schedule
+/// re-checks.
+pub async fn checked_compartments(pool: &Pool) -> Result<Vec<(i64, i64, String, String)>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT DISTINCT c.team_id, h.connection_id, h.compartment_id FROM pipeline_health h \
-         JOIN connections c ON c.id = h.connection_id ORDER BY 1, 2, 3",
+        "SELECT DISTINCT c.team_id, h.connection_id, h.region, h.compartment_id FROM pipeline_health h \
+         JOIN connections c ON c.id = h.connection_id ORDER BY 1, 2, 3, 4",
     )
     .fetch_all(pool)
     .await?)

@@ -55,12 +55,7 @@ const DETAILS_IN_FLIGHT: usize = 8;
 /// Retries of a sync's reads: a few quick ones, since someone may be waiting for the page; a sync
 /// that still fails is reported as failed and tried again by the next look or the next round.
 fn sync_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        max_elapsed: Duration::from_secs(10),
-        base_delay: Duration::from_millis(250),
-        max_delay: Duration::from_secs(2),
-    }
+    RetryPolicy::interactive()
 }
 
 type Key = (i64, String);

@@ -77,6 +77,18 @@ impl RetryPolicy {
     pub fn none() -> Self {
         Self { max_attempts: 1, ..Self::default() }
     }
+
+    /// A few quick retries, for reads someone is waiting for across many places (an inventory
+    /// sync, a fan-out set's health): a place that still fails is reported as failed, and the
+    /// others are not held up for minutes behind it.
+    pub fn interactive() -> Self {
+        Self {
+            max_attempts: 3,
+            max_elapsed: Duration::from_secs(10),
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(2),
+        }
+    }
 }
 
 /// The delay schedule of [`RetryPolicy`]: delay n is `uniform(0, min(max, base * 2^n))`, stopping

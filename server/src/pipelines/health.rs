@@ -38,6 +38,18 @@ pub struct Checker<'a> {
     pub audit: NewAuditEvent<'a>,
 }
 
+/// Where a check looks: a compartment of a connection, in the connection's own region (`None`) or
+/// in another (a fan-out target there).
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// Connection.
+    pub connection_id: i64,
+    /// Region id, when not the connection's own.
+    pub region: Option<&'a str>,
+    /// Compartment OCID.
+    pub compartment_id: &'a str,
+}
+
 /// A subscription a check saw, remembered for the next one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Seen {
@@ -141,14 +153,15 @@ async fn read(
 pub async fn check(
     state: &AppState,
     team_id: i64,
-    connection_id: i64,
+    place: Place<'_>,
     reached: &Reached,
-    compartment_id: &str,
     checker: Checker<'_>,
 ) -> Result<Result<HealthReport, OciError>, DbError> {
+    let Place { connection_id, region, compartment_id } = place;
+    let stored_region = region.unwrap_or_default();
     let remembered = {
         let mut conn = state.pool.acquire().await?;
-        remembered(pipeline_health::of_compartment(&mut conn, connection_id, compartment_id).await?)
+        remembered(pipeline_health::of_compartment(&mut conn, connection_id, stored_region, compartment_id).await?)
     };
     let pipelines = match read(state, team_id, reached, compartment_id, &remembered).await {
         Ok(pipelines) => pipelines,
@@ -162,6 +175,7 @@ pub async fn check(
             rule_id: p.rule_id.clone(),
             rule_name: p.rule_name.clone(),
             compartment_id: compartment_id.to_owned(),
+            region: region.map(str::to_owned),
             status: p.status,
             reasons: p.reasons.clone(),
             checked_at,
@@ -169,7 +183,7 @@ pub async fn check(
         .collect();
     let mut tx = crate::db::begin(&state.pool).await?;
     let before: HashMap<String, PipelineStatus> =
-        pipeline_health::of_compartment(&mut tx, connection_id, compartment_id)
+        pipeline_health::of_compartment(&mut tx, connection_id, stored_region, compartment_id)
             .await?
             .iter()
             .map(|row| (row.rule_id.clone(), stored_status(row)))
@@ -217,7 +231,7 @@ pub async fn check(
             subscriptions: seen_json(pipeline),
         })
         .collect();
-    pipeline_health::replace_compartment(&mut tx, connection_id, compartment_id, &rows).await?;
+    pipeline_health::replace_compartment(&mut tx, connection_id, stored_region, compartment_id, &rows).await?;
     tx.commit().await?;
     Ok(Ok(HealthReport { pipelines, checked_at }))
 }
@@ -236,16 +250,18 @@ pub async fn check_periodically(state: AppState) {
                 continue;
             }
         };
-        for (team_id, connection_id, compartment_id) in compartments {
-            let reached = match crate::connections::reach(&state, team_id, connection_id).await {
-                Ok(reached) => reached,
+        for (team_id, connection_id, region, compartment_id) in compartments {
+            let region = (!region.is_empty()).then_some(region.as_str());
+            let reached = match crate::connections::reach_region(&state, team_id, connection_id, region).await {
+                Ok((reached, _)) => reached,
                 Err(err) => {
                     tracing::warn!(error = %err, connection_id, "cannot reach a connection for its health check");
                     continue;
                 }
             };
             let checker = Checker { audit: scheduled() };
-            match check(&state, team_id, connection_id, &reached, &compartment_id, checker).await {
+            let place = Place { connection_id, region, compartment_id: &compartment_id };
+            match check(&state, team_id, place, &reached, checker).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) => tracing::warn!(error = %err, connection_id, "a scheduled health check failed in OCI"),
                 Err(err) => tracing::warn!(error = %err, connection_id, "a scheduled health check failed to store"),
@@ -423,6 +439,7 @@ pub fn stored_status(row: &HealthRow) -> PipelineStatus {
         rule_id: row.rule_id.clone(),
         rule_name: row.rule_name.clone(),
         compartment_id: row.compartment_id.clone(),
+        region: (!row.region.is_empty()).then(|| row.region.clone()),
         status: HealthStatus::parse(&row.status).unwrap_or(HealthStatus::Broken),
         // Written by `pipeline_health::replace_compartment` from a list of strings.
         reasons: serde_json::from_str(&row.reasons).unwrap_or_default(),

@@ -94,6 +94,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/apply", "U F A A F F A F U U U"),
     ("POST", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/retry", "U F A A F F A F U U U"),
     ("POST", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/drift", "U A A A F F A A U U U"),
+    ("GET", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/health", "U A A A F F A A U U U"),
+    ("POST", "/api/v1/teams/{team_id}/deployment-sets/{set_id}/health", "U A A A F F A A U U U"),
     ("GET", "/api/v1/teams/{team_id}/compliance", "U A A A F F A A U U U"),
     ("POST", "/api/v1/teams/{team_id}/compliance", "U F A A F F A F U U U"),
     ("GET", "/api/v1/teams/{team_id}/compliance/{check_id}", "U A A A F F A A U U U"),

@@ -45,6 +45,11 @@ const NOT_CHANGES: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/teams/{team_id}/deployment-sets/{set_id}/health",
+        "health checks of every target; the status changes they find are audited (tests/api/deployment_sets.rs)",
+    ),
+    (
+        "POST",
         "/api/v1/teams/{team_id}/connections/{connection_id}/preflight",
         "pre-flight checks only read the cloud; an apply that overrides them is audited (tests/api/deployments.rs)",
     ),

@@ -34,6 +34,7 @@ mod receiver;
 mod rules;
 mod sandbox;
 mod security;
+mod set_health;
 mod subscriptions;
 mod system;
 mod templates;

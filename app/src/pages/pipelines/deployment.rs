@@ -404,14 +404,16 @@ fn DeploymentBody(
     });
     // Each rule the deployment owns can be verified end to end, as on the rule's own page.
     let connection = summary.connection_id;
-    // Verify reads the connection's own region; a fan-out target elsewhere is verified there by
-    // hand until Verify follows a deployment's region.
-    let verify = (active && can_apply && summary.region.is_none()).then(|| {
+    // A fan-out target in another region is verified there.
+    let verify = (active && can_apply).then(|| {
         detail
             .resources
             .iter()
             .filter(|r| r.kind == ResourceKind::Rule)
-            .map(|r| view! { <VerifyPanel team connection rule_id=r.id.clone() csrf rule_name=r.name.clone() /> })
+            .map(|r| {
+                let region = summary.region.clone();
+                view! { <VerifyPanel team connection rule_id=r.id.clone() csrf rule_name=r.name.clone() region /> }
+            })
             .collect_view()
     });
     let parameters = summary

@@ -1,15 +1,17 @@
 //! One fan-out deployment: its scope, every target (each an ordinary deployment with its own
-//! page), and the changes an operator makes to all of them through one reviewed plan: plan again
-//! (compartments new in scope join), upgrade, retry the failed targets, destroy. While targets
-//! run, the page re-reads the set every second.
+//! page) with its health, and the changes an operator makes to all of them through one reviewed
+//! plan: plan again (compartments new in scope join), upgrade, retry the failed targets, destroy.
+//! While targets run, the page re-reads the set every second.
 
 use super::PageStyles;
 use super::progress::run_badge;
 use super::set_plan::{SetPlanView, has_problems, needs_reason, total_changes};
 use crate::api::deployment_sets::{
-    ApplySetRequest, SetDetail, SetPlanRequest, SetPlanReview, apply_set, check_set_drift, get_set, plan_set, retry_set,
+    ApplySetRequest, SetDetail, SetHealth, SetPlanRequest, SetPlanReview, TargetHealth, apply_set, check_set_drift,
+    check_set_health, get_set, plan_set, retry_set, set_health,
 };
 use crate::api::deployments::{DeploymentState, RunState};
+use crate::api::health::HealthStatus;
 use crate::api::{ApiError, bind_caller};
 use crate::components::{
     AsyncView, Badge, DataTable, FormAlert, IconName, PageHeader, Tone, TypedConfirm, team_href, use_team,
@@ -17,6 +19,7 @@ use crate::components::{
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{LazyRoute, lazy_route};
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// The fan-out deployment page, loaded lazily.
@@ -33,11 +36,18 @@ impl LazyRoute for SetRoute {
     }
 }
 
-async fn load(team: i64, id: Option<i64>) -> Result<SetDetail, ApiError> {
-    match id {
-        Some(id) => get_set(team, id).await,
-        None => Err(ApiError::not_found("This fan-out deployment does not exist.")),
-    }
+/// The set and its targets' last known health.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Loaded {
+    detail: SetDetail,
+    health: SetHealth,
+}
+
+async fn load(team: i64, id: Option<i64>) -> Result<Loaded, ApiError> {
+    let Some(id) = id else {
+        return Err(ApiError::not_found("This fan-out deployment does not exist."));
+    };
+    Ok(Loaded { detail: get_set(team, id).await?, health: set_health(team, id).await? })
 }
 
 /// What the operator is reviewing.
@@ -70,8 +80,8 @@ fn SetPage() -> impl IntoView {
     );
     view! {
         <PageStyles />
-        <AsyncView resource=data render=move |detail: SetDetail| {
-            view! { <SetBody team can_apply csrf detail data /> }
+        <AsyncView resource=data render=move |Loaded { detail, health }| {
+            view! { <SetBody team can_apply csrf detail health data /> }
         } />
     }
     .into_any()
@@ -83,7 +93,8 @@ fn SetBody(
     can_apply: bool,
     csrf: StoredValue<String>,
     detail: SetDetail,
-    data: Resource<Result<SetDetail, ApiError>>,
+    health: SetHealth,
+    data: Resource<Result<Loaded, ApiError>>,
 ) -> impl IntoView {
     let summary = detail.summary.clone();
     let id = summary.id;
@@ -119,6 +130,10 @@ fn SetBody(
         let csrf = csrf.get_value();
         async move { check_set_drift(team, id, &csrf).await }
     });
+    let check_health = Action::new(move |()| {
+        let csrf = csrf.get_value();
+        async move { check_set_health(team, id, &csrf).await }
+    });
     Effect::new(move |_| {
         let started = apply.value().get().is_some_and(|r| r.is_ok())
             || retry.value().get().is_some_and(|r| r.is_ok())
@@ -135,6 +150,7 @@ fn SetBody(
             .or_else(|| apply.value().get().and_then(Result::err))
             .or_else(|| retry.value().get().and_then(Result::err))
             .or_else(|| drift.value().get().and_then(Result::err))
+            .or_else(|| check_health.value().get().and_then(Result::err))
     });
     let busy = Signal::derive(move || plan.pending().get() || apply.pending().get() || retry.pending().get());
     let failed = detail
@@ -226,10 +242,23 @@ fn SetBody(
         ),
         (None, n) => format!("{n} compartment{}", if n == 1 { "" } else { "s" }),
     };
+    let connection = summary.connection_id;
+    let places: Vec<(i64, String)> =
+        detail.targets.iter().map(|t| (t.id, t.name.rsplit(" · ").next().unwrap_or(&t.name).to_owned())).collect();
+    // The stored health until a check answers; then the check's.
+    let health = Signal::derive(move || check_health.value().get().and_then(Result::ok).unwrap_or(health.clone()));
     let rows = detail
         .targets
         .iter()
         .map(|t| {
+            let target_id = t.id;
+            let health_cell = move || {
+                let status = health.with(|h| h.targets.iter().find(|h| h.deployment_id == target_id).map(|h| h.status));
+                match status {
+                    Some(status) => health_badge(status).into_any(),
+                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                }
+            };
             let state = match (t.state, t.last_run.as_ref()) {
                 (DeploymentState::Destroyed, _) => view! { <Badge tone=Tone::Muted label="destroyed" /> }.into_any(),
                 (_, Some(run)) => run_badge(run.state).into_any(),
@@ -245,6 +274,7 @@ fn SetBody(
                     <td>{state}</td>
                     <td>{t.resources}</td>
                     <td>{super::drift_badge(t.drift)}</td>
+                    <td>{health_cell}</td>
                 </tr>
             }
         })
@@ -299,10 +329,82 @@ fn SetBody(
                         {move || if drift.pending().get() { "Checking…" } else { "Check now" }}
                     </button>
                 </p>
-                <DataTable label="Targets" columns=&["Region", "Compartment", "Last run", "Resources", "Drift"]>{rows}</DataTable>
+                <DataTable label="Targets" columns=&["Region", "Compartment", "Last run", "Resources", "Drift", "Health"]>{rows}</DataTable>
+            </section>
+            <section class="section" aria-labelledby="health-title">
+                <h2 id="health-title" class="section-title">"Health"</h2>
+                <p class="drift-line">
+                    <span class="section-hint">
+                        "Will each target's alerts reach a human? Every rule of every target, its actions, topics and subscriptions, read in the target's region. Checked targets are re-checked every 15 minutes."
+                    </span>
+                    <button type="button" class="btn btn-small" disabled=move || check_health.pending().get() on:click=move |_| {
+                        check_health.dispatch(());
+                    }>
+                        {move || if check_health.pending().get() { "Checking…" } else { "Check health" }}
+                    </button>
+                </p>
+                {move || health_summary(health.get(), places.clone(), team, connection)}
             </section>
         </div>
     }
+}
+
+/// A target's health: its worst pipeline's status, or "unchecked".
+fn health_badge(status: Option<HealthStatus>) -> impl IntoView {
+    match status {
+        Some(status) => crate::pages::health::status_badge(status).into_any(),
+        None => view! { <Badge tone=Tone::Muted label="unchecked" /> }.into_any(),
+    }
+}
+
+/// The whole set's counts and every target that is not healthy, with why.
+fn health_summary(health: SetHealth, places: Vec<(i64, String)>, team: i64, connection: i64) -> impl IntoView {
+    if health.targets.is_empty() {
+        return view! { <p class="section-hint">"No active targets: apply the set first."</p> }.into_any();
+    }
+    let checked = health.checked_at.map(crate::format::utc).unwrap_or_else(|| "not yet".into());
+    let attention: Vec<&TargetHealth> =
+        health.targets.iter().filter(|t| t.status != Some(HealthStatus::Healthy) || t.error.is_some()).collect();
+    let place = |id: i64| places.iter().find(|(d, _)| *d == id).map(|(_, name)| name.clone()).unwrap_or_default();
+    let items = attention
+        .into_iter()
+        .map(|t| {
+            let href = team_href(
+                team,
+                &format!("/health?connection={connection}&compartment={}&region={}", t.compartment_id, t.region),
+            );
+            let reasons: Vec<String> = t
+                .pipelines
+                .iter()
+                .filter(|p| p.status != HealthStatus::Healthy)
+                .flat_map(|p| p.reasons.iter().map(move |r| format!("{}: {r}", p.rule_name)))
+                .chain(t.error.iter().map(|e| format!("Could not check now: {e}")))
+                .chain((t.unchecked > 0).then(|| {
+                    format!("{} rule{} not checked yet.", t.unchecked, if t.unchecked == 1 { "" } else { "s" })
+                }))
+                .collect();
+            view! {
+                <li class="pipeline" data-status=t.status.map_or("unchecked", |s| s.as_str())>
+                    <div class="pipeline-head">
+                        {health_badge(t.status)}
+                        <a href=href><strong>{format!("{} · {}", t.region, place(t.deployment_id))}</strong></a>
+                    </div>
+                    <ul class="reasons">{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="health-counts" role="status">
+            <span data-status="broken">{format!("{} broken", health.broken)}</span>
+            <span data-status="degraded">{format!("{} degraded", health.degraded)}</span>
+            <span data-status="unchecked">{format!("{} unchecked", health.unchecked)}</span>
+            <span data-status="healthy">{format!("{} healthy", health.healthy)}</span>
+            <span class="section-hint">{format!("targets · oldest status {checked}")}</span>
+        </p>
+        <ul class="pipeline-list">{items}</ul>
+    }
+    .into_any()
 }
 
 /// The last part of an OCID, enough to tell compartments apart in a sentence.
