@@ -123,9 +123,10 @@ test('a failing compliance cell is explained and fixed from the view', async ({ 
 });
 
 // Fanning out from the deploy form: two compartments in two regions as one plan, grouped by
-// target, applied, and the set's page listing every target.
+// target, applied, the set's page listing every target with its health, and a target in the
+// other region verified end to end there.
 test('the deploy form fans a template out to regions and compartments', async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(150_000);
   const { team, connection, headers } = await context(page.request);
   const suffix = Date.now().toString(36);
   const places = await compartments(page, `f${suffix}`);
@@ -161,5 +162,24 @@ test('the deploy form fans a template out to regions and compartments', async ({
   const targets = page.getByRole('table', { name: 'Targets' });
   await expect(targets.locator('tbody tr')).toHaveCount(4);
   await expect(targets.getByText('succeeded')).toHaveCount(4, { timeout: 30_000 });
+
+  // The set's health: every target read in its own region. The pack was deployed without
+  // subscribers, so each target's topics reach no one: four broken targets, named with why.
+  const health = page.getByRole('region', { name: 'Health' });
+  await expect(health.getByRole('status')).toContainText('4 unchecked');
+  await health.getByRole('button', { name: 'Check health' }).click();
+  await expect(health.getByRole('status')).toContainText('4 broken', { timeout: 30_000 });
+  await expect(health.locator('li.pipeline')).toHaveCount(4);
+  await expect(health.locator('li.pipeline').first()).toContainText('has no ACTIVE subscription');
+  await expect(targets.getByText('broken')).toHaveCount(4);
   await page.screenshot({ path: 'screenshots/fan-out-set.png', fullPage: true });
+
+  // A Frankfurt target is verified in Frankfurt: the probe goes through its first rule into the
+  // team's verify inbox, subscribed on demand there.
+  await targets.getByRole('row').filter({ hasText: 'eu-frankfurt-1' }).first().getByRole('link').click();
+  await expect(page).toHaveURL(/\/pipelines\/deployments\/\d+/);
+  const verify = page.locator('section.verify-section').first();
+  await verify.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(verify.getByRole('status')).toContainText('every hop passed', { timeout: 60_000 });
+  await page.screenshot({ path: 'screenshots/fan-out-verify-frankfurt.png', fullPage: true });
 });

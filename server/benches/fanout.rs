@@ -4,7 +4,8 @@
 //! persistence on, as `signalbox serve` runs it. Counts the OCI calls each phase made (every signed
 //! call the sandbox's regions served) against the fewest that could do the job: for the apply,
 //! one create per resource; for the plan, one compartment listing plus a read of each target's
-//! rules, topics and subscriptions (what any plan that looks before it writes must read).
+//! rules, topics and subscriptions (what any plan that looks before it writes must read). Then
+//! times the set's health check of every target against the reads it cannot do without.
 //!
 //! Run with `cargo bench -p server --bench fanout` (`make bench` runs it);
 //! `SIGNALBOX_BENCH_FANOUT=10x2` picks compartments × regions.
@@ -26,6 +27,8 @@ const REGIONS: [&str; 3] = ["us-ashburn-1", "eu-frankfurt-1", "uk-london-1"];
 const SERVICES: [&str; 7] = ["events", "notifications", "functions", "audit", "compute", "identity", "objectstorage"];
 /// Resources the pack makes in one target with one webhook.
 const PER_TARGET: u64 = 14;
+/// Rules among them.
+const RULES_PER_TARGET: u64 = 12;
 
 fn calls(regions: &[Sandbox]) -> u64 {
     regions.iter().map(Sandbox::calls_served).sum()
@@ -135,4 +138,21 @@ async fn main() {
     // At one call at a time, the fewest calls alone would take this long.
     let serial = Duration::from_millis(LATENCY_MS * (plan_minimum + apply_minimum));
     println!("the same calls one after another at {LATENCY_MS} ms: {:.0} s", serial.as_secs_f64());
+
+    // The set's health, every target read in its region: its rules listed, each rule read (a
+    // listing carries no actions), its topic read and the topic's subscriptions listed.
+    let before = calls(&sandboxes);
+    let started = Instant::now();
+    let health = console.post(&format!("/deployment-sets/{set}/health"), json!({})).await;
+    let health_time = started.elapsed();
+    let health_calls = calls(&sandboxes) - before;
+    let checked = health["targets"].as_array().map(Vec::len).unwrap_or_default();
+    assert_eq!(checked, targets as usize, "{health}");
+    assert!(health["targets"].as_array().into_iter().flatten().all(|t| t["error"].is_null()), "{health}");
+    let health_minimum = (1 + RULES_PER_TARGET + 2) * targets;
+    println!(
+        "set health: {:>7.2} s, {health_calls:>6} OCI calls (fewest that could do: {health_minimum}), {} targets checked",
+        health_time.as_secs_f64(),
+        checked
+    );
 }

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 /// Targets checked at once; each reads its compartment several calls at a time, within the
 /// client's pace.
-const TARGETS_IN_FLIGHT: usize = 4;
+const TARGETS_IN_FLIGHT: usize = 16;
 
 /// Every active member's last stored health; `errors` are the members a check just failed to
 /// read, by deployment id.

@@ -252,6 +252,12 @@ fn SetBody(
         .iter()
         .map(|t| {
             let target_id = t.id;
+            // The health names the connection's own region too.
+            let region_label = t.region.clone().unwrap_or_else(|| {
+                health.with_untracked(|h| {
+                    h.targets.iter().find(|h| h.deployment_id == target_id).map(|h| h.region.clone())
+                }).unwrap_or_else(|| "home".into())
+            });
             let health_cell = move || {
                 let status = health.with(|h| h.targets.iter().find(|h| h.deployment_id == target_id).map(|h| h.status));
                 match status {
@@ -267,7 +273,7 @@ fn SetBody(
             let place = t.name.rsplit(" · ").next().unwrap_or(&t.name).to_owned();
             view! {
                 <tr>
-                    <td>{t.region.clone().unwrap_or_else(|| "home".into())}</td>
+                    <td>{region_label}</td>
                     <td>
                         <a class="row-link" href=team_href(team, &format!("/pipelines/deployments/{}", t.id))>{place}</a>
                     </td>
@@ -366,18 +372,17 @@ fn health_summary(health: SetHealth, places: Vec<(i64, String)>, team: i64, conn
     let attention: Vec<&TargetHealth> =
         health.targets.iter().filter(|t| t.status != Some(HealthStatus::Healthy) || t.error.is_some()).collect();
     let place = |id: i64| places.iter().find(|(d, _)| *d == id).map(|(_, name)| name.clone()).unwrap_or_default();
+    let more = attention.len().saturating_sub(SHOWN_TARGETS);
     let items = attention
         .into_iter()
+        .take(SHOWN_TARGETS)
         .map(|t| {
             let href = team_href(
                 team,
                 &format!("/health?connection={connection}&compartment={}&region={}", t.compartment_id, t.region),
             );
-            let reasons: Vec<String> = t
-                .pipelines
-                .iter()
-                .filter(|p| p.status != HealthStatus::Healthy)
-                .flat_map(|p| p.reasons.iter().map(move |r| format!("{}: {r}", p.rule_name)))
+            let reasons: Vec<String> = grouped_reasons(t)
+                .into_iter()
                 .chain(t.error.iter().map(|e| format!("Could not check now: {e}")))
                 .chain((t.unchecked > 0).then(|| {
                     format!("{} rule{} not checked yet.", t.unchecked, if t.unchecked == 1 { "" } else { "s" })
@@ -400,11 +405,39 @@ fn health_summary(health: SetHealth, places: Vec<(i64, String)>, team: i64, conn
             <span data-status="degraded">{format!("{} degraded", health.degraded)}</span>
             <span data-status="unchecked">{format!("{} unchecked", health.unchecked)}</span>
             <span data-status="healthy">{format!("{} healthy", health.healthy)}</span>
-            <span class="section-hint">{format!("targets · oldest status {checked}")}</span>
         </p>
+        <p class="section-hint">{format!("Of {} targets; the oldest status shown is from {checked}.", health.targets.len())}</p>
         <ul class="pipeline-list">{items}</ul>
+        {(more > 0).then(|| view! {
+            <p class="section-hint">{format!("And {more} more targets that need attention: open the Health page of each from its deployment.")}</p>
+        })}
     }
     .into_any()
+}
+
+/// Targets needing attention listed with their reasons; the counts cover the rest.
+const SHOWN_TARGETS: usize = 25;
+
+/// A target's reasons, each once, with the rules it holds for: the same broken topic behind a
+/// dozen rules is one line.
+fn grouped_reasons(target: &TargetHealth) -> Vec<String> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for pipeline in target.pipelines.iter().filter(|p| p.status != HealthStatus::Healthy) {
+        for reason in &pipeline.reasons {
+            match groups.iter_mut().find(|(text, _)| text == reason) {
+                Some((_, rules)) => rules.push(&pipeline.rule_name),
+                None => groups.push((reason, vec![&pipeline.rule_name])),
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(text, rules)| match rules.as_slice() {
+            [one] => format!("{one}: {text}"),
+            [a, b] => format!("{a}, {b}: {text}"),
+            many => format!("{text} ({} rules)", many.len()),
+        })
+        .collect()
 }
 
 /// The last part of an OCID, enough to tell compartments apart in a sentence.
