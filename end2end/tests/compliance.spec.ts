@@ -174,6 +174,19 @@ test('the deploy form fans a template out to regions and compartments', async ({
   await expect(targets.getByText('broken')).toHaveCount(4);
   await page.screenshot({ path: 'screenshots/fan-out-set.png', fullPage: true });
 
+  // A target's entry opens the Health page of its compartment in its region, whose check reads
+  // that region.
+  const setPage = page.url();
+  await health.locator('li.pipeline').first().getByRole('link').click();
+  await expect(page).toHaveURL(/\/health\?.*region=eu-frankfurt-1/);
+  await expect(page.getByText('region eu-frankfurt-1')).toBeVisible();
+  await expect(page.getByRole('status')).toContainText('12 broken');
+  await page.getByRole('button', { name: 'Check now' }).click();
+  await expect(page.locator('li.pipeline')).toHaveCount(12, { timeout: 30_000 });
+  await expect(page.locator('li.pipeline').first()).toContainText('fan-cis-4-');
+  await page.screenshot({ path: 'screenshots/fan-out-health-frankfurt.png', fullPage: true });
+  await page.goto(setPage);
+
   // A Frankfurt target is verified in Frankfurt: the probe goes through its first rule into the
   // team's verify inbox, subscribed on demand there.
   await targets.getByRole('row').filter({ hasText: 'eu-frankfurt-1' }).first().getByRole('link').click();
