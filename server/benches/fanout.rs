@@ -5,7 +5,8 @@
 //! call the sandbox's regions served) against the fewest that could do the job: for the apply,
 //! one create per resource; for the plan, one compartment listing plus a read of each target's
 //! rules, topics and subscriptions (what any plan that looks before it writes must read). Then
-//! times the set's health check of every target against the reads it cannot do without.
+//! times the set's health check of every target, and a compliance check of the same scope,
+//! against the reads each cannot do without.
 //!
 //! Run with `cargo bench -p server --bench fanout` (`make bench` runs it);
 //! `SIGNALBOX_BENCH_FANOUT=10x2` picks compartments × regions.
@@ -154,5 +155,29 @@ async fn main() {
         "set health: {:>7.2} s, {health_calls:>6} OCI calls (fewest that could do: {health_minimum}), {} targets checked",
         health_time.as_secs_f64(),
         checked
+    );
+
+    // A compliance check of the same scope, judged cell by cell: per region, the rules of every
+    // compartment and of the two above them (`prod`, the tenancy: a rule covers what is below
+    // it), each rule read, the topics of every compartment listed, each topic read and its
+    // subscriptions listed.
+    let check = console
+        .post(
+            "/compliance",
+            json!({"name": "cis", "connection_id": connection, "scope": {"regions": regions, "compartments": ids}}),
+        )
+        .await;
+    let check_id = check["summary"]["id"].as_i64().expect("a check id");
+    let before = calls(&sandboxes);
+    let started = Instant::now();
+    let judged = console.post(&format!("/compliance/{check_id}/check"), json!({})).await;
+    let compliance_time = started.elapsed();
+    let compliance_calls = calls(&sandboxes) - before;
+    let cells = judged["cells"].as_array().map(Vec::len).unwrap_or_default();
+    let per_region = (compartments as u64 + 2) + compartments as u64 * (RULES_PER_TARGET + 3);
+    let compliance_minimum = per_region * regions.len() as u64;
+    println!(
+        "compliance: {:>7.2} s, {compliance_calls:>6} OCI calls (fewest that could do: {compliance_minimum}), {cells} cells judged",
+        compliance_time.as_secs_f64()
     );
 }

@@ -62,19 +62,27 @@ pub async fn run(state: &AppState, check: &CheckRow, audit: NewAuditEvent<'_>) -
     let window = check.delivery_days.map(|days| Window { days: u32::try_from(days).unwrap_or(0), now: Utc::now() });
     let checked_at = Utc::now();
     let mut cells = Vec::new();
+    // Every region is read at once (each has its own endpoints; the client's pace is shared).
+    let mut regions = Vec::new();
     for (region, targets) in by_region {
         let reached = if region == home_region { home.clone() } else { home.clone().in_region(state, &region)? };
         let topic_compartments: BTreeSet<String> = targets.iter().map(|k| k.compartment_id.clone()).collect();
         let rule_compartments: BTreeSet<String> = topic_compartments.iter().flat_map(|c| lineage(c)).collect();
-        let facts = read::region(state, check.team_id, &reached, &rule_compartments, &topic_compartments).await;
+        regions.push((region, targets, reached, rule_compartments, topic_compartments));
+    }
+    let read = regions.iter().map(|(_, _, reached, rule_compartments, topic_compartments)| {
+        read::region(state, check.team_id, reached, rule_compartments, topic_compartments)
+    });
+    let all_facts = futures_util::future::join_all(read).await;
+    for ((region, targets, ..), facts) in regions.iter().zip(&all_facts) {
         for target in targets {
             let compartment = &target.compartment_id;
             for rec in RECOMMENDATIONS {
                 let verdict: Verdict = match rec.requirement {
                     Requirement::Rule(types) => {
-                        judge::rule_cell(types, compartment, &lineage(compartment), &facts, &name, window)
+                        judge::rule_cell(types, compartment, &lineage(compartment), facts, &name, window)
                     }
-                    Requirement::TopicWithSubscription => judge::topic_cell(compartment, &facts, &name),
+                    Requirement::TopicWithSubscription => judge::topic_cell(compartment, facts, &name),
                 };
                 let (rule_id, rule_name) = verdict.rule.clone().unzip();
                 cells.push(ResultRow {
