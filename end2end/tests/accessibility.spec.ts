@@ -95,6 +95,18 @@ for (const scheme of ['light', 'dark'] as const) {
     });
   }
 
+  test(`the rule create form, opened from the rules page, has no serious accessibility violations (${scheme})`, async ({ browser }) => {
+    const context = await browser.newContext({ colorScheme: scheme });
+    await loginAs(context.request);
+    const page = await context.newPage();
+    await page.goto('/t/1/rules');
+    await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByRole('button', { name: 'Create a rule' }).click();
+    await expect(page.getByRole('form', { name: 'Create a rule' }).getByLabel('Name', { exact: true })).toBeFocused();
+    expect(await serious(page)).toEqual([]);
+    await context.close();
+  });
+
   // A deployment's page is checked where one is made (pipelines.spec.ts).
   test(`pages of one topic, rule, template and audit entry have no serious accessibility violations (${scheme})`, async ({ browser }) => {
     const context = await browser.newContext({ colorScheme: scheme });

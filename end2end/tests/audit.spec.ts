@@ -7,6 +7,7 @@ test("a rule's condition change is in its history: diff with the changed line, a
   await loginAs(page.request);
   await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Create a rule' }).click();
   const form = page.getByRole('form', { name: 'Create a rule' });
   const name = `audited-${Date.now().toString(36)}`;
   await form.getByLabel('Name', { exact: true }).fill(name);

@@ -6,6 +6,7 @@ test('the rule editor checks the draft against the cloud as it is edited, and a 
   await loginAs(page.request);
   await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Create a rule' }).click();
   const form = page.getByRole('form', { name: 'Create a rule' });
   const panel = form.locator('.preflight-panel');
   await expect(panel).toContainText('Pre-flight checks');

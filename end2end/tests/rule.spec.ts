@@ -5,8 +5,51 @@ async function openRules(page: Page) {
   await loginAs(page.request);
   await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Create a rule' }).click();
   return page.getByRole('form', { name: 'Create a rule' });
 }
+
+test('the create form opens on demand, offers a topic made meanwhile without losing what was typed, and closes', async ({ page }) => {
+  const me = await loginAs(page.request);
+  const connections = await (await page.request.get('/api/v1/teams/1/connections')).json();
+  const sandbox = connections.find((c: { kind: string }) => c.kind === 'sandbox');
+  const scope = `/api/v1/teams/1/connections/${sandbox.id}`;
+  const compartments: { id: string; name: string }[] = await (await page.request.get(`${scope}/compartments`)).json();
+  const dev = compartments.find((c) => c.name === 'dev')!;
+  await page.goto(`/t/1/rules?connection=${sandbox.id}&compartment=${dev.id}`);
+  await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  const open = page.getByRole('button', { name: 'Create a rule' });
+  const form = page.getByRole('form', { name: 'Create a rule' });
+  await expect(open).toHaveAttribute('aria-expanded', 'false');
+  await expect(form).toHaveCount(0);
+  await open.click();
+  await expect(open).toHaveAttribute('aria-expanded', 'true');
+  const name = form.getByLabel('Name', { exact: true });
+  await expect(name).toBeFocused();
+  await name.fill('typed-before-the-topic');
+  await form.getByLabel('Kind of action 1').selectOption('ONS');
+
+  // A topic made elsewhere in the page's compartment joins the picker; the name stays.
+  const topicName = `made-meanwhile-${Date.now().toString(36)}`;
+  const made = await page.request.post(`${scope}/topics`, {
+    headers: { 'x-csrf-token': me.csrf_token },
+    data: { compartment_id: dev.id, name: topicName, description: '' },
+  });
+  expect(made.status()).toBe(200);
+  await expect(form.getByLabel('Topic of action 1').locator('option', { hasText: topicName })).toHaveCount(1);
+  await expect(name).toHaveValue('typed-before-the-topic');
+  await page.screenshot({ path: 'screenshots/rules-create-open.png' });
+
+  // Escape closes it, as does Cancel; reopened, it starts afresh.
+  await page.keyboard.press('Escape');
+  await expect(form).toHaveCount(0);
+  await expect(open).toHaveAttribute('aria-expanded', 'false');
+  await open.click();
+  await expect(form.getByLabel('Name', { exact: true })).toHaveValue('');
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await expect(form).toHaveCount(0);
+  await page.screenshot({ path: 'screenshots/rules-list.png', fullPage: true });
+});
 
 test('the builder and the JSON follow each other, and the Test panel explains each field', async ({ page }) => {
   const form = await openRules(page);

@@ -46,6 +46,7 @@ test('seed workflow: topic, confirmed HTTPS subscription, two rules, a published
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rules' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Rules');
     await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByRole('button', { name: 'Create a rule' }).click();
     const rule = page.getByRole('form', { name: 'Create a rule' });
     const ruleName = `instance-state-changes-${topicName}`;
     await rule.getByLabel('Name', { exact: true }).fill(ruleName);
@@ -161,6 +162,7 @@ test('HCL typed into the condition is pinpointed within one keystroke and blocks
   await loginAs(page.request);
   await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Create a rule' }).click();
   const rule = page.getByRole('form', { name: 'Create a rule' });
   await rule.getByLabel('Name', { exact: true }).fill('hcl-by-mistake');
   const condition = rule.getByLabel('Condition (JSON)');

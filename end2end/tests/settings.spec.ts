@@ -102,6 +102,12 @@ test('admins manage their team; a viewer sees only their team, no controls, and 
   const me = await (await vera.request.get('/api/v1/auth/me')).json();
   const headers = { 'x-csrf-token': me.csrf_token };
   const team = me.teams[0].team_id;
+  // Her team's rules are listed for her, with nothing to create one with.
+  await vera.goto(`/t/${team}/rules`);
+  await hydrated(vera);
+  await expect(vera.getByRole('heading', { level: 1 })).toHaveText('Rules');
+  await expect(vera.getByRole('button', { name: 'Create a rule' })).toHaveCount(0);
+  await expect(vera.getByRole('form', { name: 'Create a rule' })).toHaveCount(0);
   const list = await (await vera.request.get(`/api/v1/teams/${team}/members`)).json();
   const admin = list.find((m: { username: string }) => m.username === 'admin');
   const demote = await vera.request.put(`/api/v1/teams/${team}/members/${admin.user_id}`, { headers, data: { role: 'viewer' } });
@@ -259,6 +265,7 @@ test('an instance principal connection: made from the host identity, tested, use
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
   // The link to Rules keeps the connection and compartment the topics page worked in.
   await expect(page.locator('.picker-value', { hasText: name })).toBeVisible();
+  await page.getByRole('button', { name: 'Create a rule' }).click();
   const rule = page.getByRole('form', { name: 'Create a rule' });
   const ruleName = `via-instance-${Date.now().toString(36)}`;
   await rule.getByLabel('Name', { exact: true }).fill(ruleName);

@@ -45,6 +45,7 @@ test('inbox, one-click subscription, rule, Verify: every hop green and the event
   // A rule sending launches of prod-* instances to the topic.
   await page.goto('/t/1/rules');
   await expect(page.locator('.page-header')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Create a rule' }).click();
   const rule = page.getByRole('form', { name: 'Create a rule' });
   await rule.getByLabel('Name', { exact: true }).fill(ruleName);
   await rule.getByLabel('Condition (JSON)').fill(JSON.stringify({

@@ -5,23 +5,28 @@
 //!
 //! The connection, compartment and filters live in the URL, so a filtered view can be shared and
 //! the back button works.
+//!
+//! The create form opens on demand ("Create a rule", as in the OCI Console) and reads its topic
+//! and function pickers in the browser when it opens: a list render carries the list only. The
+//! form was a quarter of the page's HTML and most of its hydration, on every look, for the few
+//! looks that create.
 
 use super::PageStyles;
 use super::preflight_panel::PreflightPlace;
 use super::rule_editor::{NEW_CONDITION, RuleEditor, RuleForm};
 use super::scope::{Scope, follow_changes};
-use crate::api::functions::{FunctionSummary, list_functions};
+use crate::api::functions::list_functions;
 use crate::api::inventory::{Page, PageRequest, Sort};
 use crate::api::rules::{
     ActionKind, CreateRuleRequest, Rule, RuleFilter, RuleSummary, UpdateRuleRequest, create_rule, delete_rule,
     list_rules, update_rule,
 };
-use crate::api::topics::{Topic, list_every_topic};
+use crate::api::topics::list_every_topic;
 use crate::api::{ApiError, bind_caller};
 use crate::catalogue::named_types;
 use crate::components::{
-    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, FormAlert, FreshnessBar, IconName, Ocid, PageHeader, Pager,
-    Tone, team_href, use_team,
+    AsyncView, Badge, ConfirmButton, DataTable, EmptyState, ErrorPanel, FormAlert, FreshnessBar, IconName,
+    LoadingPanel, Ocid, PageHeader, Pager, Tone, team_href, use_team,
 };
 use crate::format;
 use leptos::prelude::*;
@@ -51,9 +56,6 @@ struct RulesView {
     paging: PageRequest,
     /// A page of the rules, once a compartment is chosen.
     rules: Option<Page<RuleSummary>>,
-    /// Targets the actions editor offers.
-    topics: Vec<Topic>,
-    functions: Vec<FunctionSummary>,
 }
 
 /// What the create form needs from the loaded page.
@@ -74,19 +76,9 @@ struct Wanted {
 
 async fn load(team: i64, wanted: Wanted) -> Result<RulesView, ApiError> {
     let scope = Scope::resolve(team, wanted.connection, wanted.compartment).await?;
-    let mut view = RulesView {
-        scope,
-        filter: wanted.filter,
-        paging: wanted.paging,
-        rules: None,
-        topics: Vec::new(),
-        functions: Vec::new(),
-    };
+    let mut view = RulesView { scope, filter: wanted.filter, paging: wanted.paging, rules: None };
     if let Some((connection, compartment)) = view.scope.chosen() {
-        let compartment = compartment.to_owned();
-        view.rules = Some(list_rules(team, connection, &compartment, &view.filter, &view.paging).await?);
-        view.topics = list_every_topic(team, connection, &compartment).await?;
-        view.functions = list_functions(team, connection, &compartment).await?;
+        view.rules = Some(list_rules(team, connection, compartment, &view.filter, &view.paging).await?);
     }
     Ok(view)
 }
@@ -166,13 +158,17 @@ fn Rules() -> impl IntoView {
         Some(FormContext { connection: loaded.scope.connection?, compartment: loaded.scope.compartment? })
     });
     let chosen = Memo::new(move |_| form_context.get().map(|place| (place.connection, place.compartment)));
-    follow_changes(team, chosen, move || data.refetch());
+    // Bumped with every change told live, so an open form's pickers offer a topic made elsewhere.
+    let changes = RwSignal::new(0u32);
+    follow_changes(team, chosen, move || {
+        data.refetch();
+        changes.update(|n| *n += 1);
+    });
+    let creating = RwSignal::new(false);
     // The search box's text outlives each render of the list, so a reload (a change elsewhere,
     // told live) never wipes what is being typed; it follows the URL when the URL changes.
     let search = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
     Effect::new(move |_| search.set(query.read().get("q").unwrap_or_default()));
-    let topics = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.topics).unwrap_or_default());
-    let functions = Memo::new(move |_| data.get().and_then(Result::ok).map(|v| v.functions).unwrap_or_default());
     let create = Action::new(move |form: &RuleForm| {
         let (form, csrf, place) = (form.clone(), csrf.get_value(), form_context.get_untracked());
         async move {
@@ -276,7 +272,7 @@ fn Rules() -> impl IntoView {
             } else {
                 (
                     "No rules in this compartment",
-                    "A rule matches events by their type and attributes and sends them to topics, functions or streams. Create the first one below.",
+                    "A rule matches events by their type and attributes and sends them to topics, functions or streams. Create the first one with Create a rule.",
                 )
             };
             view! { <EmptyState icon=IconName::Rules title body /> }.into_any()
@@ -305,42 +301,122 @@ fn Rules() -> impl IntoView {
     };
     view! {
         <PageStyles />
-        <PageHeader title="Rules" description="Events rules: which events in a compartment go to which topics, functions and streams." />
-        <AsyncView resource=data render>
-            {move || {
-                form_context
-                    .get()
-                    .filter(|_| can_change)
-                    .map(|context| {
-                        let place = PreflightPlace {
-                            team,
-                            connection: context.connection,
-                            compartment: context.compartment,
-                            csrf: csrf.get_value(),
-                        };
-                        let initial = RuleForm {
-                            name: String::new(),
-                            description: String::new(),
-                            condition: NEW_CONDITION.to_owned(),
-                            actions: Vec::new(),
-                        };
+        <PageHeader title="Rules" description="Events rules: which events in a compartment go to which topics, functions and streams.">
+            {can_change
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="btn btn-primary"
+                            aria-expanded=move || creating.get().to_string()
+                            aria-controls="create-rule"
+                            on:click=move |_| creating.update(|open| *open = !*open)
+                        >
+                            "Create a rule"
+                        </button>
+                    }
+                })}
+        </PageHeader>
+        // Never open on the server: the form and its pickers are the browser's, once asked for.
+        {move || {
+            creating
+                .get()
+                .then(|| match form_context.get() {
+                    Some(place) => {
                         view! {
-                            <RuleEditor
-                                title="Create a rule"
-                                submit_label="Create rule"
-                                initial
-                                topics
-                                functions
-                                save=create
-                                clear_on_save=true
-                                preflight=place
-                            />
+                            <CreateRule team place csrf=csrf.get_value() create changes on_close=Callback::new(move |()| creating.set(false)) />
                         }
-                    })
-            }}
-        </AsyncView>
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <p class="notice" id="create-rule">
+                                "Choose a connection and a compartment above: the rule is created there."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                })
+        }}
+        <AsyncView resource=data render />
     }
     .into_any()
+}
+
+/// The create form, with the compartment's topics and functions for its pickers, read when it
+/// opens and again when the compartment changes.
+#[component]
+fn CreateRule(
+    team: i64,
+    place: FormContext,
+    csrf: String,
+    create: Action<RuleForm, Result<String, ApiError>>,
+    changes: RwSignal<u32>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let FormContext { connection, compartment } = place;
+    let preflight = PreflightPlace { team, connection, compartment: compartment.clone(), csrf };
+    let compartment = StoredValue::new(compartment);
+    let pickers = LocalResource::new(move || {
+        changes.track();
+        let compartment = compartment.get_value();
+        async move {
+            let topics = list_every_topic(team, connection, &compartment).await?;
+            let functions = list_functions(team, connection, &compartment).await?;
+            Ok::<_, ApiError>((topics, functions))
+        }
+    });
+    let topics = Signal::derive(move || pickers.get().and_then(Result::ok).map(|(t, _)| t).unwrap_or_default());
+    let functions = Signal::derive(move || pickers.get().and_then(Result::ok).map(|(_, f)| f).unwrap_or_default());
+    // The editor starts once the pickers are there (a new rule's first action is a topic, or a
+    // function when there is no topic) and then stays, keeping what is typed, while they are read
+    // again; a re-read that fails is told beside it.
+    let started = Memo::new(move |before: Option<&bool>| {
+        before.copied().unwrap_or(false) || pickers.with(|p| matches!(p, Some(Ok(_))))
+    });
+    let failed = Signal::derive(move || pickers.get().and_then(Result::err));
+    view! {
+        <section
+            class="create-panel"
+            id="create-rule"
+            on:keydown=move |event| {
+                if event.key() == "Escape" {
+                    on_close.run(());
+                }
+            }
+        >
+            // Only `started` is tracked once it holds: the editor is never rebuilt under the user.
+            {move || {
+                if !started.get() {
+                    return match failed.get() {
+                        None => view! { <LoadingPanel /> }.into_any(),
+                        Some(error) => view! { <ErrorPanel error retry=move || pickers.refetch() /> }.into_any(),
+                    };
+                }
+                let initial = RuleForm {
+                    name: String::new(),
+                    description: String::new(),
+                    condition: NEW_CONDITION.to_owned(),
+                    actions: Vec::new(),
+                };
+                view! {
+                    <RuleEditor
+                        title="Create a rule"
+                        submit_label="Create rule"
+                        initial
+                        topics
+                        functions
+                        save=create
+                        clear_on_save=true
+                        preflight=preflight.clone()
+                        cancel=on_close
+                    />
+                    <FormAlert error=failed />
+                }
+                    .into_any()
+            }}
+        </section>
+    }
 }
 
 fn rule_row(

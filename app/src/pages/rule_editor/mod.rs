@@ -87,7 +87,18 @@ pub fn RuleEditor(
     /// The rule is saved already: its condition is what the Impact panel compares the draft with.
     #[prop(optional)]
     saved: bool,
+    /// The form was opened on demand: it takes the focus (its name first) and offers Cancel.
+    #[prop(optional)]
+    cancel: Option<Callback<()>>,
 ) -> impl IntoView {
+    let name_input = NodeRef::<leptos::html::Input>::new();
+    if cancel.is_some() {
+        Effect::new(move |_| {
+            if let Some(input) = name_input.get() {
+                let _ = input.focus();
+            }
+        });
+    }
     let name = RwSignal::new(initial.name);
     let description = RwSignal::new(initial.description);
     let saved_condition = saved.then(|| initial.condition.clone());
@@ -166,6 +177,7 @@ pub fn RuleEditor(
                     type="text"
                     autocomplete="off"
                     placeholder="instance-state-changes"
+                    node_ref=name_input
                     prop:value=move || name.get()
                     on:input=move |e| name.set(event_target_value(&e))
                 />
@@ -253,6 +265,7 @@ pub fn RuleEditor(
                 <button type="submit" class="btn btn-primary" disabled=blocked>
                     {submit_label}
                 </button>
+                {cancel.map(|cancel| view! { <button type="button" class="btn" on:click=move |_| cancel.run(())>"Cancel"</button> })}
                 <span class="form-status" role="status">
                     {move || save.value().get().and_then(Result::ok)}
                 </span>
